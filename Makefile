@@ -1,0 +1,83 @@
+# heisen - deterministic record and replay for Linux x86-64.
+# make [all] | test | demo | bench | asan | fuzz | install | clean | deps
+
+CC       ?= gcc
+PREFIX   ?= /usr/local
+BUILD    ?= build
+BIN      ?= bin
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP
+LDLIBS   += -lseccomp -lcapstone -llz4 -lxxhash
+
+# Debian packages heisen builds and tests with.
+DEPS_PKGS = libseccomp-dev libcapstone-dev liblz4-dev libcmocka-dev libxxhash-dev \
+            lz4 gdb python3 sqlite3 strace golang-go
+DEPS_HEADERS = /usr/include/seccomp.h /usr/include/capstone/capstone.h /usr/include/lz4frame.h \
+               /usr/include/cmocka.h /usr/include/xxhash.h
+
+COMMON_SRC   := $(wildcard common/*.c)
+REC_SRC      := $(wildcard recorder/*.c)
+REPLAY_SRC   := $(wildcard replayer/*.c)
+COMMON_OBJ   := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+REC_OBJ      := $(REC_SRC:%.c=$(BUILD)/%.o)
+REPLAY_OBJ   := $(REPLAY_SRC:%.c=$(BUILD)/%.o) $(BUILD)/replayer/stub_blob.o
+
+.PHONY: all test tests demo bench asan fuzz install clean deps check-deps
+all: check-deps $(BIN)/rec $(BIN)/replay
+
+# Installs what is missing (as root, with apt-get); quiet when all is there.
+check-deps:
+	@missing=0; for h in $(DEPS_HEADERS); do [ -e $$h ] || missing=1; done; \
+	for c in lz4 gdb python3 sqlite3 strace; do command -v $$c >/dev/null || missing=1; done; \
+	[ $$missing = 0 ] || $(MAKE) --no-print-directory deps
+
+deps:
+	@echo "heisen: installing build and test dependencies with apt-get"
+	@if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEPS_PKGS) >/dev/null
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BIN)/rec: $(REC_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BIN)/replay: $(REPLAY_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The replay stub: a tiny static program replay turns into the recorded one.
+$(BUILD)/stub.elf: replayer/stub.S
+	@mkdir -p $(BUILD)
+	$(CC) -nostdlib -static -no-pie -Wl,-Ttext-segment=0x5a5a00000000 -Wl,--build-id=none -o $@ $<
+
+$(BUILD)/replayer/stub_blob.o: replayer/stub_blob.S $(BUILD)/stub.elf
+	@mkdir -p $(dir $@)
+	$(CC) -c -DSTUB_PATH='"$(BUILD)/stub.elf"' -o $@ $<
+
+# Tests: every tests/unit/*.c is a cmocka binary, every tests/programs/*.c
+# a program to record and replay; both picked up by wildcard.
+UNIT_SRC  := $(wildcard tests/unit/*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+PROG_SRC  := $(wildcard tests/programs/*.c)
+PROG_BIN  := $(PROG_SRC:tests/programs/%.c=$(BUILD)/tests/programs/%)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/programs/%: tests/programs/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -pthread -lm
+
+tests: $(UNIT_BIN) $(PROG_BIN)
+
+test: all tests
+	BIN=$(BIN) TBIN=$(BUILD)/tests/programs UBIN=$(BUILD)/tests/unit tests/run.sh
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+clean:
+	rm -rf build build-asan bin bin-asan

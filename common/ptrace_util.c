@@ -1,0 +1,148 @@
+/* ptrace_util.c - tracee registers and memory, wait statuses, disassembly. */
+#include "ptrace_util.h"
+
+#include <capstone/capstone.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+long mem_read(pid_t tid, uint64_t addr, void *dst, size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		struct iovec local = {(char *)dst + done, len - done};
+		struct iovec remote = {(void *)(uintptr_t)(addr + done), len - done};
+		ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+		if (n <= 0) {
+			if (done)
+				break;
+			return n < 0 ? -errno : -EFAULT;
+		}
+		done += (size_t)n;
+	}
+	return (long)done;
+}
+
+int mem_open(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/mem", (int)pid);
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int mem_write(int memfd, uint64_t addr, const void *src, size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = pwrite(memfd, (const char *)src + done, len - done, (off_t)(addr + done));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EFAULT;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+int regs_get(pid_t tid, struct user_regs_struct *r)
+{
+	return ptrace(PTRACE_GETREGS, tid, 0, r) < 0 ? -errno : 0;
+}
+
+int regs_set(pid_t tid, const struct user_regs_struct *r)
+{
+	return ptrace(PTRACE_SETREGS, tid, 0, r) < 0 ? -errno : 0;
+}
+
+void regs_print(FILE *f, const struct user_regs_struct *r)
+{
+	fprintf(f,
+		"  rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx\n"
+		"  rsi %016llx  rdi %016llx  rbp %016llx  rsp %016llx\n"
+		"  r8  %016llx  r9  %016llx  r10 %016llx  r11 %016llx\n"
+		"  r12 %016llx  r13 %016llx  r14 %016llx  r15 %016llx\n"
+		"  rip %016llx  eflags %08llx  orig_rax %lld  fs_base %llx\n",
+		r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rbp, r->rsp, r->r8, r->r9, r->r10,
+		r->r11, r->r12, r->r13, r->r14, r->r15, r->rip, r->eflags, (long long)r->orig_rax,
+		r->fs_base);
+}
+
+int disasm_one(const uint8_t *code, size_t len, uint64_t addr, unsigned *id, unsigned *size)
+{
+	csh h;
+	cs_insn *insn;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return -EINVAL;
+	size_t n = cs_disasm(h, code, len, addr, 1, &insn);
+	int ret = -EINVAL;
+	if (n == 1) {
+		*id = insn->id;
+		*size = insn->size;
+		cs_free(insn, n);
+		ret = 0;
+	}
+	cs_close(&h);
+	return ret;
+}
+
+void disasm_print(FILE *f, pid_t tid, uint64_t addr, int n)
+{
+	uint8_t code[16 * 8];
+	long got = mem_read(tid, addr, code, sizeof code);
+	csh h;
+	if (got <= 0) {
+		fprintf(f, "  (no code readable at %#" PRIx64 ")\n", addr);
+		return;
+	}
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return;
+	cs_insn *insn;
+	size_t cnt = cs_disasm(h, code, (size_t)got, addr, (size_t)n, &insn);
+	for (size_t i = 0; i < cnt; i++)
+		fprintf(f, "  %s %#" PRIx64 ":  %-8s %s\n", i ? "  " : "=>", insn[i].address,
+			insn[i].mnemonic, insn[i].op_str);
+	if (cnt == 0)
+		fprintf(f, "  (undecodable bytes at %#" PRIx64 ")\n", addr);
+	else
+		cs_free(insn, cnt);
+	cs_close(&h);
+}
+
+unsigned disasm_id_rdtsc(void) { return X86_INS_RDTSC; }
+unsigned disasm_id_rdtscp(void) { return X86_INS_RDTSCP; }
+
+const char *wait_describe(int status, char *buf, size_t n)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, n, "exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, n, "killed by SIG%s", sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
+	else if (WIFSTOPPED(status))
+		snprintf(buf, n, "stopped by signal %d (event %d)", WSTOPSIG(status), status >> 16);
+	else
+		snprintf(buf, n, "status %#x", status);
+	return buf;
+}
+
+void tracee_kill_all(pid_t pid)
+{
+	int status;
+	kill(pid, SIGKILL);
+	for (;;) {
+		pid_t p = waitpid(-1, &status, __WALL);
+		if (p < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (WIFSTOPPED(status)) /* e.g. the PTRACE_EVENT_EXIT stop of a killed tracee */
+			ptrace(PTRACE_CONT, p, 0, 0);
+	}
+}

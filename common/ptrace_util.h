@@ -1,0 +1,42 @@
+/* ptrace_util.h - tracee registers and memory, wait-status helpers, disassembly. */
+#ifndef HEISEN_PTRACE_UTIL_H
+#define HEISEN_PTRACE_UTIL_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+/* Reads len bytes of tid's memory at addr; returns bytes read (short at an
+ * unmapped page) or -errno. */
+long mem_read(pid_t tid, uint64_t addr, void *dst, size_t len);
+/* Writes len bytes into the memory behind memfd (/proc/PID/mem), even into
+ * read-only pages; returns 0 or -errno. */
+int mem_write(int memfd, uint64_t addr, const void *src, size_t len);
+/* Opens /proc/PID/mem for writing; returns the fd or -errno. */
+int mem_open(pid_t pid);
+
+/* Gets or sets the general registers; return 0 or -errno. */
+int regs_get(pid_t tid, struct user_regs_struct *r);
+int regs_set(pid_t tid, const struct user_regs_struct *r);
+/* Prints the general registers, four to a line. */
+void regs_print(FILE *f, const struct user_regs_struct *r);
+
+/* Decodes the instruction at code (len bytes, located at addr) with
+ * capstone: stores its capstone id and size; returns 0 or -EINVAL. */
+int disasm_one(const uint8_t *code, size_t len, uint64_t addr, unsigned *id, unsigned *size);
+/* Prints up to n instructions read from tid's memory at addr, marking the
+ * first; prints a note instead when the memory cannot be read. */
+void disasm_print(FILE *f, pid_t tid, uint64_t addr, int n);
+/* capstone ids of rdtsc and rdtscp, so callers need not include capstone. */
+unsigned disasm_id_rdtsc(void);
+unsigned disasm_id_rdtscp(void);
+
+/* Describes a wait status ("exited 3", "killed by SIGSEGV") into buf. */
+const char *wait_describe(int status, char *buf, size_t n);
+
+/* Kills pid and reaps every traced child, letting stopped ones go on to die. */
+void tracee_kill_all(pid_t pid);
+
+#endif

@@ -1,0 +1,86 @@
+/* syscalls.h - the one table describing every x86-64 syscall heisen knows:
+ * its arguments, the memory it writes and how replay treats it. The
+ * recorder, the replayer and the seccomp filter all read it. */
+#ifndef HEISEN_SYSCALLS_H
+#define HEISEN_SYSCALLS_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define SC_MAX 512 /* table size; x86-64 numbers are below this */
+
+/* Replay classes. */
+enum sc_class {
+	SCC_UNKNOWN = 0, /* not in the table: recording stops */
+	SCC_EMU,         /* not run in replay: result and memory from the trace */
+	SCC_EXEC,        /* run again in replay; the result must match */
+	SCC_EXEC_RES,    /* run again for its effect; result from the trace (set_tid_address) */
+	SCC_MMAP,        /* run at the recorded address; file contents from the trace */
+	SCC_MREMAP,      /* run, moving to the recorded address */
+	SCC_BRK,         /* the break, rebuilt with anonymous mappings */
+	SCC_EXECVE,      /* replay rebuilds the new image from the exec snapshot */
+	SCC_EXIT,        /* run: the thread or process ends */
+	SCC_PROCESS,     /* creates threads or processes (clone, fork, vfork) */
+	SCC_REFUSE,      /* never run: -ENOSYS, so the program falls back */
+	SCC_NCLASSES
+};
+
+/* Shapes of memory a syscall writes (a, b: argument indexes). */
+enum sc_out_kind {
+	OUT_NONE = 0,
+	OUT_FIXED,     /* arg a points at `size` bytes */
+	OUT_RET,       /* arg a points at `result` bytes */
+	OUT_ARGLEN,    /* arg a points at arg b * size bytes (size 0 means 1) */
+	OUT_LENPTR,    /* arg a points at *(u32 *)arg b bytes (at most size); arg b at 4 */
+	OUT_IOV,       /* iovec array arg a, count arg b: `result` bytes scattered */
+	OUT_MSGHDR,    /* struct msghdr at arg a (recvmsg) */
+	OUT_MMSGHDR,   /* struct mmsghdr array at arg a, `result` entries (recvmmsg) */
+	OUT_IOCTL,     /* ioctl: request arg 1, pointer arg 2, size from the request */
+	OUT_FDSET,     /* fd_set at arg a for arg b descriptors */
+	OUT_RET_ELEMS, /* arg a points at result * size bytes (epoll_wait) */
+	OUT_FCNTL,     /* fcntl: locks and owner queries write through arg 2 */
+	OUT_SOCKOPT,   /* getsockopt: value arg 3, length pointer arg 4 */
+};
+
+/* How a write-like syscall's data is echoed by replay (fd is arg 0). */
+enum { ECHO_NONE = 0, ECHO_BUF, ECHO_IOV };
+
+struct sc_out {
+	uint8_t kind, a, b;
+	uint16_t size;
+};
+
+struct sc_desc {
+	const char *name;
+	uint8_t nargs;
+	uint8_t cls;
+	uint8_t echo;
+	struct sc_out out[3];
+};
+
+extern const struct sc_desc sc_table[SC_MAX];
+
+/* The table entry for nr, or NULL if heisen does not know it. */
+const struct sc_desc *sc_lookup(long nr);
+/* Syscall name, or "syscall_N" in buf for unknown numbers. */
+const char *sc_name(long nr, char buf[32]);
+/* Name of a replay class. */
+const char *sc_class_name(int cls);
+
+/* Reads tracee memory for the region walker: returns bytes read or -errno. */
+typedef long (*sc_read_fn)(void *ctx, uint64_t addr, void *dst, size_t len);
+/* Called once per output region (addr, len). Returns 0 or -errno to stop. */
+typedef int (*sc_region_fn)(void *ctx, uint64_t addr, uint64_t len);
+
+/* Walks the memory regions syscall nr wrote, given its arguments and
+ * result, reading pointers and lengths through rd; returns 0 or the first
+ * non-zero value of fn. Regions may over-approximate: they are captured
+ * and restored at the same point, so extra bytes keep their values. */
+int sc_out_regions(const struct sc_desc *d, const uint64_t args[6], int64_t result,
+		   sc_read_fn rd, sc_region_fn fn, void *ctx);
+
+/* Size of the memory an ioctl request writes through its pointer, 0 if none,
+ * -1 if the request is unknown. */
+long sc_ioctl_out_size(unsigned long request);
+
+#endif

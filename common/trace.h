@@ -1,0 +1,235 @@
+/* trace.h - the heisen trace file: LZ4 frames of typed records.
+ * docs/trace-format.md describes every byte; keep the two in step. */
+#ifndef HEISEN_TRACE_H
+#define HEISEN_TRACE_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/user.h>
+#include <lz4frame.h>
+
+#include "util.h"
+
+#define TRACE_MAGIC "HEISENTR"
+#define TRACE_VERSION 1
+#define TRACE_INDEX_MAGIC 0x184D2A5Eu   /* LZ4 skippable frame, nibble E */
+#define TRACE_FRAME_TARGET (256 * 1024) /* flush a frame at this raw size */
+#define TRACE_FRAME_MAX (1u << 30)      /* reader refuses larger frames */
+#define TRACE_MAX_REGIONS 4096
+
+enum trace_type {
+	TR_HEADER = 1,
+	TR_FILE = 2,
+	TR_EXEC = 3,
+	TR_SYSCALL = 4,
+	TR_SIGNAL = 5,
+	TR_RDTSC = 6,
+	TR_EXIT = 7,
+	TR_END = 8,
+	TR_TYPE_MAX = 8,
+};
+
+/* Reader errors (returned negated). */
+enum trace_err {
+	TRE_NOTTRACE = 1000, /* not a heisen trace at all */
+	TRE_CORRUPT,         /* checksum or structure error */
+	TRE_VERSION,         /* newer format version */
+	TRE_TRUNC,           /* ends before its END record */
+	TRE_IO,              /* cannot open or read */
+};
+
+struct trace_hash {
+	uint64_t lo, hi;
+};
+
+struct trace_cpuid {
+	uint32_t leaf, subleaf, eax, ebx, ecx, edx;
+};
+
+struct trace_header {
+	uint32_t version;
+	char *tool_version;
+	uint32_t argc;
+	char **argv;
+	char *cwd;
+	uint32_t envc;
+	char **envp;
+	char *sysname, *release, *kversion, *machine, *cpu_model;
+	uint32_t ncpuid;
+	struct trace_cpuid *cpuid;
+	uint64_t start_realtime_ns;
+	uint32_t pid;
+	uint32_t ncpus; /* CPUs the program could use, unpinned */
+};
+
+struct trace_file {
+	struct trace_hash hash;
+	const char *path;       /* first path it was seen under */
+	uint64_t size;
+	const uint8_t *data;    /* points into the reader's frame */
+};
+
+/* Mapping kinds in an exec snapshot. */
+enum { MAPK_ANON = 0, MAPK_FILE = 1, MAPK_SPECIAL = 2 };
+/* Mapping flags in an exec snapshot. */
+enum { MAPF_SHARED = 1, MAPF_GROWSDOWN = 2 };
+
+struct trace_map {
+	uint64_t start, end, offset;
+	uint32_t prot, flags;
+	uint8_t kind;
+	struct trace_hash hash; /* MAPK_FILE */
+	const char *name;
+	uint64_t content_len;   /* 0 or end-start: the bytes follow */
+	const uint8_t *content;
+};
+
+struct trace_exec {
+	uint32_t tid;
+	const char *path;
+	uint64_t start_brk;
+	struct user_regs_struct regs;
+	uint32_t nmaps;
+	struct trace_map *maps;
+};
+
+struct trace_region {
+	uint64_t addr;
+	uint32_t len;
+	const uint8_t *data;
+};
+
+enum { SCF_BLOB = 1 /* a file blob hash follows (mmap of a file) */ };
+
+struct trace_syscall {
+	uint32_t tid;
+	uint16_t nr, flags;
+	uint64_t args[6];
+	int64_t result;
+	uint32_t nregions;
+	struct trace_region *regions;
+	struct trace_hash blob;
+};
+
+struct trace_signal {
+	uint32_t tid, signo;
+	int32_t code;
+	uint64_t rip;
+	uint8_t siginfo[128]; /* the siginfo_t as the recorder saw it */
+};
+
+struct trace_rdtsc {
+	uint32_t tid, is_rdtscp, insn_len, aux;
+	uint64_t rip, tsc;
+};
+
+enum { EXIT_HOW_EXITED = 0, EXIT_HOW_SIGNALED = 1 };
+
+struct trace_exit {
+	uint32_t tid, how;
+	int32_t code; /* exit status or signal number */
+};
+
+enum { END_OK = 0, END_FAILED = 1 };
+
+struct trace_end {
+	uint64_t end_realtime_ns, duration_ns;
+	int32_t status; /* shell-style: code, or 128+signal */
+	uint32_t flags;
+	const char *reason;
+};
+
+/* ---- writer ---- */
+
+struct trace_writer {
+	int fd;
+	int err;              /* sticky first error, -errno */
+	struct buf rec;       /* records of the frame being built */
+	size_t rec_start;     /* offset of the record being built */
+	struct buf out;       /* compression scratch */
+	struct buf index;     /* (file offset, first event) per frame */
+	uint64_t events;      /* records written, header included */
+	uint64_t frame_first_event;
+	uint64_t file_bytes, raw_bytes;
+	uint32_t nframes;
+	uint64_t last_flush_ns;
+	LZ4F_preferences_t prefs;
+};
+
+/* Creates path (failing if it exists when excl) and prepares a writer;
+ * returns 0 or -errno. */
+int trace_writer_open(struct trace_writer *w, const char *path, int excl);
+/* Starts a record of the given type in w->rec; returns w->rec for the payload. */
+struct buf *trace_begin(struct trace_writer *w, uint32_t type);
+/* Finishes the current record, flushing a frame when it is big enough or
+ * old enough; returns the writer's sticky error (0 if none). */
+int trace_end(struct trace_writer *w);
+/* Compresses and writes the pending records as one LZ4 frame; returns 0 or -errno. */
+int trace_flush(struct trace_writer *w);
+/* Flushes, writes the index frame and closes; returns the first error or 0. */
+int trace_writer_close(struct trace_writer *w);
+
+/* Record encoders: each appends one whole record; return the sticky error. */
+int trace_put_header(struct trace_writer *w, const struct trace_header *h);
+int trace_put_file(struct trace_writer *w, const struct trace_file *f);
+int trace_put_exec(struct trace_writer *w, const struct trace_exec *e);
+int trace_put_syscall(struct trace_writer *w, const struct trace_syscall *s);
+int trace_put_signal(struct trace_writer *w, const struct trace_signal *s);
+int trace_put_rdtsc(struct trace_writer *w, const struct trace_rdtsc *r);
+int trace_put_exit(struct trace_writer *w, const struct trace_exit *x);
+int trace_put_end(struct trace_writer *w, const struct trace_end *e);
+
+/* ---- reader ---- */
+
+struct trace_rec {
+	uint32_t type;
+	uint64_t event;      /* 0 for the header, then 1, 2, ... */
+	const uint8_t *data; /* payload, valid until the next trace_next */
+	uint32_t len;
+};
+
+struct trace_reader {
+	int fd;
+	const uint8_t *map;
+	size_t size;
+	size_t off;           /* file offset of the next frame */
+	LZ4F_dctx *dctx;
+	struct buf frame;     /* decompressed current frame */
+	size_t pos;           /* next record in frame */
+	uint64_t event;       /* event number of the next record */
+	uint64_t raw_bytes;
+	uint32_t nframes;
+	int saw_end;
+	int done;
+	struct trace_header hdr;
+	char err[256];        /* message for the last error */
+};
+
+/* Opens a trace and reads its header into r->hdr; returns 0, -errno for
+ * I/O errors, or -TRE_* (r->err says what is wrong). */
+int trace_reader_open(struct trace_reader *r, const char *path);
+/* Reads the next record; returns 1, 0 at a clean end (after END), or -TRE_*
+ * (r->err says what and at which event). */
+int trace_next(struct trace_reader *r, struct trace_rec *rec);
+/* Releases everything the reader holds. */
+void trace_reader_close(struct trace_reader *r);
+
+/* Record decoders: parse rec into out (pointers into rec's data or fresh
+ * allocations noted per type); return 0 or -TRE_CORRUPT. */
+int trace_get_header(const struct trace_rec *rec, struct trace_header *h);
+int trace_get_file(const struct trace_rec *rec, struct trace_file *f);
+int trace_get_exec(const struct trace_rec *rec, struct trace_exec *e); /* e->maps malloc'd */
+int trace_get_syscall(const struct trace_rec *rec, struct trace_syscall *s); /* regions malloc'd */
+int trace_get_signal(const struct trace_rec *rec, struct trace_signal *s);
+int trace_get_rdtsc(const struct trace_rec *rec, struct trace_rdtsc *r);
+int trace_get_exit(const struct trace_rec *rec, struct trace_exit *x);
+int trace_get_end(const struct trace_rec *rec, struct trace_end *e);
+/* Frees what trace_get_header allocated. */
+void trace_header_free(struct trace_header *h);
+
+/* Name of a record type, "?" if unknown. */
+const char *trace_type_name(uint32_t type);
+/* Maps a reader error to the documented exit status. */
+int trace_err_exit(int err);
+
+#endif

@@ -1,0 +1,200 @@
+/* trace_read.c - the trace reader: frame by frame, every byte checked. */
+#include "trace.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define LZ4_FRAME_MAGIC 0x184D2204u
+
+static int fail(struct trace_reader *r, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct trace_reader *r, int err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof r->err, fmt, ap);
+	va_end(ap);
+	return -err;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/* Decompresses the frame at r->off into r->frame; 1 if read, 0 at end of
+ * file, or -TRE_*. Skippable frames are passed over. */
+static int read_frame(struct trace_reader *r)
+{
+	for (;;) {
+		size_t left = r->size - r->off;
+		if (left == 0)
+			return 0;
+		if (left < 8)
+			return fail(r, TRE_TRUNC, "trace truncated after event %llu (a partial frame at byte %zu)",
+				    (unsigned long long)r->event - 1, r->off);
+		uint32_t magic = le32(r->map + r->off);
+		if ((magic & 0xFFFFFFF0u) == 0x184D2A50u) {
+			uint32_t sz = le32(r->map + r->off + 4);
+			if (sz > left - 8)
+				return fail(r, TRE_TRUNC, "trace truncated inside a skippable frame at byte %zu", r->off);
+			r->off += 8 + (size_t)sz;
+			continue;
+		}
+		if (magic != LZ4_FRAME_MAGIC)
+			return fail(r, TRE_CORRUPT, "trace corrupt: no LZ4 frame at byte %zu", r->off);
+		break;
+	}
+	r->frame.len = 0;
+	r->pos = 0;
+	const uint8_t *src = r->map + r->off;
+	size_t srcleft = r->size - r->off;
+	for (;;) {
+		if (buf_reserve(&r->frame, 256 * 1024))
+			return fail(r, TRE_IO, "out of memory reading frame at byte %zu", r->off);
+		size_t dst = r->frame.cap - r->frame.len, sn = srcleft;
+		size_t ret = LZ4F_decompress(r->dctx, r->frame.p + r->frame.len, &dst, src, &sn, NULL);
+		if (LZ4F_isError(ret)) {
+			LZ4F_resetDecompressionContext(r->dctx);
+			return fail(r, TRE_CORRUPT, "trace corrupt: frame at byte %zu: %s", r->off,
+				    LZ4F_getErrorName(ret));
+		}
+		r->frame.len += dst;
+		src += sn;
+		srcleft -= sn;
+		if (r->frame.len > TRACE_FRAME_MAX)
+			return fail(r, TRE_CORRUPT, "trace corrupt: frame at byte %zu is too large", r->off);
+		if (ret == 0)
+			break;
+		if (srcleft == 0 && dst == 0) {
+			LZ4F_resetDecompressionContext(r->dctx);
+			return fail(r, TRE_TRUNC,
+				    "trace truncated after event %llu: the recording was interrupted (partial frame at byte %zu)",
+				    (unsigned long long)r->event - (r->event > 0), r->off);
+		}
+	}
+	r->off = (size_t)(src - r->map);
+	r->raw_bytes += r->frame.len;
+	r->nframes++;
+	return 1;
+}
+
+int trace_next(struct trace_reader *r, struct trace_rec *rec)
+{
+	if (r->done)
+		return 0;
+	while (r->pos == r->frame.len) {
+		int f = read_frame(r);
+		if (f < 0)
+			return f;
+		if (f == 0) {
+			if (!r->saw_end)
+				return fail(r, TRE_TRUNC,
+					    "trace truncated after event %llu: the recording was interrupted (no end record)",
+					    (unsigned long long)r->event - (r->event > 0));
+			r->done = 1;
+			return 0;
+		}
+	}
+	if (r->saw_end)
+		return fail(r, TRE_CORRUPT, "trace corrupt: records after the end record");
+	size_t left = r->frame.len - r->pos;
+	if (left < 8)
+		return fail(r, TRE_CORRUPT, "trace corrupt: record %llu cut by its frame's end",
+			    (unsigned long long)r->event);
+	const uint8_t *p = r->frame.p + r->pos;
+	rec->type = le32(p);
+	rec->len = le32(p + 4);
+	if (rec->len > left - 8)
+		return fail(r, TRE_CORRUPT, "trace corrupt: record %llu longer than its frame",
+			    (unsigned long long)r->event);
+	if (rec->type == 0 || rec->type > TR_TYPE_MAX)
+		return fail(r, TRE_CORRUPT, "trace corrupt: record %llu has unknown type %u",
+			    (unsigned long long)r->event, rec->type);
+	if ((rec->type == TR_HEADER) != (r->event == 0))
+		return fail(r, TRE_CORRUPT, "trace corrupt: record %llu: header misplaced",
+			    (unsigned long long)r->event);
+	rec->data = p + 8;
+	rec->event = r->event++;
+	r->pos += 8 + (size_t)rec->len;
+	if (rec->type == TR_END)
+		r->saw_end = 1;
+	return 1;
+}
+
+int trace_reader_open(struct trace_reader *r, const char *path)
+{
+	memset(r, 0, sizeof *r);
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0) {
+		int e = errno;
+		snprintf(r->err, sizeof r->err, "cannot open %s: %s", path, strerror(e));
+		return -e;
+	}
+	struct stat st;
+	if (fstat(r->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(r->err, sizeof r->err, "%s is not a regular file", path);
+		return -TRE_NOTTRACE;
+	}
+	r->size = (size_t)st.st_size;
+	if (r->size < 4 || (r->map = mmap(NULL, r->size, PROT_READ, MAP_PRIVATE, r->fd, 0)) == MAP_FAILED) {
+		r->map = NULL;
+		snprintf(r->err, sizeof r->err, "%s is not a heisen trace (too short)", path);
+		return -TRE_NOTTRACE;
+	}
+	if (le32(r->map) != LZ4_FRAME_MAGIC) {
+		snprintf(r->err, sizeof r->err, "%s is not a heisen trace (no LZ4 frame)", path);
+		return -TRE_NOTTRACE;
+	}
+	if (LZ4F_isError(LZ4F_createDecompressionContext(&r->dctx, LZ4F_VERSION))) {
+		snprintf(r->err, sizeof r->err, "out of memory");
+		return -TRE_IO;
+	}
+	struct trace_rec rec;
+	int ret = trace_next(r, &rec);
+	if (ret <= 0) {
+		if (ret == -TRE_TRUNC || ret == 0)
+			return fail(r, TRE_CORRUPT, "%s: trace corrupt: no complete header", path);
+		return ret;
+	}
+	ret = trace_get_header(&rec, &r->hdr);
+	if (ret == -TRE_VERSION)
+		return fail(r, TRE_VERSION, "%s: trace format version %u is newer than this replay supports (%u)",
+			    path, r->hdr.version, TRACE_VERSION);
+	if (ret)
+		return fail(r, TRE_NOTTRACE, "%s is not a heisen trace (bad header)", path);
+	return 0;
+}
+
+void trace_reader_close(struct trace_reader *r)
+{
+	if (r->map)
+		munmap((void *)r->map, r->size);
+	if (r->fd >= 0)
+		close(r->fd);
+	if (r->dctx)
+		LZ4F_freeDecompressionContext(r->dctx);
+	buf_free(&r->frame);
+	trace_header_free(&r->hdr);
+	memset(r, 0, sizeof *r);
+	r->fd = -1;
+}
+
+int trace_err_exit(int err)
+{
+	switch (-err) {
+	case TRE_CORRUPT: return EXIT_CORRUPT;
+	case TRE_VERSION: return EXIT_VERSION;
+	case TRE_TRUNC: return EXIT_TRUNCATED;
+	default: return EXIT_NOTRACE;
+	}
+}

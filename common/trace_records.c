@@ -1,0 +1,387 @@
+/* trace_records.c - encoding and decoding of each trace record type. */
+#include "trace.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void put_hash(struct buf *b, struct trace_hash h)
+{
+	buf_u64(b, h.lo);
+	buf_u64(b, h.hi);
+}
+
+static struct trace_hash get_hash(struct cursor *c)
+{
+	struct trace_hash h;
+	h.lo = cur_u64(c);
+	h.hi = cur_u64(c);
+	return h;
+}
+
+static struct cursor rec_cursor(const struct trace_rec *rec)
+{
+	struct cursor c = {rec->data, rec->data + rec->len, 0};
+	return c;
+}
+
+/* A record decodes cleanly only if it used every byte. */
+static int finish(struct cursor *c)
+{
+	return (c->bad || c->p != c->end) ? -TRE_CORRUPT : 0;
+}
+
+int trace_put_header(struct trace_writer *w, const struct trace_header *h)
+{
+	struct buf *b = trace_begin(w, TR_HEADER);
+	buf_put(b, TRACE_MAGIC, 8);
+	buf_u32(b, h->version);
+	buf_str(b, h->tool_version);
+	buf_u32(b, h->argc);
+	for (uint32_t i = 0; i < h->argc; i++)
+		buf_str(b, h->argv[i]);
+	buf_str(b, h->cwd);
+	buf_u32(b, h->envc);
+	for (uint32_t i = 0; i < h->envc; i++)
+		buf_str(b, h->envp[i]);
+	buf_str(b, h->sysname);
+	buf_str(b, h->release);
+	buf_str(b, h->kversion);
+	buf_str(b, h->machine);
+	buf_str(b, h->cpu_model);
+	buf_u32(b, h->ncpuid);
+	for (uint32_t i = 0; i < h->ncpuid; i++)
+		buf_put(b, &h->cpuid[i], sizeof h->cpuid[i]);
+	buf_u64(b, h->start_realtime_ns);
+	buf_u32(b, h->pid);
+	buf_u32(b, h->ncpus);
+	return trace_end(w);
+}
+
+static char **get_strv(struct cursor *c, uint32_t n)
+{
+	if (n > (size_t)(c->end - c->p) / 5) { /* each string takes >= 5 bytes */
+		c->bad = 1;
+		return NULL;
+	}
+	char **v = calloc((size_t)n + 1, sizeof *v);
+	if (!v) {
+		c->bad = 1;
+		return NULL;
+	}
+	for (uint32_t i = 0; i < n && !c->bad; i++)
+		v[i] = cur_str(c);
+	return v;
+}
+
+int trace_get_header(const struct trace_rec *rec, struct trace_header *h)
+{
+	struct cursor c = rec_cursor(rec);
+	memset(h, 0, sizeof *h);
+	const uint8_t *magic = cur_bytes(&c, 8);
+	if (!magic || memcmp(magic, TRACE_MAGIC, 8))
+		return -TRE_NOTTRACE;
+	h->version = cur_u32(&c);
+	if (h->version > TRACE_VERSION)
+		return -TRE_VERSION;
+	h->tool_version = cur_str(&c);
+	h->argc = cur_u32(&c);
+	h->argv = get_strv(&c, h->argc);
+	h->cwd = cur_str(&c);
+	h->envc = cur_u32(&c);
+	h->envp = get_strv(&c, h->envc);
+	h->sysname = cur_str(&c);
+	h->release = cur_str(&c);
+	h->kversion = cur_str(&c);
+	h->machine = cur_str(&c);
+	h->cpu_model = cur_str(&c);
+	h->ncpuid = cur_u32(&c);
+	if (!c.bad && h->ncpuid <= (size_t)(c.end - c.p) / sizeof(struct trace_cpuid)) {
+		h->cpuid = calloc(h->ncpuid + 1, sizeof *h->cpuid);
+		const uint8_t *p = cur_bytes(&c, h->ncpuid * sizeof *h->cpuid);
+		if (h->cpuid && p)
+			memcpy(h->cpuid, p, h->ncpuid * sizeof *h->cpuid);
+		else
+			c.bad = 1;
+	} else {
+		c.bad = 1;
+	}
+	h->start_realtime_ns = cur_u64(&c);
+	h->pid = cur_u32(&c);
+	h->ncpus = cur_u32(&c);
+	int r = finish(&c);
+	if (r) {
+		trace_header_free(h);
+		h->version = 0;
+	}
+	return r;
+}
+
+static void free_strv(char **v, uint32_t n)
+{
+	if (!v)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void trace_header_free(struct trace_header *h)
+{
+	free(h->tool_version);
+	free_strv(h->argv, h->argc);
+	free(h->cwd);
+	free_strv(h->envp, h->envc);
+	free(h->sysname);
+	free(h->release);
+	free(h->kversion);
+	free(h->machine);
+	free(h->cpu_model);
+	free(h->cpuid);
+	uint32_t v = h->version;
+	memset(h, 0, sizeof *h);
+	h->version = v;
+}
+
+int trace_put_file(struct trace_writer *w, const struct trace_file *f)
+{
+	struct buf *b = trace_begin(w, TR_FILE);
+	put_hash(b, f->hash);
+	buf_str(b, f->path);
+	buf_u64(b, f->size);
+	buf_put(b, f->data, f->size);
+	return trace_end(w);
+}
+
+int trace_get_file(const struct trace_rec *rec, struct trace_file *f)
+{
+	struct cursor c = rec_cursor(rec);
+	f->hash = get_hash(&c);
+	f->path = cur_cstr(&c);
+	f->size = cur_u64(&c);
+	f->data = cur_bytes(&c, f->size);
+	return finish(&c);
+}
+
+int trace_put_exec(struct trace_writer *w, const struct trace_exec *e)
+{
+	struct buf *b = trace_begin(w, TR_EXEC);
+	buf_u32(b, e->tid);
+	buf_str(b, e->path);
+	buf_u64(b, e->start_brk);
+	buf_put(b, &e->regs, sizeof e->regs);
+	buf_u32(b, e->nmaps);
+	for (uint32_t i = 0; i < e->nmaps; i++) {
+		const struct trace_map *m = &e->maps[i];
+		buf_u64(b, m->start);
+		buf_u64(b, m->end);
+		buf_u64(b, m->offset);
+		buf_u32(b, m->prot);
+		buf_u32(b, m->flags);
+		buf_u8(b, m->kind);
+		put_hash(b, m->hash);
+		buf_str(b, m->name);
+		buf_u64(b, m->content_len);
+		buf_put(b, m->content, m->content_len);
+	}
+	return trace_end(w);
+}
+
+int trace_get_exec(const struct trace_rec *rec, struct trace_exec *e)
+{
+	struct cursor c = rec_cursor(rec);
+	memset(e, 0, sizeof *e);
+	e->tid = cur_u32(&c);
+	e->path = cur_cstr(&c);
+	e->start_brk = cur_u64(&c);
+	const uint8_t *regs = cur_bytes(&c, sizeof e->regs);
+	if (regs)
+		memcpy(&e->regs, regs, sizeof e->regs);
+	e->nmaps = cur_u32(&c);
+	if (c.bad || e->nmaps > (size_t)(c.end - c.p) / 57)
+		return -TRE_CORRUPT;
+	e->maps = calloc(e->nmaps + 1, sizeof *e->maps);
+	if (!e->maps)
+		return -TRE_CORRUPT;
+	for (uint32_t i = 0; i < e->nmaps && !c.bad; i++) {
+		struct trace_map *m = &e->maps[i];
+		m->start = cur_u64(&c);
+		m->end = cur_u64(&c);
+		m->offset = cur_u64(&c);
+		m->prot = cur_u32(&c);
+		m->flags = cur_u32(&c);
+		m->kind = cur_u8(&c);
+		m->hash = get_hash(&c);
+		m->name = cur_cstr(&c);
+		m->content_len = cur_u64(&c);
+		m->content = cur_bytes(&c, m->content_len);
+		if (m->end <= m->start || m->kind > MAPK_SPECIAL ||
+		    (m->content_len && m->content_len != m->end - m->start))
+			c.bad = 1;
+	}
+	int r = finish(&c);
+	if (r) {
+		free(e->maps);
+		e->maps = NULL;
+	}
+	return r;
+}
+
+int trace_put_syscall(struct trace_writer *w, const struct trace_syscall *s)
+{
+	struct buf *b = trace_begin(w, TR_SYSCALL);
+	buf_u32(b, s->tid);
+	buf_u16(b, s->nr);
+	buf_u16(b, s->flags);
+	for (int i = 0; i < 6; i++)
+		buf_u64(b, s->args[i]);
+	buf_u64(b, (uint64_t)s->result);
+	buf_u32(b, s->nregions);
+	for (uint32_t i = 0; i < s->nregions; i++) {
+		buf_u64(b, s->regions[i].addr);
+		buf_u32(b, s->regions[i].len);
+		buf_put(b, s->regions[i].data, s->regions[i].len);
+	}
+	if (s->flags & SCF_BLOB)
+		put_hash(b, s->blob);
+	return trace_end(w);
+}
+
+int trace_get_syscall(const struct trace_rec *rec, struct trace_syscall *s)
+{
+	struct cursor c = rec_cursor(rec);
+	memset(s, 0, sizeof *s);
+	s->tid = cur_u32(&c);
+	s->nr = cur_u16(&c);
+	s->flags = cur_u16(&c);
+	for (int i = 0; i < 6; i++)
+		s->args[i] = cur_u64(&c);
+	s->result = (int64_t)cur_u64(&c);
+	s->nregions = cur_u32(&c);
+	if (c.bad || s->nregions > TRACE_MAX_REGIONS || s->nregions > (size_t)(c.end - c.p) / 12)
+		return -TRE_CORRUPT;
+	if (s->nregions) {
+		s->regions = calloc(s->nregions, sizeof *s->regions);
+		if (!s->regions)
+			return -TRE_CORRUPT;
+	}
+	for (uint32_t i = 0; i < s->nregions && !c.bad; i++) {
+		s->regions[i].addr = cur_u64(&c);
+		s->regions[i].len = cur_u32(&c);
+		s->regions[i].data = cur_bytes(&c, s->regions[i].len);
+	}
+	if (s->flags & SCF_BLOB)
+		s->blob = get_hash(&c);
+	if (s->flags & ~SCF_BLOB)
+		c.bad = 1;
+	int r = finish(&c);
+	if (r) {
+		free(s->regions);
+		s->regions = NULL;
+	}
+	return r;
+}
+
+int trace_put_signal(struct trace_writer *w, const struct trace_signal *s)
+{
+	struct buf *b = trace_begin(w, TR_SIGNAL);
+	buf_u32(b, s->tid);
+	buf_u32(b, s->signo);
+	buf_u32(b, (uint32_t)s->code);
+	buf_u64(b, s->rip);
+	buf_put(b, s->siginfo, sizeof s->siginfo);
+	return trace_end(w);
+}
+
+int trace_get_signal(const struct trace_rec *rec, struct trace_signal *s)
+{
+	struct cursor c = rec_cursor(rec);
+	s->tid = cur_u32(&c);
+	s->signo = cur_u32(&c);
+	s->code = (int32_t)cur_u32(&c);
+	s->rip = cur_u64(&c);
+	const uint8_t *si = cur_bytes(&c, sizeof s->siginfo);
+	if (si)
+		memcpy(s->siginfo, si, sizeof s->siginfo);
+	if (s->signo == 0 || s->signo > 64)
+		c.bad = 1;
+	return finish(&c);
+}
+
+int trace_put_rdtsc(struct trace_writer *w, const struct trace_rdtsc *r)
+{
+	struct buf *b = trace_begin(w, TR_RDTSC);
+	buf_u32(b, r->tid);
+	buf_u32(b, r->is_rdtscp);
+	buf_u32(b, r->insn_len);
+	buf_u32(b, r->aux);
+	buf_u64(b, r->rip);
+	buf_u64(b, r->tsc);
+	return trace_end(w);
+}
+
+int trace_get_rdtsc(const struct trace_rec *rec, struct trace_rdtsc *r)
+{
+	struct cursor c = rec_cursor(rec);
+	r->tid = cur_u32(&c);
+	r->is_rdtscp = cur_u32(&c);
+	r->insn_len = cur_u32(&c);
+	r->aux = cur_u32(&c);
+	r->rip = cur_u64(&c);
+	r->tsc = cur_u64(&c);
+	if (r->insn_len == 0 || r->insn_len > 15)
+		c.bad = 1;
+	return finish(&c);
+}
+
+int trace_put_exit(struct trace_writer *w, const struct trace_exit *x)
+{
+	struct buf *b = trace_begin(w, TR_EXIT);
+	buf_u32(b, x->tid);
+	buf_u32(b, x->how);
+	buf_u32(b, (uint32_t)x->code);
+	return trace_end(w);
+}
+
+int trace_get_exit(const struct trace_rec *rec, struct trace_exit *x)
+{
+	struct cursor c = rec_cursor(rec);
+	x->tid = cur_u32(&c);
+	x->how = cur_u32(&c);
+	x->code = (int32_t)cur_u32(&c);
+	if (x->how > EXIT_HOW_SIGNALED)
+		c.bad = 1;
+	return finish(&c);
+}
+
+int trace_put_end(struct trace_writer *w, const struct trace_end *e)
+{
+	struct buf *b = trace_begin(w, TR_END);
+	buf_u64(b, e->end_realtime_ns);
+	buf_u64(b, e->duration_ns);
+	buf_u32(b, (uint32_t)e->status);
+	buf_u32(b, e->flags);
+	buf_str(b, e->reason);
+	return trace_end(w);
+}
+
+int trace_get_end(const struct trace_rec *rec, struct trace_end *e)
+{
+	struct cursor c = rec_cursor(rec);
+	e->end_realtime_ns = cur_u64(&c);
+	e->duration_ns = cur_u64(&c);
+	e->status = (int32_t)cur_u32(&c);
+	e->flags = cur_u32(&c);
+	e->reason = cur_cstr(&c);
+	return finish(&c);
+}
+
+const char *trace_type_name(uint32_t type)
+{
+	static const char *const names[] = {
+		[TR_HEADER] = "header", [TR_FILE] = "file",     [TR_EXEC] = "exec",
+		[TR_SYSCALL] = "syscall", [TR_SIGNAL] = "signal", [TR_RDTSC] = "rdtsc",
+		[TR_EXIT] = "exit",     [TR_END] = "end",
+	};
+	return (type > 0 && type <= TR_TYPE_MAX) ? names[type] : "?";
+}

@@ -1,0 +1,148 @@
+/* util.c - messages, growable buffers, bounds-checked cursors, clocks. */
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *msg_prog = "heisen";
+
+void msg_set_prog(const char *name)
+{
+	msg_prog = name;
+}
+
+void msg(const char *fmt, ...)
+{
+	char line[4096];
+	va_list ap;
+	int n = snprintf(line, sizeof line, "%s: ", msg_prog);
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	size_t len = strlen(line);
+	line[len++] = '\n';
+	(void)write_all(2, line, len);
+}
+
+int buf_reserve(struct buf *b, size_t n)
+{
+	if (b->err)
+		return b->err;
+	if (b->len + n <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + n)
+		cap *= 2;
+	uint8_t *p = realloc(b->p, cap);
+	if (!p)
+		return b->err = -ENOMEM;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+int buf_put(struct buf *b, const void *p, size_t n)
+{
+	int r = buf_reserve(b, n);
+	if (r)
+		return r;
+	if (n)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+int buf_u8(struct buf *b, uint8_t v) { return buf_put(b, &v, 1); }
+int buf_u16(struct buf *b, uint16_t v) { return buf_put(b, &v, 2); }
+int buf_u32(struct buf *b, uint32_t v) { return buf_put(b, &v, 4); }
+int buf_u64(struct buf *b, uint64_t v) { return buf_put(b, &v, 8); }
+
+int buf_str(struct buf *b, const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	int r = buf_u32(b, (uint32_t)n + 1);
+	if (!r && n)
+		r = buf_put(b, s, n);
+	return r ? r : buf_u8(b, 0);
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof *b);
+}
+
+const uint8_t *cur_bytes(struct cursor *c, size_t n)
+{
+	if (c->bad || (size_t)(c->end - c->p) < n) {
+		c->bad = 1;
+		return NULL;
+	}
+	const uint8_t *p = c->p;
+	c->p += n;
+	return p;
+}
+
+#define CUR_GET(T, name)                                  \
+	T name(struct cursor *c)                          \
+	{                                                 \
+		T v = 0;                                  \
+		const uint8_t *p = cur_bytes(c, sizeof v); \
+		if (p)                                    \
+			memcpy(&v, p, sizeof v);          \
+		return v;                                 \
+	}
+CUR_GET(uint8_t, cur_u8)
+CUR_GET(uint16_t, cur_u16)
+CUR_GET(uint32_t, cur_u32)
+CUR_GET(uint64_t, cur_u64)
+
+const char *cur_cstr(struct cursor *c)
+{
+	uint32_t n = cur_u32(c);
+	const uint8_t *p = cur_bytes(c, n);
+	if (!p || n == 0 || p[n - 1] != 0 || memchr(p, 0, n) != p + n - 1) {
+		c->bad = 1;
+		return NULL;
+	}
+	return (const char *)p;
+}
+
+char *cur_str(struct cursor *c)
+{
+	const char *s = cur_cstr(c);
+	char *d = s ? strdup(s) : NULL;
+	if (s && !d)
+		c->bad = 1;
+	return d;
+}
+
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
+uint64_t realtime_ns(void) { return clock_ns(CLOCK_REALTIME); }
+
+int write_all(int fd, const void *p, size_t n)
+{
+	const uint8_t *q = p;
+	while (n) {
+		ssize_t w = write(fd, q, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		q += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}

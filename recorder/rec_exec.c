@@ -1,0 +1,235 @@
+/* rec_exec.c - the exec snapshot (registers, every mapping, the bytes of
+ * writable and anonymous ones) and the store of mapped files. */
+#include "rec.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "../common/ptrace_util.h"
+
+int rec_blob_store(struct rec_session *s, const char *path, const char *name, struct trace_hash *h)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	int ret = 0;
+	void *map = MAP_FAILED;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = -ENODEV;
+		goto out;
+	}
+	for (struct rec_blob *b = s->blobs; b; b = b->next)
+		if (b->dev == st.st_dev && b->ino == st.st_ino && b->size == st.st_size &&
+		    b->mtime.tv_sec == st.st_mtim.tv_sec && b->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+			*h = b->hash;
+			goto out;
+		}
+	if (st.st_size > 0 && (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+		ret = -errno;
+		goto out;
+	}
+	const void *data = st.st_size > 0 ? map : "";
+	XXH128_hash_t x = XXH3_128bits(data, (size_t)st.st_size);
+	h->lo = x.low64;
+	h->hi = x.high64;
+	int known = 0;
+	for (struct rec_blob *b = s->blobs; b; b = b->next)
+		known |= b->hash.lo == h->lo && b->hash.hi == h->hi;
+	struct rec_blob *b = calloc(1, sizeof *b);
+	if (!b) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	*b = (struct rec_blob){*h, st.st_dev, st.st_ino, st.st_size, st.st_mtim, s->blobs};
+	s->blobs = b;
+	if (!known) {
+		char target[4096];
+		ssize_t n = name ? -1 : readlink(path, target, sizeof target - 1);
+		if (n >= 0)
+			target[n] = 0;
+		struct trace_file f = {*h, name ? name : n >= 0 ? target : path, (uint64_t)st.st_size, data};
+		ret = trace_put_file(&s->w, &f);
+	}
+out:
+	if (map != MAP_FAILED)
+		munmap(map, (size_t)st.st_size);
+	close(fd);
+	return ret;
+}
+
+/* Turns AT_SYSINFO_EHDR into AT_IGNORE in the new image's auxv, so libc
+ * makes real time syscalls instead of calling into the vDSO. */
+static int hide_vdso(pid_t tid, uint64_t sp)
+{
+	uint64_t words[8192];
+	long n = mem_read(tid, sp, words, sizeof words);
+	if (n < 16)
+		return -EFAULT;
+	size_t cnt = (size_t)n / 8, i = 1 + words[0] + 1; /* argc, argv..., NULL */
+	while (i < cnt && words[i])
+		i++; /* envp */
+	for (i++; i + 1 < cnt && words[i] != AT_NULL; i += 2) {
+		if (words[i] == AT_SYSINFO_EHDR) {
+			uint64_t ignore = AT_IGNORE;
+			int fd = mem_open(tid);
+			if (fd < 0)
+				return fd;
+			int r = mem_write(fd, sp + i * 8, &ignore, 8);
+			close(fd);
+			return r;
+		}
+	}
+	return 0;
+}
+
+static uint64_t start_brk(pid_t tid)
+{
+	char path[64], line[4096];
+	snprintf(path, sizeof path, "/proc/%d/stat", tid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(line, 1, sizeof line - 1, f);
+	fclose(f);
+	line[n] = 0;
+	char *p = strrchr(line, ')'); /* the command name may hold spaces */
+	uint64_t v = 0;
+	for (int field = 2; p && field < 47; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		v = strtoull(p + 1, NULL, 10);
+	return v;
+}
+
+struct maps_ctx {
+	struct trace_map *maps;
+	uint32_t n, cap;
+};
+
+static int parse_maps(struct rec_session *s, pid_t tid, struct maps_ctx *m)
+{
+	char path[64], line[4352];
+	snprintf(path, sizeof path, "/proc/%d/maps", tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	int ret = 0;
+	while (!ret && fgets(line, sizeof line, f)) {
+		uint64_t start, end, off;
+		char perms[5], name[4096] = "";
+		unsigned long ino;
+		int pos = 0;
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %*x:%*x %lu %n", &start, &end, perms,
+			   &off, &ino, &pos) < 5)
+			continue;
+		sscanf(line + pos, "%4095[^\n]", name);
+		if (m->n == m->cap) {
+			m->cap = m->cap ? m->cap * 2 : 32;
+			struct trace_map *nm = realloc(m->maps, m->cap * sizeof *nm);
+			if (!nm) {
+				ret = -ENOMEM;
+				break;
+			}
+			m->maps = nm;
+		}
+		struct trace_map *mp = &m->maps[m->n++];
+		memset(mp, 0, sizeof *mp);
+		mp->start = start;
+		mp->end = end;
+		mp->offset = off;
+		mp->prot = (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+			   (perms[2] == 'x' ? PROT_EXEC : 0);
+		mp->flags = perms[3] == 's' ? MAPF_SHARED : 0;
+		mp->name = strdup(name);
+		if (!mp->name) {
+			ret = -ENOMEM;
+			break;
+		}
+		if (name[0] == '[' && strcmp(name, "[stack]") && strcmp(name, "[heap]")) {
+			mp->kind = MAPK_SPECIAL;
+			continue;
+		}
+		if (!strcmp(name, "[stack]"))
+			mp->flags |= MAPF_GROWSDOWN;
+		if (name[0] == '/' && ino) {
+			char mf[96];
+			snprintf(mf, sizeof mf, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, tid, start, end);
+			mp->kind = MAPK_FILE;
+			ret = rec_blob_store(s, mf, name, &mp->hash);
+			if (ret) {
+				rec_fail(s, "thread %d: exec: cannot store mapped file %s: %s", tid, name, strerror(-ret));
+				break;
+			}
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+int rec_exec_snapshot(struct rec_session *s, struct rec_task *t)
+{
+	struct trace_exec e = {.tid = (uint32_t)t->tid};
+	struct maps_ctx m = {0};
+	char exe[4096], path[64];
+	int ret = regs_get(t->tid, &e.regs);
+	if (ret)
+		return ret;
+	if ((ret = hide_vdso(t->tid, e.regs.rsp))) {
+		rec_fail(s, "thread %d: exec: cannot hide the vDSO: %s", t->tid, strerror(-ret));
+		return ret;
+	}
+	snprintf(path, sizeof path, "/proc/%d/exe", t->tid);
+	ssize_t n = readlink(path, exe, sizeof exe - 1);
+	exe[n > 0 ? n : 0] = 0;
+	e.path = exe;
+	e.start_brk = start_brk(t->tid);
+	if ((ret = parse_maps(s, t->tid, &m)))
+		goto out;
+	/* The bytes of every writable or anonymous mapping. */
+	s->scratch.len = 0;
+	for (uint32_t i = 0; i < m.n; i++) {
+		struct trace_map *mp = &m.maps[i];
+		mp->content = NULL;
+		if (mp->kind == MAPK_SPECIAL || !(mp->prot & PROT_READ) ||
+		    (mp->kind == MAPK_FILE && !(mp->prot & PROT_WRITE)))
+			continue;
+		size_t len = mp->end - mp->start;
+		if ((ret = buf_reserve(&s->scratch, len)))
+			goto out;
+		long got = mem_read(t->tid, mp->start, s->scratch.p + s->scratch.len, len);
+		if (got != (long)len) {
+			rec_fail(s, "thread %d: exec: cannot read mapping %s at %#" PRIx64, t->tid, mp->name, mp->start);
+			ret = -EFAULT;
+			goto out;
+		}
+		mp->content_len = len;
+		mp->content = (const uint8_t *)(uintptr_t)s->scratch.len;
+		s->scratch.len += len;
+	}
+	for (uint32_t i = 0; i < m.n; i++)
+		if (m.maps[i].content_len)
+			m.maps[i].content = s->scratch.p + (uintptr_t)m.maps[i].content;
+	e.nmaps = m.n;
+	e.maps = m.maps;
+	ret = trace_put_exec(&s->w, &e);
+out:
+	for (uint32_t i = 0; i < m.n; i++)
+		free((char *)m.maps[i].name);
+	free(m.maps);
+	return ret;
+}

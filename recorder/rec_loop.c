@@ -1,0 +1,225 @@
+/* rec_loop.c - the recorder's event loop: waits for ptrace stops and
+ * dispatches syscalls, exec, signals and exits. */
+#include "rec.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <x86intrin.h>
+
+#include "../common/ptrace_util.h"
+
+/* The one mutable global: a signal sent to rec, to pass on to the program. */
+static volatile sig_atomic_t pending_signal;
+
+static void on_outside_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	/* A terminal's Ctrl-C reaches the program by itself (same process
+	 * group); a kill aimed at rec is passed on. */
+	if (si->si_code == SI_USER || si->si_code == SI_QUEUE)
+		pending_signal = sig;
+}
+
+void rec_catch_signals(void)
+{
+	struct sigaction sa = {.sa_sigaction = on_outside_signal, .sa_flags = SA_SIGINFO};
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+}
+
+void rec_fail(struct rec_session *s, const char *fmt, ...)
+{
+	va_list ap;
+	if (s->failed)
+		return;
+	s->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(s->reason, sizeof s->reason, fmt, ap);
+	va_end(ap);
+}
+
+static struct rec_task *task_find(struct rec_session *s, pid_t tid)
+{
+	for (struct rec_task *t = s->tasks; t; t = t->next)
+		if (t->tid == tid)
+			return t;
+	return NULL;
+}
+
+static struct rec_task *task_add(struct rec_session *s, pid_t tid)
+{
+	struct rec_task *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->tid = tid;
+	t->next = s->tasks;
+	s->tasks = t;
+	return t;
+}
+
+static void task_remove(struct rec_session *s, pid_t tid)
+{
+	for (struct rec_task **p = &s->tasks; *p; p = &(*p)->next)
+		if ((*p)->tid == tid) {
+			struct rec_task *t = *p;
+			*p = t->next;
+			free(t);
+			return;
+		}
+}
+
+/* rdtsc and rdtscp fault (PR_SET_TSC); emulate them and record the value.
+ * Returns 1 if the fault was one of them, 0 if not, -errno on error. */
+static int emulate_tsc(struct rec_session *s, struct rec_task *t, const siginfo_t *si)
+{
+	struct user_regs_struct r;
+	uint8_t code[16];
+	unsigned id, size;
+	if (si->si_signo != SIGSEGV || si->si_code != SI_KERNEL || regs_get(t->tid, &r))
+		return 0;
+	long n = mem_read(t->tid, r.rip, code, sizeof code);
+	if (n <= 0 || disasm_one(code, (size_t)n, r.rip, &id, &size))
+		return 0;
+	struct trace_rdtsc rec = {.tid = (uint32_t)t->tid, .rip = r.rip, .insn_len = size};
+	if (id == disasm_id_rdtsc()) {
+		rec.tsc = __rdtsc();
+	} else if (id == disasm_id_rdtscp()) {
+		rec.is_rdtscp = 1;
+		rec.tsc = __rdtscp(&rec.aux);
+		r.rcx = rec.aux;
+	} else {
+		return 0;
+	}
+	r.rax = (uint32_t)rec.tsc;
+	r.rdx = rec.tsc >> 32;
+	r.rip += size;
+	int ret = regs_set(t->tid, &r);
+	if (ret)
+		return ret;
+	s->nrdtsc++;
+	trace_put_rdtsc(&s->w, &rec);
+	return 1;
+}
+
+static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
+{
+	siginfo_t si;
+	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0)
+		return ptrace(PTRACE_CONT, t->tid, 0, sig) < 0 ? -errno : 0;
+	if (s->started) {
+		int r = emulate_tsc(s, t, &si);
+		if (r < 0)
+			return r;
+		if (r == 1)
+			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+		struct user_regs_struct regs;
+		struct trace_signal rec = {.tid = (uint32_t)t->tid, .signo = (uint32_t)sig,
+					   .code = si.si_code};
+		if (!regs_get(t->tid, &regs))
+			rec.rip = regs.rip;
+		memcpy(rec.siginfo, &si, sizeof rec.siginfo);
+		s->nsignals++;
+		trace_put_signal(&s->w, &rec);
+	}
+	return ptrace(PTRACE_CONT, t->tid, 0, sig) < 0 ? -errno : 0;
+}
+
+static void on_gone(struct rec_session *s, pid_t tid, int status)
+{
+	struct trace_exit x = {.tid = (uint32_t)tid};
+	if (WIFEXITED(status)) {
+		x.how = EXIT_HOW_EXITED;
+		x.code = WEXITSTATUS(status);
+	} else {
+		x.how = EXIT_HOW_SIGNALED;
+		x.code = WTERMSIG(status);
+	}
+	if (s->started)
+		trace_put_exit(&s->w, &x);
+	if (tid == s->leader) {
+		s->status = x.how == EXIT_HOW_EXITED ? x.code : 128 + x.code;
+		s->done = 1;
+	}
+	task_remove(s, tid);
+}
+
+/* Dispatches one ptrace stop of t; returns 0 or -errno. */
+static int on_stop(struct rec_session *s, struct rec_task *t, int status)
+{
+	int sig = WSTOPSIG(status), ev = status >> 16;
+	char buf[64];
+	switch (ev) {
+	case 0:
+		if (sig == (SIGTRAP | 0x80))
+			return rec_syscall_exit(s, t);
+		return on_signal(s, t, sig);
+	case PTRACE_EVENT_SECCOMP:
+		return rec_syscall_entry(s, t);
+	case PTRACE_EVENT_EXEC: {
+		s->started = 1;
+		int r = rec_exec_snapshot(s, t);
+		if (r)
+			return r;
+		trace_flush(&s->w);
+		return ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0 ? -errno : 0;
+	}
+	case PTRACE_EVENT_EXIT:
+		return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+	case PTRACE_EVENT_STOP:
+		if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+			return ptrace(PTRACE_LISTEN, t->tid, 0, 0) < 0 ? -errno : 0;
+		return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+	case PTRACE_EVENT_CLONE:
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+		rec_fail(s, "thread %d: %s: threads and child processes are not supported yet", t->tid,
+			 ev == PTRACE_EVENT_CLONE ? "clone" : "fork");
+		return -ENOTSUP;
+	default:
+		rec_fail(s, "thread %d: unexpected ptrace stop: %s", t->tid, wait_describe(status, buf, sizeof buf));
+		return -EINVAL;
+	}
+}
+
+int rec_run(struct rec_session *s)
+{
+	if (!task_add(s, s->leader))
+		return -ENOMEM;
+	while (!s->done && s->tasks) {
+		int status;
+		pid_t tid = waitpid(-1, &status, __WALL);
+		if (tid < 0) {
+			if (errno == EINTR) {
+				if (pending_signal)
+					kill(s->leader, pending_signal);
+				pending_signal = 0;
+				continue;
+			}
+			return errno == ECHILD ? 0 : -errno;
+		}
+		struct rec_task *t = task_find(s, tid);
+		if (!t && !(t = task_add(s, tid)))
+			return -ENOMEM;
+		if (WIFEXITED(status) || WIFSIGNALED(status)) {
+			on_gone(s, tid, status);
+			continue;
+		}
+		int r = on_stop(s, t, status);
+		if (r == -ESRCH)
+			continue; /* killed under us: its exit status follows */
+		if (r || s->failed || s->w.err) {
+			if (!s->failed)
+				rec_fail(s, "thread %d: %s", t->tid, strerror(-(r ? r : s->w.err)));
+			return r ? r : -EIO;
+		}
+	}
+	return 0;
+}

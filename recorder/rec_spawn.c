@@ -1,0 +1,88 @@
+/* rec_spawn.c - starting the program: pinned, no ASLR, rdtsc trapping,
+ * a seccomp filter built from the syscall table, seized before exec. */
+#include "rec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Every syscall traps to the recorder; the event message carries the
+ * table's class so the recorder tells known from unknown at a glance. */
+static scmp_filter_ctx build_filter(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRACE(SCC_UNKNOWN));
+	if (!ctx)
+		return NULL;
+	for (int nr = 0; nr < SC_MAX; nr++) {
+		const struct sc_desc *d = sc_lookup(nr);
+		if (d && seccomp_rule_add(ctx, SCMP_ACT_TRACE(d->cls), nr, 0) < 0) {
+			seccomp_release(ctx);
+			return NULL;
+		}
+	}
+	return ctx;
+}
+
+pid_t rec_spawn(struct rec_session *s, const char *path)
+{
+	int go[2];
+	scmp_filter_ctx filter = build_filter();
+	if (!filter)
+		return -ENOMEM;
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		seccomp_release(filter);
+		return -errno;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		seccomp_release(filter);
+		close(go[0]);
+		close(go[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		char c;
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(EXIT_RECFAIL);
+		close(go[0]);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
+		if (personality(ADDR_NO_RANDOMIZE) < 0 || prctl(PR_SET_TSC, PR_TSC_SIGSEGV) < 0 ||
+		    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_load(filter) < 0) {
+			msg("cannot set up the traced process: %s", strerror(errno));
+			_exit(EXIT_RECFAIL);
+		}
+		execve(path, s->opt->argv, environ);
+		_exit(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
+	}
+	seccomp_release(filter);
+	close(go[0]);
+	long opts = PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC |
+		    PTRACE_O_TRACEEXIT | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
+		    PTRACE_O_TRACEVFORK | PTRACE_O_EXITKILL;
+	if (ptrace(PTRACE_SEIZE, pid, 0, opts) < 0) {
+		int e = errno;
+		kill(pid, SIGKILL);
+		close(go[1]);
+		return -e;
+	}
+	if (write(go[1], "g", 1) != 1) {
+		close(go[1]);
+		return -EIO;
+	}
+	close(go[1]);
+	return pid;
+}

@@ -1,0 +1,168 @@
+/* rec_syscall.c - recording one syscall: its arguments at entry, its
+ * result and the memory it wrote at exit, shapes taken from the table. */
+#include "rec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../common/ptrace_util.h"
+
+static void args_of(const struct user_regs_struct *r, uint64_t a[6])
+{
+	a[0] = r->rdi;
+	a[1] = r->rsi;
+	a[2] = r->rdx;
+	a[3] = r->r10;
+	a[4] = r->r8;
+	a[5] = r->r9;
+}
+
+int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
+{
+	struct user_regs_struct r;
+	char nb[32];
+	int ret = regs_get(t->tid, &r);
+	if (ret)
+		return ret;
+	t->nr = (long)r.orig_rax;
+	t->in_syscall = 1;
+	t->skip = 0;
+	args_of(&r, t->args);
+	const struct sc_desc *d = sc_lookup(t->nr);
+	if (!s->started)
+		return ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0 ? -errno : 0;
+	if (!d) {
+		rec_fail(s, "thread %d: unsupported syscall %s (number %ld): recording stopped", t->tid,
+			 sc_name(t->nr, nb), t->nr);
+		return -ENOSYS;
+	}
+	if (d->cls == SCC_PROCESS) {
+		rec_fail(s, "thread %d: %s: threads and child processes are not supported yet", t->tid, d->name);
+		return -ENOTSUP;
+	}
+	/* Syscalls never run: refused ones, and affinity changes that would
+	 * unpin the program from the recorder's CPU. */
+	if (d->cls == SCC_REFUSE || t->nr == SYS_sched_setaffinity) {
+		t->skip = 1;
+		t->skip_result = d->cls == SCC_REFUSE ? -ENOSYS : 0;
+		r.orig_rax = (unsigned long long)-1;
+		if ((ret = regs_set(t->tid, &r)))
+			return ret;
+	}
+	return ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0 ? -errno : 0;
+}
+
+static long read_cb(void *ctx, uint64_t addr, void *dst, size_t len)
+{
+	struct rec_task *t = ((void **)ctx)[1];
+	return mem_read(t->tid, addr, dst, len);
+}
+
+/* Captures one output region's bytes into the session scratch buffer. */
+static int region_cb(void *ctx, uint64_t addr, uint64_t len)
+{
+	struct rec_session *s = ((void **)ctx)[0];
+	struct rec_task *t = ((void **)ctx)[1];
+	if (len > UINT32_MAX || s->nregions >= TRACE_MAX_REGIONS)
+		return -E2BIG;
+	if (s->nregions == s->cap_regions) {
+		uint32_t cap = s->cap_regions ? s->cap_regions * 2 : 16;
+		struct trace_region *n = realloc(s->regions, cap * sizeof *n);
+		if (!n)
+			return -ENOMEM;
+		s->regions = n;
+		s->cap_regions = cap;
+	}
+	if (buf_reserve(&s->scratch, len))
+		return -ENOMEM;
+	long got = mem_read(t->tid, addr, s->scratch.p + s->scratch.len, len);
+	if (got <= 0)
+		return 0; /* unreadable: the kernel wrote nothing there either */
+	struct trace_region *reg = &s->regions[s->nregions++];
+	reg->addr = addr;
+	reg->len = (uint32_t)got;
+	reg->data = (const uint8_t *)(uintptr_t)s->scratch.len; /* offset until fixed up */
+	s->scratch.len += (size_t)got;
+	return 0;
+}
+
+/* sched_getaffinity reports the CPUs the program had before pinning. */
+static int unpin_affinity(struct rec_session *s, struct rec_task *t, int64_t result)
+{
+	if (t->nr != SYS_sched_getaffinity || result <= 0)
+		return 0;
+	size_t n = (size_t)result < sizeof s->orig_affinity ? (size_t)result : sizeof s->orig_affinity;
+	int fd = mem_open(t->tid);
+	if (fd < 0)
+		return fd;
+	int r = mem_write(fd, t->args[2], &s->orig_affinity, n);
+	close(fd);
+	return r;
+}
+
+/* For mmap of a file, store the file and note its hash. */
+static int mmap_blob(struct rec_session *s, struct rec_task *t, struct trace_syscall *rec)
+{
+	if (t->nr != SYS_mmap || (t->args[3] & MAP_ANONYMOUS) || (uint64_t)rec->result >= (uint64_t)-4096)
+		return 0;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd/%d", t->tid, (int)t->args[4]);
+	int r = rec_blob_store(s, path, NULL, &rec->blob);
+	if (r == -ENODEV)
+		return 0; /* /dev/zero and the like: anonymous memory in replay */
+	if (r) {
+		rec_fail(s, "thread %d: mmap of fd %d: cannot store the mapped file: %s", t->tid,
+			 (int)t->args[4], strerror(-r));
+		return r;
+	}
+	rec->flags |= SCF_BLOB;
+	return 0;
+}
+
+int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
+{
+	struct user_regs_struct r;
+	int ret = regs_get(t->tid, &r);
+	if (ret)
+		return ret;
+	t->in_syscall = 0;
+	if (!s->started)
+		return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+	if (t->skip) {
+		r.rax = (unsigned long long)t->skip_result;
+		if ((ret = regs_set(t->tid, &r)))
+			return ret;
+	}
+	const struct sc_desc *d = sc_lookup(t->nr);
+	struct trace_syscall rec = {.tid = (uint32_t)t->tid, .nr = (uint16_t)t->nr, .result = (int64_t)r.rax};
+	memcpy(rec.args, t->args, sizeof rec.args);
+	if ((ret = unpin_affinity(s, t, rec.result)))
+		return ret;
+	s->nregions = 0;
+	s->scratch.len = 0;
+	if (d && d->cls == SCC_EMU) {
+		void *ctx[2] = {s, t};
+		ret = sc_out_regions(d, t->args, rec.result, read_cb, region_cb, ctx);
+		if (ret) {
+			rec_fail(s, "thread %d: %s: cannot capture its output memory: %s", t->tid, d->name,
+				 strerror(-ret));
+			return ret;
+		}
+		for (uint32_t i = 0; i < s->nregions; i++)
+			s->regions[i].data = s->scratch.p + (uintptr_t)s->regions[i].data;
+		rec.nregions = s->nregions;
+		rec.regions = s->regions;
+	}
+	if ((ret = mmap_blob(s, t, &rec)))
+		return ret;
+	s->nsyscalls++;
+	trace_put_syscall(&s->w, &rec);
+	return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+}

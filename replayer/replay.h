@@ -1,0 +1,98 @@
+/* replay.h - the replayer's session, task and address-space state. */
+#ifndef HEISEN_REPLAY_H
+#define HEISEN_REPLAY_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+#include "../common/syscalls.h"
+#include "../common/trace.h"
+
+/* A record copied out of the reader, so one can be looked ahead at. */
+struct replay_rec {
+	struct trace_rec rec;
+	struct buf data;
+	int valid;
+};
+
+/* A file from the trace, held in a memfd the tracee can map. */
+struct replay_blob {
+	struct trace_hash hash;
+	int fd;
+	uint64_t size;
+	struct replay_blob *next;
+};
+
+struct replay_task {
+	pid_t tid;          /* live thread */
+	uint32_t rec_tid;   /* its thread id in the recording */
+	int memfd;          /* /proc/tid/mem */
+	uint64_t gadget;    /* a syscall instruction (the stub's) */
+	uint64_t scratch;   /* scratch memory for injected syscalls' arguments */
+	uint64_t brk;       /* current program break */
+	struct user_regs_struct regs;
+};
+
+struct replay_options {
+	const char *trace;
+	int quiet;
+	int info, dump, json;
+};
+
+struct replay_session {
+	const struct replay_options *opt;
+	struct trace_reader r;
+	struct replay_rec cur, next;
+	struct replay_blob *blobs;
+	int stubfd;              /* memfd holding the stub ELF */
+	struct replay_task task; /* the (single) replayed thread */
+	int live;                /* the tracee exists */
+	int status;              /* program's shell-style exit status */
+	uint64_t events;
+};
+
+/* Reads the next event record (storing file records on the way) into
+ * s->cur; returns 1, 0 at the end, or -TRE_* / -errno. */
+int replay_fetch(struct replay_session *s);
+/* The record after s->cur without consuming it, or NULL. */
+const struct trace_rec *replay_peek(struct replay_session *s);
+
+/* Creates the stub process, stopped at its first instruction; returns 0 or -errno. */
+int replay_spawn(struct replay_session *s, struct replay_task *t);
+/* Turns the stub t into the image an exec snapshot describes; returns 0 or -errno. */
+int replay_build(struct replay_session *s, struct replay_task *t, const struct trace_exec *e);
+/* Execs the stub inside t (for a recorded execve); returns 0 or -errno. */
+int replay_exec_stub(struct replay_session *s, struct replay_task *t);
+/* Runs syscall nr with args in t at instruction `at`; the result in *res.
+ * keep: leave the registers as the syscall left them (else restore t->regs).
+ * Returns 0 or -errno. */
+int replay_inject(struct replay_task *t, uint64_t at, long nr, const uint64_t args[6], int64_t *res, int keep);
+/* Opens a trace file blob inside t; returns the tracee's fd in *fd; 0 or -errno. */
+int replay_open_blob(struct replay_session *s, struct replay_task *t, struct trace_hash h, int64_t *fd);
+/* Stores a file record's bytes in a memfd; returns 0 or -errno. */
+int replay_add_blob(struct replay_session *s, const struct trace_file *f);
+
+/* Fetches the record for the event the tracee just produced (`actual`
+ * describes it); returns 0, -EDOM if the trace has none, or -TRE_*. */
+int replay_expect(struct replay_session *s, struct replay_task *t, const char *actual);
+/* Matches the tracee's end (a wait status) against the exit record;
+ * returns 0 or -EDOM. */
+int replay_exited(struct replay_session *s, struct replay_task *t, int status);
+/* Handles a syscall stop, fetching and matching its record; returns 0,
+ * -EDOM after reporting a divergence, or -errno. */
+int replay_syscall(struct replay_session *s, struct replay_task *t);
+/* Reports a divergence (event, expected, actual, registers, code); returns -EDOM. */
+int replay_diverged(struct replay_session *s, struct replay_task *t, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Runs the replay to the end; returns 0 or -EDOM / -TRE_* / -errno. */
+int replay_run(struct replay_session *s);
+
+/* Prints the trace summary (--info); returns an exit status. */
+int replay_info(struct replay_session *s);
+/* Prints every event (--dump, --json); returns an exit status. */
+int replay_dump(struct replay_session *s);
+/* Formats a syscall with its arguments ("read(3, 0x7ff..., 4096)") into buf. */
+const char *replay_fmt_syscall(long nr, const uint64_t args[6], char *buf, size_t n);
+
+#endif

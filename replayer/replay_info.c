@@ -1,0 +1,215 @@
+/* replay_info.c - `replay --info` (a summary) and `replay --dump` (every event). */
+#include "replay.h"
+
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static void print_time(const char *label, uint64_t ns)
+{
+	time_t t = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+	char buf[64];
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	printf("%-12s %s\n", label, buf);
+}
+
+/* Reads the rest of the trace; returns 0 or the reader error. */
+int replay_info(struct replay_session *s)
+{
+	struct trace_header *h = &s->r.hdr;
+	struct trace_rec rec;
+	uint64_t counts[TR_TYPE_MAX + 1] = {0}, sc_counts[SC_MAX] = {0}, file_bytes = 0;
+	uint32_t threads[64], nthreads = 0;
+	struct trace_end end = {0};
+	int r, have_end = 0;
+	printf("%-12s", "command");
+	for (uint32_t i = 0; i < h->argc; i++)
+		printf(" %s", h->argv[i]);
+	printf("\n%-12s %s\n", "cwd", h->cwd);
+	printf("%-12s %s %s (%s)\n", "host", h->sysname, h->release, h->machine);
+	printf("%-12s %s\n", "kernel", h->kversion);
+	printf("%-12s %s, %u CPUs\n", "cpu", h->cpu_model, h->ncpus);
+	printf("%-12s heisen %s, trace format %u\n", "recorder", h->tool_version, h->version);
+	print_time("recorded", h->start_realtime_ns);
+	printf("files:\n");
+	while ((r = trace_next(&s->r, &rec)) > 0) {
+		counts[rec.type]++;
+		if (rec.type == TR_FILE) {
+			struct trace_file f;
+			if (!trace_get_file(&rec, &f)) {
+				printf("  %10" PRIu64 "  %s\n", f.size, f.path);
+				file_bytes += f.size;
+			}
+		} else if (rec.type == TR_SYSCALL) {
+			struct trace_syscall sc;
+			if (!trace_get_syscall(&rec, &sc)) {
+				sc_counts[sc.nr < SC_MAX ? sc.nr : 0]++;
+				int known = 0;
+				for (uint32_t i = 0; i < nthreads; i++)
+					known |= threads[i] == sc.tid;
+				if (!known && nthreads < 64)
+					threads[nthreads++] = sc.tid;
+				free(sc.regions);
+			}
+		} else if (rec.type == TR_END) {
+			have_end = !trace_get_end(&rec, &end);
+		}
+	}
+	printf("%-12s %" PRIu64 " (%" PRIu64 " bytes)\n", "files stored", counts[TR_FILE], file_bytes);
+	if (have_end) {
+		printf("%-12s %.3f s\n", "duration", (double)end.duration_ns / 1e9);
+		if (end.status > 128)
+			printf("%-12s killed by SIG%s (status %d)\n", "exit", sigabbrev_np(end.status - 128) ?: "?",
+			       end.status);
+		else
+			printf("%-12s %d\n", "exit", end.status);
+		if (end.flags & END_FAILED)
+			printf("%-12s recording failed: %s\n", "note", end.reason);
+	}
+	printf("%-12s %u\n", "threads", nthreads);
+	printf("events:\n");
+	for (int t = TR_EXEC; t <= TR_TYPE_MAX; t++)
+		if (t != TR_END)
+			printf("  %-10s %" PRIu64 "\n", trace_type_name((uint32_t)t), counts[t]);
+	printf("syscalls:\n");
+	for (int i = 0; i < SC_MAX; i++)
+		if (sc_counts[i])
+			printf("  %-20s %" PRIu64 "\n", sc_lookup(i) ? sc_lookup(i)->name : "?", sc_counts[i]);
+	struct stat st;
+	if (!fstat(s->r.fd, &st))
+		printf("%-12s %lld bytes compressed, %" PRIu64 " raw (%.1fx), %u frames\n", "size",
+		       (long long)st.st_size, s->r.raw_bytes, st.st_size ? (double)s->r.raw_bytes / (double)st.st_size : 0.0,
+		       s->r.nframes);
+	if (r < 0) {
+		fflush(stdout);
+		msg("%s", s->r.err);
+		return trace_err_exit(r);
+	}
+	return 0;
+}
+
+static void json_str(const char *str)
+{
+	putchar('"');
+	for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	putchar('"');
+}
+
+static void dump_one(struct replay_session *s, const struct trace_rec *rec)
+{
+	int json = s->opt->json;
+	char buf[512];
+	if (json)
+		printf("{\"event\":%" PRIu64 ",\"type\":\"%s\"", rec->event, trace_type_name(rec->type));
+	else
+		printf("%8" PRIu64 "  %-8s", rec->event, trace_type_name(rec->type));
+	switch (rec->type) {
+	case TR_FILE: {
+		struct trace_file f;
+		if (trace_get_file(rec, &f))
+			break;
+		if (json) {
+			printf(",\"path\":");
+			json_str(f.path);
+			printf(",\"size\":%" PRIu64 ",\"hash\":\"%016" PRIx64 "%016" PRIx64 "\"", f.size, f.hash.hi, f.hash.lo);
+		} else {
+			printf(" %s (%" PRIu64 " bytes)", f.path, f.size);
+		}
+		break;
+	}
+	case TR_EXEC: {
+		struct trace_exec e;
+		if (trace_get_exec(rec, &e))
+			break;
+		if (json) {
+			printf(",\"tid\":%u,\"path\":", e.tid);
+			json_str(e.path);
+			printf(",\"maps\":%u,\"rip\":%llu", e.nmaps, e.regs.rip);
+		} else {
+			printf(" tid %u %s, %u mappings, entry %#llx", e.tid, e.path, e.nmaps, e.regs.rip);
+		}
+		free(e.maps);
+		break;
+	}
+	case TR_SYSCALL: {
+		struct trace_syscall sc;
+		if (trace_get_syscall(rec, &sc))
+			break;
+		uint64_t bytes = 0;
+		for (uint32_t i = 0; i < sc.nregions; i++)
+			bytes += sc.regions[i].len;
+		replay_fmt_syscall(sc.nr, sc.args, buf, sizeof buf);
+		if (json) {
+			printf(",\"tid\":%u,\"nr\":%u,\"call\":", sc.tid, sc.nr);
+			json_str(buf);
+			printf(",\"result\":%" PRId64 ",\"regions\":%u,\"bytes\":%" PRIu64 "", sc.result, sc.nregions, bytes);
+		} else {
+			printf(" tid %u %s = %" PRId64, sc.tid, buf, sc.result);
+			if (sc.nregions)
+				printf("  [%u regions, %" PRIu64 " bytes]", sc.nregions, bytes);
+		}
+		free(sc.regions);
+		break;
+	}
+	case TR_SIGNAL: {
+		struct trace_signal sg;
+		if (trace_get_signal(rec, &sg))
+			break;
+		printf(json ? ",\"tid\":%u,\"signo\":%u,\"code\":%d,\"rip\":%" PRIu64 : " tid %u signal %u code %d at %#" PRIx64,
+		       sg.tid, sg.signo, sg.code, sg.rip);
+		break;
+	}
+	case TR_RDTSC: {
+		struct trace_rdtsc rd;
+		if (trace_get_rdtsc(rec, &rd))
+			break;
+		printf(json ? ",\"tid\":%u,\"rip\":%" PRIu64 ",\"tsc\":%" PRIu64 : " tid %u at %#" PRIx64 " tsc %" PRIu64,
+		       rd.tid, rd.rip, rd.tsc);
+		break;
+	}
+	case TR_EXIT: {
+		struct trace_exit x;
+		if (trace_get_exit(rec, &x))
+			break;
+		printf(json ? ",\"tid\":%u,\"how\":%u,\"code\":%d" : " tid %u how %u code %d", x.tid, x.how, x.code);
+		break;
+	}
+	case TR_END: {
+		struct trace_end e;
+		if (trace_get_end(rec, &e))
+			break;
+		printf(json ? ",\"status\":%d,\"duration_ns\":%" PRIu64 : " status %d after %" PRIu64 " ns", e.status,
+		       e.duration_ns);
+		break;
+	}
+	}
+	printf(json ? "}\n" : "\n");
+}
+
+/* Lists every event after the header. */
+int replay_dump(struct replay_session *s)
+{
+	struct trace_rec rec;
+	int r;
+	while ((r = trace_next(&s->r, &rec)) > 0)
+		dump_one(s, &rec);
+	if (r < 0) {
+		fflush(stdout);
+		msg("%s", s->r.err);
+		return trace_err_exit(r);
+	}
+	return 0;
+}

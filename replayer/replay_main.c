@@ -1,0 +1,116 @@
+/* replay_main.c - `replay [options] TRACE`: runs a recorded program again. */
+#include "replay.h"
+#include "../common/ptrace_util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: replay [--quiet] TRACE\n"
+		   "       replay --info TRACE\n"
+		   "       replay --dump [--json] TRACE\n"
+		   "Runs the recorded program again from TRACE alone: same output, same\n"
+		   "exit status. Stops with a report if the program diverges.\n"
+		   "  -q, --quiet   do not echo what the program writes to stdout/stderr\n"
+		   "  -i, --info    summarize the trace\n"
+		   "  -d, --dump    list every event\n"
+		   "  -j, --json    with --dump: one JSON object per line\n"
+		   "exit status: the program's, or 120 usage, 121 not a trace, 122 corrupt,\n"
+		   "123 newer format, 124 truncated, 125 divergence\n");
+}
+
+/* Pins replay to one CPU: a ptrace stop is far cheaper when tracer and
+ * tracee share it. */
+static void pin_cpu(void)
+{
+	cpu_set_t set, one;
+	if (sched_getaffinity(0, sizeof set, &set) < 0)
+		return;
+	int count = CPU_COUNT(&set), k = getpid() % (count ? count : 1);
+	CPU_ZERO(&one);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set) && k-- == 0) {
+			CPU_SET(c, &one);
+			sched_setaffinity(0, sizeof one, &one);
+			return;
+		}
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{"quiet", no_argument, 0, 'q'}, {"info", no_argument, 0, 'i'}, {"dump", no_argument, 0, 'd'},
+		{"json", no_argument, 0, 'j'},  {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+	};
+	struct replay_options opt = {0};
+	struct replay_session s = {.opt = &opt, .stubfd = -1};
+	int c;
+	msg_set_prog("replay");
+	while ((c = getopt_long(argc, argv, "qidjh", longs, NULL)) != -1) {
+		switch (c) {
+		case 'q': opt.quiet = 1; break;
+		case 'i': opt.info = 1; break;
+		case 'd': opt.dump = 1; break;
+		case 'j': opt.json = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1 || (opt.json && !opt.dump)) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	opt.trace = argv[optind];
+	int r = trace_reader_open(&s.r, opt.trace);
+	if (r) {
+		msg("%s", s.r.err);
+		trace_reader_close(&s.r);
+		return trace_err_exit(r);
+	}
+	if (opt.info)
+		r = replay_info(&s);
+	else if (opt.dump)
+		r = replay_dump(&s);
+	else {
+		signal(SIGPIPE, SIG_IGN);
+		pin_cpu();
+		r = replay_run(&s);
+		if (s.live) {
+			tracee_kill_all(s.task.tid);
+		}
+		fflush(stdout);
+		if (r == -EDOM)
+			r = EXIT_DIVERGED;
+		else if (r <= -1000) {
+			msg("%s", s.r.err);
+			r = trace_err_exit(r);
+		} else if (r < 0) {
+			msg("thread %u: event %llu: %s", s.task.rec_tid, (unsigned long long)s.cur.rec.event,
+			    strerror(-r));
+			r = EXIT_DIVERGED;
+		} else {
+			r = s.status;
+		}
+	}
+	trace_reader_close(&s.r);
+	buf_free(&s.cur.data);
+	buf_free(&s.next.data);
+	for (struct replay_blob *b = s.blobs, *n; b; b = n) {
+		n = b->next;
+		close(b->fd);
+		free(b);
+	}
+	if (s.stubfd >= 0)
+		close(s.stubfd);
+	if (s.task.memfd > 0)
+		close(s.task.memfd);
+	return r;
+}

@@ -1,0 +1,299 @@
+/* replay_space.c - the replayed process: the stub, syscall injection and
+ * the rebuilding of a recorded address space. */
+#include "replay.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/ptrace_util.h"
+
+extern const uint8_t heisen_stub_start[], heisen_stub_end[];
+
+#define STUB_SCRATCH_OFF 16
+
+int replay_add_blob(struct replay_session *s, const struct trace_file *f)
+{
+	for (struct replay_blob *b = s->blobs; b; b = b->next)
+		if (b->hash.lo == f->hash.lo && b->hash.hi == f->hash.hi)
+			return 0;
+	struct replay_blob *b = calloc(1, sizeof *b);
+	if (!b)
+		return -ENOMEM;
+	b->fd = memfd_create("heisen-file", MFD_CLOEXEC);
+	if (b->fd < 0 || write_all(b->fd, f->data, f->size)) {
+		int e = errno;
+		if (b->fd >= 0)
+			close(b->fd);
+		free(b);
+		return -e;
+	}
+	b->hash = f->hash;
+	b->size = f->size;
+	b->next = s->blobs;
+	s->blobs = b;
+	return 0;
+}
+
+static int wait_stop(pid_t tid, int *status)
+{
+	for (;;) {
+		pid_t p = waitpid(tid, status, __WALL);
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p < 0)
+			return -errno;
+		if (WIFEXITED(*status) || WIFSIGNALED(*status))
+			return -ESRCH;
+		return 0;
+	}
+}
+
+/* Resumes t until its stub's int3 (after an exec of the stub). */
+static int run_to_stub_entry(struct replay_task *t)
+{
+	int status, r;
+	for (;;) {
+		if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
+			return -errno;
+		if ((r = wait_stop(t->tid, &status)))
+			return r;
+		if (WSTOPSIG(status) == SIGTRAP && (status >> 16) == 0)
+			break;
+		if ((status >> 16) == PTRACE_EVENT_EXEC || (status >> 16) == PTRACE_EVENT_STOP)
+			continue;
+		return -EPROTO;
+	}
+	if ((r = regs_get(t->tid, &t->regs)))
+		return r;
+	t->gadget = t->regs.rip;                            /* the syscall after int3 */
+	t->scratch = t->regs.rip - 1 + STUB_SCRATCH_OFF;
+	if (t->memfd >= 0)
+		close(t->memfd);
+	t->memfd = mem_open(t->tid);
+	return t->memfd < 0 ? t->memfd : 0;
+}
+
+int replay_spawn(struct replay_session *s, struct replay_task *t)
+{
+	int go[2];
+	if (s->stubfd < 0) {
+		s->stubfd = memfd_create("heisen-stub", MFD_CLOEXEC);
+		if (s->stubfd < 0)
+			return -errno;
+		int r = write_all(s->stubfd, heisen_stub_start, (size_t)(heisen_stub_end - heisen_stub_start));
+		if (r)
+			return r;
+	}
+	if (pipe2(go, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		char c;
+		struct rlimit nocore = {0, 0};
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+			if (null > 2)
+				close(null);
+		}
+		setrlimit(RLIMIT_CORE, &nocore); /* a replayed crash leaves no core file */
+		personality(ADDR_NO_RANDOMIZE);
+		prctl(PR_SET_TSC, PR_TSC_SIGSEGV);
+		char *argv[] = {"heisen-stub", NULL}, *envp[] = {NULL};
+		fexecve(s->stubfd, argv, envp);
+		_exit(127);
+	}
+	close(go[0]);
+	long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
+	if (ptrace(PTRACE_SEIZE, pid, 0, opts) < 0) {
+		int e = errno;
+		kill(pid, SIGKILL);
+		close(go[1]);
+		return -e;
+	}
+	t->tid = pid;
+	t->memfd = -1;
+	s->live = 1;
+	int ok = write(go[1], "g", 1) == 1;
+	close(go[1]);
+	if (!ok)
+		return -EIO;
+	/* Wait for the exec event, then run to the stub's int3. */
+	int status, r;
+	if ((r = wait_stop(pid, &status)))
+		return r;
+	if ((status >> 16) != PTRACE_EVENT_EXEC)
+		return -EPROTO;
+	return run_to_stub_entry(t);
+}
+
+int replay_inject(struct replay_task *t, uint64_t at, long nr, const uint64_t args[6], int64_t *res, int keep)
+{
+	struct user_regs_struct r = t->regs;
+	int status, ret, entered = 0;
+	r.rax = (unsigned long long)nr;
+	r.orig_rax = (unsigned long long)nr;
+	r.rdi = args[0];
+	r.rsi = args[1];
+	r.rdx = args[2];
+	r.r10 = args[3];
+	r.r8 = args[4];
+	r.r9 = args[5];
+	r.rip = at;
+	if ((ret = regs_set(t->tid, &r)))
+		return ret;
+	for (;;) {
+		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
+			return -errno;
+		if ((ret = wait_stop(t->tid, &status)))
+			return ret;
+		if ((status >> 16) == PTRACE_EVENT_EXEC || (status >> 16) == PTRACE_EVENT_EXIT)
+			continue;
+		if (WSTOPSIG(status) != (SIGTRAP | 0x80))
+			return -EPROTO; /* a signal inside an injected syscall */
+		struct __ptrace_syscall_info info;
+		if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof info, &info) < 0)
+			return -errno;
+		if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
+			entered = 1;
+		} else if (info.op == PTRACE_SYSCALL_INFO_EXIT && entered) {
+			*res = info.exit.rval;
+			break;
+		}
+		/* else: the exit of an emulated syscall we stopped at */
+	}
+	if (keep)
+		return regs_get(t->tid, &t->regs);
+	return regs_set(t->tid, &t->regs);
+}
+
+static int inject(struct replay_task *t, long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+		  uint64_t a4, uint64_t a5, int64_t *res)
+{
+	uint64_t args[6] = {a0, a1, a2, a3, a4, a5};
+	int r = replay_inject(t, t->gadget, nr, args, res, 0);
+	if (!r && *res < 0 && *res > -4096)
+		return (int)*res;
+	return r;
+}
+
+int replay_open_blob(struct replay_session *s, struct replay_task *t, struct trace_hash h, int64_t *fd)
+{
+	struct replay_blob *b = s->blobs;
+	while (b && (b->hash.lo != h.lo || b->hash.hi != h.hi))
+		b = b->next;
+	if (!b)
+		return -ENOENT;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)getpid(), b->fd);
+	int r = mem_write(t->memfd, t->scratch, path, strlen(path) + 1);
+	if (r)
+		return r;
+	return inject(t, SYS_openat, (uint64_t)AT_FDCWD, t->scratch, O_RDONLY | O_CLOEXEC, 0, 0, 0, fd);
+}
+
+int replay_exec_stub(struct replay_session *s, struct replay_task *t)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)getpid(), s->stubfd);
+	uint64_t argv[2] = {t->scratch, 0};
+	int r = mem_write(t->memfd, t->scratch, path, strlen(path) + 1);
+	if (!r)
+		r = mem_write(t->memfd, t->scratch + 1024, argv, sizeof argv);
+	if (r)
+		return r;
+	int64_t res;
+	uint64_t args[6] = {t->scratch, t->scratch + 1024, t->scratch + 1024 + 8, 0, 0, 0};
+	if ((r = replay_inject(t, t->gadget, SYS_execve, args, &res, 1)))
+		return r;
+	if (res < 0)
+		return (int)res;
+	return run_to_stub_entry(t);
+}
+
+/* Unmaps everything the stub has but its own page. */
+static int clear_stub(struct replay_task *t)
+{
+	char path[64], line[512];
+	uint64_t ranges[64][2];
+	int n = 0;
+	snprintf(path, sizeof path, "/proc/%d/maps", t->tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (n < 64 && fgets(line, sizeof line, f)) {
+		uint64_t a, b;
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64, &a, &b) == 2 && !(a <= t->gadget && t->gadget < b) &&
+		    !strstr(line, "[vsyscall]"))
+			ranges[n][0] = a, ranges[n++][1] = b;
+	}
+	fclose(f);
+	for (int i = 0; i < n; i++) {
+		int64_t res;
+		int r = inject(t, SYS_munmap, ranges[i][0], ranges[i][1] - ranges[i][0], 0, 0, 0, 0, &res);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int replay_build(struct replay_session *s, struct replay_task *t, const struct trace_exec *e)
+{
+	int r = clear_stub(t);
+	if (r)
+		return r;
+	for (uint32_t i = 0; i < e->nmaps; i++) {
+		const struct trace_map *m = &e->maps[i];
+		int64_t fd = -1, res;
+		uint64_t flags = MAP_PRIVATE | MAP_FIXED;
+		if (m->kind == MAPK_SPECIAL)
+			continue;
+		if (m->start <= t->gadget && t->gadget < m->end)
+			return -EADDRINUSE;
+		if (m->kind == MAPK_FILE) {
+			if ((r = replay_open_blob(s, t, m->hash, &fd)))
+				return r;
+		} else {
+			flags |= MAP_ANONYMOUS | ((m->flags & MAPF_GROWSDOWN) ? MAP_GROWSDOWN : 0);
+			if (m->flags & MAPF_SHARED)
+				flags = (flags & ~(uint64_t)MAP_PRIVATE) | MAP_SHARED;
+		}
+		r = inject(t, SYS_mmap, m->start, m->end - m->start, m->prot, flags, (uint64_t)fd,
+			   m->kind == MAPK_FILE ? m->offset : 0, &res);
+		if (fd >= 0) {
+			int64_t ignored;
+			inject(t, SYS_close, (uint64_t)fd, 0, 0, 0, 0, 0, &ignored);
+		}
+		if (r)
+			return r;
+		if ((uint64_t)res != m->start)
+			return -EADDRNOTAVAIL;
+		if (m->content_len && (r = mem_write(t->memfd, m->start, m->content, m->content_len)))
+			return r;
+	}
+	t->brk = e->start_brk;
+	t->rec_tid = e->tid;
+	t->regs = e->regs;
+	return regs_set(t->tid, &t->regs);
+}

@@ -1,0 +1,284 @@
+/* replay_syscall.c - one syscall in replay: check it against the record,
+ * then emulate it or run it again, as its table class says. */
+#include "replay.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "../common/ptrace_util.h"
+
+#define PAGE_UP(x) (((x) + 4095) & ~(uint64_t)4095)
+
+const char *replay_fmt_syscall(long nr, const uint64_t a[6], char *buf, size_t n)
+{
+	char nb[32];
+	const struct sc_desc *d = sc_lookup(nr);
+	int nargs = d ? d->nargs : 6;
+	size_t len = (size_t)snprintf(buf, n, "%s(", sc_name(nr, nb));
+	for (int i = 0; i < nargs && len < n; i++) {
+		uint64_t v = a[i];
+		if ((int64_t)v < 0 && (int64_t)v > -4096)
+			len += (size_t)snprintf(buf + len, n - len, "%s%lld", i ? ", " : "", (long long)v);
+		else
+			len += (size_t)snprintf(buf + len, n - len, v < 4096 ? "%s%llu" : "%s%#llx", i ? ", " : "",
+						(unsigned long long)v);
+	}
+	if (len < n)
+		snprintf(buf + len, n - len, ")");
+	return buf;
+}
+
+static void args_of(const struct user_regs_struct *r, uint64_t a[6])
+{
+	a[0] = r->rdi;
+	a[1] = r->rsi;
+	a[2] = r->rdx;
+	a[3] = r->r10;
+	a[4] = r->r8;
+	a[5] = r->r9;
+}
+
+/* What the program writes to stdout and stderr is shown again. */
+static void echo(struct replay_session *s, struct replay_task *t, const struct sc_desc *d,
+		 const struct trace_syscall *sc)
+{
+	if (s->opt->quiet || !d->echo || (sc->args[0] != 1 && sc->args[0] != 2) || sc->result <= 0)
+		return;
+	uint64_t left = (uint64_t)sc->result;
+	struct iovec v[64];
+	int nv = 1;
+	if (d->echo == ECHO_BUF) {
+		v[0].iov_base = (void *)(uintptr_t)sc->args[1];
+		v[0].iov_len = left;
+	} else {
+		nv = sc->args[2] < 64 ? (int)sc->args[2] : 64;
+		if (mem_read(t->tid, sc->args[1], v, (size_t)nv * sizeof v[0]) != (long)(nv * sizeof v[0]))
+			return;
+	}
+	if (sc->args[0] == 1)
+		fflush(stdout);
+	for (int i = 0; i < nv && left; i++) {
+		uint64_t n = v[i].iov_len < left ? v[i].iov_len : left;
+		char *tmp = malloc(n ? n : 1);
+		long got = tmp ? mem_read(t->tid, (uint64_t)(uintptr_t)v[i].iov_base, tmp, n) : -1;
+		if (got > 0)
+			(void)write_all((int)sc->args[0], tmp, (size_t)got);
+		free(tmp);
+		left -= n;
+	}
+}
+
+static int set_result(struct replay_task *t, int64_t res)
+{
+	t->regs.rax = (uint64_t)res;
+	return regs_set(t->tid, &t->regs);
+}
+
+static int emulate(struct replay_session *s, struct replay_task *t, const struct trace_syscall *sc)
+{
+	for (uint32_t i = 0; i < sc->nregions; i++) {
+		int r = mem_write(t->memfd, sc->regions[i].addr, sc->regions[i].data, sc->regions[i].len);
+		if (r)
+			return replay_diverged(s, t, "cannot write the recorded output of %s at %#llx: %s",
+					       sc_lookup(sc->nr)->name, (unsigned long long)sc->regions[i].addr,
+					       strerror(-r));
+	}
+	return set_result(t, sc->result);
+}
+
+/* Runs the program's own syscall instruction again, with its own arguments. */
+static int rerun(struct replay_task *t, const uint64_t args[6], int64_t *res)
+{
+	return replay_inject(t, t->regs.rip - 2, (long)t->regs.orig_rax, args, res, 1);
+}
+
+static int check_result(struct replay_session *s, struct replay_task *t, const struct trace_syscall *sc, int64_t res)
+{
+	if (res == sc->result)
+		return 0;
+	return replay_diverged(s, t, "%s returned %lld; recorded %lld", sc_lookup(sc->nr)->name, (long long)res,
+			       (long long)sc->result);
+}
+
+static int do_mmap(struct replay_session *s, struct replay_task *t, const struct trace_syscall *sc)
+{
+	uint64_t a[6];
+	int64_t res, fd = -1;
+	int r;
+	memcpy(a, sc->args, sizeof a);
+	a[0] = (uint64_t)sc->result;
+	a[3] = (a[3] & ~(uint64_t)MAP_FIXED_NOREPLACE) | MAP_FIXED;
+	if (sc->flags & SCF_BLOB) {
+		if ((r = replay_open_blob(s, t, sc->blob, &fd)))
+			return replay_diverged(s, t, "mmap: cannot open the recorded file: %s", strerror(-r));
+		a[3] = (a[3] & ~(uint64_t)(MAP_SHARED | MAP_SHARED_VALIDATE)) | MAP_PRIVATE;
+		a[4] = (uint64_t)fd;
+	} else if (!(a[3] & MAP_ANONYMOUS)) {
+		a[3] = (a[3] & ~(uint64_t)(MAP_SHARED | MAP_SHARED_VALIDATE)) | MAP_PRIVATE | MAP_ANONYMOUS;
+		a[4] = (uint64_t)-1;
+		a[5] = 0;
+	}
+	r = replay_inject(t, t->gadget, SYS_mmap, a, &res, 0);
+	if (fd >= 0) {
+		uint64_t c[6] = {(uint64_t)fd};
+		int64_t ignored;
+		replay_inject(t, t->gadget, SYS_close, c, &ignored, 0);
+	}
+	if (r)
+		return r;
+	return check_result(s, t, sc, res) ?: set_result(t, sc->result);
+}
+
+static int do_brk(struct replay_session *s, struct replay_task *t, const struct trace_syscall *sc)
+{
+	uint64_t want = (uint64_t)sc->result, from = PAGE_UP(t->brk), to = PAGE_UP(want);
+	int64_t res = 0;
+	int r = 0;
+	if (to > from) {
+		uint64_t a[6] = {from, to - from, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+				 (uint64_t)-1, 0};
+		r = replay_inject(t, t->gadget, SYS_mmap, a, &res, 0);
+	} else if (to < from) {
+		uint64_t a[6] = {to, from - to};
+		r = replay_inject(t, t->gadget, SYS_munmap, a, &res, 0);
+	}
+	if (r || (res < 0 && res > -4096))
+		return replay_diverged(s, t, "brk: cannot move the break to %#llx: %s", (unsigned long long)want,
+				       strerror(r ? -r : (int)-res));
+	t->brk = want;
+	return set_result(t, sc->result);
+}
+
+static int do_execve(struct replay_session *s, struct replay_task *t)
+{
+	struct trace_exec e;
+	if (s->cur.rec.type != TR_EXEC || trace_get_exec(&s->cur.rec, &e))
+		return replay_diverged(s, t, "expected an exec snapshot");
+	int r = replay_exec_stub(s, t);
+	if (!r)
+		r = replay_build(s, t, &e);
+	free(e.maps);
+	if (r)
+		return replay_diverged(s, t, "execve: cannot rebuild the recorded image: %s", strerror(-r));
+	if ((r = replay_fetch(s)) <= 0)
+		return r < 0 ? r : -TRE_TRUNC;
+	struct trace_syscall sc;
+	if (s->cur.rec.type != TR_SYSCALL || trace_get_syscall(&s->cur.rec, &sc))
+		return replay_diverged(s, t, "expected the end of execve, found a %s record",
+				       trace_type_name(s->cur.rec.type));
+	free(sc.regions);
+	return 0;
+}
+
+/* exit and exit_group run for real; the recorded exit status must follow. */
+static int do_exit(struct replay_session *s, struct replay_task *t, const char *got)
+{
+	const struct trace_rec *n = replay_peek(s);
+	int status;
+	if (!n || n->type != TR_EXIT)
+		return replay_diverged(s, t, "expected %s, got %s", n ? trace_type_name(n->type) : "the end", got);
+	t->regs.rax = t->regs.orig_rax;
+	t->regs.rip -= 2;
+	int r = regs_set(t->tid, &t->regs);
+	if (r)
+		return r;
+	for (;;) {
+		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
+			return -errno;
+		pid_t p;
+		while ((p = waitpid(t->tid, &status, __WALL)) < 0 && errno == EINTR)
+			;
+		if (p < 0)
+			return -errno;
+		if (WIFEXITED(status) || WIFSIGNALED(status))
+			return replay_exited(s, t, status);
+	}
+}
+
+int replay_syscall(struct replay_session *s, struct replay_task *t)
+{
+	uint64_t args[6];
+	char want[512], got[512];
+	struct trace_syscall sc;
+	int r = regs_get(t->tid, &t->regs);
+	if (r)
+		return r;
+	long nr = (long)t->regs.orig_rax;
+	args_of(&t->regs, args);
+	const struct sc_desc *d = sc_lookup(nr);
+	replay_fmt_syscall(nr, args, got, sizeof got);
+	if (d && d->cls == SCC_EXIT)
+		return do_exit(s, t, got);
+	if ((r = replay_expect(s, t, got)))
+		return r;
+	if (d && d->cls == SCC_EXECVE && s->cur.rec.type == TR_EXEC)
+		return do_execve(s, t);
+	if (s->cur.rec.type != TR_SYSCALL || trace_get_syscall(&s->cur.rec, &sc)) {
+		struct trace_signal sg;
+		if (s->cur.rec.type == TR_SIGNAL && !trace_get_signal(&s->cur.rec, &sg))
+			return replay_diverged(s, t, "expected signal %u, got %s", sg.signo, got);
+		return replay_diverged(s, t, "expected a %s record, got %s", trace_type_name(s->cur.rec.type), got);
+	}
+	int same = sc.nr == nr;
+	for (int i = 0; same && d && i < d->nargs; i++)
+		same = sc.args[i] == args[i];
+	if (!same) {
+		replay_fmt_syscall(sc.nr, sc.args, want, sizeof want);
+		r = replay_diverged(s, t, "expected %s, got %s", want, got);
+		goto out;
+	}
+	int64_t res;
+	switch (d ? d->cls : SCC_UNKNOWN) {
+	case SCC_EMU:
+	case SCC_REFUSE:
+		echo(s, t, d, &sc);
+		r = emulate(s, t, &sc);
+		break;
+	case SCC_EXEC:
+		r = rerun(t, args, &res);
+		if (!r)
+			r = check_result(s, t, &sc, res);
+		break;
+	case SCC_EXEC_RES:
+		r = rerun(t, args, &res);
+		if (!r)
+			r = set_result(t, sc.result);
+		break;
+	case SCC_MMAP:
+		r = sc.result < 0 && sc.result > -4096 ? set_result(t, sc.result) : do_mmap(s, t, &sc);
+		break;
+	case SCC_MREMAP:
+		if (sc.result < 0 && sc.result > -4096) {
+			r = set_result(t, sc.result);
+			break;
+		}
+		if ((uint64_t)sc.result != args[0]) {
+			args[3] |= MREMAP_MAYMOVE | MREMAP_FIXED;
+			args[4] = (uint64_t)sc.result;
+		}
+		r = rerun(t, args, &res);
+		if (!r)
+			r = check_result(s, t, &sc, res);
+		break;
+	case SCC_BRK:
+		r = do_brk(s, t, &sc);
+		break;
+	case SCC_EXECVE:
+		r = set_result(t, sc.result); /* a failed execve */
+		break;
+	default:
+		r = replay_diverged(s, t, "%s cannot be replayed", got);
+		break;
+	}
+out:
+	free(sc.regions);
+	return r;
+}

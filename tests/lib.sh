@@ -1,0 +1,64 @@
+# tests/lib.sh - shared helpers for the test suites (sourced, not run).
+# Each suite reports with pass/fail; run.sh adds them up.
+# Environment: BIN (where rec and replay are), TBIN (built test programs),
+# TMPD (a scratch directory of this run), REPLAYS (replays per recording).
+
+BIN=${BIN:-bin}
+TBIN=${TBIN:-build/tests/programs}
+REPLAYS=${REPLAYS:-3}
+: "${TMPD:?TMPD must be set by run.sh}"
+: "${RESULTS:?RESULTS must be set by run.sh}"
+
+pass() { echo "PASS: $*"; echo pass >>"$RESULTS"; }
+fail() { echo "FAIL: $*"; echo fail >>"$RESULTS"; }
+
+# check_replay NAME [--stdin FILE] -- PROG ARGS...
+# Records PROG once, then replays it $REPLAYS times; each replay must print
+# byte-identical stdout, exit with the same status and report no divergence.
+check_replay() {
+	local name=$1; shift
+	local stdin=/dev/null
+	if [ "$1" = --stdin ]; then stdin=$2; shift 2; fi
+	[ "$1" = -- ] && shift
+	local d="$TMPD/$name" i rs ps
+	mkdir -p "$d"
+	timeout 120 "$BIN/rec" -q -o "$d/trace.lz4" -- "$@" <"$stdin" >"$d/rec.out" 2>"$d/rec.err"
+	rs=$?
+	if [ ! -s "$d/trace.lz4" ] || grep -q '^rec: ' "$d/rec.err"; then
+		fail "$name: recording failed (status $rs): $(grep '^rec: ' "$d/rec.err" | head -1)"
+		return 1
+	fi
+	for i in $(seq 1 "$REPLAYS"); do
+		timeout 120 "$BIN/replay" "$d/trace.lz4" >"$d/replay.out" 2>"$d/replay.err" </dev/null
+		ps=$?
+		if [ "$ps" != "$rs" ]; then
+			fail "$name: replay $i exited $ps, recording exited $rs: $(grep -m1 '^replay: ' "$d/replay.err")"
+			return 1
+		fi
+		if ! cmp -s "$d/rec.out" "$d/replay.out"; then
+			fail "$name: replay $i printed other output than the recording ($d)"
+			return 1
+		fi
+		if grep -q '^replay: ' "$d/replay.err"; then
+			fail "$name: replay $i reported: $(grep -m1 '^replay: ' "$d/replay.err")"
+			return 1
+		fi
+	done
+	pass "$name (status $rs, $(wc -c <"$d/rec.out") bytes of output, $REPLAYS replays)"
+}
+
+# expect_status NAME WANT CMD... : CMD must exit with status WANT and print
+# exactly one line on stderr.
+expect_status() {
+	local name=$1 want=$2; shift 2
+	local err="$TMPD/$name.err" st
+	timeout 60 "$@" >/dev/null 2>"$err" </dev/null
+	st=$?
+	if [ "$st" != "$want" ]; then
+		fail "$name: exit status $st, want $want: $(head -1 "$err")"
+	elif [ "$(wc -l <"$err")" != 1 ]; then
+		fail "$name: want one line on stderr, got $(wc -l <"$err"): $(head -3 "$err")"
+	else
+		pass "$name (status $st: $(cat "$err"))"
+	fi
+}
