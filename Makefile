@@ -77,6 +77,28 @@ tests: $(UNIT_BIN) $(PROG_BIN)
 test: all tests
 	BIN=$(BIN) TBIN=$(BUILD)/tests/programs UBIN=$(BUILD)/tests/unit tests/run.sh
 
+# AddressSanitizer + UBSan build of rec, replay and the unit tests, then the
+# whole suite against it.
+asan:
+	$(MAKE) --no-print-directory BUILD=build-asan BIN=bin-asan \
+		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+		all tests
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+		BIN=bin-asan TBIN=build-asan/tests/programs UBIN=build-asan/tests/unit tests/run.sh
+
+demo: all
+	samples/demo.sh
+
+bench: all
+	bench/run.sh
+
+fuzz: check-deps
+	tests/fuzz/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BIN)/rec $(BIN)/replay $(DESTDIR)$(PREFIX)/bin/
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 clean:
