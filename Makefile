@@ -6,7 +6,7 @@ PREFIX   ?= /usr/local
 BUILD    ?= build
 BIN      ?= bin
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP
+ALL_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP $(CFLAGS)
 LDLIBS   += -lseccomp -lcapstone -llz4 -lxxhash
 
 # Debian packages heisen builds and tests with.
@@ -38,15 +38,15 @@ deps:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BIN)/rec: $(REC_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BIN)/replay: $(REPLAY_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The replay stub: a tiny static program replay turns into the recorded one.
 $(BUILD)/stub.elf: replayer/stub.S
@@ -66,7 +66,7 @@ PROG_BIN  := $(PROG_SRC:tests/programs/%.c=$(BUILD)/tests/programs/%)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/programs/%: tests/programs/%.c
 	@mkdir -p $(dir $@)

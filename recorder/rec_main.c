@@ -116,6 +116,22 @@ static int write_header(struct rec_session *s, int argc, char **argv)
 	return r;
 }
 
+static void session_free(struct rec_session *s)
+{
+	while (s->tasks) {
+		struct rec_task *t = s->tasks;
+		s->tasks = t->next;
+		free(t);
+	}
+	while (s->blobs) {
+		struct rec_blob *b = s->blobs;
+		s->blobs = b->next;
+		free(b);
+	}
+	buf_free(&s->scratch);
+	free(s->regions);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longs[] = {
@@ -175,6 +191,7 @@ int main(int argc, char **argv)
 	trace_put_end(&s.w, &end);
 	uint64_t events = s.w.events;
 	int werr = trace_writer_close(&s.w);
+	session_free(&s);
 	if (werr) {
 		msg("writing trace %s failed: %s", s.trace_path, strerror(-werr));
 		return EXIT_RECFAIL;

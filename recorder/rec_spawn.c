@@ -4,7 +4,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <sys/mman.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,20 +35,44 @@ static scmp_filter_ctx build_filter(void)
 	return ctx;
 }
 
+/* Compiles the filter to BPF before fork, so the child loads it with one
+ * prctl and no allocation (rdtsc already traps there). */
+static int export_filter(struct buf *bpf)
+{
+	scmp_filter_ctx ctx = build_filter();
+	if (!ctx)
+		return -ENOMEM;
+	int fd = memfd_create("heisen-bpf", MFD_CLOEXEC), r = -errno;
+	if (fd >= 0) {
+		r = seccomp_export_bpf(ctx, fd);
+		off_t len = lseek(fd, 0, SEEK_CUR);
+		if (!r && (len <= 0 || buf_reserve(bpf, (size_t)len) || pread(fd, bpf->p, (size_t)len, 0) != len))
+			r = -EIO;
+		bpf->len = r ? 0 : (size_t)len;
+		close(fd);
+	}
+	seccomp_release(ctx);
+	return r;
+}
+
 pid_t rec_spawn(struct rec_session *s, const char *path)
 {
 	int go[2];
-	scmp_filter_ctx filter = build_filter();
-	if (!filter)
-		return -ENOMEM;
+	struct buf bpf = {0};
+	int r = export_filter(&bpf);
+	if (r) {
+		buf_free(&bpf);
+		return r;
+	}
+	struct sock_fprog prog = {(unsigned short)(bpf.len / sizeof(struct sock_filter)), (struct sock_filter *)bpf.p};
 	if (pipe2(go, O_CLOEXEC) < 0) {
-		seccomp_release(filter);
+		buf_free(&bpf);
 		return -errno;
 	}
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;
-		seccomp_release(filter);
+		buf_free(&bpf);
 		close(go[0]);
 		close(go[1]);
 		return -e;
@@ -60,15 +87,17 @@ pid_t rec_spawn(struct rec_session *s, const char *path)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
-		if (personality(ADDR_NO_RANDOMIZE) < 0 || prctl(PR_SET_TSC, PR_TSC_SIGSEGV) < 0 ||
-		    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || seccomp_load(filter) < 0) {
+		if (personality(ADDR_NO_RANDOMIZE) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 			msg("cannot set up the traced process: %s", strerror(errno));
 			_exit(EXIT_RECFAIL);
 		}
+		/* From here on: raw syscalls only (no vDSO, no malloc). */
+		if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV) < 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+			_exit(EXIT_RECFAIL);
 		execve(path, s->opt->argv, environ);
 		_exit(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
 	}
-	seccomp_release(filter);
+	buf_free(&bpf);
 	close(go[0]);
 	long opts = PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC |
 		    PTRACE_O_TRACEEXIT | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
