@@ -88,6 +88,8 @@ struct trace_exec {
 	uint32_t tid;
 	const char *path;
 	uint64_t start_brk;
+	uint64_t sigblocked;  /* signal mask at exec (bit N-1: signal N) */
+	uint64_t sigignored;  /* signals ignored at exec (SIG_IGN survives exec) */
 	struct user_regs_struct regs;
 	uint32_t nmaps;
 	struct trace_map *maps;

@@ -169,6 +169,8 @@ int trace_put_exec(struct trace_writer *w, const struct trace_exec *e)
 	buf_u32(b, e->tid);
 	buf_str(b, e->path);
 	buf_u64(b, e->start_brk);
+	buf_u64(b, e->sigblocked);
+	buf_u64(b, e->sigignored);
 	buf_put(b, &e->regs, sizeof e->regs);
 	buf_u32(b, e->nmaps);
 	for (uint32_t i = 0; i < e->nmaps; i++) {
@@ -194,6 +196,8 @@ int trace_get_exec(const struct trace_rec *rec, struct trace_exec *e)
 	e->tid = cur_u32(&c);
 	e->path = cur_cstr(&c);
 	e->start_brk = cur_u64(&c);
+	e->sigblocked = cur_u64(&c);
+	e->sigignored = cur_u64(&c);
 	const uint8_t *regs = cur_bytes(&c, sizeof e->regs);
 	if (regs)
 		memcpy(&e->regs, regs, sizeof e->regs);

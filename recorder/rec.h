@@ -3,6 +3,7 @@
 #define HEISEN_REC_H
 
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/user.h>
@@ -45,6 +46,7 @@ struct rec_session {
 	struct rec_task *tasks;
 	struct rec_blob *blobs;
 	cpu_set_t orig_affinity;  /* what the program would see unpinned */
+	sigset_t orig_sigmask;    /* the signal mask the program starts with */
 	int started;              /* the first exec has happened */
 	int done;
 	int status;               /* shell-style exit status of the leader */
@@ -70,8 +72,9 @@ int rec_exec_snapshot(struct rec_session *s, struct rec_task *t);
 /* Ensures the file open at path is stored in the trace; its hash in *h;
  * returns 0, or -errno (-ENODEV for a non-regular file). */
 int rec_blob_store(struct rec_session *s, const char *path, const char *name, struct trace_hash *h);
-/* Catches signals sent to rec so the loop passes them on to the program. */
-void rec_catch_signals(void);
+/* Catches signals sent to rec so the loop passes them on to the program;
+ * blocks SIGCHLD, saving the mask the program is to start with. */
+void rec_catch_signals(struct rec_session *s);
 /* Marks the recording failed with a reason naming the thread and event. */
 void rec_fail(struct rec_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <x86intrin.h>
 
 #include "../common/ptrace_util.h"
@@ -26,8 +27,12 @@ static void on_outside_signal(int sig, siginfo_t *si, void *uc)
 		pending_signal = sig;
 }
 
-void rec_catch_signals(void)
+void rec_catch_signals(struct rec_session *s)
 {
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD); /* taken with sigtimedwait in wait_next */
+	sigprocmask(SIG_BLOCK, &chld, &s->orig_sigmask);
 	struct sigaction sa = {.sa_sigaction = on_outside_signal, .sa_flags = SA_SIGINFO};
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -189,13 +194,31 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 	}
 }
 
+/* Waits for the next stop. While the program is quiet (blocked or
+ * computing), pending records are flushed within FLUSH_IDLE_MS, so a
+ * killed recorder loses at most that much. */
+#define FLUSH_IDLE_MS 100
+static pid_t wait_next(struct rec_session *s, int *status)
+{
+	pid_t tid = waitpid(-1, status, __WALL | WNOHANG);
+	if (tid != 0)
+		return tid;
+	sigset_t chld;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	struct timespec ts = {0, FLUSH_IDLE_MS * 1000000L};
+	if (s->w.rec.len && sigtimedwait(&chld, NULL, &ts) < 0 && errno == EAGAIN)
+		trace_flush(&s->w);
+	return waitpid(-1, status, __WALL);
+}
+
 int rec_run(struct rec_session *s)
 {
 	if (!task_add(s, s->leader))
 		return -ENOMEM;
 	while (!s->done && s->tasks) {
 		int status;
-		pid_t tid = waitpid(-1, &status, __WALL);
+		pid_t tid = wait_next(s, &status);
 		if (tid < 0) {
 			if (errno == EINTR) {
 				if (pending_signal)

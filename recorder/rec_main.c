@@ -172,7 +172,7 @@ int main(int argc, char **argv)
 		msg("cannot pin to CPU %d: %s", opt.cpu, strerror(-ret));
 		return EXIT_USAGE;
 	}
-	rec_catch_signals();
+	rec_catch_signals(&s);
 	s.start_ns = now_ns();
 	s.leader = rec_spawn(&s, path);
 	if (s.leader < 0) {

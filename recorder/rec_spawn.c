@@ -87,6 +87,7 @@ pid_t rec_spawn(struct rec_session *s, const char *path)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
+		sigprocmask(SIG_SETMASK, &s->orig_sigmask, NULL);
 		if (personality(ADDR_NO_RANDOMIZE) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 			msg("cannot set up the traced process: %s", strerror(errno));
 			_exit(EXIT_RECFAIL);

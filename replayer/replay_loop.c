@@ -106,10 +106,14 @@ int replay_expect(struct replay_session *s, struct replay_task *t, const char *a
 	int r = replay_fetch(s);
 	if (r < 0)
 		return r;
-	if (r == 0) {
-		replay_diverged(s, t, "the program goes on (%s) after the recording ended", actual);
-		return -EDOM;
+	struct trace_end end;
+	if (r > 0 && s->cur.rec.type == TR_END && !trace_get_end(&s->cur.rec, &end) && (end.flags & END_FAILED)) {
+		snprintf(s->r.err, sizeof s->r.err, "the recording stopped at event %llu: %s",
+			 (unsigned long long)s->cur.rec.event, end.reason);
+		return -TRE_TRUNC;
 	}
+	if (r == 0 || s->cur.rec.type == TR_END)
+		return replay_diverged(s, t, "the program goes on (%s) after the recording ended", actual);
 	return 0;
 }
 

@@ -258,6 +258,22 @@ static int clear_stub(struct replay_task *t)
 	return 0;
 }
 
+/* The signal mask and ignored signals a process keeps across exec. */
+static int set_signals(struct replay_task *t, const struct trace_exec *e)
+{
+	uint64_t ign[4] = {1 /* SIG_IGN */, 0, 0, 0};
+	int64_t res;
+	int r = mem_write(t->memfd, t->scratch, &e->sigblocked, 8);
+	if (!r)
+		r = mem_write(t->memfd, t->scratch + 8, ign, sizeof ign);
+	if (!r)
+		r = inject(t, SYS_rt_sigprocmask, SIG_SETMASK, t->scratch, 0, 8, 0, 0, &res);
+	for (int sig = 1; !r && sig <= 64; sig++)
+		if ((e->sigignored >> (sig - 1)) & 1)
+			r = inject(t, SYS_rt_sigaction, (uint64_t)sig, t->scratch + 8, 0, 8, 0, 0, &res);
+	return r;
+}
+
 int replay_build(struct replay_session *s, struct replay_task *t, const struct trace_exec *e)
 {
 	int r = clear_stub(t);
@@ -292,6 +308,8 @@ int replay_build(struct replay_session *s, struct replay_task *t, const struct t
 		if (m->content_len && (r = mem_write(t->memfd, m->start, m->content, m->content_len)))
 			return r;
 	}
+	if ((r = set_signals(t, e)))
+		return r;
 	t->brk = e->start_brk;
 	t->rec_tid = e->tid;
 	t->regs = e->regs;
