@@ -63,16 +63,23 @@ UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 PROG_SRC  := $(wildcard tests/programs/*.c)
 PROG_BIN  := $(PROG_SRC:tests/programs/%.c=$(BUILD)/tests/programs/%)
+DIVERGE_SRC := $(wildcard tests/diverge/*.c)
+DIVERGE_BIN := $(DIVERGE_SRC:tests/diverge/%.c=$(BUILD)/tests/diverge/%)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+# Programs to record: plain gcc, no sanitizers (they are what is recorded).
 $(BUILD)/tests/programs/%: tests/programs/%.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -pthread -lm
+	gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -pthread -lm
 
-tests: $(UNIT_BIN) $(PROG_BIN)
+$(BUILD)/tests/diverge/%: tests/diverge/%.c
+	@mkdir -p $(dir $@)
+	gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -pthread -lm
+
+tests: $(UNIT_BIN) $(PROG_BIN) $(DIVERGE_BIN)
 
 test: all tests
 	BIN=$(BIN) TBIN=$(BUILD)/tests/programs UBIN=$(BUILD)/tests/unit tests/run.sh

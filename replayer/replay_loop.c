@@ -78,8 +78,10 @@ int replay_diverged(struct replay_session *s, struct replay_task *t, const char 
 	if (s->live && !regs_get(t->tid, &t->regs)) {
 		fprintf(stderr, "registers:\n");
 		regs_print(stderr, &t->regs);
-		fprintf(stderr, "code:\n");
-		disasm_print(stderr, t->tid, t->regs.rip, 6);
+		/* At a syscall stop rip is past the syscall instruction: show it. */
+		int in_syscall = (long long)t->regs.orig_rax >= 0;
+		fprintf(stderr, "code%s:\n", in_syscall ? " (from the syscall instruction)" : " at rip");
+		disasm_print(stderr, t->tid, t->regs.rip - (in_syscall ? 2 : 0), 6);
 	}
 	return -EDOM;
 }

@@ -2,6 +2,7 @@
 #include "replay.h"
 #include "../common/ptrace_util.h"
 
+#include <cpuid.h>
 #include <errno.h>
 #include <getopt.h>
 #include <sched.h>
@@ -44,6 +45,25 @@ static void pin_cpu(void)
 		}
 }
 
+/* Replay on a different CPU model may diverge (cpuid is not trapped here). */
+static void warn_other_cpu(const struct trace_header *h)
+{
+	for (uint32_t i = 0; i < h->ncpuid; i++) {
+		const struct trace_cpuid *c = &h->cpuid[i];
+		unsigned a, b, cc, d;
+		if (c->leaf != 1 && c->leaf != 7)
+			continue;
+		__cpuid_count(c->leaf, c->subleaf, a, b, cc, d);
+		/* leaf 1: family/model/stepping and features (not the APIC id in ebx) */
+		if ((c->leaf == 1 && (a != c->eax || cc != c->ecx || d != c->edx)) ||
+		    (c->leaf == 7 && (b != c->ebx || cc != c->ecx || d != c->edx))) {
+			msg("warning: this CPU differs from the recording's (%s); replay may diverge",
+			    h->cpu_model);
+			return;
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longs[] = {
@@ -75,6 +95,8 @@ int main(int argc, char **argv)
 		trace_reader_close(&s.r);
 		return trace_err_exit(r);
 	}
+	if (!opt.info && !opt.dump)
+		warn_other_cpu(&s.r.hdr);
 	if (opt.info)
 		r = replay_info(&s);
 	else if (opt.dump)
