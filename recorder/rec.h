@@ -31,6 +31,10 @@ struct rec_blob {
 	struct rec_blob *next;
 };
 
+/* Signals sent to rec that it passes on to the program. */
+#define REC_NFWD 4
+extern const int rec_forwarded[REC_NFWD];
+
 struct rec_options {
 	const char *output;
 	int quiet;
@@ -47,6 +51,7 @@ struct rec_session {
 	struct rec_blob *blobs;
 	cpu_set_t orig_affinity;  /* what the program would see unpinned */
 	sigset_t orig_sigmask;    /* the signal mask the program starts with */
+	struct sigaction orig_actions[4]; /* of rec_forwarded, as rec found them */
 	int started;              /* the first exec has happened */
 	int done;
 	int status;               /* shell-style exit status of the leader */

@@ -15,6 +15,8 @@
 
 #include "../common/ptrace_util.h"
 
+const int rec_forwarded[REC_NFWD] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
 /* The one mutable global: a signal sent to rec, to pass on to the program. */
 static volatile sig_atomic_t pending_signal;
 
@@ -34,10 +36,8 @@ void rec_catch_signals(struct rec_session *s)
 	sigaddset(&chld, SIGCHLD); /* taken with sigtimedwait in wait_next */
 	sigprocmask(SIG_BLOCK, &chld, &s->orig_sigmask);
 	struct sigaction sa = {.sa_sigaction = on_outside_signal, .sa_flags = SA_SIGINFO};
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
+	for (int i = 0; i < REC_NFWD; i++)
+		sigaction(rec_forwarded[i], &sa, &s->orig_actions[i]);
 }
 
 void rec_fail(struct rec_session *s, const char *fmt, ...)

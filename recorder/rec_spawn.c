@@ -83,10 +83,8 @@ pid_t rec_spawn(struct rec_session *s, const char *path)
 		if (read(go[0], &c, 1) != 1)
 			_exit(EXIT_RECFAIL);
 		close(go[0]);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		signal(SIGQUIT, SIG_DFL);
+		for (int i = 0; i < REC_NFWD; i++)
+			sigaction(rec_forwarded[i], &s->orig_actions[i], NULL);
 		sigprocmask(SIG_SETMASK, &s->orig_sigmask, NULL);
 		if (personality(ADDR_NO_RANDOMIZE) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 			msg("cannot set up the traced process: %s", strerror(errno));

@@ -118,6 +118,13 @@ int replay_spawn(struct replay_session *s, struct replay_task *t)
 				close(null);
 		}
 		setrlimit(RLIMIT_CORE, &nocore); /* a replayed crash leaves no core file */
+		/* Start from default dispositions and an empty mask: the
+		 * recorded ones are set from the exec snapshot. */
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		for (int sig = 1; sig < NSIG; sig++)
+			signal(sig, SIG_DFL);
 		personality(ADDR_NO_RANDOMIZE);
 		prctl(PR_SET_TSC, PR_TSC_SIGSEGV);
 		char *argv[] = {"heisen-stub", NULL}, *envp[] = {NULL};
