@@ -9,6 +9,9 @@
 #include "../common/syscalls.h"
 #include "../common/trace.h"
 
+/* What a replayed thread stopped at. */
+enum { STOP_SYSCALL = 1, STOP_SIGNAL, STOP_GONE };
+
 /* A record copied out of the reader, so one can be looked ahead at. */
 struct replay_rec {
 	struct trace_rec rec;
@@ -31,6 +34,9 @@ struct replay_task {
 	uint64_t gadget;    /* a syscall instruction (the stub's) */
 	uint64_t scratch;   /* scratch memory for injected syscalls' arguments */
 	uint64_t brk;       /* current program break */
+	int at_syscall;     /* stopped at a syscall entry not yet handled */
+	int exec_done;      /* an execve was rebuilt; its syscall record is next */
+	int pending_sig;    /* signal to deliver when it next runs */
 	struct user_regs_struct regs;
 };
 
@@ -73,15 +79,20 @@ int replay_open_blob(struct replay_session *s, struct replay_task *t, struct tra
 /* Stores a file record's bytes in a memfd; returns 0 or -errno. */
 int replay_add_blob(struct replay_session *s, const struct trace_file *f);
 
-/* Fetches the record for the event the tracee just produced (`actual`
- * describes it); returns 0, -EDOM if the trace has none, or -TRE_*. */
-int replay_expect(struct replay_session *s, struct replay_task *t, const char *actual);
-/* Matches the tracee's end (a wait status) against the exit record;
- * returns 0 or -EDOM. */
+/* Matches the tracee's end (a wait status) against the exit record in
+ * s->cur; returns 0 or -EDOM. */
 int replay_exited(struct replay_session *s, struct replay_task *t, int status);
-/* Handles a syscall stop, fetching and matching its record; returns 0,
- * -EDOM after reporting a divergence, or -errno. */
-int replay_syscall(struct replay_session *s, struct replay_task *t);
+/* Handles t's syscall stop against its record: checks it, then emulates
+ * or re-runs it; t is left stopped. Returns 0, -EDOM after reporting a
+ * divergence, or -errno. */
+int replay_syscall(struct replay_session *s, struct replay_task *t, const struct trace_syscall *sc);
+/* Rebuilds t (stopped at an execve) as the exec snapshot says; returns 0 or -EDOM. */
+int replay_execve(struct replay_session *s, struct replay_task *t, const struct trace_exec *e);
+/* Runs the exit syscall t is stopped at until t is gone; *status is its
+ * wait status. Returns STOP_GONE or -errno. */
+int replay_run_exit(struct replay_task *t, int *status);
+/* Describes a record ("read(3, ...)", "signal SIGSEGV") into buf. */
+const char *describe_rec(const struct trace_rec *rec, char *buf, size_t n);
 /* Reports a divergence (event, expected, actual, registers, code); returns -EDOM. */
 int replay_diverged(struct replay_session *s, struct replay_task *t, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -86,7 +86,7 @@ int replay_diverged(struct replay_session *s, struct replay_task *t, const char 
 	return -EDOM;
 }
 
-static const char *describe_rec(const struct trace_rec *rec, char *buf, size_t n)
+const char *describe_rec(const struct trace_rec *rec, char *buf, size_t n)
 {
 	struct trace_syscall sc;
 	struct trace_signal sg;
@@ -101,90 +101,128 @@ static const char *describe_rec(const struct trace_rec *rec, char *buf, size_t n
 	return buf;
 }
 
-/* Fetches the record for the event the tracee just produced; a missing
- * record is a truncated trace or the program outrunning it. */
-int replay_expect(struct replay_session *s, struct replay_task *t, const char *actual)
+/* Resumes t (with its pending signal) until its next stop: a syscall, a
+ * signal or its end. Returns STOP_* or -errno; *status is the wait status. */
+static int run_task(struct replay_task *t, int *status)
 {
-	int r = replay_fetch(s);
-	if (r < 0)
-		return r;
-	struct trace_end end;
-	if (r > 0 && s->cur.rec.type == TR_END && !trace_get_end(&s->cur.rec, &end) && (end.flags & END_FAILED)) {
-		snprintf(s->r.err, sizeof s->r.err, "the recording stopped at event %llu: %s",
-			 (unsigned long long)s->cur.rec.event, end.reason);
-		return -TRE_TRUNC;
+	int sig = t->pending_sig;
+	t->pending_sig = 0;
+	for (;;) {
+		if (ptrace(PTRACE_SYSEMU, t->tid, 0, sig) < 0)
+			return -errno;
+		sig = 0;
+		pid_t p;
+		while ((p = waitpid(t->tid, status, __WALL)) < 0 && errno == EINTR)
+			;
+		if (p < 0)
+			return -errno;
+		for (;;) {
+			if (WIFEXITED(*status) || WIFSIGNALED(*status))
+				return STOP_GONE;
+			if ((*status >> 16) != PTRACE_EVENT_EXIT)
+				break;
+			if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
+				return -errno;
+			while ((p = waitpid(t->tid, status, __WALL)) < 0 && errno == EINTR)
+				;
+			if (p < 0)
+				return -errno;
+		}
+		if (WSTOPSIG(*status) == (SIGTRAP | 0x80))
+			return STOP_SYSCALL;
+		if ((*status >> 16) == 0)
+			return STOP_SIGNAL;
+		/* group-stop and other event stops: go on */
 	}
-	if (r == 0 || s->cur.rec.type == TR_END)
-		return replay_diverged(s, t, "the program goes on (%s) after the recording ended", actual);
-	return 0;
 }
 
-static int on_rdtsc(struct replay_session *s, struct replay_task *t)
+/* Describes what t did at a stop, for divergence reports. */
+static const char *describe_stop(struct replay_task *t, int kind, int status, char *buf, size_t n)
 {
-	struct trace_rdtsc rd;
-	char buf[256];
-	if (s->cur.rec.type != TR_RDTSC || trace_get_rdtsc(&s->cur.rec, &rd))
-		return replay_diverged(s, t, "expected %s, got rdtsc", describe_rec(&s->cur.rec, buf, sizeof buf));
-	int r = regs_get(t->tid, &t->regs);
-	if (r)
-		return r;
-	if (t->regs.rip != rd.rip)
-		return replay_diverged(s, t, "rdtsc at %#llx, recorded at %#llx", t->regs.rip,
-				       (unsigned long long)rd.rip);
-	t->regs.rax = (uint32_t)rd.tsc;
-	t->regs.rdx = rd.tsc >> 32;
-	if (rd.is_rdtscp)
-		t->regs.rcx = rd.aux;
-	t->regs.rip += rd.insn_len;
-	return regs_set(t->tid, &t->regs);
+	uint64_t a[6];
+	if (kind == STOP_SYSCALL && !regs_get(t->tid, &t->regs)) {
+		a[0] = t->regs.rdi, a[1] = t->regs.rsi, a[2] = t->regs.rdx;
+		a[3] = t->regs.r10, a[4] = t->regs.r8, a[5] = t->regs.r9;
+		return replay_fmt_syscall((long)t->regs.orig_rax, a, buf, n);
+	}
+	if (kind == STOP_SIGNAL) {
+		snprintf(buf, n, "signal SIG%s", sigabbrev_np(WSTOPSIG(status)) ?: "?");
+		return buf;
+	}
+	return wait_describe(status, buf, n);
 }
 
-static int is_tsc_fault(struct replay_task *t, const siginfo_t *si)
+/* Runs t to the syscall its record describes (unless it stopped there already). */
+static int to_syscall(struct replay_session *s, struct replay_task *t)
 {
+	char want[256], got[256];
+	int status;
+	if (t->at_syscall)
+		return 0;
+	int k = run_task(t, &status);
+	if (k < 0)
+		return k;
+	if (k == STOP_GONE)
+		s->live = 0;
+	if (k != STOP_SYSCALL)
+		return replay_diverged(s, t, "expected %s, got %s", describe_rec(&s->cur.rec, want, sizeof want),
+				       describe_stop(t, k, status, got, sizeof got));
+	t->at_syscall = 1;
+	return regs_get(t->tid, &t->regs);
+}
+
+static int is_tsc_fault(struct replay_task *t)
+{
+	siginfo_t si;
 	uint8_t code[2];
-	if (si->si_signo != SIGSEGV || si->si_code != SI_KERNEL || regs_get(t->tid, &t->regs))
+	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0 || si.si_signo != SIGSEGV || si.si_code != SI_KERNEL ||
+	    regs_get(t->tid, &t->regs))
 		return 0;
 	if (mem_read(t->tid, t->regs.rip, code, 2) != 2 || code[0] != 0x0f)
 		return 0;
 	return code[1] == 0x31 || code[1] == 0x01;
 }
 
-/* A signal stop: an rdtsc to feed, or a recorded signal to deliver.
- * Returns the signal to resume with, or a negative error. */
-static int on_signal(struct replay_session *s, struct replay_task *t, int sig)
+static int on_rdtsc(struct replay_session *s, struct replay_task *t, const struct trace_rdtsc *rd)
 {
-	siginfo_t si;
-	struct trace_signal sg;
 	char buf[256];
-	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0)
-		return -errno;
-	int r = replay_expect(s, t, "a signal");
-	if (r)
-		return r;
-	if (is_tsc_fault(t, &si) && s->cur.rec.type == TR_RDTSC)
-		return on_rdtsc(s, t);
-	if (s->cur.rec.type != TR_SIGNAL || trace_get_signal(&s->cur.rec, &sg))
-		return replay_diverged(s, t, "expected %s, got signal SIG%s", describe_rec(&s->cur.rec, buf, sizeof buf),
-				       sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
-	if ((int)sg.signo != sig)
-		return replay_diverged(s, t, "expected signal %u, got signal %d", sg.signo, sig);
-	if (ptrace(PTRACE_SETSIGINFO, t->tid, 0, sg.siginfo) < 0)
-		return -errno;
-	return sig;
+	int status, k = run_task(t, &status);
+	if (k < 0)
+		return k;
+	if (k != STOP_SIGNAL || WSTOPSIG(status) != SIGSEGV || !is_tsc_fault(t))
+		return replay_diverged(s, t, "expected rdtsc, got %s", describe_stop(t, k, status, buf, sizeof buf));
+	if (t->regs.rip != rd->rip)
+		return replay_diverged(s, t, "rdtsc at %#llx, recorded at %#llx", t->regs.rip,
+				       (unsigned long long)rd->rip);
+	t->regs.rax = (uint32_t)rd->tsc;
+	t->regs.rdx = rd->tsc >> 32;
+	if (rd->is_rdtscp)
+		t->regs.rcx = rd->aux;
+	t->regs.rip += rd->insn_len;
+	return regs_set(t->tid, &t->regs);
 }
 
-/* Signals the recording saw arrive from elsewhere (kill, raise, SIGPIPE)
- * are raised again at the same point, right before resuming. */
-static void raise_recorded(struct replay_session *s, struct replay_task *t)
+/* A recorded signal: faults recur by themselves; signals that came from
+ * elsewhere (kill, raise, SIGPIPE) are raised again at the same point. */
+static int on_signal(struct replay_session *s, struct replay_task *t, const struct trace_signal *sg)
 {
-	const struct trace_rec *n = replay_peek(s);
-	struct trace_signal sg;
-	if (!n || n->type != TR_SIGNAL || trace_get_signal(n, &sg) || sg.tid != t->rec_tid)
-		return;
-	int sync = sg.code > 0 && (sg.signo == SIGSEGV || sg.signo == SIGBUS || sg.signo == SIGILL ||
-				   sg.signo == SIGFPE || sg.signo == SIGTRAP);
+	char buf[256];
+	int sync = sg->code > 0 && (sg->signo == SIGSEGV || sg->signo == SIGBUS || sg->signo == SIGILL ||
+				    sg->signo == SIGFPE || sg->signo == SIGTRAP);
 	if (!sync)
-		syscall(SYS_tgkill, t->tid, t->tid, sg.signo);
+		syscall(SYS_tgkill, t->tid, t->tid, sg->signo);
+	int status, k = run_task(t, &status);
+	if (k < 0)
+		return k;
+	if (k == STOP_GONE)
+		s->live = 0;
+	if (k != STOP_SIGNAL || WSTOPSIG(status) != (int)sg->signo)
+		return replay_diverged(s, t, "expected signal SIG%s, got %s", sigabbrev_np((int)sg->signo) ?: "?",
+				       describe_stop(t, k, status, buf, sizeof buf));
+	if (ptrace(PTRACE_SETSIGINFO, t->tid, 0, sg->siginfo) < 0)
+		return -errno;
+	t->pending_sig = (int)sg->signo;
+	return 0;
 }
 
 int replay_exited(struct replay_session *s, struct replay_task *t, int status)
@@ -194,12 +232,8 @@ int replay_exited(struct replay_session *s, struct replay_task *t, int status)
 	s->live = 0;
 	int how = WIFEXITED(status) ? EXIT_HOW_EXITED : EXIT_HOW_SIGNALED;
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status);
-	int r = replay_expect(s, t, "an exit");
-	if (r)
-		return r;
-	if (s->cur.rec.type != TR_EXIT || trace_get_exit(&s->cur.rec, &x))
-		return replay_diverged(s, t, "expected %s, the program %s", describe_rec(&s->cur.rec, buf, sizeof buf),
-				       wait_describe(status, buf, sizeof buf));
+	if (trace_get_exit(&s->cur.rec, &x))
+		return -TRE_CORRUPT;
 	if ((int)x.how != how || x.code != code)
 		return replay_diverged(s, t, "the program %s; recorded: %s %d", wait_describe(status, buf, sizeof buf),
 				       x.how == EXIT_HOW_EXITED ? "exited with status" : "killed by signal", x.code);
@@ -207,9 +241,33 @@ int replay_exited(struct replay_session *s, struct replay_task *t, int status)
 	return 0;
 }
 
-int replay_run(struct replay_session *s)
+/* The recorded end of t: a fatal signal already pending, or an exit syscall. */
+static int on_exit_rec(struct replay_session *s, struct replay_task *t)
 {
-	struct replay_task *t = &s->task;
+	char buf[256];
+	int status, k = t->at_syscall ? STOP_SYSCALL : run_task(t, &status);
+	if (k < 0)
+		return k;
+	t->at_syscall = 0;
+	if (k == STOP_SYSCALL) {
+		if (regs_get(t->tid, &t->regs))
+			return -ESRCH;
+		const struct sc_desc *d = sc_lookup((long)t->regs.orig_rax);
+		if (!d || d->cls != SCC_EXIT)
+			return replay_diverged(s, t, "expected the exit, got %s",
+					       describe_stop(t, k, status, buf, sizeof buf));
+		k = replay_run_exit(t, &status);
+		if (k < 0)
+			return k;
+	}
+	if (k != STOP_GONE)
+		return replay_diverged(s, t, "expected the exit, got %s", describe_stop(t, k, status, buf, sizeof buf));
+	return replay_exited(s, t, status);
+}
+
+/* Starts the replay from the first exec snapshot. */
+static int start(struct replay_session *s, struct replay_task *t)
+{
 	struct trace_exec e;
 	int r = replay_fetch(s);
 	if (r <= 0)
@@ -226,52 +284,73 @@ int replay_run(struct replay_session *s)
 		msg("thread %u: exec: cannot rebuild the recorded address space: %s", e.tid, strerror(-r));
 		return r;
 	}
-	/* The execve that made the image completes. */
-	if ((r = replay_fetch(s)) <= 0)
-		return r < 0 ? r : -TRE_TRUNC;
-	int sig = 0;
-	while (s->live) {
-		int status;
-		raise_recorded(s, t);
-		if (ptrace(PTRACE_SYSEMU, t->tid, 0, sig) < 0)
-			return -errno;
-		sig = 0;
-		pid_t p;
-		while ((p = waitpid(t->tid, &status, __WALL)) < 0 && errno == EINTR)
-			;
-		if (p < 0)
-			return -errno;
-		if (WIFEXITED(status) || WIFSIGNALED(status)) {
-			r = replay_exited(s, t, status);
-		} else if (WSTOPSIG(status) == (SIGTRAP | 0x80)) {
-			r = replay_syscall(s, t);
-		} else if ((status >> 16) == PTRACE_EVENT_EXIT) {
-			/* The exit status follows. */
-			if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
-				return -errno;
-			while ((p = waitpid(t->tid, &status, __WALL)) < 0 && errno == EINTR)
-				;
-			r = replay_exited(s, t, status);
-		} else if ((status >> 16) == 0) {
-			r = on_signal(s, t, WSTOPSIG(status));
-			if (r > 0) {
-				sig = r;
-				r = 0;
-			}
-		} else {
-			r = 0; /* group-stop and other event stops: resume */
-		}
-		if (r)
-			return r;
-	}
-	/* After the last exit only the end record may follow. */
-	r = replay_fetch(s);
-	if (r < 0)
-		return r;
-	if (r > 0 && s->cur.rec.type != TR_END) {
-		char buf[256];
-		return replay_diverged(s, t, "the program ended but the recording goes on with %s",
-				       describe_rec(&s->cur.rec, buf, sizeof buf));
-	}
+	t->exec_done = 1; /* the execve that made the image completes next */
 	return 0;
+}
+
+/* Each record names a thread and what it does next: run that thread
+ * until it does it (or something else: a divergence), then act. */
+int replay_run(struct replay_session *s)
+{
+	struct replay_task *t = &s->task;
+	char buf[256];
+	int r = start(s, t);
+	while (!r && (r = replay_fetch(s)) > 0) {
+		const struct trace_rec *rec = &s->cur.rec;
+		uint32_t tid = 0;
+		union {
+			struct trace_syscall sc;
+			struct trace_signal sg;
+			struct trace_rdtsc rd;
+			struct trace_exit x;
+			struct trace_exec e;
+		} u;
+		memset(&u, 0, sizeof u);
+		switch (rec->type) {
+		case TR_SYSCALL: r = trace_get_syscall(rec, &u.sc), tid = u.sc.tid; break;
+		case TR_SIGNAL: r = trace_get_signal(rec, &u.sg), tid = u.sg.tid; break;
+		case TR_RDTSC: r = trace_get_rdtsc(rec, &u.rd), tid = u.rd.tid; break;
+		case TR_EXIT: r = trace_get_exit(rec, &u.x), tid = u.x.tid; break;
+		case TR_EXEC: r = trace_get_exec(rec, &u.e), tid = u.e.tid; break;
+		case TR_END: {
+			struct trace_end end;
+			if (!trace_get_end(rec, &end) && (end.flags & END_FAILED)) {
+				snprintf(s->r.err, sizeof s->r.err, "the recording stopped at event %llu: %s",
+					 (unsigned long long)rec->event, end.reason);
+				return -TRE_TRUNC;
+			}
+			if (s->live)
+				return replay_diverged(s, t, "the recording ends while the program runs on");
+			return 0;
+		}
+		default: r = -TRE_CORRUPT; break;
+		}
+		if (r) {
+			snprintf(s->r.err, sizeof s->r.err, "trace corrupt: bad %s record at event %llu",
+				 trace_type_name(rec->type), (unsigned long long)rec->event);
+			return -TRE_CORRUPT;
+		}
+		if (!s->live || tid != t->rec_tid) {
+			r = replay_diverged(s, t, "%s for thread %u, which %s", describe_rec(rec, buf, sizeof buf), tid,
+					    s->live ? "does not exist" : "has ended");
+		} else if (rec->type == TR_SYSCALL) {
+			r = t->exec_done ? 0 : to_syscall(s, t);
+			if (!r)
+				r = replay_syscall(s, t, &u.sc);
+		} else if (rec->type == TR_EXEC) {
+			r = to_syscall(s, t);
+			if (!r)
+				r = replay_execve(s, t, &u.e);
+		} else if (rec->type == TR_SIGNAL) {
+			r = on_signal(s, t, &u.sg);
+		} else if (rec->type == TR_RDTSC) {
+			r = on_rdtsc(s, t, &u.rd);
+		} else {
+			r = on_exit_rec(s, t);
+		}
+		free(rec->type == TR_SYSCALL ? (void *)u.sc.regions : rec->type == TR_EXEC ? (void *)u.e.maps : NULL);
+	}
+	if (r == 0 && s->live)
+		return -TRE_TRUNC;
+	return r;
 }

@@ -157,34 +157,23 @@ static int do_brk(struct replay_session *s, struct replay_task *t, const struct 
 	return set_result(t, sc->result);
 }
 
-static int do_execve(struct replay_session *s, struct replay_task *t)
+int replay_execve(struct replay_session *s, struct replay_task *t, const struct trace_exec *e)
 {
-	struct trace_exec e;
-	if (s->cur.rec.type != TR_EXEC || trace_get_exec(&s->cur.rec, &e))
-		return replay_diverged(s, t, "expected an exec snapshot");
+	const struct sc_desc *d = sc_lookup((long)t->regs.orig_rax);
+	if (!d || d->cls != SCC_EXECVE)
+		return replay_diverged(s, t, "expected an execve, got %s", d ? d->name : "an unknown syscall");
 	int r = replay_exec_stub(s, t);
 	if (!r)
-		r = replay_build(s, t, &e);
-	free(e.maps);
+		r = replay_build(s, t, e);
 	if (r)
 		return replay_diverged(s, t, "execve: cannot rebuild the recorded image: %s", strerror(-r));
-	if ((r = replay_fetch(s)) <= 0)
-		return r < 0 ? r : -TRE_TRUNC;
-	struct trace_syscall sc;
-	if (s->cur.rec.type != TR_SYSCALL || trace_get_syscall(&s->cur.rec, &sc))
-		return replay_diverged(s, t, "expected the end of execve, found a %s record",
-				       trace_type_name(s->cur.rec.type));
-	free(sc.regions);
+	t->at_syscall = 0;
+	t->exec_done = 1; /* the execve's own record follows */
 	return 0;
 }
 
-/* exit and exit_group run for real; the recorded exit status must follow. */
-static int do_exit(struct replay_session *s, struct replay_task *t, const char *got)
+int replay_run_exit(struct replay_task *t, int *status)
 {
-	const struct trace_rec *n = replay_peek(s);
-	int status;
-	if (!n || n->type != TR_EXIT)
-		return replay_diverged(s, t, "expected %s, got %s", n ? trace_type_name(n->type) : "the end", got);
 	t->regs.rax = t->regs.orig_rax;
 	t->regs.rip -= 2;
 	int r = regs_set(t->tid, &t->regs);
@@ -194,46 +183,40 @@ static int do_exit(struct replay_session *s, struct replay_task *t, const char *
 		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
 			return -errno;
 		pid_t p;
-		while ((p = waitpid(t->tid, &status, __WALL)) < 0 && errno == EINTR)
+		while ((p = waitpid(t->tid, status, __WALL)) < 0 && errno == EINTR)
 			;
 		if (p < 0)
 			return -errno;
-		if (WIFEXITED(status) || WIFSIGNALED(status))
-			return replay_exited(s, t, status);
+		if (WIFEXITED(*status) || WIFSIGNALED(*status))
+			return STOP_GONE;
 	}
 }
 
-int replay_syscall(struct replay_session *s, struct replay_task *t)
+int replay_syscall(struct replay_session *s, struct replay_task *t, const struct trace_syscall *rec)
 {
 	uint64_t args[6];
 	char want[512], got[512];
-	struct trace_syscall sc;
+	struct trace_syscall sc = *rec;
 	int r = regs_get(t->tid, &t->regs);
 	if (r)
 		return r;
 	long nr = (long)t->regs.orig_rax;
+	if (t->exec_done) {
+		/* The end of an execve whose new image is already built. */
+		t->exec_done = 0;
+		const struct sc_desc *d = sc_lookup(sc.nr);
+		return d && d->cls == SCC_EXECVE && sc.result == 0 ? 0 : replay_diverged(s, t, "expected the end of execve");
+	}
+	t->at_syscall = 0;
 	args_of(&t->regs, args);
 	const struct sc_desc *d = sc_lookup(nr);
 	replay_fmt_syscall(nr, args, got, sizeof got);
-	if (d && d->cls == SCC_EXIT)
-		return do_exit(s, t, got);
-	if ((r = replay_expect(s, t, got)))
-		return r;
-	if (d && d->cls == SCC_EXECVE && s->cur.rec.type == TR_EXEC)
-		return do_execve(s, t);
-	if (s->cur.rec.type != TR_SYSCALL || trace_get_syscall(&s->cur.rec, &sc)) {
-		struct trace_signal sg;
-		if (s->cur.rec.type == TR_SIGNAL && !trace_get_signal(&s->cur.rec, &sg))
-			return replay_diverged(s, t, "expected signal %u, got %s", sg.signo, got);
-		return replay_diverged(s, t, "expected a %s record, got %s", trace_type_name(s->cur.rec.type), got);
-	}
 	int same = sc.nr == nr;
 	for (int i = 0; same && d && i < d->nargs; i++)
 		same = sc.args[i] == args[i];
 	if (!same) {
 		replay_fmt_syscall(sc.nr, sc.args, want, sizeof want);
-		r = replay_diverged(s, t, "expected %s, got %s", want, got);
-		goto out;
+		return replay_diverged(s, t, "expected %s, got %s", want, got);
 	}
 	int64_t res;
 	switch (d ? d->cls : SCC_UNKNOWN) {
@@ -278,7 +261,5 @@ int replay_syscall(struct replay_session *s, struct replay_task *t)
 		r = replay_diverged(s, t, "%s cannot be replayed", got);
 		break;
 	}
-out:
-	free(sc.regions);
 	return r;
 }
