@@ -5,12 +5,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <xxhash.h>
+
+#include "syscalls.h"
+#include "util.h"
 
 long mem_read(pid_t tid, uint64_t addr, void *dst, size_t len)
 {
@@ -145,4 +150,53 @@ void tracee_kill_all(pid_t pid)
 		if (WIFSTOPPED(status)) /* e.g. the PTRACE_EVENT_EXIT stop of a killed tracee */
 			ptrace(PTRACE_CONT, p, 0, 0);
 	}
+}
+
+struct written_ctx {
+	pid_t tid;
+	int echo_fd;
+	XXH3_state_t *st;
+	uint8_t chunk[65536];
+};
+
+static long written_read(void *ctx, uint64_t addr, void *dst, size_t len)
+{
+	return mem_read(((struct written_ctx *)ctx)->tid, addr, dst, len);
+}
+
+static int written_piece(void *ctx, uint64_t addr, uint64_t len)
+{
+	struct written_ctx *w = ctx;
+	while (len) {
+		size_t n = len < sizeof w->chunk ? (size_t)len : sizeof w->chunk;
+		long got = mem_read(w->tid, addr, w->chunk, n);
+		if (got <= 0)
+			return got < 0 ? (int)got : -EFAULT;
+		XXH3_64bits_update(w->st, w->chunk, (size_t)got);
+		if (w->echo_fd >= 0)
+			(void)write_all(w->echo_fd, w->chunk, (size_t)got);
+		addr += (uint64_t)got;
+		len -= (uint64_t)got;
+	}
+	return 0;
+}
+
+int mem_written_hash(pid_t tid, const struct sc_desc *d, const uint64_t args[6], int64_t result, int echo_fd,
+		     uint64_t *hash)
+{
+	struct written_ctx *w = malloc(sizeof *w);
+	if (!w)
+		return -ENOMEM;
+	w->tid = tid;
+	w->echo_fd = echo_fd;
+	w->st = XXH3_createState();
+	int r = -ENOMEM;
+	if (w->st) {
+		XXH3_64bits_reset(w->st);
+		r = sc_written(d, args, result, written_read, written_piece, w);
+		*hash = XXH3_64bits_digest(w->st);
+		XXH3_freeState(w->st);
+	}
+	free(w);
+	return r;
 }

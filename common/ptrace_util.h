@@ -36,6 +36,13 @@ unsigned disasm_id_rdtscp(void);
 /* Describes a wait status ("exited 3", "killed by SIGSEGV") into buf. */
 const char *wait_describe(int status, char *buf, size_t n);
 
+struct sc_desc;
+/* Hashes (XXH3-64) the bytes the write-like syscall d sent, reading them
+ * from tid's memory; copies them to echo_fd too unless it is -1.
+ * Returns 0 or -errno. */
+int mem_written_hash(pid_t tid, const struct sc_desc *d, const uint64_t args[6], int64_t result, int echo_fd,
+		     uint64_t *hash);
+
 /* Kills pid and reaps every traced child, letting stopped ones go on to die. */
 void tracee_kill_all(pid_t pid);
 

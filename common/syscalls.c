@@ -4,7 +4,14 @@
 #include <asm/ioctls.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fb.h>
+#include <linux/fs.h>
+#include <linux/if_tun.h>
 #include <linux/ioctl.h>
+#include <linux/kd.h>
+#include <linux/loop.h>
+#include <linux/sockios.h>
+#include <linux/vt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -36,30 +43,92 @@ const char *sc_class_name(int cls)
 	return (cls >= 0 && cls < SCC_NCLASSES) ? names[cls] : "?";
 }
 
-/* Legacy terminal ioctls predate the _IOC size encoding. */
+/* Ioctl requests the _IOC encoding does not describe: the old numbers
+ * (terminals 'T', sockets 0x89, block devices 0x12, the console 'K'/'V',
+ * loop 'L', framebuffer 'F', FIBMAP/FIGETBSZ) carry no direction or size,
+ * and a few encoded ones write more than they say (TUNGETIFF). Sizes are
+ * what the kernel writes through the pointer on x86-64; 0: nothing. */
 static const struct {
-	unsigned long req;
+	unsigned int req;
 	long size;
 } legacy_ioctls[] = {
-	{TCGETS, 36},     {TIOCGWINSZ, 8}, {FIONREAD, 4}, {TIOCGPGRP, 4}, {TIOCGSID, 4},
-	{TIOCOUTQ, 4},    {TIOCGETD, 4},   {TIOCMGET, 4}, {TIOCGSOFTCAR, 4},
-	{TCSETS, 0},      {TCSETSW, 0},    {TCSETSF, 0},  {TIOCSWINSZ, 0}, {TIOCSPGRP, 0},
-	{FIONBIO, 0},     {FIOCLEX, 0},    {FIONCLEX, 0}, {FIOASYNC, 0},   {TCFLSH, 0},
-	{TCXONC, 0},      {TCSBRK, 0},     {TIOCSCTTY, 0}, {TIOCNOTTY, 0}, {TIOCEXCL, 0},
-	{TIOCNXCL, 0},    {TIOCSETD, 0},   {TIOCMSET, 0}, {TIOCMBIS, 0},   {TIOCMBIC, 0},
-	{TIOCSTI, 0},     {TIOCCONS, 0},   {TIOCSBRK, 0}, {TIOCCBRK, 0},
+	/* terminals: termios (kernel's, 36 bytes), termio, winsize, ints */
+	{TCGETS, 36},        {TCGETA, 18},        {TIOCGLCKTRMIOS, 36}, {TIOCGWINSZ, 8},
+	{TIOCGPGRP, 4},      {TIOCGSID, 4},       {TIOCOUTQ, 4},        {FIONREAD, 4},
+	{TIOCGETD, 4},       {TIOCMGET, 4},       {TIOCGSOFTCAR, 4},    {TIOCSERGETLSR, 4},
+	{TIOCGSERIAL, 72},   {TIOCGICOUNT, 80},   {TIOCGRS485, 32},     {TIOCSRS485, 32},
+	{TIOCLINUX, 1},      {FIOQSIZE, 8},
+	{TCSETS, 0},         {TCSETSW, 0},        {TCSETSF, 0},         {TCSETA, 0},
+	{TCSETAW, 0},        {TCSETAF, 0},        {TIOCSLCKTRMIOS, 0},  {TIOCSWINSZ, 0},
+	{TIOCSPGRP, 0},      {TCFLSH, 0},         {TCXONC, 0},          {TCSBRK, 0},
+	{TCSBRKP, 0},        {TIOCSBRK, 0},       {TIOCCBRK, 0},        {TIOCSCTTY, 0},
+	{TIOCNOTTY, 0},      {TIOCEXCL, 0},       {TIOCNXCL, 0},        {TIOCSETD, 0},
+	{TIOCMSET, 0},       {TIOCMBIS, 0},       {TIOCMBIC, 0},        {TIOCSSOFTCAR, 0},
+	{TIOCSTI, 0},        {TIOCCONS, 0},       {TIOCPKT, 0},         {TIOCSSERIAL, 0},
+	{TIOCSERCONFIG, 0},  {TIOCMIWAIT, 0},     {TIOCVHANGUP, 0},     {TIOCGPTPEER, 0},
+	{FIONBIO, 0},        {FIOASYNC, 0},       {FIOCLEX, 0},         {FIONCLEX, 0},
+	/* tun: TUNSETIFF writes the chosen name back, TUNGETIFF a whole ifreq */
+	{TUNSETIFF, 40},     {TUNGETIFF, 40},
+	/* sockets: ints, timestamps, struct ifreq (40), struct arpreq (68) */
+	{FIOGETOWN, 4},      {SIOCGPGRP, 4},      {SIOCATMARK, 4},      {SIOCOUTQNSD, 4},
+	{SIOCGSTAMP_OLD, 16}, {SIOCGSTAMPNS_OLD, 16},
+	{SIOCGIFNAME, 40},   {SIOCGIFINDEX, 40},  {SIOCGIFFLAGS, 40},   {SIOCGIFPFLAGS, 40},
+	{SIOCGIFADDR, 40},   {SIOCGIFDSTADDR, 40}, {SIOCGIFBRDADDR, 40}, {SIOCGIFNETMASK, 40},
+	{SIOCGIFMETRIC, 40}, {SIOCGIFMTU, 40},    {SIOCGIFHWADDR, 40},  {SIOCGIFMAP, 40},
+	{SIOCGIFTXQLEN, 40}, {SIOCGIFSLAVE, 40},  {SIOCGIFENCAP, 40},   {SIOCGMIIPHY, 40},
+	{SIOCGMIIREG, 40},   {SIOCGARP, 68},
+	{FIOSETOWN, 0},      {SIOCSPGRP, 0},      {SIOCGSKNS, 0},       {SIOCADDRT, 0},
+	{SIOCDELRT, 0},      {SIOCSIFFLAGS, 0},   {SIOCSIFPFLAGS, 0},   {SIOCSIFADDR, 0},
+	{SIOCDIFADDR, 0},    {SIOCSIFDSTADDR, 0}, {SIOCSIFBRDADDR, 0},  {SIOCSIFNETMASK, 0},
+	{SIOCSIFMETRIC, 0},  {SIOCSIFMTU, 0},     {SIOCSIFNAME, 0},     {SIOCSIFHWADDR, 0},
+	{SIOCSIFHWBROADCAST, 0}, {SIOCSIFMAP, 0}, {SIOCSIFTXQLEN, 0},   {SIOCSIFSLAVE, 0},
+	{SIOCSIFENCAP, 0},   {SIOCSIFLINK, 0},    {SIOCADDMULTI, 0},    {SIOCDELMULTI, 0},
+	{SIOCSMIIREG, 0},    {SIOCSARP, 0},       {SIOCDARP, 0},        {SIOCBRADDBR, 0},
+	{SIOCBRDELBR, 0},    {SIOCBRADDIF, 0},    {SIOCBRDELIF, 0},
+	/* block devices (BLKGETSIZE64 and BLKBSZGET are _IOR-encoded) */
+	{BLKGETSIZE, 8},     {BLKSSZGET, 4},      {BLKROGET, 4},        {BLKRAGET, 8},
+	{BLKFRAGET, 8},      {BLKSECTGET, 2},     {BLKIOMIN, 4},        {BLKIOOPT, 4},
+	{BLKALIGNOFF, 4},    {BLKPBSZGET, 4},     {BLKDISCARDZEROES, 4}, {BLKROTATIONAL, 2},
+	{FIBMAP, 4},         {FIGETBSZ, 4},
+	{BLKROSET, 0},       {BLKRRPART, 0},      {BLKFLSBUF, 0},       {BLKRASET, 0},
+	{BLKFRASET, 0},      {BLKDISCARD, 0},     {BLKSECDISCARD, 0},   {BLKZEROOUT, 0},
+	/* loop devices */
+	{LOOP_GET_STATUS, 168}, {LOOP_GET_STATUS64, 232},
+	{LOOP_SET_FD, 0},    {LOOP_CLR_FD, 0},    {LOOP_SET_STATUS, 0}, {LOOP_SET_STATUS64, 0},
+	{LOOP_CHANGE_FD, 0}, {LOOP_SET_CAPACITY, 0}, {LOOP_SET_DIRECT_IO, 0},
+	{LOOP_SET_BLOCK_SIZE, 0}, {LOOP_CONFIGURE, 0}, {LOOP_CTL_ADD, 0}, {LOOP_CTL_REMOVE, 0},
+	{LOOP_CTL_GET_FREE, 0},
+	/* console and virtual terminals */
+	{KDGKBTYPE, 1},      {KDGETLED, 1},       {KDGKBLED, 1},        {KDGETMODE, 4},
+	{KDGKBMODE, 4},      {KDGKBMETA, 4},      {VT_OPENQRY, 4},      {VT_GETMODE, 8},
+	{VT_GETSTATE, 6},
+	{KDSETLED, 0},       {KDSKBLED, 0},       {KDSETMODE, 0},       {KDSKBMODE, 0},
+	{KDSKBMETA, 0},      {KIOCSOUND, 0},      {KDMKTONE, 0},        {VT_SETMODE, 0},
+	{VT_ACTIVATE, 0},    {VT_WAITACTIVE, 0},  {VT_DISALLOCATE, 0},  {VT_RELDISP, 0},
+	/* framebuffer: FBIOPUT_VSCREENINFO writes the adjusted mode back */
+	{FBIOGET_VSCREENINFO, 160}, {FBIOPUT_VSCREENINFO, 160}, {FBIOGET_FSCREENINFO, 80},
+	{FBIOPAN_DISPLAY, 0}, {FBIOBLANK, 0},
 };
+
+/* Types whose requests may be old numbers: an unlisted _IO-shaped request of
+ * one of these may well write, so it is unknown rather than "writes nothing".
+ * (SIOCGIFCONF, SIOCETHTOOL, SG_IO and the like write through pointers held
+ * in the argument, which a size cannot describe: they stay unknown.) */
+static int legacy_type(unsigned int type)
+{
+	return type < 0x20 || type == 'T' || type == 0x89 || type == 'K' || type == 'V' ||
+	       type == 'L' || type == 'F' || type == 'S';
+}
 
 long sc_ioctl_out_size(unsigned long request)
 {
+	unsigned int req = (unsigned int)request; /* the kernel's cmd is 32 bits */
 	for (size_t i = 0; i < sizeof legacy_ioctls / sizeof legacy_ioctls[0]; i++)
-		if (legacy_ioctls[i].req == request)
+		if (legacy_ioctls[i].req == req)
 			return legacy_ioctls[i].size;
-	if (_IOC_TYPE(request) == 'T' && _IOC_SIZE(request) == 0 && _IOC_DIR(request) == _IOC_NONE)
-		return -1; /* an old tty request we do not know */
-	if (_IOC_DIR(request) & _IOC_READ)
-		return (long)_IOC_SIZE(request);
-	if (_IOC_DIR(request) == _IOC_NONE && _IOC_SIZE(request) == 0 && _IOC_TYPE(request) < 0x20)
+	if (_IOC_DIR(req) & _IOC_READ)
+		return (long)_IOC_SIZE(req);
+	if (_IOC_DIR(req) == _IOC_NONE && _IOC_SIZE(req) == 0 && legacy_type(_IOC_TYPE(req)))
 		return -1;
 	return 0;
 }
@@ -145,6 +214,13 @@ static int walk_one(const struct sc_out *o, const uint64_t a[6], int64_t res, sc
 	}
 	case OUT_FDSET:
 		return emit(fn, ctx, ptr, (a[o->b] + 63) / 64 * 8);
+	case OUT_FDSETS:
+		for (int i = 0; i < 3 && o->a + i < 6; i++) {
+			int r = emit(fn, ctx, a[o->a + i], (a[o->b] + 63) / 64 * 8);
+			if (r)
+				return r;
+		}
+		return 0;
 	case OUT_RET_ELEMS:
 		return res > 0 ? emit(fn, ctx, ptr, (uint64_t)res * o->size) : 0;
 	case OUT_FCNTL:
@@ -188,5 +264,17 @@ int sc_out_regions(const struct sc_desc *d, const uint64_t args[6], int64_t resu
 		if (r)
 			return r;
 	}
+	return 0;
+}
+
+int sc_written(const struct sc_desc *d, const uint64_t args[6], int64_t result, sc_read_fn rd, sc_region_fn fn,
+	       void *ctx)
+{
+	if (result <= 0)
+		return 0;
+	if (d->echo == ECHO_BUF)
+		return emit(fn, ctx, args[1], (uint64_t)result);
+	if (d->echo == ECHO_IOV)
+		return walk_iov(rd, fn, ctx, args[1], args[2], (uint64_t)result);
 	return 0;
 }

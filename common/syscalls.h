@@ -40,6 +40,7 @@ enum sc_out_kind {
 	OUT_RET_ELEMS, /* arg a points at result * size bytes (epoll_wait) */
 	OUT_FCNTL,     /* fcntl: locks and owner queries write through arg 2 */
 	OUT_SOCKOPT,   /* getsockopt: value arg 3, length pointer arg 4 */
+	OUT_FDSETS,    /* fd_sets at args a, a+1, a+2 for arg b descriptors (select) */
 };
 
 /* How a write-like syscall's data is echoed by replay (fd is arg 0). */
@@ -78,6 +79,12 @@ typedef int (*sc_region_fn)(void *ctx, uint64_t addr, uint64_t len);
  * and restored at the same point, so extra bytes keep their values. */
 int sc_out_regions(const struct sc_desc *d, const uint64_t args[6], int64_t result,
 		   sc_read_fn rd, sc_region_fn fn, void *ctx);
+
+/* Walks the bytes a write-like syscall (one with an echo kind) sent out:
+ * calls fn per piece (addr, len), `result` bytes in all; returns 0 or the
+ * first non-zero value of fn. */
+int sc_written(const struct sc_desc *d, const uint64_t args[6], int64_t result, sc_read_fn rd, sc_region_fn fn,
+	       void *ctx);
 
 /* Size of the memory an ioctl request writes through its pointer, 0 if none,
  * -1 if the request is unknown. */

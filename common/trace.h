@@ -101,7 +101,13 @@ struct trace_region {
 	const uint8_t *data;
 };
 
-enum { SCF_BLOB = 1 /* a file blob hash follows (mmap of a file) */ };
+enum {
+	SCF_BLOB = 1,     /* a file blob hash follows (mmap of a file) */
+	SCF_DATAHASH = 2, /* a hash of the bytes a write-like syscall sent follows */
+	SCF_SHARED = 4,   /* with SCF_BLOB: a shared mapping; file_id names the file */
+	SCF_FILEWRITE = 8, /* bytes written into file_id, which is mapped shared */
+	SCF_ALL = 15,
+};
 
 struct trace_syscall {
 	uint32_t tid;
@@ -111,6 +117,11 @@ struct trace_syscall {
 	uint32_t nregions;
 	struct trace_region *regions;
 	struct trace_hash blob;
+	uint64_t file_id;   /* SCF_SHARED, SCF_FILEWRITE: same id, same file */
+	uint64_t datahash;  /* SCF_DATAHASH: XXH3-64 of the bytes sent */
+	uint64_t fw_offset; /* SCF_FILEWRITE: where in the file */
+	uint32_t fw_len;
+	const uint8_t *fw_data;
 };
 
 struct trace_signal {

@@ -248,6 +248,15 @@ int trace_put_syscall(struct trace_writer *w, const struct trace_syscall *s)
 	}
 	if (s->flags & SCF_BLOB)
 		put_hash(b, s->blob);
+	if (s->flags & (SCF_SHARED | SCF_FILEWRITE))
+		buf_u64(b, s->file_id);
+	if (s->flags & SCF_DATAHASH)
+		buf_u64(b, s->datahash);
+	if (s->flags & SCF_FILEWRITE) {
+		buf_u64(b, s->fw_offset);
+		buf_u32(b, s->fw_len);
+		buf_put(b, s->fw_data, s->fw_len);
+	}
 	return trace_end(w);
 }
 
@@ -276,7 +285,16 @@ int trace_get_syscall(const struct trace_rec *rec, struct trace_syscall *s)
 	}
 	if (s->flags & SCF_BLOB)
 		s->blob = get_hash(&c);
-	if (s->flags & ~SCF_BLOB)
+	if (s->flags & (SCF_SHARED | SCF_FILEWRITE))
+		s->file_id = cur_u64(&c);
+	if (s->flags & SCF_DATAHASH)
+		s->datahash = cur_u64(&c);
+	if (s->flags & SCF_FILEWRITE) {
+		s->fw_offset = cur_u64(&c);
+		s->fw_len = cur_u32(&c);
+		s->fw_data = cur_bytes(&c, s->fw_len);
+	}
+	if ((s->flags & ~SCF_ALL) || ((s->flags & SCF_SHARED) && !(s->flags & SCF_BLOB)))
 		c.bad = 1;
 	int r = finish(&c);
 	if (r) {

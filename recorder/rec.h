@@ -35,6 +35,13 @@ struct rec_blob {
 #define REC_NFWD 4
 extern const int rec_forwarded[REC_NFWD];
 
+/* A file the program has mapped shared: writes to it must reach replay's copy. */
+struct rec_shared {
+	dev_t dev;
+	ino_t ino;
+	struct rec_shared *next;
+};
+
 struct rec_options {
 	const char *output;
 	int quiet;
@@ -49,6 +56,8 @@ struct rec_session {
 	pid_t leader;
 	struct rec_task *tasks;
 	struct rec_blob *blobs;
+	struct rec_shared *shared;
+	struct buf fwbuf;         /* bytes written into a shared-mapped file */
 	cpu_set_t orig_affinity;  /* what the program would see unpinned */
 	sigset_t orig_sigmask;    /* the signal mask the program starts with */
 	struct sigaction orig_actions[4]; /* of rec_forwarded, as rec found them */
@@ -80,6 +89,11 @@ int rec_blob_store(struct rec_session *s, const char *path, const char *name, st
 /* Catches signals sent to rec so the loop passes them on to the program;
  * blocks SIGCHLD, saving the mask the program is to start with. */
 void rec_catch_signals(struct rec_session *s);
+/* Notes a shared mapping of a file (mmap just returned); returns 0 or -errno. */
+int rec_shared_mmap(struct rec_session *s, struct rec_task *t, struct trace_syscall *rec);
+/* Captures a write into a file mapped shared, for replay's copy of it;
+ * returns 0 or -errno. */
+int rec_shared_write(struct rec_session *s, struct rec_task *t, const struct sc_desc *d, struct trace_syscall *rec);
 /* Marks the recording failed with a reason naming the thread and event. */
 void rec_fail(struct rec_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

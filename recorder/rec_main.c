@@ -128,7 +128,13 @@ static void session_free(struct rec_session *s)
 		s->blobs = b->next;
 		free(b);
 	}
+	while (s->shared) {
+		struct rec_shared *f = s->shared;
+		s->shared = f->next;
+		free(f);
+	}
 	buf_free(&s->scratch);
+	buf_free(&s->fwbuf);
 	free(s->regions);
 }
 

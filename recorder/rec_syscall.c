@@ -160,8 +160,15 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 		rec.nregions = s->nregions;
 		rec.regions = s->regions;
 	}
-	if ((ret = mmap_blob(s, t, &rec)))
+	if ((ret = mmap_blob(s, t, &rec)) || (ret = rec_shared_mmap(s, t, &rec)) ||
+	    (d && (ret = rec_shared_write(s, t, d, &rec)))) {
+		rec_fail(s, "thread %d: %s: cannot record its effect on a shared mapping: %s", t->tid,
+			 d ? d->name : "?", strerror(-ret));
 		return ret;
+	}
+	/* What write-like syscalls sent, hashed: replay checks it. */
+	if (d && d->echo && rec.result > 0 && !mem_written_hash(t->tid, d, t->args, rec.result, -1, &rec.datahash))
+		rec.flags |= SCF_DATAHASH;
 	s->nsyscalls++;
 	trace_put_syscall(&s->w, &rec);
 	return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;

@@ -27,6 +27,13 @@ struct replay_blob {
 	struct replay_blob *next;
 };
 
+/* A file the program maps shared: one writable copy all its mappings share. */
+struct replay_shared {
+	uint64_t file_id;
+	int fd;
+	struct replay_shared *next;
+};
+
 struct replay_task {
 	pid_t tid;          /* live thread */
 	uint32_t rec_tid;   /* its thread id in the recording */
@@ -51,6 +58,7 @@ struct replay_session {
 	struct trace_reader r;
 	struct replay_rec cur, next;
 	struct replay_blob *blobs;
+	struct replay_shared *shared;
 	int stubfd;              /* memfd holding the stub ELF */
 	struct replay_task task; /* the (single) replayed thread */
 	int live;                /* the tracee exists */
@@ -76,6 +84,10 @@ int replay_exec_stub(struct replay_session *s, struct replay_task *t);
 int replay_inject(struct replay_task *t, uint64_t at, long nr, const uint64_t args[6], int64_t *res, int keep);
 /* Opens a trace file blob inside t; returns the tracee's fd in *fd; 0 or -errno. */
 int replay_open_blob(struct replay_session *s, struct replay_task *t, struct trace_hash h, int64_t *fd);
+/* Opens replay's own fd `mine` inside t with flags; the tracee's fd in *fd; 0 or -errno. */
+int replay_open_fd(struct replay_task *t, int mine, int flags, int64_t *fd);
+/* The shared copy of file_id, made from blob h the first time; its fd or -errno. */
+int replay_shared_fd(struct replay_session *s, uint64_t file_id, struct trace_hash h);
 /* Stores a file record's bytes in a memfd; returns 0 or -errno. */
 int replay_add_blob(struct replay_session *s, const struct trace_file *f);
 

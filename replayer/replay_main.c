@@ -130,6 +130,11 @@ int main(int argc, char **argv)
 		close(b->fd);
 		free(b);
 	}
+	for (struct replay_shared *f = s.shared, *n; f; f = n) {
+		n = f->next;
+		close(f->fd);
+		free(f);
+	}
 	if (s.stubfd >= 0)
 		close(s.stubfd);
 	if (s.task.memfd > 0)

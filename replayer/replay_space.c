@@ -205,19 +205,54 @@ static int inject(struct replay_task *t, long nr, uint64_t a0, uint64_t a1, uint
 	return r;
 }
 
-int replay_open_blob(struct replay_session *s, struct replay_task *t, struct trace_hash h, int64_t *fd)
+static struct replay_blob *find_blob(struct replay_session *s, struct trace_hash h)
 {
 	struct replay_blob *b = s->blobs;
 	while (b && (b->hash.lo != h.lo || b->hash.hi != h.hi))
 		b = b->next;
-	if (!b)
-		return -ENOENT;
+	return b;
+}
+
+int replay_open_fd(struct replay_task *t, int mine, int flags, int64_t *fd)
+{
 	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)getpid(), b->fd);
+	snprintf(path, sizeof path, "/proc/%d/fd/%d", (int)getpid(), mine);
 	int r = mem_write(t->memfd, t->scratch, path, strlen(path) + 1);
 	if (r)
 		return r;
-	return inject(t, SYS_openat, (uint64_t)AT_FDCWD, t->scratch, O_RDONLY | O_CLOEXEC, 0, 0, 0, fd);
+	return inject(t, SYS_openat, (uint64_t)AT_FDCWD, t->scratch, (uint64_t)(flags | O_CLOEXEC), 0, 0, 0, fd);
+}
+
+int replay_open_blob(struct replay_session *s, struct replay_task *t, struct trace_hash h, int64_t *fd)
+{
+	struct replay_blob *b = find_blob(s, h);
+	return b ? replay_open_fd(t, b->fd, O_RDONLY, fd) : -ENOENT;
+}
+
+int replay_shared_fd(struct replay_session *s, uint64_t file_id, struct trace_hash h)
+{
+	struct replay_shared *f = s->shared;
+	while (f && f->file_id != file_id)
+		f = f->next;
+	if (f)
+		return f->fd;
+	struct replay_blob *b = find_blob(s, h);
+	if (!b)
+		return -ENOENT;
+	if (!(f = calloc(1, sizeof *f)))
+		return -ENOMEM;
+	f->file_id = file_id;
+	f->fd = memfd_create("heisen-shared", MFD_CLOEXEC);
+	if (f->fd < 0 || copy_file_range(b->fd, &(loff_t){0}, f->fd, NULL, b->size, 0) != (ssize_t)b->size) {
+		int e = errno ? errno : EIO;
+		if (f->fd >= 0)
+			close(f->fd);
+		free(f);
+		return -e;
+	}
+	f->next = s->shared;
+	s->shared = f;
+	return f->fd;
 }
 
 int replay_exec_stub(struct replay_session *s, struct replay_task *t)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
@@ -46,34 +47,21 @@ static void args_of(const struct user_regs_struct *r, uint64_t a[6])
 	a[5] = r->r9;
 }
 
-/* What the program writes to stdout and stderr is shown again. */
-static void echo(struct replay_session *s, struct replay_task *t, const struct sc_desc *d,
-		 const struct trace_syscall *sc)
+/* What the program sends must be what it sent when recorded (a silent
+ * divergence of memory shows here); what goes to stdout and stderr is shown. */
+static int check_written(struct replay_session *s, struct replay_task *t, const struct sc_desc *d,
+			 const struct trace_syscall *sc)
 {
-	if (s->opt->quiet || !d->echo || (sc->args[0] != 1 && sc->args[0] != 2) || sc->result <= 0)
-		return;
-	uint64_t left = (uint64_t)sc->result;
-	struct iovec v[64];
-	int nv = 1;
-	if (d->echo == ECHO_BUF) {
-		v[0].iov_base = (void *)(uintptr_t)sc->args[1];
-		v[0].iov_len = left;
-	} else {
-		nv = sc->args[2] < 64 ? (int)sc->args[2] : 64;
-		if (mem_read(t->tid, sc->args[1], v, (size_t)nv * sizeof v[0]) != (long)(nv * sizeof v[0]))
-			return;
-	}
-	if (sc->args[0] == 1)
+	if (!d->echo || sc->result <= 0)
+		return 0;
+	int echo_fd = !s->opt->quiet && (sc->args[0] == 1 || sc->args[0] == 2) ? (int)sc->args[0] : -1;
+	uint64_t h = 0;
+	if (echo_fd == 1)
 		fflush(stdout);
-	for (int i = 0; i < nv && left; i++) {
-		uint64_t n = v[i].iov_len < left ? v[i].iov_len : left;
-		char *tmp = malloc(n ? n : 1);
-		long got = tmp ? mem_read(t->tid, (uint64_t)(uintptr_t)v[i].iov_base, tmp, n) : -1;
-		if (got > 0)
-			(void)write_all((int)sc->args[0], tmp, (size_t)got);
-		free(tmp);
-		left -= n;
-	}
+	int r = mem_written_hash(t->tid, d, sc->args, sc->result, echo_fd, &h);
+	if ((sc->flags & SCF_DATAHASH) && (r || h != sc->datahash))
+		return replay_diverged(s, t, "%s sent other bytes than when recorded", d->name);
+	return 0;
 }
 
 static int set_result(struct replay_task *t, int64_t res)
@@ -84,6 +72,13 @@ static int set_result(struct replay_task *t, int64_t res)
 
 static int emulate(struct replay_session *s, struct replay_task *t, const struct trace_syscall *sc)
 {
+	if (sc->flags & SCF_FILEWRITE) {
+		struct replay_shared *f = s->shared;
+		while (f && f->file_id != sc->file_id)
+			f = f->next;
+		if (f && pwrite(f->fd, sc->fw_data, sc->fw_len, (off_t)sc->fw_offset) != (ssize_t)sc->fw_len)
+			return replay_diverged(s, t, "cannot update the shared copy of a file: %s", strerror(errno));
+	}
 	for (uint32_t i = 0; i < sc->nregions; i++) {
 		int r = mem_write(t->memfd, sc->regions[i].addr, sc->regions[i].data, sc->regions[i].len);
 		if (r)
@@ -116,7 +111,14 @@ static int do_mmap(struct replay_session *s, struct replay_task *t, const struct
 	memcpy(a, sc->args, sizeof a);
 	a[0] = (uint64_t)sc->result;
 	a[3] = (a[3] & ~(uint64_t)MAP_FIXED_NOREPLACE) | MAP_FIXED;
-	if (sc->flags & SCF_BLOB) {
+	if (sc->flags & SCF_SHARED) {
+		int mine = replay_shared_fd(s, sc->file_id, sc->blob);
+		r = mine < 0 ? mine : replay_open_fd(t, mine, O_RDWR, &fd);
+		if (r)
+			return replay_diverged(s, t, "mmap: cannot open the shared copy of the file: %s", strerror(-r));
+		a[3] = (a[3] & ~(uint64_t)MAP_SHARED_VALIDATE) | MAP_SHARED;
+		a[4] = (uint64_t)fd;
+	} else if (sc->flags & SCF_BLOB) {
 		if ((r = replay_open_blob(s, t, sc->blob, &fd)))
 			return replay_diverged(s, t, "mmap: cannot open the recorded file: %s", strerror(-r));
 		a[3] = (a[3] & ~(uint64_t)(MAP_SHARED | MAP_SHARED_VALIDATE)) | MAP_PRIVATE;
@@ -222,8 +224,9 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 	switch (d ? d->cls : SCC_UNKNOWN) {
 	case SCC_EMU:
 	case SCC_REFUSE:
-		echo(s, t, d, &sc);
-		r = emulate(s, t, &sc);
+		r = check_written(s, t, d, &sc);
+		if (!r)
+			r = emulate(s, t, &sc);
 		break;
 	case SCC_EXEC:
 		r = rerun(t, args, &res);

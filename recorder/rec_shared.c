@@ -1,0 +1,110 @@
+/* rec_shared.c - files mapped MAP_SHARED: replay keeps one copy per file,
+ * so mappings see each other's stores and the program's writes. */
+#include "rec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "../common/ptrace_util.h"
+
+static int fd_stat(pid_t tid, int fd, struct stat *st)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd/%d", tid, fd);
+	return stat(path, st) < 0 ? -errno : 0;
+}
+
+static uint64_t file_id(const struct stat *st)
+{
+	return ((uint64_t)st->st_dev << 40) ^ (uint64_t)st->st_ino;
+}
+
+int rec_shared_mmap(struct rec_session *s, struct rec_task *t, struct trace_syscall *rec)
+{
+	struct stat st;
+	int type = (int)(t->args[3] & 3);
+	if (!(rec->flags & SCF_BLOB) || (type != MAP_SHARED && type != MAP_SHARED_VALIDATE))
+		return 0;
+	int r = fd_stat(t->tid, (int)t->args[4], &st);
+	if (r)
+		return r;
+	rec->flags |= SCF_SHARED;
+	rec->file_id = file_id(&st);
+	for (struct rec_shared *f = s->shared; f; f = f->next)
+		if (f->dev == st.st_dev && f->ino == st.st_ino)
+			return 0;
+	struct rec_shared *f = calloc(1, sizeof *f);
+	if (!f)
+		return -ENOMEM;
+	*f = (struct rec_shared){st.st_dev, st.st_ino, s->shared};
+	s->shared = f;
+	return 0;
+}
+
+/* File position of fd after the syscall, from /proc/TID/fdinfo. */
+static int64_t fd_pos(pid_t tid, int fd)
+{
+	char path[64], line[128];
+	int64_t pos = -1;
+	snprintf(path, sizeof path, "/proc/%d/fdinfo/%d", tid, fd);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "pos: %" SCNd64, &pos) == 1)
+			break;
+	fclose(f);
+	return pos;
+}
+
+static long read_cb(void *ctx, uint64_t addr, void *dst, size_t len)
+{
+	return mem_read(((struct rec_task **)ctx)[1]->tid, addr, dst, len);
+}
+
+static int collect_cb(void *ctx, uint64_t addr, uint64_t len)
+{
+	struct rec_session *s = ((void **)ctx)[0];
+	struct rec_task *t = ((void **)ctx)[1];
+	if (buf_reserve(&s->fwbuf, len))
+		return -ENOMEM;
+	long got = mem_read(t->tid, addr, s->fwbuf.p + s->fwbuf.len, len);
+	if (got != (long)len)
+		return -EFAULT;
+	s->fwbuf.len += len;
+	return 0;
+}
+
+int rec_shared_write(struct rec_session *s, struct rec_task *t, const struct sc_desc *d, struct trace_syscall *rec)
+{
+	struct stat st;
+	if (!s->shared || !d->echo || rec->result <= 0 || fd_stat(t->tid, (int)t->args[0], &st))
+		return 0;
+	struct rec_shared *f = s->shared;
+	while (f && (f->dev != st.st_dev || f->ino != st.st_ino))
+		f = f->next;
+	if (!f)
+		return 0;
+	int positional = t->nr == SYS_pwrite64 || t->nr == SYS_pwritev || t->nr == SYS_pwritev2;
+	int64_t off = positional ? (int64_t)t->args[3] : fd_pos(t->tid, (int)t->args[0]) - rec->result;
+	if (off < 0 || rec->result > UINT32_MAX)
+		return -EINVAL;
+	void *ctx[2] = {s, t};
+	s->fwbuf.len = 0;
+	int r = sc_written(d, t->args, rec->result, read_cb, collect_cb, ctx);
+	if (r)
+		return r;
+	rec->flags |= SCF_FILEWRITE;
+	rec->file_id = file_id(&st);
+	rec->fw_offset = (uint64_t)off;
+	rec->fw_len = (uint32_t)s->fwbuf.len;
+	rec->fw_data = s->fwbuf.p;
+	return 0;
+}
