@@ -12,6 +12,7 @@
 #include <linux/loop.h>
 #include <linux/sockios.h>
 #include <linux/vt.h>
+#include <scsi/sg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -45,9 +46,10 @@ const char *sc_class_name(int cls)
 
 /* Ioctl requests the _IOC encoding does not describe: the old numbers
  * (terminals 'T', sockets 0x89, block devices 0x12, the console 'K'/'V',
- * loop 'L', framebuffer 'F', FIBMAP/FIGETBSZ) carry no direction or size,
- * and a few encoded ones write more than they say (TUNGETIFF). Sizes are
- * what the kernel writes through the pointer on x86-64; 0: nothing. */
+ * loop 'L', framebuffer 'F', SCSI generic 0x22, FIBMAP/FIGETBSZ) carry no
+ * direction or size, and a few encoded ones write more than they say
+ * (TUNGETIFF). Sizes are what the kernel writes through the pointer on
+ * x86-64; 0: nothing. */
 static const struct {
 	unsigned int req;
 	long size;
@@ -108,6 +110,8 @@ static const struct {
 	/* framebuffer: FBIOPUT_VSCREENINFO writes the adjusted mode back */
 	{FBIOGET_VSCREENINFO, 160}, {FBIOPUT_VSCREENINFO, 160}, {FBIOGET_FSCREENINFO, 80},
 	{FBIOPAN_DISPLAY, 0}, {FBIOBLANK, 0},
+	/* SCSI generic */
+	{SG_GET_VERSION_NUM, 4},
 };
 
 /* Types whose requests may be old numbers: an unlisted _IO-shaped request of
@@ -117,7 +121,7 @@ static const struct {
 static int legacy_type(unsigned int type)
 {
 	return type < 0x20 || type == 'T' || type == 0x89 || type == 'K' || type == 'V' ||
-	       type == 'L' || type == 'F' || type == 'S';
+	       type == 'L' || type == 'F' || type == 'S' || type == 0x22;
 }
 
 long sc_ioctl_out_size(unsigned long request)

@@ -26,7 +26,9 @@ enum trace_type {
 	TR_RDTSC = 6,
 	TR_EXIT = 7,
 	TR_END = 8,
-	TR_TYPE_MAX = 8,
+	TR_SYSENTER = 9,
+	TR_NEWTASK = 10,
+	TR_TYPE_MAX = 10,
 };
 
 /* Reader errors (returned negated). */
@@ -143,6 +145,20 @@ struct trace_exit {
 	int32_t code; /* exit status or signal number */
 };
 
+/* A thread entered a syscall and others ran before it returned: its
+ * syscall record comes later. */
+struct trace_sysenter {
+	uint32_t tid, nr;
+};
+
+/* A thread or process was created by parent's clone, fork or vfork. */
+struct trace_newtask {
+	uint32_t parent, child;
+	uint64_t flags;          /* clone flags (fork: SIGCHLD only) */
+	uint64_t parent_tid_ptr; /* CLONE_PARENT_SETTID: where the parent got the child's tid */
+	uint64_t child_tid_ptr;  /* CLONE_CHILD_SETTID: where the child got its tid */
+};
+
 enum { END_OK = 0, END_FAILED = 1 };
 
 struct trace_end {
@@ -191,6 +207,8 @@ int trace_put_signal(struct trace_writer *w, const struct trace_signal *s);
 int trace_put_rdtsc(struct trace_writer *w, const struct trace_rdtsc *r);
 int trace_put_exit(struct trace_writer *w, const struct trace_exit *x);
 int trace_put_end(struct trace_writer *w, const struct trace_end *e);
+int trace_put_sysenter(struct trace_writer *w, const struct trace_sysenter *e);
+int trace_put_newtask(struct trace_writer *w, const struct trace_newtask *n);
 
 /* ---- reader ---- */
 
@@ -237,6 +255,8 @@ int trace_get_signal(const struct trace_rec *rec, struct trace_signal *s);
 int trace_get_rdtsc(const struct trace_rec *rec, struct trace_rdtsc *r);
 int trace_get_exit(const struct trace_rec *rec, struct trace_exit *x);
 int trace_get_end(const struct trace_rec *rec, struct trace_end *e);
+int trace_get_sysenter(const struct trace_rec *rec, struct trace_sysenter *e);
+int trace_get_newtask(const struct trace_rec *rec, struct trace_newtask *n);
 /* Frees what trace_get_header allocated. */
 void trace_header_free(struct trace_header *h);
 

@@ -398,12 +398,51 @@ int trace_get_end(const struct trace_rec *rec, struct trace_end *e)
 	return finish(&c);
 }
 
+int trace_put_sysenter(struct trace_writer *w, const struct trace_sysenter *e)
+{
+	struct buf *b = trace_begin(w, TR_SYSENTER);
+	buf_u32(b, e->tid);
+	buf_u32(b, e->nr);
+	return trace_end(w);
+}
+
+int trace_get_sysenter(const struct trace_rec *rec, struct trace_sysenter *e)
+{
+	struct cursor c = rec_cursor(rec);
+	e->tid = cur_u32(&c);
+	e->nr = cur_u32(&c);
+	return finish(&c);
+}
+
+int trace_put_newtask(struct trace_writer *w, const struct trace_newtask *n)
+{
+	struct buf *b = trace_begin(w, TR_NEWTASK);
+	buf_u32(b, n->parent);
+	buf_u32(b, n->child);
+	buf_u64(b, n->flags);
+	buf_u64(b, n->parent_tid_ptr);
+	buf_u64(b, n->child_tid_ptr);
+	return trace_end(w);
+}
+
+int trace_get_newtask(const struct trace_rec *rec, struct trace_newtask *n)
+{
+	struct cursor c = rec_cursor(rec);
+	n->parent = cur_u32(&c);
+	n->child = cur_u32(&c);
+	n->flags = cur_u64(&c);
+	n->parent_tid_ptr = cur_u64(&c);
+	n->child_tid_ptr = cur_u64(&c);
+	return finish(&c);
+}
+
 const char *trace_type_name(uint32_t type)
 {
 	static const char *const names[] = {
 		[TR_HEADER] = "header", [TR_FILE] = "file",     [TR_EXEC] = "exec",
 		[TR_SYSCALL] = "syscall", [TR_SIGNAL] = "signal", [TR_RDTSC] = "rdtsc",
-		[TR_EXIT] = "exit",     [TR_END] = "end",
+		[TR_EXIT] = "exit",     [TR_END] = "end",       [TR_SYSENTER] = "sysenter",
+		[TR_NEWTASK] = "newtask",
 	};
 	return (type > 0 && type <= TR_TYPE_MAX) ? names[type] : "?";
 }

@@ -11,9 +11,21 @@
 #include "../common/syscalls.h"
 #include "../common/trace.h"
 
+/* Where a traced thread is, for the scheduler. */
+enum rec_state {
+	T_NEW,      /* created; its first stop has not been seen */
+	T_RUNNING,  /* running user code: at most one thread at a time */
+	T_KERNEL,   /* inside a syscall (it may block; others may run) */
+	T_READY,    /* stopped where it can go on with user code */
+	T_EXITING,  /* past its exit; only its wait status is to come */
+};
+
 struct rec_task {
 	pid_t tid;
-	int in_syscall;  /* between its seccomp stop and its syscall-exit stop */
+	enum rec_state state;
+	int marked;      /* its sysenter record is written (others ran meanwhile) */
+	int resume_sig;  /* signal to deliver when it next runs */
+	uint64_t slice_start_ns;
 	long nr;
 	uint64_t args[6];
 	int skip;        /* syscall suppressed by the recorder; result in skip_result */
@@ -55,6 +67,8 @@ struct rec_session {
 	const char *trace_path;
 	pid_t leader;
 	struct rec_task *tasks;
+	struct rec_task *running;  /* the one thread running user code, or NULL */
+	struct rec_task *last;     /* the thread that ran last */
 	struct rec_blob *blobs;
 	struct rec_shared *shared;
 	struct buf fwbuf;         /* bytes written into a shared-mapped file */
@@ -67,19 +81,29 @@ struct rec_session {
 	int failed;
 	char reason[256];
 	uint64_t start_ns;
-	uint64_t nsyscalls, nsignals, nrdtsc;
+	uint64_t nsyscalls, nsignals, nrdtsc, nthreads;
 	struct buf scratch;       /* region bytes of the syscall being recorded */
 	struct trace_region *regions;
 	uint32_t nregions, cap_regions;
 };
 
+/* Writes the sysenter records of threads inside syscalls, before a record
+ * of another thread (tid) goes to the trace. */
+void rec_mark(struct rec_session *s, pid_t tid);
+/* Lets one ready thread run user code, if none does; returns 0 or -errno. */
+int rec_schedule(struct rec_session *s);
+/* The task for tid, created (as T_NEW) if unknown; NULL if out of memory. */
+struct rec_task *rec_task_get(struct rec_session *s, pid_t tid);
+/* Handles a clone, fork or vfork event of parent t; returns 0 or -errno. */
+int rec_newtask(struct rec_session *s, struct rec_task *t, int event);
 /* Forks and execs the program traced, pinned and filtered; returns the pid or -errno. */
 pid_t rec_spawn(struct rec_session *s, const char *path);
 /* Runs the event loop until the program is gone; returns 0 or -errno. */
 int rec_run(struct rec_session *s);
 /* Handles a seccomp stop (syscall entry); returns 0 or -errno. */
 int rec_syscall_entry(struct rec_session *s, struct rec_task *t);
-/* Handles a syscall-exit stop; writes the syscall record; returns 0 or -errno. */
+/* Handles a syscall-exit stop; writes the syscall record and leaves the
+ * thread T_READY; returns 0 or -errno. */
 int rec_syscall_exit(struct rec_session *s, struct rec_task *t);
 /* Writes the exec snapshot of t's new image (after PTRACE_EVENT_EXEC); returns 0 or -errno. */
 int rec_exec_snapshot(struct rec_session *s, struct rec_task *t);

@@ -246,6 +246,7 @@ int rec_exec_snapshot(struct rec_session *s, struct rec_task *t)
 			m.maps[i].content = s->scratch.p + (uintptr_t)m.maps[i].content;
 	e.nmaps = m.n;
 	e.maps = m.maps;
+	rec_mark(s, t->tid);
 	ret = trace_put_exec(&s->w, &e);
 out:
 	for (uint32_t i = 0; i < m.n; i++)

@@ -51,30 +51,14 @@ void rec_fail(struct rec_session *s, const char *fmt, ...)
 	va_end(ap);
 }
 
-static struct rec_task *task_find(struct rec_session *s, pid_t tid)
+static void task_remove(struct rec_session *s, struct rec_task *t)
 {
-	for (struct rec_task *t = s->tasks; t; t = t->next)
-		if (t->tid == tid)
-			return t;
-	return NULL;
-}
-
-static struct rec_task *task_add(struct rec_session *s, pid_t tid)
-{
-	struct rec_task *t = calloc(1, sizeof *t);
-	if (!t)
-		return NULL;
-	t->tid = tid;
-	t->next = s->tasks;
-	s->tasks = t;
-	return t;
-}
-
-static void task_remove(struct rec_session *s, pid_t tid)
-{
+	if (s->running == t)
+		s->running = NULL;
+	if (s->last == t)
+		s->last = NULL;
 	for (struct rec_task **p = &s->tasks; *p; p = &(*p)->next)
-		if ((*p)->tid == tid) {
-			struct rec_task *t = *p;
+		if (*p == t) {
 			*p = t->next;
 			free(t);
 			return;
@@ -110,36 +94,52 @@ static int emulate_tsc(struct rec_session *s, struct rec_task *t, const siginfo_
 	if (ret)
 		return ret;
 	s->nrdtsc++;
+	rec_mark(s, t->tid);
 	trace_put_rdtsc(&s->w, &rec);
 	return 1;
 }
 
+/* A signal stop: an rdtsc to emulate, or a signal to record and deliver
+ * when the thread next runs. */
 static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
 {
 	siginfo_t si;
-	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0)
-		return ptrace(PTRACE_CONT, t->tid, 0, sig) < 0 ? -errno : 0;
-	if (s->started) {
-		int r = emulate_tsc(s, t, &si);
-		if (r < 0)
-			return r;
-		if (r == 1)
-			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
-		struct user_regs_struct regs;
-		struct trace_signal rec = {.tid = (uint32_t)t->tid, .signo = (uint32_t)sig,
-					   .code = si.si_code};
-		if (!regs_get(t->tid, &regs))
-			rec.rip = regs.rip;
-		memcpy(rec.siginfo, &si, sizeof rec.siginfo);
-		s->nsignals++;
-		trace_put_signal(&s->w, &rec);
+	if (t->state == T_NEW && sig == SIGSTOP) {
+		t->state = T_READY; /* a new thread's first stop */
+		return 0;
 	}
-	return ptrace(PTRACE_CONT, t->tid, 0, sig) < 0 ? -errno : 0;
+	if (s->running == t)
+		s->running = NULL;
+	t->state = T_READY;
+	t->resume_sig = sig;
+	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0)
+		return 0;
+	if (!s->started)
+		return 0;
+	int r = emulate_tsc(s, t, &si);
+	if (r < 0)
+		return r;
+	if (r == 1) {
+		t->resume_sig = 0;
+		if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
+			return -errno;
+		t->state = T_RUNNING;
+		s->running = t;
+		return 0;
+	}
+	struct user_regs_struct regs;
+	struct trace_signal rec = {.tid = (uint32_t)t->tid, .signo = (uint32_t)sig, .code = si.si_code};
+	if (!regs_get(t->tid, &regs))
+		rec.rip = regs.rip;
+	memcpy(rec.siginfo, &si, sizeof rec.siginfo);
+	s->nsignals++;
+	rec_mark(s, t->tid);
+	return trace_put_signal(&s->w, &rec);
 }
 
-static void on_gone(struct rec_session *s, pid_t tid, int status)
+static void on_gone(struct rec_session *s, struct rec_task *t, int status)
 {
-	struct trace_exit x = {.tid = (uint32_t)tid};
+	struct trace_exit x = {.tid = (uint32_t)t->tid};
 	if (WIFEXITED(status)) {
 		x.how = EXIT_HOW_EXITED;
 		x.code = WEXITSTATUS(status);
@@ -147,13 +147,18 @@ static void on_gone(struct rec_session *s, pid_t tid, int status)
 		x.how = EXIT_HOW_SIGNALED;
 		x.code = WTERMSIG(status);
 	}
-	if (s->started)
+	if (s->started) {
+		rec_mark(s, t->tid);
 		trace_put_exit(&s->w, &x);
-	if (tid == s->leader) {
-		s->status = x.how == EXIT_HOW_EXITED ? x.code : 128 + x.code;
-		s->done = 1;
 	}
-	task_remove(s, tid);
+	if (t->tid == s->leader)
+		s->status = x.how == EXIT_HOW_EXITED ? x.code : 128 + x.code;
+	task_remove(s, t);
+}
+
+static int cont(pid_t tid, int req)
+{
+	return ptrace(req, tid, 0, 0) < 0 ? -errno : 0;
 }
 
 /* Dispatches one ptrace stop of t; returns 0 or -errno. */
@@ -167,6 +172,8 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 			return rec_syscall_exit(s, t);
 		return on_signal(s, t, sig);
 	case PTRACE_EVENT_SECCOMP:
+		if (s->running == t)
+			s->running = NULL;
 		return rec_syscall_entry(s, t);
 	case PTRACE_EVENT_EXEC: {
 		s->started = 1;
@@ -174,20 +181,27 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 		if (r)
 			return r;
 		trace_flush(&s->w);
-		return ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0 ? -errno : 0;
+		return cont(t->tid, PTRACE_SYSCALL);
 	}
 	case PTRACE_EVENT_EXIT:
-		return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+		if (s->running == t)
+			s->running = NULL;
+		t->state = T_EXITING;
+		return cont(t->tid, PTRACE_CONT);
 	case PTRACE_EVENT_STOP:
+		if (t->state == T_NEW) {
+			t->state = T_READY; /* a new thread's first stop */
+			return 0;
+		}
 		if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
-			return ptrace(PTRACE_LISTEN, t->tid, 0, 0) < 0 ? -errno : 0;
-		return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+			return cont(t->tid, PTRACE_LISTEN);
+		return cont(t->tid, PTRACE_CONT);
 	case PTRACE_EVENT_CLONE:
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
-		rec_fail(s, "thread %d: %s: threads and child processes are not supported yet", t->tid,
-			 ev == PTRACE_EVENT_CLONE ? "clone" : "fork");
-		return -ENOTSUP;
+		return rec_newtask(s, t, ev);
+	case PTRACE_EVENT_VFORK_DONE:
+		return cont(t->tid, PTRACE_SYSCALL);
 	default:
 		rec_fail(s, "thread %d: unexpected ptrace stop: %s", t->tid, wait_describe(status, buf, sizeof buf));
 		return -EINVAL;
@@ -214,10 +228,15 @@ static pid_t wait_next(struct rec_session *s, int *status)
 
 int rec_run(struct rec_session *s)
 {
-	if (!task_add(s, s->leader))
+	struct rec_task *first = rec_task_get(s, s->leader);
+	if (!first)
 		return -ENOMEM;
-	while (!s->done && s->tasks) {
-		int status;
+	first->state = T_RUNNING; /* released by rec_spawn */
+	s->running = s->last = first;
+	while (s->tasks) {
+		int status, r = rec_schedule(s);
+		if (r)
+			return r;
 		pid_t tid = wait_next(s, &status);
 		if (tid < 0) {
 			if (errno == EINTR) {
@@ -228,14 +247,14 @@ int rec_run(struct rec_session *s)
 			}
 			return errno == ECHILD ? 0 : -errno;
 		}
-		struct rec_task *t = task_find(s, tid);
-		if (!t && !(t = task_add(s, tid)))
+		struct rec_task *t = rec_task_get(s, tid);
+		if (!t)
 			return -ENOMEM;
 		if (WIFEXITED(status) || WIFSIGNALED(status)) {
-			on_gone(s, tid, status);
+			on_gone(s, t, status);
 			continue;
 		}
-		int r = on_stop(s, t, status);
+		r = on_stop(s, t, status);
 		if (r == -ESRCH)
 			continue; /* killed under us: its exit status follows */
 		if (r || s->failed || s->w.err) {

@@ -32,7 +32,8 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 	if (ret)
 		return ret;
 	t->nr = (long)r.orig_rax;
-	t->in_syscall = 1;
+	t->state = T_KERNEL;
+	t->marked = 0;
 	t->skip = 0;
 	args_of(&r, t->args);
 	const struct sc_desc *d = sc_lookup(t->nr);
@@ -42,10 +43,6 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 		rec_fail(s, "thread %d: unsupported syscall %s (number %ld): recording stopped", t->tid,
 			 sc_name(t->nr, nb), t->nr);
 		return -ENOSYS;
-	}
-	if (d->cls == SCC_PROCESS) {
-		rec_fail(s, "thread %d: %s: threads and child processes are not supported yet", t->tid, d->name);
-		return -ENOTSUP;
 	}
 	/* Syscalls never run: refused ones, and affinity changes that would
 	 * unpin the program from the recorder's CPU. */
@@ -132,9 +129,9 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 	int ret = regs_get(t->tid, &r);
 	if (ret)
 		return ret;
-	t->in_syscall = 0;
+	t->state = T_READY;
 	if (!s->started)
-		return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+		return 0;
 	if (t->skip) {
 		r.rax = (unsigned long long)t->skip_result;
 		if ((ret = regs_set(t->tid, &r)))
@@ -170,6 +167,6 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 	if (d && d->echo && rec.result > 0 && !mem_written_hash(t->tid, d, t->args, rec.result, -1, &rec.datahash))
 		rec.flags |= SCF_DATAHASH;
 	s->nsyscalls++;
-	trace_put_syscall(&s->w, &rec);
-	return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+	rec_mark(s, t->tid);
+	return trace_put_syscall(&s->w, &rec);
 }

@@ -1,0 +1,130 @@
+/* rec_sched.c - one virtual core: at most one traced thread runs user code
+ * at a time, across every process of the recording. The order of records
+ * is the schedule; replay follows it. */
+#include "rec.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+
+#include "../common/ptrace_util.h"
+
+#define SLICE_NS (20ull * 1000 * 1000) /* a thread's turn before others get theirs */
+
+struct rec_task *rec_task_get(struct rec_session *s, pid_t tid)
+{
+	for (struct rec_task *t = s->tasks; t; t = t->next)
+		if (t->tid == tid)
+			return t;
+	struct rec_task *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
+	t->tid = tid;
+	t->state = T_NEW;
+	t->next = s->tasks;
+	s->tasks = t;
+	return t;
+}
+
+void rec_mark(struct rec_session *s, pid_t tid)
+{
+	for (struct rec_task *t = s->tasks; t; t = t->next)
+		if (t->state == T_KERNEL && !t->marked && t->tid != tid && s->started) {
+			struct trace_sysenter e = {(uint32_t)t->tid, (uint32_t)t->nr};
+			trace_put_sysenter(&s->w, &e);
+			t->marked = 1;
+		}
+}
+
+/* The next ready thread after `after` in task order, wrapping around. */
+static struct rec_task *next_ready(struct rec_session *s, struct rec_task *after)
+{
+	struct rec_task *start = after && after->next ? after->next : s->tasks;
+	for (struct rec_task *t = start; t; t = t->next)
+		if (t->state == T_READY)
+			return t;
+	for (struct rec_task *t = s->tasks; t && t != start; t = t->next)
+		if (t->state == T_READY)
+			return t;
+	return NULL;
+}
+
+int rec_schedule(struct rec_session *s)
+{
+	if (s->running)
+		return 0;
+	struct rec_task *t = s->last;
+	uint64_t now = now_ns();
+	/* The last thread goes on while its slice lasts; then the next one. */
+	if (!t || t->state != T_READY || now - t->slice_start_ns > SLICE_NS) {
+		struct rec_task *n = next_ready(s, t);
+		if (!n)
+			return 0;
+		if (n != t)
+			n->slice_start_ns = now;
+		t = n;
+	}
+	int sig = t->resume_sig;
+	t->resume_sig = 0;
+	if (ptrace(PTRACE_CONT, t->tid, 0, sig) < 0) {
+		if (errno == ESRCH) {
+			t->state = T_EXITING; /* killed: its wait status follows */
+			return 0;
+		}
+		return -errno;
+	}
+	t->state = T_RUNNING;
+	s->running = s->last = t;
+	return 0;
+}
+
+/* clone's and clone3's arguments that say where tids go. */
+static int clone_args(struct rec_task *t, uint64_t *flags, uint64_t *ptid, uint64_t *ctid)
+{
+	if (t->nr == SYS_clone) {
+		*flags = t->args[0];
+		*ptid = t->args[2];
+		*ctid = t->args[3];
+		return 0;
+	}
+	if (t->nr == SYS_clone3) {
+		uint64_t ca[4]; /* flags, pidfd, child_tid, parent_tid */
+		if (mem_read(t->tid, t->args[0], ca, sizeof ca) != (long)sizeof ca)
+			return -EFAULT;
+		*flags = ca[0];
+		*ctid = ca[2];
+		*ptid = ca[3];
+		return 0;
+	}
+	*flags = t->nr == SYS_vfork ? (CLONE_VM | CLONE_VFORK | SIGCHLD) : SIGCHLD;
+	*ptid = *ctid = 0;
+	return 0;
+}
+
+int rec_newtask(struct rec_session *s, struct rec_task *t, int event)
+{
+	unsigned long child;
+	(void)event;
+	if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &child) < 0)
+		return -errno;
+	struct rec_task *c = rec_task_get(s, (pid_t)child);
+	if (!c)
+		return -ENOMEM;
+	struct trace_newtask n = {.parent = (uint32_t)t->tid, .child = (uint32_t)child};
+	int r = clone_args(t, &n.flags, &n.parent_tid_ptr, &n.child_tid_ptr);
+	if (r)
+		return r;
+	if (!(n.flags & CLONE_PARENT_SETTID))
+		n.parent_tid_ptr = 0;
+	if (!(n.flags & CLONE_CHILD_SETTID))
+		n.child_tid_ptr = 0;
+	rec_mark(s, t->tid);
+	trace_put_newtask(&s->w, &n);
+	s->nthreads++;
+	return ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0 ? -errno : 0;
+}
