@@ -70,6 +70,7 @@
 
 #define O(k, a, b, s) {k, a, b, s}
 #define FIX(a, s) O(OUT_FIXED, a, 0, s)
+#define FIXA(a, s) {OUT_FIXED, a, 0, s, 1} /* written on failure too */
 #define RET(a) O(OUT_RET, a, 0, 0)
 #define ARGLEN(a, b, s) O(OUT_ARGLEN, a, b, s)
 #define LENPTR(a, b) O(OUT_LENPTR, a, b, 128)
@@ -120,10 +121,12 @@ const struct sc_desc sc_table[SC_MAX] = {
 	EMU(SYS_preadv2, 6, IOV(1, 2)),
 	WR(SYS_pwritev, 5, ECHO_IOV),
 	WR(SYS_pwritev2, 6, ECHO_IOV),
-	EMU(SYS_sendfile, 4, FIX(2, SZ_LONG)),               /* *offset */
-	EMU(SYS_copy_file_range, 6, FIX(1, SZ_LONG), FIX(3, SZ_LONG)),
-	EMU(SYS_splice, 6, FIX(1, SZ_LONG), FIX(3, SZ_LONG)),
-	EMU(SYS_tee, 4),
+	[SYS_sendfile] = {.name = "sendfile", .nargs = 4, .cls = SCC_EMU, .xfer_fd = 1 + 0, .out = {FIX(2, SZ_LONG)}},               /* *offset */
+	[SYS_copy_file_range] = {.name = "copy_file_range", .nargs = 6, .cls = SCC_EMU, .xfer_fd = 1 + 2,
+				 .out = {FIX(1, SZ_LONG), FIX(3, SZ_LONG)}},
+	[SYS_splice] = {.name = "splice", .nargs = 6, .cls = SCC_EMU, .xfer_fd = 1 + 2,
+			.out = {FIX(1, SZ_LONG), FIX(3, SZ_LONG)}},
+	[SYS_tee] = {.name = "tee", .nargs = 4, .cls = SCC_EMU, .xfer_fd = 1 + 1},
 	/* from a pipe's read end it fills the iovecs (not echoed: the replay
 	 * check of sent bytes runs before the recorded output is written) */
 	EMU(SYS_vmsplice, 4, IOV(1, 2)),
@@ -203,7 +206,7 @@ const struct sc_desc sc_table[SC_MAX] = {
 	EMU(SYS_umask, 1),
 	/* handle_bytes is written back even on EOVERFLOW; the mount id is an
 	 * int, or a u64 with AT_HANDLE_MNT_ID_UNIQUE */
-	EMU(SYS_name_to_handle_at, 5, FIX(2, SZ_HANDLE), FIX(3, SZ_LONG)),
+	EMU(SYS_name_to_handle_at, 5, FIXA(2, SZ_HANDLE), FIX(3, SZ_LONG)),
 	EMU(SYS_open_by_handle_at, 3),
 
 	/* extended attributes */
@@ -228,17 +231,21 @@ const struct sc_desc sc_table[SC_MAX] = {
 
 	/* polling and events */
 	EMU(SYS_poll, 3, ARGLEN(0, 1, SZ_POLLFD)),
-	EMU(SYS_ppoll, 5, ARGLEN(0, 1, SZ_POLLFD), FIX(2, SZ_TIMESPEC)),
+	[SYS_ppoll] = {.name = "ppoll", .nargs = 5, .cls = SCC_EMU, .mask_arg = 1 + 3,
+		      .out = {ARGLEN(0, 1, SZ_POLLFD), FIXA(2, SZ_TIMESPEC)}},
 	/* both write the time left back (glibc's select is pselect6 and copies
 	 * it to the caller's timeval) */
-	EMU(SYS_select, 5, O(OUT_FDSETS, 1, 0, 0), FIX(4, SZ_TIMEVAL)),
-	EMU(SYS_pselect6, 6, O(OUT_FDSETS, 1, 0, 0), FIX(4, SZ_TIMESPEC)),
+	EMU(SYS_select, 5, O(OUT_FDSETS, 1, 0, 0), FIXA(4, SZ_TIMEVAL)),
+	[SYS_pselect6] = {.name = "pselect6", .nargs = 6, .cls = SCC_EMU, .mask_arg = (1 + 5) | SC_MASK_INDIRECT,
+			 .out = {O(OUT_FDSETS, 1, 0, 0), FIXA(4, SZ_TIMESPEC)}},
 	EMU(SYS_epoll_create, 1),
 	EMU(SYS_epoll_create1, 1),
 	EMU(SYS_epoll_ctl, 4),
 	EMU(SYS_epoll_wait, 4, ELEMS(1, SZ_EPOLL_EVENT)),
-	EMU(SYS_epoll_pwait, 6, ELEMS(1, SZ_EPOLL_EVENT)),
-	EMU(SYS_epoll_pwait2, 6, ELEMS(1, SZ_EPOLL_EVENT)),
+	[SYS_epoll_pwait] = {.name = "epoll_pwait", .nargs = 6, .cls = SCC_EMU, .mask_arg = 1 + 4,
+			    .out = {ELEMS(1, SZ_EPOLL_EVENT)}},
+	[SYS_epoll_pwait2] = {.name = "epoll_pwait2", .nargs = 6, .cls = SCC_EMU, .mask_arg = 1 + 4,
+			     .out = {ELEMS(1, SZ_EPOLL_EVENT)}},
 	EMU(SYS_timerfd_create, 2),
 	EMU(SYS_timerfd_settime, 4, FIX(3, SZ_ITIMERSPEC)),
 	EMU(SYS_timerfd_gettime, 2, FIX(1, SZ_ITIMERSPEC)),
@@ -268,7 +275,7 @@ const struct sc_desc sc_table[SC_MAX] = {
 	/* the kernel sets msg_len in each mmsghdr sent (glibc's resolver reads it) */
 	EMU(SYS_sendmmsg, 4, ELEMS(1, SZ_MMSGHDR)),
 	/* ...and recvmmsg writes the time left back to its timeout */
-	EMU(SYS_recvmmsg, 5, O(OUT_MMSGHDR, 1, 0, 0), FIX(4, SZ_TIMESPEC)),
+	EMU(SYS_recvmmsg, 5, O(OUT_MMSGHDR, 1, 0, 0), FIXA(4, SZ_TIMESPEC)),
 	EMU(SYS_shutdown, 2),
 	EMU(SYS_setsockopt, 5),
 	EMU(SYS_getsockopt, 5, O(OUT_SOCKOPT, 3, 4, 0)),
@@ -277,12 +284,12 @@ const struct sc_desc sc_table[SC_MAX] = {
 	EMU(SYS_clock_gettime, 2, FIX(1, SZ_TIMESPEC)),
 	EMU(SYS_clock_getres, 2, FIX(1, SZ_TIMESPEC)),
 	EMU(SYS_clock_settime, 2),
-	EMU(SYS_clock_nanosleep, 4, FIX(3, SZ_TIMESPEC)),
+	EMU(SYS_clock_nanosleep, 4, FIXA(3, SZ_TIMESPEC)),
 	EMU(SYS_clock_adjtime, 2, FIX(1, SZ_TIMEX)),
 	EMU(SYS_gettimeofday, 2, FIX(0, SZ_TIMEVAL), FIX(1, SZ_TIMEZONE)),
 	EMU(SYS_settimeofday, 2),
 	EMU(SYS_time, 1, FIX(0, SZ_LONG)),
-	EMU(SYS_nanosleep, 2, FIX(1, SZ_TIMESPEC)),
+	EMU(SYS_nanosleep, 2, FIXA(1, SZ_TIMESPEC)),
 	EMU(SYS_times, 1, FIX(0, SZ_TMS)),
 	EMU(SYS_adjtimex, 1, FIX(0, SZ_TIMEX)),
 	EMU(SYS_getitimer, 2, FIX(1, SZ_ITIMERVAL)),
@@ -321,7 +328,7 @@ const struct sc_desc sc_table[SC_MAX] = {
 	EMU(SYS_setsid, 0),
 	/* an unknown version is answered by writing the preferred one into
 	 * the header, with EINVAL (libcap probes that way) */
-	EMU(SYS_capget, 2, FIX(0, SZ_CAPHDR), FIX(1, SZ_CAPDATA)),
+	EMU(SYS_capget, 2, FIXA(0, SZ_CAPHDR), FIX(1, SZ_CAPDATA)),
 	EMU(SYS_capset, 2),
 	EMU(SYS_lsm_get_self_attr, 4, O(OUT_LENPTR, 1, 2, 0), FIX(2, SZ_INT)),
 	EMU(SYS_lsm_set_self_attr, 4),
@@ -375,7 +382,10 @@ const struct sc_desc sc_table[SC_MAX] = {
 	RUN(SYS_rt_sigreturn, 0),
 	RUN(SYS_sigaltstack, 2),
 	EMU(SYS_rt_sigpending, 2, FIX(0, SZ_SIGSET)),
-	EMU(SYS_rt_sigsuspend, 2),
+	/* continues an interrupted nanosleep, poll, futex...: the recorder
+	 * captures the memory of the syscall it continues */
+	EMU(SYS_restart_syscall, 0),
+	[SYS_rt_sigsuspend] = {.name = "rt_sigsuspend", .nargs = 2, .cls = SCC_EMU, .mask_arg = 1 + 0},
 	EMU(SYS_rt_sigtimedwait, 4, FIX(1, SZ_SIGINFO)),
 	EMU(SYS_rt_sigqueueinfo, 3),
 	EMU(SYS_rt_tgsigqueueinfo, 4),

@@ -232,6 +232,9 @@ static int walk_one(const struct sc_out *o, const uint64_t a[6], int64_t res, sc
 		case F_GETLK:
 		case F_OFD_GETLK:
 			return emit(fn, ctx, a[2], sizeof(struct flock));
+		case F_GET_RW_HINT:
+		case F_GET_FILE_RW_HINT:
+			return emit(fn, ctx, a[2], 8);
 		case F_GETOWN_EX:
 			return emit(fn, ctx, a[2], sizeof(struct f_owner_ex));
 		default:
@@ -254,9 +257,9 @@ int sc_out_regions(const struct sc_desc *d, const uint64_t args[6], int64_t resu
 {
 	if (result < 0 && result > -4096) {
 		/* Failed calls write nothing, except the few that report
-		 * remaining time or lengths on EINTR: OUT_FIXED covers those. */
+		 * remaining time or lengths on EINTR: those marked `always`. */
 		for (int i = 0; i < 3; i++)
-			if (d->out[i].kind == OUT_FIXED) {
+			if (d->out[i].kind == OUT_FIXED && d->out[i].always) {
 				int r = walk_one(&d->out[i], args, result, rd, fn, ctx);
 				if (r)
 					return r;

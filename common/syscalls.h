@@ -49,13 +49,19 @@ enum { ECHO_NONE = 0, ECHO_BUF, ECHO_IOV };
 struct sc_out {
 	uint8_t kind, a, b;
 	uint16_t size;
+	uint8_t always;    /* written on failure too (time left after EINTR...) */
 };
+
+/* mask_arg's high bit: the argument points at {sigset pointer, size} (pselect6). */
+#define SC_MASK_INDIRECT 0x80
 
 struct sc_desc {
 	const char *name;
 	uint8_t nargs;
 	uint8_t cls;
 	uint8_t echo;
+	uint8_t mask_arg;  /* 1 + index of a temporary signal mask argument, or 0 */
+	uint8_t xfer_fd;   /* 1 + index of the output fd of an in-kernel copy, or 0 */
 	struct sc_out out[3];
 };
 

@@ -31,6 +31,16 @@ static uint32_t le32(const uint8_t *p)
 	return v;
 }
 
+/* Drops a frame that failed to decompress, so that a later trace_next
+ * fails again instead of returning its unverified bytes; returns err. */
+static int frame_fail(struct trace_reader *r, int err)
+{
+	LZ4F_resetDecompressionContext(r->dctx);
+	r->frame.len = 0;
+	r->pos = 0;
+	return err;
+}
+
 /* Decompresses the frame at r->off into r->frame; 1 if read, 0 at end of
  * file, or -TRE_*. Skippable frames are passed over. */
 static int read_frame(struct trace_reader *r)
@@ -60,27 +70,23 @@ static int read_frame(struct trace_reader *r)
 	size_t srcleft = r->size - r->off;
 	for (;;) {
 		if (buf_reserve(&r->frame, 256 * 1024))
-			return fail(r, TRE_IO, "out of memory reading frame at byte %zu", r->off);
+			return frame_fail(r, fail(r, TRE_IO, "out of memory reading frame at byte %zu", r->off));
 		size_t dst = r->frame.cap - r->frame.len, sn = srcleft;
 		size_t ret = LZ4F_decompress(r->dctx, r->frame.p + r->frame.len, &dst, src, &sn, NULL);
-		if (LZ4F_isError(ret)) {
-			LZ4F_resetDecompressionContext(r->dctx);
-			return fail(r, TRE_CORRUPT, "trace corrupt: frame at byte %zu: %s", r->off,
-				    LZ4F_getErrorName(ret));
-		}
+		if (LZ4F_isError(ret))
+			return frame_fail(r, fail(r, TRE_CORRUPT, "trace corrupt: frame at byte %zu: %s", r->off,
+						  LZ4F_getErrorName(ret)));
 		r->frame.len += dst;
 		src += sn;
 		srcleft -= sn;
 		if (r->frame.len > TRACE_FRAME_MAX)
-			return fail(r, TRE_CORRUPT, "trace corrupt: frame at byte %zu is too large", r->off);
+			return frame_fail(r, fail(r, TRE_CORRUPT, "trace corrupt: frame at byte %zu is too large", r->off));
 		if (ret == 0)
 			break;
-		if (srcleft == 0 && dst == 0) {
-			LZ4F_resetDecompressionContext(r->dctx);
-			return fail(r, TRE_TRUNC,
-				    "trace truncated after event %llu: the recording was interrupted (partial frame at byte %zu)",
-				    (unsigned long long)r->event - (r->event > 0), r->off);
-		}
+		if (srcleft == 0 && dst == 0)
+			return frame_fail(r, fail(r, TRE_TRUNC,
+						  "trace truncated after event %llu: the recording was interrupted (partial frame at byte %zu)",
+						  (unsigned long long)r->event - (r->event > 0), r->off));
 	}
 	r->off = (size_t)(src - r->map);
 	r->raw_bytes += r->frame.len;
@@ -134,7 +140,9 @@ int trace_next(struct trace_reader *r, struct trace_rec *rec)
 int trace_reader_open(struct trace_reader *r, const char *path)
 {
 	memset(r, 0, sizeof *r);
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (it is
+	 * refused below); a regular file is only mapped. */
+	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (r->fd < 0) {
 		int e = errno;
 		snprintf(r->err, sizeof r->err, "cannot open %s: %s", path, strerror(e));

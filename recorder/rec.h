@@ -30,6 +30,8 @@ struct rec_task {
 	uint64_t args[6];
 	int skip;        /* syscall suppressed by the recorder; result in skip_result */
 	int64_t skip_result;
+	long restart_nr; /* the syscall restart_syscall would continue, or -1 */
+	uint64_t restart_args[6];
 	struct rec_task *next;
 };
 

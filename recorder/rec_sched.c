@@ -26,6 +26,7 @@ struct rec_task *rec_task_get(struct rec_session *s, pid_t tid)
 		return NULL;
 	t->tid = tid;
 	t->state = T_NEW;
+	t->restart_nr = -1;
 	t->next = s->tasks;
 	s->tasks = t;
 	return t;

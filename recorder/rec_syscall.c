@@ -8,11 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../common/ptrace_util.h"
+
+#ifndef ERESTART_RESTARTBLOCK
+#define ERESTART_RESTARTBLOCK 516 /* kernel-internal: continue with restart_syscall */
+#endif
+#ifndef PR_SET_SYSCALL_USER_DISPATCH
+#define PR_SET_SYSCALL_USER_DISPATCH 59
+#endif
 
 static void args_of(const struct user_regs_struct *r, uint64_t a[6])
 {
@@ -22,6 +30,38 @@ static void args_of(const struct user_regs_struct *r, uint64_t a[6])
 	a[3] = r->r10;
 	a[4] = r->r8;
 	a[5] = r->r9;
+}
+
+/* Syscalls the recorder does not let run; returns 1 with the result the
+ * program gets instead in *res, or 0 to let it run: refused ones; what
+ * would unpin the program or undo the recorder's traps; in-kernel copies
+ * to stdout/stderr, which replay could not show (programs fall back to
+ * read and write); ioctls whose memory effect is unknown. */
+static int guard(struct rec_session *s, struct rec_task *t, const struct sc_desc *d, int64_t *res)
+{
+	uint64_t fd = d->xfer_fd ? t->args[d->xfer_fd - 1] : 0;
+	*res = -EINVAL;
+	if (d->cls == SCC_REFUSE) {
+		*res = -ENOSYS;
+		return 1;
+	}
+	if (t->nr == SYS_sched_setaffinity) {
+		*res = 0;
+		return 1;
+	}
+	if (t->nr == SYS_prctl &&
+	    (t->args[0] == PR_SET_TSC || t->args[0] == PR_SET_SECCOMP || t->args[0] == PR_SET_SYSCALL_USER_DISPATCH))
+		return 1;
+	if (d->xfer_fd && (fd == 1 || fd == 2))
+		return 1;
+	if (t->nr == SYS_ioctl && sc_ioctl_out_size(t->args[1]) < 0) {
+		msg("thread %d: ioctl(%d, %#llx): request unknown to heisen, refused with ENOTTY", t->tid,
+		    (int)t->args[0], (unsigned long long)t->args[1]);
+		*res = -ENOTTY;
+		return 1;
+	}
+	(void)s;
+	return 0;
 }
 
 int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
@@ -44,11 +84,8 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 			 sc_name(t->nr, nb), t->nr);
 		return -ENOSYS;
 	}
-	/* Syscalls never run: refused ones, and affinity changes that would
-	 * unpin the program from the recorder's CPU. */
-	if (d->cls == SCC_REFUSE || t->nr == SYS_sched_setaffinity) {
+	if (guard(s, t, d, &t->skip_result)) {
 		t->skip = 1;
-		t->skip_result = d->cls == SCC_REFUSE ? -ENOSYS : 0;
 		r.orig_rax = (unsigned long long)-1;
 		if ((ret = regs_set(t->tid, &r)))
 			return ret;
@@ -144,9 +181,22 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 		return ret;
 	s->nregions = 0;
 	s->scratch.len = 0;
-	if (d && d->cls == SCC_EMU) {
+	/* restart_syscall writes what the syscall it continues writes. */
+	const struct sc_desc *shape = d;
+	const uint64_t *shape_args = t->args;
+	if (t->nr == SYS_restart_syscall && t->restart_nr >= 0) {
+		shape = sc_lookup(t->restart_nr);
+		shape_args = t->restart_args;
+	}
+	if (rec.result == -ERESTART_RESTARTBLOCK && t->nr != SYS_restart_syscall) {
+		t->restart_nr = t->nr;
+		memcpy(t->restart_args, t->args, sizeof t->restart_args);
+	} else if (rec.result != -ERESTART_RESTARTBLOCK) {
+		t->restart_nr = -1;
+	}
+	if (d && shape && d->cls == SCC_EMU) {
 		void *ctx[2] = {s, t};
-		ret = sc_out_regions(d, t->args, rec.result, read_cb, region_cb, ctx);
+		ret = sc_out_regions(shape, shape_args, rec.result, read_cb, region_cb, ctx);
 		if (ret) {
 			rec_fail(s, "thread %d: %s: cannot capture its output memory: %s", t->tid, d->name,
 				 strerror(-ret));

@@ -44,6 +44,7 @@ struct replay_task {
 	int at_syscall;     /* stopped at a syscall entry not yet handled */
 	int exec_done;      /* an execve was rebuilt; its syscall record is next */
 	int pending_sig;    /* signal to deliver when it next runs */
+	int raised_sig;     /* signal already raised for the next signal record */
 	struct user_regs_struct regs;
 };
 

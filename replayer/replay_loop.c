@@ -209,8 +209,9 @@ static int on_signal(struct replay_session *s, struct replay_task *t, const stru
 	char buf[256];
 	int sync = sg->code > 0 && (sg->signo == SIGSEGV || sg->signo == SIGBUS || sg->signo == SIGILL ||
 				    sg->signo == SIGFPE || sg->signo == SIGTRAP);
-	if (!sync)
+	if (!sync && t->raised_sig != (int)sg->signo)
 		syscall(SYS_tgkill, t->tid, t->tid, sg->signo);
+	t->raised_sig = 0;
 	int status, k = run_task(t, &status);
 	if (k < 0)
 		return k;

@@ -89,6 +89,39 @@ static int emulate(struct replay_session *s, struct replay_task *t, const struct
 	return set_result(t, sc->result);
 }
 
+static int interrupted(int64_t res)
+{
+	return res == -EINTR || (res <= -512 && res >= -516);
+}
+
+/* A signal that arrived while the syscall had a temporary mask (sigsuspend,
+ * ppoll, pselect6, epoll_pwait) must be delivered under that mask again:
+ * raise it, and let rt_sigsuspend install the mask and return at once. */
+static int redo_temp_mask(struct replay_session *s, struct replay_task *t, const struct sc_desc *d,
+			  const struct trace_syscall *sc)
+{
+	const struct trace_rec *n = replay_peek(s);
+	struct trace_signal sg;
+	if (!d->mask_arg || !interrupted(sc->result) || !n || n->type != TR_SIGNAL || trace_get_signal(n, &sg) ||
+	    sg.tid != t->rec_tid)
+		return 0;
+	uint64_t mask = sc->args[(d->mask_arg & ~SC_MASK_INDIRECT) - 1];
+	if ((d->mask_arg & SC_MASK_INDIRECT) && mask && mem_read(t->tid, mask, &mask, 8) != 8)
+		return 0;
+	if (!mask)
+		return 0;
+	int64_t res;
+	uint64_t args[6] = {mask, 8};
+	syscall(SYS_tgkill, t->tid, t->tid, sg.signo);
+	t->raised_sig = (int)sg.signo;
+	int r = replay_inject(t, t->regs.rip - 2, SYS_rt_sigsuspend, args, &res, 1);
+	if (r)
+		return r;
+	t->regs.rax = (uint64_t)sc->result;
+	t->regs.orig_rax = sc->nr;
+	return regs_set(t->tid, &t->regs);
+}
+
 /* Runs the program's own syscall instruction again, with its own arguments. */
 static int rerun(struct replay_task *t, const uint64_t args[6], int64_t *res)
 {
@@ -227,6 +260,8 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 		r = check_written(s, t, d, &sc);
 		if (!r)
 			r = emulate(s, t, &sc);
+		if (!r)
+			r = redo_temp_mask(s, t, d, &sc);
 		break;
 	case SCC_EXEC:
 		r = rerun(t, args, &res);
