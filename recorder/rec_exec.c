@@ -248,6 +248,7 @@ int rec_exec_snapshot(struct rec_session *s, struct rec_task *t)
 	e.maps = m.maps;
 	rec_mark(s, t->tid);
 	ret = trace_put_exec(&s->w, &e);
+	t->marked = 1; /* the exec record placed its syscall's entry */
 out:
 	for (uint32_t i = 0; i < m.n; i++)
 		free((char *)m.maps[i].name);

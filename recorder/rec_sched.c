@@ -126,6 +126,7 @@ int rec_newtask(struct rec_session *s, struct rec_task *t, int event)
 		n.child_tid_ptr = 0;
 	rec_mark(s, t->tid);
 	trace_put_newtask(&s->w, &n);
+	t->marked = 1; /* the newtask record placed its syscall's entry */
 	s->nthreads++;
 	return ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0 ? -errno : 0;
 }

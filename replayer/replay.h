@@ -34,13 +34,22 @@ struct replay_shared {
 	struct replay_shared *next;
 };
 
+/* What threads of one process share. */
+struct replay_space {
+	uint64_t brk;       /* current program break */
+	int refs;
+};
+
 struct replay_task {
 	pid_t tid;          /* live thread */
+	int alive;
+	int in_clone;       /* stopped inside a re-run clone/fork/vfork */
+	struct replay_space *space;
+	struct replay_task *next;
 	uint32_t rec_tid;   /* its thread id in the recording */
 	int memfd;          /* /proc/tid/mem */
 	uint64_t gadget;    /* a syscall instruction (the stub's) */
 	uint64_t scratch;   /* scratch memory for injected syscalls' arguments */
-	uint64_t brk;       /* current program break */
 	int at_syscall;     /* stopped at a syscall entry not yet handled */
 	int exec_done;      /* an execve was rebuilt; its syscall record is next */
 	int pending_sig;    /* signal to deliver when it next runs */
@@ -61,8 +70,9 @@ struct replay_session {
 	struct replay_blob *blobs;
 	struct replay_shared *shared;
 	int stubfd;              /* memfd holding the stub ELF */
-	struct replay_task task; /* the (single) replayed thread */
-	int live;                /* the tracee exists */
+	struct replay_task *tasks; /* every replayed thread, live or gone */
+	int nlive;                 /* live threads */
+	uint32_t leader;           /* recorded tid of the first process: its status is ours */
 	int status;              /* program's shell-style exit status */
 	uint64_t events;
 };
@@ -73,6 +83,20 @@ int replay_fetch(struct replay_session *s);
 /* The record after s->cur without consuming it, or NULL. */
 const struct trace_rec *replay_peek(struct replay_session *s);
 
+/* A new task record for recorded thread rec_tid; NULL if out of memory. */
+struct replay_task *replay_task_new(struct replay_session *s, uint32_t rec_tid);
+/* The live task of recorded thread rec_tid, or NULL. */
+struct replay_task *replay_task_find(struct replay_session *s, uint32_t rec_tid);
+/* Gives t a fresh address-space record (exec, fork); returns 0 or -ENOMEM. */
+int replay_space_new(struct replay_task *t, uint64_t brk);
+/* Re-runs parent p's clone, fork or vfork as the newtask record says and
+ * adopts the child; returns 0, -EDOM on divergence, or -errno. */
+int replay_newtask(struct replay_session *s, struct replay_task *p, const struct trace_newtask *n);
+/* Runs p's clone-family syscall to its end and returns the recorded
+ * child tid to it; returns 0 or -errno. */
+int replay_clone_done(struct replay_session *s, struct replay_task *p, const struct trace_syscall *sc);
+/* Kills every live replayed thread and reaps them. */
+void replay_kill_all(struct replay_session *s);
 /* Creates the stub process, stopped at its first instruction; returns 0 or -errno. */
 int replay_spawn(struct replay_session *s, struct replay_task *t);
 /* Turns the stub t into the image an exec snapshot describes; returns 0 or -errno. */

@@ -74,8 +74,8 @@ int replay_diverged(struct replay_session *s, struct replay_task *t, const char 
 	va_end(ap);
 	fflush(stdout);
 	fprintf(stderr, "replay: divergence at event %llu (thread %u): %s\n", (unsigned long long)s->cur.rec.event,
-		t->rec_tid, what);
-	if (s->live && !regs_get(t->tid, &t->regs)) {
+		t ? t->rec_tid : 0, what);
+	if (t && t->alive && !regs_get(t->tid, &t->regs)) {
 		fprintf(stderr, "registers:\n");
 		regs_print(stderr, &t->regs);
 		/* At a syscall stop rip is past the syscall instruction: show it. */
@@ -99,6 +99,21 @@ const char *describe_rec(const struct trace_rec *rec, char *buf, size_t n)
 		snprintf(buf, n, "%s record", trace_type_name(rec->type));
 	}
 	return buf;
+}
+
+/* Marks t gone (its wait status is taken). */
+static void gone(struct replay_session *s, struct replay_task *t)
+{
+	if (!t->alive)
+		return;
+	t->alive = 0;
+	s->nlive--;
+	if (t->memfd >= 0)
+		close(t->memfd);
+	t->memfd = -1;
+	if (t->space && --t->space->refs == 0)
+		free(t->space);
+	t->space = NULL;
 }
 
 /* Resumes t (with its pending signal) until its next stop: a syscall, a
@@ -130,8 +145,16 @@ static int run_task(struct replay_task *t, int *status)
 		}
 		if (WSTOPSIG(*status) == (SIGTRAP | 0x80))
 			return STOP_SYSCALL;
-		if ((*status >> 16) == 0)
+		if ((*status >> 16) == 0) {
+			/* Signals replay's own re-run syscalls cause (a child's
+			 * SIGCHLD) are dropped: recorded ones are raised. */
+			siginfo_t si;
+			int stop = WSTOPSIG(*status);
+			if (stop != t->raised_sig && !ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) &&
+			    (stop == SIGCHLD || si.si_code <= 0))
+				continue;
 			return STOP_SIGNAL;
+		}
 		/* group-stop and other event stops: go on */
 	}
 }
@@ -163,7 +186,7 @@ static int to_syscall(struct replay_session *s, struct replay_task *t)
 	if (k < 0)
 		return k;
 	if (k == STOP_GONE)
-		s->live = 0;
+		gone(s, t);
 	if (k != STOP_SYSCALL)
 		return replay_diverged(s, t, "expected %s, got %s", describe_rec(&s->cur.rec, want, sizeof want),
 				       describe_stop(t, k, status, got, sizeof got));
@@ -211,12 +234,13 @@ static int on_signal(struct replay_session *s, struct replay_task *t, const stru
 				    sg->signo == SIGFPE || sg->signo == SIGTRAP);
 	if (!sync && t->raised_sig != (int)sg->signo)
 		syscall(SYS_tgkill, t->tid, t->tid, sg->signo);
-	t->raised_sig = 0;
+	t->raised_sig = sync ? 0 : (int)sg->signo;
 	int status, k = run_task(t, &status);
+	t->raised_sig = 0;
 	if (k < 0)
 		return k;
 	if (k == STOP_GONE)
-		s->live = 0;
+		gone(s, t);
 	if (k != STOP_SIGNAL || WSTOPSIG(status) != (int)sg->signo)
 		return replay_diverged(s, t, "expected signal SIG%s, got %s", sigabbrev_np((int)sg->signo) ?: "?",
 				       describe_stop(t, k, status, buf, sizeof buf));
@@ -230,7 +254,7 @@ int replay_exited(struct replay_session *s, struct replay_task *t, int status)
 {
 	struct trace_exit x;
 	char buf[256];
-	s->live = 0;
+	gone(s, t);
 	int how = WIFEXITED(status) ? EXIT_HOW_EXITED : EXIT_HOW_SIGNALED;
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status);
 	if (trace_get_exit(&s->cur.rec, &x))
@@ -238,7 +262,8 @@ int replay_exited(struct replay_session *s, struct replay_task *t, int status)
 	if ((int)x.how != how || x.code != code)
 		return replay_diverged(s, t, "the program %s; recorded: %s %d", wait_describe(status, buf, sizeof buf),
 				       x.how == EXIT_HOW_EXITED ? "exited with status" : "killed by signal", x.code);
-	s->status = how == EXIT_HOW_EXITED ? code : 128 + code;
+	if (t->rec_tid == s->leader)
+		s->status = how == EXIT_HOW_EXITED ? code : 128 + code;
 	return 0;
 }
 
@@ -267,7 +292,7 @@ static int on_exit_rec(struct replay_session *s, struct replay_task *t)
 }
 
 /* Starts the replay from the first exec snapshot. */
-static int start(struct replay_session *s, struct replay_task *t)
+static int start(struct replay_session *s)
 {
 	struct trace_exec e;
 	int r = replay_fetch(s);
@@ -277,9 +302,11 @@ static int start(struct replay_session *s, struct replay_task *t)
 		snprintf(s->r.err, sizeof s->r.err, "trace corrupt: it does not start with an exec snapshot");
 		return -TRE_CORRUPT;
 	}
-	r = replay_spawn(s, t);
+	struct replay_task *t = replay_task_new(s, e.tid);
+	r = t ? replay_spawn(s, t) : -ENOMEM;
 	if (!r)
 		r = replay_build(s, t, &e);
+	s->leader = e.tid;
 	free(e.maps);
 	if (r) {
 		msg("thread %u: exec: cannot rebuild the recorded address space: %s", e.tid, strerror(-r));
@@ -293,9 +320,8 @@ static int start(struct replay_session *s, struct replay_task *t)
  * until it does it (or something else: a divergence), then act. */
 int replay_run(struct replay_session *s)
 {
-	struct replay_task *t = &s->task;
 	char buf[256];
-	int r = start(s, t);
+	int r = start(s);
 	while (!r && (r = replay_fetch(s)) > 0) {
 		const struct trace_rec *rec = &s->cur.rec;
 		uint32_t tid = 0;
@@ -305,6 +331,8 @@ int replay_run(struct replay_session *s)
 			struct trace_rdtsc rd;
 			struct trace_exit x;
 			struct trace_exec e;
+			struct trace_sysenter se;
+			struct trace_newtask nt;
 		} u;
 		memset(&u, 0, sizeof u);
 		switch (rec->type) {
@@ -313,6 +341,8 @@ int replay_run(struct replay_session *s)
 		case TR_RDTSC: r = trace_get_rdtsc(rec, &u.rd), tid = u.rd.tid; break;
 		case TR_EXIT: r = trace_get_exit(rec, &u.x), tid = u.x.tid; break;
 		case TR_EXEC: r = trace_get_exec(rec, &u.e), tid = u.e.tid; break;
+		case TR_SYSENTER: r = trace_get_sysenter(rec, &u.se), tid = u.se.tid; break;
+		case TR_NEWTASK: r = trace_get_newtask(rec, &u.nt), tid = u.nt.parent; break;
 		case TR_END: {
 			struct trace_end end;
 			if (!trace_get_end(rec, &end) && (end.flags & END_FAILED)) {
@@ -320,8 +350,8 @@ int replay_run(struct replay_session *s)
 					 (unsigned long long)rec->event, end.reason);
 				return -TRE_TRUNC;
 			}
-			if (s->live)
-				return replay_diverged(s, t, "the recording ends while the program runs on");
+			if (s->nlive)
+				return replay_diverged(s, NULL, "the recording ends while %d threads run on", s->nlive);
 			return 0;
 		}
 		default: r = -TRE_CORRUPT; break;
@@ -331,17 +361,27 @@ int replay_run(struct replay_session *s)
 				 trace_type_name(rec->type), (unsigned long long)rec->event);
 			return -TRE_CORRUPT;
 		}
-		if (!s->live || tid != t->rec_tid) {
-			r = replay_diverged(s, t, "%s for thread %u, which %s", describe_rec(rec, buf, sizeof buf), tid,
-					    s->live ? "does not exist" : "has ended");
+		struct replay_task *t = replay_task_find(s, tid);
+		if (!t) {
+			r = replay_diverged(s, NULL, "%s for thread %u, which does not exist (or has ended)",
+					    describe_rec(rec, buf, sizeof buf), tid);
 		} else if (rec->type == TR_SYSCALL) {
-			r = t->exec_done ? 0 : to_syscall(s, t);
+			r = t->exec_done || t->in_clone ? 0 : to_syscall(s, t);
 			if (!r)
 				r = replay_syscall(s, t, &u.sc);
 		} else if (rec->type == TR_EXEC) {
 			r = to_syscall(s, t);
 			if (!r)
 				r = replay_execve(s, t, &u.e);
+		} else if (rec->type == TR_SYSENTER) {
+			r = to_syscall(s, t);
+			if (!r && t->regs.orig_rax != u.se.nr)
+				r = replay_diverged(s, t, "expected syscall %u, got %s", u.se.nr,
+						    describe_stop(t, STOP_SYSCALL, 0, buf, sizeof buf));
+		} else if (rec->type == TR_NEWTASK) {
+			r = to_syscall(s, t);
+			if (!r)
+				r = replay_newtask(s, t, &u.nt);
 		} else if (rec->type == TR_SIGNAL) {
 			r = on_signal(s, t, &u.sg);
 		} else if (rec->type == TR_RDTSC) {
@@ -351,7 +391,7 @@ int replay_run(struct replay_session *s)
 		}
 		free(rec->type == TR_SYSCALL ? (void *)u.sc.regions : rec->type == TR_EXEC ? (void *)u.e.maps : NULL);
 	}
-	if (r == 0 && s->live)
+	if (r == 0 && s->nlive)
 		return -TRE_TRUNC;
 	return r;
 }

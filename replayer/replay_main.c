@@ -105,9 +105,8 @@ int main(int argc, char **argv)
 		signal(SIGPIPE, SIG_IGN);
 		pin_cpu();
 		r = replay_run(&s);
-		if (s.live) {
-			tracee_kill_all(s.task.tid);
-		}
+		if (s.nlive)
+			replay_kill_all(&s);
 		fflush(stdout);
 		if (r == -EDOM)
 			r = EXIT_DIVERGED;
@@ -115,7 +114,7 @@ int main(int argc, char **argv)
 			msg("%s", s.r.err);
 			r = trace_err_exit(r);
 		} else if (r < 0) {
-			msg("thread %u: event %llu: %s", s.task.rec_tid, (unsigned long long)s.cur.rec.event,
+			msg("event %llu (%s): %s", (unsigned long long)s.cur.rec.event, trace_type_name(s.cur.rec.type),
 			    strerror(-r));
 			r = EXIT_DIVERGED;
 		} else {
@@ -137,7 +136,13 @@ int main(int argc, char **argv)
 	}
 	if (s.stubfd >= 0)
 		close(s.stubfd);
-	if (s.task.memfd > 0)
-		close(s.task.memfd);
+	for (struct replay_task *t = s.tasks, *n; t; t = n) {
+		n = t->next;
+		if (t->memfd >= 0)
+			close(t->memfd);
+		if (t->space && --t->space->refs == 0)
+			free(t->space);
+		free(t);
+	}
 	return r;
 }

@@ -132,7 +132,8 @@ int replay_spawn(struct replay_session *s, struct replay_task *t)
 		_exit(127);
 	}
 	close(go[0]);
-	long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL;
+	long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL |
+		    PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
 	if (ptrace(PTRACE_SEIZE, pid, 0, opts) < 0) {
 		int e = errno;
 		kill(pid, SIGKILL);
@@ -141,7 +142,8 @@ int replay_spawn(struct replay_session *s, struct replay_task *t)
 	}
 	t->tid = pid;
 	t->memfd = -1;
-	s->live = 1;
+	t->alive = 1;
+	s->nlive++;
 	int ok = write(go[1], "g", 1) == 1;
 	close(go[1]);
 	if (!ok)
@@ -352,7 +354,8 @@ int replay_build(struct replay_session *s, struct replay_task *t, const struct t
 	}
 	if ((r = set_signals(t, e)))
 		return r;
-	t->brk = e->start_brk;
+	if ((r = replay_space_new(t, e->start_brk)))
+		return r;
 	t->rec_tid = e->tid;
 	t->regs = e->regs;
 	return regs_set(t->tid, &t->regs);

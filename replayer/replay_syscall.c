@@ -174,7 +174,7 @@ static int do_mmap(struct replay_session *s, struct replay_task *t, const struct
 
 static int do_brk(struct replay_session *s, struct replay_task *t, const struct trace_syscall *sc)
 {
-	uint64_t want = (uint64_t)sc->result, from = PAGE_UP(t->brk), to = PAGE_UP(want);
+	uint64_t want = (uint64_t)sc->result, from = PAGE_UP(t->space->brk), to = PAGE_UP(want);
 	int64_t res = 0;
 	int r = 0;
 	if (to > from) {
@@ -188,7 +188,7 @@ static int do_brk(struct replay_session *s, struct replay_task *t, const struct 
 	if (r || (res < 0 && res > -4096))
 		return replay_diverged(s, t, "brk: cannot move the break to %#llx: %s", (unsigned long long)want,
 				       strerror(r ? -r : (int)-res));
-	t->brk = want;
+	t->space->brk = want;
 	return set_result(t, sc->result);
 }
 
@@ -242,6 +242,8 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 		const struct sc_desc *d = sc_lookup(sc.nr);
 		return d && d->cls == SCC_EXECVE && sc.result == 0 ? 0 : replay_diverged(s, t, "expected the end of execve");
 	}
+	if (t->in_clone)
+		return replay_clone_done(s, t, rec);
 	t->at_syscall = 0;
 	args_of(&t->regs, args);
 	const struct sc_desc *d = sc_lookup(nr);
@@ -294,6 +296,12 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 		break;
 	case SCC_EXECVE:
 		r = set_result(t, sc.result); /* a failed execve */
+		break;
+	case SCC_PROCESS:
+		if (sc.result < 0 && sc.result > -4096)
+			r = set_result(t, sc.result); /* a failed clone: nothing was created */
+		else
+			r = replay_diverged(s, t, "%s: the recording has no new thread for it", got);
 		break;
 	default:
 		r = replay_diverged(s, t, "%s cannot be replayed", got);
