@@ -11,7 +11,7 @@ LDLIBS   += -lseccomp -lcapstone -llz4 -lxxhash
 
 # Debian packages heisen builds and tests with.
 DEPS_PKGS = libseccomp-dev libcapstone-dev liblz4-dev libcmocka-dev libxxhash-dev \
-            lz4 gdb python3 sqlite3 strace golang-go
+            lz4 gdb python3 sqlite3 strace golang-go clang
 DEPS_HEADERS = /usr/include/seccomp.h /usr/include/capstone/capstone.h /usr/include/lz4frame.h \
                /usr/include/cmocka.h /usr/include/xxhash.h
 
@@ -68,7 +68,7 @@ DIVERGE_BIN := $(DIVERGE_SRC:tests/diverge/%.c=$(BUILD)/tests/diverge/%)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lcmocka
 
 # Programs to record: plain gcc, no sanitizers (they are what is recorded).
 $(BUILD)/tests/programs/%: tests/programs/%.c

@@ -77,13 +77,13 @@
 #define ELEMS(a, s) O(OUT_RET_ELEMS, a, 0, s)
 #define IOV(a, b) O(OUT_IOV, a, b, 0)
 
-/* #nr + 4 drops the "SYS_" of the stringized, unexpanded name. */
+/* &#nr[4] drops the "SYS_" of the stringized, unexpanded name. */
 #define ENTRY(nr, nm, n, c, ...) [nr] = {.name = nm, .nargs = n, .cls = c, .out = {__VA_ARGS__}}
-#define SC(nr, n, c) ENTRY(nr, #nr + 4, n, c)
-#define EMU(nr, n, ...) ENTRY(nr, #nr + 4, n, SCC_EMU, __VA_ARGS__)
-#define RUN(nr, n) ENTRY(nr, #nr + 4, n, SCC_EXEC)
-#define NO(nr, n) ENTRY(nr, #nr + 4, n, SCC_REFUSE)
-#define WR(nr, n, e, ...) [nr] = {.name = #nr + 4, .nargs = n, .cls = SCC_EMU, .echo = e, .out = {__VA_ARGS__}}
+#define SC(nr, n, c) ENTRY(nr, &#nr[4], n, c)
+#define EMU(nr, n, ...) ENTRY(nr, &#nr[4], n, SCC_EMU, __VA_ARGS__)
+#define RUN(nr, n) ENTRY(nr, &#nr[4], n, SCC_EXEC)
+#define NO(nr, n) ENTRY(nr, &#nr[4], n, SCC_REFUSE)
+#define WR(nr, n, e, ...) [nr] = {.name = &#nr[4], .nargs = n, .cls = SCC_EMU, .echo = e, .out = {__VA_ARGS__}}
 
 /* Struct sizes on x86-64, as the kernel writes them. */
 enum {

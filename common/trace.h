@@ -108,7 +108,9 @@ enum {
 	SCF_DATAHASH = 2, /* a hash of the bytes a write-like syscall sent follows */
 	SCF_SHARED = 4,   /* with SCF_BLOB: a shared mapping; file_id names the file */
 	SCF_FILEWRITE = 8, /* bytes written into file_id, which is mapped shared */
-	SCF_ALL = 15,
+	SCF_ECHO_OUT = 16, /* the bytes went to rec's own stdout: replay shows them */
+	SCF_ECHO_ERR = 32, /* ...to rec's own stderr */
+	SCF_ALL = 63,
 };
 
 struct trace_syscall {

@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/user.h>
 
@@ -30,6 +31,8 @@ struct rec_task {
 	uint64_t args[6];
 	int skip;        /* syscall suppressed by the recorder; result in skip_result */
 	int64_t skip_result;
+	pid_t vfork_child;   /* a vfork child that has not exec'd or exited yet */
+	int vfork_waiting;   /* its syscall-exit stop came first: recorded later */
 	long restart_nr; /* the syscall restart_syscall would continue, or -1 */
 	uint64_t restart_args[6];
 	struct rec_task *next;
@@ -75,9 +78,11 @@ struct rec_session {
 	struct rec_shared *shared;
 	struct buf fwbuf;         /* bytes written into a shared-mapped file */
 	cpu_set_t orig_affinity;  /* what the program would see unpinned */
+	struct stat out_st, err_st; /* rec's stdout and stderr: writes there are echoed */
 	sigset_t orig_sigmask;    /* the signal mask the program starts with */
 	struct sigaction orig_actions[4]; /* of rec_forwarded, as rec found them */
 	int started;              /* the first exec has happened */
+	int exec_err_fd;          /* the child's errno if its exec failed */
 	int done;
 	int status;               /* shell-style exit status of the leader */
 	int failed;
@@ -98,6 +103,10 @@ int rec_schedule(struct rec_session *s);
 struct rec_task *rec_task_get(struct rec_session *s, pid_t tid);
 /* Handles a clone, fork or vfork event of parent t; returns 0 or -errno. */
 int rec_newtask(struct rec_session *s, struct rec_task *t, int event);
+/* A vfork child (tid) exec'd or ended: the parent's vfork can now end in
+ * the trace too (the kernel releases the parent before the exec event).
+ * Returns 0 or -errno. */
+int rec_vfork_release(struct rec_session *s, pid_t tid);
 /* Forks and execs the program traced, pinned and filtered; returns the pid or -errno. */
 pid_t rec_spawn(struct rec_session *s, const char *path);
 /* Runs the event loop until the program is gone; returns 0 or -errno. */

@@ -153,7 +153,9 @@ static void on_gone(struct rec_session *s, struct rec_task *t, int status)
 	}
 	if (t->tid == s->leader)
 		s->status = x.how == EXIT_HOW_EXITED ? x.code : 128 + x.code;
+	pid_t tid = t->tid;
 	task_remove(s, t);
+	rec_vfork_release(s, tid);
 }
 
 static int cont(pid_t tid, int req)
@@ -178,6 +180,8 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 	case PTRACE_EVENT_EXEC: {
 		s->started = 1;
 		int r = rec_exec_snapshot(s, t);
+		if (!r)
+			r = rec_vfork_release(s, t->tid);
 		if (r)
 			return r;
 		trace_flush(&s->w);

@@ -20,7 +20,7 @@
 
 extern char **environ;
 
-static void usage(FILE *f)
+static void usage(FILE *f) /* --help */
 {
 	fprintf(f, "usage: rec [-o TRACE] [-q] [--cpu N] [--] PROG [ARGS...]\n"
 		   "Runs PROG and records every nondeterministic input into TRACE\n"
@@ -35,10 +35,11 @@ static void usage(FILE *f)
 static int find_program(const char *prog, char *out, size_t n)
 {
 	if (strchr(prog, '/')) {
+		struct stat st;
 		snprintf(out, n, "%s", prog);
-		if (access(out, F_OK))
+		if (stat(out, &st))
 			return EXIT_NOTFOUND;
-		return access(out, X_OK) ? EXIT_NOEXEC : 0;
+		return !S_ISREG(st.st_mode) || access(out, X_OK) ? EXIT_NOEXEC : 0;
 	}
 	const char *path = getenv("PATH");
 	char *dup = strdup(path ? path : "/usr/local/bin:/usr/bin:/bin");
@@ -150,22 +151,25 @@ int main(int argc, char **argv)
 	char path[PATH_MAX], name[PATH_MAX];
 	int c, ret;
 	msg_set_prog("rec");
+	opterr = 0; /* one-line messages of our own */
 	while ((c = getopt_long(argc, argv, "+o:qh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'o': opt.output = optarg; break;
 		case 'q': opt.quiet = 1; break;
 		case 'C': opt.cpu = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return EXIT_USAGE;
+		default:
+			msg("%s: unknown option or missing argument; %s", argv[optind - 1], "see --help");
+			return EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
-		usage(stderr);
+		msg("%s", "usage: rec [-o TRACE] [-q] [--cpu N] [--] PROG [ARGS...] (see --help)");
 		return EXIT_USAGE;
 	}
 	opt.argv = argv + optind;
 	if ((ret = find_program(opt.argv[0], path, sizeof path))) {
-		msg("%s: %s", opt.argv[0], ret == EXIT_NOTFOUND ? "command not found" : "permission denied");
+		msg("%s: %s", opt.argv[0], ret == EXIT_NOTFOUND ? "command not found" : "not an executable file");
 		return ret;
 	}
 	ret = opt.output ? trace_writer_open(&s.w, opt.output, 0) : open_default(&s.w, opt.argv[0], name, sizeof name);
@@ -179,6 +183,10 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	rec_catch_signals(&s);
+	if (fstat(1, &s.out_st) < 0)
+		s.out_st.st_ino = 0;
+	if (fstat(2, &s.err_st) < 0)
+		s.err_st.st_ino = 0;
 	s.start_ns = now_ns();
 	s.leader = rec_spawn(&s, path);
 	if (s.leader < 0) {
@@ -187,6 +195,17 @@ int main(int argc, char **argv)
 	}
 	write_header(&s, argc - optind, opt.argv);
 	ret = rec_run(&s);
+	int exec_errno = 0;
+	if (!s.started && read(s.exec_err_fd, &exec_errno, sizeof exec_errno) == sizeof exec_errno) {
+		/* The program never ran: no trace to keep. */
+		msg("cannot execute %s: %s", opt.argv[0], strerror(exec_errno));
+		tracee_kill_all(s.leader);
+		trace_writer_close(&s.w);
+		unlink(s.trace_path);
+		session_free(&s);
+		return exec_errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
+	}
+	close(s.exec_err_fd);
 	if (ret || s.failed) {
 		msg("%s", s.failed ? s.reason : strerror(-ret));
 		tracee_kill_all(s.leader);

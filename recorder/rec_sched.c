@@ -124,9 +124,24 @@ int rec_newtask(struct rec_session *s, struct rec_task *t, int event)
 		n.parent_tid_ptr = 0;
 	if (!(n.flags & CLONE_CHILD_SETTID))
 		n.child_tid_ptr = 0;
+	if (n.flags & CLONE_VFORK)
+		t->vfork_child = (pid_t)child;
 	rec_mark(s, t->tid);
 	trace_put_newtask(&s->w, &n);
 	t->marked = 1; /* the newtask record placed its syscall's entry */
 	s->nthreads++;
 	return ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0 ? -errno : 0;
+}
+
+int rec_vfork_release(struct rec_session *s, pid_t tid)
+{
+	for (struct rec_task *p = s->tasks; p; p = p->next)
+		if (p->vfork_child == tid) {
+			p->vfork_child = 0;
+			if (p->vfork_waiting) {
+				p->vfork_waiting = 0;
+				return rec_syscall_exit(s, p);
+			}
+		}
+	return 0;
 }

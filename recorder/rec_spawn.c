@@ -65,8 +65,15 @@ pid_t rec_spawn(struct rec_session *s, const char *path)
 		return r;
 	}
 	struct sock_fprog prog = {(unsigned short)(bpf.len / sizeof(struct sock_filter)), (struct sock_filter *)bpf.p};
+	int err[2];
 	if (pipe2(go, O_CLOEXEC) < 0) {
 		buf_free(&bpf);
+		return -errno;
+	}
+	if (pipe2(err, O_CLOEXEC) < 0) {
+		buf_free(&bpf);
+		close(go[0]);
+		close(go[1]);
 		return -errno;
 	}
 	pid_t pid = fork();
@@ -80,6 +87,7 @@ pid_t rec_spawn(struct rec_session *s, const char *path)
 	if (pid == 0) {
 		char c;
 		close(go[1]);
+		close(err[0]);
 		if (read(go[0], &c, 1) != 1)
 			_exit(EXIT_RECFAIL);
 		close(go[0]);
@@ -94,10 +102,15 @@ pid_t rec_spawn(struct rec_session *s, const char *path)
 		if (prctl(PR_SET_TSC, PR_TSC_SIGSEGV) < 0 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
 			_exit(EXIT_RECFAIL);
 		execve(path, s->opt->argv, environ);
-		_exit(errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
+		int e = errno; /* tell rec why: the pipe closes on a successful exec */
+		if (write(err[1], &e, sizeof e) < 0)
+			_exit(EXIT_NOEXEC);
+		_exit(e == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC);
 	}
 	buf_free(&bpf);
 	close(go[0]);
+	close(err[1]);
+	s->exec_err_fd = err[0];
 	long opts = PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEEXEC |
 		    PTRACE_O_TRACEEXIT | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
 		    PTRACE_O_TRACEVFORK | PTRACE_O_EXITKILL;

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -160,9 +161,29 @@ static int mmap_blob(struct rec_session *s, struct rec_task *t, struct trace_sys
 	return 0;
 }
 
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino && a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* SCF_ECHO_OUT or _ERR if the write's fd is rec's own stdout or stderr. */
+static int echo_stream(struct rec_session *s, struct rec_task *t)
+{
+	char path[64];
+	struct stat st;
+	snprintf(path, sizeof path, "/proc/%d/fd/%d", t->tid, (int)t->args[0]);
+	if (stat(path, &st) < 0)
+		return 0;
+	return same_file(&st, &s->out_st) ? SCF_ECHO_OUT : same_file(&st, &s->err_st) ? SCF_ECHO_ERR : 0;
+}
+
 int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 {
 	struct user_regs_struct r;
+	if (t->vfork_child) {
+		t->vfork_waiting = 1; /* recorded once the child exec'd or ended */
+		return 0;
+	}
 	int ret = regs_get(t->tid, &r);
 	if (ret)
 		return ret;
@@ -213,9 +234,13 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 			 d ? d->name : "?", strerror(-ret));
 		return ret;
 	}
-	/* What write-like syscalls sent, hashed: replay checks it. */
-	if (d && d->echo && rec.result > 0 && !mem_written_hash(t->tid, d, t->args, rec.result, -1, &rec.datahash))
-		rec.flags |= SCF_DATAHASH;
+	/* What write-like syscalls sent, hashed: replay checks it; what went
+	 * to rec's own stdout or stderr, replay shows. */
+	if (d && d->echo && rec.result > 0) {
+		if (!mem_written_hash(t->tid, d, t->args, rec.result, -1, &rec.datahash))
+			rec.flags |= SCF_DATAHASH;
+		rec.flags |= echo_stream(s, t);
+	}
 	s->nsyscalls++;
 	rec_mark(s, t->tid);
 	return trace_put_syscall(&s->w, &rec);

@@ -136,6 +136,8 @@ int replay_diverged(struct replay_session *s, struct replay_task *t, const char 
 /* Runs the replay to the end; returns 0 or -EDOM / -TRE_* / -errno. */
 int replay_run(struct replay_session *s);
 
+/* Whether a record decodes cleanly as its type says. */
+int replay_rec_ok(const struct trace_rec *rec);
 /* Prints the trace summary (--info); returns an exit status. */
 int replay_info(struct replay_session *s);
 /* Prints every event (--dump, --json); returns an exit status. */

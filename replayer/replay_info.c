@@ -19,6 +19,34 @@ static void print_time(const char *label, uint64_t ns)
 	printf("%-12s %s\n", label, buf);
 }
 
+int replay_rec_ok(const struct trace_rec *rec)
+{
+	union {
+		struct trace_file f;
+		struct trace_exec e;
+		struct trace_syscall sc;
+		struct trace_signal sg;
+		struct trace_rdtsc rd;
+		struct trace_exit x;
+		struct trace_end end;
+		struct trace_sysenter se;
+		struct trace_newtask nt;
+	} u;
+	int r = -TRE_CORRUPT;
+	switch (rec->type) {
+	case TR_FILE: r = trace_get_file(rec, &u.f); break;
+	case TR_EXEC: r = trace_get_exec(rec, &u.e); if (!r) free(u.e.maps); break;
+	case TR_SYSCALL: r = trace_get_syscall(rec, &u.sc); if (!r) free(u.sc.regions); break;
+	case TR_SIGNAL: r = trace_get_signal(rec, &u.sg); break;
+	case TR_RDTSC: r = trace_get_rdtsc(rec, &u.rd); break;
+	case TR_EXIT: r = trace_get_exit(rec, &u.x); break;
+	case TR_END: r = trace_get_end(rec, &u.end); break;
+	case TR_SYSENTER: r = trace_get_sysenter(rec, &u.se); break;
+	case TR_NEWTASK: r = trace_get_newtask(rec, &u.nt); break;
+	}
+	return r == 0;
+}
+
 /* Reads the rest of the trace; returns 0 or the reader error. */
 int replay_info(struct replay_session *s)
 {
@@ -40,6 +68,12 @@ int replay_info(struct replay_session *s)
 	printf("files:\n");
 	while ((r = trace_next(&s->r, &rec)) > 0) {
 		counts[rec.type]++;
+		if (!replay_rec_ok(&rec)) {
+			snprintf(s->r.err, sizeof s->r.err, "trace corrupt: bad %s record at event %llu",
+				 trace_type_name(rec.type), (unsigned long long)rec.event);
+			r = -TRE_CORRUPT;
+			break;
+		}
 		if (rec.type == TR_FILE) {
 			struct trace_file f;
 			if (!trace_get_file(&rec, &f)) {
@@ -204,8 +238,15 @@ int replay_dump(struct replay_session *s)
 {
 	struct trace_rec rec;
 	int r;
-	while ((r = trace_next(&s->r, &rec)) > 0)
+	while ((r = trace_next(&s->r, &rec)) > 0) {
+		if (!replay_rec_ok(&rec)) {
+			snprintf(s->r.err, sizeof s->r.err, "trace corrupt: bad %s record at event %llu",
+				 trace_type_name(rec.type), (unsigned long long)rec.event);
+			r = -TRE_CORRUPT;
+			break;
+		}
 		dump_one(s, &rec);
+	}
 	if (r < 0) {
 		fflush(stdout);
 		msg("%s", s->r.err);

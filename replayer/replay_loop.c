@@ -345,7 +345,12 @@ int replay_run(struct replay_session *s)
 		case TR_NEWTASK: r = trace_get_newtask(rec, &u.nt), tid = u.nt.parent; break;
 		case TR_END: {
 			struct trace_end end;
-			if (!trace_get_end(rec, &end) && (end.flags & END_FAILED)) {
+			if (trace_get_end(rec, &end)) {
+				snprintf(s->r.err, sizeof s->r.err, "trace corrupt: bad end record at event %llu",
+					 (unsigned long long)rec->event);
+				return -TRE_CORRUPT;
+			}
+			if (end.flags & END_FAILED) {
 				snprintf(s->r.err, sizeof s->r.err, "the recording stopped at event %llu: %s",
 					 (unsigned long long)rec->event, end.reason);
 				return -TRE_TRUNC;

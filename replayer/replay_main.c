@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void usage(FILE *f)
+static void usage(FILE *f) /* --help */
 {
 	fprintf(f, "usage: replay [--quiet] TRACE\n"
 		   "       replay --info TRACE\n"
@@ -74,6 +74,7 @@ int main(int argc, char **argv)
 	struct replay_session s = {.opt = &opt, .stubfd = -1};
 	int c;
 	msg_set_prog("replay");
+	opterr = 0; /* one-line messages of our own */
 	while ((c = getopt_long(argc, argv, "qidjh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'q': opt.quiet = 1; break;
@@ -81,11 +82,13 @@ int main(int argc, char **argv)
 		case 'd': opt.dump = 1; break;
 		case 'j': opt.json = 1; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return EXIT_USAGE;
+		default:
+			msg("%s: unknown option or missing argument; %s", argv[optind - 1], "see --help");
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1 || (opt.json && !opt.dump)) {
-		usage(stderr);
+		msg("%s", "usage: replay [--quiet] TRACE | --info TRACE | --dump [--json] TRACE (see --help)");
 		return EXIT_USAGE;
 	}
 	opt.trace = argv[optind];

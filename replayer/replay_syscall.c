@@ -54,7 +54,7 @@ static int check_written(struct replay_session *s, struct replay_task *t, const 
 {
 	if (!d->echo || sc->result <= 0)
 		return 0;
-	int echo_fd = !s->opt->quiet && (sc->args[0] == 1 || sc->args[0] == 2) ? (int)sc->args[0] : -1;
+	int echo_fd = s->opt->quiet ? -1 : (sc->flags & SCF_ECHO_OUT) ? 1 : (sc->flags & SCF_ECHO_ERR) ? 2 : -1;
 	uint64_t h = 0;
 	if (echo_fd == 1)
 		fflush(stdout);

@@ -1,0 +1,161 @@
+# tests/suite-badinput.sh - rec and replay on bad input: each must exit with
+# its documented status and say why on exactly one line of stderr, in time.
+. tests/lib.sh
+
+D="$TMPD/badinput"
+mkdir -p "$D"
+# An inner timeout that kills: a hang shows as status 137, never as a
+# status that could be mistaken for one of heisen's own (timeout's 124 is
+# EXIT_TRUNCATED).
+T="timeout -s KILL 30"
+R="$BIN/replay"
+
+# expect_fail NAME CMD... : CMD must exit non-zero (not killed by a signal)
+# and print exactly one line on stderr.
+expect_fail() {
+	local name=$1; shift
+	local err="$TMPD/$name.err" st
+	$T "$@" >/dev/null 2>"$err" </dev/null
+	st=$?
+	if [ "$st" = 0 ] || [ "$st" -gt 128 ]; then
+		fail "$name: exit status $st, want a failure: $(head -1 "$err")"
+	elif [ "$(wc -l <"$err")" != 1 ]; then
+		fail "$name: want one line on stderr, got $(wc -l <"$err"): $(head -3 "$err")"
+	else
+		pass "$name (status $st: $(cat "$err"))"
+	fi
+}
+
+# frames TRACE: prints "start end" of each LZ4 frame, from the trace's index.
+frames() {
+	python3 - "$1" <<'EOF'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+for n in range(1, 1 << 16):
+    o = len(b) - (20 + 16 * n)
+    if o < 0:
+        break
+    if b[o:o + 4] == bytes.fromhex("5e2a4d18") and b[o + 8:o + 16] == b"HXINDEX1":
+        offs = [struct.unpack_from("<Q", b, o + 20 + 16 * i)[0] for i in range(n)] + [o]
+        for i in range(n):
+            print(offs[i], offs[i + 1])
+        break
+EOF
+}
+
+# flip FILE OFFSET: inverts the byte at OFFSET.
+flip() {
+	local v
+	v=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+	printf "\\$(printf %03o $((v ^ 255)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
+# A real trace to damage: /bin/true stores its libraries, so it has several frames.
+$T "$BIN/rec" -q -o "$D/good.lz4" -- /bin/true
+if [ ! -s "$D/good.lz4" ]; then
+	fail "badinput: cannot record /bin/true"
+	return 0 2>/dev/null || exit 0
+fi
+mapfile -t FR < <(frames "$D/good.lz4")
+if [ "${#FR[@]}" -lt 2 ]; then
+	fail "badinput: want a trace of at least 2 frames, got ${#FR[@]}"
+	return 0 2>/dev/null || exit 0
+fi
+read -r f0s f0e <<<"${FR[0]}"
+read -r f1s f1e <<<"${FR[1]}"
+read -r fls fle <<<"${FR[${#FR[@]} - 1]}"
+size=$(stat -c %s "$D/good.lz4")
+
+: >"$D/empty"
+echo "this is a text file, not a trace" >"$D/text.txt"
+mkdir -p "$D/dir"
+rm -f "$D/fifo"
+mkfifo "$D/fifo"
+head -c $(((f1s + f1e) / 2)) "$D/good.lz4" >"$D/cut-mid.lz4"      # inside frame 1
+head -c "$f1e" "$D/good.lz4" >"$D/cut-frame.lz4"                  # at a frame's end
+head -c $(((fls + fle) / 2)) "$D/good.lz4" >"$D/cut-late.lz4"     # inside the last frame
+head -c $(((f0s + f0e) / 2)) "$D/good.lz4" >"$D/cut-header.lz4"   # inside the header's frame
+cp "$D/good.lz4" "$D/flip-mid.lz4"
+flip "$D/flip-mid.lz4" $(((f1s + f1e) / 2))
+cp "$D/good.lz4" "$D/flip-header.lz4"
+flip "$D/flip-header.lz4" $(((f0s + f0e) / 2))
+# A future format version: the u32 after the header record's 8-byte record
+# header and 8-byte magic.
+lz4 -q -d -c "$D/good.lz4" >"$D/raw"
+printf '\143\000\000\000' | dd of="$D/raw" bs=1 seek=16 conv=notrunc status=none
+lz4 -q -z -c "$D/raw" >"$D/v99.lz4"
+# A record that does not decode, inside frames whose checksums are right:
+# the first syscall record gets an unknown flag.
+lz4 -q -d -c "$D/good.lz4" >"$D/raw"
+python3 - "$D/raw" <<'EOF'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+o = 0
+while o < len(b):
+    t, n = struct.unpack_from("<II", b, o)
+    if t == 4:
+        b[o + 8 + 6:o + 8 + 8] = struct.pack("<H", 0x4000)
+        break
+    o += 8 + n
+open(sys.argv[1], "wb").write(b)
+EOF
+lz4 -q -z -c "$D/raw" >"$D/badrec.lz4"
+rm -f "$D/raw"
+
+# The good trace itself replays, and the damaged copies differ from it.
+expect_status badinput-good-info 0 sh -c "$R --info '$D/good.lz4' >/dev/null && echo ok >&2"
+for f in cut-mid cut-late flip-mid v99 badrec; do
+	cmp -s "$D/good.lz4" "$D/$f.lz4" && fail "badinput: $f.lz4 is not damaged"
+done
+
+for mode in replay info dump json; do
+	case $mode in
+	replay) opt=() ;;
+	info) opt=(--info) ;;
+	dump) opt=(--dump) ;;
+	json) opt=(--dump --json) ;;
+	esac
+	expect_status "badinput-$mode-missing" 121 $T "$R" "${opt[@]}" "$D/no-such-trace.lz4"
+	expect_status "badinput-$mode-dir" 121 $T "$R" "${opt[@]}" "$D/dir"
+	expect_status "badinput-$mode-fifo" 121 $T "$R" "${opt[@]}" "$D/fifo"
+	expect_status "badinput-$mode-empty" 121 $T "$R" "${opt[@]}" "$D/empty"
+	expect_status "badinput-$mode-text" 121 $T "$R" "${opt[@]}" "$D/text.txt"
+	expect_status "badinput-$mode-elf" 121 $T "$R" "${opt[@]}" /bin/true
+	expect_status "badinput-$mode-cut-mid" 124 $T "$R" "${opt[@]}" "$D/cut-mid.lz4"
+	expect_status "badinput-$mode-cut-frame" 124 $T "$R" "${opt[@]}" "$D/cut-frame.lz4"
+	expect_status "badinput-$mode-cut-late" 124 $T "$R" "${opt[@]}" "$D/cut-late.lz4"
+	expect_status "badinput-$mode-cut-header" 122 $T "$R" "${opt[@]}" "$D/cut-header.lz4"
+	expect_status "badinput-$mode-flip-mid" 122 $T "$R" "${opt[@]}" "$D/flip-mid.lz4"
+	expect_status "badinput-$mode-flip-header" 122 $T "$R" "${opt[@]}" "$D/flip-header.lz4"
+	expect_status "badinput-$mode-version" 123 $T "$R" "${opt[@]}" "$D/v99.lz4"
+	expect_status "badinput-$mode-badrecord" 122 $T "$R" "${opt[@]}" "$D/badrec.lz4"
+done
+
+# replay's command line
+expect_status badinput-replay-noargs 120 $T "$R"
+expect_status badinput-replay-badopt 120 $T "$R" --no-such-option "$D/good.lz4"
+expect_status badinput-replay-badshort 120 $T "$R" -Z "$D/good.lz4"
+expect_status badinput-replay-twotraces 120 $T "$R" "$D/good.lz4" "$D/good.lz4"
+expect_status badinput-replay-json-alone 120 $T "$R" --json "$D/good.lz4"
+
+# rec's command line and programs it cannot run; no trace may be left behind
+expect_status badinput-rec-noprog 120 $T "$BIN/rec" -q -o "$D/r1.lz4"
+expect_status badinput-rec-noargs 120 $T "$BIN/rec"
+expect_status badinput-rec-badopt 120 $T "$BIN/rec" --no-such-option -- /bin/true
+expect_status badinput-rec-missing 127 $T "$BIN/rec" -q -o "$D/r2.lz4" -- "$D/no-such-program"
+expect_status badinput-rec-notinpath 127 $T "$BIN/rec" -q -o "$D/r3.lz4" -- heisen-no-such-program-in-path
+chmod -x "$D/text.txt"
+expect_status badinput-rec-noexec 126 $T "$BIN/rec" -q -o "$D/r4.lz4" -- "$D/text.txt"
+for f in r1 r2 r3 r4; do
+	[ -e "$D/$f.lz4" ] && fail "badinput: rec left a trace $f.lz4 for a program it could not run"
+done
+expect_status badinput-rec-dir 126 $T "$BIN/rec" -q -o "$D/r5.lz4" -- "$D/dir"
+printf 'not a program\001\002' >"$D/junk.bin"
+chmod +x "$D/junk.bin"
+expect_status badinput-rec-notelf 126 $T "$BIN/rec" -q -o "$D/r6.lz4" -- "$D/junk.bin"
+expect_fail badinput-rec-outdir "$BIN/rec" -q -o "$D/no/such/dir/t.lz4" -- /bin/true
+expect_fail badinput-rec-outisdir "$BIN/rec" -q -o "$D/dir" -- /bin/true
+# an existing trace named with -o is replaced, not appended to
+$T "$BIN/rec" -q -o "$D/good.lz4" -- /bin/true
+expect_status badinput-rec-overwrite 0 sh -c "$R --info '$D/good.lz4' >/dev/null && echo ok >&2"
+rm -rf "$D/dir" "$D/fifo"
