@@ -10,6 +10,9 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -199,4 +202,81 @@ int mem_written_hash(pid_t tid, const struct sc_desc *d, const uint64_t args[6],
 	}
 	free(w);
 	return r;
+}
+
+uint64_t fpregs_hash(pid_t tid)
+{
+	struct user_fpregs_struct fp;
+	if (ptrace(PTRACE_GETFPREGS, tid, 0, &fp) < 0)
+		return 0;
+	return XXH3_64bits(&fp, sizeof fp);
+}
+
+int mem_writable_hash(pid_t tid, uint64_t *hash)
+{
+	char path[64], line[512];
+	snprintf(path, sizeof path, "/proc/%d/maps", tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	XXH3_state_t *st = XXH3_createState();
+	uint8_t *chunk = malloc(1 << 20);
+	int r = st && chunk ? 0 : -ENOMEM;
+	if (!r)
+		XXH3_64bits_reset(st);
+	while (!r && fgets(line, sizeof line, f)) {
+		uint64_t a, b;
+		char perms[5];
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s", &a, &b, perms) != 3 || perms[1] != 'w' || perms[0] != 'r')
+			continue;
+		XXH3_64bits_update(st, &a, sizeof a);
+		XXH3_64bits_update(st, &b, sizeof b);
+		for (uint64_t p = a; p < b;) {
+			size_t n = b - p < (1u << 20) ? (size_t)(b - p) : (1u << 20);
+			long got = mem_read(tid, p, chunk, n);
+			if (got <= 0)
+				break; /* unreadable pages count as absent, the same in record and replay */
+			XXH3_64bits_update(st, chunk, (size_t)got);
+			p += (uint64_t)got;
+		}
+	}
+	if (!r)
+		*hash = XXH3_64bits_digest(st);
+	XXH3_freeState(st);
+	free(chunk);
+	fclose(f);
+	return r;
+}
+
+int bp_counter_open(pid_t tid, uint64_t addr, uint64_t period, int sig)
+{
+	struct perf_event_attr a;
+	memset(&a, 0, sizeof a);
+	a.type = PERF_TYPE_BREAKPOINT;
+	a.size = sizeof a;
+	a.bp_type = HW_BREAKPOINT_X;
+	a.bp_addr = addr;
+	a.bp_len = sizeof(long);
+	a.sample_period = period;
+	a.wakeup_events = 1;
+	a.exclude_kernel = 1;
+	a.exclude_hv = 1;
+	int fd = (int)syscall(SYS_perf_event_open, &a, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (period) {
+		struct f_owner_ex own = {F_OWNER_TID, tid};
+		if (fcntl(fd, F_SETOWN_EX, &own) < 0 || fcntl(fd, F_SETSIG, sig) < 0 ||
+		    fcntl(fd, F_SETFL, O_ASYNC) < 0) {
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+	}
+	return fd;
+}
+
+int bp_counter_read(int fd, uint64_t *count)
+{
+	return read(fd, count, sizeof *count) == (ssize_t)sizeof *count ? 0 : -EIO;
 }

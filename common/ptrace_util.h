@@ -43,6 +43,18 @@ struct sc_desc;
 int mem_written_hash(pid_t tid, const struct sc_desc *d, const uint64_t args[6], int64_t result, int echo_fd,
 		     uint64_t *hash);
 
+/* XXH3-64 of the x87/SSE register state of tid; 0 if unreadable. */
+uint64_t fpregs_hash(pid_t tid);
+/* XXH3-64 of every writable mapping of tid's process (addresses and
+ * bytes, in address order); returns 0 or -errno. */
+int mem_writable_hash(pid_t tid, uint64_t *hash);
+/* Opens a hardware-breakpoint perf counter on executions of addr by tid;
+ * with period > 0 tid gets signal sig before the period-th execution.
+ * Returns the fd or -errno. */
+int bp_counter_open(pid_t tid, uint64_t addr, uint64_t period, int sig);
+/* Reads a counter's count; returns 0 or -errno. */
+int bp_counter_read(int fd, uint64_t *count);
+
 /* Kills pid and reaps every traced child, letting stopped ones go on to die. */
 void tracee_kill_all(pid_t pid);
 

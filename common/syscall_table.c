@@ -409,7 +409,7 @@ const struct sc_desc sc_table[SC_MAX] = {
 	EMU(SYS_setns, 2),
 	/* PI and requeue-PI operations store owner tids in the futex word (arg
 	 * 0) or the second futex (arg 4); FUTEX_WAKE_OP changes arg 4 */
-	EMU(SYS_futex, 6, FIX(0, SZ_INT), FIX(4, SZ_INT)),
+	EMU(SYS_futex, 6, O(OUT_FUTEX, 0, 0, 0)),
 	EMU(SYS_futex_waitv, 5),
 	EMU(SYS_futex_wake, 4),
 	EMU(SYS_futex_wait, 6),

@@ -240,6 +240,21 @@ static int walk_one(const struct sc_out *o, const uint64_t a[6], int64_t res, sc
 		default:
 			return 0;
 		}
+	case OUT_FUTEX:
+		/* Plain waits and wakes write nothing; uaddr2 is garbage then. */
+		switch (a[1] & 0x7f) { /* FUTEX_CMD_MASK without the private and clock flags */
+		case 5:  /* FUTEX_WAKE_OP: changes uaddr2 */
+		case 11: /* FUTEX_WAIT_REQUEUE_PI */
+		case 12: /* FUTEX_CMP_REQUEUE_PI */
+			return emit(fn, ctx, a[4], 4) ?: emit(fn, ctx, a[0], 4);
+		case 6:  /* FUTEX_LOCK_PI */
+		case 7:  /* FUTEX_UNLOCK_PI */
+		case 8:  /* FUTEX_TRYLOCK_PI */
+		case 13: /* FUTEX_LOCK_PI2 */
+			return emit(fn, ctx, a[0], 4);
+		default:
+			return 0;
+		}
 	case OUT_SOCKOPT: {
 		uint32_t len = 0;
 		if (!a[4] || rd(ctx, a[4], &len, 4) != 4)

@@ -41,6 +41,8 @@ enum sc_out_kind {
 	OUT_FCNTL,     /* fcntl: locks and owner queries write through arg 2 */
 	OUT_SOCKOPT,   /* getsockopt: value arg 3, length pointer arg 4 */
 	OUT_FDSETS,    /* fd_sets at args a, a+1, a+2 for arg b descriptors (select) */
+	OUT_FUTEX,     /* futex: the words PI and WAKE_OP operations change */
+	OUT_NKINDS,
 };
 
 /* How a write-like syscall's data is echoed by replay (fd is arg 0). */

@@ -28,7 +28,8 @@ enum trace_type {
 	TR_END = 8,
 	TR_SYSENTER = 9,
 	TR_NEWTASK = 10,
-	TR_TYPE_MAX = 10,
+	TR_PREEMPT = 11,
+	TR_TYPE_MAX = 11,
 };
 
 /* Reader errors (returned negated). */
@@ -161,6 +162,17 @@ struct trace_newtask {
 	uint64_t child_tid_ptr;  /* CLONE_CHILD_SETTID: where the child got its tid */
 };
 
+/* A running thread was stopped where no syscall or signal marks the place. */
+enum { PREEMPT_STATE = 0, PREEMPT_COUNTED = 1 };
+struct trace_preempt {
+	uint32_t tid, kind;
+	uint64_t addr;     /* COUNTED: the address whose executions are counted */
+	uint64_t count;    /* COUNTED: stop before its count-th execution */
+	uint64_t fphash;   /* XXH3-64 of the x87/SSE state */
+	uint64_t memhash;  /* STATE: XXH3-64 of all writable memory */
+	struct user_regs_struct regs;
+};
+
 enum { END_OK = 0, END_FAILED = 1 };
 
 struct trace_end {
@@ -211,6 +223,7 @@ int trace_put_exit(struct trace_writer *w, const struct trace_exit *x);
 int trace_put_end(struct trace_writer *w, const struct trace_end *e);
 int trace_put_sysenter(struct trace_writer *w, const struct trace_sysenter *e);
 int trace_put_newtask(struct trace_writer *w, const struct trace_newtask *n);
+int trace_put_preempt(struct trace_writer *w, const struct trace_preempt *p);
 
 /* ---- reader ---- */
 
@@ -259,6 +272,7 @@ int trace_get_exit(const struct trace_rec *rec, struct trace_exit *x);
 int trace_get_end(const struct trace_rec *rec, struct trace_end *e);
 int trace_get_sysenter(const struct trace_rec *rec, struct trace_sysenter *e);
 int trace_get_newtask(const struct trace_rec *rec, struct trace_newtask *n);
+int trace_get_preempt(const struct trace_rec *rec, struct trace_preempt *p);
 /* Frees what trace_get_header allocated. */
 void trace_header_free(struct trace_header *h);
 

@@ -436,13 +436,43 @@ int trace_get_newtask(const struct trace_rec *rec, struct trace_newtask *n)
 	return finish(&c);
 }
 
+int trace_put_preempt(struct trace_writer *w, const struct trace_preempt *p)
+{
+	struct buf *b = trace_begin(w, TR_PREEMPT);
+	buf_u32(b, p->tid);
+	buf_u32(b, p->kind);
+	buf_u64(b, p->addr);
+	buf_u64(b, p->count);
+	buf_u64(b, p->fphash);
+	buf_u64(b, p->memhash);
+	buf_put(b, &p->regs, sizeof p->regs);
+	return trace_end(w);
+}
+
+int trace_get_preempt(const struct trace_rec *rec, struct trace_preempt *p)
+{
+	struct cursor c = rec_cursor(rec);
+	p->tid = cur_u32(&c);
+	p->kind = cur_u32(&c);
+	p->addr = cur_u64(&c);
+	p->count = cur_u64(&c);
+	p->fphash = cur_u64(&c);
+	p->memhash = cur_u64(&c);
+	const uint8_t *regs = cur_bytes(&c, sizeof p->regs);
+	if (regs)
+		memcpy(&p->regs, regs, sizeof p->regs);
+	if (p->kind > PREEMPT_COUNTED || (p->kind == PREEMPT_COUNTED && p->count == 0))
+		c.bad = 1;
+	return finish(&c);
+}
+
 const char *trace_type_name(uint32_t type)
 {
 	static const char *const names[] = {
 		[TR_HEADER] = "header", [TR_FILE] = "file",     [TR_EXEC] = "exec",
 		[TR_SYSCALL] = "syscall", [TR_SIGNAL] = "signal", [TR_RDTSC] = "rdtsc",
 		[TR_EXIT] = "exit",     [TR_END] = "end",       [TR_SYSENTER] = "sysenter",
-		[TR_NEWTASK] = "newtask",
+		[TR_NEWTASK] = "newtask", [TR_PREEMPT] = "preempt",
 	};
 	return (type > 0 && type <= TR_TYPE_MAX) ? names[type] : "?";
 }

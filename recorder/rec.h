@@ -25,12 +25,28 @@ struct rec_task {
 	pid_t tid;
 	enum rec_state state;
 	int marked;      /* its sysenter record is written (others ran meanwhile) */
+	int exit_recorded;
+	int announced;   /* its newtask record is written: it may be scheduled */
+	int first_stop;  /* its first stop came before its parent's clone event */
+	uint64_t enter_seq; /* when it entered its current syscall */
 	int resume_sig;  /* signal to deliver when it next runs */
 	uint64_t slice_start_ns;
 	long nr;
 	uint64_t args[6];
 	int skip;        /* syscall suppressed by the recorder; result in skip_result */
 	int64_t skip_result;
+	uint64_t learned;    /* a hot address of this thread, counted from each resume */
+	int ctr_fd;          /* its execution counter, or -1 */
+	int catching;        /* preempting: waiting for the next execution of learned */
+	uint64_t catch_count;
+	uint64_t catch_deadline;
+	int interrupting;    /* PTRACE_INTERRUPT sent */
+	int spin_checking;   /* going round once more to see if it spins */
+	struct user_regs_struct spin_regs;
+	uint64_t spin_fphash;
+	int deferred_sig;    /* an asynchronous signal held for the next preemption point */
+	siginfo_t deferred_info;
+	int redeliver;       /* resume_sig was held back: set deferred_info first */
 	pid_t vfork_child;   /* a vfork child that has not exec'd or exited yet */
 	int vfork_waiting;   /* its syscall-exit stop came first: recorded later */
 	long restart_nr; /* the syscall restart_syscall would continue, or -1 */
@@ -89,6 +105,11 @@ struct rec_session {
 	char reason[256];
 	uint64_t start_ns;
 	uint64_t nsyscalls, nsignals, nrdtsc, nthreads;
+	uint64_t npreempt_state, npreempt_counted;
+	uint64_t enter_seq;       /* syscall entries so far */
+	uint64_t last_learned;    /* the last hot address learned, for new threads */
+	struct { pid_t tid; int status; } *held; /* stops of others while one thread runs */
+	size_t nheld, capheld;
 	struct buf scratch;       /* region bytes of the syscall being recorded */
 	struct trace_region *regions;
 	uint32_t nregions, cap_regions;
@@ -107,6 +128,27 @@ int rec_newtask(struct rec_session *s, struct rec_task *t, int event);
  * the trace too (the kernel releases the parent before the exec event).
  * Returns 0 or -errno. */
 int rec_vfork_release(struct rec_session *s, pid_t tid);
+/* The signal a learned-address counter sends to stop its thread. */
+#define REC_CATCH_SIG SIGSTKFLT
+/* Arms t's counter before it runs, if it has a learned address. */
+void rec_preempt_arm(struct rec_session *s, struct rec_task *t);
+/* Closes t's counter (its turn ended at a record). */
+void rec_preempt_disarm(struct rec_task *t);
+/* Restarts t's count (a record while it keeps running: rdtsc). */
+void rec_preempt_reset(struct rec_task *t);
+/* Nanoseconds until the running thread is to be preempted, -1 if never. */
+int64_t rec_preempt_due_ns(struct rec_session *s);
+/* Interrupts the running thread to preempt it; returns 0 or -errno. */
+int rec_preempt_start(struct rec_session *s);
+/* t stopped after PTRACE_INTERRUPT: preempt it here or at the next
+ * execution of its learned address; returns 0 or -errno. */
+int rec_preempt_stop(struct rec_session *s, struct rec_task *t);
+/* t took REC_CATCH_SIG: if it is at its learned address, records the
+ * counted preemption and returns 1; 0 if not ours; -errno on error. */
+int rec_preempt_caught(struct rec_session *s, struct rec_task *t);
+/* t hit the spin-check breakpoint: preempts it if its state repeated,
+ * else lets it run on; returns 0 or -errno. */
+int rec_preempt_spin_trap(struct rec_session *s, struct rec_task *t);
 /* Forks and execs the program traced, pinned and filtered; returns the pid or -errno. */
 pid_t rec_spawn(struct rec_session *s, const char *path);
 /* Runs the event loop until the program is gone; returns 0 or -errno. */

@@ -99,34 +99,66 @@ static int emulate_tsc(struct rec_session *s, struct rec_task *t, const siginfo_
 	return 1;
 }
 
-/* A signal stop: an rdtsc to emulate, or a signal to record and deliver
- * when the thread next runs. */
+static int is_sync(const siginfo_t *si)
+{
+	int sig = si->si_signo;
+	return si->si_code > 0 && si->si_code != SI_KERNEL &&
+	       (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP);
+}
+
+/* A signal stop: an rdtsc to emulate, a preemption reaching its counted
+ * point, a fault to record, or an asynchronous signal to hold until the
+ * thread is preempted at a point replay can find. */
 static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
 {
 	siginfo_t si;
 	if (t->state == T_NEW && sig == SIGSTOP) {
-		t->state = T_READY; /* a new thread's first stop */
+		if (t->announced || t->tid == s->leader)
+			t->state = T_READY; /* a new thread's first stop */
+		else
+			t->first_stop = 1;
 		return 0;
 	}
-	if (s->running == t)
-		s->running = NULL;
-	t->state = T_READY;
-	t->resume_sig = sig;
-	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0)
+	int was_running = t->state == T_RUNNING;
+	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0 || !s->started) {
+		if (s->running == t)
+			s->running = NULL;
+		t->state = T_READY;
+		t->resume_sig = sig;
 		return 0;
-	if (!s->started)
-		return 0;
+	}
+	if (sig == SIGTRAP && t->spin_checking && si.si_code == TRAP_HWBKPT)
+		return rec_preempt_spin_trap(s, t);
+	if (sig == REC_CATCH_SIG && t->catching) {
+		int r = rec_preempt_caught(s, t);
+		if (r)
+			return r < 0 ? r : 0;
+		rec_preempt_disarm(t);
+		return rec_preempt_stop(s, t);
+	}
 	int r = emulate_tsc(s, t, &si);
 	if (r < 0)
 		return r;
 	if (r == 1) {
-		t->resume_sig = 0;
-		if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
-			return -errno;
-		t->state = T_RUNNING;
-		s->running = t;
-		return 0;
+		rec_preempt_reset(t);
+		return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
 	}
+	/* Delivered on return from a syscall (restart pending: orig_rax is
+	 * the syscall): that is already a point replay finds. */
+	struct user_regs_struct sr;
+	int at_syscall_return = !regs_get(t->tid, &sr) && (long long)sr.orig_rax >= 0;
+	if (was_running && !at_syscall_return && !is_sync(&si) && (!t->deferred_sig || t->deferred_sig == sig)) {
+		t->deferred_sig = sig;
+		t->deferred_info = si;
+		if (t->catching)
+			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+		return rec_preempt_stop(s, t);
+	}
+	rec_preempt_disarm(t);
+	if (s->running == t)
+		s->running = NULL;
+	t->state = T_READY;
+	t->resume_sig = sig;
 	struct user_regs_struct regs;
 	struct trace_signal rec = {.tid = (uint32_t)t->tid, .signo = (uint32_t)sig, .code = si.si_code};
 	if (!regs_get(t->tid, &regs))
@@ -137,7 +169,10 @@ static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
 	return trace_put_signal(&s->w, &rec);
 }
 
-static void on_gone(struct rec_session *s, struct rec_task *t, int status)
+/* Records t's end. At its PTRACE_EVENT_EXIT stop, before the kernel
+ * clears its CLONE_CHILD_CLEARTID word and wakes joiners: other threads
+ * must not see the end before the trace has it. */
+static void record_exit(struct rec_session *s, struct rec_task *t, int status)
 {
 	struct trace_exit x = {.tid = (uint32_t)t->tid};
 	if (WIFEXITED(status)) {
@@ -147,12 +182,18 @@ static void on_gone(struct rec_session *s, struct rec_task *t, int status)
 		x.how = EXIT_HOW_SIGNALED;
 		x.code = WTERMSIG(status);
 	}
-	if (s->started) {
+	if (s->started && !t->exit_recorded) {
 		rec_mark(s, t->tid);
 		trace_put_exit(&s->w, &x);
 	}
+	t->exit_recorded = 1;
 	if (t->tid == s->leader)
 		s->status = x.how == EXIT_HOW_EXITED ? x.code : 128 + x.code;
+}
+
+static void on_gone(struct rec_session *s, struct rec_task *t, int status)
+{
+	record_exit(s, t, status);
 	pid_t tid = t->tid;
 	task_remove(s, t);
 	rec_vfork_release(s, tid);
@@ -174,8 +215,11 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 			return rec_syscall_exit(s, t);
 		return on_signal(s, t, sig);
 	case PTRACE_EVENT_SECCOMP:
+		if (getenv("HEISEN_DEBUG") && s->started && s->running != t)
+			msg("debug: seccomp stop of %d while %d runs (state %d)", t->tid, s->running ? s->running->tid : 0, t->state);
 		if (s->running == t)
 			s->running = NULL;
+		rec_preempt_disarm(t);
 		return rec_syscall_entry(s, t);
 	case PTRACE_EVENT_EXEC: {
 		s->started = 1;
@@ -187,15 +231,31 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 		trace_flush(&s->w);
 		return cont(t->tid, PTRACE_SYSCALL);
 	}
-	case PTRACE_EVENT_EXIT:
+	case PTRACE_EVENT_EXIT: {
+		unsigned long code = 0;
 		if (s->running == t)
 			s->running = NULL;
+		rec_preempt_disarm(t);
 		t->state = T_EXITING;
+		if (!ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &code))
+			record_exit(s, t, (int)code);
 		return cont(t->tid, PTRACE_CONT);
+	}
 	case PTRACE_EVENT_STOP:
 		if (t->state == T_NEW) {
-			t->state = T_READY; /* a new thread's first stop */
+			/* A new thread's first stop: it runs once its creation is in the trace. */
+			if (t->announced || t->tid == s->leader)
+				t->state = T_READY;
+			else
+				t->first_stop = 1;
 			return 0;
+		}
+		if (t->interrupting) {
+			t->interrupting = 0;
+			if (t->state == T_RUNNING)
+				return rec_preempt_stop(s, t);
+			/* it reached a syscall first: carry on as before */
+			return cont(t->tid, t->state == T_KERNEL ? PTRACE_SYSCALL : PTRACE_LISTEN);
 		}
 		if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
 			return cont(t->tid, PTRACE_LISTEN);
@@ -218,16 +278,75 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 #define FLUSH_IDLE_MS 100
 static pid_t wait_next(struct rec_session *s, int *status)
 {
-	pid_t tid = waitpid(-1, status, __WALL | WNOHANG);
-	if (tid != 0)
-		return tid;
-	sigset_t chld;
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD);
-	struct timespec ts = {0, FLUSH_IDLE_MS * 1000000L};
-	if (s->w.rec.len && sigtimedwait(&chld, NULL, &ts) < 0 && errno == EAGAIN)
-		trace_flush(&s->w);
-	return waitpid(-1, status, __WALL);
+	for (;;) {
+		pid_t tid = waitpid(-1, status, __WALL | WNOHANG);
+		if (tid != 0)
+			return tid;
+		int64_t due = rec_preempt_due_ns(s);
+		if (due == 0) {
+			rec_preempt_start(s); /* a thread that is gone reports itself */
+			continue;
+		}
+		int64_t wait = s->w.rec.len ? FLUSH_IDLE_MS * 1000000LL : -1;
+		if (due > 0 && (wait < 0 || due < wait))
+			wait = due;
+		if (wait < 0)
+			return waitpid(-1, status, __WALL);
+		sigset_t chld;
+		sigemptyset(&chld);
+		sigaddset(&chld, SIGCHLD);
+		struct timespec ts = {wait / 1000000000LL, wait % 1000000000LL};
+		if (sigtimedwait(&chld, NULL, &ts) < 0) {
+			if (errno == EINTR)
+				return -1;
+			if (errno == EAGAIN && due < 0)
+				trace_flush(&s->w);
+		}
+	}
+}
+
+/* Handles one wait status of t; returns 0 or -errno. */
+static int dispatch(struct rec_session *s, struct rec_task *t, int status)
+{
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		on_gone(s, t, status);
+		return 0;
+	}
+	int r = on_stop(s, t, status);
+	return r == -ESRCH ? 0 : r; /* killed under us: its exit status follows */
+}
+
+/* Stops of other threads wait while one runs user code: what they record
+ * (memory a syscall wrote, a thread's end) must not be read mid-turn. */
+static int hold(struct rec_session *s, pid_t tid, int status)
+{
+	if (s->nheld == s->capheld) {
+		size_t cap = s->capheld ? s->capheld * 2 : 16;
+		void *n = realloc(s->held, cap * sizeof *s->held);
+		if (!n)
+			return -ENOMEM;
+		s->held = n;
+		s->capheld = cap;
+	}
+	s->held[s->nheld].tid = tid;
+	s->held[s->nheld++].status = status;
+	return 0;
+}
+
+static int drain(struct rec_session *s)
+{
+	for (size_t i = 0; i < s->nheld && !s->running; i++) {
+		struct rec_task *t = rec_task_get(s, s->held[i].tid);
+		if (!t)
+			return -ENOMEM;
+		int r = dispatch(s, t, s->held[i].status);
+		if (r)
+			return r;
+		memmove(&s->held[i], &s->held[i + 1], (s->nheld - i - 1) * sizeof *s->held);
+		s->nheld--;
+		i--;
+	}
+	return 0;
 }
 
 int rec_run(struct rec_session *s)
@@ -238,7 +357,9 @@ int rec_run(struct rec_session *s)
 	first->state = T_RUNNING; /* released by rec_spawn */
 	s->running = s->last = first;
 	while (s->tasks) {
-		int status, r = rec_schedule(s);
+		int status, r = s->running ? 0 : drain(s);
+		if (!r)
+			r = rec_schedule(s);
 		if (r)
 			return r;
 		pid_t tid = wait_next(s, &status);
@@ -254,13 +375,13 @@ int rec_run(struct rec_session *s)
 		struct rec_task *t = rec_task_get(s, tid);
 		if (!t)
 			return -ENOMEM;
-		if (WIFEXITED(status) || WIFSIGNALED(status)) {
-			on_gone(s, t, status);
-			continue;
+		if (s->running && s->running != t && t->state != T_NEW) {
+			if (getenv("HEISEN_DEBUG"))
+				msg("debug: held %d status %#x state %d while %d runs", tid, status, t->state, s->running->tid);
+			r = hold(s, tid, status);
 		}
-		r = on_stop(s, t, status);
-		if (r == -ESRCH)
-			continue; /* killed under us: its exit status follows */
+		else
+			r = dispatch(s, t, status);
 		if (r || s->failed || s->w.err) {
 			if (!s->failed)
 				rec_fail(s, "thread %d: %s", t->tid, strerror(-(r ? r : s->w.err)));

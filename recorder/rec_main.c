@@ -134,6 +134,7 @@ static void session_free(struct rec_session *s)
 		s->shared = f->next;
 		free(f);
 	}
+	free(s->held);
 	buf_free(&s->scratch);
 	buf_free(&s->fwbuf);
 	free(s->regions);

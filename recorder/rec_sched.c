@@ -14,7 +14,6 @@
 
 #include "../common/ptrace_util.h"
 
-#define SLICE_NS (20ull * 1000 * 1000) /* a thread's turn before others get theirs */
 
 struct rec_task *rec_task_get(struct rec_session *s, pid_t tid)
 {
@@ -27,19 +26,42 @@ struct rec_task *rec_task_get(struct rec_session *s, pid_t tid)
 	t->tid = tid;
 	t->state = T_NEW;
 	t->restart_nr = -1;
+	t->ctr_fd = -1;
 	t->next = s->tasks;
 	s->tasks = t;
 	return t;
 }
 
+static int unmarked(const struct rec_session *s, const struct rec_task *t)
+{
+	return s->started && !t->marked &&
+	       (t->state == T_KERNEL || (t->state == T_EXITING && !t->exit_recorded && t->enter_seq));
+}
+
 void rec_mark(struct rec_session *s, pid_t tid)
 {
-	for (struct rec_task *t = s->tasks; t; t = t->next)
-		if (t->state == T_KERNEL && !t->marked && t->tid != tid && s->started) {
-			struct trace_sysenter e = {(uint32_t)t->tid, (uint32_t)t->nr};
-			trace_put_sysenter(&s->w, &e);
-			t->marked = 1;
+	/* Threads inside syscalls get their sysenter records in the order
+	 * they entered: that is the order their turns ended. The thread the
+	 * coming record is about needs none if it entered last. */
+	for (;;) {
+		struct rec_task *first = NULL, *self = NULL;
+		int others = 0;
+		for (struct rec_task *t = s->tasks; t; t = t->next) {
+			if (!unmarked(s, t))
+				continue;
+			if (t->tid == tid)
+				self = t;
+			else
+				others++;
+			if (!first || t->enter_seq < first->enter_seq)
+				first = t;
 		}
+		if (!first || (first == self && !others))
+			return;
+		struct trace_sysenter e = {(uint32_t)first->tid, (uint32_t)first->nr};
+		trace_put_sysenter(&s->w, &e);
+		first->marked = 1;
+	}
 }
 
 /* The next ready thread after `after` in task order, wrapping around. */
@@ -62,7 +84,7 @@ int rec_schedule(struct rec_session *s)
 	struct rec_task *t = s->last;
 	uint64_t now = now_ns();
 	/* The last thread goes on while its slice lasts; then the next one. */
-	if (!t || t->state != T_READY || now - t->slice_start_ns > SLICE_NS) {
+	if (!t || t->state != T_READY || now - t->slice_start_ns > 20ull * 1000 * 1000) {
 		struct rec_task *n = next_ready(s, t);
 		if (!n)
 			return 0;
@@ -72,6 +94,12 @@ int rec_schedule(struct rec_session *s)
 	}
 	int sig = t->resume_sig;
 	t->resume_sig = 0;
+	if (t->redeliver) {
+		/* a held-back signal goes out with its own siginfo */
+		t->redeliver = 0;
+		ptrace(PTRACE_SETSIGINFO, t->tid, 0, &t->deferred_info);
+	}
+	rec_preempt_arm(s, t);
 	if (ptrace(PTRACE_CONT, t->tid, 0, sig) < 0) {
 		if (errno == ESRCH) {
 			t->state = T_EXITING; /* killed: its wait status follows */
@@ -128,6 +156,9 @@ int rec_newtask(struct rec_session *s, struct rec_task *t, int event)
 		t->vfork_child = (pid_t)child;
 	rec_mark(s, t->tid);
 	trace_put_newtask(&s->w, &n);
+	c->announced = 1;
+	if (c->state == T_NEW && c->first_stop)
+		c->state = T_READY;
 	t->marked = 1; /* the newtask record placed its syscall's entry */
 	s->nthreads++;
 	return ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0 ? -errno : 0;

@@ -75,6 +75,7 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 	t->nr = (long)r.orig_rax;
 	t->state = T_KERNEL;
 	t->marked = 0;
+	t->enter_seq = ++s->enter_seq;
 	t->skip = 0;
 	args_of(&r, t->args);
 	const struct sc_desc *d = sc_lookup(t->nr);

@@ -75,6 +75,7 @@ struct replay_session {
 	uint32_t leader;           /* recorded tid of the first process: its status is ours */
 	int status;              /* program's shell-style exit status */
 	uint64_t events;
+	uint64_t npreempt[2];      /* preemptions found again, by kind */
 };
 
 /* Reads the next event record (storing file records on the way) into
@@ -95,6 +96,13 @@ int replay_newtask(struct replay_session *s, struct replay_task *p, const struct
 /* Runs p's clone-family syscall to its end and returns the recorded
  * child tid to it; returns 0 or -errno. */
 int replay_clone_done(struct replay_session *s, struct replay_task *p, const struct trace_syscall *sc);
+/* Runs t to the preemption point p describes; returns 0 or -EDOM. */
+int replay_preempt(struct replay_session *s, struct replay_task *t, const struct trace_preempt *p);
+/* Resumes t with its pending signal until its next stop; returns STOP_*
+ * or -errno (status: the wait status). */
+int replay_run_task(struct replay_task *t, int *status);
+/* Marks t gone (its wait status is taken). */
+void replay_task_gone(struct replay_session *s, struct replay_task *t);
 /* Kills every live replayed thread and reaps them. */
 void replay_kill_all(struct replay_session *s);
 /* Creates the stub process, stopped at its first instruction; returns 0 or -errno. */
@@ -128,6 +136,9 @@ int replay_execve(struct replay_session *s, struct replay_task *t, const struct 
 /* Runs the exit syscall t is stopped at until t is gone; *status is its
  * wait status. Returns STOP_GONE or -errno. */
 int replay_run_exit(struct replay_task *t, int *status);
+/* At t's PTRACE_EVENT_EXIT stop: *status becomes its exit status, t is let
+ * go to die; returns STOP_GONE or -errno. */
+int replay_exit_stop(struct replay_task *t, int *status);
 /* Describes a record ("read(3, ...)", "signal SIGSEGV") into buf. */
 const char *describe_rec(const struct trace_rec *rec, char *buf, size_t n);
 /* Reports a divergence (event, expected, actual, registers, code); returns -EDOM. */

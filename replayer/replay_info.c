@@ -31,6 +31,7 @@ int replay_rec_ok(const struct trace_rec *rec)
 		struct trace_end end;
 		struct trace_sysenter se;
 		struct trace_newtask nt;
+		struct trace_preempt pr;
 	} u;
 	int r = -TRE_CORRUPT;
 	switch (rec->type) {
@@ -43,6 +44,7 @@ int replay_rec_ok(const struct trace_rec *rec)
 	case TR_END: r = trace_get_end(rec, &u.end); break;
 	case TR_SYSENTER: r = trace_get_sysenter(rec, &u.se); break;
 	case TR_NEWTASK: r = trace_get_newtask(rec, &u.nt); break;
+	case TR_PREEMPT: r = trace_get_preempt(rec, &u.pr); break;
 	}
 	return r == 0;
 }
@@ -219,6 +221,32 @@ static void dump_one(struct replay_session *s, const struct trace_rec *rec)
 		if (trace_get_exit(rec, &x))
 			break;
 		printf(json ? ",\"tid\":%u,\"how\":%u,\"code\":%d" : " tid %u how %u code %d", x.tid, x.how, x.code);
+		break;
+	}
+	case TR_SYSENTER: {
+		struct trace_sysenter e;
+		if (!trace_get_sysenter(rec, &e))
+			printf(json ? ",\"tid\":%u,\"nr\":%u" : " tid %u enters syscall %u", e.tid, e.nr);
+		break;
+	}
+	case TR_NEWTASK: {
+		struct trace_newtask n;
+		if (!trace_get_newtask(rec, &n))
+			printf(json ? ",\"parent\":%u,\"child\":%u,\"flags\":%" PRIu64 : " tid %u creates %u (flags %#" PRIx64 ")",
+			       n.parent, n.child, n.flags);
+		break;
+	}
+	case TR_PREEMPT: {
+		struct trace_preempt p;
+		if (trace_get_preempt(rec, &p))
+			break;
+		if (json)
+			printf(",\"tid\":%u,\"kind\":\"%s\",\"rip\":%llu,\"addr\":%" PRIu64 ",\"count\":%" PRIu64, p.tid,
+			       p.kind ? "counted" : "state", p.regs.rip, p.addr, p.count);
+		else if (p.kind == PREEMPT_COUNTED)
+			printf(" tid %u counted: execution %" PRIu64 " of %#" PRIx64, p.tid, p.count, p.addr);
+		else
+			printf(" tid %u state-matched at %#llx", p.tid, p.regs.rip);
 		break;
 	}
 	case TR_END: {

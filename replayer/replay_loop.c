@@ -102,7 +102,7 @@ const char *describe_rec(const struct trace_rec *rec, char *buf, size_t n)
 }
 
 /* Marks t gone (its wait status is taken). */
-static void gone(struct replay_session *s, struct replay_task *t)
+void replay_task_gone(struct replay_session *s, struct replay_task *t)
 {
 	if (!t->alive)
 		return;
@@ -118,7 +118,7 @@ static void gone(struct replay_session *s, struct replay_task *t)
 
 /* Resumes t (with its pending signal) until its next stop: a syscall, a
  * signal or its end. Returns STOP_* or -errno; *status is the wait status. */
-static int run_task(struct replay_task *t, int *status)
+int replay_run_task(struct replay_task *t, int *status)
 {
 	int sig = t->pending_sig;
 	t->pending_sig = 0;
@@ -131,18 +131,10 @@ static int run_task(struct replay_task *t, int *status)
 			;
 		if (p < 0)
 			return -errno;
-		for (;;) {
-			if (WIFEXITED(*status) || WIFSIGNALED(*status))
-				return STOP_GONE;
-			if ((*status >> 16) != PTRACE_EVENT_EXIT)
-				break;
-			if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
-				return -errno;
-			while ((p = waitpid(t->tid, status, __WALL)) < 0 && errno == EINTR)
-				;
-			if (p < 0)
-				return -errno;
-		}
+		if (WIFEXITED(*status) || WIFSIGNALED(*status))
+			return STOP_GONE;
+		if ((*status >> 16) == PTRACE_EVENT_EXIT)
+			return replay_exit_stop(t, status);
 		if (WSTOPSIG(*status) == (SIGTRAP | 0x80))
 			return STOP_SYSCALL;
 		if ((*status >> 16) == 0) {
@@ -182,11 +174,11 @@ static int to_syscall(struct replay_session *s, struct replay_task *t)
 	int status;
 	if (t->at_syscall)
 		return 0;
-	int k = run_task(t, &status);
+	int k = replay_run_task(t, &status);
 	if (k < 0)
 		return k;
 	if (k == STOP_GONE)
-		gone(s, t);
+		replay_task_gone(s, t);
 	if (k != STOP_SYSCALL)
 		return replay_diverged(s, t, "expected %s, got %s", describe_rec(&s->cur.rec, want, sizeof want),
 				       describe_stop(t, k, status, got, sizeof got));
@@ -209,7 +201,7 @@ static int is_tsc_fault(struct replay_task *t)
 static int on_rdtsc(struct replay_session *s, struct replay_task *t, const struct trace_rdtsc *rd)
 {
 	char buf[256];
-	int status, k = run_task(t, &status);
+	int status, k = replay_run_task(t, &status);
 	if (k < 0)
 		return k;
 	if (k != STOP_SIGNAL || WSTOPSIG(status) != SIGSEGV || !is_tsc_fault(t))
@@ -235,12 +227,12 @@ static int on_signal(struct replay_session *s, struct replay_task *t, const stru
 	if (!sync && t->raised_sig != (int)sg->signo)
 		syscall(SYS_tgkill, t->tid, t->tid, sg->signo);
 	t->raised_sig = sync ? 0 : (int)sg->signo;
-	int status, k = run_task(t, &status);
+	int status, k = replay_run_task(t, &status);
 	t->raised_sig = 0;
 	if (k < 0)
 		return k;
 	if (k == STOP_GONE)
-		gone(s, t);
+		replay_task_gone(s, t);
 	if (k != STOP_SIGNAL || WSTOPSIG(status) != (int)sg->signo)
 		return replay_diverged(s, t, "expected signal SIG%s, got %s", sigabbrev_np((int)sg->signo) ?: "?",
 				       describe_stop(t, k, status, buf, sizeof buf));
@@ -254,7 +246,7 @@ int replay_exited(struct replay_session *s, struct replay_task *t, int status)
 {
 	struct trace_exit x;
 	char buf[256];
-	gone(s, t);
+	replay_task_gone(s, t);
 	int how = WIFEXITED(status) ? EXIT_HOW_EXITED : EXIT_HOW_SIGNALED;
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status);
 	if (trace_get_exit(&s->cur.rec, &x))
@@ -271,7 +263,7 @@ int replay_exited(struct replay_session *s, struct replay_task *t, int status)
 static int on_exit_rec(struct replay_session *s, struct replay_task *t)
 {
 	char buf[256];
-	int status, k = t->at_syscall ? STOP_SYSCALL : run_task(t, &status);
+	int status, k = t->at_syscall ? STOP_SYSCALL : replay_run_task(t, &status);
 	if (k < 0)
 		return k;
 	t->at_syscall = 0;
@@ -333,6 +325,7 @@ int replay_run(struct replay_session *s)
 			struct trace_exec e;
 			struct trace_sysenter se;
 			struct trace_newtask nt;
+			struct trace_preempt pr;
 		} u;
 		memset(&u, 0, sizeof u);
 		switch (rec->type) {
@@ -343,6 +336,7 @@ int replay_run(struct replay_session *s)
 		case TR_EXEC: r = trace_get_exec(rec, &u.e), tid = u.e.tid; break;
 		case TR_SYSENTER: r = trace_get_sysenter(rec, &u.se), tid = u.se.tid; break;
 		case TR_NEWTASK: r = trace_get_newtask(rec, &u.nt), tid = u.nt.parent; break;
+		case TR_PREEMPT: r = trace_get_preempt(rec, &u.pr), tid = u.pr.tid; break;
 		case TR_END: {
 			struct trace_end end;
 			if (trace_get_end(rec, &end)) {
@@ -387,6 +381,9 @@ int replay_run(struct replay_session *s)
 			r = to_syscall(s, t);
 			if (!r)
 				r = replay_newtask(s, t, &u.nt);
+		} else if (rec->type == TR_PREEMPT) {
+			r = replay_preempt(s, t, &u.pr);
+			s->npreempt[u.pr.kind]++;
 		} else if (rec->type == TR_SIGNAL) {
 			r = on_signal(s, t, &u.sg);
 		} else if (rec->type == TR_RDTSC) {

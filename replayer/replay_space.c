@@ -179,6 +179,8 @@ int replay_inject(struct replay_task *t, uint64_t at, long nr, const uint64_t ar
 			return ret;
 		if ((status >> 16) == PTRACE_EVENT_EXEC || (status >> 16) == PTRACE_EVENT_EXIT)
 			continue;
+		if ((status >> 16) == 0 && WSTOPSIG(status) == SIGCHLD)
+			continue; /* a child's end in replay: dropped, the recorded ones are raised */
 		if (WSTOPSIG(status) != (SIGTRAP | 0x80))
 			return -EPROTO; /* a signal inside an injected syscall */
 		struct __ptrace_syscall_info info;

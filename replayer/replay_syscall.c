@@ -224,7 +224,40 @@ int replay_run_exit(struct replay_task *t, int *status)
 			return -errno;
 		if (WIFEXITED(*status) || WIFSIGNALED(*status))
 			return STOP_GONE;
+		if ((*status >> 16) == PTRACE_EVENT_EXIT)
+			return replay_exit_stop(t, status);
 	}
+}
+
+int replay_exit_stop(struct replay_task *t, int *status)
+{
+	unsigned long code = 0;
+	if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &code) < 0)
+		return -errno;
+	*status = (int)code;
+	if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
+		return STOP_GONE;
+	/* Let it finish dying (its CLONE_CHILD_CLEARTID word cleared, joiners
+	 * woken) before anything else runs. A group leader with live threads
+	 * is not reported dead; its zombie state shows in /proc. */
+	for (int i = 0; i < 20000; i++) {
+		int st;
+		pid_t p = waitpid(t->tid, &st, __WALL | WNOHANG);
+		if (p == t->tid || (p < 0 && errno == ECHILD))
+			break;
+		char path[64], buf[256];
+		snprintf(path, sizeof path, "/proc/%d/stat", t->tid);
+		FILE *f = fopen(path, "re");
+		size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+		if (f)
+			fclose(f);
+		buf[n] = 0;
+		char *c = strrchr(buf, ')');
+		if (!f || (c && (c[2] == 'Z' || c[2] == 'X')))
+			break;
+		usleep(100);
+	}
+	return STOP_GONE;
 }
 
 int replay_syscall(struct replay_session *s, struct replay_task *t, const struct trace_syscall *rec)

@@ -1,0 +1,218 @@
+/* rec_preempt.c - preempting a thread that runs without syscalls, at a
+ * point replay can find again without a PMU:
+ * - counted: the N-th execution of a learned address A since the thread's
+ *   last record, counted by a hardware-breakpoint perf counter;
+ * - state-matched: registers, x87/SSE state and a hash of all writable
+ *   memory at the stop; replay stops at each execution of that rip and
+ *   compares (between two records only this thread runs, so equal state
+ *   means the same point).
+ * A thread is first preempted state-matched; its rip becomes its learned
+ * address, counted from then on. */
+#include "rec.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <sys/user.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/ptrace.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+
+#include "../common/ptrace_util.h"
+
+#define FIRST_SLICE_NS (1ull * 1000 * 1000)   /* until a thread's loop is learned */
+#define SLICE_NS (20ull * 1000 * 1000)
+#define CATCH_NS (5ull * 1000 * 1000)         /* to reach the learned address again */
+
+void rec_preempt_arm(struct rec_session *s, struct rec_task *t)
+{
+	/* A thread with no loop of its own learned yet tries the last one
+	 * learned: threads often run the same code. */
+	if (!t->learned)
+		t->learned = s->last_learned;
+	if (t->learned && t->ctr_fd < 0)
+		t->ctr_fd = bp_counter_open(t->tid, t->learned, 0, 0);
+}
+
+static int set_dr(pid_t tid, int i, uint64_t v)
+{
+	size_t off = offsetof(struct user, u_debugreg) + (size_t)i * sizeof(long);
+	return ptrace(PTRACE_POKEUSER, tid, off, v) < 0 ? -errno : 0;
+}
+
+void rec_preempt_disarm(struct rec_task *t)
+{
+	if (t->ctr_fd >= 0)
+		close(t->ctr_fd);
+	t->ctr_fd = -1;
+	t->catching = 0;
+	if (t->spin_checking) {
+		set_dr(t->tid, 7, 0); /* t is stopped: its debug registers can be set */
+		t->spin_checking = 0;
+	}
+}
+
+void rec_preempt_reset(struct rec_task *t)
+{
+	if (t->ctr_fd >= 0 && !t->catching)
+		ioctl(t->ctr_fd, PERF_EVENT_IOC_RESET, 0);
+}
+
+int64_t rec_preempt_due_ns(struct rec_session *s)
+{
+	struct rec_task *t = s->running;
+	if (!t || t->interrupting)
+		return -1;
+	uint64_t now = now_ns();
+	if (t->catching || t->spin_checking)
+		return t->catch_deadline > now ? (int64_t)(t->catch_deadline - now) : 0;
+	int others = s->nheld > 0; /* stops of others wait for this turn to end */
+	for (struct rec_task *o = s->tasks; o && !others; o = o->next)
+		others = o != t && o->state == T_READY;
+	if (!others)
+		return -1;
+	uint64_t end = t->slice_start_ns + (t->learned ? SLICE_NS : FIRST_SLICE_NS);
+	return end > now ? (int64_t)(end - now) : 0;
+}
+
+int rec_preempt_start(struct rec_session *s)
+{
+	struct rec_task *t = s->running;
+	if (!t || t->interrupting)
+		return 0;
+	if (t->catching && t->ctr_fd >= 0) {
+		/* The learned address was not reached: match the state instead. */
+		close(t->ctr_fd);
+		t->ctr_fd = -1;
+		t->catching = 0;
+	}
+	t->interrupting = 1;
+	return ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0 && errno != ESRCH ? -errno : 0;
+}
+
+/* Ends t's turn at its current point; records it; t becomes ready. */
+static int preempted(struct rec_session *s, struct rec_task *t, int kind, uint64_t count)
+{
+	struct trace_preempt p = {.tid = (uint32_t)t->tid, .kind = (uint32_t)kind, .count = count};
+	int r = regs_get(t->tid, &p.regs);
+	if (r)
+		return r;
+	p.fphash = fpregs_hash(t->tid);
+	if (kind == PREEMPT_COUNTED) {
+		p.addr = t->learned;
+		s->npreempt_counted++;
+	} else {
+		if ((r = mem_writable_hash(t->tid, &p.memhash)))
+			return r;
+		t->learned = s->last_learned = p.regs.rip;
+		s->npreempt_state++;
+	}
+	rec_preempt_disarm(t);
+	if (s->running == t)
+		s->running = NULL;
+	t->state = T_READY;
+	rec_mark(s, t->tid);
+	r = trace_put_preempt(&s->w, &p);
+	if (!r && t->deferred_sig) {
+		/* A signal that came while it ran is delivered here. */
+		struct trace_signal sg = {.tid = (uint32_t)t->tid, .signo = (uint32_t)t->deferred_sig,
+					  .code = t->deferred_info.si_code, .rip = p.regs.rip};
+		memcpy(sg.siginfo, &t->deferred_info, sizeof sg.siginfo);
+		s->nsignals++;
+		r = trace_put_signal(&s->w, &sg);
+		t->resume_sig = t->deferred_sig;
+		t->deferred_sig = 0;
+		t->redeliver = 1;
+	}
+	return r;
+}
+
+static int same_regs(const struct user_regs_struct *a, const struct user_regs_struct *b)
+{
+	struct user_regs_struct x = *a, y = *b;
+	x.eflags &= ~0x10100ull; /* RF and TF */
+	y.eflags &= ~0x10100ull;
+	return !memcmp(&x, &y, sizeof x);
+}
+
+/* Whether t spins: let it go round once more to rip and compare. A
+ * spinning thread's state repeats, so replay finds it at the first
+ * execution of rip; a thread making progress is left to run on (finding
+ * an arbitrary iteration again would cost a stop per iteration in replay). */
+static int spin_check(struct rec_session *s, struct rec_task *t)
+{
+	(void)s;
+	if (regs_get(t->tid, &t->spin_regs) || set_dr(t->tid, 0, t->spin_regs.rip) || set_dr(t->tid, 7, 1))
+		return -EIO;
+	/* RF: the instruction at rip runs once without trapping, so the trap
+	 * comes at the next time round. */
+	struct user_regs_struct r = t->spin_regs;
+	r.eflags |= 0x10000ull;
+	if (regs_set(t->tid, &r))
+		return -EIO;
+	t->spin_fphash = fpregs_hash(t->tid);
+	t->spin_checking = 1;
+	t->catch_deadline = now_ns() + CATCH_NS;
+	return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+}
+
+int rec_preempt_spin_trap(struct rec_session *s, struct rec_task *t)
+{
+	struct user_regs_struct r;
+	t->spin_checking = 0;
+	set_dr(t->tid, 7, 0);
+	int ret = regs_get(t->tid, &r);
+	if (ret)
+		return ret;
+	if (r.rip == t->spin_regs.rip && same_regs(&r, &t->spin_regs) && fpregs_hash(t->tid) == t->spin_fphash) {
+		r.eflags &= ~0x10000ull; /* as replay leaves it after its breakpoint */
+		if ((ret = regs_set(t->tid, &r)))
+			return ret;
+		return preempted(s, t, PREEMPT_STATE, 0);
+	}
+	/* Progress: no preemption now; another look after a slice. */
+	t->slice_start_ns = now_ns();
+	return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+}
+
+int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
+{
+	uint64_t n = 0;
+	t->interrupting = 0;
+	if (t->spin_checking) {
+		/* It did not come round again in time: making progress. */
+		rec_preempt_disarm(t);
+		if (!t->deferred_sig) {
+			t->slice_start_ns = now_ns();
+			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+		}
+	}
+	if (t->ctr_fd >= 0 && !t->catching && !bp_counter_read(t->ctr_fd, &n)) {
+		/* Go on to the next execution of the learned address. */
+		close(t->ctr_fd);
+		t->ctr_fd = bp_counter_open(t->tid, t->learned, 1, REC_CATCH_SIG);
+		if (t->ctr_fd >= 0) {
+			t->catching = 1;
+			t->catch_count = n + 1;
+			t->catch_deadline = now_ns() + CATCH_NS;
+			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+		}
+	}
+	/* A held signal must go out now; otherwise preempt only a spinner. */
+	if (t->deferred_sig)
+		return preempted(s, t, PREEMPT_STATE, 0);
+	return spin_check(s, t);
+}
+
+int rec_preempt_caught(struct rec_session *s, struct rec_task *t)
+{
+	struct user_regs_struct r;
+	if (!t->catching || regs_get(t->tid, &r) || r.rip != t->learned)
+		return 0;
+	t->catching = 0;
+	int ret = preempted(s, t, PREEMPT_COUNTED, t->catch_count);
+	return ret ? ret : 1;
+}
