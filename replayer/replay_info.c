@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sched.h>
 
 static void print_time(const char *label, uint64_t ns)
 {
@@ -56,6 +57,7 @@ int replay_info(struct replay_session *s)
 	struct trace_rec rec;
 	uint64_t counts[TR_TYPE_MAX + 1] = {0}, sc_counts[SC_MAX] = {0}, file_bytes = 0;
 	uint32_t threads[64], nthreads = 0;
+	uint64_t nnew[2] = {0, 0}, npre[2] = {0, 0};
 	struct trace_end end = {0};
 	int r, have_end = 0;
 	printf("%-12s", "command");
@@ -95,6 +97,14 @@ int replay_info(struct replay_session *s)
 			}
 		} else if (rec.type == TR_END) {
 			have_end = !trace_get_end(&rec, &end);
+		} else if (rec.type == TR_NEWTASK) {
+			struct trace_newtask n;
+			if (!trace_get_newtask(&rec, &n))
+				nnew[(n.flags & CLONE_THREAD) ? 0 : 1]++;
+		} else if (rec.type == TR_PREEMPT) {
+			struct trace_preempt p;
+			if (!trace_get_preempt(&rec, &p))
+				npre[p.kind ? 1 : 0]++;
 		}
 	}
 	printf("%-12s %" PRIu64 " (%" PRIu64 " bytes)\n", "files stored", counts[TR_FILE], file_bytes);
@@ -108,7 +118,10 @@ int replay_info(struct replay_session *s)
 		if (end.flags & END_FAILED)
 			printf("%-12s recording failed: %s\n", "note", end.reason);
 	}
-	printf("%-12s %u\n", "threads", nthreads);
+	printf("%-12s %" PRIu64 " (%" PRIu64 " created), processes %" PRIu64 " (%" PRIu64 " created)\n", "threads",
+	       nnew[0] + nnew[1] + 1, nnew[0], nnew[1] + 1, nnew[1]);
+	printf("%-12s at syscalls %" PRIu64 ", counted %" PRIu64 ", state-matched %" PRIu64 "\n", "switches",
+	       counts[TR_SYSENTER], npre[1], npre[0]);
 	printf("events:\n");
 	for (int t = TR_EXEC; t <= TR_TYPE_MAX; t++)
 		if (t != TR_END)
