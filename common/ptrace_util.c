@@ -280,3 +280,26 @@ int bp_counter_read(int fd, uint64_t *count)
 {
 	return read(fd, count, sizeof *count) == (ssize_t)sizeof *count ? 0 : -EIO;
 }
+
+int tracee_wait_dead(pid_t tid, int *status)
+{
+	for (int i = 0; i < 20000; i++) {
+		pid_t p = waitpid(tid, status, __WALL | WNOHANG);
+		if (p == tid)
+			return WIFEXITED(*status) || WIFSIGNALED(*status);
+		if (p < 0 && errno == ECHILD)
+			return 0;
+		char path[64], buf[256];
+		snprintf(path, sizeof path, "/proc/%d/stat", tid);
+		FILE *f = fopen(path, "re");
+		size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+		if (f)
+			fclose(f);
+		buf[n] = 0;
+		char *c = strrchr(buf, ')');
+		if (!f || (c && c[1] && (c[2] == 'Z' || c[2] == 'X')))
+			return 0;
+		usleep(50);
+	}
+	return 0;
+}

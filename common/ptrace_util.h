@@ -55,6 +55,12 @@ int bp_counter_open(pid_t tid, uint64_t addr, uint64_t period, int sig);
 /* Reads a counter's count; returns 0 or -errno. */
 int bp_counter_read(int fd, uint64_t *count);
 
+/* After letting tid go on from its PTRACE_EVENT_EXIT stop, waits until it
+ * has finished dying (CLONE_CHILD_CLEARTID word cleared, joiners woken):
+ * returns 1 with its wait status if it was reaped, 0 if it is a zombie
+ * that cannot be reaped yet (a group leader with live threads). */
+int tracee_wait_dead(pid_t tid, int *status);
+
 /* Kills pid and reaps every traced child, letting stopped ones go on to die. */
 void tracee_kill_all(pid_t pid);
 

@@ -239,7 +239,12 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 		t->state = T_EXITING;
 		if (!ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &code))
 			record_exit(s, t, (int)code);
-		return cont(t->tid, PTRACE_CONT);
+		int r = cont(t->tid, PTRACE_CONT), st;
+		/* Nothing runs until it is gone: its CLONE_CHILD_CLEARTID word
+		 * and wake-ups belong to this point of the trace. */
+		if (!r && tracee_wait_dead(t->tid, &st))
+			on_gone(s, t, st);
+		return r;
 	}
 	case PTRACE_EVENT_STOP:
 		if (t->state == T_NEW) {

@@ -237,26 +237,8 @@ int replay_exit_stop(struct replay_task *t, int *status)
 	*status = (int)code;
 	if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
 		return STOP_GONE;
-	/* Let it finish dying (its CLONE_CHILD_CLEARTID word cleared, joiners
-	 * woken) before anything else runs. A group leader with live threads
-	 * is not reported dead; its zombie state shows in /proc. */
-	for (int i = 0; i < 20000; i++) {
-		int st;
-		pid_t p = waitpid(t->tid, &st, __WALL | WNOHANG);
-		if (p == t->tid || (p < 0 && errno == ECHILD))
-			break;
-		char path[64], buf[256];
-		snprintf(path, sizeof path, "/proc/%d/stat", t->tid);
-		FILE *f = fopen(path, "re");
-		size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-		if (f)
-			fclose(f);
-		buf[n] = 0;
-		char *c = strrchr(buf, ')');
-		if (!f || (c && (c[2] == 'Z' || c[2] == 'X')))
-			break;
-		usleep(100);
-	}
+	int st;
+	tracee_wait_dead(t->tid, &st); /* nothing else runs before it is gone */
 	return STOP_GONE;
 }
 
