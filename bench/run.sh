@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# bench/run.sh - what recording and replay cost (run by `make bench`, which
+# builds bin/rec and bin/replay first). Builds the workloads bench/*.c into
+# build/bench/ and times each natively, under bin/rec, under bin/replay and
+# under `strace -f -o /dev/null`, best of 3 runs, and reports the trace size
+# per syscall. Measures only: no pass/fail.
+# Environment: BIN (where rec and replay are, default bin), RUNS (default 3).
+set -u
+cd "$(dirname "$0")/.."
+BIN=${BIN:-bin}
+RUNS=${RUNS:-3}
+OUT=build/bench
+mkdir -p "$OUT"
+
+for t in rec replay; do
+	[ -x "$BIN/$t" ] || { echo "bench: $BIN/$t is missing: run make first" >&2; exit 1; }
+done
+for w in syscall_heavy compute_heavy; do
+	cc -std=gnu11 -O2 -Wall -Wextra -o "$OUT/$w" "bench/$w.c" || exit 1
+done
+
+# best CMD...: runs CMD $RUNS times (output discarded); sets $T to the
+# fastest wall time in seconds and $st to the last run's exit status.
+best() {
+	local b='' i t0 t1
+	for i in $(seq 1 "$RUNS"); do
+		t0=$(date +%s%N)
+		"$@" >/dev/null 2>&1 </dev/null
+		st=$?
+		t1=$(date +%s%N)
+		if [ -z "$b" ] || [ $((t1 - t0)) -lt "$b" ]; then b=$((t1 - t0)); fi
+	done
+	T=$(awk -v ns="$b" 'BEGIN { printf "%.3f", ns / 1e9 }')
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "-" }'; }
+# The number of syscall records in a trace, from replay --info.
+nsyscalls() { "$BIN/replay" --info "$1" | awk '$1 == "syscall" { print $2; exit }'; }
+
+echo "host: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), kernel $(uname -r), $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "each time is the best of $RUNS runs, in seconds; (Nx) = relative to native"
+echo "B/syscall = trace bytes / syscalls recorded; marginal = the same without the fixed part"
+echo "(the mapped files stored once per trace), from a run of the workload with N = 0"
+echo
+fmt='%-14s %9s %8s %16s %16s %16s %11s %10s %9s\n'
+printf "$fmt" workload syscalls native rec replay "strace -f" "trace bytes" B/syscall marginal
+warn=''
+for w in syscall_heavy compute_heavy; do
+	prog=$OUT/$w
+	trace=$OUT/$w.lz4 base=$OUT/$w-0.lz4
+	best "$prog"; native=$T
+	rm -f "$trace"
+	best sh -c 'rm -f "$1"; exec "$2" -q -o "$1" -- "$3"' sh "$trace" "$BIN/rec" "$prog"; rec=$T
+	[ "$st" = 0 ] || warn="$warn$w: bin/rec exited $st; "
+	best "$BIN/replay" "$trace"; replay=$T
+	[ "$st" = 0 ] || warn="$warn$w: bin/replay exited $st; "
+	if command -v strace >/dev/null; then
+		best strace -f -o /dev/null "$prog"; strace=$T
+		strace_col="$strace ($(ratio "$strace" "$native"))"
+	else
+		strace_col="(no strace)"
+	fi
+	rm -f "$base"
+	"$BIN/rec" -q -o "$base" -- "$prog" 0 >/dev/null 2>&1
+	bytes=$(stat -c %s "$trace")
+	n=$(nsyscalls "$trace")
+	bytes0=$(stat -c %s "$base")
+	n0=$(nsyscalls "$base")
+	per=$(awk -v b="$bytes" -v n="$n" 'BEGIN { printf "%.1f", n ? b / n : 0 }')
+	marg=$(awk -v b="$bytes" -v n="$n" -v b0="$bytes0" -v n0="$n0" \
+		'BEGIN { if (n - n0 >= 1000) printf "%.2f", (b - b0) / (n - n0); else print "-" }')
+	printf "$fmt" "$w" "$n" "$native" "$rec ($(ratio "$rec" "$native"))" \
+		"$replay ($(ratio "$replay" "$native"))" "$strace_col" "$bytes" "$per" "$marg"
+done
+[ -z "$warn" ] || echo "note: $warn"
