@@ -69,6 +69,16 @@ int regs_set(pid_t tid, const struct user_regs_struct *r)
 	return ptrace(PTRACE_SETREGS, tid, 0, r) < 0 ? -errno : 0;
 }
 
+void regs_syscall_args(const struct user_regs_struct *r, uint64_t a[6])
+{
+	a[0] = r->rdi;
+	a[1] = r->rsi;
+	a[2] = r->rdx;
+	a[3] = r->r10;
+	a[4] = r->r8;
+	a[5] = r->r9;
+}
+
 void regs_print(FILE *f, const struct user_regs_struct *r)
 {
 	fprintf(f,

@@ -20,6 +20,8 @@ int mem_open(pid_t pid);
 /* Gets or sets the general registers; return 0 or -errno. */
 int regs_get(pid_t tid, struct user_regs_struct *r);
 int regs_set(pid_t tid, const struct user_regs_struct *r);
+/* The six syscall arguments in r (rdi, rsi, rdx, r10, r8, r9). */
+void regs_syscall_args(const struct user_regs_struct *r, uint64_t a[6]);
 /* Prints the general registers, four to a line. */
 void regs_print(FILE *f, const struct user_regs_struct *r);
 

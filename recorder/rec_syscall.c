@@ -23,16 +23,6 @@
 #define PR_SET_SYSCALL_USER_DISPATCH 59
 #endif
 
-static void args_of(const struct user_regs_struct *r, uint64_t a[6])
-{
-	a[0] = r->rdi;
-	a[1] = r->rsi;
-	a[2] = r->rdx;
-	a[3] = r->r10;
-	a[4] = r->r8;
-	a[5] = r->r9;
-}
-
 /* Syscalls the recorder does not let run; returns 1 with the result the
  * program gets instead in *res, or 0 to let it run: refused ones; what
  * would unpin the program or undo the recorder's traps; in-kernel copies
@@ -77,7 +67,7 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 	t->marked = 0;
 	t->enter_seq = ++s->enter_seq;
 	t->skip = 0;
-	args_of(&r, t->args);
+	regs_syscall_args(&r, t->args);
 	const struct sc_desc *d = sc_lookup(t->nr);
 	if (!s->started)
 		return ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0 ? -errno : 0;

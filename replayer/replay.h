@@ -101,6 +101,8 @@ int replay_preempt(struct replay_session *s, struct replay_task *t, const struct
 /* Resumes t with its pending signal until its next stop; returns STOP_*
  * or -errno (status: the wait status). */
 int replay_run_task(struct replay_task *t, int *status);
+/* The same with another ptrace request (PTRACE_SYSCALL: syscalls run). */
+int replay_resume(struct replay_task *t, int req, int *status);
 /* Marks t gone (its wait status is taken). */
 void replay_task_gone(struct replay_session *s, struct replay_task *t);
 /* Kills every live replayed thread and reaps them. */

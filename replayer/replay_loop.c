@@ -120,10 +120,15 @@ void replay_task_gone(struct replay_session *s, struct replay_task *t)
  * signal or its end. Returns STOP_* or -errno; *status is the wait status. */
 int replay_run_task(struct replay_task *t, int *status)
 {
+	return replay_resume(t, PTRACE_SYSEMU, status);
+}
+
+int replay_resume(struct replay_task *t, int req, int *status)
+{
 	int sig = t->pending_sig;
 	t->pending_sig = 0;
 	for (;;) {
-		if (ptrace(PTRACE_SYSEMU, t->tid, 0, sig) < 0)
+		if (ptrace(req, t->tid, 0, sig) < 0)
 			return -errno;
 		sig = 0;
 		pid_t p;
@@ -156,8 +161,7 @@ static const char *describe_stop(struct replay_task *t, int kind, int status, ch
 {
 	uint64_t a[6];
 	if (kind == STOP_SYSCALL && !regs_get(t->tid, &t->regs)) {
-		a[0] = t->regs.rdi, a[1] = t->regs.rsi, a[2] = t->regs.rdx;
-		a[3] = t->regs.r10, a[4] = t->regs.r8, a[5] = t->regs.r9;
+		regs_syscall_args(&t->regs, a);
 		return replay_fmt_syscall((long)t->regs.orig_rax, a, buf, n);
 	}
 	if (kind == STOP_SIGNAL) {

@@ -37,16 +37,6 @@ const char *replay_fmt_syscall(long nr, const uint64_t a[6], char *buf, size_t n
 	return buf;
 }
 
-static void args_of(const struct user_regs_struct *r, uint64_t a[6])
-{
-	a[0] = r->rdi;
-	a[1] = r->rsi;
-	a[2] = r->rdx;
-	a[3] = r->r10;
-	a[4] = r->r8;
-	a[5] = r->r9;
-}
-
 /* What the program sends must be what it sent when recorded (a silent
  * divergence of memory shows here); what goes to stdout and stderr is shown. */
 static int check_written(struct replay_session *s, struct replay_task *t, const struct sc_desc *d,
@@ -215,17 +205,9 @@ int replay_run_exit(struct replay_task *t, int *status)
 	if (r)
 		return r;
 	for (;;) {
-		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
-			return -errno;
-		pid_t p;
-		while ((p = waitpid(t->tid, status, __WALL)) < 0 && errno == EINTR)
-			;
-		if (p < 0)
-			return -errno;
-		if (WIFEXITED(*status) || WIFSIGNALED(*status))
-			return STOP_GONE;
-		if ((*status >> 16) == PTRACE_EVENT_EXIT)
-			return replay_exit_stop(t, status);
+		int k = replay_resume(t, PTRACE_SYSCALL, status);
+		if (k < 0 || k == STOP_GONE)
+			return k;
 	}
 }
 
@@ -260,7 +242,7 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 	if (t->in_clone)
 		return replay_clone_done(s, t, rec);
 	t->at_syscall = 0;
-	args_of(&t->regs, args);
+	regs_syscall_args(&t->regs, args);
 	const struct sc_desc *d = sc_lookup(nr);
 	replay_fmt_syscall(nr, args, got, sizeof got);
 	int same = sc.nr == nr;
