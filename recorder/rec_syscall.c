@@ -178,9 +178,10 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 	int ret = regs_get(t->tid, &r);
 	if (ret)
 		return ret;
-	t->state = T_READY;
-	if (!s->started)
+	if (!s->started) {
+		t->state = T_READY;
 		return 0;
+	}
 	if (t->skip) {
 		r.rax = (unsigned long long)t->skip_result;
 		if ((ret = regs_set(t->tid, &r)))
@@ -233,6 +234,7 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 		rec.flags |= echo_stream(s, t);
 	}
 	s->nsyscalls++;
-	rec_mark(s, t->tid);
+	rec_mark(s, t->tid); /* while t still counts as inside its syscall */
+	t->state = T_READY;
 	return trace_put_syscall(&s->w, &rec);
 }
