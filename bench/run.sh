@@ -36,7 +36,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; els
 # The number of syscall records in a trace, from replay --info.
 nsyscalls() { "$BIN/replay" --info "$1" | awk '$1 == "syscall" { print $2; exit }'; }
 
-echo "host: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), kernel $(uname -r), $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "host: $(nproc --all) CPUs, $(nproc) usable here ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), kernel $(uname -r), $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1 /proc/loadavg) (other load skews the times)"
 echo "each time is the best of $RUNS runs, in seconds; (Nx) = relative to native"
 echo "B/syscall = trace bytes / syscalls recorded; marginal = the same without the fixed part"
 echo "(the mapped files stored once per trace), from a run of the workload with N = 0"

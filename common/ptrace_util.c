@@ -2,6 +2,7 @@
 #include "ptrace_util.h"
 
 #include <capstone/capstone.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -291,9 +292,36 @@ int bp_counter_read(int fd, uint64_t *count)
 	return read(fd, count, sizeof *count) == (ssize_t)sizeof *count ? 0 : -EIO;
 }
 
+/* Whether tid leads a thread group that has threads other than tid. */
+static int has_other_threads(pid_t tid)
+{
+	char path[64], line[128];
+	int tgid = 0;
+	snprintf(path, sizeof path, "/proc/%d/status", tid);
+	FILE *f = fopen(path, "re");
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (tgid != tid)
+		return 0; /* not a leader: it is reported dead by itself */
+	snprintf(path, sizeof path, "/proc/%d/task", tid);
+	DIR *d = opendir(path);
+	int n = 0;
+	if (!d)
+		return 0;
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n > 1;
+}
+
 int tracee_wait_dead(pid_t tid, int *status)
 {
 	for (int i = 0; i < 20000; i++) {
+		if (has_other_threads(tid))
+			return 0; /* a group leader is reported dead only after the others */
 		pid_t p = waitpid(tid, status, __WALL | WNOHANG);
 		if (p == tid)
 			return WIFEXITED(*status) || WIFSIGNALED(*status);

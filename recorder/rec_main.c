@@ -173,15 +173,15 @@ int main(int argc, char **argv)
 		msg("%s: %s", opt.argv[0], ret == EXIT_NOTFOUND ? "command not found" : "not an executable file");
 		return ret;
 	}
+	if ((ret = pin_cpu(&s, opt.cpu))) {
+		msg("cannot pin to CPU %d: %s", opt.cpu, strerror(-ret));
+		return EXIT_USAGE;
+	}
 	ret = opt.output ? trace_writer_open(&s.w, opt.output, 0) : open_default(&s.w, opt.argv[0], name, sizeof name);
 	s.trace_path = opt.output ? opt.output : name;
 	if (ret) {
 		msg("cannot create trace %s: %s", s.trace_path, strerror(-ret));
 		return EXIT_RECFAIL;
-	}
-	if ((ret = pin_cpu(&s, opt.cpu))) {
-		msg("cannot pin to CPU %d: %s", opt.cpu, strerror(-ret));
-		return EXIT_USAGE;
 	}
 	rec_catch_signals(&s);
 	if (fstat(1, &s.out_st) < 0)

@@ -37,6 +37,7 @@ struct replay_shared {
 /* What threads of one process share. */
 struct replay_space {
 	uint64_t brk;       /* current program break */
+	int group_exit;     /* an exit_group of this process has run */
 	int refs;
 };
 
@@ -44,6 +45,7 @@ struct replay_task {
 	pid_t tid;          /* live thread */
 	int alive;
 	int in_clone;       /* stopped inside a re-run clone/fork/vfork */
+	int group_exiting;  /* its exit_group runs: its end is to be waited for */
 	struct replay_space *space;
 	struct replay_task *next;
 	uint32_t rec_tid;   /* its thread id in the recording */

@@ -264,21 +264,92 @@ int replay_exited(struct replay_session *s, struct replay_task *t, int status)
 }
 
 /* The recorded end of t: a fatal signal already pending, or an exit syscall. */
+/* Another thread of t's process stopped at exit_group: in the recording
+ * that exit_group is what ended t, so it runs now (not waited for). */
+static int start_group_exit(struct replay_session *s, struct replay_task *t)
+{
+	for (struct replay_task *o = s->tasks; o; o = o->next) {
+		if (o == t || !o->alive || o->space != t->space || !o->at_syscall || o->group_exiting ||
+		    o->regs.orig_rax != SYS_exit_group)
+			continue;
+		o->regs.rax = o->regs.orig_rax;
+		o->regs.rip -= 2;
+		if (regs_set(o->tid, &o->regs))
+			return -errno;
+		/* Up to its PTRACE_EVENT_EXIT stop: the other threads are killed by then. */
+		for (;;) {
+			int status;
+			pid_t p;
+			if (ptrace(PTRACE_SYSCALL, o->tid, 0, 0) < 0)
+				return -errno;
+			while ((p = waitpid(o->tid, &status, __WALL)) < 0 && errno == EINTR)
+				;
+			if (p < 0 || WIFEXITED(status) || WIFSIGNALED(status))
+				return -ESRCH;
+			if ((status >> 16) == PTRACE_EVENT_EXIT)
+				break;
+		}
+		o->at_syscall = 0;
+		o->group_exiting = 1;
+		o->space->group_exit = 1;
+	}
+	return 0;
+}
+
+/* The end of a thread whose exit_group was started: it waits at its
+ * PTRACE_EVENT_EXIT stop. */
+static int wait_group_exit(struct replay_task *t, int *status)
+{
+	return replay_exit_stop(t, status);
+}
+
+/* A thread killed by its process's exit_group: waits for its end. */
+static int await_killed(struct replay_task *t, int *status)
+{
+	for (;;) {
+		pid_t p;
+		while ((p = waitpid(t->tid, status, __WALL)) < 0 && errno == EINTR)
+			;
+		if (p < 0)
+			return -errno;
+		if (WIFEXITED(*status) || WIFSIGNALED(*status))
+			return STOP_GONE;
+		if ((*status >> 16) == PTRACE_EVENT_EXIT)
+			return replay_exit_stop(t, status);
+		if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 && errno != ESRCH)
+			return -errno;
+	}
+}
+
 static int on_exit_rec(struct replay_session *s, struct replay_task *t)
 {
 	char buf[256];
-	int status, k = t->at_syscall ? STOP_SYSCALL : replay_run_task(t, &status);
+	int status, k = start_group_exit(s, t);
+	if (k < 0)
+		return k;
+	k = t->group_exiting ? wait_group_exit(t, &status) : t->at_syscall ? STOP_SYSCALL : replay_run_task(t, &status);
 	if (k < 0)
 		return k;
 	t->at_syscall = 0;
-	if (k == STOP_SYSCALL) {
-		if (regs_get(t->tid, &t->regs))
-			return -ESRCH;
+	if (k == STOP_SYSCALL && regs_get(t->tid, &t->regs)) {
+		k = await_killed(t, &status); /* no longer stopped: the group is ending */
+		if (k < 0)
+			return k;
+	} else if (k == STOP_SYSCALL) {
 		const struct sc_desc *d = sc_lookup((long)t->regs.orig_rax);
-		if (!d || d->cls != SCC_EXIT)
-			return replay_diverged(s, t, "expected the exit, got %s",
-					       describe_stop(t, k, status, buf, sizeof buf));
-		k = replay_run_exit(t, &status);
+		if (d && d->cls == SCC_EXIT) {
+			if (t->regs.orig_rax == SYS_exit_group)
+				t->space->group_exit = 1;
+			k = replay_run_exit(t, &status);
+		} else if (!t->space->group_exit) {
+			return replay_diverged(s, t, "expected the exit, got %s", describe_stop(t, k, 0, buf, sizeof buf));
+		} else {
+			/* Inside another syscall: its process's exit_group kills it. */
+			t->at_syscall = 0;
+			if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 && errno != ESRCH)
+				return -errno;
+			k = await_killed(t, &status);
+		}
 		if (k < 0)
 			return k;
 	}
