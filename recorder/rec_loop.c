@@ -214,13 +214,17 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 		if (sig == (SIGTRAP | 0x80))
 			return rec_syscall_exit(s, t);
 		return on_signal(s, t, sig);
-	case PTRACE_EVENT_SECCOMP:
-		if (getenv("HEISEN_DEBUG") && s->started && s->running != t)
-			msg("debug: seccomp stop of %d while %d runs (state %d)", t->tid, s->running ? s->running->tid : 0, t->state);
+	case PTRACE_EVENT_SECCOMP: {
+		unsigned long data = 0;
+		if (!ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &data) && data == REC_BADARCH) {
+			rec_fail(s, "thread %d: a 32-bit syscall (int 0x80): only x86-64 syscalls can be recorded", t->tid);
+			return -ENOSYS;
+		}
 		if (s->running == t)
 			s->running = NULL;
 		rec_preempt_disarm(t);
 		return rec_syscall_entry(s, t);
+	}
 	case PTRACE_EVENT_EXEC: {
 		s->started = 1;
 		int r = rec_exec_snapshot(s, t);
@@ -380,11 +384,8 @@ int rec_run(struct rec_session *s)
 		struct rec_task *t = rec_task_get(s, tid);
 		if (!t)
 			return -ENOMEM;
-		if (s->running && s->running != t && t->state != T_NEW) {
-			if (getenv("HEISEN_DEBUG"))
-				msg("debug: held %d status %#x state %d while %d runs", tid, status, t->state, s->running->tid);
+		if (s->running && s->running != t && t->state != T_NEW)
 			r = hold(s, tid, status);
-		}
 		else
 			r = dispatch(s, t, status);
 		if (r || s->failed || s->w.err) {

@@ -25,6 +25,11 @@ static scmp_filter_ctx build_filter(void)
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRACE(SCC_UNKNOWN));
 	if (!ctx)
 		return NULL;
+	/* 32-bit syscalls (int 0x80) trap too, marked, so rec can say so. */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRACE(REC_BADARCH)) < 0) {
+		seccomp_release(ctx);
+		return NULL;
+	}
 	for (int nr = 0; nr < SC_MAX; nr++) {
 		const struct sc_desc *d = sc_lookup(nr);
 		if (d && seccomp_rule_add(ctx, SCMP_ACT_TRACE(d->cls), nr, 0) < 0) {
