@@ -35,3 +35,19 @@ if [ "$st" = 124 ] && [ "$(cat "$d/unknown.out")" = before ] && grep -q 'recordi
 else
 	fail "unknown syscall: replay status $st: $(head -2 "$d/unknown.err")"
 fi
+
+# A 32-bit syscall (int 0x80) stops rec with a message, not a silent SIGSYS.
+"$BIN/rec" -o "$d/int80.lz4" -- "$DBIN/int80" >"$d/int80.rec.out" 2>"$d/int80.rec.err"
+st=$?
+if [ "$st" = 125 ] && grep -q '32-bit syscall (int 0x80)' "$d/int80.rec.err" && [ "$(cat "$d/int80.rec.out")" = before ]; then
+	pass "int 0x80: rec stops naming it (status $st)"
+else
+	fail "int 0x80: rec status $st: $(head -2 "$d/int80.rec.err")"
+fi
+"$BIN/replay" "$d/int80.lz4" >"$d/int80.out" 2>"$d/int80.err"
+st=$?
+if [ "$st" = 124 ] && [ "$(cat "$d/int80.out")" = before ]; then
+	pass "int 0x80: the trace so far replays, then replay says where recording stopped"
+else
+	fail "int 0x80: replay status $st: $(head -2 "$d/int80.err")"
+fi
