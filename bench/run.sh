@@ -15,8 +15,8 @@ mkdir -p "$OUT"
 for t in rec replay; do
 	[ -x "$BIN/$t" ] || { echo "bench: $BIN/$t is missing: run make first" >&2; exit 1; }
 done
-for w in syscall_heavy compute_heavy; do
-	cc -std=gnu11 -O2 -Wall -Wextra -o "$OUT/$w" "bench/$w.c" || exit 1
+for w in syscall_heavy compute_heavy threads_mixed; do
+	cc -std=gnu11 -O2 -Wall -Wextra -pthread -o "$OUT/$w" "bench/$w.c" || exit 1
 done
 
 # best CMD...: runs CMD $RUNS times (output discarded); sets $T to the
@@ -44,7 +44,7 @@ echo
 fmt='%-14s %9s %8s %16s %16s %16s %11s %10s %9s\n'
 printf "$fmt" workload syscalls native rec replay "strace -f" "trace bytes" B/syscall marginal
 warn=''
-for w in syscall_heavy compute_heavy; do
+for w in syscall_heavy compute_heavy threads_mixed; do
 	prog=$OUT/$w
 	trace=$OUT/$w.lz4 base=$OUT/$w-0.lz4
 	best "$prog"; native=$T
