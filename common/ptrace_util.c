@@ -341,3 +341,19 @@ int tracee_wait_dead(pid_t tid, int *status)
 	}
 	return 0;
 }
+
+int tracee_wait(pid_t tid, int *status)
+{
+	pid_t p;
+	while ((p = waitpid(tid, status, __WALL)) < 0 && errno == EINTR)
+		;
+	return p < 0 ? -errno : 0;
+}
+
+int tracee_wait_stop(pid_t tid, int *status)
+{
+	int r = tracee_wait(tid, status);
+	if (r)
+		return r;
+	return WIFEXITED(*status) || WIFSIGNALED(*status) ? -ESRCH : 0;
+}

@@ -63,6 +63,11 @@ int bp_counter_read(int fd, uint64_t *count);
  * that cannot be reaped yet (a group leader with live threads). */
 int tracee_wait_dead(pid_t tid, int *status);
 
+/* Waits (through EINTR) for tid's next wait status; returns 0 or -errno. */
+int tracee_wait(pid_t tid, int *status);
+/* Like tracee_wait, but -ESRCH if tid ended instead of stopping. */
+int tracee_wait_stop(pid_t tid, int *status);
+
 /* Kills pid and reaps every traced child, letting stopped ones go on to die. */
 void tracee_kill_all(pid_t pid);
 

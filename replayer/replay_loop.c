@@ -131,11 +131,9 @@ int replay_resume(struct replay_task *t, int req, int *status)
 		if (ptrace(req, t->tid, 0, sig) < 0)
 			return -errno;
 		sig = 0;
-		pid_t p;
-		while ((p = waitpid(t->tid, status, __WALL)) < 0 && errno == EINTR)
-			;
-		if (p < 0)
-			return -errno;
+		int r = tracee_wait(t->tid, status);
+		if (r)
+			return r;
 		if (WIFEXITED(*status) || WIFSIGNALED(*status))
 			return STOP_GONE;
 		if ((*status >> 16) == PTRACE_EVENT_EXIT)
@@ -279,12 +277,9 @@ static int start_group_exit(struct replay_session *s, struct replay_task *t)
 		/* Up to its PTRACE_EVENT_EXIT stop: the other threads are killed by then. */
 		for (;;) {
 			int status;
-			pid_t p;
 			if (ptrace(PTRACE_SYSCALL, o->tid, 0, 0) < 0)
 				return -errno;
-			while ((p = waitpid(o->tid, &status, __WALL)) < 0 && errno == EINTR)
-				;
-			if (p < 0 || WIFEXITED(status) || WIFSIGNALED(status))
+			if (tracee_wait_stop(o->tid, &status))
 				return -ESRCH;
 			if ((status >> 16) == PTRACE_EVENT_EXIT)
 				break;
@@ -296,22 +291,13 @@ static int start_group_exit(struct replay_session *s, struct replay_task *t)
 	return 0;
 }
 
-/* The end of a thread whose exit_group was started: it waits at its
- * PTRACE_EVENT_EXIT stop. */
-static int wait_group_exit(struct replay_task *t, int *status)
-{
-	return replay_exit_stop(t, status);
-}
-
 /* A thread killed by its process's exit_group: waits for its end. */
 static int await_killed(struct replay_task *t, int *status)
 {
 	for (;;) {
-		pid_t p;
-		while ((p = waitpid(t->tid, status, __WALL)) < 0 && errno == EINTR)
-			;
-		if (p < 0)
-			return -errno;
+		int r = tracee_wait(t->tid, status);
+		if (r)
+			return r;
 		if (WIFEXITED(*status) || WIFSIGNALED(*status))
 			return STOP_GONE;
 		if ((*status >> 16) == PTRACE_EVENT_EXIT)
@@ -327,7 +313,7 @@ static int on_exit_rec(struct replay_session *s, struct replay_task *t)
 	int status, k = start_group_exit(s, t);
 	if (k < 0)
 		return k;
-	k = t->group_exiting ? wait_group_exit(t, &status) : t->at_syscall ? STOP_SYSCALL : replay_run_task(t, &status);
+	k = t->group_exiting ? replay_exit_stop(t, &status) /* waiting at its PTRACE_EVENT_EXIT stop */ : t->at_syscall ? STOP_SYSCALL : replay_run_task(t, &status);
 	if (k < 0)
 		return k;
 	t->at_syscall = 0;

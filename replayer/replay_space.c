@@ -48,20 +48,6 @@ int replay_add_blob(struct replay_session *s, const struct trace_file *f)
 	return 0;
 }
 
-static int wait_stop(pid_t tid, int *status)
-{
-	for (;;) {
-		pid_t p = waitpid(tid, status, __WALL);
-		if (p < 0 && errno == EINTR)
-			continue;
-		if (p < 0)
-			return -errno;
-		if (WIFEXITED(*status) || WIFSIGNALED(*status))
-			return -ESRCH;
-		return 0;
-	}
-}
-
 /* Resumes t until its stub's int3 (after an exec of the stub). */
 static int run_to_stub_entry(struct replay_task *t)
 {
@@ -69,7 +55,7 @@ static int run_to_stub_entry(struct replay_task *t)
 	for (;;) {
 		if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
 			return -errno;
-		if ((r = wait_stop(t->tid, &status)))
+		if ((r = tracee_wait_stop(t->tid, &status)))
 			return r;
 		if (WSTOPSIG(status) == SIGTRAP && (status >> 16) == 0)
 			break;
@@ -150,7 +136,7 @@ int replay_spawn(struct replay_session *s, struct replay_task *t)
 		return -EIO;
 	/* Wait for the exec event, then run to the stub's int3. */
 	int status, r;
-	if ((r = wait_stop(pid, &status)))
+	if ((r = tracee_wait_stop(pid, &status)))
 		return r;
 	if ((status >> 16) != PTRACE_EVENT_EXEC)
 		return -EPROTO;
@@ -175,7 +161,7 @@ int replay_inject(struct replay_task *t, uint64_t at, long nr, const uint64_t ar
 	for (;;) {
 		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
 			return -errno;
-		if ((ret = wait_stop(t->tid, &status)))
+		if ((ret = tracee_wait_stop(t->tid, &status)))
 			return ret;
 		if ((status >> 16) == PTRACE_EVENT_EXEC || (status >> 16) == PTRACE_EVENT_EXIT)
 			continue;

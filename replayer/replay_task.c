@@ -46,16 +46,6 @@ int replay_space_new(struct replay_task *t, uint64_t brk)
 	return 0;
 }
 
-static int wait_for(pid_t tid, int *status)
-{
-	pid_t p;
-	while ((p = waitpid(tid, status, __WALL)) < 0 && errno == EINTR)
-		;
-	if (p < 0)
-		return -errno;
-	return WIFEXITED(*status) || WIFSIGNALED(*status) ? -ESRCH : 0;
-}
-
 int replay_newtask(struct replay_session *s, struct replay_task *p, const struct trace_newtask *n)
 {
 	const struct sc_desc *d = sc_lookup((long)p->regs.orig_rax);
@@ -71,7 +61,7 @@ int replay_newtask(struct replay_session *s, struct replay_task *p, const struct
 	for (;;) {
 		if (ptrace(PTRACE_SYSCALL, p->tid, 0, 0) < 0)
 			return -errno;
-		if ((r = wait_for(p->tid, &status)))
+		if ((r = tracee_wait_stop(p->tid, &status)))
 			return r;
 		int ev = status >> 16;
 		if (ev == PTRACE_EVENT_CLONE || ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK) {
@@ -94,7 +84,7 @@ int replay_newtask(struct replay_session *s, struct replay_task *p, const struct
 	c->alive = 1;
 	s->nlive++;
 	/* The child's first stop. */
-	if ((r = wait_for(c->tid, &status)))
+	if ((r = tracee_wait_stop(c->tid, &status)))
 		return r;
 	c->memfd = mem_open(c->tid);
 	if (c->memfd < 0)
@@ -121,7 +111,7 @@ int replay_clone_done(struct replay_session *s, struct replay_task *p, const str
 	for (;;) {
 		if (ptrace(PTRACE_SYSCALL, p->tid, 0, 0) < 0)
 			return -errno;
-		if ((r = wait_for(p->tid, &status)))
+		if ((r = tracee_wait_stop(p->tid, &status)))
 			return r;
 		if (WSTOPSIG(status) == (SIGTRAP | 0x80))
 			break;

@@ -20,34 +20,27 @@ else
 	echo "skip: no rdrand on this CPU"
 fi
 
-# An unknown syscall stops recording with its name; replay stops there too.
-"$BIN/rec" -o "$d/unknown.lz4" -- "$DBIN/unknown_syscall" >"$d/unknown.rec.out" 2>"$d/unknown.rec.err"
-st=$?
-if [ "$st" = 125 ] && grep -q 'unsupported syscall syscall_1000' "$d/unknown.rec.err" && [ "$(cat "$d/unknown.rec.out")" = before ]; then
-	pass "unknown syscall: rec stops naming it (status $st)"
-else
-	fail "unknown syscall: rec status $st: $(head -2 "$d/unknown.rec.err")"
-fi
-"$BIN/replay" "$d/unknown.lz4" >"$d/unknown.out" 2>"$d/unknown.err"
-st=$?
-if [ "$st" = 124 ] && [ "$(cat "$d/unknown.out")" = before ] && grep -q 'recording stopped at event' "$d/unknown.err"; then
-	pass "unknown syscall: the trace so far replays, then replay says where recording stopped"
-else
-	fail "unknown syscall: replay status $st: $(head -2 "$d/unknown.err")"
-fi
+# check_rec_stops NAME PROG PATTERN: PROG prints "before", then does what
+# rec cannot record; rec must stop (125) with a message matching PATTERN,
+# and the trace so far must replay, ending with "recording stopped" (124).
+check_rec_stops() {
+	local name=$1 prog=$2 pattern=$3 st
+	"$BIN/rec" -o "$d/$name.lz4" -- "$prog" >"$d/$name.rec.out" 2>"$d/$name.rec.err"
+	st=$?
+	if [ "$st" = 125 ] && grep -q "$pattern" "$d/$name.rec.err" && [ "$(cat "$d/$name.rec.out")" = before ]; then
+		pass "$name: rec stops naming it (status $st)"
+	else
+		fail "$name: rec status $st: $(head -2 "$d/$name.rec.err")"
+	fi
+	"$BIN/replay" "$d/$name.lz4" >"$d/$name.out" 2>"$d/$name.err"
+	st=$?
+	if [ "$st" = 124 ] && [ "$(cat "$d/$name.out")" = before ] && grep -q 'recording stopped at event' "$d/$name.err"; then
+		pass "$name: the trace so far replays, then replay says where recording stopped"
+	else
+		fail "$name: replay status $st: $(head -2 "$d/$name.err")"
+	fi
+}
 
-# A 32-bit syscall (int 0x80) stops rec with a message, not a silent SIGSYS.
-"$BIN/rec" -o "$d/int80.lz4" -- "$DBIN/int80" >"$d/int80.rec.out" 2>"$d/int80.rec.err"
-st=$?
-if [ "$st" = 125 ] && grep -q '32-bit syscall (int 0x80)' "$d/int80.rec.err" && [ "$(cat "$d/int80.rec.out")" = before ]; then
-	pass "int 0x80: rec stops naming it (status $st)"
-else
-	fail "int 0x80: rec status $st: $(head -2 "$d/int80.rec.err")"
-fi
-"$BIN/replay" "$d/int80.lz4" >"$d/int80.out" 2>"$d/int80.err"
-st=$?
-if [ "$st" = 124 ] && [ "$(cat "$d/int80.out")" = before ]; then
-	pass "int 0x80: the trace so far replays, then replay says where recording stopped"
-else
-	fail "int 0x80: replay status $st: $(head -2 "$d/int80.err")"
-fi
+# An unknown syscall, and a 32-bit one (int 0x80, not a silent SIGSYS).
+check_rec_stops "unknown syscall" "$DBIN/unknown_syscall" 'unsupported syscall syscall_1000'
+check_rec_stops "int 0x80" "$DBIN/int80" '32-bit syscall (int 0x80)'
