@@ -227,7 +227,7 @@ static int on_signal(struct replay_session *s, struct replay_task *t, const stru
 	int sync = sg->code > 0 && (sg->signo == SIGSEGV || sg->signo == SIGBUS || sg->signo == SIGILL ||
 				    sg->signo == SIGFPE || sg->signo == SIGTRAP);
 	if (!sync && t->raised_sig != (int)sg->signo)
-		syscall(SYS_tgkill, t->tid, t->tid, sg->signo);
+		syscall(SYS_tkill, t->tid, sg->signo); /* tkill: t need not lead its thread group */
 	t->raised_sig = sync ? 0 : (int)sg->signo;
 	int status, k = replay_run_task(t, &status);
 	t->raised_sig = 0;
@@ -313,7 +313,12 @@ static int on_exit_rec(struct replay_session *s, struct replay_task *t)
 	int status, k = start_group_exit(s, t);
 	if (k < 0)
 		return k;
-	k = t->group_exiting ? replay_exit_stop(t, &status) /* waiting at its PTRACE_EVENT_EXIT stop */ : t->at_syscall ? STOP_SYSCALL : replay_run_task(t, &status);
+	if (t->group_exiting)
+		k = replay_exit_stop(t, &status); /* waiting at its PTRACE_EVENT_EXIT stop */
+	else if (t->space->group_exit && !t->at_syscall)
+		k = await_killed(t, &status); /* stopped between syscalls when its group's exit_group ran */
+	else
+		k = t->at_syscall ? STOP_SYSCALL : replay_run_task(t, &status);
 	if (k < 0)
 		return k;
 	t->at_syscall = 0;

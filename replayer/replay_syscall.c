@@ -102,7 +102,7 @@ static int redo_temp_mask(struct replay_session *s, struct replay_task *t, const
 		return 0;
 	int64_t res;
 	uint64_t args[6] = {mask, 8};
-	syscall(SYS_tgkill, t->tid, t->tid, sg.signo);
+	syscall(SYS_tkill, t->tid, sg.signo); /* tkill: t need not lead its thread group */
 	t->raised_sig = (int)sg.signo;
 	int r = replay_inject(t, t->regs.rip - 2, SYS_rt_sigsuspend, args, &res, 1);
 	if (r)

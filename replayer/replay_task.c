@@ -128,8 +128,11 @@ int replay_clone_done(struct replay_session *s, struct replay_task *p, const str
 void replay_kill_all(struct replay_session *s)
 {
 	for (struct replay_task *t = s->tasks; t; t = t->next)
-		if (t->alive)
+		if (t->alive) {
 			kill(t->tid, SIGKILL);
+			/* a stop already reported (e.g. PTRACE_EVENT_EXIT) is not ended by SIGKILL */
+			ptrace(PTRACE_CONT, t->tid, 0, 0);
+		}
 	for (struct replay_task *t = s->tasks; t; t = t->next)
 		if (t->alive) {
 			tracee_kill_all(t->tid);
