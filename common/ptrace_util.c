@@ -223,7 +223,83 @@ uint64_t fpregs_hash(pid_t tid)
 	return XXH3_64bits(&fp, sizeof fp);
 }
 
-int mem_writable_hash(pid_t tid, uint64_t *hash)
+int mem_skip_add(struct mem_skip *k, uint64_t a, uint64_t len)
+{
+	if (!len)
+		return 0;
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? k->cap * 2 : 8;
+		void *r = realloc(k->r, cap * sizeof *k->r);
+		if (!r)
+			return -ENOMEM;
+		k->r = r;
+		k->cap = cap;
+	}
+	k->r[k->n].a = a;
+	k->r[k->n++].b = a + len < a ? UINT64_MAX : a + len;
+	return 0;
+}
+
+void mem_skip_free(struct mem_skip *k)
+{
+	free(k->r);
+	k->r = NULL;
+	k->n = k->cap = 0;
+}
+
+struct skip_ctx {
+	pid_t tid;
+	struct mem_skip *k;
+};
+
+static long skip_read(void *ctx, uint64_t addr, void *dst, size_t len)
+{
+	return mem_read(((struct skip_ctx *)ctx)->tid, addr, dst, len);
+}
+
+static int skip_piece(void *ctx, uint64_t addr, uint64_t len)
+{
+	return mem_skip_add(((struct skip_ctx *)ctx)->k, addr, len);
+}
+
+int mem_skip_dead_stack(struct mem_skip *k, pid_t tid, uint64_t rsp)
+{
+	char path[64], line[512];
+	snprintf(path, sizeof path, "/proc/%d/maps", tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	int r = 0;
+	while (fgets(line, sizeof line, f)) {
+		uint64_t a, b;
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64, &a, &b) == 2 && a <= rsp && rsp < b) {
+			if (rsp - a > 128)
+				r = mem_skip_add(k, a, rsp - 128 - a);
+			break;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+int mem_skip_syscall(struct mem_skip *k, pid_t tid, const struct sc_desc *d, const uint64_t args[6])
+{
+	struct skip_ctx c = {tid, k};
+	return d->cls == SCC_EMU ? sc_out_bound(d, args, skip_read, skip_piece, &c) : 0;
+}
+
+/* Zeroes the bytes of chunk (at addr, n bytes) that skip leaves out. */
+static void skip_ranges(const struct mem_skip *skip, uint64_t addr, uint8_t *chunk, size_t n)
+{
+	for (size_t i = 0; skip && i < skip->n; i++) {
+		uint64_t a = skip->r[i].a > addr ? skip->r[i].a : addr;
+		uint64_t b = skip->r[i].b < addr + n ? skip->r[i].b : addr + n;
+		if (a < b)
+			memset(chunk + (a - addr), 0, (size_t)(b - a));
+	}
+}
+
+int mem_writable_hash(pid_t tid, const struct mem_skip *skip, uint64_t *hash)
 {
 	char path[64], line[512];
 	snprintf(path, sizeof path, "/proc/%d/maps", tid);
@@ -238,7 +314,8 @@ int mem_writable_hash(pid_t tid, uint64_t *hash)
 	while (!r && fgets(line, sizeof line, f)) {
 		uint64_t a, b;
 		char perms[5];
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s", &a, &b, perms) != 3 || perms[1] != 'w' || perms[0] != 'r')
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s", &a, &b, perms) != 3 || perms[1] != 'w' || perms[0] != 'r' ||
+		    (skip && skip->map && a == skip->map))
 			continue;
 		XXH3_64bits_update(st, &a, sizeof a);
 		XXH3_64bits_update(st, &b, sizeof b);
@@ -247,6 +324,7 @@ int mem_writable_hash(pid_t tid, uint64_t *hash)
 			long got = mem_read(tid, p, chunk, n);
 			if (got <= 0)
 				break; /* unreadable pages count as absent, the same in record and replay */
+			skip_ranges(skip, p, chunk, (size_t)got);
 			XXH3_64bits_update(st, chunk, (size_t)got);
 			p += (uint64_t)got;
 		}

@@ -47,9 +47,30 @@ int mem_written_hash(pid_t tid, const struct sc_desc *d, const uint64_t args[6],
 
 /* XXH3-64 of the x87/SSE register state of tid; 0 if unreadable. */
 uint64_t fpregs_hash(pid_t tid);
+/* Memory a hash leaves out: a mapping (replay's own trampoline page) and
+ * byte ranges (what syscalls still in flight may write), hashed as zeros. */
+struct mem_skip {
+	uint64_t map; /* start of the mapping left out; 0: none */
+	size_t n, cap;
+	struct mem_range {
+		uint64_t a, b;
+	} *r;
+};
+/* Adds [a, a+len) to k; returns 0 or -ENOMEM. */
+int mem_skip_add(struct mem_skip *k, uint64_t a, uint64_t len);
+/* Adds what the emulated syscall d of thread tid, still in flight with
+ * args, may write; returns 0 or -ENOMEM. */
+int mem_skip_syscall(struct mem_skip *k, pid_t tid, const struct sc_desc *d, const uint64_t args[6]);
+/* Adds the part of the stack mapping holding rsp that lies below rsp's
+ * red zone: dead by the ABI (signal frames land there), and not the same
+ * in record and replay. Returns 0 or -errno. */
+int mem_skip_dead_stack(struct mem_skip *k, pid_t tid, uint64_t rsp);
+/* Frees k's ranges (k itself is the caller's). */
+void mem_skip_free(struct mem_skip *k);
 /* XXH3-64 of every writable mapping of tid's process (addresses and
- * bytes, in address order); returns 0 or -errno. */
-int mem_writable_hash(pid_t tid, uint64_t *hash);
+ * bytes, in address order) but what skip (may be NULL) leaves out;
+ * returns 0 or -errno. */
+int mem_writable_hash(pid_t tid, const struct mem_skip *skip, uint64_t *hash);
 /* Opens a hardware-breakpoint perf counter on executions of addr by tid;
  * with period > 0 tid gets signal sig before the period-th execution.
  * Returns the fd or -errno. */

@@ -71,10 +71,10 @@
 #define O(k, a, b, s) {k, a, b, s}
 #define FIX(a, s) O(OUT_FIXED, a, 0, s)
 #define FIXA(a, s) {OUT_FIXED, a, 0, s, 1} /* written on failure too */
-#define RET(a) O(OUT_RET, a, 0, 0)
+#define RET(a) O(OUT_RET, a, (a) + 1, 0) /* b: the buffer's length argument */
 #define ARGLEN(a, b, s) O(OUT_ARGLEN, a, b, s)
 #define LENPTR(a, b) O(OUT_LENPTR, a, b, 128)
-#define ELEMS(a, s) O(OUT_RET_ELEMS, a, 0, s)
+#define ELEMS(a, s) O(OUT_RET_ELEMS, a, (a) + 1, s) /* b: the element count argument */
 #define IOV(a, b) O(OUT_IOV, a, b, 0)
 
 /* &#nr[4] drops the "SYS_" of the stringized, unexpanded name. */
@@ -311,7 +311,7 @@ const struct sc_desc sc_table[SC_MAX] = {
 	EMU(SYS_getegid, 0),
 	EMU(SYS_getresuid, 3, FIX(0, SZ_INT), FIX(1, SZ_INT), FIX(2, SZ_INT)),
 	EMU(SYS_getresgid, 3, FIX(0, SZ_INT), FIX(1, SZ_INT), FIX(2, SZ_INT)),
-	EMU(SYS_getgroups, 2, ELEMS(1, SZ_INT)),
+	EMU(SYS_getgroups, 2, O(OUT_RET_ELEMS, 1, 0, SZ_INT)),
 	EMU(SYS_setuid, 1),
 	EMU(SYS_setgid, 1),
 	EMU(SYS_setreuid, 2),
@@ -349,7 +349,7 @@ const struct sc_desc sc_table[SC_MAX] = {
 	EMU(SYS_setpriority, 3),
 	EMU(SYS_getrandom, 3, RET(0)),
 	EMU(SYS_getcpu, 3, FIX(0, SZ_INT), FIX(1, SZ_INT)),
-	EMU(SYS_sched_getaffinity, 3, RET(2)),
+	EMU(SYS_sched_getaffinity, 3, O(OUT_RET, 2, 1, 0)),
 	EMU(SYS_sched_setaffinity, 3), /* the recorder never runs it: see rec_syscall.c */
 	EMU(SYS_sched_yield, 0),
 	EMU(SYS_sched_getparam, 2, FIX(1, SZ_INT)),

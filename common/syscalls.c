@@ -267,6 +267,12 @@ static int walk_one(const struct sc_out *o, const uint64_t a[6], int64_t res, sc
 	}
 }
 
+int sc_is_quick(const struct sc_desc *d)
+{
+	return d->cls == SCC_EXEC || d->cls == SCC_EXEC_RES || d->cls == SCC_MMAP || d->cls == SCC_MREMAP ||
+	       d->cls == SCC_BRK;
+}
+
 int sc_out_regions(const struct sc_desc *d, const uint64_t args[6], int64_t result,
 		   sc_read_fn rd, sc_region_fn fn, void *ctx)
 {
@@ -283,6 +289,47 @@ int sc_out_regions(const struct sc_desc *d, const uint64_t args[6], int64_t resu
 	}
 	for (int i = 0; i < 3 && d->out[i].kind != OUT_NONE; i++) {
 		int r = walk_one(&d->out[i], args, result, rd, fn, ctx);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/* Most bytes o can write, from the arguments alone (memory the syscall
+ * writes, such as updated lengths, is not read). */
+static int bound_one(const struct sc_out *o, const uint64_t a[6], sc_read_fn rd, sc_region_fn fn, void *ctx)
+{
+	uint64_t ptr = o->a < 6 ? a[o->a] : 0;
+	switch (o->kind) {
+	case OUT_RET:
+		return emit(fn, ctx, ptr, a[o->b]);
+	case OUT_RET_ELEMS:
+		return emit(fn, ctx, ptr, a[o->b] * o->size);
+	case OUT_LENPTR:
+		return emit(fn, ctx, a[o->b], 4) ?: emit(fn, ctx, ptr, o->size ? o->size : 4096);
+	case OUT_SOCKOPT:
+		return emit(fn, ctx, a[4], 4) ?: emit(fn, ctx, a[3], 4096);
+	case OUT_IOV:
+		return walk_iov(rd, fn, ctx, ptr, a[o->b], UINT64_MAX);
+	case OUT_MSGHDR:
+		return walk_msghdr(rd, fn, ctx, ptr, UINT64_MAX);
+	case OUT_MMSGHDR:
+		for (uint64_t i = 0; i < a[2] && i < 1024; i++) {
+			uint64_t e = ptr + i * (sizeof(struct msghdr) + 8);
+			int r = emit(fn, ctx, e + sizeof(struct msghdr), 4) ?: walk_msghdr(rd, fn, ctx, e, UINT64_MAX);
+			if (r)
+				return r;
+		}
+		return 0;
+	default:
+		return walk_one(o, a, 0, rd, fn, ctx);
+	}
+}
+
+int sc_out_bound(const struct sc_desc *d, const uint64_t args[6], sc_read_fn rd, sc_region_fn fn, void *ctx)
+{
+	for (int i = 0; i < 3 && d->out[i].kind != OUT_NONE; i++) {
+		int r = bound_one(&d->out[i], args, rd, fn, ctx);
 		if (r)
 			return r;
 	}

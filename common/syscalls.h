@@ -73,6 +73,9 @@ extern const struct sc_desc sc_table[SC_MAX];
 const struct sc_desc *sc_lookup(long nr);
 /* Syscall name, or "syscall_N" in buf for unknown numbers. */
 const char *sc_name(long nr, char buf[32]);
+/* 1 if d's syscalls return at once and change only the caller's process
+ * (mmap, mprotect, sigaction...: re-executed classes); 0 if not. */
+int sc_is_quick(const struct sc_desc *d);
 /* Name of a replay class. */
 const char *sc_class_name(int cls);
 
@@ -87,6 +90,10 @@ typedef int (*sc_region_fn)(void *ctx, uint64_t addr, uint64_t len);
  * and restored at the same point, so extra bytes keep their values. */
 int sc_out_regions(const struct sc_desc *d, const uint64_t args[6], int64_t result,
 		   sc_read_fn rd, sc_region_fn fn, void *ctx);
+
+/* Walks every region syscall d may write, from its arguments alone (for
+ * a call still in flight); returns 0 or the first error of rd or fn. */
+int sc_out_bound(const struct sc_desc *d, const uint64_t args[6], sc_read_fn rd, sc_region_fn fn, void *ctx);
 
 /* Walks the bytes a write-like syscall (one with an echo kind) sent out:
  * calls fn per piece (addr, len), `result` bytes in all; returns 0 or the

@@ -41,6 +41,7 @@ struct rec_task {
 	uint64_t catch_count;
 	uint64_t catch_deadline;
 	int interrupting;    /* PTRACE_INTERRUPT sent */
+	int preempted_once;  /* later slices are long: its loop need not be learned fast */
 	int spin_checking;   /* going round once more to see if it spins */
 	struct user_regs_struct spin_regs;
 	uint64_t spin_fphash;
@@ -132,6 +133,8 @@ int rec_vfork_release(struct rec_session *s, pid_t tid);
 #define REC_BADARCH 0xfff
 /* The signal a learned-address counter sends to stop its thread. */
 #define REC_CATCH_SIG SIGSTKFLT
+/* 1 if si is a fault of the thread's own instruction (recurs in replay). */
+int rec_sig_is_sync(const siginfo_t *si);
 /* Arms t's counter before it runs, if it has a learned address. */
 void rec_preempt_arm(struct rec_session *s, struct rec_task *t);
 /* Closes t's counter (its turn ended at a record). */

@@ -99,7 +99,7 @@ static int emulate_tsc(struct rec_session *s, struct rec_task *t, const siginfo_
 	return 1;
 }
 
-static int is_sync(const siginfo_t *si)
+int rec_sig_is_sync(const siginfo_t *si)
 {
 	int sig = si->si_signo;
 	return si->si_code > 0 && si->si_code != SI_KERNEL &&
@@ -147,7 +147,7 @@ static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
 	 * the syscall): that is already a point replay finds. */
 	struct user_regs_struct sr;
 	int at_syscall_return = !regs_get(t->tid, &sr) && (long long)sr.orig_rax >= 0;
-	if (was_running && !at_syscall_return && !is_sync(&si) && (!t->deferred_sig || t->deferred_sig == sig)) {
+	if (was_running && !at_syscall_return && !rec_sig_is_sync(&si) && (!t->deferred_sig || t->deferred_sig == sig)) {
 		t->deferred_sig = sig;
 		t->deferred_info = si;
 		if (t->catching)
@@ -220,8 +220,6 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 			rec_fail(s, "thread %d: a 32-bit syscall (int 0x80): only x86-64 syscalls can be recorded", t->tid);
 			return -ENOSYS;
 		}
-		if (s->running == t)
-			s->running = NULL;
 		rec_preempt_disarm(t);
 		return rec_syscall_entry(s, t);
 	}

@@ -18,14 +18,17 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/perf_event.h>
 
+#include "../common/patch.h"
 #include "../common/ptrace_util.h"
 
 #define FIRST_SLICE_NS (1ull * 1000 * 1000)   /* until a thread's loop is learned */
 #define SLICE_NS (20ull * 1000 * 1000)
 #define CATCH_NS (5ull * 1000 * 1000)         /* to reach the learned address again */
+#define MAX_STEPS 64                          /* to reach an instruction replay can patch */
 
 void rec_preempt_arm(struct rec_session *s, struct rec_task *t)
 {
@@ -64,8 +67,8 @@ void rec_preempt_reset(struct rec_task *t)
 int64_t rec_preempt_due_ns(struct rec_session *s)
 {
 	struct rec_task *t = s->running;
-	if (!t || t->interrupting)
-		return -1;
+	if (!t || t->interrupting || t->state != T_RUNNING)
+		return -1; /* none, or inside a quick syscall */
 	uint64_t now = now_ns();
 	if (t->catching || t->spin_checking)
 		return t->catch_deadline > now ? (int64_t)(t->catch_deadline - now) : 0;
@@ -74,7 +77,7 @@ int64_t rec_preempt_due_ns(struct rec_session *s)
 		others = o != t && o->state == T_READY;
 	if (!others)
 		return -1;
-	uint64_t end = t->slice_start_ns + (t->learned ? SLICE_NS : FIRST_SLICE_NS);
+	uint64_t end = t->slice_start_ns + (t->learned || t->preempted_once ? SLICE_NS : FIRST_SLICE_NS);
 	return end > now ? (int64_t)(end - now) : 0;
 }
 
@@ -105,12 +108,24 @@ static int preempted(struct rec_session *s, struct rec_task *t, int kind, uint64
 		p.addr = t->learned;
 		s->npreempt_counted++;
 	} else {
-		if ((r = mem_writable_hash(t->tid, &p.memhash)))
+		/* What syscalls in flight may write is left out: replay
+		 * writes it only at their records, after this one. */
+		struct mem_skip k = {0};
+		r = mem_skip_dead_stack(&k, t->tid, p.regs.rsp);
+		for (struct rec_task *o = s->tasks; o && !r; o = o->next) {
+			const struct sc_desc *d = o != t && o->state == T_KERNEL ? sc_lookup(o->nr) : NULL;
+			if (d)
+				r = mem_skip_syscall(&k, o->tid, d, o->args);
+		}
+		if (!r)
+			r = mem_writable_hash(t->tid, &k, &p.memhash);
+		mem_skip_free(&k);
+		if (r)
 			return r;
-		t->learned = s->last_learned = p.regs.rip;
 		s->npreempt_state++;
 	}
 	rec_preempt_disarm(t);
+	t->preempted_once = 1;
 	if (s->running == t)
 		s->running = NULL;
 	t->state = T_READY;
@@ -171,11 +186,47 @@ int rec_preempt_spin_trap(struct rec_session *s, struct rec_task *t)
 		r.eflags &= ~0x10000ull; /* as replay leaves it after its breakpoint */
 		if ((ret = regs_set(t->tid, &r)))
 			return ret;
+		t->learned = s->last_learned = r.rip; /* counted from now on */
 		return preempted(s, t, PREEMPT_STATE, 0);
 	}
 	/* Progress: no preemption now; another look after a slice. */
 	t->slice_start_ns = now_ns();
 	return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+}
+
+/* Single-steps t, for at most MAX_STEPS instructions, to one that replay
+ * can patch (patch_site_len). Signals arriving meanwhile are held as its
+ * deferred signal. Returns 1 there, 0 if not reached, or -errno. */
+static int step_to_patchable(struct rec_task *t)
+{
+	for (int i = 0;; i++) {
+		struct user_regs_struct r;
+		uint8_t code[16];
+		int status;
+		siginfo_t si;
+		if (regs_get(t->tid, &r))
+			return -EIO;
+		if (mem_read(t->tid, r.rip, code, sizeof code) != (long)sizeof code)
+			return 0;
+		if (patch_site_len(code, sizeof code, r.rip))
+			return 1;
+		if (i == MAX_STEPS || !patch_insn_steppable(code, sizeof code, r.rip))
+			return 0;
+		if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0)
+			return -errno;
+		int ret = tracee_wait_stop(t->tid, &status);
+		if (ret)
+			return ret;
+		int sig = WSTOPSIG(status);
+		if ((status >> 16) != 0 || ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0)
+			return -EPROTO;
+		if (sig == SIGTRAP && si.si_code == TRAP_TRACE)
+			continue;
+		if (rec_sig_is_sync(&si) || (t->deferred_sig && t->deferred_sig != sig))
+			return -EPROTO;
+		t->deferred_sig = sig;
+		t->deferred_info = si;
+	}
 }
 
 int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
@@ -201,8 +252,13 @@ int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
 			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
 		}
 	}
-	/* A held signal must go out now; otherwise preempt only a spinner. */
-	if (t->deferred_sig)
+	/* At an instruction replay patches, a state-matched point is cheap to
+	 * find again; elsewhere, a held signal must still go out now, and
+	 * otherwise only a spinner is preempted. */
+	int r = step_to_patchable(t);
+	if (r < 0)
+		return r;
+	if (r == 1 || t->deferred_sig)
 		return preempted(s, t, PREEMPT_STATE, 0);
 	return spin_check(s, t);
 }

@@ -55,6 +55,18 @@ static int guard(struct rec_session *s, struct rec_task *t, const struct sc_desc
 	return 0;
 }
 
+/* Whether t's syscall returns at once: re-executed classes, and clone and
+ * fork (but not vfork, whose caller waits for the child). */
+static int quick(struct rec_task *t, const struct sc_desc *d)
+{
+	uint64_t flags = t->args[0];
+	if (d->cls != SCC_PROCESS)
+		return sc_is_quick(d);
+	if (t->nr == SYS_clone3 && mem_read(t->tid, t->args[0], &flags, sizeof flags) != (long)sizeof flags)
+		return 0;
+	return t->nr == SYS_fork || ((t->nr == SYS_clone || t->nr == SYS_clone3) && !(flags & CLONE_VFORK));
+}
+
 int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 {
 	struct user_regs_struct r;
@@ -69,6 +81,12 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 	t->skip = 0;
 	regs_syscall_args(&r, t->args);
 	const struct sc_desc *d = sc_lookup(t->nr);
+	/* Quick syscalls that change the address space or signal state (mmap,
+	 * mprotect, sigaction...) keep the virtual core until they return:
+	 * nothing else runs, or is hashed at a preemption, while they are in
+	 * flight. Others let the next thread run. */
+	if (s->running == t && !(d && s->started && quick(t, d)))
+		s->running = NULL;
 	if (!s->started)
 		return ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0 ? -errno : 0;
 	if (!d) {
@@ -236,5 +254,7 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 	s->nsyscalls++;
 	rec_mark(s, t->tid); /* while t still counts as inside its syscall */
 	t->state = T_READY;
+	if (s->running == t)
+		s->running = NULL; /* a quick syscall's end */
 	return trace_put_syscall(&s->w, &rec);
 }

@@ -9,15 +9,19 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/patch.h"
 #include "../common/ptrace_util.h"
 
 #define CATCH_SIG SIGSTKFLT          /* as the recorder's REC_CATCH_SIG */
 #define MAX_HITS (50ull * 1000 * 1000) /* a state never met: divergence, not a hang */
+#define PAGE 4096ull
 #define FLAGS_IGNORED 0x10100ull     /* RF and TF, set by the debug machinery */
 
 static int same_regs(const struct user_regs_struct *a, const struct user_regs_struct *b)
@@ -42,6 +46,27 @@ static const char *reg_diff(const struct user_regs_struct *a, const struct user_
 		if (x[i] != y[i] && i != 15)
 			len += (size_t)snprintf(buf + len, n - len, " %s=%#llx (recorded %#llx)", names[i], x[i], y[i]);
 	return buf;
+}
+
+/* The hash of t's writable memory as the recorder took it: without what
+ * syscalls in flight (threads stopped at their entry) may write, nor the
+ * trampoline page at tramp. Returns 0 or -errno. */
+static int state_hash(struct replay_session *s, struct replay_task *t, uint64_t tramp, uint64_t *hash)
+{
+	struct mem_skip k = {.map = tramp};
+	int r = mem_skip_dead_stack(&k, t->tid, t->regs.rsp);
+	for (struct replay_task *o = s->tasks; o && !r; o = o->next) {
+		uint64_t args[6];
+		const struct sc_desc *d = o != t && o->alive && o->at_syscall ? sc_lookup((long)o->regs.orig_rax) : NULL;
+		if (!d)
+			continue;
+		regs_syscall_args(&o->regs, args);
+		r = mem_skip_syscall(&k, o->tid, d, args);
+	}
+	if (!r)
+		r = mem_writable_hash(t->tid, &k, hash);
+	mem_skip_free(&k);
+	return r;
 }
 
 static int set_dr(pid_t tid, int i, uint64_t v)
@@ -84,7 +109,9 @@ static int counted(struct replay_session *s, struct replay_task *t, const struct
 	return 0;
 }
 
-static int matched(struct replay_session *s, struct replay_task *t, const struct trace_preempt *p)
+/* The first execution of rip with the recorded state, by stopping at each
+ * execution of rip (a debug register): one ptrace stop per pass. */
+static int matched_by_breakpoint(struct replay_session *s, struct replay_task *t, const struct trace_preempt *p)
 {
 	int r = set_dr(t->tid, 0, p->regs.rip);
 	if (!r)
@@ -102,7 +129,7 @@ static int matched(struct replay_session *s, struct replay_task *t, const struct
 			break;
 		uint64_t mh;
 		if (t->regs.rip == p->regs.rip && same_regs(&t->regs, &p->regs) && fpregs_hash(t->tid) == p->fphash &&
-		    !mem_writable_hash(t->tid, &mh) && mh == p->memhash)
+		    !state_hash(s, t, 0, &mh) && mh == p->memhash)
 			break;
 	}
 	if (t->alive)
@@ -114,6 +141,106 @@ static int matched(struct replay_session *s, struct replay_task *t, const struct
 		r = regs_set(t->tid, &t->regs);
 	}
 	return r;
+}
+
+/* A free page within rel32 reach of site in t's address space; 0 if none. */
+static uint64_t free_page_near(pid_t tid, uint64_t site)
+{
+	char path[64], line[512];
+	snprintf(path, sizeof path, "/proc/%d/maps", tid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	const uint64_t reach = 1ull << 30, lo = site > reach ? site - reach : 0x10000, hi = site + reach;
+	uint64_t prev_end = 0x10000, best = 0;
+	for (;;) {
+		unsigned long long a = ~0ull, b = ~0ull;
+		int more = fgets(line, sizeof line, f) != NULL;
+		if (more && sscanf(line, "%llx-%llx", &a, &b) != 2)
+			continue;
+		if (!more)
+			a = 0x7ffffffff000ull;
+		/* the gap [prev_end, a), one guard page kept on each side */
+		if (a > prev_end + 3 * PAGE) {
+			uint64_t g0 = prev_end + PAGE, g1 = a - 2 * PAGE;
+			uint64_t c = site < g0 ? g0 : site > g1 ? g1 : site & ~(PAGE - 1);
+			if (c >= lo && c <= hi && (!best || (c > site ? c - site : site - c) < (best > site ? best - site : site - best)))
+				best = c;
+		}
+		if (!more)
+			break;
+		prev_end = b;
+	}
+	fclose(f);
+	return best;
+}
+
+/* The first execution of rip with the recorded state, found in-process: a
+ * jump at rip to a trampoline comparing the registers, which traps only on
+ * a match (see common/patch.h); 1 if rip cannot be patched. */
+static int matched_by_patch(struct replay_session *s, struct replay_task *t, const struct trace_preempt *p)
+{
+	uint8_t code[16], orig[PATCH_JMP_LEN], jump[PATCH_JMP_LEN];
+	struct patch_tramp tr;
+	const uint64_t site = p->regs.rip;
+	if (mem_read(t->tid, site, code, sizeof code) != (long)sizeof code)
+		return 1;
+	size_t len = patch_site_len(code, sizeof code, site);
+	uint64_t at = len ? free_page_near(t->tid, site) : 0;
+	if (!at || patch_tramp_build(&tr, at, site, code, len, &p->regs) || patch_jump(jump, site, at))
+		return 1;
+	memcpy(orig, code, sizeof orig);
+	int64_t res;
+	uint64_t args[6] = {at, PAGE, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+			    (uint64_t)-1, 0};
+	int r = replay_inject(t, t->gadget, SYS_mmap, args, &res, 0);
+	if (r || (uint64_t)res != at)
+		return r ? r : 1;
+	if ((r = mem_write(t->memfd, at, tr.code, tr.len)) || (r = mem_write(t->memfd, site, jump, sizeof jump)))
+		goto out;
+	for (uint64_t hits = 0;; hits++) {
+		int status;
+		if (hits == MAX_HITS) {
+			r = replay_diverged(s, t, "the recorded state at %#llx never came back", (unsigned long long)site);
+			break;
+		}
+		int k = replay_run_task(t, &status);
+		if ((r = stop_kind(s, t, k, status, SIGTRAP)) || (r = regs_get(t->tid, &t->regs)))
+			break;
+		if (t->regs.rip != tr.hit) {
+			r = replay_diverged(s, t, "a trap at %#llx on the way to a preemption point", t->regs.rip);
+			break;
+		}
+		/* Registers matched: the full state, with the code as it was. */
+		t->regs.rip = site;
+		uint64_t mh;
+		if ((r = mem_write(t->memfd, site, orig, sizeof orig)))
+			break;
+		if (same_regs(&t->regs, &p->regs) && fpregs_hash(t->tid) == p->fphash &&
+		    !state_hash(s, t, at, &mh) && mh == p->memhash)
+			break;
+		t->regs.rip = tr.reloc;
+		if ((r = mem_write(t->memfd, site, jump, sizeof jump)) || (r = regs_set(t->tid, &t->regs)))
+			break;
+	}
+out:
+	if (!t->alive)
+		return r;
+	mem_write(t->memfd, site, orig, sizeof orig);
+	if (!r) {
+		t->regs.rip = site;
+		r = regs_set(t->tid, &t->regs);
+	}
+	args[0] = at;
+	args[1] = PAGE;
+	int u = replay_inject(t, t->gadget, SYS_munmap, args, &res, 0);
+	return r ? r : u;
+}
+
+static int matched(struct replay_session *s, struct replay_task *t, const struct trace_preempt *p)
+{
+	int r = matched_by_patch(s, t, p);
+	return r == 1 ? matched_by_breakpoint(s, t, p) : r;
 }
 
 int replay_preempt(struct replay_session *s, struct replay_task *t, const struct trace_preempt *p)

@@ -1,0 +1,220 @@
+/* patch.c - conditional-breakpoint trampolines (see patch.h). Capstone
+ * decodes the patched instruction; this file only re-encodes the rel32
+ * and disp32 fields a move to the trampoline changes. */
+#include "patch.h"
+
+#include <capstone/capstone.h>
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+struct decoded {
+	size_t len;
+	int rel_branch; /* jmp/jcc rel32: the last 4 bytes are the displacement */
+	uint64_t target;
+	int rip_disp;   /* rip-relative memory operand: disp32 at disp_off */
+	uint8_t disp_off;
+	int64_t disp;
+};
+
+/* Decodes the instruction at addr; 0 if patch_site_len would refuse it. */
+static int decode(const uint8_t *code, size_t n, uint64_t addr, struct decoded *d)
+{
+	csh h;
+	cs_insn *insn;
+	int ok = 0;
+	memset(d, 0, sizeof *d);
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return 0;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	if (cs_disasm(h, code, n, addr, 1, &insn) != 1)
+		goto out_close;
+	const cs_x86 *x = &insn->detail->x86;
+	d->len = insn->size;
+	if (d->len < PATCH_JMP_LEN || cs_insn_group(h, insn, CS_GRP_CALL) || cs_insn_group(h, insn, CS_GRP_RET) ||
+	    cs_insn_group(h, insn, CS_GRP_INT) || cs_insn_group(h, insn, CS_GRP_IRET) ||
+	    insn->id == X86_INS_SYSCALL || insn->id == X86_INS_SYSENTER || insn->id == X86_INS_RDTSC ||
+	    insn->id == X86_INS_RDTSCP)
+		goto out;
+	if (cs_insn_group(h, insn, CS_GRP_JUMP)) {
+		/* Only direct rel32 jumps move: E9, or 0F 8x (after prefixes). */
+		if (x->op_count != 1 || x->operands[0].type != X86_OP_IMM || x->encoding.imm_size != 4 ||
+		    (size_t)x->encoding.imm_offset + 4 != d->len)
+			goto out;
+		d->rel_branch = 1;
+		d->target = (uint64_t)x->operands[0].imm;
+	}
+	for (int i = 0; i < x->op_count; i++)
+		if (x->operands[i].type == X86_OP_MEM && x->operands[i].mem.base == X86_REG_RIP) {
+			if (x->encoding.disp_size != 4 || d->rel_branch)
+				goto out;
+			d->rip_disp = 1;
+			d->disp_off = x->encoding.disp_offset;
+			d->disp = x->operands[i].mem.disp;
+		}
+	ok = 1;
+out:
+	cs_free(insn, 1);
+out_close:
+	cs_close(&h);
+	return ok;
+}
+
+size_t patch_site_len(const uint8_t *code, size_t n, uint64_t addr)
+{
+	struct decoded d;
+	return decode(code, n, addr, &d) ? d.len : 0;
+}
+
+int patch_insn_steppable(const uint8_t *code, size_t n, uint64_t addr)
+{
+	csh h;
+	cs_insn *insn;
+	int ok = 0;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return 0;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	if (cs_disasm(h, code, n, addr, 1, &insn) == 1) {
+		unsigned id = insn->id;
+		ok = !cs_insn_group(h, insn, CS_GRP_INT) && id != X86_INS_SYSCALL && id != X86_INS_SYSENTER &&
+		     id != X86_INS_RDTSC && id != X86_INS_RDTSCP && id != X86_INS_UD2 && id != X86_INS_HLT &&
+		     id != X86_INS_INT3;
+		cs_free(insn, 1);
+	}
+	cs_close(&h);
+	return ok;
+}
+
+static int rel32(uint64_t from_end, uint64_t target, int32_t *out)
+{
+	int64_t rel = (int64_t)(target - from_end);
+	if (rel < INT32_MIN || rel > INT32_MAX)
+		return -ERANGE;
+	*out = (int32_t)rel;
+	return 0;
+}
+
+int patch_jump(uint8_t out[PATCH_JMP_LEN], uint64_t site, uint64_t target)
+{
+	int32_t rel;
+	if (rel32(site + PATCH_JMP_LEN, target, &rel))
+		return -ERANGE;
+	out[0] = 0xe9;
+	memcpy(out + 1, &rel, 4);
+	return 0;
+}
+
+enum { SLOT_RAX = 16, SLOT_FLAGS = 17, NSLOTS = 18 };
+
+struct emitter {
+	struct patch_tramp *t;
+	uint64_t at;
+	int err;
+};
+
+static void emit(struct emitter *e, const void *p, size_t n)
+{
+	if (e->t->len + n > sizeof e->t->code) {
+		e->err = -ENOSPC;
+		return;
+	}
+	memcpy(e->t->code + e->t->len, p, n);
+	e->t->len += n;
+}
+
+static uint64_t here(const struct emitter *e) { return e->at + e->t->len; }
+
+/* cmp reg, [rip + (slot - end of insn)]; jne miss (rel32, patched later). */
+static size_t emit_cmp(struct emitter *e, int reg, uint64_t slot)
+{
+	uint8_t b[13] = {(uint8_t)(0x48 | (reg >= 8 ? 4 : 0)), 0x3b, (uint8_t)(((reg & 7) << 3) | 5)};
+	int32_t rel = 0;
+	if (rel32(here(e) + 7, slot, &rel))
+		e->err = -ERANGE;
+	memcpy(b + 3, &rel, 4);
+	b[7] = 0x0f;
+	b[8] = 0x85;
+	emit(e, b, sizeof b);
+	return e->t->len - 4; /* where the jne's rel32 goes */
+}
+
+/* mov [rip+slot], rax (store) or mov rax, [rip+slot] (load). */
+static void emit_rax_slot(struct emitter *e, int load, uint64_t slot)
+{
+	uint8_t b[7] = {0x48, load ? 0x8b : 0x89, 0x05};
+	int32_t rel = 0;
+	if (rel32(here(e) + 7, slot, &rel))
+		e->err = -ERANGE;
+	memcpy(b + 3, &rel, 4);
+	emit(e, b, sizeof b);
+}
+
+/* The arithmetic flags back from the flags slot (AH: lahf, AL: OF), and rax. */
+static void emit_flags_back(struct emitter *e, uint64_t slots)
+{
+	emit_rax_slot(e, 1, slots + 8 * SLOT_FLAGS);
+	emit(e, (uint8_t[]){0x04, 0x7f, 0x9e}, 3); /* add al,0x7f (OF = al); sahf */
+	emit_rax_slot(e, 1, slots + 8 * SLOT_RAX);
+}
+
+int patch_tramp_build(struct patch_tramp *t, uint64_t at, uint64_t site, const uint8_t *insn, size_t len,
+		      const struct user_regs_struct *want)
+{
+	struct decoded d;
+	struct emitter e = {t, at, 0};
+	if (!decode(insn, len, site, &d) || d.len != len)
+		return -EINVAL;
+	memset(t, 0, sizeof *t);
+	/* Data after the code: the wanted registers by number, then rax and
+	 * the flags saved while comparing (the stack is not touched: its
+	 * bytes are part of the state compared). */
+	const uint64_t slots = at + PATCH_TRAMP_MAX - NSLOTS * 8;
+	uint64_t v[NSLOTS] = {want->rax, want->rcx, want->rdx, want->rbx, want->rsp, want->rbp, want->rsi,
+			      want->rdi, want->r8,  want->r9,  want->r10, want->r11, want->r12, want->r13,
+			      want->r14, want->r15, 0, 0};
+	/* rax, rcx, rdx first: loop counters and accumulators change most. */
+	static const int order[16] = {0, 1, 2, 6, 7, 8, 9, 10, 11, 3, 5, 12, 13, 14, 15, 4};
+	size_t jne[16];
+	emit_rax_slot(&e, 0, slots + 8 * SLOT_RAX);
+	emit(&e, (uint8_t[]){0x0f, 0x90, 0xc0, 0x9f}, 4); /* seto al; lahf */
+	emit_rax_slot(&e, 0, slots + 8 * SLOT_FLAGS);
+	emit_rax_slot(&e, 1, slots + 8 * SLOT_RAX);
+	for (int i = 0; i < 16; i++)
+		jne[i] = emit_cmp(&e, order[i], slots + 8 * (uint64_t)order[i]);
+	emit_flags_back(&e, slots);
+	emit(&e, (uint8_t[]){0xcc}, 1);
+	t->hit = here(&e);
+	uint64_t miss = here(&e);
+	emit_flags_back(&e, slots);
+	t->reloc = here(&e);
+	uint8_t moved[16];
+	memcpy(moved, insn, len);
+	int32_t rel;
+	if (d.rel_branch && rel32(t->reloc + len, d.target, &rel) == 0)
+		memcpy(moved + len - 4, &rel, 4);
+	else if (d.rel_branch)
+		return -ERANGE;
+	if (d.rip_disp) {
+		if (rel32(t->reloc + len, site + len + (uint64_t)d.disp, &rel))
+			return -ERANGE;
+		memcpy(moved + d.disp_off, &rel, 4);
+	}
+	emit(&e, moved, len);
+	uint8_t back[PATCH_JMP_LEN];
+	if (patch_jump(back, here(&e), site + len))
+		return -ERANGE;
+	emit(&e, back, sizeof back);
+	if (e.err)
+		return e.err;
+	for (int i = 0; i < 16; i++) {
+		int32_t r;
+		if (rel32(at + jne[i] + 4, miss, &r))
+			return -ERANGE;
+		memcpy(t->code + jne[i], &r, 4);
+	}
+	if (t->len > slots - at)
+		return -ENOSPC;
+	memcpy(t->code + (slots - at), v, sizeof v);
+	t->len = PATCH_TRAMP_MAX;
+	return 0;
+}

@@ -1,0 +1,46 @@
+/* patch.h - in-process conditional breakpoints: a 5-byte jump at an
+ * instruction to a trampoline that compares the registers with wanted
+ * values and traps (int3) only when all match; otherwise it runs the
+ * relocated instruction and jumps back. Replay uses them to find a
+ * state-matched preemption point without a ptrace stop per execution.
+ * The trampoline touches neither the stack nor any register: it saves
+ * rax and the arithmetic flags in its own page (which must be writable,
+ * and is left out of memory hashes). */
+#ifndef HEISEN_PATCH_H
+#define HEISEN_PATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/user.h>
+
+#define PATCH_JMP_LEN 5
+#define PATCH_TRAMP_MAX 512 /* bytes a trampoline takes, its data included */
+
+struct patch_tramp {
+	uint8_t code[PATCH_TRAMP_MAX];
+	size_t len;
+	uint64_t hit;   /* rip at the stop after the trap: all registers matched */
+	uint64_t reloc; /* address of the relocated instruction (to go on after a false match) */
+};
+
+/* Length of the instruction at addr (code holds n bytes from it) if a
+ * patch can replace it: at least 5 bytes and relocatable (no call, no
+ * syscall, rip-relative operands within reach); 0 if not. */
+size_t patch_site_len(const uint8_t *code, size_t n, uint64_t addr);
+
+/* 1 if single-stepping the instruction at addr stops right after it (no
+ * syscall, trap or trapping rdtsc); 0 if not or undecodable. */
+int patch_insn_steppable(const uint8_t *code, size_t n, uint64_t addr);
+
+/* Builds into *t the trampoline at address at for the instruction of
+ * len bytes at site (its bytes in insn), trapping when the registers
+ * equal want (all general-purpose ones, rsp included). Returns 0, or
+ * -ERANGE when site or a target is out of rel32 reach, -EINVAL when the
+ * instruction cannot be relocated. */
+int patch_tramp_build(struct patch_tramp *t, uint64_t at, uint64_t site, const uint8_t *insn, size_t len,
+		      const struct user_regs_struct *want);
+
+/* Writes the 5-byte jump from site to target into out. Returns 0 or -ERANGE. */
+int patch_jump(uint8_t out[PATCH_JMP_LEN], uint64_t site, uint64_t target);
+
+#endif
