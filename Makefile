@@ -5,6 +5,7 @@ CC       ?= gcc
 PREFIX   ?= /usr/local
 BUILD    ?= build
 BIN      ?= bin
+GO       ?= go
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP $(CFLAGS)
 LDLIBS   += -lseccomp -lcapstone -llz4 -lxxhash
@@ -28,7 +29,7 @@ all: check-deps $(BIN)/rec $(BIN)/replay
 # Installs what is missing (as root, with apt-get); quiet when all is there.
 check-deps:
 	@missing=0; for h in $(DEPS_HEADERS); do [ -e $$h ] || missing=1; done; \
-	for c in lz4 gdb python3 sqlite3 strace; do command -v $$c >/dev/null || missing=1; done; \
+	for c in lz4 gdb python3 sqlite3 strace $(GO); do command -v $$c >/dev/null || missing=1; done; \
 	[ $$missing = 0 ] || $(MAKE) --no-print-directory deps
 
 deps:
@@ -58,11 +59,14 @@ $(BUILD)/replayer/stub_blob.o: replayer/stub_blob.S $(BUILD)/stub.elf
 	$(CC) -c -DSTUB_PATH='"$(BUILD)/stub.elf"' -o $@ $<
 
 # Tests: every tests/unit/*.c is a cmocka binary, every tests/programs/*.c
-# a program to record and replay; both picked up by wildcard.
+# and tests/programs/*.go a program to record and replay; all picked up by
+# wildcard.
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 PROG_SRC  := $(wildcard tests/programs/*.c)
 PROG_BIN  := $(PROG_SRC:tests/programs/%.c=$(BUILD)/tests/programs/%)
+GOPROG_SRC := $(wildcard tests/programs/*.go)
+GOPROG_BIN := $(GOPROG_SRC:tests/programs/%.go=$(BUILD)/tests/programs/%)
 DIVERGE_SRC := $(wildcard tests/diverge/*.c)
 DIVERGE_BIN := $(DIVERGE_SRC:tests/diverge/%.c=$(BUILD)/tests/diverge/%)
 
@@ -75,11 +79,23 @@ $(BUILD)/tests/programs/%: tests/programs/%.c
 	@mkdir -p $(dir $@)
 	gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -pthread -lm
 
+# Go programs: single-file, standard library only, static (no cgo), built
+# offline with the Go cache and GOPATH under $(BUILD) (works as root on a
+# fresh machine, with no network and no $$HOME/go).
+GO_ENV = CGO_ENABLED=0 GO111MODULE=off GOFLAGS= GOPROXY=off GOENV=off GOTELEMETRY=off \
+         GOCACHE=$(abspath $(BUILD))/gocache GOPATH=$(abspath $(BUILD))/gopath \
+         HOME=$${HOME:-$(abspath $(BUILD))}
+
+$(BUILD)/tests/programs/%: tests/programs/%.go | check-deps
+	@command -v $(GO) >/dev/null || { echo "heisen: '$(GO)' not found: cannot build $<; 'make deps' installs golang-go" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	$(GO_ENV) $(GO) build -o $@ $<
+
 $(BUILD)/tests/diverge/%: tests/diverge/%.c
 	@mkdir -p $(dir $@)
 	gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -pthread -lm
 
-tests: $(UNIT_BIN) $(PROG_BIN) $(DIVERGE_BIN)
+tests: $(UNIT_BIN) $(PROG_BIN) $(GOPROG_BIN) $(DIVERGE_BIN)
 
 test: all tests
 	BIN=$(BIN) TBIN=$(BUILD)/tests/programs UBIN=$(BUILD)/tests/unit tests/run.sh

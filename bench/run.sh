@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # bench/run.sh - what recording and replay cost (run by `make bench`, which
-# builds bin/rec and bin/replay first). Builds the workloads bench/*.c into
-# build/bench/ and times each natively, under bin/rec, under bin/replay and
-# under `strace -f -o /dev/null`, best of 3 runs, and reports the trace size
-# per syscall. Measures only: no pass/fail.
+# builds bin/rec and bin/replay first). Builds the workloads bench/*.c and
+# bench/*.go (the latter when go is installed) into build/bench/ and times
+# each natively, under bin/rec, under bin/replay and under
+# `strace -f -o /dev/null`, best of 3 runs, and reports the trace size per
+# syscall. Measures only: no pass/fail.
 # Environment: BIN (where rec and replay are, default bin), RUNS (default 3).
 set -u
 cd "$(dirname "$0")/.."
@@ -15,8 +16,21 @@ mkdir -p "$OUT"
 for t in rec replay; do
 	[ -x "$BIN/$t" ] || { echo "bench: $BIN/$t is missing: run make first" >&2; exit 1; }
 done
-for w in syscall_heavy compute_heavy threads_mixed; do
+WORKLOADS="syscall_heavy compute_heavy threads_mixed"
+for w in $WORKLOADS; do
 	cc -std=gnu11 -O2 -Wall -Wextra -pthread -o "$OUT/$w" "bench/$w.c" || exit 1
+done
+# The Go workloads: static, built offline with the Go cache under build/
+# (as the Makefile builds tests/programs/*.go); skipped without go.
+gonote=''
+for f in bench/*.go; do
+	[ -e "$f" ] || continue
+	w=$(basename "$f" .go)
+	if ! command -v "${GO:-go}" >/dev/null; then gonote="$gonote$w: skipped (no go: make deps installs golang-go); "; continue; fi
+	CGO_ENABLED=0 GO111MODULE=off GOFLAGS= GOPROXY=off GOENV=off GOTELEMETRY=off \
+		GOCACHE="$PWD/build/gocache" GOPATH="$PWD/build/gopath" HOME="${HOME:-$PWD/build}" \
+		"${GO:-go}" build -o "$OUT/$w" "$f" || exit 1
+	WORKLOADS="$WORKLOADS $w"
 done
 
 # best CMD...: runs CMD $RUNS times (output discarded); sets $T to the
@@ -43,8 +57,8 @@ echo "(the mapped files stored once per trace), from a run of the workload with 
 echo
 fmt='%-14s %9s %8s %16s %16s %16s %11s %10s %9s\n'
 printf "$fmt" workload syscalls native rec replay "strace -f" "trace bytes" B/syscall marginal
-warn=''
-for w in syscall_heavy compute_heavy threads_mixed; do
+warn=$gonote
+for w in $WORKLOADS; do
 	prog=$OUT/$w
 	trace=$OUT/$w.lz4 base=$OUT/$w-0.lz4
 	best "$prog"; native=$T

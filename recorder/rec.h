@@ -47,6 +47,14 @@ struct rec_task {
 	uint64_t spin_fphash;
 	int deferred_sig;    /* an asynchronous signal held for the next preemption point */
 	siginfo_t deferred_info;
+	int echo;            /* its syscall writes to rec's stdout/stderr: SCF_ECHO_* */
+	int extra_sig;       /* a second, different one held meanwhile */
+	siginfo_t extra_info;
+	int reraised_sig;    /* extra_sig raised again: its stop gets extra_info back */
+	siginfo_t reraised_info;
+	struct user_regs_struct exit_regs; /* at its last syscall's return */
+	int exit_regs_valid;
+	int delivered_sig;   /* the signal it was last resumed with */
 	int redeliver;       /* resume_sig was held back: set deferred_info first */
 	pid_t vfork_child;   /* a vfork child that has not exec'd or exited yet */
 	int vfork_waiting;   /* its syscall-exit stop came first: recorded later */

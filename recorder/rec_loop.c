@@ -143,13 +143,39 @@ static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
 		rec_preempt_reset(t);
 		return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
 	}
+	if (sig == t->reraised_sig) {
+		/* held back at a preemption and raised again: its own siginfo */
+		si = t->reraised_info;
+		t->reraised_sig = 0;
+		if (ptrace(PTRACE_SETSIGINFO, t->tid, 0, &si) < 0)
+			return -errno;
+	}
 	/* Delivered on return from a syscall (restart pending: orig_rax is
-	 * the syscall): that is already a point replay finds. */
+	 * the syscall), or right after the frame of the signal it was resumed
+	 * with (at that handler's entry): points replay finds. */
 	struct user_regs_struct sr;
-	int at_syscall_return = !regs_get(t->tid, &sr) && (long long)sr.orig_rax >= 0;
-	if (was_running && !at_syscall_return && !rec_sig_is_sync(&si) && (!t->deferred_sig || t->deferred_sig == sig)) {
-		t->deferred_sig = sig;
-		t->deferred_info = si;
+	int got = !regs_get(t->tid, &sr);
+	int at_syscall_return = got && (long long)sr.orig_rax >= 0;
+	int chained = got && t->delivered_sig && sr.rdi == (unsigned long long)t->delivered_sig && sr.rdx == sr.rsp + 8;
+	if (got && t->exit_regs_valid) {
+		/* Pending when its syscall returned (after rt_sigreturn, whose
+		 * orig_rax is -1): no instruction ran since. */
+		struct user_regs_struct a = sr, b = t->exit_regs;
+		a.orig_rax = b.orig_rax = 0;
+		a.eflags &= ~0x10000ull;
+		b.eflags &= ~0x10000ull;
+		chained |= !memcmp(&a, &b, sizeof a);
+	}
+	t->exit_regs_valid = 0;
+	if (was_running && !at_syscall_return && !chained && !rec_sig_is_sync(&si) &&
+	    (!t->deferred_sig || t->deferred_sig == sig || !t->extra_sig || t->extra_sig == sig)) {
+		if (!t->deferred_sig || t->deferred_sig == sig) {
+			t->deferred_sig = sig;
+			t->deferred_info = si;
+		} else {
+			t->extra_sig = sig; /* a second one, raised again after the first */
+			t->extra_info = si;
+		}
 		if (t->catching)
 			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
 		return rec_preempt_stop(s, t);

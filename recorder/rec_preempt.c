@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/perf_event.h>
@@ -141,6 +142,15 @@ static int preempted(struct rec_session *s, struct rec_task *t, int kind, uint64
 		t->resume_sig = t->deferred_sig;
 		t->deferred_sig = 0;
 		t->redeliver = 1;
+		if (t->extra_sig) {
+			/* The second held signal: pending again, delivered after
+			 * the first (at its handler's entry, or once unblocked). */
+			t->reraised_sig = t->extra_sig;
+			t->reraised_info = t->extra_info;
+			t->extra_sig = 0;
+			if (syscall(SYS_tkill, t->tid, t->reraised_sig) < 0)
+				r = -errno;
+		}
 	}
 	return r;
 }
@@ -222,10 +232,17 @@ static int step_to_patchable(struct rec_task *t)
 			return -EPROTO;
 		if (sig == SIGTRAP && si.si_code == TRAP_TRACE)
 			continue;
-		if (rec_sig_is_sync(&si) || (t->deferred_sig && t->deferred_sig != sig))
+		if (rec_sig_is_sync(&si))
 			return -EPROTO;
-		t->deferred_sig = sig;
-		t->deferred_info = si;
+		if (!t->deferred_sig || t->deferred_sig == sig) {
+			t->deferred_sig = sig;
+			t->deferred_info = si;
+		} else if (!t->extra_sig || t->extra_sig == sig) {
+			t->extra_sig = sig;
+			t->extra_info = si;
+		} else {
+			return -EPROTO;
+		}
 	}
 }
 

@@ -94,6 +94,7 @@ int rec_schedule(struct rec_session *s)
 	}
 	int sig = t->resume_sig;
 	t->resume_sig = 0;
+	t->delivered_sig = sig;
 	if (t->redeliver) {
 		/* a held-back signal goes out with its own siginfo */
 		t->redeliver = 0;

@@ -55,8 +55,25 @@ static int guard(struct rec_session *s, struct rec_task *t, const struct sc_desc
 	return 0;
 }
 
-/* Whether t's syscall returns at once: re-executed classes, and clone and
- * fork (but not vfork, whose caller waits for the child). */
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino && a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* SCF_ECHO_OUT or _ERR if the write's fd is rec's own stdout or stderr. */
+static int echo_stream(struct rec_session *s, struct rec_task *t)
+{
+	char path[64];
+	struct stat st;
+	snprintf(path, sizeof path, "/proc/%d/fd/%d", t->tid, (int)t->args[0]);
+	if (stat(path, &st) < 0)
+		return 0;
+	return same_file(&st, &s->out_st) ? SCF_ECHO_OUT : same_file(&st, &s->err_st) ? SCF_ECHO_ERR : 0;
+}
+
+/* Whether t's syscall keeps the virtual core until it returns: re-executed
+ * classes, clone and fork (not vfork, whose caller waits for the child).
+ * Writes to rec's own stdout or stderr do too (see rec_syscall_entry). */
 static int quick(struct rec_task *t, const struct sc_desc *d)
 {
 	uint64_t flags = t->args[0];
@@ -84,8 +101,11 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 	/* Quick syscalls that change the address space or signal state (mmap,
 	 * mprotect, sigaction...) keep the virtual core until they return:
 	 * nothing else runs, or is hashed at a preemption, while they are in
-	 * flight. Others let the next thread run. */
-	if (s->running == t && !(d && s->started && quick(t, d)))
+	 * flight. So do writes to rec's stdout and stderr: output of several
+	 * threads shows in the order replay echoes it. Others let the next
+	 * thread run. */
+	t->echo = d && d->echo && s->started ? echo_stream(s, t) : 0;
+	if (s->running == t && !(d && s->started && (quick(t, d) || t->echo)))
 		s->running = NULL;
 	if (!s->started)
 		return ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0 ? -errno : 0;
@@ -170,22 +190,6 @@ static int mmap_blob(struct rec_session *s, struct rec_task *t, struct trace_sys
 	return 0;
 }
 
-static int same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_ino && a->st_dev == b->st_dev && a->st_ino == b->st_ino;
-}
-
-/* SCF_ECHO_OUT or _ERR if the write's fd is rec's own stdout or stderr. */
-static int echo_stream(struct rec_session *s, struct rec_task *t)
-{
-	char path[64];
-	struct stat st;
-	snprintf(path, sizeof path, "/proc/%d/fd/%d", t->tid, (int)t->args[0]);
-	if (stat(path, &st) < 0)
-		return 0;
-	return same_file(&st, &s->out_st) ? SCF_ECHO_OUT : same_file(&st, &s->err_st) ? SCF_ECHO_ERR : 0;
-}
-
 int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 {
 	struct user_regs_struct r;
@@ -249,10 +253,12 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 	if (d && d->echo && rec.result > 0) {
 		if (!mem_written_hash(t->tid, d, t->args, rec.result, -1, &rec.datahash))
 			rec.flags |= SCF_DATAHASH;
-		rec.flags |= echo_stream(s, t);
+		rec.flags |= t->echo;
 	}
 	s->nsyscalls++;
 	rec_mark(s, t->tid); /* while t still counts as inside its syscall */
+	t->exit_regs = r;
+	t->exit_regs_valid = 1;
 	t->state = T_READY;
 	if (s->running == t)
 		s->running = NULL; /* a quick syscall's end */

@@ -50,6 +50,7 @@ struct replay_task {
 	struct replay_task *next;
 	uint32_t rec_tid;   /* its thread id in the recording */
 	int memfd;          /* /proc/tid/mem */
+	int entry_sig;      /* raised when an injected syscall has begun */
 	uint64_t gadget;    /* a syscall instruction (the stub's) */
 	uint64_t scratch;   /* scratch memory for injected syscalls' arguments */
 	int at_syscall;     /* stopped at a syscall entry not yet handled */

@@ -335,11 +335,17 @@ static int on_exit_rec(struct replay_session *s, struct replay_task *t)
 		} else if (!t->space->group_exit) {
 			return replay_diverged(s, t, "expected the exit, got %s", describe_stop(t, k, 0, buf, sizeof buf));
 		} else {
-			/* Inside another syscall: its process's exit_group kills it. */
+			/* Inside another syscall: its process's exit_group kills it,
+			 * unless it is at its PTRACE_EVENT_EXIT stop already. */
+			struct __ptrace_syscall_info info;
 			t->at_syscall = 0;
-			if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 && errno != ESRCH)
+			if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof info, &info) > 0 &&
+			    info.op == PTRACE_SYSCALL_INFO_NONE)
+				k = replay_exit_stop(t, &status);
+			else if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 && errno != ESRCH)
 				return -errno;
-			k = await_killed(t, &status);
+			else
+				k = await_killed(t, &status);
 		}
 		if (k < 0)
 			return k;

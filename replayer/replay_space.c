@@ -174,6 +174,8 @@ int replay_inject(struct replay_task *t, uint64_t at, long nr, const uint64_t ar
 			return -errno;
 		if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
 			entered = 1;
+			if (t->entry_sig)
+				syscall(SYS_tkill, t->tid, t->entry_sig);
 		} else if (info.op == PTRACE_SYSCALL_INFO_EXIT && entered) {
 			*res = info.exit.rval;
 			break;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
@@ -102,9 +103,12 @@ static int redo_temp_mask(struct replay_session *s, struct replay_task *t, const
 		return 0;
 	int64_t res;
 	uint64_t args[6] = {mask, 8};
-	syscall(SYS_tkill, t->tid, sg.signo); /* tkill: t need not lead its thread group */
+	/* Raised once inside rt_sigsuspend: whether or not the program's own
+	 * mask blocks it, it is delivered as the recorded call returns. */
+	t->entry_sig = (int)sg.signo;
 	t->raised_sig = (int)sg.signo;
 	int r = replay_inject(t, t->regs.rip - 2, SYS_rt_sigsuspend, args, &res, 1);
+	t->entry_sig = 0;
 	if (r)
 		return r;
 	t->regs.rax = (uint64_t)sc->result;
@@ -211,12 +215,44 @@ int replay_run_exit(struct replay_task *t, int *status)
 	}
 }
 
+/* The kernel's walk of a dying thread's robust futex list, done for it:
+ * lock words hold the recorded tid, which the kernel, comparing with the
+ * real one, would not recognize. Marks each lock the thread still holds
+ * FUTEX_OWNER_DIED (waiters are emulated: no wake-up needed). */
+static void robust_list_walk(struct replay_task *t)
+{
+	struct {
+		uint64_t next;
+		int64_t futex_offset;
+		uint64_t pending;
+	} head;
+	uint64_t addr = 0;
+	size_t len = 0;
+	if (syscall(SYS_get_robust_list, t->tid, &addr, &len) < 0 || !addr ||
+	    mem_read(t->tid, addr, &head, sizeof head) != (long)sizeof head)
+		return;
+	uint64_t entry = head.next, pending = head.pending & ~1ull;
+	for (int i = 0; i <= 2048; i++) {
+		uint32_t word;
+		int last = entry == addr || i == 2048;
+		uint64_t e = last ? pending : entry & ~1ull;
+		if (e && (last || e != pending) && mem_read(t->tid, e + (uint64_t)head.futex_offset, &word, 4) == 4 &&
+		    (word & FUTEX_TID_MASK) == t->rec_tid) {
+			word = (word & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+			(void)mem_write(t->memfd, e + (uint64_t)head.futex_offset, &word, 4);
+		}
+		if (last || mem_read(t->tid, e, &entry, 8) != 8)
+			break;
+	}
+}
+
 int replay_exit_stop(struct replay_task *t, int *status)
 {
 	unsigned long code = 0;
 	if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &code) < 0)
 		return -errno;
 	*status = (int)code;
+	robust_list_walk(t);
 	if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
 		return STOP_GONE;
 	int st;

@@ -5,7 +5,7 @@
 
 BIN=${BIN:-bin}
 TBIN=${TBIN:-build/tests/programs}
-REPLAYS=${REPLAYS:-3}
+REPLAYS=${REPLAYS:-10}
 : "${TMPD:?TMPD must be set by run.sh}"
 : "${RESULTS:?RESULTS must be set by run.sh}"
 
@@ -13,8 +13,10 @@ pass() { echo "PASS: $*"; echo pass >>"$RESULTS"; }
 fail() { echo "FAIL: $*"; echo fail >>"$RESULTS"; }
 
 # check_replay NAME [--stdin FILE] -- PROG ARGS...
-# Records PROG once, then replays it $REPLAYS times; each replay must print
-# byte-identical stdout, exit with the same status and report no divergence.
+# Records PROG once (with CHECK_NATIVE=1, runs it natively first: the
+# recording must exit as the native run did, since test programs check
+# themselves and exit 1 if wrong), then replays it $REPLAYS times; each replay must print byte-identical stdout,
+# exit with the same status and report no divergence.
 check_replay() {
 	local name=$1; shift
 	local stdin=/dev/null
@@ -24,8 +26,17 @@ check_replay() {
 	mkdir -p "$d"
 	timeout 120 "$BIN/rec" -q -o "$d/trace.lz4" -- "$@" <"$stdin" >"$d/rec.out" 2>"$d/rec.err"
 	rs=$?
+	ns=$rs
+	if [ -n "${CHECK_NATIVE:-}" ]; then
+		timeout 120 "$@" <"$stdin" >"$d/native.out" 2>"$d/native.err"
+		ns=$?
+	fi
 	if [ ! -s "$d/trace.lz4" ] || grep -q '^rec: ' "$d/rec.err"; then
 		fail "$name: recording failed (status $rs): $(grep '^rec: ' "$d/rec.err" | head -1)"
+		return 1
+	fi
+	if [ "$rs" != "$ns" ]; then
+		fail "$name: the recording exited $rs, a native run $ns: $(tail -1 "$d/rec.out")"
 		return 1
 	fi
 	for i in $(seq 1 "$REPLAYS"); do

@@ -43,8 +43,9 @@ int main(void)
 	printf("after MADV_DONTNEED sum %016llx c[0] %u c[MB+7] %u\n", (unsigned long long)sum(c, MB), c[0], c[MB + 7]);
 	CK(madvise(c + MB, MB, MADV_WILLNEED));
 	unsigned char vec[4];
-	CK(mincore(c, 4 * 4096, vec));
-	printf("mincore ok\n");
+	/* heisen refuses mincore (page residency differs in replay): ENOSYS */
+	int mc = mincore(c, 4 * 4096, vec);
+	printf("mincore %s\n", mc == 0 ? "ok" : errno == ENOSYS ? "refused" : "FAILED");
 
 	unsigned char *f = mmap(c + MB, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	printf("MAP_FIXED %p (at requested %d) zero %d\n", (void *)f, f == c + MB, f[0] == 0 && f[4095] == 0);

@@ -1,0 +1,212 @@
+# tests/suite-outside.sh - signals from outside: a kill -TERM sent to rec or
+# to the recorded program, a Ctrl-C to the whole process group. rec must pass
+# them on (once), record them, exit with the program's status and write a
+# complete trace; replay must deliver them at the recorded point
+# ($OUTSIDE_REPLAYS replays, default 10, each with the recorded status and
+# output and no "replay: " message, so no divergence or truncation).
+# The program (tests/programs/sig_outside.c) prints "ready" before it blocks;
+# the suite waits for that line and for the program to sit in its syscall
+# (every thread in state S) before it sends the signal. Each handler prints
+# what it got, so a signal rec dropped (or delivered twice) changes the
+# recorded output, which the checks below look at.
+#  - term-rec-{read,pause,sigsuspend}: SIGTERM to rec, handler exits 0.
+#  - term-prog-{read,pause}: SIGTERM straight to the program's pid.
+#  - int-pgrp: rec in its own process group, kill -INT -PGID as a terminal's
+#    Ctrl-C: both rec and the program get it, the handler must count 1.
+#  - term-nohandler-{rec,prog}: no handler, killed by SIGTERM: status 143.
+#  - term-busy-slow: SIGTERM during a loop without syscalls whose body is
+#    20000 straight-line instructions (few passes before the signal).
+#  - term-busy: the same in a tight loop.
+#  - term-threads-{rec,prog}: 3 threads blocked in read, nanosleep and poll,
+#    main in pthread_join.
+. tests/lib.sh
+
+PROG=$TBIN/sig_outside
+O=$TMPD/outside
+NREP=${OUTSIDE_REPLAYS:-10}
+mkdir -p "$O"
+
+# start NAME MODE [pgrp]: records "$PROG MODE" in the background (with pgrp:
+# as the leader of a process group of its own, like a shell's foreground job,
+# but in this session); its stdin is a fifo this shell keeps open on fd 3
+# without writing, so a read blocks. Sets RECPID.
+start() {
+	local name=$1 mode=$2 how=${3:-}
+	rm -f "$O/$name.fifo" "$O/$name.lz4"
+	mkfifo "$O/$name.fifo"
+	exec 3<>"$O/$name.fifo"
+	[ "$how" = pgrp ] && set -m # job control: a background job gets its own group
+	"$BIN/rec" -q -o "$O/$name.lz4" -- "$PROG" "$mode" <"$O/$name.fifo" >"$O/$name.out" 2>"$O/$name.err" 3>&- &
+	RECPID=$!
+	set +m
+	# Watchdog: a recording still running after 40 s is killed.
+	(for _ in $(seq 1 200); do kill -0 "$RECPID" 2>/dev/null || exit 0; sleep 0.2; done
+	 kill -KILL "$RECPID" 2>/dev/null) &
+	WATCHDOG=$!
+}
+
+# finish: waits for rec; sets REC_STATUS; closes the fifo.
+finish() {
+	wait "$RECPID"
+	REC_STATUS=$?
+	wait "$WATCHDOG" 2>/dev/null
+	exec 3>&-
+}
+
+# wait_ready NAME N: until the output has N lines ending in "ready" (10 s).
+wait_ready() {
+	local i
+	for i in $(seq 1 200); do
+		[ "$(grep -c 'ready$' "$O/$1.out" 2>/dev/null)" -ge "$2" ] && return 0
+		kill -0 "$RECPID" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# prog_pid: the recorded program's pid (rec's child), in PROGPID.
+prog_pid() {
+	local i
+	PROGPID=
+	for i in $(seq 1 100); do
+		PROGPID=$(cat /proc/"$RECPID"/task/*/children 2>/dev/null | awk '{print $1; exit}')
+		[ -n "$PROGPID" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_blocked PID N: until PID has N threads, all sleeping in a syscall
+# (state S; a thread stopped by rec is in state t) (10 s).
+wait_blocked() {
+	local i t states
+	for i in $(seq 1 200); do
+		states=
+		for t in /proc/"$1"/task/*; do
+			states="$states$(sed 's/.*) //' "$t/stat" 2>/dev/null | cut -c1)"
+		done
+		[ "$states" = "$(printf "%${2}s" | tr ' ' S)" ] && return 0
+		sleep 0.05
+	done
+	BLOCKED_STATES=$states
+	return 1
+}
+
+# check NAME WANT_STATUS PATTERN...: rec exited WANT_STATUS without a "rec: "
+# message, its output has a line matching each PATTERN, and $NREP replays
+# exit the same, print the same and say nothing on stderr. Prints nothing
+# and returns 0 when all holds; otherwise one fail and returns 1.
+check() {
+	local name=$1 want=$2 p i st; shift 2
+	if [ "$REC_STATUS" != "$want" ] || grep -q '^rec: ' "$O/$name.err"; then
+		fail "$name: rec exited $REC_STATUS (want $want): $(grep -m1 '^rec: ' "$O/$name.err") output: $(tr '\n' '|' <"$O/$name.out")"
+		return 1
+	fi
+	for p in "$@"; do
+		if ! grep -q "$p" "$O/$name.out"; then
+			fail "$name: recorded output lacks /$p/: $(tr '\n' '|' <"$O/$name.out")"
+			return 1
+		fi
+	done
+	if [ ! -s "$O/$name.lz4" ]; then
+		fail "$name: no trace written"
+		return 1
+	fi
+	for i in $(seq 1 "$NREP"); do
+		timeout 120 "$BIN/replay" "$O/$name.lz4" >"$O/$name.replay.out" 2>"$O/$name.replay.err" </dev/null
+		st=$?
+		if [ "$st" != "$want" ]; then
+			fail "$name: replay $i exited $st, recording $want: $(grep -m1 '^replay: ' "$O/$name.replay.err")"
+			return 1
+		fi
+		if ! cmp -s "$O/$name.out" "$O/$name.replay.out"; then
+			fail "$name: replay $i printed other output than the recording ($O/$name.replay.out)"
+			return 1
+		fi
+		if grep -q '^replay: ' "$O/$name.replay.err"; then
+			fail "$name: replay $i reported: $(grep -m1 '^replay: ' "$O/$name.replay.err")"
+			return 1
+		fi
+	done
+	return 0
+}
+
+# blocked_case NAME MODE TARGET NREADY NTHREADS WANT PATTERN...: records
+# MODE, waits until it is ready and blocked, sends SIGTERM to TARGET (rec or
+# prog), then checks.
+blocked_case() {
+	local name=$1 mode=$2 target=$3 nready=$4 nthreads=$5 want=$6 pid; shift 6
+	[ -x "$PROG" ] || { fail "$name: $PROG not built"; return; }
+	start "$name" "$mode"
+	if ! wait_ready "$name" "$nready" || ! prog_pid || ! wait_blocked "$PROGPID" "$nthreads"; then
+		kill -KILL "$RECPID" 2>/dev/null
+		finish
+		fail "$name: the program never got ready and blocked (thread states ${BLOCKED_STATES:-?}, rec status $REC_STATUS): $(tr '\n' '|' <"$O/$name.out") $(head -2 "$O/$name.err")"
+		return
+	fi
+	pid=$RECPID
+	[ "$target" = prog ] && pid=$PROGPID
+	kill -TERM "$pid"
+	finish
+	check "$name" "$want" "$@" &&
+		pass "$name: SIGTERM to $target while blocked: status $want, $(grep -m1 "$1" "$O/$name.out"), $NREP replays"
+}
+
+blocked_case term-rec-read read rec 1 1 0 '^handler: signal 15 in main$' '^read -> -1 errno EINTR got 15 count 1$'
+blocked_case term-rec-pause pause rec 1 1 0 '^handler: signal 15 in main$' '^pause -> -1 errno EINTR got 15 count 1$'
+blocked_case term-rec-sigsuspend sigsuspend rec 1 1 0 '^handler: signal 15 in main$' '^sigsuspend -> -1 errno EINTR got 15 count 1$'
+blocked_case term-prog-read read prog 1 1 0 '^handler: signal 15 in main$' '^read -> -1 errno EINTR got 15 count 1$'
+blocked_case term-prog-pause pause prog 1 1 0 '^handler: signal 15 in main$' '^pause -> -1 errno EINTR got 15 count 1$'
+blocked_case term-nohandler-rec nohandler rec 1 1 143 '^ready$'
+blocked_case term-nohandler-prog nohandler prog 1 1 143 '^ready$'
+blocked_case term-threads-rec threads rec 3 4 0 '^handler: signal 15 in \(reader\|sleeper\)$' '^main: poller joined, count 1$'
+blocked_case term-threads-prog threads prog 3 4 0 '^handler: signal 15 in \(reader\|sleeper\)$' '^main: poller joined, count 1$'
+
+## Ctrl-C: SIGINT to rec's whole process group (rec and the program).
+int_pgrp_case() {
+	local name=int-pgrp pgid
+	start $name intcount pgrp
+	if ! wait_ready $name 1 || ! prog_pid || ! wait_blocked "$PROGPID" 1; then
+		kill -KILL "$RECPID" 2>/dev/null
+		finish
+		fail "$name: the program never got ready and blocked (rec status $REC_STATUS): $(tr '\n' '|' <"$O/$name.out") $(head -2 "$O/$name.err")"
+		return
+	fi
+	pgid=$(sed 's/.*) //' /proc/"$PROGPID"/stat | awk '{print $3}')
+	if [ "$pgid" != "$RECPID" ]; then
+		kill -KILL "$RECPID" 2>/dev/null
+		finish
+		fail "$name: the program's process group is $pgid, not rec's own ($RECPID)"
+		return
+	fi
+	kill -INT -- -"$pgid"
+	finish
+	check $name 0 '^handler: signal 2 in main$' '^SIGINT received 1 time(s)$' &&
+		pass "$name: kill -INT to the process group: the program got SIGINT once, $NREP replays"
+}
+int_pgrp_case
+
+## A signal while the program computes without syscalls.
+# busy_case NAME MODE: sends SIGTERM 50 ms after "ready" (the program is
+# then in its loop, state R); the handler's iteration count must replay
+# exactly (the signal is delivered at a preemption point replay finds).
+busy_case() {
+	local name=$1 mode=$2 t0 state
+	start "$name" "$mode"
+	if ! wait_ready "$name" 1 || ! prog_pid; then
+		kill -KILL "$RECPID" 2>/dev/null
+		finish
+		fail "$name: the program never got ready (rec status $REC_STATUS): $(head -2 "$O/$name.err")"
+		return
+	fi
+	sleep 0.05
+	state=$(sed 's/.*) //' /proc/"$PROGPID"/stat | cut -c1)
+	kill -TERM "$RECPID"
+	finish
+	t0=$(date +%s%N)
+	check "$name" 0 '^handler: signal 15 in main$' '^signal 15 at iteration [0-9]* (of ' &&
+		pass "$name: SIGTERM to rec in a loop without syscalls (state $state): $(grep -m1 '^signal 15 at' "$O/$name.out"), $NREP replays in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+}
+busy_case term-busy-slow slowbusy
+busy_case term-busy busy
+exit 0
