@@ -1,0 +1,199 @@
+/* test_patch.c - the conditional-breakpoint trampolines of common/patch.c,
+ * run for real: small functions are written into an executable page,
+ * patched with a jump to a trampoline built near them, and called; they
+ * must return what they returned unpatched (the relocated instruction, the
+ * flags and the registers come through). The trap on a full register
+ * match is seen by a SIGTRAP handler, which checks it stopped at the
+ * trampoline's hit address and resumes at the relocated instruction. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+
+#include "../../common/patch.h"
+
+#define PAGE 4096
+
+struct pages {
+	uint8_t *code, *tramp;
+};
+
+static int setup(void **state)
+{
+	static struct pages p;
+	p.code = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p.code == MAP_FAILED)
+		return -1;
+	p.tramp = p.code + PAGE; /* within rel32 reach */
+	*state = &p;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct pages *p = *state;
+	munmap(p->code, 2 * PAGE);
+	return 0;
+}
+
+/* Patches the instruction of len bytes at site into a jump to a trampoline
+ * wanting *want; returns the trampoline. */
+static struct patch_tramp patch(struct pages *p, uint8_t *site, size_t len, const struct user_regs_struct *want)
+{
+	struct patch_tramp t;
+	uint8_t jump[PATCH_JMP_LEN];
+	assert_int_equal(patch_site_len(site, 16, (uint64_t)(uintptr_t)site), len);
+	assert_int_equal(patch_tramp_build(&t, (uint64_t)(uintptr_t)p->tramp, (uint64_t)(uintptr_t)site, site, len, want), 0);
+	assert_int_equal(patch_jump(jump, (uint64_t)(uintptr_t)site, (uint64_t)(uintptr_t)p->tramp), 0);
+	memcpy(p->tramp, t.code, t.len);
+	memcpy(site, jump, sizeof jump);
+	return t;
+}
+
+static const struct user_regs_struct never = {.rax = 0x1111111111111111ull, .rsp = 1};
+
+static void test_site_len(void **state)
+{
+	(void)state;
+	static const uint8_t call[] = {0xe8, 0, 0, 0, 0, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90};
+	static const uint8_t sys[] = {0x0f, 0x05, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90};
+	static const uint8_t add3[] = {0x83, 0xc0, 0x01, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90};
+	static const uint8_t mov5[] = {0xb8, 1, 0, 0, 0, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90};
+	static const uint8_t rdtscp[] = {0x0f, 0x01, 0xf9, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90};
+	assert_int_equal(patch_site_len(call, 16, 0x1000), 0);
+	assert_int_equal(patch_site_len(sys, 16, 0x1000), 0);
+	assert_int_equal(patch_site_len(add3, 16, 0x1000), 0);
+	assert_int_equal(patch_site_len(mov5, 16, 0x1000), 5);
+	assert_int_equal(patch_site_len(rdtscp, 16, 0x1000), 0);
+	assert_int_equal(patch_insn_steppable(sys, 16, 0x1000), 0);
+	assert_int_equal(patch_insn_steppable(rdtscp, 16, 0x1000), 0);
+	assert_int_equal(patch_insn_steppable(add3, 16, 0x1000), 1);
+}
+
+/* mov rax, [rip+d] (7 bytes, patched); ret: the relocated load still reads 42. */
+static void test_rip_relative(void **state)
+{
+	struct pages *p = *state;
+	uint8_t *f = p->code;
+	static const uint8_t code[] = {0x48, 0x8b, 0x05, 0xf9, 0x07, 0x00, 0x00, 0xc3}; /* data at f + 0x800 */
+	memcpy(f, code, sizeof code);
+	*(uint64_t *)(f + 0x800) = 42;
+	assert_int_equal(((uint64_t (*)(void))f)(), 42);
+	patch(p, f, 7, &never);
+	assert_int_equal(((uint64_t (*)(void))f)(), 42);
+	*(uint64_t *)(f + 0x800) = 43;
+	assert_int_equal(((uint64_t (*)(void))f)(), 43);
+}
+
+/* stc; mov rax,[rip+d] (patched); sbb rax,rax; ret: -1 only if CF came through. */
+static void test_flags_kept(void **state)
+{
+	struct pages *p = *state;
+	uint8_t *f = p->code + 0x100;
+	static const uint8_t code[] = {0xf9, 0x48, 0x8b, 0x05, 0xf8, 0x06, 0x00, 0x00, 0x48, 0x19, 0xc0, 0xc3};
+	memcpy(f, code, sizeof code);
+	patch(p, f + 1, 7, &never);
+	assert_int_equal(((int64_t (*)(void))f)(), -1);
+}
+
+/* xor eax,eax; je L (rel32, patched); mov eax,1; ret; L: mov eax,2; ret. */
+static void test_branch_relocated(void **state)
+{
+	struct pages *p = *state;
+	uint8_t *f = p->code + 0x200;
+	static const uint8_t code[] = {0x31, 0xc0, 0x0f, 0x84, 0x06, 0x00, 0x00, 0x00, 0xb8, 0x01, 0x00, 0x00,
+				       0x00, 0xc3, 0xb8, 0x02, 0x00, 0x00, 0x00, 0xc3};
+	memcpy(f, code, sizeof code);
+	assert_int_equal(((int (*)(void))f)(), 2);
+	patch(p, f + 2, 6, &never);
+	assert_int_equal(((int (*)(void))f)(), 2);
+}
+
+static uint64_t trap_rip;
+static struct patch_tramp *trap_tramp;
+
+static void on_trap(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	(void)si;
+	ucontext_t *uc = ctx;
+	trap_rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	uc->uc_mcontext.gregs[REG_RIP] = (greg_t)trap_tramp->reloc; /* a false match: go on */
+}
+
+/* A trampoline wanting the registers the function has at the site: it
+ * traps at its hit address. The function sets every register but rsp, and
+ * the test knows rsp from a first run that stores it. */
+static void test_match_traps(void **state)
+{
+	struct pages *p = *state;
+	uint8_t *f = p->code + 0x300;
+	/* push rbx; push rbp; push r12..r15; mov each register, imm32;
+	 * mov [rip+d], rsp (7 bytes: the site); pops; ret */
+	uint8_t code[192];
+	size_t n = 0;
+	static const uint8_t pushes[] = {0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0x41, 0x56, 0x41, 0x57};
+	memcpy(code + n, pushes, sizeof pushes);
+	n += sizeof pushes;
+	for (int r = 0; r < 16; r++) {
+		if (r == 4)
+			continue; /* rsp */
+		code[n++] = (uint8_t)(0x48 | (r >= 8 ? 1 : 0));
+		code[n++] = 0xc7;
+		code[n++] = (uint8_t)(0xc0 | (r & 7));
+		uint32_t v = 0x1000u + (uint32_t)r;
+		memcpy(code + n, &v, 4);
+		n += 4;
+	}
+	size_t site = n;
+	code[n++] = 0x48; /* mov [rip+d], rsp */
+	code[n++] = 0x89;
+	code[n++] = 0x25;
+	int32_t d = (int32_t)(0x800 - 0x300 - (int)(site + 7));
+	memcpy(code + n, &d, 4);
+	n += 4;
+	static const uint8_t pops[] = {0x41, 0x5f, 0x41, 0x5e, 0x41, 0x5d, 0x41, 0x5c, 0x5d, 0x5b, 0xc3};
+	memcpy(code + n, pops, sizeof pops);
+	n += sizeof pops;
+	memcpy(f, code, n);
+	((void (*)(void))f)();
+	uint64_t rsp = *(uint64_t *)(p->code + 0x800);
+	struct user_regs_struct want = {.rax = 0x1000, .rcx = 0x1001, .rdx = 0x1002, .rbx = 0x1003, .rsp = rsp,
+					.rbp = 0x1005, .rsi = 0x1006, .rdi = 0x1007, .r8 = 0x1008, .r9 = 0x1009,
+					.r10 = 0x100a, .r11 = 0x100b, .r12 = 0x100c, .r13 = 0x100d, .r14 = 0x100e,
+					.r15 = 0x100f};
+	struct patch_tramp t = patch(p, f + site, 7, &want);
+	struct sigaction sa = {.sa_sigaction = on_trap, .sa_flags = SA_SIGINFO}, old;
+	sigaction(SIGTRAP, &sa, &old);
+	trap_tramp = &t;
+	trap_rip = 0;
+	*(uint64_t *)(p->code + 0x800) = 0;
+	((void (*)(void))f)();
+	assert_int_equal(trap_rip, t.hit);
+	assert_int_equal(*(uint64_t *)(p->code + 0x800), rsp); /* the store ran after the trap */
+	want.r15 = 0x2000; /* one register off: no trap */
+	patch_tramp_build(&t, (uint64_t)(uintptr_t)p->tramp, (uint64_t)(uintptr_t)(f + site), code + site, 7, &want);
+	memcpy(p->tramp, t.code, t.len);
+	trap_rip = 0;
+	((void (*)(void))f)();
+	assert_int_equal(trap_rip, 0);
+	sigaction(SIGTRAP, &old, NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_site_len),
+		cmocka_unit_test(test_rip_relative),
+		cmocka_unit_test(test_flags_kept),
+		cmocka_unit_test(test_branch_relocated),
+		cmocka_unit_test(test_match_traps),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
