@@ -15,6 +15,7 @@
 #include <scsi/sg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -262,6 +263,19 @@ static int walk_one(const struct sc_out *o, const uint64_t a[6], int64_t res, sc
 		int r = emit(fn, ctx, a[4], 4);
 		return r ? r : emit(fn, ctx, a[3], len);
 	}
+	default:
+		return 0;
+	}
+}
+
+uint64_t sc_pi_lock_word(long nr, const uint64_t args[6])
+{
+	if (nr != SYS_futex)
+		return 0;
+	switch (args[1] & 0x7f) { /* FUTEX_CMD_MASK */
+	case 6:  /* FUTEX_LOCK_PI */
+	case 13: /* FUTEX_LOCK_PI2 */
+		return args[0];
 	default:
 		return 0;
 	}

@@ -73,6 +73,10 @@ extern const struct sc_desc sc_table[SC_MAX];
 const struct sc_desc *sc_lookup(long nr);
 /* Syscall name, or "syscall_N" in buf for unknown numbers. */
 const char *sc_name(long nr, char buf[32]);
+/* The lock word of a futex call that, finding the lock taken, sets
+ * FUTEX_WAITERS in it at once and blocks (FUTEX_LOCK_PI, LOCK_PI2): other
+ * threads see the change before the call returns. 0 for other calls. */
+uint64_t sc_pi_lock_word(long nr, const uint64_t args[6]);
 /* 1 if d's syscalls return at once and change only the caller's process
  * (mmap, mprotect, sigaction...: re-executed classes); 0 if not. */
 int sc_is_quick(const struct sc_desc *d);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,32 @@ static int quick(struct rec_task *t, const struct sc_desc *d)
 	return t->nr == SYS_fork || ((t->nr == SYS_clone || t->nr == SYS_clone3) && !(flags & CLONE_VFORK));
 }
 
+/* Waits until t, just resumed into its syscall, has blocked in the kernel
+ * (1) or returned from it (0: its exit stop is pending), up to 100 ms. */
+static int settle_blocked(struct rec_task *t)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/%d/stat", t->tid);
+	for (int i = 0; i < 10000; i++) {
+		FILE *f = fopen(path, "re");
+		size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+		if (f)
+			fclose(f);
+		buf[n] = 0;
+		char *c = strrchr(buf, ')');
+		if (!c || !c[1] || !c[2])
+			return 0;
+		if (c[2] == 'S' || c[2] == 'D')
+			return 1;
+		if (c[2] == 't' || c[2] == 'Z' || c[2] == 'X')
+			return 0;
+		sched_yield();
+		if (i > 100)
+			usleep(10);
+	}
+	return 1;
+}
+
 int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 {
 	struct user_regs_struct r;
@@ -105,7 +132,8 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 	 * threads shows in the order replay echoes it. Others let the next
 	 * thread run. */
 	t->echo = d && d->echo && s->started ? echo_stream(s, t) : 0;
-	if (s->running == t && !(d && s->started && (quick(t, d) || t->echo)))
+	int pi_lock = s->started && sc_pi_lock_word(t->nr, t->args);
+	if (s->running == t && !(d && s->started && (quick(t, d) || t->echo || pi_lock)))
 		s->running = NULL;
 	if (!s->started)
 		return ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0 ? -errno : 0;
@@ -120,7 +148,11 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 		if ((ret = regs_set(t->tid, &r)))
 			return ret;
 	}
-	return ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0 ? -errno : 0;
+	if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
+		return -errno;
+	if (pi_lock && !t->skip && s->running == t && settle_blocked(t))
+		s->running = NULL; /* blocked: FUTEX_WAITERS is set, as replay sets it at its sysenter */
+	return 0;
 }
 
 static long read_cb(void *ctx, uint64_t addr, void *dst, size_t len)

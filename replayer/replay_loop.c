@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -167,6 +168,22 @@ static const char *describe_stop(struct replay_task *t, int kind, int status, ch
 		return buf;
 	}
 	return wait_describe(status, buf, n);
+}
+
+/* A thread recorded as blocked in FUTEX_LOCK_PI: the kernel had set
+ * FUTEX_WAITERS in the taken lock's word at once (rec waited for that);
+ * the word is written here, other threads may see it before the call's
+ * record. Returns 0 or -errno. */
+static int pi_lock_waiting(struct replay_task *t)
+{
+	uint64_t args[6];
+	uint32_t word;
+	regs_syscall_args(&t->regs, args);
+	uint64_t addr = sc_pi_lock_word((long)t->regs.orig_rax, args);
+	if (!addr || mem_read(t->tid, addr, &word, 4) != 4 || !(word & FUTEX_TID_MASK) || (word & FUTEX_WAITERS))
+		return 0;
+	word |= FUTEX_WAITERS;
+	return mem_write(t->memfd, addr, &word, 4);
 }
 
 /* Runs t to the syscall its record describes (unless it stopped there already). */
@@ -449,6 +466,8 @@ int replay_run(struct replay_session *s)
 			if (!r && t->regs.orig_rax != u.se.nr)
 				r = replay_diverged(s, t, "expected syscall %u, got %s", u.se.nr,
 						    describe_stop(t, STOP_SYSCALL, 0, buf, sizeof buf));
+			if (!r)
+				r = pi_lock_waiting(t);
 		} else if (rec->type == TR_NEWTASK) {
 			r = to_syscall(s, t);
 			if (!r)
