@@ -311,14 +311,18 @@ int mem_writable_hash(pid_t tid, const struct mem_skip *skip, uint64_t *hash)
 	int r = st && chunk ? 0 : -ENOMEM;
 	if (!r)
 		XXH3_64bits_reset(st);
+	uint64_t prev_end = 0;
 	while (!r && fgets(line, sizeof line, f)) {
 		uint64_t a, b;
 		char perms[5];
 		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s", &a, &b, perms) != 3 || perms[1] != 'w' || perms[0] != 'r' ||
 		    (skip && skip->map && a == skip->map))
 			continue;
-		XXH3_64bits_update(st, &a, sizeof a);
-		XXH3_64bits_update(st, &b, sizeof b);
+		/* Where memory starts again after a hole: how the kernel splits
+		 * it into mappings (forks, merges) is not the program's state. */
+		if (a != prev_end)
+			XXH3_64bits_update(st, &a, sizeof a);
+		prev_end = b;
 		for (uint64_t p = a; p < b;) {
 			size_t n = b - p < (1u << 20) ? (size_t)(b - p) : (1u << 20);
 			long got = mem_read(tid, p, chunk, n);
@@ -395,6 +399,25 @@ static int has_other_threads(pid_t tid)
 	return n > 1;
 }
 
+char tracee_state(pid_t tid)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/%d/stat", tid);
+	FILE *f = fopen(path, "re");
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	char *c = strrchr(buf, ')');
+	return f && c && c[1] ? c[2] : 0;
+}
+
+int tracee_alive(pid_t tid)
+{
+	char st = tracee_state(tid);
+	return st && st != 'Z' && st != 'X';
+}
+
 int tracee_wait_dead(pid_t tid, int *status)
 {
 	for (int i = 0; i < 20000; i++) {
@@ -405,15 +428,7 @@ int tracee_wait_dead(pid_t tid, int *status)
 			return WIFEXITED(*status) || WIFSIGNALED(*status);
 		if (p < 0 && errno == ECHILD)
 			return 0;
-		char path[64], buf[256];
-		snprintf(path, sizeof path, "/proc/%d/stat", tid);
-		FILE *f = fopen(path, "re");
-		size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-		if (f)
-			fclose(f);
-		buf[n] = 0;
-		char *c = strrchr(buf, ')');
-		if (!f || (c && c[1] && (c[2] == 'Z' || c[2] == 'X')))
+		if (!tracee_alive(tid))
 			return 0;
 		usleep(50);
 	}

@@ -67,8 +67,9 @@ int mem_skip_syscall(struct mem_skip *k, pid_t tid, const struct sc_desc *d, con
 int mem_skip_dead_stack(struct mem_skip *k, pid_t tid, uint64_t rsp);
 /* Frees k's ranges (k itself is the caller's). */
 void mem_skip_free(struct mem_skip *k);
-/* XXH3-64 of every writable mapping of tid's process (addresses and
- * bytes, in address order) but what skip (may be NULL) leaves out;
+/* XXH3-64 of every writable mapping of tid's process (bytes in address
+ * order, and the address where each run of adjacent mappings starts) but
+ * what skip (may be NULL) leaves out;
  * returns 0 or -errno. */
 int mem_writable_hash(pid_t tid, const struct mem_skip *skip, uint64_t *hash);
 /* Opens a hardware-breakpoint perf counter on executions of addr by tid;
@@ -83,6 +84,10 @@ int bp_counter_read(int fd, uint64_t *count);
  * returns 1 with its wait status if it was reaped, 0 if it is a zombie
  * that cannot be reaped yet (a group leader with live threads). */
 int tracee_wait_dead(pid_t tid, int *status);
+/* The state letter of thread tid in /proc (R, S, D, t, Z...); 0 if gone. */
+char tracee_state(pid_t tid);
+/* 1 if thread tid exists and is not a zombie; 0 if not. */
+int tracee_alive(pid_t tid);
 
 /* Waits (through EINTR) for tid's next wait status; returns 0 or -errno. */
 int tracee_wait(pid_t tid, int *status);

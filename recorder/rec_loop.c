@@ -250,6 +250,12 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 		return rec_syscall_entry(s, t);
 	}
 	case PTRACE_EVENT_EXEC: {
+		unsigned long former = (unsigned long)t->tid;
+		if (s->started && !ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &former) && former != (unsigned long)t->tid) {
+			rec_fail(s, "thread %lu: execve from a thread other than its process's first one: not supported, recording stopped",
+				 former);
+			return -ENOTSUP;
+		}
 		s->started = 1;
 		int r = rec_exec_snapshot(s, t);
 		if (!r)
@@ -309,6 +315,7 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
  * computing), pending records are flushed within FLUSH_IDLE_MS, so a
  * killed recorder loses at most that much. */
 #define FLUSH_IDLE_MS 100
+#define LIVENESS_MS 500 /* how often a quiet running thread is checked for life */
 static pid_t wait_next(struct rec_session *s, int *status)
 {
 	for (;;) {
@@ -323,8 +330,10 @@ static pid_t wait_next(struct rec_session *s, int *status)
 		int64_t wait = s->w.rec.len ? FLUSH_IDLE_MS * 1000000LL : -1;
 		if (due > 0 && (wait < 0 || due < wait))
 			wait = due;
-		if (wait < 0)
+		if (wait < 0 && !s->running)
 			return waitpid(-1, status, __WALL);
+		if (wait < 0)
+			wait = LIVENESS_MS * 1000000LL;
 		sigset_t chld;
 		sigemptyset(&chld);
 		sigaddset(&chld, SIGCHLD);
@@ -334,6 +343,14 @@ static pid_t wait_next(struct rec_session *s, int *status)
 				return -1;
 			if (errno == EAGAIN && due < 0)
 				trace_flush(&s->w);
+			if (errno == EAGAIN && s->running && !tracee_alive(s->running->tid)) {
+				/* Killed without a stop of its own (a group exit while it
+				 * ran): its end is reported once the others are gone. */
+				s->running->state = T_EXITING;
+				s->running = NULL;
+				errno = EINTR;
+				return -1;
+			}
 		}
 	}
 }
@@ -398,9 +415,16 @@ int rec_run(struct rec_session *s)
 		pid_t tid = wait_next(s, &status);
 		if (tid < 0) {
 			if (errno == EINTR) {
-				if (pending_signal)
-					kill(s->leader, pending_signal);
+				int sig = pending_signal;
 				pending_signal = 0;
+				if (sig && !tracee_alive(s->leader)) {
+					/* Nobody left to pass it to: the user wants out. */
+					rec_fail(s, "thread %d: rec got SIG%s with the program's first thread gone: recording stopped",
+						 s->leader, sigabbrev_np(sig) ?: "?");
+					return -EINTR;
+				}
+				if (sig)
+					kill(s->leader, sig);
 				continue;
 			}
 			return errno == ECHILD ? 0 : -errno;

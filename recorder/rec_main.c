@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ptrace.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,6 +210,10 @@ int main(int argc, char **argv)
 	close(s.exec_err_fd);
 	if (ret || s.failed) {
 		msg("%s", s.failed ? s.reason : strerror(-ret));
+		for (struct rec_task *t = s.tasks; t; t = t->next) {
+			kill(t->tid, SIGKILL);
+			ptrace(PTRACE_CONT, t->tid, 0, 0); /* a stop already reported is not ended by SIGKILL */
+		}
 		tracee_kill_all(s.leader);
 	}
 	struct trace_end end = {.end_realtime_ns = realtime_ns(), .duration_ns = now_ns() - s.start_ns,

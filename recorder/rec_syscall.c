@@ -78,6 +78,8 @@ static int echo_stream(struct rec_session *s, struct rec_task *t)
 static int quick(struct rec_task *t, const struct sc_desc *d)
 {
 	uint64_t flags = t->args[0];
+	if (t->nr == SYS_exit_group)
+		return 1; /* nothing else runs while its threads are killed */
 	if (d->cls != SCC_PROCESS)
 		return sc_is_quick(d);
 	if (t->nr == SYS_clone3 && mem_read(t->tid, t->args[0], &flags, sizeof flags) != (long)sizeof flags)
@@ -89,20 +91,11 @@ static int quick(struct rec_task *t, const struct sc_desc *d)
  * (1) or returned from it (0: its exit stop is pending), up to 100 ms. */
 static int settle_blocked(struct rec_task *t)
 {
-	char path[64], buf[256];
-	snprintf(path, sizeof path, "/proc/%d/stat", t->tid);
 	for (int i = 0; i < 10000; i++) {
-		FILE *f = fopen(path, "re");
-		size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-		if (f)
-			fclose(f);
-		buf[n] = 0;
-		char *c = strrchr(buf, ')');
-		if (!c || !c[1] || !c[2])
-			return 0;
-		if (c[2] == 'S' || c[2] == 'D')
+		char st = tracee_state(t->tid);
+		if (st == 'S' || st == 'D')
 			return 1;
-		if (c[2] == 't' || c[2] == 'Z' || c[2] == 'X')
+		if (!st || st == 't' || st == 'Z' || st == 'X')
 			return 0;
 		sched_yield();
 		if (i > 100)

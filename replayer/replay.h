@@ -37,7 +37,6 @@ struct replay_shared {
 /* What threads of one process share. */
 struct replay_space {
 	uint64_t brk;       /* current program break */
-	int group_exit;     /* an exit_group of this process has run */
 	int refs;
 };
 
@@ -49,6 +48,8 @@ struct replay_task {
 	struct replay_space *space;
 	struct replay_task *next;
 	uint32_t rec_tid;   /* its thread id in the recording */
+	uint32_t tgid;      /* its process's id in the recording (thread group) */
+	int group_dead;     /* its process's exit_group (or a SIGKILL) has run */
 	int memfd;          /* /proc/tid/mem */
 	int entry_sig;      /* raised when an injected syscall has begun */
 	uint64_t gadget;    /* a syscall instruction (the stub's) */

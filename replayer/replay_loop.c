@@ -278,13 +278,22 @@ int replay_exited(struct replay_session *s, struct replay_task *t, int status)
 	return 0;
 }
 
+/* Marks every thread of t's process (its thread group) as ended by an
+ * exit_group or a SIGKILL now running. */
+static void mark_group_exit(struct replay_session *s, struct replay_task *t)
+{
+	for (struct replay_task *o = s->tasks; o; o = o->next)
+		if (o->tgid == t->tgid)
+			o->group_dead = 1;
+}
+
 /* The recorded end of t: a fatal signal already pending, or an exit syscall. */
 /* Another thread of t's process stopped at exit_group: in the recording
  * that exit_group is what ended t, so it runs now (not waited for). */
 static int start_group_exit(struct replay_session *s, struct replay_task *t)
 {
 	for (struct replay_task *o = s->tasks; o; o = o->next) {
-		if (o == t || !o->alive || o->space != t->space || !o->at_syscall || o->group_exiting ||
+		if (o == t || !o->alive || o->tgid != t->tgid || !o->at_syscall || o->group_exiting ||
 		    o->regs.orig_rax != SYS_exit_group)
 			continue;
 		o->regs.rax = o->regs.orig_rax;
@@ -303,7 +312,7 @@ static int start_group_exit(struct replay_session *s, struct replay_task *t)
 		}
 		o->at_syscall = 0;
 		o->group_exiting = 1;
-		o->space->group_exit = 1;
+		mark_group_exit(s, o);
 	}
 	return 0;
 }
@@ -327,12 +336,20 @@ static int await_killed(struct replay_task *t, int *status)
 static int on_exit_rec(struct replay_session *s, struct replay_task *t)
 {
 	char buf[256];
+	struct trace_exit x;
 	int status, k = start_group_exit(s, t);
 	if (k < 0)
 		return k;
+	if (!trace_get_exit(&s->cur.rec, &x) && x.how == EXIT_HOW_SIGNALED && x.code == SIGKILL && !t->group_exiting &&
+	    !t->group_dead) {
+		/* SIGKILL from another process (whose kill was emulated): it
+		 * ends the whole process wherever its threads are. */
+		mark_group_exit(s, t);
+		syscall(SYS_tkill, t->tid, SIGKILL);
+	}
 	if (t->group_exiting)
 		k = replay_exit_stop(t, &status); /* waiting at its PTRACE_EVENT_EXIT stop */
-	else if (t->space->group_exit && !t->at_syscall)
+	else if (t->group_dead && !t->at_syscall)
 		k = await_killed(t, &status); /* stopped between syscalls when its group's exit_group ran */
 	else
 		k = t->at_syscall ? STOP_SYSCALL : replay_run_task(t, &status);
@@ -347,9 +364,9 @@ static int on_exit_rec(struct replay_session *s, struct replay_task *t)
 		const struct sc_desc *d = sc_lookup((long)t->regs.orig_rax);
 		if (d && d->cls == SCC_EXIT) {
 			if (t->regs.orig_rax == SYS_exit_group)
-				t->space->group_exit = 1;
+				mark_group_exit(s, t);
 			k = replay_run_exit(t, &status);
-		} else if (!t->space->group_exit) {
+		} else if (!t->group_dead) {
 			return replay_diverged(s, t, "expected the exit, got %s", describe_stop(t, k, 0, buf, sizeof buf));
 		} else {
 			/* Inside another syscall: its process's exit_group kills it,
@@ -453,6 +470,10 @@ int replay_run(struct replay_session *s)
 		if (!t) {
 			r = replay_diverged(s, NULL, "%s for thread %u, which does not exist (or has ended)",
 					    describe_rec(rec, buf, sizeof buf), tid);
+		} else if (rec->type == TR_SYSCALL && t->group_dead) {
+			/* A syscall that returned as its process's exit_group ran: the
+			 * thread never runs again, its end record follows. */
+			r = 0;
 		} else if (rec->type == TR_SYSCALL) {
 			r = t->exec_done || t->in_clone ? 0 : to_syscall(s, t);
 			if (!r)

@@ -30,11 +30,36 @@ static void usage(FILE *f) /* --help */
 
 /* Pins replay to one CPU: a ptrace stop is far cheaper when tracer and
  * tracee share it. */
-static void pin_cpu(void)
+/* The recording's initial APIC id (cpuid leaf 1, ebx bits 31-24: the
+ * CPU rec ran on, which programs see through cpuid; ld.so keeps it in
+ * memory); -1 if the header lacks leaf 1. */
+static int recorded_apic_id(const struct trace_header *h)
+{
+	for (uint32_t i = 0; i < h->ncpuid; i++)
+		if (h->cpuid[i].leaf == 1)
+			return (int)(h->cpuid[i].ebx >> 24);
+	return -1;
+}
+
+/* Pins replay (and so the program) to the CPU the recording ran on, the
+ * one with the same APIC id, if this machine allows it; else to one CPU
+ * chosen by pid, spreading concurrent replays. */
+static void pin_cpu(const struct trace_header *h)
 {
 	cpu_set_t set, one;
 	if (sched_getaffinity(0, sizeof set, &set) < 0)
 		return;
+	int apic = recorded_apic_id(h);
+	for (int c = 0; apic >= 0 && c < CPU_SETSIZE; c++) {
+		unsigned a, b, cc, d;
+		CPU_ZERO(&one);
+		CPU_SET(c, &one);
+		if (!CPU_ISSET(c, &set) || sched_setaffinity(0, sizeof one, &one) < 0)
+			continue;
+		__cpuid(1, a, b, cc, d);
+		if ((int)(b >> 24) == apic)
+			return;
+	}
 	int count = CPU_COUNT(&set), k = getpid() % (count ? count : 1);
 	CPU_ZERO(&one);
 	for (int c = 0; c < CPU_SETSIZE; c++)
@@ -106,7 +131,7 @@ int main(int argc, char **argv)
 		r = replay_dump(&s);
 	else {
 		signal(SIGPIPE, SIG_IGN);
-		pin_cpu();
+		pin_cpu(&s.r.hdr);
 		r = replay_run(&s);
 		if (s.nlive)
 			replay_kill_all(&s);

@@ -247,5 +247,8 @@ int replay_preempt(struct replay_session *s, struct replay_task *t, const struct
 {
 	if (t->at_syscall || t->in_clone)
 		return replay_diverged(s, t, "a preemption recorded inside a syscall");
+	int r = regs_get(t->tid, &t->regs); /* injected syscalls restore these */
+	if (r)
+		return r;
 	return p->kind == PREEMPT_COUNTED ? counted(s, t, p) : matched(s, t, p);
 }

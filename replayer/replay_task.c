@@ -19,6 +19,7 @@ struct replay_task *replay_task_new(struct replay_session *s, uint32_t rec_tid)
 	if (!t)
 		return NULL;
 	t->rec_tid = rec_tid;
+	t->tgid = rec_tid;
 	t->memfd = -1;
 	t->next = s->tasks;
 	s->tasks = t;
@@ -91,6 +92,7 @@ int replay_newtask(struct replay_session *s, struct replay_task *p, const struct
 		return c->memfd;
 	c->gadget = p->gadget;
 	c->scratch = p->scratch;
+	c->tgid = n->flags & CLONE_THREAD ? p->tgid : n->child;
 	if (n->flags & CLONE_VM) {
 		c->space = p->space;
 		c->space->refs++;

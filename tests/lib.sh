@@ -24,7 +24,7 @@ check_replay() {
 	[ "$1" = -- ] && shift
 	local d="$TMPD/$name" i rs ps
 	mkdir -p "$d"
-	timeout 120 "$BIN/rec" -q -o "$d/trace.lz4" -- "$@" <"$stdin" >"$d/rec.out" 2>"$d/rec.err"
+	timeout -k 10 120 "$BIN/rec" -q -o "$d/trace.lz4" -- "$@" <"$stdin" >"$d/rec.out" 2>"$d/rec.err"
 	rs=$?
 	ns=$rs
 	if [ -n "${CHECK_NATIVE:-}" ]; then
@@ -40,7 +40,7 @@ check_replay() {
 		return 1
 	fi
 	for i in $(seq 1 "$REPLAYS"); do
-		timeout 120 "$BIN/replay" "$d/trace.lz4" >"$d/replay.out" 2>"$d/replay.err" </dev/null
+		timeout -k 10 120 "$BIN/replay" "$d/trace.lz4" >"$d/replay.out" 2>"$d/replay.err" </dev/null
 		ps=$?
 		if [ "$ps" != "$rs" ]; then
 			fail "$name: replay $i exited $ps, recording exited $rs: $(grep -m1 '^replay: ' "$d/replay.err")"

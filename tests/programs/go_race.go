@@ -1,10 +1,14 @@
 // go_race: 4 goroutines each do an unsynchronized counter++ on a global
 // 10^6 times (a data race, on purpose). The final value differs natively run
-// to run; in replay it must be the recorded one, every time.
+// to run; in replay it must be the recorded one, every time. Every 1000th
+// increment yields (runtime.Gosched) between its load and its store, so that
+// updates are lost under rec too, where threads take turns on one virtual
+// core and a plain loop is rarely interrupted mid-increment.
 package main
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 )
 
@@ -14,7 +18,13 @@ var counter int
 func work(wg *sync.WaitGroup) {
 	defer wg.Done()
 	for i := 0; i < 1000000; i++ {
-		counter++
+		if i%1000 == 999 {
+			v := counter
+			runtime.Gosched() // others may increment meanwhile: lost
+			counter = v + 1
+		} else {
+			counter++
+		}
 	}
 }
 
