@@ -58,6 +58,7 @@ echo
 fmt='%-14s %9s %8s %16s %16s %16s %11s %10s %9s\n'
 printf "$fmt" workload syscalls native rec replay "strace -f" "trace bytes" B/syscall marginal
 warn=$gonote
+switches=
 for w in $WORKLOADS; do
 	prog=$OUT/$w
 	trace=$OUT/$w.lz4 base=$OUT/$w-0.lz4
@@ -84,5 +85,8 @@ for w in $WORKLOADS; do
 		'BEGIN { if (n - n0 >= 1000) printf "%.2f", (b - b0) / (n - n0); else print "-" }')
 	printf "$fmt" "$w" "$n" "$native" "$rec ($(ratio "$rec" "$native"))" \
 		"$replay ($(ratio "$replay" "$native"))" "$strace_col" "$bytes" "$per" "$marg"
+	switches="$switches$(printf '%-15s' "$w") $("$BIN/replay" --info "$trace" | sed -n 's/^switches *//p')
+"
 done
+printf '\nthread switches in the last recording of each (replay --info):\n%s' "$switches"
 [ -z "$warn" ] || echo "note: $warn"
