@@ -52,6 +52,10 @@ struct replay_task {
 	int group_dead;     /* its process's exit_group (or a SIGKILL) has run */
 	int memfd;          /* /proc/tid/mem */
 	int entry_sig;      /* raised when an injected syscall has begun */
+	int temp_mask_set;  /* its last syscall, interrupted, had a temporary mask: */
+	uint64_t temp_mask; /* the mask, its syscall and result, for its signal record */
+	long temp_mask_nr;
+	int64_t temp_mask_res;
 	uint64_t gadget;    /* a syscall instruction (the stub's) */
 	uint64_t scratch;   /* scratch memory for injected syscalls' arguments */
 	int at_syscall;     /* stopped at a syscall entry not yet handled */
@@ -137,6 +141,10 @@ int replay_exited(struct replay_session *s, struct replay_task *t, int status);
  * or re-runs it; t is left stopped. Returns 0, -EDOM after reporting a
  * divergence, or -errno. */
 int replay_syscall(struct replay_session *s, struct replay_task *t, const struct trace_syscall *sc);
+/* Before t's signal record: if its last syscall (sigsuspend, ppoll...) was
+ * interrupted under a temporary mask, re-runs rt_sigsuspend with it and
+ * signo raised inside, so the signal is delivered as recorded. 0 or -errno. */
+int replay_temp_mask_signal(struct replay_task *t, int signo);
 /* Rebuilds t (stopped at an execve) as the exec snapshot says; returns 0 or -EDOM. */
 int replay_execve(struct replay_session *s, struct replay_task *t, const struct trace_exec *e);
 /* Runs the exit syscall t is stopped at until t is gone; *status is its

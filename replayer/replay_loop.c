@@ -126,6 +126,7 @@ int replay_run_task(struct replay_task *t, int *status)
 
 int replay_resume(struct replay_task *t, int req, int *status)
 {
+	t->temp_mask_set = 0; /* it runs on: the call's temporary mask is gone */
 	int sig = t->pending_sig;
 	t->pending_sig = 0;
 	for (;;) {
@@ -243,6 +244,9 @@ static int on_signal(struct replay_session *s, struct replay_task *t, const stru
 	char buf[256];
 	int sync = sg->code > 0 && (sg->signo == SIGSEGV || sg->signo == SIGBUS || sg->signo == SIGILL ||
 				    sg->signo == SIGFPE || sg->signo == SIGTRAP);
+	int r = replay_temp_mask_signal(t, (int)sg->signo);
+	if (r)
+		return r;
 	if (!sync && t->raised_sig != (int)sg->signo)
 		syscall(SYS_tkill, t->tid, sg->signo); /* tkill: t need not lead its thread group */
 	t->raised_sig = sync ? 0 : (int)sg->signo;

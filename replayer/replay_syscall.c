@@ -88,31 +88,46 @@ static int interrupted(int64_t res)
 /* A signal that arrived while the syscall had a temporary mask (sigsuspend,
  * ppoll, pselect6, epoll_pwait) must be delivered under that mask again:
  * raise it, and let rt_sigsuspend install the mask and return at once. */
-static int redo_temp_mask(struct replay_session *s, struct replay_task *t, const struct sc_desc *d,
-			  const struct trace_syscall *sc)
+/* A sigsuspend-like call (its own temporary signal mask) interrupted by a
+ * signal: the signal was delivered under that mask, which replay, not
+ * running the call, never set. Keeps the mask for the thread's signal
+ * record (other threads' records may come first). Returns 0 or -errno. */
+static int keep_temp_mask(struct replay_task *t, const struct sc_desc *d, const struct trace_syscall *sc)
 {
-	const struct trace_rec *n = replay_peek(s);
-	struct trace_signal sg;
-	if (!d->mask_arg || !interrupted(sc->result) || !n || n->type != TR_SIGNAL || trace_get_signal(n, &sg) ||
-	    sg.tid != t->rec_tid)
+	t->temp_mask_set = 0;
+	if (!d->mask_arg || !interrupted(sc->result))
 		return 0;
 	uint64_t mask = sc->args[(d->mask_arg & ~SC_MASK_INDIRECT) - 1];
 	if ((d->mask_arg & SC_MASK_INDIRECT) && mask && mem_read(t->tid, mask, &mask, 8) != 8)
 		return 0;
 	if (!mask)
 		return 0;
+	t->temp_mask = mask;
+	t->temp_mask_set = 1;
+	t->temp_mask_nr = sc->nr;
+	t->temp_mask_res = sc->result;
+	return 0;
+}
+
+int replay_temp_mask_signal(struct replay_task *t, int signo)
+{
+	if (!t->temp_mask_set)
+		return 0;
+	t->temp_mask_set = 0;
 	int64_t res;
-	uint64_t args[6] = {mask, 8};
+	uint64_t args[6] = {t->temp_mask, 8};
 	/* Raised once inside rt_sigsuspend: whether or not the program's own
 	 * mask blocks it, it is delivered as the recorded call returns. */
-	t->entry_sig = (int)sg.signo;
-	t->raised_sig = (int)sg.signo;
-	int r = replay_inject(t, t->regs.rip - 2, SYS_rt_sigsuspend, args, &res, 1);
+	t->entry_sig = signo;
+	t->raised_sig = signo;
+	int r = regs_get(t->tid, &t->regs);
+	if (!r)
+		r = replay_inject(t, t->regs.rip - 2, SYS_rt_sigsuspend, args, &res, 1);
 	t->entry_sig = 0;
 	if (r)
 		return r;
-	t->regs.rax = (uint64_t)sc->result;
-	t->regs.orig_rax = sc->nr;
+	t->regs.rax = (uint64_t)t->temp_mask_res;
+	t->regs.orig_rax = (uint64_t)t->temp_mask_nr;
 	return regs_set(t->tid, &t->regs);
 }
 
@@ -296,7 +311,7 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 		if (!r)
 			r = emulate(s, t, &sc);
 		if (!r)
-			r = redo_temp_mask(s, t, d, &sc);
+			r = keep_temp_mask(t, d, &sc);
 		break;
 	case SCC_EXEC:
 		r = rerun(t, args, &res);
