@@ -215,6 +215,18 @@ static int mmap_blob(struct rec_session *s, struct rec_task *t, struct trace_sys
 	return 0;
 }
 
+/* Where a clone or clone3 with CLONE_PIDFD had the kernel store the
+ * pidfd; 0 if it had not. */
+static uint64_t clone_pidfd_ptr(struct rec_task *t)
+{
+	uint64_t ca[2]; /* clone_args: flags, pidfd */
+	if (t->nr == SYS_clone)
+		return t->args[0] & CLONE_PIDFD ? t->args[2] : 0;
+	if (t->nr != SYS_clone3 || mem_read(t->tid, t->args[0], ca, sizeof ca) != (long)sizeof ca)
+		return 0;
+	return ca[0] & CLONE_PIDFD ? ca[1] : 0;
+}
+
 int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 {
 	struct user_regs_struct r;
@@ -253,6 +265,18 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 		memcpy(t->restart_args, t->args, sizeof t->restart_args);
 	} else if (rec.result != -ERESTART_RESTARTBLOCK) {
 		t->restart_nr = -1;
+	}
+	uint64_t pidfd_at = d && d->cls == SCC_PROCESS && rec.result > 0 ? clone_pidfd_ptr(t) : 0;
+	if (pidfd_at) {
+		/* CLONE_PIDFD: the fd number the kernel stored; replay, whose
+		 * real pidfd gets another number, writes this one. */
+		void *ctx[2] = {s, t};
+		ret = region_cb(ctx, pidfd_at, 4);
+		if (ret)
+			return ret;
+		s->regions[0].data = s->scratch.p + (uintptr_t)s->regions[0].data;
+		rec.nregions = s->nregions;
+		rec.regions = s->regions;
 	}
 	if (d && shape && d->cls == SCC_EMU) {
 		void *ctx[2] = {s, t};

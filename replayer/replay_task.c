@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -123,6 +124,19 @@ int replay_clone_done(struct replay_session *s, struct replay_task *p, const str
 	p->in_clone = 0;
 	if ((r = regs_get(p->tid, &p->regs)))
 		return r;
+	for (uint32_t i = 0; i < sc->nregions; i++) {
+		/* CLONE_PIDFD: the recorded fd number replaces replay's own
+		 * pidfd, which is closed (the program's fds are emulated). */
+		int32_t real;
+		int64_t res;
+		if (sc->regions[i].len == 4 && mem_read(p->tid, sc->regions[i].addr, &real, 4) == 4 && real >= 0) {
+			uint64_t args[6] = {(uint64_t)real};
+			if ((r = replay_inject(p, p->gadget, SYS_close, args, &res, 0)))
+				return r;
+		}
+		if ((r = mem_write(p->memfd, sc->regions[i].addr, sc->regions[i].data, sc->regions[i].len)))
+			return r;
+	}
 	p->regs.rax = (uint64_t)sc->result; /* the recorded child tid */
 	return regs_set(p->tid, &p->regs);
 }

@@ -3,11 +3,7 @@
  * into the parent_tid argument): poll on a pidfd (nothing while the child
  * runs, POLLIN once it has exited), pidfd_send_signal killing the second
  * child with SIGTERM, and waitid P_PIDFD reaping each with its si_status.
- * pidfd_open (which heisen refuses with ENOSYS) may fail with ENOSYS.
- * Pending: the pidfd number clone3 writes into clone_args.pidfd is not in
- * the trace (the clone3 record has no memory region); replay diverges at
- * the first use of the pidfd: "expected waitid(3, 5, ...), got
- * waitid(3, 3, ...)". */
+ * pidfd_open (which heisen refuses with ENOSYS) may fail with ENOSYS. */
 #include <errno.h>
 #include <linux/sched.h>
 #include <poll.h>
