@@ -45,6 +45,8 @@ struct rec_task {
 	int spin_checking;   /* going round once more to see if it spins */
 	struct user_regs_struct spin_regs;
 	uint64_t spin_fphash;
+	int spin_pass;       /* registers repeated once: spin_memhash taken */
+	uint64_t spin_memhash;
 	int deferred_sig;    /* an asynchronous signal held for the next preemption point */
 	siginfo_t deferred_info;
 	int echo;            /* its syscall writes to rec's stdout/stderr: SCF_ECHO_* */

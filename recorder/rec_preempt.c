@@ -97,6 +97,24 @@ int rec_preempt_start(struct rec_session *s)
 	return ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0 && errno != ESRCH ? -errno : 0;
 }
 
+/* The memory hash of a state-matched point of t (rsp its stack pointer).
+ * What syscalls in flight may write is left out: replay writes it only at
+ * their records, after this one. Returns 0 or -errno. */
+static int point_hash(struct rec_session *s, struct rec_task *t, uint64_t rsp, uint64_t *hash)
+{
+	struct mem_skip k = {0};
+	int r = mem_skip_dead_stack(&k, t->tid, rsp);
+	for (struct rec_task *o = s->tasks; o && !r; o = o->next) {
+		const struct sc_desc *d = o != t && o->state == T_KERNEL ? sc_lookup(o->nr) : NULL;
+		if (d)
+			r = mem_skip_syscall(&k, o->tid, d, o->args);
+	}
+	if (!r)
+		r = mem_writable_hash(t->tid, &k, hash);
+	mem_skip_free(&k);
+	return r;
+}
+
 /* Ends t's turn at its current point; records it; t becomes ready. */
 static int preempted(struct rec_session *s, struct rec_task *t, int kind, uint64_t count)
 {
@@ -109,19 +127,7 @@ static int preempted(struct rec_session *s, struct rec_task *t, int kind, uint64
 		p.addr = t->learned;
 		s->npreempt_counted++;
 	} else {
-		/* What syscalls in flight may write is left out: replay
-		 * writes it only at their records, after this one. */
-		struct mem_skip k = {0};
-		r = mem_skip_dead_stack(&k, t->tid, p.regs.rsp);
-		for (struct rec_task *o = s->tasks; o && !r; o = o->next) {
-			const struct sc_desc *d = o != t && o->state == T_KERNEL ? sc_lookup(o->nr) : NULL;
-			if (d)
-				r = mem_skip_syscall(&k, o->tid, d, o->args);
-		}
-		if (!r)
-			r = mem_writable_hash(t->tid, &k, &p.memhash);
-		mem_skip_free(&k);
-		if (r)
+		if ((r = point_hash(s, t, p.regs.rsp, &p.memhash)))
 			return r;
 		s->npreempt_state++;
 	}
@@ -167,21 +173,29 @@ static int same_regs(const struct user_regs_struct *a, const struct user_regs_st
  * spinning thread's state repeats, so replay finds it at the first
  * execution of rip; a thread making progress is left to run on (finding
  * an arbitrary iteration again would cost a stop per iteration in replay). */
-static int spin_check(struct rec_session *s, struct rec_task *t)
+/* Lets t, stopped at r.rip, go round once more to it (a debug register). */
+static int round_again(struct rec_task *t, struct user_regs_struct r)
 {
-	(void)s;
-	if (regs_get(t->tid, &t->spin_regs) || set_dr(t->tid, 0, t->spin_regs.rip) || set_dr(t->tid, 7, 1))
+	if (set_dr(t->tid, 0, r.rip) || set_dr(t->tid, 7, 1))
 		return -EIO;
 	/* RF: the instruction at rip runs once without trapping, so the trap
 	 * comes at the next time round. */
-	struct user_regs_struct r = t->spin_regs;
 	r.eflags |= 0x10000ull;
 	if (regs_set(t->tid, &r))
 		return -EIO;
-	t->spin_fphash = fpregs_hash(t->tid);
 	t->spin_checking = 1;
 	t->catch_deadline = now_ns() + CATCH_NS;
 	return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+}
+
+static int spin_check(struct rec_session *s, struct rec_task *t)
+{
+	(void)s;
+	if (regs_get(t->tid, &t->spin_regs))
+		return -EIO;
+	t->spin_fphash = fpregs_hash(t->tid);
+	t->spin_pass = 0;
+	return round_again(t, t->spin_regs);
 }
 
 int rec_preempt_spin_trap(struct rec_session *s, struct rec_task *t)
@@ -192,12 +206,26 @@ int rec_preempt_spin_trap(struct rec_session *s, struct rec_task *t)
 	int ret = regs_get(t->tid, &r);
 	if (ret)
 		return ret;
-	if (r.rip == t->spin_regs.rip && same_regs(&r, &t->spin_regs) && fpregs_hash(t->tid) == t->spin_fphash) {
-		r.eflags &= ~0x10000ull; /* as replay leaves it after its breakpoint */
-		if ((ret = regs_set(t->tid, &r)))
+	int same = r.rip == t->spin_regs.rip && same_regs(&r, &t->spin_regs) && fpregs_hash(t->tid) == t->spin_fphash;
+	r.eflags &= ~0x10000ull; /* as replay leaves it after its breakpoint */
+	if ((ret = regs_set(t->tid, &r)))
+		return ret;
+	if (same) {
+		/* Registers repeat: a spin if memory repeats too (replay's first
+		 * register match is then the point). If only memory moves on,
+		 * every pass would match the registers: no point here. */
+		uint64_t h;
+		if ((ret = point_hash(s, t, r.rsp, &h)))
 			return ret;
-		t->learned = s->last_learned = r.rip; /* counted from now on */
-		return preempted(s, t, PREEMPT_STATE, 0);
+		if (!t->spin_pass) {
+			t->spin_pass = 1;
+			t->spin_memhash = h;
+			return round_again(t, r);
+		}
+		if (h == t->spin_memhash) {
+			t->learned = s->last_learned = r.rip; /* counted from now on */
+			return preempted(s, t, PREEMPT_STATE, 0);
+		}
 	}
 	/* Progress: no preemption now; another look after a slice. */
 	t->slice_start_ns = now_ns();
@@ -269,13 +297,15 @@ int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
 			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
 		}
 	}
-	/* At an instruction replay patches, a state-matched point is cheap to
-	 * find again; elsewhere, a held signal must still go out now, and
-	 * otherwise only a spinner is preempted. */
+	/* A held signal goes out now, at an instruction replay can patch if
+	 * one is near; otherwise only a spinner is preempted (a thread making
+	 * progress may pass through the same registers many times before this
+	 * point, with only memory moving on: each pass would cost replay a
+	 * memory hash). */
 	int r = step_to_patchable(t);
 	if (r < 0)
 		return r;
-	if (r == 1 || t->deferred_sig)
+	if (t->deferred_sig)
 		return preempted(s, t, PREEMPT_STATE, 0);
 	return spin_check(s, t);
 }

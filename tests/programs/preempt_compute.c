@@ -1,5 +1,5 @@
 // preempt_compute: 4 threads compute without syscalls (no spin: each makes progress), sharing a
-// racy counter; they are preempted at state-matched points, found again in replay.
+// racy counter; they run in turns between syscalls, and the result replays exactly.
 #include <pthread.h>
 #include <stdio.h>
 static volatile unsigned long shared;
