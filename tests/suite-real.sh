@@ -48,6 +48,19 @@ os.unlink(p + ".old"); os.rmdir(d); print("exists", os.path.exists(d))
 '
 	# sys.exit(7): the status must come back as 7.
 	check_replay real-python3-exit -- "$PY" -c 'import sys, time; print(time.time()); sys.exit(7)'
+	# Threads computing under the GIL (handed over every 5 ms with futexes
+	# and timed waits): the switch order and the racy sum replay exactly.
+	check_replay real-python3-threads -- "$PY" -c '
+import threading
+total = [0]
+def work(k):
+    for i in range(200000):
+        total[0] += i * k
+ts = [threading.Thread(target=work, args=(k,)) for k in (1, 2, 3)]
+for t in ts: t.start()
+for t in ts: t.join()
+print("total", total[0])
+'
 fi
 
 if have sqlite3 /usr/bin/sqlite3; then
