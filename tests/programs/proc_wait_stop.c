@@ -3,9 +3,7 @@
  * observed with waitid WSTOPPED/WCONTINUED (CLD_STOPPED/CLD_CONTINUED and
  * si_status), once with waitpid WUNTRACED/WCONTINUED; then it is released
  * and exits 3. A SIGTERM sent to a stopped child stays pending (waitpid
- * WNOHANG finds nothing) until SIGCONT lets it kill the child.
- * Pending: replay diverges at the SIGSTOP's arrival in the child ("expected
- * a preemption point, got a signal"). */
+ * WNOHANG finds nothing) until SIGCONT lets it kill the child. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
