@@ -324,6 +324,60 @@ static void region_is(struct fake *f, int i, uint64_t addr, uint64_t len)
 			 (unsigned long long)f->out[i].len, (unsigned long long)addr, (unsigned long long)len);
 }
 
+/* sc_out_bound: what a call still in flight may write, from its arguments
+ * alone (the length it was given, not the one it will return). */
+static void test_out_bound(void **state)
+{
+	(void)state;
+	struct fake f;
+	fake_init(&f);
+	uint64_t args[6] = {3, 0x10000, 4096, 0, 0, 0};
+	f.nout = 0;
+	assert_int_equal(sc_out_bound(sc_lookup(SYS_read), args, fake_read, fake_region, &f), 0);
+	assert_int_equal(f.nout, 1);
+	region_is(&f, 0, 0x10000, 4096);
+	uint64_t ep[6] = {5, 0x20000, 8, (uint64_t)-1, 0, 0}; /* epoll_wait(fd, events, 8, -1) */
+	f.nout = 0;
+	assert_int_equal(sc_out_bound(sc_lookup(SYS_epoll_wait), ep, fake_read, fake_region, &f), 0);
+	region_is(&f, 0, 0x20000, 8 * 12);
+	uint64_t gg[6] = {16, 0x30000, 0, 0, 0, 0}; /* getgroups(16, list): the count comes first */
+	f.nout = 0;
+	assert_int_equal(sc_out_bound(sc_lookup(SYS_getgroups), gg, fake_read, fake_region, &f), 0);
+	region_is(&f, 0, 0x30000, 16 * 4);
+	uint64_t aff[6] = {0, 128, 0x40000, 0, 0, 0}; /* sched_getaffinity(0, 128, mask) */
+	f.nout = 0;
+	assert_int_equal(sc_out_bound(sc_lookup(SYS_sched_getaffinity), aff, fake_read, fake_region, &f), 0);
+	region_is(&f, 0, 0x40000, 128);
+	uint64_t fx[6] = {0x50000, 128 /* FUTEX_WAIT|PRIVATE */, 0, 0, 0, 0};
+	f.nout = 0;
+	assert_int_equal(sc_out_bound(sc_lookup(SYS_futex), fx, fake_read, fake_region, &f), 0);
+	assert_int_equal(f.nout, 0); /* a wait writes nothing */
+	f.nout = 0;
+	assert_int_equal(sc_out_bound(sc_lookup(SYS_write), args, fake_read, fake_region, &f), 0);
+	assert_int_equal(f.nout, 0);
+	/* Every length-by-result region names a length argument the call has. */
+	for (int nr = 0; nr < SC_MAX; nr++)
+		for (int i = 0; sc_table[nr].name && i < 3; i++) {
+			const struct sc_out *o = &sc_table[nr].out[i];
+			if ((o->kind == OUT_RET || o->kind == OUT_RET_ELEMS) && (o->b >= sc_table[nr].nargs || o->b == o->a))
+				fail_msg("%s: output %d has no length argument (b=%d)", sc_table[nr].name, i, o->b);
+		}
+}
+
+/* sc_pi_lock_word: only FUTEX_LOCK_PI and LOCK_PI2 set FUTEX_WAITERS at once. */
+static void test_pi_lock_word(void **state)
+{
+	(void)state;
+	uint64_t a[6] = {0x1234, 6 | 128, 0, 0, 0, 0};
+	assert_int_equal(sc_pi_lock_word(SYS_futex, a), 0x1234);
+	a[1] = 13;
+	assert_int_equal(sc_pi_lock_word(SYS_futex, a), 0x1234);
+	a[1] = 0 | 128;
+	assert_int_equal(sc_pi_lock_word(SYS_futex, a), 0);
+	a[1] = 6;
+	assert_int_equal(sc_pi_lock_word(SYS_read, a), 0);
+}
+
 static void test_walk_ret(void **state)
 {
 	(void)state;
@@ -821,6 +875,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_ioctl_out_size),
 		cmocka_unit_test(test_walk_stops),
 		cmocka_unit_test(test_walk_everything),
+		cmocka_unit_test(test_out_bound),
+		cmocka_unit_test(test_pi_lock_word),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
