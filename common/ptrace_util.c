@@ -262,7 +262,7 @@ static int skip_piece(void *ctx, uint64_t addr, uint64_t len)
 	return mem_skip_add(((struct skip_ctx *)ctx)->k, addr, len);
 }
 
-int mem_skip_dead_stack(struct mem_skip *k, pid_t tid, uint64_t rsp)
+int maps_foreach(pid_t tid, maps_fn fn, void *ctx)
 {
 	char path[64], line[512];
 	snprintf(path, sizeof path, "/proc/%d/maps", tid);
@@ -270,16 +270,34 @@ int mem_skip_dead_stack(struct mem_skip *k, pid_t tid, uint64_t rsp)
 	if (!f)
 		return -errno;
 	int r = 0;
-	while (fgets(line, sizeof line, f)) {
-		uint64_t a, b;
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64, &a, &b) == 2 && a <= rsp && rsp < b) {
-			if (rsp - a > 128)
-				r = mem_skip_add(k, a, rsp - 128 - a);
-			break;
-		}
+	while (!r && fgets(line, sizeof line, f)) {
+		struct map_range m;
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s", &m.start, &m.end, m.perms) == 3)
+			r = fn(ctx, &m);
 	}
 	fclose(f);
 	return r;
+}
+
+struct dead_stack_ctx {
+	struct mem_skip *k;
+	uint64_t rsp;
+};
+
+static int dead_stack_map(void *ctx, const struct map_range *m)
+{
+	struct dead_stack_ctx *c = ctx;
+	if (m->start > c->rsp || c->rsp >= m->end)
+		return 0;
+	int r = c->rsp - m->start > 128 ? mem_skip_add(c->k, m->start, c->rsp - 128 - m->start) : 0;
+	return r ? r : 1; /* found: stop */
+}
+
+int mem_skip_dead_stack(struct mem_skip *k, pid_t tid, uint64_t rsp)
+{
+	struct dead_stack_ctx c = {k, rsp};
+	int r = maps_foreach(tid, dead_stack_map, &c);
+	return r > 0 ? 0 : r;
 }
 
 int mem_skip_syscall(struct mem_skip *k, pid_t tid, const struct sc_desc *d, const uint64_t args[6])
@@ -299,45 +317,48 @@ static void skip_ranges(const struct mem_skip *skip, uint64_t addr, uint8_t *chu
 	}
 }
 
+struct hash_ctx {
+	pid_t tid;
+	const struct mem_skip *skip;
+	XXH3_state_t *st;
+	uint8_t *chunk;
+	uint64_t prev_end;
+};
+
+static int hash_map(void *ctx, const struct map_range *m)
+{
+	struct hash_ctx *c = ctx;
+	if (m->perms[0] != 'r' || m->perms[1] != 'w' || (c->skip && c->skip->map && m->start == c->skip->map))
+		return 0;
+	/* Where memory starts again after a hole: how the kernel splits it
+	 * into mappings (forks, merges) is not the program's state. */
+	if (m->start != c->prev_end)
+		XXH3_64bits_update(c->st, &m->start, sizeof m->start);
+	c->prev_end = m->end;
+	for (uint64_t p = m->start; p < m->end;) {
+		size_t n = m->end - p < (1u << 20) ? (size_t)(m->end - p) : (1u << 20);
+		long got = mem_read(c->tid, p, c->chunk, n);
+		if (got <= 0)
+			break; /* unreadable pages count as absent, the same in record and replay */
+		skip_ranges(c->skip, p, c->chunk, (size_t)got);
+		XXH3_64bits_update(c->st, c->chunk, (size_t)got);
+		p += (uint64_t)got;
+	}
+	return 0;
+}
+
 int mem_writable_hash(pid_t tid, const struct mem_skip *skip, uint64_t *hash)
 {
-	char path[64], line[512];
-	snprintf(path, sizeof path, "/proc/%d/maps", tid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	XXH3_state_t *st = XXH3_createState();
-	uint8_t *chunk = malloc(1 << 20);
-	int r = st && chunk ? 0 : -ENOMEM;
-	if (!r)
-		XXH3_64bits_reset(st);
-	uint64_t prev_end = 0;
-	while (!r && fgets(line, sizeof line, f)) {
-		uint64_t a, b;
-		char perms[5];
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s", &a, &b, perms) != 3 || perms[1] != 'w' || perms[0] != 'r' ||
-		    (skip && skip->map && a == skip->map))
-			continue;
-		/* Where memory starts again after a hole: how the kernel splits
-		 * it into mappings (forks, merges) is not the program's state. */
-		if (a != prev_end)
-			XXH3_64bits_update(st, &a, sizeof a);
-		prev_end = b;
-		for (uint64_t p = a; p < b;) {
-			size_t n = b - p < (1u << 20) ? (size_t)(b - p) : (1u << 20);
-			long got = mem_read(tid, p, chunk, n);
-			if (got <= 0)
-				break; /* unreadable pages count as absent, the same in record and replay */
-			skip_ranges(skip, p, chunk, (size_t)got);
-			XXH3_64bits_update(st, chunk, (size_t)got);
-			p += (uint64_t)got;
-		}
+	struct hash_ctx c = {tid, skip, XXH3_createState(), malloc(1 << 20), 0};
+	int r = c.st && c.chunk ? 0 : -ENOMEM;
+	if (!r) {
+		XXH3_64bits_reset(c.st);
+		r = maps_foreach(tid, hash_map, &c);
 	}
 	if (!r)
-		*hash = XXH3_64bits_digest(st);
-	XXH3_freeState(st);
-	free(chunk);
-	fclose(f);
+		*hash = XXH3_64bits_digest(c.st);
+	XXH3_freeState(c.st);
+	free(c.chunk);
 	return r;
 }
 

@@ -47,6 +47,15 @@ int mem_written_hash(pid_t tid, const struct sc_desc *d, const uint64_t args[6],
 
 /* XXH3-64 of the x87/SSE register state of tid; 0 if unreadable. */
 uint64_t fpregs_hash(pid_t tid);
+/* One mapping of /proc/PID/maps. */
+struct map_range {
+	uint64_t start, end;
+	char perms[5];
+};
+typedef int (*maps_fn)(void *ctx, const struct map_range *m);
+/* Calls fn for each mapping of tid's process, in address order, until fn
+ * returns non-zero; returns that value, 0, or -errno if maps is unreadable. */
+int maps_foreach(pid_t tid, maps_fn fn, void *ctx);
 /* Memory a hash leaves out: a mapping (replay's own trampoline page) and
  * byte ranges (what syscalls still in flight may write), hashed as zeros. */
 struct mem_skip {

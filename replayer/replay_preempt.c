@@ -143,36 +143,40 @@ static int matched_by_breakpoint(struct replay_session *s, struct replay_task *t
 	return r;
 }
 
+struct gap_ctx {
+	uint64_t site, prev_end, best;
+};
+
+static uint64_t dist(uint64_t a, uint64_t b) { return a > b ? a - b : b - a; }
+
+/* Considers the gap [prev_end, start), one guard page kept on each side. */
+static void gap(struct gap_ctx *c, uint64_t start)
+{
+	const uint64_t reach = 1ull << 30, lo = c->site > reach ? c->site - reach : 0x10000, hi = c->site + reach;
+	if (start > c->prev_end + 3 * PAGE) {
+		uint64_t g0 = c->prev_end + PAGE, g1 = start - 2 * PAGE;
+		uint64_t x = c->site < g0 ? g0 : c->site > g1 ? g1 : c->site & ~(PAGE - 1);
+		if (x >= lo && x <= hi && (!c->best || dist(x, c->site) < dist(c->best, c->site)))
+			c->best = x;
+	}
+}
+
+static int gap_map(void *ctx, const struct map_range *m)
+{
+	struct gap_ctx *c = ctx;
+	gap(c, m->start);
+	c->prev_end = m->end;
+	return 0;
+}
+
 /* A free page within rel32 reach of site in t's address space; 0 if none. */
 static uint64_t free_page_near(pid_t tid, uint64_t site)
 {
-	char path[64], line[512];
-	snprintf(path, sizeof path, "/proc/%d/maps", tid);
-	FILE *f = fopen(path, "r");
-	if (!f)
+	struct gap_ctx c = {site, 0x10000, 0};
+	if (maps_foreach(tid, gap_map, &c))
 		return 0;
-	const uint64_t reach = 1ull << 30, lo = site > reach ? site - reach : 0x10000, hi = site + reach;
-	uint64_t prev_end = 0x10000, best = 0;
-	for (;;) {
-		unsigned long long a = ~0ull, b = ~0ull;
-		int more = fgets(line, sizeof line, f) != NULL;
-		if (more && sscanf(line, "%llx-%llx", &a, &b) != 2)
-			continue;
-		if (!more)
-			a = 0x7ffffffff000ull;
-		/* the gap [prev_end, a), one guard page kept on each side */
-		if (a > prev_end + 3 * PAGE) {
-			uint64_t g0 = prev_end + PAGE, g1 = a - 2 * PAGE;
-			uint64_t c = site < g0 ? g0 : site > g1 ? g1 : site & ~(PAGE - 1);
-			if (c >= lo && c <= hi && (!best || (c > site ? c - site : site - c) < (best > site ? best - site : site - best)))
-				best = c;
-		}
-		if (!more)
-			break;
-		prev_end = b;
-	}
-	fclose(f);
-	return best;
+	gap(&c, 0x7ffffffff000ull);
+	return c.best;
 }
 
 /* The first execution of rip with the recorded state, found in-process: a
