@@ -19,6 +19,7 @@ enum rec_state {
 	T_KERNEL,   /* inside a syscall (it may block; others may run) */
 	T_READY,    /* stopped where it can go on with user code */
 	T_EXITING,  /* past its exit; only its wait status is to come */
+	T_STOPPED,  /* its process is stopped (SIGSTOP...): it waits for SIGCONT */
 };
 
 struct rec_task {

@@ -296,8 +296,20 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 			/* it reached a syscall first: carry on as before */
 			return cont(t->tid, t->state == T_KERNEL ? PTRACE_SYSCALL : PTRACE_LISTEN);
 		}
-		if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+		if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) {
+			/* Job control stopped its process: it waits for SIGCONT like
+			 * a thread blocked in a syscall, holding no core. */
+			if (s->running == t)
+				s->running = NULL;
+			rec_preempt_disarm(t);
+			if (t->state == T_RUNNING || t->state == T_READY)
+				t->state = T_STOPPED;
 			return cont(t->tid, PTRACE_LISTEN);
+		}
+		if (t->state == T_STOPPED) {
+			t->state = T_READY; /* SIGCONT ended the stop: its turn comes */
+			return 0;
+		}
 		return cont(t->tid, PTRACE_CONT);
 	case PTRACE_EVENT_CLONE:
 	case PTRACE_EVENT_FORK:
