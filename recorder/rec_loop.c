@@ -327,10 +327,15 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
  * computing), pending records are flushed within FLUSH_IDLE_MS, so a
  * killed recorder loses at most that much. */
 #define FLUSH_IDLE_MS 100
-#define LIVENESS_MS 500 /* how often a quiet running thread is checked for life */
+#define LIVENESS_MS 500 /* how often rec looks around while all is quiet */
 static pid_t wait_next(struct rec_session *s, int *status)
 {
 	for (;;) {
+		if (pending_signal) {
+			/* Came while rec was not blocked: no EINTR told of it. */
+			errno = EINTR;
+			return -1;
+		}
 		pid_t tid = waitpid(-1, status, __WALL | WNOHANG);
 		if (tid != 0)
 			return tid;
@@ -342,10 +347,8 @@ static pid_t wait_next(struct rec_session *s, int *status)
 		int64_t wait = s->w.rec.len ? FLUSH_IDLE_MS * 1000000LL : -1;
 		if (due > 0 && (wait < 0 || due < wait))
 			wait = due;
-		if (wait < 0 && !s->running)
-			return waitpid(-1, status, __WALL);
 		if (wait < 0)
-			wait = LIVENESS_MS * 1000000LL;
+			wait = LIVENESS_MS * 1000000LL; /* a bound: a signal may come just before it blocks */
 		sigset_t chld;
 		sigemptyset(&chld);
 		sigaddset(&chld, SIGCHLD);
