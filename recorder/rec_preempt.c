@@ -2,11 +2,13 @@
  * point replay can find again without a PMU:
  * - counted: the N-th execution of a learned address A since the thread's
  *   last record, counted by a hardware-breakpoint perf counter;
- * - state-matched: registers, x87/SSE state and a hash of all writable
- *   memory at the stop; replay stops at each execution of that rip and
- *   compares (between two records only this thread runs, so equal state
- *   means the same point).
- * A thread is first preempted state-matched; its rip becomes its learned
+ * - state-matched: registers, x87/SSE state and a hash of its writable
+ *   memory, at an instruction replay can patch when one is near (replay's
+ *   trampoline compares the registers in-process; elsewhere it stops at
+ *   each execution of that rip). Between two records only this thread
+ *   runs, so equal state means the same point.
+ * Only spinning threads (state repeating over two passes) and threads with
+ * a held signal are preempted; a spinner's rip becomes its learned
  * address, counted from then on. */
 #include "rec.h"
 
@@ -169,10 +171,9 @@ static int same_regs(const struct user_regs_struct *a, const struct user_regs_st
 	return !memcmp(&x, &y, sizeof x);
 }
 
-/* Whether t spins: let it go round once more to rip and compare. A
- * spinning thread's state repeats, so replay finds it at the first
- * execution of rip; a thread making progress is left to run on (finding
- * an arbitrary iteration again would cost a stop per iteration in replay). */
+/* Whether t spins: let it go round once more to rip and compare (see
+ * rec_preempt_spin_trap). A spinning thread's state repeats, so replay
+ * finds it at the first match; a thread making progress is left to run on. */
 /* Lets t, stopped at r.rip, go round once more to it (a debug register). */
 static int round_again(struct rec_task *t, struct user_regs_struct r)
 {
