@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/audit.h>
 #include <linux/futex.h>
+#include <asm/unistd.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -117,20 +119,31 @@ void replay_task_gone(struct replay_session *s, struct replay_task *t)
 	t->space = NULL;
 }
 
-/* Resumes t (with its pending signal) until its next stop: a syscall, a
- * signal or its end. Returns STOP_* or -errno; *status is the wait status. */
-int replay_run_task(struct replay_task *t, int *status)
+/* What a syscall stop under PTRACE_SYSEMU is: a syscall of the recorded
+ * ABI (STOP_SYSCALL), or one of another (STOP_FOREIGN: int 0x80, sysenter,
+ * x32), which replay never runs nor takes for the x86-64 call of that
+ * number. Returns the kind or -errno. */
+static int syscall_stop_kind(struct replay_task *t)
 {
-	return replay_resume(t, PTRACE_SYSEMU, status);
+	struct __ptrace_syscall_info info;
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof info, &info) < 0)
+		return -errno;
+	if (info.op == PTRACE_SYSCALL_INFO_ENTRY && info.arch == AUDIT_ARCH_X86_64 &&
+	    !(info.entry.nr & __X32_SYSCALL_BIT))
+		return STOP_SYSCALL;
+	return STOP_FOREIGN;
 }
 
-int replay_resume(struct replay_task *t, int req, int *status)
+/* Resumes t (with its pending signal) until its next stop: a syscall, a
+ * signal or its end. PTRACE_SYSEMU: no syscall of the program runs on
+ * its own. Returns STOP_* or -errno; *status is the wait status. */
+int replay_run_task(struct replay_task *t, int *status)
 {
 	t->temp_mask_set = 0; /* it runs on: the call's temporary mask is gone */
 	int sig = t->pending_sig;
 	t->pending_sig = 0;
 	for (;;) {
-		if (ptrace(req, t->tid, 0, sig) < 0)
+		if (ptrace(PTRACE_SYSEMU, t->tid, 0, sig) < 0)
 			return -errno;
 		sig = 0;
 		int r = tracee_wait(t->tid, status);
@@ -141,7 +154,7 @@ int replay_resume(struct replay_task *t, int req, int *status)
 		if ((*status >> 16) == PTRACE_EVENT_EXIT)
 			return replay_exit_stop(t, status);
 		if (WSTOPSIG(*status) == (SIGTRAP | 0x80))
-			return STOP_SYSCALL;
+			return syscall_stop_kind(t);
 		if ((*status >> 16) == 0) {
 			/* Signals replay's own re-run syscalls cause (a child's
 			 * SIGCHLD) are dropped: recorded ones are raised. */
@@ -163,6 +176,14 @@ static const char *describe_stop(struct replay_task *t, int kind, int status, ch
 	if (kind == STOP_SYSCALL && !regs_get(t->tid, &t->regs)) {
 		regs_syscall_args(&t->regs, a);
 		return replay_fmt_syscall((long)t->regs.orig_rax, a, buf, n);
+	}
+	if (kind == STOP_FOREIGN && !regs_get(t->tid, &t->regs)) {
+		struct __ptrace_syscall_info info;
+		int i386 = ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof info, &info) > 0 &&
+			   info.arch == AUDIT_ARCH_I386;
+		snprintf(buf, n, "%s syscall %#llx (replay runs only x86-64 syscalls)",
+			 i386 ? "a 32-bit (int 0x80)" : "an x32", (unsigned long long)t->regs.orig_rax);
+		return buf;
 	}
 	if (kind == STOP_SIGNAL) {
 		snprintf(buf, n, "signal SIG%s", sigabbrev_np(WSTOPSIG(status)) ?: "?");
@@ -274,9 +295,14 @@ int replay_exited(struct replay_session *s, struct replay_task *t, int status)
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status);
 	if (trace_get_exit(&s->cur.rec, &x))
 		return -TRE_CORRUPT;
-	if ((int)x.how != how || x.code != code)
-		return replay_diverged(s, t, "the program %s; recorded: %s %d", wait_describe(status, buf, sizeof buf),
-				       x.how == EXIT_HOW_EXITED ? "exited with status" : "killed by signal", x.code);
+	if ((int)x.how != how || x.code != code) {
+		char nb[32], why[128] = "";
+		if (how == EXIT_HOW_SIGNALED && code == SIGSYS)
+			snprintf(why, sizeof why, " (replay's sandbox stopped %s, which replay did not run on purpose)",
+				 sc_name((long)t->regs.orig_rax, nb));
+		return replay_diverged(s, t, "the program %s%s; recorded: %s %d", wait_describe(status, buf, sizeof buf),
+				       why, x.how == EXIT_HOW_EXITED ? "exited with status" : "killed by signal", x.code);
+	}
 	if (t->rec_tid == s->leader)
 		s->status = how == EXIT_HOW_EXITED ? code : 128 + code;
 	return 0;
@@ -300,20 +326,10 @@ static int start_group_exit(struct replay_session *s, struct replay_task *t)
 		if (o == t || !o->alive || o->tgid != t->tgid || !o->at_syscall || o->group_exiting ||
 		    o->regs.orig_rax != SYS_exit_group)
 			continue;
-		o->regs.rax = o->regs.orig_rax;
-		o->regs.rip -= 2;
-		if (regs_set(o->tid, &o->regs))
-			return -errno;
 		/* Up to its PTRACE_EVENT_EXIT stop: the other threads are killed by then. */
-		for (;;) {
-			int status;
-			if (ptrace(PTRACE_SYSCALL, o->tid, 0, 0) < 0)
-				return -errno;
-			if (tracee_wait_stop(o->tid, &status))
-				return -ESRCH;
-			if ((status >> 16) == PTRACE_EVENT_EXIT)
-				break;
-		}
+		int r = replay_rerun_exit(o);
+		if (r)
+			return r == -EPROTO ? replay_diverged(s, o, "something else ran instead of its exit_group") : r;
 		o->at_syscall = 0;
 		o->group_exiting = 1;
 		mark_group_exit(s, o);
@@ -332,7 +348,11 @@ static int await_killed(struct replay_task *t, int *status)
 			return STOP_GONE;
 		if ((*status >> 16) == PTRACE_EVENT_EXIT)
 			return replay_exit_stop(t, status);
-		if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 && errno != ESRCH)
+		/* SYSEMU: dying, it makes no syscall; if it is not dying after
+		 * all, its next syscall stops it (a divergence), unexecuted. */
+		if (WSTOPSIG(*status) == (SIGTRAP | 0x80))
+			return STOP_SYSCALL;
+		if (ptrace(PTRACE_SYSEMU, t->tid, 0, 0) < 0 && errno != ESRCH)
 			return -errno;
 	}
 }
@@ -380,7 +400,7 @@ static int on_exit_rec(struct replay_session *s, struct replay_task *t)
 			if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof info, &info) > 0 &&
 			    info.op == PTRACE_SYSCALL_INFO_NONE)
 				k = replay_exit_stop(t, &status);
-			else if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 && errno != ESRCH)
+			else if (ptrace(PTRACE_SYSEMU, t->tid, 0, 0) < 0 && errno != ESRCH)
 				return -errno;
 			else
 				k = await_killed(t, &status);

@@ -152,6 +152,7 @@ int main(int argc, char **argv)
 	trace_reader_close(&s.r);
 	buf_free(&s.cur.data);
 	buf_free(&s.next.data);
+	buf_free(&s.sandbox);
 	for (struct replay_blob *b = s.blobs, *n; b; b = n) {
 		n = b->next;
 		close(b->fd);

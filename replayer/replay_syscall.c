@@ -216,18 +216,24 @@ int replay_execve(struct replay_session *s, struct replay_task *t, const struct 
 	return 0;
 }
 
+int replay_rerun_exit(struct replay_task *t)
+{
+	uint64_t args[6];
+	int status, r;
+	regs_syscall_args(&t->regs, args);
+	if ((r = replay_inject_enter(t, t->regs.rip - 2, (long)t->regs.orig_rax, args)))
+		return r;
+	if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
+		return -errno;
+	if ((r = tracee_wait_stop(t->tid, &status)))
+		return r;
+	return (status >> 16) == PTRACE_EVENT_EXIT ? 0 : -EPROTO;
+}
+
 int replay_run_exit(struct replay_task *t, int *status)
 {
-	t->regs.rax = t->regs.orig_rax;
-	t->regs.rip -= 2;
-	int r = regs_set(t->tid, &t->regs);
-	if (r)
-		return r;
-	for (;;) {
-		int k = replay_resume(t, PTRACE_SYSCALL, status);
-		if (k < 0 || k == STOP_GONE)
-			return k;
-	}
+	int r = replay_rerun_exit(t);
+	return r ? r : replay_exit_stop(t, status);
 }
 
 /* The kernel's walk of a dying thread's robust futex list, done for it:
@@ -267,6 +273,8 @@ int replay_exit_stop(struct replay_task *t, int *status)
 	if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &code) < 0)
 		return -errno;
 	*status = (int)code;
+	if (WIFSIGNALED(*status) && WTERMSIG(*status) == SIGSYS)
+		(void)regs_get(t->tid, &t->regs); /* the syscall the sandbox stopped, for the report */
 	robust_list_walk(t);
 	if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
 		return STOP_GONE;
