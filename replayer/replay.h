@@ -59,6 +59,7 @@ struct replay_task {
 	int64_t temp_mask_res;
 	uint64_t gadget;    /* a syscall instruction (the stub's) */
 	uint64_t cookie;    /* the sandbox's secret for replay's own injections */
+	int unconfined;     /* test hook: resumed with PTRACE_CONT (see replay_options) */
 	uint64_t scratch;   /* scratch memory for injected syscalls' arguments */
 	int at_syscall;     /* stopped at a syscall entry not yet handled */
 	int exec_done;      /* an execve was rebuilt; its syscall record is next */
@@ -71,6 +72,9 @@ struct replay_options {
 	const char *trace;
 	int quiet;
 	int info, dump, json;
+	long unconfined_after; /* test hook (HEISEN_TEST_UNCONFINED_AFTER): after this
+				* syscall, let the program run its syscalls itself, as a
+				* buggy replay would, so the sandbox's backstop shows; -1: never */
 };
 
 struct replay_session {
@@ -166,6 +170,9 @@ int replay_run_exit(struct replay_task *t, int *status);
 /* At t's PTRACE_EVENT_EXIT stop: *status becomes its exit status, t is let
  * go to die; returns STOP_GONE or -errno. */
 int replay_exit_stop(struct replay_task *t, int *status);
+/* How t ended (its wait status) in words, naming the syscall replay's
+ * sandbox stopped if that is what killed it; into buf. */
+const char *replay_describe_end(struct replay_task *t, int status, char *buf, size_t n);
 /* Describes a record ("read(3, ...)", "signal SIGSEGV") into buf. */
 const char *describe_rec(const struct trace_rec *rec, char *buf, size_t n);
 /* Reports a divergence (event, expected, actual, registers, code); returns -EDOM. */

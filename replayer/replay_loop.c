@@ -143,7 +143,7 @@ int replay_run_task(struct replay_task *t, int *status)
 	int sig = t->pending_sig;
 	t->pending_sig = 0;
 	for (;;) {
-		if (ptrace(PTRACE_SYSEMU, t->tid, 0, sig) < 0)
+		if (ptrace(t->unconfined ? PTRACE_CONT : PTRACE_SYSEMU, t->tid, 0, sig) < 0)
 			return -errno;
 		sig = 0;
 		int r = tracee_wait(t->tid, status);
@@ -189,7 +189,19 @@ static const char *describe_stop(struct replay_task *t, int kind, int status, ch
 		snprintf(buf, n, "signal SIG%s", sigabbrev_np(WSTOPSIG(status)) ?: "?");
 		return buf;
 	}
-	return wait_describe(status, buf, n);
+	return replay_describe_end(t, status, buf, n);
+}
+
+const char *replay_describe_end(struct replay_task *t, int status, char *buf, size_t n)
+{
+	char nb[32];
+	wait_describe(status, buf, n);
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) {
+		size_t len = strlen(buf);
+		snprintf(buf + len, n - len, " (replay's sandbox stopped its %s: replay did not decide to run it)",
+			 sc_name((long)t->regs.orig_rax, nb));
+	}
+	return buf;
 }
 
 /* A thread recorded as blocked in FUTEX_LOCK_PI: the kernel had set
@@ -295,14 +307,9 @@ int replay_exited(struct replay_session *s, struct replay_task *t, int status)
 	int code = WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status);
 	if (trace_get_exit(&s->cur.rec, &x))
 		return -TRE_CORRUPT;
-	if ((int)x.how != how || x.code != code) {
-		char nb[32], why[128] = "";
-		if (how == EXIT_HOW_SIGNALED && code == SIGSYS)
-			snprintf(why, sizeof why, " (replay's sandbox stopped %s, which replay did not run on purpose)",
-				 sc_name((long)t->regs.orig_rax, nb));
-		return replay_diverged(s, t, "the program %s%s; recorded: %s %d", wait_describe(status, buf, sizeof buf),
-				       why, x.how == EXIT_HOW_EXITED ? "exited with status" : "killed by signal", x.code);
-	}
+	if ((int)x.how != how || x.code != code)
+		return replay_diverged(s, t, "the program %s; recorded: %s %d", replay_describe_end(t, status, buf, sizeof buf),
+				       x.how == EXIT_HOW_EXITED ? "exited with status" : "killed by signal", x.code);
 	if (t->rec_tid == s->leader)
 		s->status = how == EXIT_HOW_EXITED ? code : 128 + code;
 	return 0;

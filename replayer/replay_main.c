@@ -117,6 +117,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	opt.trace = argv[optind];
+	const char *hook = getenv("HEISEN_TEST_UNCONFINED_AFTER");
+	opt.unconfined_after = hook && *hook ? strtol(hook, NULL, 10) : -1;
 	int r = trace_reader_open(&s.r, opt.trace);
 	if (r) {
 		msg("%s", s.r.err);

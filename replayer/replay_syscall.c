@@ -312,6 +312,8 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 		return replay_diverged(s, t, "expected %s, got %s", want, got);
 	}
 	int64_t res;
+	if (nr == s->opt->unconfined_after)
+		t->unconfined = 1;
 	switch (d ? d->cls : SCC_UNKNOWN) {
 	case SCC_EMU:
 	case SCC_REFUSE:
