@@ -59,6 +59,7 @@ struct replay_task {
 	int64_t temp_mask_res;
 	uint64_t gadget;    /* a syscall instruction (the stub's) */
 	uint64_t cookie;    /* the sandbox's secret for replay's own injections */
+	int exit_stopped;   /* an injection ended at its PTRACE_EVENT_EXIT stop (killed) */
 	int unconfined;     /* test hook: resumed with PTRACE_CONT (see replay_options) */
 	uint64_t scratch;   /* scratch memory for injected syscalls' arguments */
 	int at_syscall;     /* stopped at a syscall entry not yet handled */
@@ -119,7 +120,8 @@ int replay_preempt(struct replay_session *s, struct replay_task *t, const struct
 int replay_run_task(struct replay_task *t, int *status);
 /* Runs t (stopped anywhere replay stops it) to the entry of syscall nr with
  * args at instruction `at`, and checks that it is that very syscall: no
- * other runs. Returns 0, -ESRCH if t died, or -EPROTO. */
+ * other runs. Returns 0, -ESRCH if t died (exit_stopped: it is at its
+ * PTRACE_EVENT_EXIT stop), or -EPROTO. */
 int replay_inject_enter(struct replay_task *t, uint64_t at, long nr, const uint64_t args[6]);
 /* After replay_inject_enter: runs the syscall to its exit stop; *res is its
  * result. Returns 0, -ESRCH if t ended (exit, exit_group), or -EPROTO if

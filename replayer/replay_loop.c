@@ -393,21 +393,22 @@ static int on_exit_rec(struct replay_session *s, struct replay_task *t)
 			return k;
 	} else if (k == STOP_SYSCALL) {
 		const struct sc_desc *d = sc_lookup((long)t->regs.orig_rax);
-		if (d && d->cls == SCC_EXIT) {
+		struct __ptrace_syscall_info info;
+		if (t->group_dead && ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof info, &info) > 0 &&
+		    info.op == PTRACE_SYSCALL_INFO_NONE) {
+			/* Its group's exit_group killed it inside its syscall (an
+			 * exit too): it waits at its PTRACE_EVENT_EXIT stop. */
+			k = replay_exit_stop(t, &status);
+		} else if (d && d->cls == SCC_EXIT) {
 			if (t->regs.orig_rax == SYS_exit_group)
 				mark_group_exit(s, t);
 			k = replay_run_exit(t, &status);
 		} else if (!t->group_dead) {
 			return replay_diverged(s, t, "expected the exit, got %s", describe_stop(t, k, 0, buf, sizeof buf));
 		} else {
-			/* Inside another syscall: its process's exit_group kills it,
-			 * unless it is at its PTRACE_EVENT_EXIT stop already. */
-			struct __ptrace_syscall_info info;
+			/* Inside another syscall: its process's exit_group kills it. */
 			t->at_syscall = 0;
-			if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof info, &info) > 0 &&
-			    info.op == PTRACE_SYSCALL_INFO_NONE)
-				k = replay_exit_stop(t, &status);
-			else if (ptrace(PTRACE_SYSEMU, t->tid, 0, 0) < 0 && errno != ESRCH)
+			if (ptrace(PTRACE_SYSEMU, t->tid, 0, 0) < 0 && errno != ESRCH)
 				return -errno;
 			else
 				k = await_killed(t, &status);

@@ -172,6 +172,12 @@ int replay_inject_enter(struct replay_task *t, uint64_t at, long nr, const uint6
 {
 	struct user_regs_struct r = t->regs;
 	int status, ret, exit_seen = 0;
+	uint8_t insn[2];
+	/* The first instruction t runs is this syscall, with replay's
+	 * registers: no code of the program's runs in between (the bytes may
+	 * be the program's, even the stub's page: a trace can write anywhere). */
+	if (mem_read(t->tid, at, insn, 2) != 2 || insn[0] != 0x0f || insn[1] != 0x05)
+		return -EPROTO;
 	r.rax = (unsigned long long)nr;
 	r.orig_rax = (unsigned long long)nr;
 	r.rdi = args[0];
@@ -189,8 +195,10 @@ int replay_inject_enter(struct replay_task *t, uint64_t at, long nr, const uint6
 			return -errno;
 		if ((ret = tracee_wait_stop(t->tid, &status)))
 			return ret;
-		if ((status >> 16) == PTRACE_EVENT_EXIT)
-			return -ESRCH; /* killed: its process's exit_group, a SIGKILL */
+		if ((status >> 16) == PTRACE_EVENT_EXIT) {
+			t->exit_stopped = 1; /* killed: its process's exit_group, a SIGKILL */
+			return -ESRCH;
+		}
 		if ((status >> 16) == 0 && WSTOPSIG(status) == SIGCHLD)
 			continue; /* a child's end in replay: dropped, the recorded ones are raised */
 		if (WSTOPSIG(status) != (SIGTRAP | 0x80) || (ret = syscall_info(t, &info)))
@@ -221,8 +229,10 @@ int replay_inject_finish(struct replay_task *t, long nr, int64_t *res)
 		int ev = status >> 16;
 		if (ev == PTRACE_EVENT_EXEC && (nr == SYS_execve || nr == SYS_execveat))
 			continue;
-		if (ev == PTRACE_EVENT_EXIT)
+		if (ev == PTRACE_EVENT_EXIT) {
+			t->exit_stopped = 1;
 			return -ESRCH;
+		}
 		if (WSTOPSIG(status) != (SIGTRAP | 0x80) || (ret = syscall_info(t, &info)))
 			return ret ? ret : -EPROTO;
 		if (info.op != PTRACE_SYSCALL_INFO_EXIT)

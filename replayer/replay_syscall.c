@@ -221,8 +221,9 @@ int replay_rerun_exit(struct replay_task *t)
 	uint64_t args[6];
 	int status, r;
 	regs_syscall_args(&t->regs, args);
+	t->exit_stopped = 0;
 	if ((r = replay_inject_enter(t, t->regs.rip - 2, (long)t->regs.orig_rax, args)))
-		return r;
+		return r == -ESRCH && t->exit_stopped ? 0 : r; /* its group's exit_group came first */
 	if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
 		return -errno;
 	if ((r = tracee_wait_stop(t->tid, &status)))
@@ -365,5 +366,7 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 		r = replay_diverged(s, t, "%s cannot be replayed", got);
 		break;
 	}
+	if (r == -EPROTO) /* from replay_inject: its syscall did not run as set up */
+		r = replay_diverged(s, t, "%s: replay's re-run of it met another instruction, ABI or event", got);
 	return r;
 }
