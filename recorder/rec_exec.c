@@ -62,7 +62,7 @@ int rec_blob_store(struct rec_session *s, const char *path, const char *name, st
 		ssize_t n = name ? -1 : readlink(path, target, sizeof target - 1);
 		if (n >= 0)
 			target[n] = 0;
-		struct trace_file f = {*h, name ? name : n >= 0 ? target : path, (uint64_t)st.st_size, data};
+		struct trace_file f = {*h, name ? name : n >= 0 ? target : path, (uint64_t)st.st_size, data, 0, 0};
 		ret = trace_put_file(&s->w, &f);
 	}
 out:

@@ -24,6 +24,7 @@ struct replay_blob {
 	struct trace_hash hash;
 	int fd;
 	uint64_t size;
+	uint64_t filled;    /* bytes of it read so far (it comes in chunks) */
 	struct replay_blob *next;
 };
 

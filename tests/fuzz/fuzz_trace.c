@@ -122,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!copy)
 			return 0;
 		memcpy(copy, data + 2, n);
-		struct trace_rec rec = {(uint32_t)(data[1] % TR_TYPE_MAX) + 1, 1, copy, (uint32_t)n};
+		struct trace_rec rec = {(uint32_t)(data[1] % TR_TYPE_MAX) + 1, 1, copy, (uint32_t)n, 0};
 		decode(&rec);
 		free(copy);
 		return 0;
