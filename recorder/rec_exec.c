@@ -248,6 +248,9 @@ int rec_exec_snapshot(struct rec_session *s, struct rec_task *t)
 	e.maps = m.maps;
 	rec_mark(s, t->tid);
 	ret = trace_put_exec(&s->w, &e);
+	if (ret == -EFBIG)
+		rec_fail(s, "thread %d: exec: the new image's memory is larger than a trace record can hold (%u MiB): recording stopped",
+			 t->tid, TRACE_RECORD_MAX >> 20);
 	t->marked = 1; /* the exec record placed its syscall's entry */
 out:
 	for (uint32_t i = 0; i < m.n; i++)
