@@ -67,12 +67,19 @@ PROG_SRC  := $(wildcard tests/programs/*.c)
 PROG_BIN  := $(PROG_SRC:tests/programs/%.c=$(BUILD)/tests/programs/%)
 GOPROG_SRC := $(wildcard tests/programs/*.go)
 GOPROG_BIN := $(GOPROG_SRC:tests/programs/%.go=$(BUILD)/tests/programs/%)
+TOOL_SRC  := $(wildcard tests/tools/*.c)
+TOOL_BIN  := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 DIVERGE_SRC := $(wildcard tests/diverge/*.c)
 DIVERGE_BIN := $(DIVERGE_SRC:tests/diverge/%.c=$(BUILD)/tests/diverge/%)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lcmocka
+
+# Test tools (trace_edit): built with the project's own trace code.
+$(BUILD)/tests/tools/%: tests/tools/%.c $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
 
 # Programs to record: plain gcc, no sanitizers (they are what is recorded).
 $(BUILD)/tests/programs/%: tests/programs/%.c
@@ -95,7 +102,7 @@ $(BUILD)/tests/diverge/%: tests/diverge/%.c
 	@mkdir -p $(dir $@)
 	gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -pthread -lm
 
-tests: $(UNIT_BIN) $(PROG_BIN) $(GOPROG_BIN) $(DIVERGE_BIN)
+tests: $(UNIT_BIN) $(PROG_BIN) $(GOPROG_BIN) $(DIVERGE_BIN) $(TOOL_BIN)
 
 test: all tests
 	BIN=$(BIN) TBIN=$(BUILD)/tests/programs UBIN=$(BUILD)/tests/unit tests/run.sh
