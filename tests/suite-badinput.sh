@@ -194,3 +194,23 @@ expect_fail badinput-rec-outisdir "$BIN/rec" -q -o "$D/dir" -- /bin/true
 $T "$BIN/rec" -q -o "$D/good.lz4" -- /bin/true
 expect_status badinput-rec-overwrite 0 sh -c "$R --info '$D/good.lz4' >/dev/null && echo ok >&2"
 rm -rf "$D/dir" "$D/fifo"
+
+# rec as an ordinary user: it records (/proc/PID/map_files is root's; the
+# mapped files are read by name), or, for a program it may run but not
+# read, it stops at once with one line, status 125 and no trace.
+if ! command -v setpriv >/dev/null; then
+	echo "SKIP: badinput-rec-user: setpriv not found"
+else
+	NB=$(mktemp -d /tmp/heisen-user.XXXXXX)
+	chmod 755 "$NB"
+	mkdir -m 1777 "$NB/w"
+	cp "$BIN/rec" "$BIN/replay" "$NB/"
+	cp /bin/true "$NB/true-noread"
+	chmod 711 "$NB/true-noread"
+	AS_USER=()
+	[ "$(id -u)" = 0 ] && AS_USER=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	expect_status badinput-rec-user 0 "${AS_USER[@]}" sh -c "cd '$NB/w' && ../rec -q -o t.lz4 -- /bin/true && ../replay t.lz4 && echo recorded and replayed >&2"
+	expect_status badinput-rec-user-noread 125 "${AS_USER[@]}" "$NB/rec" -q -o "$NB/w/t2.lz4" -- "$NB/true-noread"
+	[ -e "$NB/w/t2.lz4" ] && fail "badinput: rec left a trace of a program it could not record"
+	rm -rf "$NB"
+fi
