@@ -109,10 +109,9 @@ test: all tests
 
 # AddressSanitizer + UBSan build of rec, replay and the unit tests, then the
 # whole suite against it.
+ASAN_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 asan:
-	$(MAKE) --no-print-directory BUILD=build-asan BIN=bin-asan \
-		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-		all tests
+	$(MAKE) --no-print-directory BUILD=build-asan BIN=bin-asan CFLAGS="$(ASAN_CFLAGS)" all tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		BIN=bin-asan TBIN=build-asan/tests/programs UBIN=build-asan/tests/unit tests/run.sh
 
@@ -122,8 +121,11 @@ demo: all
 bench: all
 	bench/run.sh
 
-fuzz: check-deps
-	tests/fuzz/run.sh
+# The reader fuzzer (libFuzzer), then real replays of mutated traces by the
+# ASan build (tests/fuzz/run.sh: FUZZ_SECONDS, REPLAY_FUZZ_SECONDS).
+fuzz: all tests
+	$(MAKE) --no-print-directory BUILD=build-asan BIN=bin-asan CFLAGS="$(ASAN_CFLAGS)" all
+	BIN=$(BIN) REPLAY_BIN=bin-asan TBIN=$(BUILD)/tests/programs TOOLS=$(BUILD)/tests/tools tests/fuzz/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
