@@ -564,6 +564,60 @@ static void test_frame_order(void **state)
 	unlink(path2);
 }
 
+/* A file larger than a chunk is stored in several file records, in order;
+ * a record over TRACE_RECORD_MAX is refused (-EFBIG) without spoiling the
+ * trace: the records after it are written and read back. */
+static void test_big_records(void **state)
+{
+	(void)state;
+	char path[128];
+	struct trace_writer w;
+	struct trace_header h;
+	size_t fsize = (size_t)TRACE_FILE_CHUNK + 5, big = (size_t)TRACE_RECORD_MAX + 1;
+	uint8_t *fdata = mmap(NULL, fsize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *bdata = mmap(NULL, big, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(fdata != MAP_FAILED && bdata != MAP_FAILED);
+	memcpy(fdata, "first", 5);
+	memcpy(fdata + fsize - 5, "last!", 5);
+	sample_header(&h);
+	tmp_path(path);
+	assert_int_equal(trace_writer_open(&w, path, 0), 0);
+	assert_int_equal(trace_put_header(&w, &h), 0);
+	struct trace_file f = {{7, 8}, "/big", fsize, fdata, 0, 0};
+	assert_int_equal(trace_put_file(&w, &f), 0);
+	struct trace_region reg = {0x10000, (uint32_t)big, bdata};
+	struct trace_syscall sc = {.tid = 9, .nr = 0, .result = (int64_t)big, .nregions = 1, .regions = &reg};
+	assert_int_equal(trace_put_syscall(&w, &sc), -EFBIG);
+	assert_int_equal(w.err, 0);
+	struct trace_exit x = {9, EXIT_HOW_EXITED, 0};
+	assert_int_equal(trace_put_exit(&w, &x), 0);
+	struct trace_end end = {0};
+	assert_int_equal(trace_put_end(&w, &end), 0);
+	assert_int_equal(trace_writer_close(&w), 0);
+
+	struct trace_reader r;
+	struct trace_rec rec;
+	assert_int_equal(trace_reader_open(&r, path), 0);
+	uint64_t want_off[] = {0, TRACE_FILE_CHUNK};
+	for (int i = 0; i < 2; i++) {
+		next_of(&r, &rec, TR_FILE, 1 + (uint64_t)i);
+		assert_int_equal(trace_get_file(&rec, &f), 0);
+		assert_int_equal(f.size, fsize);
+		assert_int_equal(f.offset, want_off[i]);
+		assert_int_equal(f.len, i ? 5 : TRACE_FILE_CHUNK);
+		assert_memory_equal(f.data, i ? "last!" : "first", 5);
+		assert_string_equal(f.path, "/big");
+	}
+	next_of(&r, &rec, TR_EXIT, 3);
+	next_of(&r, &rec, TR_END, 4);
+	assert_int_equal(trace_next(&r, &rec), 0);
+	assert_true(r.nframes >= 3); /* each chunk over the frame target ends its frame */
+	trace_reader_close(&r);
+	munmap(fdata, fsize);
+	munmap(bdata, big);
+	unlink(path);
+}
+
 /* A trace of an older format version is refused with its own message. */
 static void test_old_version(void **state)
 {
@@ -943,6 +997,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_index_frame),
 		cmocka_unit_test(test_frame_order),
 		cmocka_unit_test(test_old_version),
+		cmocka_unit_test(test_big_records),
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_multiblock_frame),
 		cmocka_unit_test(test_flipped_bytes),
