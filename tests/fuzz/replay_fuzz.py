@@ -118,7 +118,12 @@ def main():
         os.chmod(m, 0o644)
         t0 = time.time()
         st, err, hung = run(pre + replay + [m], a.limit, env)
-        slowest = max(slowest, time.time() - t0)
+        took = time.time() - t0
+        slowest = max(slowest, took)
+        if took > a.limit / 4:  # kept to look at: what made it slow
+            shutil.copy(m, os.path.join(a.work, f"slow-{counts['runs']}-{took:.0f}s.lz4"))
+            with open(os.path.join(a.work, f"slow-{counts['runs']}-{took:.0f}s.txt"), "wb") as f:
+                f.write(f"{os.path.basename(t)} {' '.join(args)}: {e.stdout.decode().strip()}\n".encode() + err)
         counts["runs"] += 1
         counts[kind] += 1
         statuses[st] = statuses.get(st, 0) + 1

@@ -45,7 +45,7 @@ if [ $# -gt 0 ]; then
 fi
 
 # New inputs go to build/fuzz/corpus; the seeds in the tree stay as they are.
-"$OUT/fuzz_trace" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+"$OUT/fuzz_trace" -max_total_time="$FUZZ_SECONDS" -timeout=30 -rss_limit_mb=2048 \
 	-max_len=262144 -dict=tests/fuzz/trace.dict -print_final_stats=1 \
 	-artifact_prefix="$FINDINGS/" ${FUZZ_ARGS:-} "$OUT/corpus" tests/fuzz/corpus
 st=$?
