@@ -94,7 +94,7 @@ struct replay_session {
 };
 
 /* Registers s->wait as the bound of every tracee wait (HEISEN_WAIT_FLOOR:
- * the least time in seconds an event may take, 10 by default). */
+ * the least time in seconds an event may take, 30 by default). */
 void replay_bound_init(struct replay_session *s);
 /* Moves the deadline for s->cur, just taken: a generous multiple of the
  * time its thread took to get there in the recording. */

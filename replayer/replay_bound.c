@@ -12,7 +12,7 @@
 #include "../common/ptrace_util.h"
 
 #define BOUND_FACTOR 10                                     /* x the recorded time */
-#define BOUND_FLOOR_NS (10ull * 1000 * 1000 * 1000)          /* + this */
+#define BOUND_FLOOR_NS (30ull * 1000 * 1000 * 1000)          /* + this: a loaded machine stalls for seconds */
 #define BOUND_GAP_MAX_NS (24ull * 3600 * 1000 * 1000 * 1000) /* a longer recorded gap counts as this */
 
 static int bound_expired(struct wait_bound *b, pid_t tid)

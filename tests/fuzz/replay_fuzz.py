@@ -14,8 +14,9 @@ with the given replay (the ASan build) under a time limit. Counts:
 Each finding is kept in --findings (the trace and replay's stderr). The
 replays run as uid 65534 in new PID and network namespaces when this runs
 as root (a mutated trace may make the program run syscalls replay did not
-decide on; docs/security.md), HEISEN_WAIT_FLOOR=1. Exits 1 if anything was
-found."""
+decide on; docs/security.md), with HEISEN_WAIT_FLOOR=5 (--floor): a
+replay that waits in vain gives up after 5 s plus 10 times the recorded
+time. Exits 1 if anything was found."""
 import argparse
 import os
 import random
@@ -65,7 +66,8 @@ def main():
     ap.add_argument("--replay", required=True)
     ap.add_argument("--edit", required=True)
     ap.add_argument("--seconds", type=float, default=60)
-    ap.add_argument("--limit", type=float, default=60, help="seconds a replay may take")
+    ap.add_argument("--limit", type=float, default=90, help="seconds a replay may take")
+    ap.add_argument("--floor", default="5", help="HEISEN_WAIT_FLOOR for the replays")
     ap.add_argument("--work", required=True)
     ap.add_argument("--findings", required=True)
     ap.add_argument("--seed", type=int, default=None)
@@ -77,10 +79,11 @@ def main():
     os.makedirs(a.findings, exist_ok=True)
     os.chmod(a.work, 0o755)
     pre = sandbox()
-    env = dict(os.environ, HEISEN_WAIT_FLOOR="1",
+    env = dict(os.environ, HEISEN_WAIT_FLOOR=a.floor,
                ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0"),
                UBSAN_OPTIONS=os.environ.get("UBSAN_OPTIONS", "print_stacktrace=1"))
-    replay = [sys.executable, "-c", WRAP, os.path.abspath(a.replay)]
+    py = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
+    replay = [py, "-c", WRAP, os.path.abspath(a.replay)]
 
     seeds = []
     for prog in a.programs:
