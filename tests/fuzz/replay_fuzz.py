@@ -14,9 +14,10 @@ with the given replay (the ASan build) under a time limit. Counts:
 Each finding is kept in --findings (the trace and replay's stderr). The
 replays run as uid 65534 in new PID and network namespaces when this runs
 as root (a mutated trace may make the program run syscalls replay did not
-decide on; docs/security.md), with HEISEN_WAIT_FLOOR=5 (--floor): a
-replay that waits in vain gives up after 5 s plus 10 times the recorded
-time. Exits 1 if anything was found."""
+decide on; docs/security.md), four at a time (--jobs), with replay's own
+wait bound as users get it (HEISEN_WAIT_FLOOR=30, --floor: an ASan replay
+in this sandbox on a loaded 2-core machine was seen stalled 17 s at its
+start). Exits 1 if anything was found."""
 import argparse
 import os
 import random
@@ -24,6 +25,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 SANITIZER = (b"ERROR: AddressSanitizer", b"ERROR: LeakSanitizer", b"runtime error:",
@@ -66,11 +68,12 @@ def main():
     ap.add_argument("--replay", required=True)
     ap.add_argument("--edit", required=True)
     ap.add_argument("--seconds", type=float, default=60)
-    ap.add_argument("--limit", type=float, default=90, help="seconds a replay may take")
-    ap.add_argument("--floor", default="5", help="HEISEN_WAIT_FLOOR for the replays")
+    ap.add_argument("--limit", type=float, default=150, help="seconds a replay may take")
+    ap.add_argument("--floor", default="30", help="HEISEN_WAIT_FLOOR for the replays")
     ap.add_argument("--work", required=True)
     ap.add_argument("--findings", required=True)
     ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--jobs", type=int, default=4, help="replays at once (most wait, idle, for their bound)")
     ap.add_argument("programs", nargs="+")
     a = ap.parse_args()
     seed = a.seed if a.seed is not None else int(time.time())
@@ -103,48 +106,63 @@ def main():
     if not seeds:
         print("replay_fuzz: no seed traces")
         return 2
-    print(f"replay_fuzz: {len(seeds)} seed traces, seed {seed}, sandbox: {'uid 65534, new pid+net namespaces' if pre else 'none'}")
+    print(f"replay_fuzz: {len(seeds)} seed traces, seed {seed}, {a.jobs} at once, sandbox: {'uid 65534, new pid+net namespaces' if pre else 'none'}")
 
     counts = {"runs": 0, "crash": 0, "hang": 0, "wrong": 0, "frames": 0, "records": 0}
     statuses = {}
-    slowest = 0.0
+    slowest = [0.0]
     end = time.time() + a.seconds
-    m = os.path.join(a.work, "mutated.lz4")
-    while time.time() < end:
-        t = rnd.choice(seeds)
-        kind = "frames" if rnd.random() < 0.3 else "records"
-        s = rnd.randrange(1 << 30)
-        args = ["frames", str(s)] if kind == "frames" else ["mutate", str(s), str(rnd.randint(1, 3))]
-        e = subprocess.run([a.edit, t, m] + args, capture_output=True)
-        if e.returncode != 0:
-            continue
-        os.chmod(m, 0o644)
-        t0 = time.time()
-        st, err, hung = run(pre + replay + [m], a.limit, env)
-        took = time.time() - t0
-        slowest = max(slowest, took)
-        if took > a.limit / 4:  # kept to look at: what made it slow
-            shutil.copy(m, os.path.join(a.work, f"slow-{counts['runs']}-{took:.0f}s.lz4"))
-            with open(os.path.join(a.work, f"slow-{counts['runs']}-{took:.0f}s.txt"), "wb") as f:
-                f.write(f"{os.path.basename(t)} {' '.join(args)}: {e.stdout.decode().strip()}\n".encode() + err)
-        counts["runs"] += 1
-        counts[kind] += 1
-        statuses[st] = statuses.get(st, 0) + 1
-        what = None
-        if hung:
-            what = "hang"
-        elif st == 200 or any(x in err for x in SANITIZER):
-            what = "crash"
-        elif kind == "frames" and st not in (122, 124):
-            what = "wrong"
-        if what:
-            counts[what] += 1
-            base = os.path.join(a.findings, f"replay-{what}-{counts['runs']}")
-            shutil.copy(m, base + ".lz4")
-            with open(base + ".txt", "wb") as f:
-                f.write(f"{os.path.basename(t)} {' '.join(args)}: {e.stdout.decode().strip()}\n"
-                        f"status {st}\n".encode() + err)
-            print(f"replay_fuzz: {what}: {base}.lz4 ({e.stdout.decode().strip()}): status {st}")
+    lock = threading.Lock()
+
+    def worker(w):
+        wr = random.Random(rnd.randrange(1 << 62))
+        m = os.path.join(a.work, f"mutated-{w}.lz4")
+        while time.time() < end:
+            t = wr.choice(seeds)
+            kind = "frames" if wr.random() < 0.3 else "records"
+            s = wr.randrange(1 << 30)
+            args = ["frames", str(s)] if kind == "frames" else ["mutate", str(s), str(wr.randint(1, 3))]
+            e = subprocess.run([a.edit, t, m] + args, capture_output=True)
+            if e.returncode != 0:
+                continue
+            os.chmod(m, 0o644)
+            t0 = time.time()
+            st, err, hung = run(pre + replay + [m], a.limit, env)
+            took = time.time() - t0
+            what = None
+            if hung:
+                what = "hang"
+            elif st == 200 or any(x in err for x in SANITIZER):
+                what = "crash"
+            elif kind == "frames" and st not in (122, 124):
+                what = "wrong"
+            note = f"{os.path.basename(t)} {' '.join(args)}: {e.stdout.decode().strip()}\n"
+            with lock:
+                counts["runs"] += 1
+                counts[kind] += 1
+                n = counts["runs"]
+                statuses[st] = statuses.get(st, 0) + 1
+                slowest[0] = max(slowest[0], took)
+                if what:
+                    counts[what] += 1
+            if what:
+                base = os.path.join(a.findings, f"replay-{what}-{n}")
+                shutil.copy(m, base + ".lz4")
+                with open(base + ".txt", "wb") as f:
+                    f.write(note.encode() + f"status {st}\n".encode() + err)
+                print(f"replay_fuzz: {what}: {base}.lz4 ({e.stdout.decode().strip()}): status {st}", flush=True)
+            elif took > a.limit / 4:  # kept to look at: what made it slow
+                base = os.path.join(a.work, f"slow-{n}-{took:.0f}s")
+                shutil.copy(m, base + ".lz4")
+                with open(base + ".txt", "wb") as f:
+                    f.write(note.encode() + err)
+
+    threads = [threading.Thread(target=worker, args=(w,)) for w in range(a.jobs)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    slowest = slowest[0]
     print(f"replay_fuzz: {counts['runs']} replays ({counts['records']} record edits, {counts['frames']} frame edits) "
           f"in {a.seconds:.0f} s: {counts['crash']} crashes, {counts['hang']} hangs, {counts['wrong']} wrong statuses; "
           f"slowest {slowest:.1f} s; statuses " +

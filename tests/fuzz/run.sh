@@ -5,8 +5,9 @@
 # 2. replay_fuzz.py for REPLAY_FUZZ_SECONDS (default 30): real replays, by
 #    the ASan build in $REPLAY_BIN, of recorded traces mutated by trace_edit
 #    (record fields and records re-encoded with valid checksums; whole
-#    frames dropped, repeated, swapped, cut), each within REPLAY_LIMIT
-#    seconds (default 90).
+#    frames dropped, repeated, swapped, cut), four at once, each within
+#    REPLAY_LIMIT seconds (default 150; replay's own bound gives up after
+#    30 s plus 10 times the recorded time).
 # Crashes, hangs and leaks go to tests/fuzz/findings/; exits non-zero if
 # there are any there. Environment: FUZZ_SECONDS, REPLAY_FUZZ_SECONDS
 # (0: skip), REPLAY_LIMIT, CLANG (default clang), FUZZ_ARGS (more
@@ -58,7 +59,7 @@ if [ "$REPLAY_FUZZ_SECONDS" != 0 ]; then
 		[ -x "$TBIN/$p" ] && progs+=("$TBIN/$p")
 	done
 	python3 tests/fuzz/replay_fuzz.py --rec "$BIN/rec" --replay "$REPLAY_BIN/replay" --edit "$TOOLS/trace_edit" \
-		--seconds "$REPLAY_FUZZ_SECONDS" --limit "${REPLAY_LIMIT:-90}" --work "$OUT/replay" \
+		--seconds "$REPLAY_FUZZ_SECONDS" --limit "${REPLAY_LIMIT:-150}" --work "$OUT/replay" \
 		--findings "$FINDINGS" "${progs[@]}"
 	rst=$?
 fi
