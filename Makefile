@@ -67,12 +67,19 @@ PROG_SRC  := $(wildcard tests/programs/*.c)
 PROG_BIN  := $(PROG_SRC:tests/programs/%.c=$(BUILD)/tests/programs/%)
 GOPROG_SRC := $(wildcard tests/programs/*.go)
 GOPROG_BIN := $(GOPROG_SRC:tests/programs/%.go=$(BUILD)/tests/programs/%)
+TOOL_SRC  := $(wildcard tests/tools/*.c)
+TOOL_BIN  := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 DIVERGE_SRC := $(wildcard tests/diverge/*.c)
 DIVERGE_BIN := $(DIVERGE_SRC:tests/diverge/%.c=$(BUILD)/tests/diverge/%)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lcmocka
+
+# Test tools (trace_edit): built with the project's own trace code.
+$(BUILD)/tests/tools/%: tests/tools/%.c $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
 
 # Programs to record: plain gcc, no sanitizers (they are what is recorded).
 $(BUILD)/tests/programs/%: tests/programs/%.c
@@ -95,14 +102,6 @@ $(BUILD)/tests/diverge/%: tests/diverge/%.c
 	@mkdir -p $(dir $@)
 	gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -pthread -lm
 
-# Test tools: small programs on the project's own library (trace crafting).
-TOOL_SRC := $(wildcard tests/tools/*.c)
-TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
-
-$(BUILD)/tests/tools/%: tests/tools/%.c $(COMMON_OBJ)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
-
 tests: $(UNIT_BIN) $(PROG_BIN) $(GOPROG_BIN) $(DIVERGE_BIN) $(TOOL_BIN)
 
 test: all tests
@@ -110,10 +109,9 @@ test: all tests
 
 # AddressSanitizer + UBSan build of rec, replay and the unit tests, then the
 # whole suite against it.
+ASAN_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 asan:
-	$(MAKE) --no-print-directory BUILD=build-asan BIN=bin-asan \
-		CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-		all tests
+	$(MAKE) --no-print-directory BUILD=build-asan BIN=bin-asan CFLAGS="$(ASAN_CFLAGS)" all tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 		BIN=bin-asan TBIN=build-asan/tests/programs UBIN=build-asan/tests/unit tests/run.sh
 
@@ -123,8 +121,11 @@ demo: all
 bench: all
 	bench/run.sh
 
-fuzz: check-deps
-	tests/fuzz/run.sh
+# The reader fuzzer (libFuzzer), then real replays of mutated traces by the
+# ASan build (tests/fuzz/run.sh: FUZZ_SECONDS, REPLAY_FUZZ_SECONDS).
+fuzz: all tests
+	$(MAKE) --no-print-directory BUILD=build-asan BIN=bin-asan CFLAGS="$(ASAN_CFLAGS)" all
+	BIN=$(BIN) REPLAY_BIN=bin-asan TBIN=$(BUILD)/tests/programs TOOLS=$(BUILD)/tests/tools tests/fuzz/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin

@@ -456,8 +456,53 @@ int tracee_wait_dead(pid_t tid, int *status)
 	return 0;
 }
 
+/* The one process-wide setting of this module, registered once by replay
+ * (its session owns the bound and moves the deadline per event). */
+static struct wait_bound *wait_limit;
+
+void tracee_wait_bound(struct wait_bound *b)
+{
+	wait_limit = b;
+}
+
+/* Waits for tid within b: SIGCHLD blocked, polled, and slept for with a
+ * timeout, so a stop between the poll and the sleep is not missed. */
+static int wait_bounded(pid_t tid, int *status, struct wait_bound *b)
+{
+	sigset_t chld, old;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
+	int r;
+	for (;;) {
+		uint64_t now = now_ns();
+		if (now >= b->deadline_ns) {
+			r = b->expired(b, tid);
+			break;
+		}
+		pid_t p = waitpid(tid, status, __WALL | WNOHANG);
+		if (p == tid) {
+			r = 0;
+			break;
+		}
+		if (p < 0 && errno != EINTR) {
+			r = -errno;
+			break;
+		}
+		if (p == 0) {
+			uint64_t left = b->deadline_ns - now;
+			struct timespec ts = {(time_t)(left / 1000000000), (long)(left % 1000000000)};
+			sigtimedwait(&chld, NULL, &ts);
+		}
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
 int tracee_wait(pid_t tid, int *status)
 {
+	if (wait_limit && wait_limit->deadline_ns)
+		return wait_bounded(tid, status, wait_limit);
 	pid_t p;
 	while ((p = waitpid(tid, status, __WALL)) < 0 && errno == EINTR)
 		;

@@ -98,7 +98,18 @@ char tracee_state(pid_t tid);
 /* 1 if thread tid exists and is not a zombie; 0 if not. */
 int tracee_alive(pid_t tid);
 
-/* Waits (through EINTR) for tid's next wait status; returns 0 or -errno. */
+/* A limit on how long the waits for one event may take, all together:
+ * past deadline_ns (CLOCK_MONOTONIC, 0: none) tracee_wait calls expired
+ * (which says why, once) and returns what it returns. */
+struct wait_bound {
+	uint64_t deadline_ns;
+	int (*expired)(struct wait_bound *b, pid_t tid);
+};
+/* Makes every later tracee_wait honour b (NULL: wait without limit); b
+ * stays the caller's, who moves its deadline from event to event. */
+void tracee_wait_bound(struct wait_bound *b);
+/* Waits (through EINTR) for tid's next wait status, within the bound set
+ * by tracee_wait_bound; returns 0, -errno, or the bound's expired(). */
 int tracee_wait(pid_t tid, int *status);
 /* Like tracee_wait, but -ESRCH if tid ended instead of stopping. */
 int tracee_wait_stop(pid_t tid, int *status);

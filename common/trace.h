@@ -11,10 +11,16 @@
 #include "util.h"
 
 #define TRACE_MAGIC "HEISENTR"
-#define TRACE_VERSION 1
+#define TRACE_VERSION 2
 #define TRACE_INDEX_MAGIC 0x184D2A5Eu   /* LZ4 skippable frame, nibble E */
 #define TRACE_FRAME_TARGET (256 * 1024) /* flush a frame at this raw size */
+#define TRACE_FRAME_SPAN_NS (200ull * 1000 * 1000) /* a frame's records span at most this */
 #define TRACE_FRAME_MAX (1u << 30)      /* reader refuses larger frames */
+/* The writer refuses (-EFBIG) a record whose payload is larger: with the
+ * frame record and the records before it, its frame stays within
+ * TRACE_FRAME_MAX. */
+#define TRACE_RECORD_MAX (TRACE_FRAME_MAX - 4 * TRACE_FRAME_TARGET)
+#define TRACE_FILE_CHUNK (64u << 20)    /* a file's content goes in records of at most this */
 #define TRACE_MAX_REGIONS 4096
 
 enum trace_type {
@@ -29,7 +35,8 @@ enum trace_type {
 	TR_SYSENTER = 9,
 	TR_NEWTASK = 10,
 	TR_PREEMPT = 11,
-	TR_TYPE_MAX = 11,
+	TR_FRAME = 12,
+	TR_TYPE_MAX = 12,
 };
 
 /* Reader errors (returned negated). */
@@ -65,11 +72,15 @@ struct trace_header {
 	uint32_t ncpus; /* CPUs the program could use, unpinned */
 };
 
+/* A mapped file's content. The writer takes the whole content (data,
+ * size) and stores it in chunks of at most TRACE_FILE_CHUNK bytes, one
+ * record each; the decoder gives one chunk: len bytes at offset. */
 struct trace_file {
 	struct trace_hash hash;
 	const char *path;       /* first path it was seen under */
-	uint64_t size;
-	const uint8_t *data;    /* points into the reader's frame */
+	uint64_t size;          /* the whole file */
+	const uint8_t *data;    /* writer: the whole content; decoder: the chunk, in the reader's frame */
+	uint64_t offset, len;   /* decoder: where the chunk goes, its length */
 };
 
 /* Mapping kinds in an exec snapshot. */
@@ -173,6 +184,14 @@ struct trace_preempt {
 	struct user_regs_struct regs;
 };
 
+/* The first record of every LZ4 frame but the first: the frames' order. */
+struct trace_frame {
+	uint64_t seq;     /* 1 for the second LZ4 frame, then 2, 3, ... */
+	uint64_t event;   /* event number of the next record */
+	uint64_t time_ns; /* recording's elapsed time when the frame began */
+	uint64_t chain;   /* XXH3-64 of every raw byte of the trace before this record */
+};
+
 enum { END_OK = 0, END_FAILED = 1 };
 
 struct trace_end {
@@ -195,7 +214,9 @@ struct trace_writer {
 	uint64_t frame_first_event;
 	uint64_t file_bytes, raw_bytes;
 	uint32_t nframes;
-	uint64_t last_flush_ns;
+	uint64_t start_ns;    /* when the writer was opened */
+	uint64_t frame_ns;    /* when the pending frame began */
+	struct XXH3_state_s *chain; /* hash of every raw byte flushed */
 	LZ4F_preferences_t prefs;
 };
 
@@ -205,7 +226,8 @@ int trace_writer_open(struct trace_writer *w, const char *path, int excl);
 /* Starts a record of the given type in w->rec; returns w->rec for the payload. */
 struct buf *trace_begin(struct trace_writer *w, uint32_t type);
 /* Finishes the current record, flushing a frame when it is big enough or
- * old enough; returns the writer's sticky error (0 if none). */
+ * old enough; returns the writer's sticky error (0 if none), or -EFBIG
+ * (not sticky: the record is dropped) for a payload over TRACE_RECORD_MAX. */
 int trace_end(struct trace_writer *w);
 /* Compresses and writes the pending records as one LZ4 frame; returns 0 or -errno. */
 int trace_flush(struct trace_writer *w);
@@ -224,6 +246,9 @@ int trace_put_end(struct trace_writer *w, const struct trace_end *e);
 int trace_put_sysenter(struct trace_writer *w, const struct trace_sysenter *e);
 int trace_put_newtask(struct trace_writer *w, const struct trace_newtask *n);
 int trace_put_preempt(struct trace_writer *w, const struct trace_preempt *p);
+/* Appends a frame record, which is not an event (trace_begin does, at
+ * each new frame). */
+void trace_put_frame(struct trace_writer *w, const struct trace_frame *f);
 
 /* ---- reader ---- */
 
@@ -232,6 +257,7 @@ struct trace_rec {
 	uint64_t event;      /* 0 for the header, then 1, 2, ... */
 	const uint8_t *data; /* payload, valid until the next trace_next */
 	uint32_t len;
+	uint64_t time_ns;    /* recording's elapsed time when its frame began */
 };
 
 struct trace_reader {
@@ -239,12 +265,16 @@ struct trace_reader {
 	const uint8_t *map;
 	size_t size;
 	size_t off;           /* file offset of the next frame */
+	size_t frame_off;     /* file offset of the current frame */
 	LZ4F_dctx *dctx;
 	struct buf frame;     /* decompressed current frame */
 	size_t pos;           /* next record in frame */
 	uint64_t event;       /* event number of the next record */
 	uint64_t raw_bytes;
 	uint32_t nframes;
+	uint64_t frame_seq;   /* frame records read */
+	uint64_t time_ns;     /* the last frame record's time */
+	struct XXH3_state_s *chain; /* hash of every raw byte read */
 	int saw_end;
 	int done;
 	struct trace_header hdr;
@@ -273,6 +303,7 @@ int trace_get_end(const struct trace_rec *rec, struct trace_end *e);
 int trace_get_sysenter(const struct trace_rec *rec, struct trace_sysenter *e);
 int trace_get_newtask(const struct trace_rec *rec, struct trace_newtask *n);
 int trace_get_preempt(const struct trace_rec *rec, struct trace_preempt *p);
+int trace_get_frame(const struct trace_rec *rec, struct trace_frame *f);
 /* Frees what trace_get_header allocated. */
 void trace_header_free(struct trace_header *h);
 

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #define LZ4_FRAME_MAGIC 0x184D2204u
 
@@ -57,6 +58,14 @@ static int read_frame(struct trace_reader *r)
 			uint32_t sz = le32(r->map + r->off + 4);
 			if (sz > left - 8)
 				return fail(r, TRE_TRUNC, "trace truncated inside a skippable frame at byte %zu", r->off);
+			const uint8_t *p = r->map + r->off + 8;
+			/* The index counts the frames before it: a frame dropped
+			 * at the end shows here. */
+			if (magic == TRACE_INDEX_MAGIC && sz >= 12 && !memcmp(p, "HXINDEX1", 8) &&
+			    le32(p + 8) != r->nframes)
+				return fail(r, TRE_CORRUPT,
+					    "trace corrupt: the index at byte %zu lists %u frames, %u come before it",
+					    r->off, le32(p + 8), r->nframes);
 			r->off += 8 + (size_t)sz;
 			continue;
 		}
@@ -66,6 +75,7 @@ static int read_frame(struct trace_reader *r)
 	}
 	r->frame.len = 0;
 	r->pos = 0;
+	r->frame_off = r->off;
 	const uint8_t *src = r->map + r->off;
 	size_t srcleft = r->size - r->off;
 	for (;;) {
@@ -94,10 +104,39 @@ static int read_frame(struct trace_reader *r)
 	return 1;
 }
 
+/* Checks a frame record against the frames read before it and takes its
+ * time; returns 0 or -TRE_CORRUPT. */
+static int frame_check(struct trace_reader *r, const struct trace_rec *rec)
+{
+	struct trace_frame f;
+	unsigned long long at = r->frame_off, want = r->frame_seq + 1;
+	if (trace_get_frame(rec, &f))
+		return fail(r, TRE_CORRUPT, "trace corrupt: bad frame record in the frame at byte %llu", at);
+	if (f.seq > want)
+		return fail(r, TRE_CORRUPT,
+			    "trace corrupt: frame %llu missing: the frame at byte %llu is frame %llu (event %llu)", want,
+			    at, (unsigned long long)f.seq, (unsigned long long)f.event);
+	if (f.seq < want)
+		return fail(r, TRE_CORRUPT,
+			    "trace corrupt: the frame at byte %llu is frame %llu again or out of order (frame %llu expected, event %llu)",
+			    at, (unsigned long long)f.seq, want, (unsigned long long)r->event);
+	if (f.event != r->event)
+		return fail(r, TRE_CORRUPT, "trace corrupt: frame %llu at byte %llu starts at event %llu, not %llu", want,
+			    at, (unsigned long long)f.event, (unsigned long long)r->event);
+	if (f.chain != XXH3_64bits_digest(r->chain) || f.time_ns < r->time_ns)
+		return fail(r, TRE_CORRUPT,
+			    "trace corrupt: frame %llu at byte %llu (event %llu) does not continue the frames before it",
+			    want, at, (unsigned long long)r->event);
+	r->frame_seq = f.seq;
+	r->time_ns = f.time_ns;
+	return 0;
+}
+
 int trace_next(struct trace_reader *r, struct trace_rec *rec)
 {
 	if (r->done)
 		return 0;
+next:
 	while (r->pos == r->frame.len) {
 		int f = read_frame(r);
 		if (f < 0)
@@ -126,12 +165,27 @@ int trace_next(struct trace_reader *r, struct trace_rec *rec)
 	if (rec->type == 0 || rec->type > TR_TYPE_MAX)
 		return fail(r, TRE_CORRUPT, "trace corrupt: record %llu has unknown type %u",
 			    (unsigned long long)r->event, rec->type);
-	if ((rec->type == TR_HEADER) != (r->event == 0))
+	if ((rec->type == TR_HEADER) != (r->event == 0 && r->frame_seq == 0))
 		return fail(r, TRE_CORRUPT, "trace corrupt: record %llu: header misplaced",
 			    (unsigned long long)r->event);
+	/* Every LZ4 frame but the first starts with a frame record (a
+	 * recompressed trace may hold them anywhere in one frame). */
+	if (r->pos == 0 && r->nframes > 1 && rec->type != TR_FRAME)
+		return fail(r, TRE_CORRUPT, "trace corrupt: the frame at byte %zu (event %llu) has no frame record",
+			    r->frame_off, (unsigned long long)r->event);
 	rec->data = p + 8;
-	rec->event = r->event++;
+	rec->event = r->event;
+	if (rec->type == TR_FRAME) {
+		int f = frame_check(r, rec);
+		if (f)
+			return f;
+	}
+	XXH3_64bits_update(r->chain, p, 8 + (size_t)rec->len);
 	r->pos += 8 + (size_t)rec->len;
+	if (rec->type == TR_FRAME)
+		goto next;
+	r->event++;
+	rec->time_ns = r->time_ns;
 	if (rec->type == TR_END)
 		r->saw_end = 1;
 	return 1;
@@ -163,7 +217,8 @@ int trace_reader_open(struct trace_reader *r, const char *path)
 		snprintf(r->err, sizeof r->err, "%s is not a heisen trace (no LZ4 frame)", path);
 		return -TRE_NOTTRACE;
 	}
-	if (LZ4F_isError(LZ4F_createDecompressionContext(&r->dctx, LZ4F_VERSION))) {
+	if (LZ4F_isError(LZ4F_createDecompressionContext(&r->dctx, LZ4F_VERSION)) ||
+	    !(r->chain = XXH3_createState()) || XXH3_64bits_reset(r->chain) != XXH_OK) {
 		snprintf(r->err, sizeof r->err, "out of memory");
 		return -TRE_IO;
 	}
@@ -175,8 +230,12 @@ int trace_reader_open(struct trace_reader *r, const char *path)
 		return ret;
 	}
 	ret = trace_get_header(&rec, &r->hdr);
-	if (ret == -TRE_VERSION)
+	if (ret == -TRE_VERSION && r->hdr.version > TRACE_VERSION)
 		return fail(r, TRE_VERSION, "%s: trace format version %u is newer than this replay supports (%u)",
+			    path, r->hdr.version, TRACE_VERSION);
+	if (ret == -TRE_VERSION)
+		return fail(r, TRE_VERSION,
+			    "%s: trace format version %u is older than this replay supports (%u): replay it with the heisen release that recorded it",
 			    path, r->hdr.version, TRACE_VERSION);
 	if (ret)
 		return fail(r, TRE_NOTTRACE, "%s is not a heisen trace (bad header)", path);
@@ -192,6 +251,7 @@ void trace_reader_close(struct trace_reader *r)
 	if (r->dctx)
 		LZ4F_freeDecompressionContext(r->dctx);
 	buf_free(&r->frame);
+	XXH3_freeState(r->chain);
 	trace_header_free(&r->hdr);
 	memset(r, 0, sizeof *r);
 	r->fd = -1;

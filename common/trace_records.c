@@ -82,7 +82,7 @@ int trace_get_header(const struct trace_rec *rec, struct trace_header *h)
 	if (!magic || memcmp(magic, TRACE_MAGIC, 8))
 		return -TRE_NOTTRACE;
 	h->version = cur_u32(&c);
-	if (h->version > TRACE_VERSION)
+	if (h->version != TRACE_VERSION)
 		return -TRE_VERSION;
 	h->tool_version = cur_str(&c);
 	h->argc = cur_u32(&c);
@@ -145,12 +145,22 @@ void trace_header_free(struct trace_header *h)
 
 int trace_put_file(struct trace_writer *w, const struct trace_file *f)
 {
-	struct buf *b = trace_begin(w, TR_FILE);
-	put_hash(b, f->hash);
-	buf_str(b, f->path);
-	buf_u64(b, f->size);
-	buf_put(b, f->data, f->size);
-	return trace_end(w);
+	uint64_t off = 0;
+	do { /* one record per chunk; an empty file is one empty chunk */
+		uint64_t len = f->size - off < TRACE_FILE_CHUNK ? f->size - off : TRACE_FILE_CHUNK;
+		struct buf *b = trace_begin(w, TR_FILE);
+		put_hash(b, f->hash);
+		buf_str(b, f->path);
+		buf_u64(b, f->size);
+		buf_u64(b, off);
+		buf_u64(b, len);
+		buf_put(b, len ? f->data + off : f->data, len);
+		int r = trace_end(w);
+		if (r)
+			return r;
+		off += len;
+	} while (off < f->size);
+	return 0;
 }
 
 int trace_get_file(const struct trace_rec *rec, struct trace_file *f)
@@ -159,7 +169,11 @@ int trace_get_file(const struct trace_rec *rec, struct trace_file *f)
 	f->hash = get_hash(&c);
 	f->path = cur_cstr(&c);
 	f->size = cur_u64(&c);
-	f->data = cur_bytes(&c, f->size);
+	f->offset = cur_u64(&c);
+	f->len = cur_u64(&c);
+	if (f->offset > f->size || f->len > f->size - f->offset || (f->len == 0 && f->size != 0))
+		c.bad = 1;
+	f->data = c.bad ? NULL : cur_bytes(&c, f->len);
 	return finish(&c);
 }
 
@@ -466,13 +480,33 @@ int trace_get_preempt(const struct trace_rec *rec, struct trace_preempt *p)
 	return finish(&c);
 }
 
+void trace_put_frame(struct trace_writer *w, const struct trace_frame *f)
+{
+	buf_u32(&w->rec, TR_FRAME);
+	buf_u32(&w->rec, 32);
+	buf_u64(&w->rec, f->seq);
+	buf_u64(&w->rec, f->event);
+	buf_u64(&w->rec, f->time_ns);
+	buf_u64(&w->rec, f->chain);
+}
+
+int trace_get_frame(const struct trace_rec *rec, struct trace_frame *f)
+{
+	struct cursor c = rec_cursor(rec);
+	f->seq = cur_u64(&c);
+	f->event = cur_u64(&c);
+	f->time_ns = cur_u64(&c);
+	f->chain = cur_u64(&c);
+	return finish(&c) || f->seq == 0 ? -TRE_CORRUPT : 0;
+}
+
 const char *trace_type_name(uint32_t type)
 {
 	static const char *const names[] = {
 		[TR_HEADER] = "header", [TR_FILE] = "file",     [TR_EXEC] = "exec",
 		[TR_SYSCALL] = "syscall", [TR_SIGNAL] = "signal", [TR_RDTSC] = "rdtsc",
 		[TR_EXIT] = "exit",     [TR_END] = "end",       [TR_SYSENTER] = "sysenter",
-		[TR_NEWTASK] = "newtask", [TR_PREEMPT] = "preempt",
+		[TR_NEWTASK] = "newtask", [TR_PREEMPT] = "preempt", [TR_FRAME] = "frame",
 	};
 	return (type > 0 && type <= TR_TYPE_MAX) ? names[type] : "?";
 }

@@ -110,6 +110,7 @@ struct rec_session {
 	sigset_t orig_sigmask;    /* the signal mask the program starts with */
 	struct sigaction orig_actions[4]; /* of rec_forwarded, as rec found them */
 	int started;              /* the first exec has happened */
+	int snapshots;            /* exec snapshots written */
 	int exec_err_fd;          /* the child's errno if its exec failed */
 	int done;
 	int status;               /* shell-style exit status of the leader */

@@ -62,7 +62,7 @@ int rec_blob_store(struct rec_session *s, const char *path, const char *name, st
 		ssize_t n = name ? -1 : readlink(path, target, sizeof target - 1);
 		if (n >= 0)
 			target[n] = 0;
-		struct trace_file f = {*h, name ? name : n >= 0 ? target : path, (uint64_t)st.st_size, data};
+		struct trace_file f = {*h, name ? name : n >= 0 ? target : path, (uint64_t)st.st_size, data, 0, 0};
 		ret = trace_put_file(&s->w, &f);
 	}
 out:
@@ -151,9 +151,10 @@ static int parse_maps(struct rec_session *s, pid_t tid, struct maps_ctx *m)
 		uint64_t start, end, off;
 		char perms[5], name[4096] = "";
 		unsigned long ino;
+		unsigned dmaj, dmin;
 		int pos = 0;
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %*x:%*x %lu %n", &start, &end, perms,
-			   &off, &ino, &pos) < 5)
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %lu %n", &start, &end, perms,
+			   &off, &dmaj, &dmin, &ino, &pos) < 7)
 			continue;
 		sscanf(line + pos, "%4095[^\n]", name);
 		if (m->n == m->cap) {
@@ -189,6 +190,12 @@ static int parse_maps(struct rec_session *s, pid_t tid, struct maps_ctx *m)
 			snprintf(mf, sizeof mf, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, tid, start, end);
 			mp->kind = MAPK_FILE;
 			ret = rec_blob_store(s, mf, name, &mp->hash);
+			/* map_files needs CAP_CHECKPOINT_RESTORE: an ordinary user
+			 * reads the file by its name, if it is still the one mapped. */
+			struct stat st;
+			if ((ret == -EPERM || ret == -EACCES) && !stat(name, &st) && st.st_ino == ino &&
+			    st.st_dev == makedev(dmaj, dmin))
+				ret = rec_blob_store(s, name, name, &mp->hash);
 			if (ret) {
 				rec_fail(s, "thread %d: exec: cannot store mapped file %s: %s", tid, name, strerror(-ret));
 				break;
@@ -248,6 +255,10 @@ int rec_exec_snapshot(struct rec_session *s, struct rec_task *t)
 	e.maps = m.maps;
 	rec_mark(s, t->tid);
 	ret = trace_put_exec(&s->w, &e);
+	s->snapshots += !ret;
+	if (ret == -EFBIG)
+		rec_fail(s, "thread %d: exec: the new image's memory is larger than a trace record can hold (%u MiB): recording stopped",
+			 t->tid, TRACE_RECORD_MAX >> 20);
 	t->marked = 1; /* the exec record placed its syscall's entry */
 out:
 	for (uint32_t i = 0; i < m.n; i++)

@@ -174,6 +174,11 @@ int main(int argc, char **argv)
 		msg("%s: %s", opt.argv[0], ret == EXIT_NOTFOUND ? "command not found" : "not an executable file");
 		return ret;
 	}
+	if (access(path, R_OK)) {
+		/* The kernel keeps a tracer out of a program it cannot read. */
+		msg("cannot record %s: %s: rec must be able to read the program", opt.argv[0], strerror(errno));
+		return EXIT_RECFAIL;
+	}
 	if ((ret = pin_cpu(&s, opt.cpu))) {
 		msg("cannot pin to CPU %d: %s", opt.cpu, strerror(-ret));
 		return EXIT_USAGE;
@@ -208,6 +213,17 @@ int main(int argc, char **argv)
 		return exec_errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
 	}
 	close(s.exec_err_fd);
+	if ((ret || s.failed) && !s.snapshots) {
+		/* Nothing recorded that replay could run: one line, no trace. */
+		msg("cannot record %s: %s", opt.argv[0], s.failed ? s.reason : strerror(-ret));
+		for (struct rec_task *t = s.tasks; t; t = t->next)
+			kill(t->tid, SIGKILL);
+		tracee_kill_all(s.leader);
+		trace_writer_close(&s.w);
+		unlink(s.trace_path);
+		session_free(&s);
+		return EXIT_RECFAIL;
+	}
 	if (ret || s.failed) {
 		msg("%s", s.failed ? s.reason : strerror(-ret));
 		for (struct rec_task *t = s.tasks; t; t = t->next) {

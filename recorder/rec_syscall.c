@@ -311,5 +311,11 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 	t->state = T_READY;
 	if (s->running == t)
 		s->running = NULL; /* a quick syscall's end */
-	return trace_put_syscall(&s->w, &rec);
+	ret = trace_put_syscall(&s->w, &rec);
+	if (ret == -EFBIG) {
+		char nb[32];
+		rec_fail(s, "thread %d: %s: its results are larger than a trace record can hold (%u MiB): recording stopped",
+			 t->tid, d ? d->name : sc_name((long)rec.nr, nb), TRACE_RECORD_MAX >> 20);
+	}
+	return ret;
 }

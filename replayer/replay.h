@@ -6,6 +6,7 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
+#include "../common/ptrace_util.h"
 #include "../common/syscalls.h"
 #include "../common/trace.h"
 
@@ -25,6 +26,7 @@ struct replay_blob {
 	struct trace_hash hash;
 	int fd;
 	uint64_t size;
+	uint64_t filled;    /* bytes of it read so far (it comes in chunks) */
 	struct replay_blob *next;
 };
 
@@ -66,6 +68,7 @@ struct replay_task {
 	int exec_done;      /* an execve was rebuilt; its syscall record is next */
 	int pending_sig;    /* signal to deliver when it next runs */
 	int raised_sig;     /* signal already raised for the next signal record */
+	uint64_t last_ns;   /* recording time of the frame of its last record */
 	struct user_regs_struct regs;
 };
 
@@ -93,8 +96,18 @@ struct replay_session {
 	int status;              /* program's shell-style exit status */
 	uint64_t events;
 	uint64_t npreempt[2];      /* preemptions found again, by kind */
+	struct wait_bound wait;    /* how long the waits for s->cur may take */
+	uint64_t wait_floor_ns;    /* the least each event may take */
+	uint64_t wait_start_ns, wait_gap_ns; /* when s->cur was taken; its recorded time */
+	int wait_reported;         /* the bound expired and said so */
 };
 
+/* Registers s->wait as the bound of every tracee wait (HEISEN_WAIT_FLOOR:
+ * the least time in seconds an event may take, 30 by default). */
+void replay_bound_init(struct replay_session *s);
+/* Moves the deadline for s->cur, just taken: a generous multiple of the
+ * time its thread took to get there in the recording. */
+void replay_bound_event(struct replay_session *s);
 /* Reads the next event record (storing file records on the way) into
  * s->cur; returns 1, 0 at the end, or -TRE_* / -errno. */
 int replay_fetch(struct replay_session *s);

@@ -80,10 +80,11 @@ int replay_info(struct replay_session *s)
 		}
 		if (rec.type == TR_FILE) {
 			struct trace_file f;
-			if (!trace_get_file(&rec, &f)) {
+			if (!trace_get_file(&rec, &f) && f.offset == 0) {
 				printf("  %10" PRIu64 "  %s\n", f.size, f.path);
 				file_bytes += f.size;
 			}
+			counts[TR_FILE] -= f.offset != 0; /* a file in chunks counts once */
 		} else if (rec.type == TR_SYSCALL) {
 			struct trace_syscall sc;
 			if (!trace_get_syscall(&rec, &sc)) {
@@ -174,8 +175,12 @@ static void dump_one(struct replay_session *s, const struct trace_rec *rec)
 			printf(",\"path\":");
 			json_str(f.path);
 			printf(",\"size\":%" PRIu64 ",\"hash\":\"%016" PRIx64 "%016" PRIx64 "\"", f.size, f.hash.hi, f.hash.lo);
+			if (f.len != f.size)
+				printf(",\"offset\":%" PRIu64 ",\"len\":%" PRIu64, f.offset, f.len);
 		} else {
 			printf(" %s (%" PRIu64 " bytes)", f.path, f.size);
+			if (f.len != f.size)
+				printf(" bytes %" PRIu64 " to %" PRIu64, f.offset, f.offset + f.len);
 		}
 		break;
 	}

@@ -59,6 +59,7 @@ int replay_fetch(struct replay_session *s)
 	s->next = tmp;
 	s->next.valid = 0;
 	s->events++;
+	replay_bound_event(s);
 	int r = copy_next(s);
 	return r < 0 && r != -TRE_TRUNC ? r : 1; /* a truncation shows at the next fetch */
 }

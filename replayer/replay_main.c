@@ -134,6 +134,7 @@ int main(int argc, char **argv)
 	else {
 		signal(SIGPIPE, SIG_IGN);
 		pin_cpu(&s.r.hdr);
+		replay_bound_init(&s);
 		r = replay_run(&s);
 		if (s.nlive)
 			replay_kill_all(&s);

@@ -31,25 +31,32 @@ extern const uint8_t heisen_stub_start[], heisen_stub_end[];
 
 int replay_add_blob(struct replay_session *s, const struct trace_file *f)
 {
-	for (struct replay_blob *b = s->blobs; b; b = b->next)
-		if (b->hash.lo == f->hash.lo && b->hash.hi == f->hash.hi)
-			return 0;
-	struct replay_blob *b = calloc(1, sizeof *b);
-	if (!b)
-		return -ENOMEM;
-	b->fd = memfd_create("heisen-file", MFD_CLOEXEC);
-	if (b->fd < 0 || write_all(b->fd, f->data, f->size)) {
-		int e = errno;
-		if (b->fd >= 0)
-			close(b->fd);
-		free(b);
-		return -e;
+	struct replay_blob *b = s->blobs;
+	while (b && (b->hash.lo != f->hash.lo || b->hash.hi != f->hash.hi))
+		b = b->next;
+	if (b && b->filled == b->size)
+		return 0; /* stored already */
+	if (b ? f->size != b->size || f->offset != b->filled : f->offset != 0) {
+		snprintf(s->r.err, sizeof s->r.err, "trace corrupt: file record at event %llu: bytes %llu to %llu of %s out of their place",
+			 (unsigned long long)s->r.event - 1, (unsigned long long)f->offset,
+			 (unsigned long long)(f->offset + f->len), f->path);
+		return -TRE_CORRUPT;
 	}
-	b->hash = f->hash;
-	b->size = f->size;
-	b->next = s->blobs;
-	s->blobs = b;
-	return 0;
+	if (!b) {
+		if (!(b = calloc(1, sizeof *b)))
+			return -ENOMEM;
+		if ((b->fd = memfd_create("heisen-file", MFD_CLOEXEC)) < 0) {
+			free(b);
+			return -errno;
+		}
+		b->hash = f->hash;
+		b->size = f->size;
+		b->next = s->blobs;
+		s->blobs = b;
+	}
+	int r = write_all(b->fd, f->data, f->len);
+	b->filled += f->len;
+	return r;
 }
 
 /* Resumes t until its stub's int3 (after an exec of the stub). */
@@ -275,7 +282,7 @@ static struct replay_blob *find_blob(struct replay_session *s, struct trace_hash
 	struct replay_blob *b = s->blobs;
 	while (b && (b->hash.lo != h.lo || b->hash.hi != h.hi))
 		b = b->next;
-	return b;
+	return b && b->filled == b->size ? b : NULL; /* all its chunks read */
 }
 
 int replay_open_fd(struct replay_task *t, int mine, int flags, int64_t *fd)

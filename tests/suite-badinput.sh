@@ -102,9 +102,26 @@ EOF
 lz4 -q -z -c "$D/raw" >"$D/badrec.lz4"
 rm -f "$D/raw"
 
+# Whole frames dropped, repeated or swapped, each frame intact (its LZ4
+# checksums right): the frame records' numbers and chain hash tell.
+if [ "${#FR[@]}" -lt 3 ]; then
+	fail "badinput: want a trace of at least 3 frames for the frame-order tests, got ${#FR[@]}"
+fi
+part() { tail -c +$(($2 + 1)) "$1" | head -c $(($3 - $2)); } # FILE START END
+{ part "$D/good.lz4" "$f0s" "$f0e"; part "$D/good.lz4" "$f1e" "$size"; } >"$D/frame-drop.lz4"
+{ part "$D/good.lz4" "$f0s" "$f1e"; part "$D/good.lz4" "$f1s" "$size"; } >"$D/frame-dup.lz4"
+read -r f2s f2e <<<"${FR[2]}"
+{ part "$D/good.lz4" "$f0s" "$f0e"; part "$D/good.lz4" "$f2s" "$f2e"; part "$D/good.lz4" "$f1s" "$f1e"
+  part "$D/good.lz4" "$f2e" "$size"; } >"$D/frame-swap.lz4"
+{ part "$D/good.lz4" "$f0s" "$fls"; part "$D/good.lz4" "$fle" "$size"; } >"$D/frame-droplast.lz4"
+# A trace of the previous format version (1).
+lz4 -q -d -c "$D/good.lz4" >"$D/raw"
+printf '\001\000\000\000' | dd of="$D/raw" bs=1 seek=16 conv=notrunc status=none
+lz4 -q -z -c "$D/raw" >"$D/v1.lz4"
+
 # The good trace itself replays, and the damaged copies differ from it.
 expect_status badinput-good-info 0 sh -c "$R --info '$D/good.lz4' >/dev/null && echo ok >&2"
-for f in cut-mid cut-late flip-mid v99 badrec; do
+for f in cut-mid cut-late flip-mid v99 badrec v1 frame-drop frame-dup frame-swap frame-droplast; do
 	cmp -s "$D/good.lz4" "$D/$f.lz4" && fail "badinput: $f.lz4 is not damaged"
 done
 
@@ -129,7 +146,25 @@ for mode in replay info dump json; do
 	expect_status "badinput-$mode-flip-header" 122 $T "$R" "${opt[@]}" "$D/flip-header.lz4"
 	expect_status "badinput-$mode-version" 123 $T "$R" "${opt[@]}" "$D/v99.lz4"
 	expect_status "badinput-$mode-badrecord" 122 $T "$R" "${opt[@]}" "$D/badrec.lz4"
+	expect_status "badinput-$mode-oldversion" 123 $T "$R" "${opt[@]}" "$D/v1.lz4"
+	for f in frame-drop frame-dup frame-swap frame-droplast; do
+		expect_status "badinput-$mode-$f" 122 $T "$R" "${opt[@]}" "$D/$f.lz4"
+	done
 done
+# The messages name the frame and what is wrong with it.
+for f in frame-drop:"frame 1 missing" frame-dup:"frame 1 again or out of order" frame-swap:"frame 1 missing: the frame at byte $f1s is frame 2" \
+	frame-droplast:"the index at byte"; do
+	if $T "$R" "$D/${f%%:*}.lz4" 2>&1 >/dev/null | grep -q "^replay: .*trace corrupt: .*${f#*:}"; then
+		pass "badinput: ${f%%:*}: replay says '${f#*:}'"
+	else
+		fail "badinput: ${f%%:*}: replay does not say '${f#*:}': $($T "$R" "$D/${f%%:*}.lz4" 2>&1 >/dev/null | head -1)"
+	fi
+done
+if $T "$R" "$D/v1.lz4" 2>&1 >/dev/null | grep -q "trace format version 1 is older than this replay supports"; then
+	pass "badinput: a version-1 trace is refused as older"
+else
+	fail "badinput: version-1 trace: $($T "$R" "$D/v1.lz4" 2>&1 >/dev/null | head -1)"
+fi
 
 # replay's command line
 expect_status badinput-replay-noargs 120 $T "$R"
@@ -159,3 +194,23 @@ expect_fail badinput-rec-outisdir "$BIN/rec" -q -o "$D/dir" -- /bin/true
 $T "$BIN/rec" -q -o "$D/good.lz4" -- /bin/true
 expect_status badinput-rec-overwrite 0 sh -c "$R --info '$D/good.lz4' >/dev/null && echo ok >&2"
 rm -rf "$D/dir" "$D/fifo"
+
+# rec as an ordinary user: it records (/proc/PID/map_files is root's; the
+# mapped files are read by name), or, for a program it may run but not
+# read, it stops at once with one line, status 125 and no trace.
+if ! command -v setpriv >/dev/null; then
+	echo "SKIP: badinput-rec-user: setpriv not found"
+else
+	NB=$(mktemp -d /tmp/heisen-user.XXXXXX)
+	chmod 755 "$NB"
+	mkdir -m 1777 "$NB/w"
+	cp "$BIN/rec" "$BIN/replay" "$NB/"
+	cp /bin/true "$NB/true-noread"
+	chmod 711 "$NB/true-noread"
+	AS_USER=()
+	[ "$(id -u)" = 0 ] && AS_USER=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	expect_status badinput-rec-user 0 "${AS_USER[@]}" sh -c "cd '$NB/w' && ../rec -q -o t.lz4 -- /bin/true && ../replay t.lz4 && echo recorded and replayed >&2"
+	expect_status badinput-rec-user-noread 125 "${AS_USER[@]}" "$NB/rec" -q -o "$NB/w/t2.lz4" -- "$NB/true-noread"
+	[ -e "$NB/w/t2.lz4" ] && fail "badinput: rec left a trace of a program it could not record"
+	rm -rf "$NB"
+fi

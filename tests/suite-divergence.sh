@@ -44,3 +44,30 @@ check_rec_stops() {
 # An unknown syscall, and a 32-bit one (int 0x80, not a silent SIGSYS).
 check_rec_stops "unknown syscall" "$DBIN/unknown_syscall" 'unsupported syscall syscall_1000'
 check_rec_stops "int 0x80" "$DBIN/int80" '32-bit syscall (int 0x80)'
+
+# A syscall whose results are larger than a trace record can hold.
+check_rec_stops "huge read" "$DBIN/read_huge" 'read: its results are larger than a trace record can hold'
+
+# A trace edited with valid checksums (re-encoded by the project's own
+# writer) hands the program the byte that makes it spin without syscalls:
+# replay waits for a stop that never comes, and must give up within its
+# bound (10 x the recorded time + HEISEN_WAIT_FLOOR seconds) with 125.
+TOOLS=${TOOLS:-${TBIN%/programs}/tools}
+echo x | "$BIN/rec" -q -o "$d/spin.lz4" -- "$DBIN/spin_on_input" >/dev/null 2>&1
+ev=$("$BIN/replay" --dump "$d/spin.lz4" | awk '$2 == "syscall" && $5 ~ /^read\(0,/ {print $1; exit}')
+if [ -z "$ev" ] || ! "$TOOLS/trace_edit" "$d/spin.lz4" "$d/spin-edited.lz4" set "$ev" 80 4c >/dev/null; then
+	fail "edited trace: cannot find or edit the read of stdin in $d/spin.lz4"
+else
+	"$BIN/replay" "$d/spin.lz4" >"$d/spin.out" 2>&1
+	st0=$?
+	t0=$(date +%s)
+	HEISEN_WAIT_FLOOR=2 timeout -s KILL 60 "$BIN/replay" "$d/spin-edited.lz4" >/dev/null 2>"$d/spin.err"
+	st=$?
+	secs=$(($(date +%s) - t0))
+	if [ "$st0" = 0 ] && [ "$st" = 125 ] && [ "$secs" -lt 30 ] && [ "$(wc -l <"$d/spin.err")" = 1 ] &&
+		grep -q "^replay: thread [0-9]*: no stop after [0-9.]* s waiting for event [0-9]* (.*), recorded within [0-9.]* s: trace edited or replay diverged" "$d/spin.err"; then
+		pass "edited trace: a wait that never ends is bounded ($secs s, status 125: $(cat "$d/spin.err"))"
+	else
+		fail "edited trace: original replays with $st0; edited: status $st after $secs s: $(head -2 "$d/spin.err")"
+	fi
+fi

@@ -1,15 +1,29 @@
 #!/usr/bin/env bash
-# tests/fuzz/run.sh - builds the trace reader fuzzer (libFuzzer + ASan +
-# UBSan, with common/*.c) and runs it for FUZZ_SECONDS (default 60) over
-# the seed corpus tests/fuzz/corpus/. Crashes, hangs and leaks go to
-# tests/fuzz/findings/; exits non-zero if there are any there.
-# Environment: FUZZ_SECONDS, CLANG (default clang), FUZZ_ARGS (more
-# libFuzzer options, e.g. "-jobs=4 -workers=4").
-# `tests/fuzz/run.sh FILE...` runs the given inputs once instead (to
-# reproduce a finding).
+# tests/fuzz/run.sh - two fuzzers, run by `make fuzz`:
+# 1. the trace reader fuzzer (libFuzzer + ASan + UBSan, with common/*.c)
+#    for FUZZ_SECONDS (default 30) over the seed corpus tests/fuzz/corpus/;
+# 2. replay_fuzz.py for REPLAY_FUZZ_SECONDS (default 30): real replays, by
+#    the ASan build in $REPLAY_BIN, of recorded traces mutated by trace_edit
+#    (record fields and records re-encoded with valid checksums; whole
+#    frames dropped, repeated, swapped, cut), four at once, each within
+#    REPLAY_LIMIT seconds (default 150; replay's own bound gives up after
+#    30 s plus 10 times the recorded time).
+# Crashes, hangs and leaks go to tests/fuzz/findings/; exits non-zero if
+# there are any there. Environment: FUZZ_SECONDS, REPLAY_FUZZ_SECONDS
+# (0: skip), REPLAY_LIMIT, CLANG (default clang), FUZZ_ARGS (more
+# libFuzzer options, e.g. "-jobs=4 -workers=4"); BIN, REPLAY_BIN, TBIN,
+# TOOLS (set by make fuzz).
+# `tests/fuzz/run.sh FILE...` runs the given inputs once through the reader
+# fuzzer instead (to reproduce a finding); a replay finding (.lz4) is
+# reproduced with `bin-asan/replay FILE`.
 set -u
 cd "$(dirname "$0")/../.."
-FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+REPLAY_FUZZ_SECONDS=${REPLAY_FUZZ_SECONDS:-30}
+BIN=${BIN:-bin}
+REPLAY_BIN=${REPLAY_BIN:-bin-asan}
+TBIN=${TBIN:-build/tests/programs}
+TOOLS=${TOOLS:-build/tests/tools}
 CLANG=${CLANG:-clang}
 OUT=build/fuzz
 FINDINGS=tests/fuzz/findings
@@ -32,18 +46,31 @@ if [ $# -gt 0 ]; then
 fi
 
 # New inputs go to build/fuzz/corpus; the seeds in the tree stay as they are.
-"$OUT/fuzz_trace" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+"$OUT/fuzz_trace" -max_total_time="$FUZZ_SECONDS" -timeout=30 -rss_limit_mb=2048 \
 	-max_len=262144 -dict=tests/fuzz/trace.dict -print_final_stats=1 \
 	-artifact_prefix="$FINDINGS/" ${FUZZ_ARGS:-} "$OUT/corpus" tests/fuzz/corpus
 st=$?
-found=$(find "$FINDINGS" -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' \) | wc -l)
+rst=0
+if [ "$REPLAY_FUZZ_SECONDS" != 0 ]; then
+	# Programs of several kinds: threads, signals, fork, files, preemption.
+	progs=()
+	for p in exit_3 env_argv pipes file_io mmap_file race_counter cond_pingpong sig_alarm signals \
+		segv_crash fork_tree preempt_compute threads_sync spin_handoff; do
+		[ -x "$TBIN/$p" ] && progs+=("$TBIN/$p")
+	done
+	python3 tests/fuzz/replay_fuzz.py --rec "$BIN/rec" --replay "$REPLAY_BIN/replay" --edit "$TOOLS/trace_edit" \
+		--seconds "$REPLAY_FUZZ_SECONDS" --limit "${REPLAY_LIMIT:-150}" --work "$OUT/replay" \
+		--findings "$FINDINGS" "${progs[@]}"
+	rst=$?
+fi
+found=$(find "$FINDINGS" -type f \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' -o -name 'leak-*' -o -name 'replay-*.lz4' \) | wc -l)
 if [ "$found" -gt 0 ]; then
 	echo "fuzz: $found finding(s) in $FINDINGS:" >&2
 	ls -l "$FINDINGS" >&2
 	exit 1
 fi
-if [ "$st" != 0 ]; then
-	echo "fuzz: the fuzzer exited with status $st" >&2
+if [ "$st" != 0 ] || [ "$rst" != 0 ]; then
+	echo "fuzz: the fuzzer exited with status $st, replay_fuzz with $rst" >&2
 	exit 1
 fi
-echo "fuzz: no findings in ${FUZZ_SECONDS}s"
+echo "fuzz: no findings in ${FUZZ_SECONDS}s of reader fuzzing and ${REPLAY_FUZZ_SECONDS}s of replays"

@@ -36,7 +36,7 @@ r = records(raw("crash.lz4"))
 types = [struct.unpack_from("<I", x)[0] for x in r]
 # raw inputs: every record; without the big exec and file records; header alone
 put("raw-crash", b"R" + b"".join(r))
-small = [x for x, ty in zip(r, types) if ty not in (2, 3)]
+small = [x for x, ty in zip(r, types) if ty not in (2, 3, 12)]
 put("raw-small", b"R" + b"".join(small))
 put("raw-header", b"R" + r[0])
 # a header from a future format version (u32 at byte 16 of the record)
@@ -57,10 +57,11 @@ m1 = struct.pack("<QQQIIB", 0x400000, 0x401000, 0, 5, 0, 1) + bytes(16) + struct
 m2 = struct.pack("<QQQIIB", 0x600000, 0x600010, 0, 3, 0, 0) + bytes(16) + struct.pack("<I", 1) + b"\0" + struct.pack("<Q", 16) + bytes(range(16))
 ex = struct.pack("<I", 7) + struct.pack("<I", 6) + b"/prog\0" + struct.pack("<QQQ", 0x602000, 0, 0) + regs + struct.pack("<I", 2) + m1 + m2
 put("dec-exec-small", b"D" + bytes([2]) + ex)
-fl = struct.pack("<QQ", 1, 2) + struct.pack("<I", 3) + b"/f\0" + struct.pack("<Q", 4) + b"data"
+fl = struct.pack("<QQ", 1, 2) + struct.pack("<I", 3) + b"/f\0" + struct.pack("<QQQ", 4, 0, 4) + b"data"
 put("dec-file-small", b"D" + bytes([1]) + fl)
 put("dec-sysenter", b"D" + bytes([8]) + struct.pack("<II", 7, 202))
 put("dec-newtask", b"D" + bytes([9]) + struct.pack("<IIQQQ", 7, 8, 0x3d0f00, 0x7000, 0x7000))
+put("dec-frame", b"D" + bytes([11]) + struct.pack("<QQQQ", 1, 5, 1000, 0x1234))
 # cut traces
 whole = open(f"{t}/frames.lz4", "rb").read()
 put("cut-half.lz4", whole[:len(whole) // 2])

@@ -97,20 +97,26 @@ static void test_bad_record_structure(void **state)
 	assert_int_equal(s.next_ret, -TRE_CORRUPT);
 	assert_int_equal(s.nrec, 0);
 
-	/* an empty frame in the middle is harmless */
-	b.len = 0;
-	file.len = 0;
-	COPY(0);
-	put_frame(&file, b.p, b.len);
-	put_frame(&file, "", 0);
-	b.len = 0;
-	for (size_t i = 1; i < nrec; i++)
-		COPY(i);
-	put_frame(&file, b.p, b.len);
-	scan_bytes(file.p, file.len, &s);
-	assert_int_equal(s.open_ret, 0);
-	assert_int_equal(s.next_ret, 0);
-	assert_int_equal(s.nrec, nall - 1);
+	/* an empty frame in the middle is harmless; a frame that does not
+	 * start with its frame record is corrupt */
+	for (int with_frame_rec = 0; with_frame_rec < 2; with_frame_rec++) {
+		b.len = 0;
+		file.len = 0;
+		COPY(0);
+		put_frame(&file, b.p, b.len);
+		put_frame(&file, "", 0);
+		uint64_t fr[4] = {1, 1, 0, XXH3_64bits(raw.p + off[0], len[0])};
+		b.len = 0;
+		if (with_frame_rec)
+			raw_rec(&b, TR_FRAME, fr, sizeof fr);
+		for (size_t i = 1; i < nrec; i++)
+			COPY(i);
+		put_frame(&file, b.p, b.len);
+		scan_bytes(file.p, file.len, &s);
+		assert_int_equal(s.open_ret, 0);
+		assert_int_equal(s.next_ret, with_frame_rec ? 0 : -TRE_CORRUPT);
+		assert_int_equal(s.nrec, with_frame_rec ? nall - 1 : 0);
+	}
 
 	/* a second trace concatenated after the first */
 	REBUILD(for (size_t i = 0; i < nrec; i++) COPY(i); for (size_t i = 0; i < nrec; i++) COPY(i));
@@ -153,7 +159,7 @@ static void test_decode_prefixes(void **state)
 	memcpy(&hlen, r.frame.p + 4, 4);
 	uint8_t *hcopy = malloc(hlen);
 	memcpy(hcopy, r.frame.p + 8, hlen);
-	struct trace_rec hrec = {TR_HEADER, 0, hcopy, hlen};
+	struct trace_rec hrec = {TR_HEADER, 0, hcopy, hlen, 0};
 	for (int i = 0;; i++) {
 		struct trace_rec cur;
 		if (i == 0)
@@ -206,7 +212,7 @@ static void put_hash(struct buf *b, uint64_t lo, uint64_t hi)
 
 static int decode_buf(uint32_t type, struct buf *b)
 {
-	struct trace_rec rec = {type, 1, b->p, (uint32_t)b->len};
+	struct trace_rec rec = {type, 1, b->p, (uint32_t)b->len, 0};
 	struct scan s;
 	memset(&s, 0, sizeof s);
 	decode_any(&rec, &s);
@@ -397,15 +403,32 @@ static void test_decode_invalid_fields(void **state)
 			fail_msg("string case %zu", i);
 	}
 
-	/* file: a size past the end */
+	/* file: a chunk length past the end, or outside the file's size */
 	static const uint64_t sizes[] = {4, 3, 5, 0xffffffffffffffffull, 0x8000000000000000ull};
 	for (size_t i = 0; i < 5; i++) {
 		b.len = 0;
 		put_hash(&b, 1, 2);
 		buf_str(&b, "/f");
+		buf_u64(&b, 4);
+		buf_u64(&b, 0);
 		buf_u64(&b, sizes[i]);
 		buf_put(&b, "abcd", 4);
 		assert_int_equal(decode_buf(TR_FILE, &b), sizes[i] == 4 ? 0 : -1);
+	}
+	static const struct {
+		uint64_t size, offset, len;
+		int ok;
+	} chunks[] = {{10, 6, 4, 1}, {10, 7, 4, 0}, {10, 0xfffffffffffffffeull, 4, 0}, {3, 0, 4, 0}, {4, 4, 0, 0}};
+	for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
+		b.len = 0;
+		put_hash(&b, 1, 2);
+		buf_str(&b, "/f");
+		buf_u64(&b, chunks[i].size);
+		buf_u64(&b, chunks[i].offset);
+		buf_u64(&b, chunks[i].len);
+		buf_put(&b, "abcd", chunks[i].len < 4 ? chunks[i].len : 4);
+		if (decode_buf(TR_FILE, &b) != (chunks[i].ok ? 0 : -1))
+			fail_msg("file chunk case %zu", i);
 	}
 
 	/* header: huge argc/envc/ncpuid counts */
@@ -442,7 +465,7 @@ static void test_header_free_after_error(void **state)
 	buf_str(&b, "a");
 	buf_u32(&b, 7); /* the second string runs past the end */
 	buf_put(&b, "bc", 2);
-	struct trace_rec rec = {TR_HEADER, 0, b.p, (uint32_t)b.len};
+	struct trace_rec rec = {TR_HEADER, 0, b.p, (uint32_t)b.len, 0};
 	struct trace_header h;
 	assert_int_equal(trace_get_header(&rec, &h), -TRE_CORRUPT);
 	assert_null(h.argv);

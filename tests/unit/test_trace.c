@@ -434,6 +434,214 @@ static void test_index_frame(void **state)
 	unlink(path);
 }
 
+/* Reads the trace in bytes p[0..n) to its end or first error; returns the
+ * error (0 at a clean end), stores the records read and the message. */
+static int read_to_end(const char *path, const uint8_t *p, size_t n, uint64_t *nrec, char *err, size_t errn)
+{
+	struct trace_reader r;
+	struct trace_rec rec;
+	write_file(path, p, n);
+	int ret = trace_reader_open(&r, path);
+	*nrec = 0;
+	while (!ret && trace_next(&r, &rec) > 0)
+		++*nrec;
+	if (!ret)
+		ret = trace_next(&r, &rec);
+	snprintf(err, errn, "%s", r.err);
+	trace_reader_close(&r);
+	return ret;
+}
+
+/* Frames dropped, repeated or swapped, or taken from another recording,
+ * make the trace corrupt at that frame: the frame records chain them. */
+static void test_frame_order(void **state)
+{
+	(void)state;
+	char path[128], path2[128], err[256];
+	struct multi m;
+	size_t n, n2;
+	uint64_t nrec;
+	tmp_path(path);
+	write_multi(path, &m);
+	uint8_t *p = read_whole(path, &n);
+	/* frame i spans [start(i), m.frame_end[i]); the index follows the last */
+#define START(i) ((i) ? m.frame_end[(i) - 1] : 0)
+#define PUT(i) buf_put(&b, p + START(i), m.frame_end[i] - START(i))
+	struct buf b = {0};
+	int last = m.nframes - 1;
+	assert_true(last >= 4);
+
+	/* as written: a clean end */
+	assert_int_equal(read_to_end(path, p, n, &nrec, err, sizeof err), 0);
+	assert_int_equal(nrec, m.events - 1);
+
+	for (int i = 1; i < last; i++) {
+		/* frame i dropped: the records before it are read, then the error */
+		b.len = 0;
+		for (int j = 0; j <= last; j++)
+			if (j != i)
+				PUT(j);
+		assert_int_equal(read_to_end(path, b.p, b.len, &nrec, err, sizeof err), -TRE_CORRUPT);
+		assert_int_equal(nrec, m.events_after[i - 1] - 1);
+		char want[64];
+		snprintf(want, sizeof want, "frame %d missing", i);
+		if (!strstr(err, want))
+			fail_msg("dropped frame %d: %s", i, err);
+
+		/* frame i twice */
+		b.len = 0;
+		for (int j = 0; j <= last; j++) {
+			PUT(j);
+			if (j == i)
+				PUT(j);
+		}
+		assert_int_equal(read_to_end(path, b.p, b.len, &nrec, err, sizeof err), -TRE_CORRUPT);
+		assert_int_equal(nrec, m.events_after[i] - 1);
+		if (!strstr(err, "again or out of order"))
+			fail_msg("repeated frame %d: %s", i, err);
+
+		/* frames i and i+1 swapped */
+		b.len = 0;
+		for (int j = 0; j <= last; j++)
+			PUT(j == i ? i + 1 : j == i + 1 ? i : j);
+		assert_int_equal(read_to_end(path, b.p, b.len, &nrec, err, sizeof err), -TRE_CORRUPT);
+		assert_int_equal(nrec, m.events_after[i - 1] - 1);
+		snprintf(want, sizeof want, "frame %d missing", i);
+		if (!strstr(err, want))
+			fail_msg("swapped frame %d: %s", i, err);
+	}
+
+	/* the last frame (with the end record) dropped: with the index after
+	 * it, corrupt; without an index it looks like an interrupted recording */
+	b.len = 0;
+	for (int j = 0; j < last; j++)
+		PUT(j);
+	buf_put(&b, p + m.index_off, n - m.index_off);
+	assert_int_equal(read_to_end(path, b.p, b.len, &nrec, err, sizeof err), -TRE_CORRUPT);
+	assert_non_null(strstr(err, "index"));
+	assert_int_equal(read_to_end(path, b.p, m.frame_end[last - 1], &nrec, err, sizeof err), -TRE_TRUNC);
+
+	/* a frame of another recording, in the right place and with the right
+	 * number: its chain hash differs (the other trace's records differ) */
+	struct trace_writer w;
+	struct trace_header h;
+	sample_header(&h);
+	h.pid = 4343;
+	tmp_path(path2);
+	assert_int_equal(trace_writer_open(&w, path2, 0), 0);
+	assert_int_equal(trace_put_header(&w, &h), 0);
+	assert_int_equal(trace_flush(&w), 0);
+	size_t other_frame0 = w.file_bytes;
+	struct trace_exit x = {100, EXIT_HOW_EXITED, 0};
+	assert_int_equal(trace_put_exit(&w, &x), 0);
+	assert_int_equal(trace_flush(&w), 0);
+	size_t other_frame1 = w.file_bytes;
+	assert_int_equal(trace_writer_close(&w), 0);
+	uint8_t *p2 = read_whole(path2, &n2);
+	b.len = 0;
+	PUT(0);
+	buf_put(&b, p2 + other_frame0, other_frame1 - other_frame0);
+	assert_int_equal(read_to_end(path, b.p, b.len, &nrec, err, sizeof err), -TRE_CORRUPT);
+	assert_int_equal(nrec, 0);
+	assert_non_null(strstr(err, "frame 1 at byte"));
+	assert_non_null(strstr(err, "does not continue"));
+
+	/* all records in one frame (lz4 -dc | lz4): the frame records are
+	 * mid-frame now, and still chain */
+	struct buf raw = {0};
+	raw_records(p, n, &raw);
+	b.len = 0;
+	put_frame(&b, raw.p, raw.len);
+	assert_int_equal(read_to_end(path, b.p, b.len, &nrec, err, sizeof err), 0);
+	assert_int_equal(nrec, m.events - 1);
+#undef START
+#undef PUT
+	buf_free(&raw);
+	buf_free(&b);
+	free(p);
+	free(p2);
+	unlink(path);
+	unlink(path2);
+}
+
+/* A file larger than a chunk is stored in several file records, in order;
+ * a record over TRACE_RECORD_MAX is refused (-EFBIG) without spoiling the
+ * trace: the records after it are written and read back. */
+static void test_big_records(void **state)
+{
+	(void)state;
+	char path[128];
+	struct trace_writer w;
+	struct trace_header h;
+	size_t fsize = (size_t)TRACE_FILE_CHUNK + 5, big = (size_t)TRACE_RECORD_MAX + 1;
+	uint8_t *fdata = mmap(NULL, fsize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *bdata = mmap(NULL, big, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(fdata != MAP_FAILED && bdata != MAP_FAILED);
+	memcpy(fdata, "first", 5);
+	memcpy(fdata + fsize - 5, "last!", 5);
+	sample_header(&h);
+	tmp_path(path);
+	assert_int_equal(trace_writer_open(&w, path, 0), 0);
+	assert_int_equal(trace_put_header(&w, &h), 0);
+	struct trace_file f = {{7, 8}, "/big", fsize, fdata, 0, 0};
+	assert_int_equal(trace_put_file(&w, &f), 0);
+	struct trace_region reg = {0x10000, (uint32_t)big, bdata};
+	struct trace_syscall sc = {.tid = 9, .nr = 0, .result = (int64_t)big, .nregions = 1, .regions = &reg};
+	assert_int_equal(trace_put_syscall(&w, &sc), -EFBIG);
+	assert_int_equal(w.err, 0);
+	struct trace_exit x = {9, EXIT_HOW_EXITED, 0};
+	assert_int_equal(trace_put_exit(&w, &x), 0);
+	struct trace_end end = {0};
+	assert_int_equal(trace_put_end(&w, &end), 0);
+	assert_int_equal(trace_writer_close(&w), 0);
+
+	struct trace_reader r;
+	struct trace_rec rec;
+	assert_int_equal(trace_reader_open(&r, path), 0);
+	uint64_t want_off[] = {0, TRACE_FILE_CHUNK};
+	for (int i = 0; i < 2; i++) {
+		next_of(&r, &rec, TR_FILE, 1 + (uint64_t)i);
+		assert_int_equal(trace_get_file(&rec, &f), 0);
+		assert_int_equal(f.size, fsize);
+		assert_int_equal(f.offset, want_off[i]);
+		assert_int_equal(f.len, i ? 5 : TRACE_FILE_CHUNK);
+		assert_memory_equal(f.data, i ? "last!" : "first", 5);
+		assert_string_equal(f.path, "/big");
+	}
+	next_of(&r, &rec, TR_EXIT, 3);
+	next_of(&r, &rec, TR_END, 4);
+	assert_int_equal(trace_next(&r, &rec), 0);
+	assert_true(r.nframes >= 3); /* each chunk over the frame target ends its frame */
+	trace_reader_close(&r);
+	munmap(fdata, fsize);
+	munmap(bdata, big);
+	unlink(path);
+}
+
+/* A trace of an older format version is refused with its own message. */
+static void test_old_version(void **state)
+{
+	(void)state;
+	char path[128];
+	struct buf raw = {0}, recs = {0}, file = {0};
+	tmp_path(path);
+	buf_put(&raw, TRACE_MAGIC, 8);
+	buf_u32(&raw, 1);
+	buf_str(&raw, "0.1.0");
+	raw_rec(&recs, TR_HEADER, raw.p, (uint32_t)raw.len);
+	put_frame(&file, recs.p, recs.len);
+	write_file(path, file.p, file.len);
+	struct trace_reader r;
+	assert_int_equal(trace_reader_open(&r, path), -TRE_VERSION);
+	assert_non_null(strstr(r.err, "trace format version 1 is older than this replay supports"));
+	trace_reader_close(&r);
+	assert_int_equal(trace_err_exit(-TRE_VERSION), EXIT_VERSION);
+	buf_free(&raw);
+	buf_free(&recs);
+	buf_free(&file);
+	unlink(path);
+}
+
 /* ---- damaged files ---- */
 
 /* Every cut gives a clean error; the records of the frames before the cut
@@ -508,7 +716,7 @@ static void test_multiblock_frame(void **state)
 	size_t frame1 = w.file_bytes;
 	struct trace_exit x = {1, EXIT_HOW_EXITED, 0};
 	assert_int_equal(trace_put_exit(&w, &x), 0);
-	struct trace_file f = {{1, 2}, "/big", big, data};
+	struct trace_file f = {{1, 2}, "/big", big, data, 0, 0};
 	assert_int_equal(trace_put_file(&w, &f), 0); /* flushes: over the frame target */
 	size_t frame2 = w.file_bytes;
 	assert_true(frame2 > frame1);
@@ -787,6 +995,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_writer_excl),
 		cmocka_unit_test(test_many_frames),
 		cmocka_unit_test(test_index_frame),
+		cmocka_unit_test(test_frame_order),
+		cmocka_unit_test(test_old_version),
+		cmocka_unit_test(test_big_records),
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_multiblock_frame),
 		cmocka_unit_test(test_flipped_bytes),
