@@ -223,13 +223,15 @@ busy_case term-busy busy
 STOP_BOUND=${STOP_BOUND:-5} # seconds for the whole recording: the hang catcher
 stop_bits=$(( (1 << (15 - 1)) | (1 << (2 - 1)) | (1 << (1 - 1)) )) # TERM, INT, HUP
 
-# rec_caught PID: PID blocks or catches SIGTERM, SIGINT and SIGHUP (rec's main has begun).
+# rec_caught PID: PID is rec (exec'd: not timeout's child before its exec,
+# which has timeout's handlers) and blocks or catches SIGTERM, SIGINT and
+# SIGHUP (rec's main has begun).
 rec_caught() {
-	local k v blk=0 cgt=0
+	local k v blk=0 cgt=0 name=
 	while read -r k v; do
-		case $k in SigBlk:) blk=0x$v ;; SigCgt:) cgt=0x$v ;; esac
+		case $k in Name:) name=$v ;; SigBlk:) blk=0x$v ;; SigCgt:) cgt=0x$v ;; esac
 	done <"/proc/$1/status" 2>/dev/null
-	[ $(( (blk | cgt) & stop_bits )) = "$stop_bits" ]
+	[ "$name" = rec ] && [ $(( (blk | cgt) & stop_bits )) = "$stop_bits" ]
 }
 
 # stop_case NAME MODE SIG DELAY_MS: the recording of "$PROG MODE", stopped
