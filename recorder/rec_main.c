@@ -28,7 +28,8 @@ static void usage(FILE *f) /* --help */
 		   "(default: rec-PROG-N.lz4, never overwriting). Exits with PROG's status.\n"
 		   "  -o, --output FILE   trace file to write\n"
 		   "  -q, --quiet         do not print where the trace went\n"
-		   "      --cpu N         the CPU to run PROG and the recorder on\n");
+		   "      --cpu N         the CPU to run PROG and the recorder on\n"
+		   "      --version       print the version of rec and of the trace format\n");
 }
 
 /* Finds PROG like execvp would; returns 0 with the path in out, or
@@ -148,7 +149,7 @@ int main(int argc, char **argv)
 	static const struct option longs[] = {
 		{"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
 		{"cpu", required_argument, 0, 'C'},    {"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0},
+		{"version", no_argument, 0, 'V'},      {0, 0, 0, 0},
 	};
 	struct rec_options opt = {.cpu = -1};
 	struct rec_session s = {.opt = &opt, .orig_sigmask = orig_mask};
@@ -163,6 +164,7 @@ int main(int argc, char **argv)
 		case 'q': opt.quiet = 1; break;
 		case 'C': opt.cpu = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("rec heisen %s, trace format %d\n", HEISEN_VERSION, TRACE_VERSION); return 0;
 		default:
 			msg("%s: unknown option or missing argument; %s", argv[optind - 1], "see --help");
 			return EXIT_USAGE;

@@ -230,7 +230,7 @@ rec_caught() {
 	local k v blk=0 cgt=0 name=
 	while read -r k v; do
 		case $k in Name:) name=$v ;; SigBlk:) blk=0x$v ;; SigCgt:) cgt=0x$v ;; esac
-	done <"/proc/$1/status" 2>/dev/null
+	done 2>/dev/null <"/proc/$1/status"
 	[ "$name" = rec ] && [ $(( (blk | cgt) & stop_bits )) = "$stop_bits" ]
 }
 
@@ -249,8 +249,9 @@ stop_case() {
 	tpid=$!
 	rpid=
 	for i in $(seq 1 20000); do
-		[ -z "$rpid" ] && read -r rpid _ <"/proc/$tpid/task/$tpid/children" 2>/dev/null
+		[ -z "$rpid" ] && read -r rpid _ 2>/dev/null <"/proc/$tpid/task/$tpid/children"
 		[ -n "$rpid" ] && rec_caught "$rpid" && break
+		[ -d "/proc/$tpid" ] || break
 	done
 	if [ "$mode" = ignore ]; then # the delay counts from its "ready": it ignores the signal by then
 		for i in $(seq 1 200); do
