@@ -62,6 +62,7 @@ struct replay_task {
 	int exec_done;      /* an execve was rebuilt; its syscall record is next */
 	int pending_sig;    /* signal to deliver when it next runs */
 	int raised_sig;     /* signal already raised for the next signal record */
+	int reaped;         /* gone, and its zombie reaped by its parent in replay */
 	struct user_regs_struct regs;
 };
 
