@@ -12,9 +12,9 @@ LDLIBS   += -lseccomp -lcapstone -llz4 -lxxhash
 
 # Debian packages heisen builds and tests with.
 DEPS_PKGS = libseccomp-dev libcapstone-dev liblz4-dev libcmocka-dev libxxhash-dev \
-            lz4 gdb python3 sqlite3 strace golang-go clang
-DEPS_HEADERS = /usr/include/seccomp.h /usr/include/capstone/capstone.h /usr/include/lz4frame.h \
-               /usr/include/cmocka.h /usr/include/xxhash.h
+            lz4 gdb python3 sqlite3 strace golang-go clang time
+DEPS_FILES = /usr/include/seccomp.h /usr/include/capstone/capstone.h /usr/include/lz4frame.h \
+               /usr/include/cmocka.h /usr/include/xxhash.h /usr/bin/time
 
 COMMON_SRC   := $(wildcard common/*.c)
 REC_SRC      := $(wildcard recorder/*.c)
@@ -30,7 +30,7 @@ all: check-deps $(BIN)/rec $(BIN)/replay
 # An order-only prerequisite of everything that compiles, so that `make -j2`
 # on a fresh machine installs before it builds.
 check-deps:
-	@missing=0; for h in $(DEPS_HEADERS); do [ -e $$h ] || missing=1; done; \
+	@missing=0; for h in $(DEPS_FILES); do [ -e $$h ] || missing=1; done; \
 	for c in lz4 gdb python3 sqlite3 strace clang $(GO); do command -v $$c >/dev/null || missing=1; done; \
 	[ $$missing = 0 ] || $(MAKE) --no-print-directory deps
 
