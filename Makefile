@@ -97,7 +97,15 @@ $(BUILD)/tests/diverge/%: tests/diverge/%.c | check-deps
 	@mkdir -p $(dir $@)
 	gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -pthread -lm
 
-tests: $(UNIT_BIN) $(PROG_BIN) $(GOPROG_BIN) $(DIVERGE_BIN) | check-deps
+# Test tools: small programs on the project's own library (trace crafting).
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
+
+$(BUILD)/tests/tools/%: tests/tools/%.c $(COMMON_OBJ) | check-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
+
+tests: $(UNIT_BIN) $(PROG_BIN) $(GOPROG_BIN) $(DIVERGE_BIN) $(TOOL_BIN) | check-deps
 
 test: all tests
 	BIN=$(BIN) TBIN=$(BUILD)/tests/programs UBIN=$(BUILD)/tests/unit tests/run.sh

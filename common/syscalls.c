@@ -4,6 +4,8 @@
 #include <asm/ioctls.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <linux/fb.h>
 #include <linux/fs.h>
 #include <linux/if_tun.h>
@@ -13,7 +15,6 @@
 #include <linux/sockios.h>
 #include <linux/vt.h>
 #include <scsi/sg.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -306,6 +307,36 @@ int64_t sc_reaped(const struct sc_desc *d, const uint64_t args[6], int64_t resul
 		return si.si_code == CLD_EXITED || si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED ? si.si_pid : 0;
 	}
 	return 0;
+}
+
+int sc_clone_args(long nr, const uint64_t args[6], sc_read_fn rd, void *ctx, struct sc_clone *c)
+{
+	memset(c, 0, sizeof *c);
+	switch (nr) {
+	case SYS_clone:
+		c->flags = args[0];
+		c->ptid = args[2];
+		c->ctid = args[3];
+		return 0;
+	case SYS_clone3: {
+		uint64_t ca[4]; /* struct clone_args: flags, pidfd, child_tid, parent_tid */
+		if (rd(ctx, args[0], ca, sizeof ca) != (long)sizeof ca)
+			return -EFAULT;
+		c->flags = ca[0];
+		c->ctid = ca[2];
+		c->ptid = ca[3];
+		c->flags_addr = args[0];
+		return 0;
+	}
+	case SYS_fork:
+		c->flags = SIGCHLD;
+		return 0;
+	case SYS_vfork:
+		c->flags = CLONE_VM | CLONE_VFORK | SIGCHLD;
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }
 
 int sc_is_quick(const struct sc_desc *d)

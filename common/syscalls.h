@@ -81,14 +81,23 @@ const char *sc_name(long nr, char buf[32]);
  * FUTEX_WAITERS in it at once and blocks (FUTEX_LOCK_PI, LOCK_PI2): other
  * threads see the change before the call returns. 0 for other calls. */
 uint64_t sc_pi_lock_word(long nr, const uint64_t args[6]);
+/* What a clone-family call (clone, clone3, fork, vfork) asks for. */
+struct sc_clone {
+	uint64_t flags;      /* clone flags (fork: SIGCHLD) */
+	uint64_t ptid, ctid; /* where CLONE_PARENT_SETTID / CLONE_CHILD_SETTID store the tid */
+	uint64_t flags_addr; /* clone3: where its flags are in memory; 0 otherwise */
+};
+/* Reads tracee memory (the region walker, clone3): bytes read or -errno. */
+typedef long (*sc_read_fn)(void *ctx, uint64_t addr, void *dst, size_t len);
+/* Reads what clone-family call nr with args asks for (clone3's struct
+ * through rd); returns 0, -EFAULT, or -EINVAL for another syscall. */
+int sc_clone_args(long nr, const uint64_t args[6], sc_read_fn rd, void *ctx, struct sc_clone *c);
 /* 1 if d's syscalls return at once and change only the caller's process
  * (mmap, mprotect, sigaction...: re-executed classes); 0 if not. */
 int sc_is_quick(const struct sc_desc *d);
 /* Name of a replay class. */
 const char *sc_class_name(int cls);
 
-/* Reads tracee memory for the region walker: returns bytes read or -errno. */
-typedef long (*sc_read_fn)(void *ctx, uint64_t addr, void *dst, size_t len);
 /* Called once per output region (addr, len). Returns 0 or -errno to stop. */
 typedef int (*sc_region_fn)(void *ctx, uint64_t addr, uint64_t len);
 

@@ -114,26 +114,9 @@ int rec_schedule(struct rec_session *s)
 }
 
 /* clone's and clone3's arguments that say where tids go. */
-static int clone_args(struct rec_task *t, uint64_t *flags, uint64_t *ptid, uint64_t *ctid)
+static long read_mem(void *ctx, uint64_t addr, void *dst, size_t len)
 {
-	if (t->nr == SYS_clone) {
-		*flags = t->args[0];
-		*ptid = t->args[2];
-		*ctid = t->args[3];
-		return 0;
-	}
-	if (t->nr == SYS_clone3) {
-		uint64_t ca[4]; /* flags, pidfd, child_tid, parent_tid */
-		if (mem_read(t->tid, t->args[0], ca, sizeof ca) != (long)sizeof ca)
-			return -EFAULT;
-		*flags = ca[0];
-		*ctid = ca[2];
-		*ptid = ca[3];
-		return 0;
-	}
-	*flags = t->nr == SYS_vfork ? (CLONE_VM | CLONE_VFORK | SIGCHLD) : SIGCHLD;
-	*ptid = *ctid = 0;
-	return 0;
+	return mem_read(*(pid_t *)ctx, addr, dst, len);
 }
 
 int rec_newtask(struct rec_session *s, struct rec_task *t, int event)
@@ -146,7 +129,11 @@ int rec_newtask(struct rec_session *s, struct rec_task *t, int event)
 	if (!c)
 		return -ENOMEM;
 	struct trace_newtask n = {.parent = (uint32_t)t->tid, .child = (uint32_t)child};
-	int r = clone_args(t, &n.flags, &n.parent_tid_ptr, &n.child_tid_ptr);
+	struct sc_clone ca;
+	int r = sc_clone_args(t->nr, t->args, read_mem, &t->tid, &ca);
+	n.flags = ca.flags;
+	n.parent_tid_ptr = ca.ptid;
+	n.child_tid_ptr = ca.ctid;
 	if (r)
 		return r;
 	if (!(n.flags & CLONE_PARENT_SETTID))

@@ -1,6 +1,7 @@
 /* rec_spawn.c - starting the program: pinned, no ASLR, rdtsc trapping,
  * a seccomp filter built from the syscall table, seized before exec. */
 #include "rec.h"
+#include "../common/sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,15 +48,7 @@ static int export_filter(struct buf *bpf)
 	scmp_filter_ctx ctx = build_filter();
 	if (!ctx)
 		return -ENOMEM;
-	int fd = memfd_create("heisen-bpf", MFD_CLOEXEC), r = -errno;
-	if (fd >= 0) {
-		r = seccomp_export_bpf(ctx, fd);
-		off_t len = lseek(fd, 0, SEEK_CUR);
-		if (!r && (len <= 0 || buf_reserve(bpf, (size_t)len) || pread(fd, bpf->p, (size_t)len, 0) != len))
-			r = -EIO;
-		bpf->len = r ? 0 : (size_t)len;
-		close(fd);
-	}
+	int r = filter_export(ctx, bpf);
 	seccomp_release(ctx);
 	return r;
 }

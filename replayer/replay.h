@@ -10,7 +10,8 @@
 #include "../common/trace.h"
 
 /* What a replayed thread stopped at. */
-enum { STOP_SYSCALL = 1, STOP_SIGNAL, STOP_GONE };
+enum { STOP_SYSCALL = 1, STOP_SIGNAL, STOP_GONE,
+       STOP_FOREIGN /* a syscall of another ABI (int 0x80, x32): never replayed */ };
 
 /* A record copied out of the reader, so one can be looked ahead at. */
 struct replay_rec {
@@ -57,6 +58,9 @@ struct replay_task {
 	long temp_mask_nr;
 	int64_t temp_mask_res;
 	uint64_t gadget;    /* a syscall instruction (the stub's) */
+	uint64_t cookie;    /* the sandbox's secret for replay's own injections */
+	int exit_stopped;   /* an injection ended at its PTRACE_EVENT_EXIT stop (killed) */
+	int unconfined;     /* test hook: resumed with PTRACE_CONT (see replay_options) */
 	uint64_t scratch;   /* scratch memory for injected syscalls' arguments */
 	int at_syscall;     /* stopped at a syscall entry not yet handled */
 	int exec_done;      /* an execve was rebuilt; its syscall record is next */
@@ -70,6 +74,9 @@ struct replay_options {
 	const char *trace;
 	int quiet;
 	int info, dump, json;
+	long unconfined_after; /* test hook (HEISEN_TEST_UNCONFINED_AFTER): after this
+				* syscall, let the program run its syscalls itself, as a
+				* buggy replay would, so the sandbox's backstop shows; -1: never */
 };
 
 struct replay_session {
@@ -79,6 +86,8 @@ struct replay_session {
 	struct replay_blob *blobs;
 	struct replay_shared *shared;
 	int stubfd;              /* memfd holding the stub ELF */
+	uint64_t cookie;         /* secret that lets replay's own injections through the sandbox */
+	struct buf sandbox;      /* the sandbox's BPF, loaded into the stub before it runs */
 	struct replay_task *tasks; /* every replayed thread, live or gone */
 	int nlive;                 /* live threads */
 	uint32_t leader;           /* recorded tid of the first process: its status is ours */
@@ -110,8 +119,15 @@ int replay_preempt(struct replay_session *s, struct replay_task *t, const struct
 /* Resumes t with its pending signal until its next stop; returns STOP_*
  * or -errno (status: the wait status). */
 int replay_run_task(struct replay_task *t, int *status);
-/* The same with another ptrace request (PTRACE_SYSCALL: syscalls run). */
-int replay_resume(struct replay_task *t, int req, int *status);
+/* Runs t (stopped anywhere replay stops it) to the entry of syscall nr with
+ * args at instruction `at`, and checks that it is that very syscall: no
+ * other runs. Returns 0, -ESRCH if t died (exit_stopped: it is at its
+ * PTRACE_EVENT_EXIT stop), or -EPROTO. */
+int replay_inject_enter(struct replay_task *t, uint64_t at, long nr, const uint64_t args[6]);
+/* After replay_inject_enter: runs the syscall to its exit stop; *res is its
+ * result. Returns 0, -ESRCH if t ended (exit, exit_group), or -EPROTO if
+ * anything but that syscall's own events came. */
+int replay_inject_finish(struct replay_task *t, long nr, int64_t *res);
 /* Marks t gone (its wait status is taken). */
 void replay_task_gone(struct replay_session *s, struct replay_task *t);
 /* Kills every live replayed thread and reaps them. */
@@ -148,12 +164,18 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 int replay_temp_mask_signal(struct replay_task *t, int signo);
 /* Rebuilds t (stopped at an execve) as the exec snapshot says; returns 0 or -EDOM. */
 int replay_execve(struct replay_session *s, struct replay_task *t, const struct trace_exec *e);
+/* Re-runs the exit or exit_group t is stopped at, up to its
+ * PTRACE_EVENT_EXIT stop; returns 0, -EPROTO if anything else came, or -errno. */
+int replay_rerun_exit(struct replay_task *t);
 /* Runs the exit syscall t is stopped at until t is gone; *status is its
  * wait status. Returns STOP_GONE or -errno. */
 int replay_run_exit(struct replay_task *t, int *status);
 /* At t's PTRACE_EVENT_EXIT stop: *status becomes its exit status, t is let
  * go to die; returns STOP_GONE or -errno. */
 int replay_exit_stop(struct replay_task *t, int *status);
+/* How t ended (its wait status) in words, naming the syscall replay's
+ * sandbox stopped if that is what killed it; into buf. */
+const char *replay_describe_end(struct replay_task *t, int status, char *buf, size_t n);
 /* Describes a record ("read(3, ...)", "signal SIGSEGV") into buf. */
 const char *describe_rec(const struct trace_rec *rec, char *buf, size_t n);
 /* Reports a divergence (event, expected, actual, registers, code); returns -EDOM. */

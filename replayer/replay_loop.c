@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/audit.h>
 #include <linux/futex.h>
+#include <asm/unistd.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -117,20 +119,31 @@ void replay_task_gone(struct replay_session *s, struct replay_task *t)
 	t->space = NULL;
 }
 
-/* Resumes t (with its pending signal) until its next stop: a syscall, a
- * signal or its end. Returns STOP_* or -errno; *status is the wait status. */
-int replay_run_task(struct replay_task *t, int *status)
+/* What a syscall stop under PTRACE_SYSEMU is: a syscall of the recorded
+ * ABI (STOP_SYSCALL), or one of another (STOP_FOREIGN: int 0x80, sysenter,
+ * x32), which replay never runs nor takes for the x86-64 call of that
+ * number. Returns the kind or -errno. */
+static int syscall_stop_kind(struct replay_task *t)
 {
-	return replay_resume(t, PTRACE_SYSEMU, status);
+	struct __ptrace_syscall_info info;
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof info, &info) < 0)
+		return -errno;
+	if (info.op == PTRACE_SYSCALL_INFO_ENTRY && info.arch == AUDIT_ARCH_X86_64 &&
+	    !(info.entry.nr & __X32_SYSCALL_BIT))
+		return STOP_SYSCALL;
+	return STOP_FOREIGN;
 }
 
-int replay_resume(struct replay_task *t, int req, int *status)
+/* Resumes t (with its pending signal) until its next stop: a syscall, a
+ * signal or its end. PTRACE_SYSEMU: no syscall of the program runs on
+ * its own. Returns STOP_* or -errno; *status is the wait status. */
+int replay_run_task(struct replay_task *t, int *status)
 {
 	t->temp_mask_set = 0; /* it runs on: the call's temporary mask is gone */
 	int sig = t->pending_sig;
 	t->pending_sig = 0;
 	for (;;) {
-		if (ptrace(req, t->tid, 0, sig) < 0)
+		if (ptrace(t->unconfined ? PTRACE_CONT : PTRACE_SYSEMU, t->tid, 0, sig) < 0)
 			return -errno;
 		sig = 0;
 		int r = tracee_wait(t->tid, status);
@@ -141,7 +154,7 @@ int replay_resume(struct replay_task *t, int req, int *status)
 		if ((*status >> 16) == PTRACE_EVENT_EXIT)
 			return replay_exit_stop(t, status);
 		if (WSTOPSIG(*status) == (SIGTRAP | 0x80))
-			return STOP_SYSCALL;
+			return syscall_stop_kind(t);
 		if ((*status >> 16) == 0) {
 			/* Signals replay's own re-run syscalls cause (a child's
 			 * SIGCHLD) are dropped: recorded ones are raised. */
@@ -164,11 +177,31 @@ static const char *describe_stop(struct replay_task *t, int kind, int status, ch
 		regs_syscall_args(&t->regs, a);
 		return replay_fmt_syscall((long)t->regs.orig_rax, a, buf, n);
 	}
+	if (kind == STOP_FOREIGN && !regs_get(t->tid, &t->regs)) {
+		struct __ptrace_syscall_info info;
+		int i386 = ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof info, &info) > 0 &&
+			   info.arch == AUDIT_ARCH_I386;
+		snprintf(buf, n, "%s syscall %#llx (replay runs only x86-64 syscalls)",
+			 i386 ? "a 32-bit (int 0x80)" : "an x32", (unsigned long long)t->regs.orig_rax);
+		return buf;
+	}
 	if (kind == STOP_SIGNAL) {
 		snprintf(buf, n, "signal SIG%s", sigabbrev_np(WSTOPSIG(status)) ?: "?");
 		return buf;
 	}
-	return wait_describe(status, buf, n);
+	return replay_describe_end(t, status, buf, n);
+}
+
+const char *replay_describe_end(struct replay_task *t, int status, char *buf, size_t n)
+{
+	char nb[32];
+	wait_describe(status, buf, n);
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) {
+		size_t len = strlen(buf);
+		snprintf(buf + len, n - len, " (replay's sandbox stopped its %s: replay did not decide to run it)",
+			 sc_name((long)t->regs.orig_rax, nb));
+	}
+	return buf;
 }
 
 /* A thread recorded as blocked in FUTEX_LOCK_PI: the kernel had set
@@ -275,7 +308,7 @@ int replay_exited(struct replay_session *s, struct replay_task *t, int status)
 	if (trace_get_exit(&s->cur.rec, &x))
 		return -TRE_CORRUPT;
 	if ((int)x.how != how || x.code != code)
-		return replay_diverged(s, t, "the program %s; recorded: %s %d", wait_describe(status, buf, sizeof buf),
+		return replay_diverged(s, t, "the program %s; recorded: %s %d", replay_describe_end(t, status, buf, sizeof buf),
 				       x.how == EXIT_HOW_EXITED ? "exited with status" : "killed by signal", x.code);
 	if (t->rec_tid == s->leader)
 		s->status = how == EXIT_HOW_EXITED ? code : 128 + code;
@@ -300,20 +333,10 @@ static int start_group_exit(struct replay_session *s, struct replay_task *t)
 		if (o == t || !o->alive || o->tgid != t->tgid || !o->at_syscall || o->group_exiting ||
 		    o->regs.orig_rax != SYS_exit_group)
 			continue;
-		o->regs.rax = o->regs.orig_rax;
-		o->regs.rip -= 2;
-		if (regs_set(o->tid, &o->regs))
-			return -errno;
 		/* Up to its PTRACE_EVENT_EXIT stop: the other threads are killed by then. */
-		for (;;) {
-			int status;
-			if (ptrace(PTRACE_SYSCALL, o->tid, 0, 0) < 0)
-				return -errno;
-			if (tracee_wait_stop(o->tid, &status))
-				return -ESRCH;
-			if ((status >> 16) == PTRACE_EVENT_EXIT)
-				break;
-		}
+		int r = replay_rerun_exit(o);
+		if (r)
+			return r == -EPROTO ? replay_diverged(s, o, "something else ran instead of its exit_group") : r;
 		o->at_syscall = 0;
 		o->group_exiting = 1;
 		mark_group_exit(s, o);
@@ -332,7 +355,11 @@ static int await_killed(struct replay_task *t, int *status)
 			return STOP_GONE;
 		if ((*status >> 16) == PTRACE_EVENT_EXIT)
 			return replay_exit_stop(t, status);
-		if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 && errno != ESRCH)
+		/* SYSEMU: dying, it makes no syscall; if it is not dying after
+		 * all, its next syscall stops it (a divergence), unexecuted. */
+		if (WSTOPSIG(*status) == (SIGTRAP | 0x80))
+			return STOP_SYSCALL;
+		if (ptrace(PTRACE_SYSEMU, t->tid, 0, 0) < 0 && errno != ESRCH)
 			return -errno;
 	}
 }
@@ -366,21 +393,22 @@ static int on_exit_rec(struct replay_session *s, struct replay_task *t)
 			return k;
 	} else if (k == STOP_SYSCALL) {
 		const struct sc_desc *d = sc_lookup((long)t->regs.orig_rax);
-		if (d && d->cls == SCC_EXIT) {
+		struct __ptrace_syscall_info info;
+		if (t->group_dead && ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof info, &info) > 0 &&
+		    info.op == PTRACE_SYSCALL_INFO_NONE) {
+			/* Its group's exit_group killed it inside its syscall (an
+			 * exit too): it waits at its PTRACE_EVENT_EXIT stop. */
+			k = replay_exit_stop(t, &status);
+		} else if (d && d->cls == SCC_EXIT) {
 			if (t->regs.orig_rax == SYS_exit_group)
 				mark_group_exit(s, t);
 			k = replay_run_exit(t, &status);
 		} else if (!t->group_dead) {
 			return replay_diverged(s, t, "expected the exit, got %s", describe_stop(t, k, 0, buf, sizeof buf));
 		} else {
-			/* Inside another syscall: its process's exit_group kills it,
-			 * unless it is at its PTRACE_EVENT_EXIT stop already. */
-			struct __ptrace_syscall_info info;
+			/* Inside another syscall: its process's exit_group kills it. */
 			t->at_syscall = 0;
-			if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof info, &info) > 0 &&
-			    info.op == PTRACE_SYSCALL_INFO_NONE)
-				k = replay_exit_stop(t, &status);
-			else if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 && errno != ESRCH)
+			if (ptrace(PTRACE_SYSEMU, t->tid, 0, 0) < 0 && errno != ESRCH)
 				return -errno;
 			else
 				k = await_killed(t, &status);

@@ -124,6 +124,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	opt.trace = argv[optind];
+	const char *hook = getenv("HEISEN_TEST_UNCONFINED_AFTER");
+	opt.unconfined_after = hook && *hook ? strtol(hook, NULL, 10) : -1;
 	int r = trace_reader_open(&s.r, opt.trace);
 	if (r) {
 		msg("%s", s.r.err);
@@ -159,6 +161,7 @@ int main(int argc, char **argv)
 	trace_reader_close(&s.r);
 	buf_free(&s.cur.data);
 	buf_free(&s.next.data);
+	buf_free(&s.sandbox);
 	for (struct replay_blob *b = s.blobs, *n; b; b = n) {
 		n = b->next;
 		close(b->fd);

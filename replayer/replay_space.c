@@ -6,12 +6,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/audit.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/personality.h>
+#include <sys/random.h>
+#include <linux/close_range.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
@@ -20,6 +23,7 @@
 #include <unistd.h>
 
 #include "../common/ptrace_util.h"
+#include "../common/sandbox.h"
 
 extern const uint8_t heisen_stub_start[], heisen_stub_end[];
 
@@ -53,7 +57,8 @@ static int run_to_stub_entry(struct replay_task *t)
 {
 	int status, r;
 	for (;;) {
-		if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
+		/* SYSEMU: not even the stub may make a syscall of its own. */
+		if (ptrace(PTRACE_SYSEMU, t->tid, 0, 0) < 0)
 			return -errno;
 		if ((r = tracee_wait_stop(t->tid, &status)))
 			return r;
@@ -84,6 +89,14 @@ int replay_spawn(struct replay_session *s, struct replay_task *t)
 		if (r)
 			return r;
 	}
+	if (!s->sandbox.len) {
+		if (getrandom(&s->cookie, sizeof s->cookie, 0) != sizeof s->cookie)
+			return -EIO;
+		int r = sandbox_bpf(s->cookie, &s->sandbox);
+		if (r)
+			return r;
+	}
+	t->cookie = s->cookie;
 	if (pipe2(go, O_CLOEXEC) < 0)
 		return -errno;
 	pid_t pid = fork();
@@ -113,8 +126,14 @@ int replay_spawn(struct replay_session *s, struct replay_task *t)
 			signal(sig, SIG_DFL);
 		personality(ADDR_NO_RANDOMIZE);
 		prctl(PR_SET_TSC, PR_TSC_SIGSEGV);
+		/* Nothing of replay's leaks into the program (the stub's memfd
+		 * is close-on-exec); the sandbox is in place before the first
+		 * instruction of the stub, and so of any recorded code. */
+		if ((s->stubfd > 3 && syscall(SYS_close_range, 3, s->stubfd - 1, 0) < 0) ||
+		    syscall(SYS_close_range, s->stubfd + 1, ~0u, 0) < 0 || sandbox_install(&s->sandbox))
+			_exit(127);
 		char *argv[] = {"heisen-stub", NULL}, *envp[] = {NULL};
-		fexecve(s->stubfd, argv, envp);
+		syscall(SYS_execveat, s->stubfd, "", argv, envp, AT_EMPTY_PATH, s->cookie);
 		_exit(127);
 	}
 	close(go[0]);
@@ -143,10 +162,22 @@ int replay_spawn(struct replay_session *s, struct replay_task *t)
 	return run_to_stub_entry(t);
 }
 
-int replay_inject(struct replay_task *t, uint64_t at, long nr, const uint64_t args[6], int64_t *res, int keep)
+/* The syscall t is stopped at: 0 and *info, or -errno. */
+static int syscall_info(struct replay_task *t, struct __ptrace_syscall_info *info)
+{
+	return ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof *info, info) < 0 ? -errno : 0;
+}
+
+int replay_inject_enter(struct replay_task *t, uint64_t at, long nr, const uint64_t args[6])
 {
 	struct user_regs_struct r = t->regs;
-	int status, ret, entered = 0;
+	int status, ret, exit_seen = 0;
+	uint8_t insn[2];
+	/* The first instruction t runs is this syscall, with replay's
+	 * registers: no code of the program's runs in between (the bytes may
+	 * be the program's, even the stub's page: a trace can write anywhere). */
+	if (mem_read(t->tid, at, insn, 2) != 2 || insn[0] != 0x0f || insn[1] != 0x05)
+		return -EPROTO;
 	r.rax = (unsigned long long)nr;
 	r.orig_rax = (unsigned long long)nr;
 	r.rdi = args[0];
@@ -154,36 +185,78 @@ int replay_inject(struct replay_task *t, uint64_t at, long nr, const uint64_t ar
 	r.rdx = args[2];
 	r.r10 = args[3];
 	r.r8 = args[4];
-	r.r9 = args[5];
+	r.r9 = sandbox_needs_cookie(nr) ? t->cookie : args[5];
 	r.rip = at;
 	if ((ret = regs_set(t->tid, &r)))
 		return ret;
 	for (;;) {
+		struct __ptrace_syscall_info info;
 		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
 			return -errno;
 		if ((ret = tracee_wait_stop(t->tid, &status)))
 			return ret;
-		if ((status >> 16) == PTRACE_EVENT_EXEC || (status >> 16) == PTRACE_EVENT_EXIT)
-			continue;
+		if ((status >> 16) == PTRACE_EVENT_EXIT) {
+			t->exit_stopped = 1; /* killed: its process's exit_group, a SIGKILL */
+			return -ESRCH;
+		}
 		if ((status >> 16) == 0 && WSTOPSIG(status) == SIGCHLD)
 			continue; /* a child's end in replay: dropped, the recorded ones are raised */
-		if (WSTOPSIG(status) != (SIGTRAP | 0x80))
-			return -EPROTO; /* a signal inside an injected syscall */
-		struct __ptrace_syscall_info info;
-		if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof info, &info) < 0)
-			return -errno;
-		if (info.op == PTRACE_SYSCALL_INFO_ENTRY) {
-			entered = 1;
-			if (t->entry_sig)
-				syscall(SYS_tkill, t->tid, t->entry_sig);
-		} else if (info.op == PTRACE_SYSCALL_INFO_EXIT && entered) {
-			*res = info.exit.rval;
-			break;
+		if (WSTOPSIG(status) != (SIGTRAP | 0x80) || (ret = syscall_info(t, &info)))
+			return ret ? ret : -EPROTO; /* a signal or an event on the way */
+		if (info.op == PTRACE_SYSCALL_INFO_EXIT && !exit_seen) {
+			exit_seen = 1; /* the end of the emulated syscall t was stopped at */
+			continue;
 		}
-		/* else: the exit of an emulated syscall we stopped at */
+		/* Exactly the syscall replay set up, at its instruction, of this ABI. */
+		if (info.op != PTRACE_SYSCALL_INFO_ENTRY || info.arch != AUDIT_ARCH_X86_64 ||
+		    info.entry.nr != (uint64_t)nr || info.instruction_pointer != at + 2)
+			return -EPROTO;
+		if (t->entry_sig)
+			syscall(SYS_tkill, t->tid, t->entry_sig);
+		return 0;
 	}
-	if (keep)
-		return regs_get(t->tid, &t->regs);
+}
+
+int replay_inject_finish(struct replay_task *t, long nr, int64_t *res)
+{
+	int status, ret;
+	for (;;) {
+		struct __ptrace_syscall_info info;
+		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
+			return -errno;
+		if ((ret = tracee_wait_stop(t->tid, &status)))
+			return ret;
+		int ev = status >> 16;
+		if (ev == PTRACE_EVENT_EXEC && (nr == SYS_execve || nr == SYS_execveat))
+			continue;
+		if (ev == PTRACE_EVENT_EXIT) {
+			t->exit_stopped = 1;
+			return -ESRCH;
+		}
+		if (WSTOPSIG(status) != (SIGTRAP | 0x80) || (ret = syscall_info(t, &info)))
+			return ret ? ret : -EPROTO;
+		if (info.op != PTRACE_SYSCALL_INFO_EXIT)
+			return -EPROTO;
+		*res = info.exit.rval;
+		return 0;
+	}
+}
+
+int replay_inject(struct replay_task *t, uint64_t at, long nr, const uint64_t args[6], int64_t *res, int keep)
+{
+	uint64_t r9 = t->regs.r9;
+	int ret = replay_inject_enter(t, at, nr, args);
+	if (!ret)
+		ret = replay_inject_finish(t, nr, res);
+	if (ret)
+		return ret;
+	if (!keep)
+		return regs_set(t->tid, &t->regs);
+	if ((ret = regs_get(t->tid, &t->regs)))
+		return ret;
+	if (!sandbox_needs_cookie(nr) || nr == SYS_execve)
+		return 0;
+	t->regs.r9 = r9; /* the cookie never stays where the program can see it */
 	return regs_set(t->tid, &t->regs);
 }
 

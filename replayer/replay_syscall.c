@@ -248,18 +248,25 @@ int replay_execve(struct replay_session *s, struct replay_task *t, const struct 
 	return 0;
 }
 
+int replay_rerun_exit(struct replay_task *t)
+{
+	uint64_t args[6];
+	int status, r;
+	regs_syscall_args(&t->regs, args);
+	t->exit_stopped = 0;
+	if ((r = replay_inject_enter(t, t->regs.rip - 2, (long)t->regs.orig_rax, args)))
+		return r == -ESRCH && t->exit_stopped ? 0 : r; /* its group's exit_group came first */
+	if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
+		return -errno;
+	if ((r = tracee_wait_stop(t->tid, &status)))
+		return r;
+	return (status >> 16) == PTRACE_EVENT_EXIT ? 0 : -EPROTO;
+}
+
 int replay_run_exit(struct replay_task *t, int *status)
 {
-	t->regs.rax = t->regs.orig_rax;
-	t->regs.rip -= 2;
-	int r = regs_set(t->tid, &t->regs);
-	if (r)
-		return r;
-	for (;;) {
-		int k = replay_resume(t, PTRACE_SYSCALL, status);
-		if (k < 0 || k == STOP_GONE)
-			return k;
-	}
+	int r = replay_rerun_exit(t);
+	return r ? r : replay_exit_stop(t, status);
 }
 
 /* The kernel's walk of a dying thread's robust futex list, done for it:
@@ -299,6 +306,8 @@ int replay_exit_stop(struct replay_task *t, int *status)
 	if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &code) < 0)
 		return -errno;
 	*status = (int)code;
+	if (WIFSIGNALED(*status) && WTERMSIG(*status) == SIGSYS)
+		(void)regs_get(t->tid, &t->regs); /* the syscall the sandbox stopped, for the report */
 	robust_list_walk(t);
 	if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
 		return STOP_GONE;
@@ -336,6 +345,8 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 		return replay_diverged(s, t, "expected %s, got %s", want, got);
 	}
 	int64_t res;
+	if (nr == s->opt->unconfined_after)
+		t->unconfined = 1;
 	switch (d ? d->cls : SCC_UNKNOWN) {
 	case SCC_EMU:
 	case SCC_REFUSE:
@@ -389,5 +400,7 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 		r = replay_diverged(s, t, "%s cannot be replayed", got);
 		break;
 	}
+	if (r == -EPROTO) /* from replay_inject: its syscall did not run as set up */
+		r = replay_diverged(s, t, "%s: replay's re-run of it met another instruction, ABI or event", got);
 	return r;
 }

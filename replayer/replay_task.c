@@ -22,6 +22,7 @@ struct replay_task *replay_task_new(struct replay_session *s, uint32_t rec_tid)
 	t->rec_tid = rec_tid;
 	t->tgid = rec_tid;
 	t->memfd = -1;
+	t->cookie = s->cookie;
 	t->next = s->tasks;
 	s->tasks = t;
 	return t;
@@ -48,35 +49,72 @@ int replay_space_new(struct replay_task *t, uint64_t brk)
 	return 0;
 }
 
+static long read_tracee(void *ctx, uint64_t addr, void *dst, size_t len)
+{
+	return mem_read(*(pid_t *)ctx, addr, dst, len);
+}
+
+/* Re-runs p's clone-family call, which the program asks for with ca, up
+ * to its clone event: the new task's id in *child. CLONE_UNTRACED is
+ * dropped (every task replay makes stays traced). Returns 0, -EDOM after
+ * reporting a divergence, or -errno. */
+static int rerun_clone(struct replay_session *s, struct replay_task *p, long nr, const struct sc_clone *ca,
+		       unsigned long *child)
+{
+	uint64_t args[6], traced = ca->flags & ~(uint64_t)CLONE_UNTRACED;
+	int status, r;
+	regs_syscall_args(&p->regs, args);
+	if (nr == SYS_clone)
+		args[0] = traced;
+	else if (ca->flags_addr && traced != ca->flags && (r = mem_write(p->memfd, ca->flags_addr, &traced, 8)))
+		return r;
+	r = replay_inject_enter(p, p->regs.rip - 2, nr, args);
+	if (!r && ptrace(PTRACE_SYSCALL, p->tid, 0, 0) < 0)
+		r = -errno;
+	if (!r)
+		r = tracee_wait_stop(p->tid, &status);
+	if (ca->flags_addr && traced != ca->flags)
+		(void)mem_write(p->memfd, ca->flags_addr, &ca->flags, 8);
+	if (r == -EPROTO)
+		return replay_diverged(s, p, "%s: something else ran instead of it", sc_lookup(nr)->name);
+	if (r)
+		return r;
+	int ev = status >> 16;
+	if (ev != PTRACE_EVENT_CLONE && ev != PTRACE_EVENT_FORK && ev != PTRACE_EVENT_VFORK) {
+		struct __ptrace_syscall_info info;
+		if (WSTOPSIG(status) == (SIGTRAP | 0x80) &&
+		    ptrace(PTRACE_GET_SYSCALL_INFO, p->tid, sizeof info, &info) > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT)
+			return replay_diverged(s, p, "%s failed in replay (%lld) where the recording made a new task",
+					       sc_lookup(nr)->name, (long long)info.exit.rval);
+		return replay_diverged(s, p, "%s created nothing (stop %#x)", sc_lookup(nr)->name, status);
+	}
+	return ptrace(PTRACE_GETEVENTMSG, p->tid, 0, child) < 0 ? -errno : 0;
+}
+
 int replay_newtask(struct replay_session *s, struct replay_task *p, const struct trace_newtask *n)
 {
-	const struct sc_desc *d = sc_lookup((long)p->regs.orig_rax);
+	long nr = (long)p->regs.orig_rax;
+	const struct sc_desc *d = sc_lookup(nr);
+	uint64_t args[6];
+	struct sc_clone ca;
 	int status, r;
 	if (!d || d->cls != SCC_PROCESS)
 		return replay_diverged(s, p, "expected a clone, fork or vfork, got %s", d ? d->name : "?");
-	/* Run the program's own syscall again, up to its clone event. */
-	p->regs.rax = p->regs.orig_rax;
-	p->regs.rip -= 2;
-	if ((r = regs_set(p->tid, &p->regs)))
-		return r;
+	regs_syscall_args(&p->regs, args);
+	if (sc_clone_args(nr, args, read_tracee, &p->tid, &ca))
+		return replay_diverged(s, p, "%s: cannot read its arguments", d->name);
+	/* What kind of task it is (thread, process, shared memory) is what the
+	 * program asks for now, and the recording must agree. */
+	if (!(ca.flags & CLONE_PARENT_SETTID))
+		ca.ptid = 0;
+	if (!(ca.flags & CLONE_CHILD_SETTID))
+		ca.ctid = 0;
+	if (ca.flags != n->flags || ca.ptid != n->parent_tid_ptr || ca.ctid != n->child_tid_ptr)
+		return replay_diverged(s, p, "%s asks for flags %#llx, the recording's new task was made with %#llx",
+				       d->name, (unsigned long long)ca.flags, (unsigned long long)n->flags);
 	unsigned long child = 0;
-	for (;;) {
-		if (ptrace(PTRACE_SYSCALL, p->tid, 0, 0) < 0)
-			return -errno;
-		if ((r = tracee_wait_stop(p->tid, &status)))
-			return r;
-		int ev = status >> 16;
-		if (ev == PTRACE_EVENT_CLONE || ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK) {
-			if (ptrace(PTRACE_GETEVENTMSG, p->tid, 0, &child) < 0)
-				return -errno;
-			break;
-		}
-		if (WSTOPSIG(status) == (SIGTRAP | 0x80))
-			continue; /* the emulated syscall's exit, then the re-run's entry */
-		if (ev == 0 && WSTOPSIG(status) == SIGCHLD)
-			continue;
-		return replay_diverged(s, p, "%s created nothing (stop %#x)", d->name, status);
-	}
+	if ((r = rerun_clone(s, p, nr, &ca, &child)))
+		return r;
 	p->in_clone = 1;
 	p->at_syscall = 0;
 	struct replay_task *c = replay_task_new(s, n->child);
@@ -93,44 +131,39 @@ int replay_newtask(struct replay_session *s, struct replay_task *p, const struct
 		return c->memfd;
 	c->gadget = p->gadget;
 	c->scratch = p->scratch;
-	c->tgid = n->flags & CLONE_THREAD ? p->tgid : n->child;
-	if (n->flags & CLONE_VM) {
+	c->tgid = ca.flags & CLONE_THREAD ? p->tgid : n->child;
+	if (ca.flags & CLONE_VM) {
 		c->space = p->space;
 		c->space->refs++;
 	} else if ((r = replay_space_new(c, p->space->brk))) {
 		return r;
 	}
 	/* The tids the kernel stored are live ones: store the recorded one. */
-	if (n->child_tid_ptr && (r = mem_write(c->memfd, n->child_tid_ptr, &n->child, 4)))
+	if (ca.ctid && (r = mem_write(c->memfd, ca.ctid, &n->child, 4)))
 		return r;
-	if (n->parent_tid_ptr && (r = mem_write(p->memfd, n->parent_tid_ptr, &n->child, 4)))
+	if (ca.ptid && (r = mem_write(p->memfd, ca.ptid, &n->child, 4)))
 		return r;
 	return regs_get(c->tid, &c->regs);
 }
 
 int replay_clone_done(struct replay_session *s, struct replay_task *p, const struct trace_syscall *sc)
 {
-	int status, r;
-	for (;;) {
-		if (ptrace(PTRACE_SYSCALL, p->tid, 0, 0) < 0)
-			return -errno;
-		if ((r = tracee_wait_stop(p->tid, &status)))
-			return r;
-		if (WSTOPSIG(status) == (SIGTRAP | 0x80))
-			break;
-		if ((status >> 16) == 0 && WSTOPSIG(status) != SIGCHLD)
-			return replay_diverged(s, p, "signal %d inside a re-run clone", WSTOPSIG(status));
-	}
+	int64_t real;
+	int r = replay_inject_finish(p, (long)p->regs.orig_rax, &real);
+	if (r == -EPROTO)
+		return replay_diverged(s, p, "something else than the end of a re-run clone");
+	if (r)
+		return r;
 	p->in_clone = 0;
 	if ((r = regs_get(p->tid, &p->regs)))
 		return r;
 	for (uint32_t i = 0; i < sc->nregions; i++) {
 		/* CLONE_PIDFD: the recorded fd number replaces replay's own
 		 * pidfd, which is closed (the program's fds are emulated). */
-		int32_t real;
+		int32_t fd;
 		int64_t res;
-		if (sc->regions[i].len == 4 && mem_read(p->tid, sc->regions[i].addr, &real, 4) == 4 && real >= 0) {
-			uint64_t args[6] = {(uint64_t)real};
+		if (sc->regions[i].len == 4 && mem_read(p->tid, sc->regions[i].addr, &fd, 4) == 4 && fd >= 0) {
+			uint64_t args[6] = {(uint64_t)fd};
 			if ((r = replay_inject(p, p->gadget, SYS_close, args, &res, 0)))
 				return r;
 		}

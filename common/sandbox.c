@@ -1,0 +1,117 @@
+/* sandbox.c - seccomp filters: BPF export, and replay's sandbox, built
+ * from the syscall table: only what replay re-executes may run. */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "syscalls.h"
+
+/* What replay injects on its own account (opening the trace's files in
+ * the tracee, closing them, exec'ing its stub, delivering a signal under a
+ * temporary mask, reaping children): never the program's to run. */
+static const long cookie_calls[] = {
+	SYS_openat, SYS_close, SYS_execve, SYS_execveat, SYS_rt_sigsuspend, SYS_wait4, SYS_waitid,
+};
+
+int sandbox_needs_cookie(long nr)
+{
+	for (size_t i = 0; i < sizeof cookie_calls / sizeof cookie_calls[0]; i++)
+		if (cookie_calls[i] == nr)
+			return 1;
+	return 0;
+}
+
+int filter_export(void *ctx, struct buf *bpf)
+{
+	int fd = memfd_create("heisen-bpf", MFD_CLOEXEC), r = -errno;
+	if (fd >= 0) {
+		r = seccomp_export_bpf(ctx, fd);
+		off_t len = lseek(fd, 0, SEEK_CUR);
+		if (!r && (len <= 0 || buf_reserve(bpf, (size_t)len) || pread(fd, bpf->p, (size_t)len, 0) != len))
+			r = -EIO;
+		bpf->len = r ? 0 : (size_t)len;
+		close(fd);
+	}
+	return r;
+}
+
+/* The rules for syscalls the table says replay runs again. */
+static int allow_reexecuted(scmp_filter_ctx ctx, int nr, const struct sc_desc *d)
+{
+	switch (d->cls) {
+	case SCC_EXEC:
+		if (nr == SYS_madvise) {
+			/* MADV_HWPOISON (100) and MADV_SOFT_OFFLINE (101) act on
+			 * physical memory, outside the replay. */
+			int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A2(SCMP_CMP_LE, 99));
+			for (uint64_t adv = 102; !r && adv <= 103; adv++)
+				r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A2(SCMP_CMP_EQ, adv));
+			return r;
+		}
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	case SCC_EXEC_RES:
+	case SCC_MMAP:
+	case SCC_MREMAP:
+	case SCC_EXIT:
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	case SCC_PROCESS:
+		/* Children stay traced: never CLONE_UNTRACED (clone3's flags
+		 * are in memory, which replay checks before running it). */
+		if (nr == SYS_clone)
+			return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+						SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, 0));
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+	default:
+		return 0; /* emulated, refused, brk (rebuilt with mmap), execve (the stub's, with the cookie) */
+	}
+}
+
+int sandbox_bpf(uint64_t cookie, struct buf *bpf)
+{
+	/* Anything else, of this architecture or another (i386, x32), kills. */
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	int r = ctx ? 0 : -ENOMEM;
+	if (!r)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	for (int nr = 0; !r && nr < SC_MAX; nr++) {
+		const struct sc_desc *d = sc_lookup(nr);
+		if (d && !sandbox_needs_cookie(nr))
+			r = allow_reexecuted(ctx, nr, d);
+	}
+	/* A syscall interrupted inside replay's own injections may restart. */
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SYS_restart_syscall, 0);
+	for (size_t i = 0; !r && i < sizeof cookie_calls / sizeof cookie_calls[0]; i++) {
+		if (cookie_calls[i] == SYS_openat) /* the trace's files, read-only or the shared copies */
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SYS_openat, 2,
+					     SCMP_A2(SCMP_CMP_MASKED_EQ, O_CREAT | O_TRUNC | O_WRONLY | O_APPEND, 0),
+					     SCMP_A5(SCMP_CMP_EQ, cookie));
+		else
+			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, (int)cookie_calls[i], 1,
+					     SCMP_A5(SCMP_CMP_EQ, cookie));
+	}
+	if (!r)
+		r = filter_export(ctx, bpf);
+	if (ctx)
+		seccomp_release(ctx);
+	return r;
+}
+
+int sandbox_install(const struct buf *bpf)
+{
+	struct sock_fprog prog = {(unsigned short)(bpf->len / sizeof(struct sock_filter)),
+				  (struct sock_filter *)bpf->p};
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		return -errno;
+	return 0;
+}

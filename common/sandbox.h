@@ -1,0 +1,33 @@
+/* sandbox.h - seccomp filters built with libseccomp: the export of a
+ * filter to BPF (rec's and replay's), and replay's sandbox, the backstop
+ * that keeps replayed code from acting outside the replay. */
+#ifndef HEISEN_SANDBOX_H
+#define HEISEN_SANDBOX_H
+
+#include <stdint.h>
+
+#include "util.h"
+
+/* The syscall argument (index) that carries replay's secret cookie in the
+ * syscalls only replay itself may inject (openat, close, execve...); every
+ * such syscall takes fewer than six arguments. */
+#define SANDBOX_COOKIE_ARG 5
+
+/* Compiles a libseccomp filter context (a scmp_filter_ctx) to BPF in bpf,
+ * so a child can load it after fork with one prctl; returns 0 or -errno. */
+int filter_export(void *ctx, struct buf *bpf);
+
+/* Builds replay's sandbox filter as BPF in bpf: syscalls of another
+ * architecture (int 0x80, x32) and every syscall replay does not re-execute
+ * kill the process; replay's own injections are allowed only with cookie in
+ * argument SANDBOX_COOKIE_ARG. Returns 0 or -errno. */
+int sandbox_bpf(uint64_t cookie, struct buf *bpf);
+
+/* Loads a BPF filter into the calling process (no_new_privs first); safe
+ * between fork and exec. Returns 0 or -errno. */
+int sandbox_install(const struct buf *bpf);
+
+/* Whether syscall nr, as injected by replay itself, needs the cookie. */
+int sandbox_needs_cookie(long nr);
+
+#endif
