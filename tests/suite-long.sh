@@ -5,7 +5,7 @@
 #    the suite counts its children in state Z (at most 5 allowed).
 #  - memory: replay's maximum RSS (/usr/bin/time) for a recording of
 #    tests/programs/syscall_loop with LONG_SMALL events and one with
-#    LONG_BIG (default 20000 and 150000 syscalls) must differ by less than
+#    LONG_BIG (default 20000 and 100000 syscalls) must differ by less than
 #    LONG_RSS_SLACK_KB (default 8192): replay holds memory flat, whatever
 #    the number of events. bench/replay_rss.sh does the same with millions.
 . tests/lib.sh
@@ -72,7 +72,7 @@ loop_rss() {
 }
 
 rss_case() {
-	local small=${LONG_SMALL:-20000} big=${LONG_BIG:-150000} slack=${LONG_RSS_SLACK_KB:-8192} rss_small
+	local small=${LONG_SMALL:-20000} big=${LONG_BIG:-100000} slack=${LONG_RSS_SLACK_KB:-8192} rss_small
 	[ -x "$TBIN/syscall_loop" ] || { fail "long-rss: $TBIN/syscall_loop not built"; return; }
 	[ -x /usr/bin/time ] || { fail "long-rss: /usr/bin/time is missing (apt-get install time)"; return; }
 	loop_rss "$small" || return
