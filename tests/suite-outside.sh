@@ -253,6 +253,13 @@ stop_case() {
 		[ -n "$rpid" ] && rec_caught "$rpid" && break
 		[ -d "/proc/$tpid" ] || break
 	done
+	if [ -z "$rpid" ] || ! rec_caught "$rpid"; then
+		kill -KILL "$tpid" 2>/dev/null
+		wait "$tpid"
+		exec 3>&-
+		fail "$name: rec never started or never took SIGTERM, SIGINT and SIGHUP: $(head -2 "$O/$name.err")"
+		return 1
+	fi
 	if [ "$mode" = ignore ]; then # the delay counts from its "ready": it ignores the signal by then
 		for i in $(seq 1 200); do
 			grep -q '^ready$' "$O/$name.out" 2>/dev/null && break
