@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include <x86intrin.h>
 
 #include "../common/ptrace_util.h"
@@ -243,6 +245,25 @@ static int cont(pid_t tid, int req)
 	return ptrace(req, tid, 0, 0) < 0 ? -errno : 0;
 }
 
+/* A signal held for a preemption point (it came while t ran) whose thread
+ * reached a syscall first: raised again now, with its own siginfo (see
+ * on_signal), so the kernel delivers it as this syscall returns (a
+ * blocking one is interrupted), a point replay finds. Without this it
+ * waited for a preemption that a thread blocked in read or futex, or one
+ * computing alone, never gets: a SIGTERM to rec was never acted on.
+ * Returns 0 or -errno. */
+static int raise_held(struct rec_task *t)
+{
+	if (!t->deferred_sig || t->reraised_sig)
+		return 0;
+	t->reraised_sig = t->deferred_sig;
+	t->reraised_info = t->deferred_info;
+	t->deferred_sig = t->extra_sig; /* a second one: at the next syscall */
+	t->deferred_info = t->extra_info;
+	t->extra_sig = 0;
+	return syscall(SYS_tkill, t->tid, t->reraised_sig) < 0 ? -errno : 0;
+}
+
 /* Dispatches one ptrace stop of t; returns 0 or -errno. */
 static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 {
@@ -260,7 +281,8 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 			return -ENOSYS;
 		}
 		rec_preempt_disarm(t);
-		return rec_syscall_entry(s, t);
+		int r = raise_held(t);
+		return r ? r : rec_syscall_entry(s, t);
 	}
 	case PTRACE_EVENT_EXEC: {
 		unsigned long former = (unsigned long)t->tid;

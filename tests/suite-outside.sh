@@ -248,7 +248,8 @@ stop_case() {
 		<"$O/$name.fifo" >"$O/$name.out" 2>"$O/$name.err" 3>&- &
 	tpid=$!
 	rpid=
-	for i in $(seq 1 20000); do
+	local until=$(( ${EPOCHREALTIME/./} + 10000000 )) # rec has 10 s to start
+	while [ "${EPOCHREALTIME/./}" -lt "$until" ]; do
 		[ -z "$rpid" ] && read -r rpid _ 2>/dev/null <"/proc/$tpid/task/$tpid/children"
 		[ -n "$rpid" ] && rec_caught "$rpid" && break
 		[ -d "/proc/$tpid" ] || break
