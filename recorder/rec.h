@@ -186,7 +186,7 @@ int rec_exec_snapshot(struct rec_session *s, struct rec_task *t);
  * returns 0, or -errno (-ENODEV for a non-regular file). */
 int rec_blob_store(struct rec_session *s, const char *path, const char *name, struct trace_hash *h);
 /* How long the program has to end after rec passed a signal on. */
-#define REC_STOP_GRACE_MS 500
+#define REC_STOP_GRACE_MS 700
 /* Blocks SIGCHLD and the signals rec passes on (first thing in main: none
  * is lost before rec_catch_signals); the mask before in *orig. */
 void rec_block_signals(sigset_t *orig);
