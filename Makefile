@@ -12,9 +12,9 @@ LDLIBS   += -lseccomp -lcapstone -llz4 -lxxhash
 
 # Debian packages heisen builds and tests with.
 DEPS_PKGS = libseccomp-dev libcapstone-dev liblz4-dev libcmocka-dev libxxhash-dev \
-            lz4 gdb python3 sqlite3 strace golang-go clang
-DEPS_HEADERS = /usr/include/seccomp.h /usr/include/capstone/capstone.h /usr/include/lz4frame.h \
-               /usr/include/cmocka.h /usr/include/xxhash.h
+            lz4 gdb python3 sqlite3 strace golang-go clang time
+DEPS_FILES = /usr/include/seccomp.h /usr/include/capstone/capstone.h /usr/include/lz4frame.h \
+               /usr/include/cmocka.h /usr/include/xxhash.h /usr/bin/time
 
 COMMON_SRC   := $(wildcard common/*.c)
 REC_SRC      := $(wildcard recorder/*.c)
@@ -27,9 +27,11 @@ REPLAY_OBJ   := $(REPLAY_SRC:%.c=$(BUILD)/%.o) $(BUILD)/replayer/stub_blob.o
 all: check-deps $(BIN)/rec $(BIN)/replay
 
 # Installs what is missing (as root, with apt-get); quiet when all is there.
+# An order-only prerequisite of everything that compiles, so that `make -j2`
+# on a fresh machine installs before it builds.
 check-deps:
-	@missing=0; for h in $(DEPS_HEADERS); do [ -e $$h ] || missing=1; done; \
-	for c in lz4 gdb python3 sqlite3 strace $(GO); do command -v $$c >/dev/null || missing=1; done; \
+	@missing=0; for h in $(DEPS_FILES); do [ -e $$h ] || missing=1; done; \
+	for c in lz4 gdb python3 sqlite3 strace clang $(GO); do command -v $$c >/dev/null || missing=1; done; \
 	[ $$missing = 0 ] || $(MAKE) --no-print-directory deps
 
 deps:
@@ -37,7 +39,7 @@ deps:
 	@if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEPS_PKGS) >/dev/null
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c | check-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -50,11 +52,11 @@ $(BIN)/replay: $(REPLAY_OBJ) $(COMMON_OBJ)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The replay stub: a tiny static program replay turns into the recorded one.
-$(BUILD)/stub.elf: replayer/stub.S
+$(BUILD)/stub.elf: replayer/stub.S | check-deps
 	@mkdir -p $(BUILD)
 	$(CC) -nostdlib -static -no-pie -Wl,-Ttext-segment=0x5a5a00000000 -Wl,--build-id=none -o $@ $<
 
-$(BUILD)/replayer/stub_blob.o: replayer/stub_blob.S $(BUILD)/stub.elf
+$(BUILD)/replayer/stub_blob.o: replayer/stub_blob.S $(BUILD)/stub.elf | check-deps
 	@mkdir -p $(dir $@)
 	$(CC) -c -DSTUB_PATH='"$(BUILD)/stub.elf"' -o $@ $<
 
@@ -72,17 +74,17 @@ TOOL_BIN  := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 DIVERGE_SRC := $(wildcard tests/diverge/*.c)
 DIVERGE_BIN := $(DIVERGE_SRC:tests/diverge/%.c=$(BUILD)/tests/diverge/%)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_OBJ)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_OBJ) | check-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lcmocka
 
-# Test tools (trace_edit): built with the project's own trace code.
-$(BUILD)/tests/tools/%: tests/tools/%.c $(COMMON_OBJ)
+# Test tools (trace_edit, trace_craft): built with the project's own trace code.
+$(BUILD)/tests/tools/%: tests/tools/%.c $(COMMON_OBJ) | check-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
 
 # Programs to record: plain gcc, no sanitizers (they are what is recorded).
-$(BUILD)/tests/programs/%: tests/programs/%.c
+$(BUILD)/tests/programs/%: tests/programs/%.c | check-deps
 	@mkdir -p $(dir $@)
 	gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -pthread -lm
 
@@ -98,11 +100,11 @@ $(BUILD)/tests/programs/%: tests/programs/%.go | check-deps
 	@mkdir -p $(dir $@)
 	$(GO_ENV) $(GO) build -o $@ $<
 
-$(BUILD)/tests/diverge/%: tests/diverge/%.c
+$(BUILD)/tests/diverge/%: tests/diverge/%.c | check-deps
 	@mkdir -p $(dir $@)
 	gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -pthread -lm
 
-tests: $(UNIT_BIN) $(PROG_BIN) $(GOPROG_BIN) $(DIVERGE_BIN) $(TOOL_BIN)
+tests: $(UNIT_BIN) $(PROG_BIN) $(GOPROG_BIN) $(DIVERGE_BIN) $(TOOL_BIN) | check-deps
 
 test: all tests
 	BIN=$(BIN) TBIN=$(BUILD)/tests/programs UBIN=$(BUILD)/tests/unit tests/run.sh

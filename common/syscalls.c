@@ -17,6 +17,7 @@
 #include <scsi/sg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -281,6 +282,31 @@ uint64_t sc_pi_lock_word(long nr, const uint64_t args[6])
 	default:
 		return 0;
 	}
+}
+
+int64_t sc_reaped(const struct sc_desc *d, const uint64_t args[6], int64_t result, sc_read_fn rd, void *ctx)
+{
+	if (d->reap == SC_REAP_WAIT4) {
+		int status;
+		if (result <= 0)
+			return 0;
+		/* Without a status, wait4 (no WUNTRACED/WCONTINUED) reaped it. */
+		if (args[1] && rd(ctx, args[1], &status, sizeof status) == (long)sizeof status &&
+		    !WIFEXITED(status) && !WIFSIGNALED(status))
+			return 0; /* a stop or a continue reported */
+		return result;
+	}
+	if (d->reap == SC_REAP_WAITID) {
+		siginfo_t si;
+		if (result != 0 || (args[3] & WNOWAIT))
+			return 0;
+		if (!args[2]) /* no siginfo: only a wait for one pid names it */
+			return args[0] == P_PID ? (int64_t)args[1] : 0;
+		if (rd(ctx, args[2], &si, sizeof si) != (long)sizeof si || si.si_pid <= 0)
+			return 0;
+		return si.si_code == CLD_EXITED || si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED ? si.si_pid : 0;
+	}
+	return 0;
 }
 
 int sc_clone_args(long nr, const uint64_t args[6], sc_read_fn rd, void *ctx, struct sc_clone *c)

@@ -25,6 +25,9 @@ enum sc_class {
 	SCC_NCLASSES
 };
 
+/* How a wait-family syscall tells which child it reaped. */
+enum { SC_REAP_NONE = 0, SC_REAP_WAIT4, SC_REAP_WAITID };
+
 /* Shapes of memory a syscall writes (a, b: argument indexes). */
 enum sc_out_kind {
 	OUT_NONE = 0,
@@ -64,6 +67,7 @@ struct sc_desc {
 	uint8_t echo;
 	uint8_t mask_arg;  /* 1 + index of a temporary signal mask argument, or 0 */
 	uint8_t xfer_fd;   /* 1 + index of the output fd of an in-kernel copy, or 0 */
+	uint8_t reap;      /* a wait that may reap a child: SC_REAP_*, or 0 */
 	struct sc_out out[3];
 };
 
@@ -96,6 +100,11 @@ const char *sc_class_name(int cls);
 
 /* Called once per output region (addr, len). Returns 0 or -errno to stop. */
 typedef int (*sc_region_fn)(void *ctx, uint64_t addr, uint64_t len);
+
+/* The child a wait-family call (d->reap) reaped, as its result and the
+ * memory it wrote (status, siginfo: read through rd) say; 0 if none (a
+ * stop reported, WNOHANG with nothing, WNOWAIT, a failure). */
+int64_t sc_reaped(const struct sc_desc *d, const uint64_t args[6], int64_t result, sc_read_fn rd, void *ctx);
 
 /* Walks the memory regions syscall nr wrote, given its arguments and
  * result, reading pointers and lengths through rd; returns 0 or the first

@@ -98,6 +98,11 @@ static int read_frame(struct trace_reader *r)
 						  "trace truncated after event %llu: the recording was interrupted (partial frame at byte %zu)",
 						  (unsigned long long)r->event - (r->event > 0), r->off));
 	}
+	/* The frame's compressed pages are not read again: they leave replay's
+	 * memory (the trace is mapped whole; a long one would stay resident). */
+	size_t from = r->off & ~(size_t)4095, done = (size_t)(src - r->map) & ~(size_t)4095;
+	if (done > from)
+		madvise((void *)(r->map + from), done - from, MADV_DONTNEED);
 	r->off = (size_t)(src - r->map);
 	r->raw_bytes += r->frame.len;
 	r->nframes++;

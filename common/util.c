@@ -15,17 +15,78 @@ void msg_set_prog(const char *name)
 	msg_prog = name;
 }
 
+size_t str_printable(const unsigned char *p)
+{
+	unsigned c = p[0];
+	if (c < 0x80)
+		return c >= 0x20 && c != 0x7f;
+	unsigned lo = 0x80, hi = 0xbf;
+	size_t len;
+	if (c == 0xc2) { /* U+0080-U+009F are the C1 controls */
+		len = 2;
+		lo = 0xa0;
+	} else if (c > 0xc2 && c <= 0xdf) {
+		len = 2;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		lo = c == 0xe0 ? 0xa0 : 0x80;
+		hi = c == 0xed ? 0x9f : 0xbf; /* no surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		lo = c == 0xf0 ? 0x90 : 0x80;
+		hi = c == 0xf4 ? 0x8f : 0xbf;
+	} else {
+		return 0;
+	}
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+char *str_escape(const char *s, char *out, size_t n)
+{
+	size_t o = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p && n) {
+		char e[8];
+		size_t k = str_printable(p), elen = k;
+		const char *src = (const char *)p;
+		if (*p == '\\' || !k) {
+			static const char *const named = "\n\t\r\\";
+			const char *nm = strchr(named, *p);
+			elen = (size_t)(nm ? snprintf(e, sizeof e, "\\%c", "ntr\\"[nm - named])
+					   : snprintf(e, sizeof e, "\\x%02x", *p));
+			src = e;
+			k = 1;
+		}
+		if (o + elen >= n)
+			break;
+		memcpy(out + o, src, elen);
+		o += elen;
+		p += k;
+	}
+	if (n)
+		out[o] = 0;
+	return out;
+}
+
 void msg(const char *fmt, ...)
 {
-	char line[4096];
+	char line[4096], esc[4096];
 	va_list ap;
-	int n = snprintf(line, sizeof line, "%s: ", msg_prog);
 	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	size_t len = strlen(line);
-	line[len++] = '\n';
-	(void)write_all(2, line, len);
+	/* Messages carry names from the command line and the trace: a
+	 * terminal sees no control byte of theirs. */
+	int n = snprintf(esc, sizeof esc, "%s: ", msg_prog);
+	str_escape(line, esc + n, sizeof esc - (size_t)n - 1);
+	size_t len = strlen(esc);
+	esc[len++] = '\n';
+	(void)write_all(2, esc, len);
 }
 
 int buf_reserve(struct buf *b, size_t n)

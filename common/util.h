@@ -27,6 +27,14 @@ void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Sets the program name used as message prefix. */
 void msg_set_prog(const char *name);
 
+/* Length of the printable UTF-8 character at p (1 to 4), or 0 if the byte
+ * at p is to be escaped: a control (C0, DEL, C1) or not valid UTF-8. */
+size_t str_printable(const unsigned char *p);
+/* Copies s into out (n bytes, NUL included), escaped for a terminal: \n,
+ * \t, \r, \\ and \xNN for every other byte str_printable refuses;
+ * returns out (truncated if too small). */
+char *str_escape(const char *s, char *out, size_t n);
+
 /* A growable byte buffer. */
 struct buf {
 	uint8_t *p;

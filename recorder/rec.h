@@ -113,6 +113,9 @@ struct rec_session {
 	int snapshots;            /* exec snapshots written */
 	int exec_err_fd;          /* the child's errno if its exec failed */
 	int done;
+	int stop_sig;             /* a signal sent to rec (SIGTERM...), or 0 */
+	int stop_forwarded;       /* passed on to the program */
+	uint64_t stop_deadline_ns; /* when rec ends the program itself */
 	int status;               /* shell-style exit status of the leader */
 	int failed;
 	char reason[256];
@@ -168,6 +171,9 @@ int rec_preempt_caught(struct rec_session *s, struct rec_task *t);
 int rec_preempt_spin_trap(struct rec_session *s, struct rec_task *t);
 /* Forks and execs the program traced, pinned and filtered; returns the pid or -errno. */
 pid_t rec_spawn(struct rec_session *s, const char *path);
+/* Gives the program (at its first exec) the signal mask rec started with;
+ * returns 0 or -errno. */
+int rec_unblock_program(struct rec_session *s, pid_t tid);
 /* Runs the event loop until the program is gone; returns 0 or -errno. */
 int rec_run(struct rec_session *s);
 /* Handles a seccomp stop (syscall entry); returns 0 or -errno. */
@@ -180,8 +186,13 @@ int rec_exec_snapshot(struct rec_session *s, struct rec_task *t);
 /* Ensures the file open at path is stored in the trace; its hash in *h;
  * returns 0, or -errno (-ENODEV for a non-regular file). */
 int rec_blob_store(struct rec_session *s, const char *path, const char *name, struct trace_hash *h);
-/* Catches signals sent to rec so the loop passes them on to the program;
- * blocks SIGCHLD, saving the mask the program is to start with. */
+/* How long the program has to end after rec passed a signal on. */
+#define REC_STOP_GRACE_MS 700
+/* Blocks SIGCHLD and the signals rec passes on (first thing in main: none
+ * is lost before rec_catch_signals); the mask before in *orig. */
+void rec_block_signals(sigset_t *orig);
+/* Catches signals sent to rec so the loop passes them on to the program,
+ * then unblocks them (SIGCHLD stays blocked). */
 void rec_catch_signals(struct rec_session *s);
 /* Notes a shared mapping of a file (mmap just returned); returns 0 or -errno. */
 int rec_shared_mmap(struct rec_session *s, struct rec_task *t, struct trace_syscall *rec);

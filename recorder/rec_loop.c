@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include <x86intrin.h>
 
 #include "../common/ptrace_util.h"
@@ -29,15 +31,28 @@ static void on_outside_signal(int sig, siginfo_t *si, void *uc)
 		pending_signal = sig;
 }
 
+void rec_block_signals(sigset_t *orig)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD); /* taken with sigtimedwait in wait_next */
+	for (int i = 0; i < REC_NFWD; i++)
+		sigaddset(&set, rec_forwarded[i]);
+	sigprocmask(SIG_BLOCK, &set, orig);
+}
+
 void rec_catch_signals(struct rec_session *s)
 {
-	sigset_t chld;
-	sigemptyset(&chld);
-	sigaddset(&chld, SIGCHLD); /* taken with sigtimedwait in wait_next */
-	sigprocmask(SIG_BLOCK, &chld, &s->orig_sigmask);
 	struct sigaction sa = {.sa_sigaction = on_outside_signal, .sa_flags = SA_SIGINFO};
-	for (int i = 0; i < REC_NFWD; i++)
+	sigfillset(&sa.sa_mask);
+	sigset_t fwd;
+	sigemptyset(&fwd);
+	for (int i = 0; i < REC_NFWD; i++) {
 		sigaction(rec_forwarded[i], &sa, &s->orig_actions[i]);
+		sigaddset(&fwd, rec_forwarded[i]);
+	}
+	/* Sent since rec_block_signals: pending, so the handler takes it now. */
+	sigprocmask(SIG_UNBLOCK, &fwd, NULL);
 }
 
 void rec_fail(struct rec_session *s, const char *fmt, ...)
@@ -230,6 +245,25 @@ static int cont(pid_t tid, int req)
 	return ptrace(req, tid, 0, 0) < 0 ? -errno : 0;
 }
 
+/* A signal held for a preemption point (it came while t ran) whose thread
+ * reached a syscall first: raised again now, with its own siginfo (see
+ * on_signal), so the kernel delivers it as this syscall returns (a
+ * blocking one is interrupted), a point replay finds. Without this it
+ * waited for a preemption that a thread blocked in read or futex, or one
+ * computing alone, never gets: a SIGTERM to rec was never acted on.
+ * Returns 0 or -errno. */
+static int raise_held(struct rec_task *t)
+{
+	if (!t->deferred_sig || t->reraised_sig)
+		return 0;
+	t->reraised_sig = t->deferred_sig;
+	t->reraised_info = t->deferred_info;
+	t->deferred_sig = t->extra_sig; /* a second one: at the next syscall */
+	t->deferred_info = t->extra_info;
+	t->extra_sig = 0;
+	return syscall(SYS_tkill, t->tid, t->reraised_sig) < 0 ? -errno : 0;
+}
+
 /* Dispatches one ptrace stop of t; returns 0 or -errno. */
 static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 {
@@ -247,7 +281,8 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 			return -ENOSYS;
 		}
 		rec_preempt_disarm(t);
-		return rec_syscall_entry(s, t);
+		int r = raise_held(t);
+		return r ? r : rec_syscall_entry(s, t);
 	}
 	case PTRACE_EVENT_EXEC: {
 		unsigned long former = (unsigned long)t->tid;
@@ -256,8 +291,10 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 				 former);
 			return -ENOTSUP;
 		}
+		int r = s->started ? 0 : rec_unblock_program(s, t->tid);
 		s->started = 1;
-		int r = rec_exec_snapshot(s, t);
+		if (!r)
+			r = rec_exec_snapshot(s, t);
 		if (!r)
 			r = rec_vfork_release(s, t->tid);
 		if (r)
@@ -347,6 +384,15 @@ static pid_t wait_next(struct rec_session *s, int *status)
 		int64_t wait = s->w.rec.len ? FLUSH_IDLE_MS * 1000000LL : -1;
 		if (due > 0 && (wait < 0 || due < wait))
 			wait = due;
+		if (s->stop_deadline_ns) {
+			int64_t left = (int64_t)(s->stop_deadline_ns - now_ns());
+			if (left <= 0) {
+				errno = EINTR; /* rec_run ends the recording */
+				return -1;
+			}
+			if (wait < 0 || left < wait)
+				wait = left;
+		}
 		if (wait < 0)
 			wait = LIVENESS_MS * 1000000LL; /* a bound: a signal may come just before it blocks */
 		sigset_t chld;
@@ -414,6 +460,38 @@ static int drain(struct rec_session *s)
 	return 0;
 }
 
+/* A signal sent to rec: passed on to the program once it runs (before its
+ * exec the child is rec's), and the program gets REC_STOP_GRACE_MS to end;
+ * then rec ends the recording itself. Returns 0 to go on, -EINTR to stop. */
+static int outside_signal(struct rec_session *s)
+{
+	int sig = pending_signal;
+	if (sig) {
+		/* One is passed on (timeout(1) sends it to rec and to its
+		 * process group: the program has it already). */
+		pending_signal = 0;
+		if (!s->stop_sig)
+			s->stop_sig = sig;
+	}
+	if (s->stop_sig && !s->stop_forwarded && s->started) {
+		s->stop_forwarded = 1;
+		s->stop_deadline_ns = now_ns() + REC_STOP_GRACE_MS * 1000000ULL;
+		if (!tracee_alive(s->leader)) {
+			/* Nobody left to pass it to: the user wants out. */
+			rec_fail(s, "thread %d: rec got SIG%s with the program's first thread gone: recording stopped",
+				 s->leader, sigabbrev_np(s->stop_sig) ?: "?");
+			return -EINTR;
+		}
+		kill(s->leader, s->stop_sig);
+	}
+	if (s->stop_deadline_ns && now_ns() >= s->stop_deadline_ns) {
+		rec_fail(s, "thread %d: rec got SIG%s and the program did not end within %d ms: recording stopped",
+			 s->leader, sigabbrev_np(s->stop_sig) ?: "?", REC_STOP_GRACE_MS);
+		return -EINTR;
+	}
+	return 0;
+}
+
 int rec_run(struct rec_session *s)
 {
 	struct rec_task *first = rec_task_get(s, s->leader);
@@ -427,21 +505,12 @@ int rec_run(struct rec_session *s)
 			r = rec_schedule(s);
 		if (r)
 			return r;
+		if ((r = outside_signal(s)))
+			return r;
 		pid_t tid = wait_next(s, &status);
 		if (tid < 0) {
-			if (errno == EINTR) {
-				int sig = pending_signal;
-				pending_signal = 0;
-				if (sig && !tracee_alive(s->leader)) {
-					/* Nobody left to pass it to: the user wants out. */
-					rec_fail(s, "thread %d: rec got SIG%s with the program's first thread gone: recording stopped",
-						 s->leader, sigabbrev_np(sig) ?: "?");
-					return -EINTR;
-				}
-				if (sig)
-					kill(s->leader, sig);
-				continue;
-			}
+			if (errno == EINTR)
+				continue; /* outside_signal looks at it */
 			return errno == ECHILD ? 0 : -errno;
 		}
 		struct rec_task *t = rec_task_get(s, tid);

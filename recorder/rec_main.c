@@ -28,7 +28,8 @@ static void usage(FILE *f) /* --help */
 		   "(default: rec-PROG-N.lz4, never overwriting). Exits with PROG's status.\n"
 		   "  -o, --output FILE   trace file to write\n"
 		   "  -q, --quiet         do not print where the trace went\n"
-		   "      --cpu N         the CPU to run PROG and the recorder on\n");
+		   "      --cpu N         the CPU to run PROG and the recorder on\n"
+		   "      --version       print the version of rec and of the trace format\n");
 }
 
 /* Finds PROG like execvp would; returns 0 with the path in out, or
@@ -143,15 +144,18 @@ static void session_free(struct rec_session *s)
 
 int main(int argc, char **argv)
 {
+	sigset_t orig_mask;
+	rec_block_signals(&orig_mask); /* before anything: a SIGTERM now is passed on, not lost */
 	static const struct option longs[] = {
 		{"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
 		{"cpu", required_argument, 0, 'C'},    {"help", no_argument, 0, 'h'},
-		{0, 0, 0, 0},
+		{"version", no_argument, 0, 'V'},      {0, 0, 0, 0},
 	};
 	struct rec_options opt = {.cpu = -1};
-	struct rec_session s = {.opt = &opt};
+	struct rec_session s = {.opt = &opt, .orig_sigmask = orig_mask};
 	char path[PATH_MAX], name[PATH_MAX];
 	int c, ret;
+	rec_catch_signals(&s);
 	msg_set_prog("rec");
 	opterr = 0; /* one-line messages of our own */
 	while ((c = getopt_long(argc, argv, "+o:qh", longs, NULL)) != -1) {
@@ -160,6 +164,7 @@ int main(int argc, char **argv)
 		case 'q': opt.quiet = 1; break;
 		case 'C': opt.cpu = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("rec heisen %s, trace format %d\n", HEISEN_VERSION, TRACE_VERSION); return 0;
 		default:
 			msg("%s: unknown option or missing argument; %s", argv[optind - 1], "see --help");
 			return EXIT_USAGE;
@@ -189,7 +194,6 @@ int main(int argc, char **argv)
 		msg("cannot create trace %s: %s", s.trace_path, strerror(-ret));
 		return EXIT_RECFAIL;
 	}
-	rec_catch_signals(&s);
 	if (fstat(1, &s.out_st) < 0)
 		s.out_st.st_ino = 0;
 	if (fstat(2, &s.err_st) < 0)
@@ -232,8 +236,10 @@ int main(int argc, char **argv)
 		}
 		tracee_kill_all(s.leader);
 	}
+	/* Stopped by a signal sent to rec: rec's status is as if it had killed rec. */
+	int fail_status = s.stop_sig && ret == -EINTR ? 128 + s.stop_sig : EXIT_RECFAIL;
 	struct trace_end end = {.end_realtime_ns = realtime_ns(), .duration_ns = now_ns() - s.start_ns,
-				.status = s.failed || ret ? EXIT_RECFAIL : s.status,
+				.status = s.failed || ret ? fail_status : s.status,
 				.flags = s.failed || ret ? END_FAILED : END_OK, .reason = s.reason};
 	trace_put_end(&s.w, &end);
 	uint64_t events = s.w.events;

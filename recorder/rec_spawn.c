@@ -74,9 +74,17 @@ pid_t rec_spawn(struct rec_session *s, const char *path)
 		close(go[1]);
 		return -errno;
 	}
+	sigset_t fwd, before;
+	sigemptyset(&fwd);
+	for (int i = 0; i < REC_NFWD; i++)
+		sigaddset(&fwd, rec_forwarded[i]);
+	sigprocmask(SIG_BLOCK, &fwd, &before); /* the child takes none with rec's handler */
 	pid_t pid = fork();
+	if (pid > 0)
+		sigprocmask(SIG_SETMASK, &before, NULL);
 	if (pid < 0) {
 		int e = errno;
+		sigprocmask(SIG_SETMASK, &before, NULL);
 		buf_free(&bpf);
 		close(go[0]);
 		close(go[1]);
@@ -89,9 +97,15 @@ pid_t rec_spawn(struct rec_session *s, const char *path)
 		if (read(go[0], &c, 1) != 1)
 			_exit(EXIT_RECFAIL);
 		close(go[0]);
-		for (int i = 0; i < REC_NFWD; i++)
+		/* The signals rec passes on stay blocked through the exec: one
+		 * sent to the process group now reaches the program's first
+		 * instruction (rec_unblock_program), not this child. */
+		sigset_t mask = s->orig_sigmask;
+		for (int i = 0; i < REC_NFWD; i++) {
 			sigaction(rec_forwarded[i], &s->orig_actions[i], NULL);
-		sigprocmask(SIG_SETMASK, &s->orig_sigmask, NULL);
+			sigaddset(&mask, rec_forwarded[i]);
+		}
+		sigprocmask(SIG_SETMASK, &mask, NULL);
 		if (personality(ADDR_NO_RANDOMIZE) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 			msg("cannot set up the traced process: %s", strerror(errno));
 			_exit(EXIT_RECFAIL);
@@ -124,4 +138,10 @@ pid_t rec_spawn(struct rec_session *s, const char *path)
 	}
 	close(go[1]);
 	return pid;
+}
+
+int rec_unblock_program(struct rec_session *s, pid_t tid)
+{
+	/* The kernel's sigset is the first 8 bytes of glibc's. */
+	return ptrace(PTRACE_SETSIGMASK, tid, (void *)8, &s->orig_sigmask) < 0 ? -errno : 0;
 }

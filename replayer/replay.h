@@ -69,6 +69,7 @@ struct replay_task {
 	int pending_sig;    /* signal to deliver when it next runs */
 	int raised_sig;     /* signal already raised for the next signal record */
 	uint64_t last_ns;   /* recording time of the frame of its last record */
+	int reaped;         /* gone, and its zombie reaped by its parent in replay */
 	struct user_regs_struct regs;
 };
 

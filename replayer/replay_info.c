@@ -20,6 +20,20 @@ static void print_time(const char *label, uint64_t ns)
 	printf("%-12s %s\n", label, buf);
 }
 
+/* Prints a string from the trace on stdout, escaped (str_escape): a
+ * crafted trace sends no control byte to the terminal. */
+static void put_esc(const char *str)
+{
+	size_t n = strlen(str) * 4 + 1;
+	char *e = malloc(n);
+	if (!e) {
+		fputs("?", stdout);
+		return;
+	}
+	fputs(str_escape(str, e, n), stdout);
+	free(e);
+}
+
 int replay_rec_ok(const struct trace_rec *rec)
 {
 	union {
@@ -61,13 +75,25 @@ int replay_info(struct replay_session *s)
 	struct trace_end end = {0};
 	int r, have_end = 0;
 	printf("%-12s", "command");
-	for (uint32_t i = 0; i < h->argc; i++)
-		printf(" %s", h->argv[i]);
-	printf("\n%-12s %s\n", "cwd", h->cwd);
-	printf("%-12s %s %s (%s)\n", "host", h->sysname, h->release, h->machine);
-	printf("%-12s %s\n", "kernel", h->kversion);
-	printf("%-12s %s, %u CPUs\n", "cpu", h->cpu_model, h->ncpus);
-	printf("%-12s heisen %s, trace format %u\n", "recorder", h->tool_version, h->version);
+	for (uint32_t i = 0; i < h->argc; i++) {
+		putchar(' ');
+		put_esc(h->argv[i]);
+	}
+	printf("\n%-12s ", "cwd");
+	put_esc(h->cwd);
+	printf("\n%-12s ", "host");
+	put_esc(h->sysname);
+	putchar(' ');
+	put_esc(h->release);
+	fputs(" (", stdout);
+	put_esc(h->machine);
+	printf(")\n%-12s ", "kernel");
+	put_esc(h->kversion);
+	printf("\n%-12s ", "cpu");
+	put_esc(h->cpu_model);
+	printf(", %u CPUs\n%-12s heisen ", h->ncpus, "recorder");
+	put_esc(h->tool_version);
+	printf(", trace format %u\n", h->version);
 	print_time("recorded", h->start_realtime_ns);
 	printf("files:\n");
 	while ((r = trace_next(&s->r, &rec)) > 0) {
@@ -81,7 +107,9 @@ int replay_info(struct replay_session *s)
 		if (rec.type == TR_FILE) {
 			struct trace_file f;
 			if (!trace_get_file(&rec, &f) && f.offset == 0) {
-				printf("  %10" PRIu64 "  %s\n", f.size, f.path);
+				printf("  %10" PRIu64 "  ", f.size);
+				put_esc(f.path);
+				putchar('\n');
 				file_bytes += f.size;
 			}
 			counts[TR_FILE] -= f.offset != 0; /* a file in chunks counts once */
@@ -116,8 +144,11 @@ int replay_info(struct replay_session *s)
 			       end.status);
 		else
 			printf("%-12s %d\n", "exit", end.status);
-		if (end.flags & END_FAILED)
-			printf("%-12s recording failed: %s\n", "note", end.reason);
+		if (end.flags & END_FAILED) {
+			printf("%-12s recording failed: ", "note");
+			put_esc(end.reason);
+			putchar('\n');
+		}
 	}
 	printf("%-12s %" PRIu64 " (%" PRIu64 " created), processes %" PRIu64 " (%" PRIu64 " created)\n", "threads",
 	       nnew[0] + nnew[1] + 1, nnew[0], nnew[1] + 1, nnew[1]);
@@ -144,16 +175,24 @@ int replay_info(struct replay_session *s)
 	return 0;
 }
 
+/* A JSON string: controls as \n, \t, \r or \u00XX, a byte that is not
+ * UTF-8 as \u00XX of its value; the output stays valid JSON and ASCII
+ * controls never reach the terminal raw. */
 static void json_str(const char *str)
 {
 	putchar('"');
-	for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)str; *p;) {
+		size_t k = str_printable(p);
+		const char *nm = strchr("\n\t\r", *p);
 		if (*p == '"' || *p == '\\')
 			printf("\\%c", *p);
-		else if (*p < 0x20)
-			printf("\\u%04x", *p);
+		else if (k)
+			fwrite(p, 1, k, stdout);
+		else if (nm)
+			printf("\\%c", "ntr"[nm - "\n\t\r"]);
 		else
-			putchar(*p);
+			printf("\\u%04x", *p);
+		p += k ? k : 1;
 	}
 	putchar('"');
 }
@@ -178,7 +217,9 @@ static void dump_one(struct replay_session *s, const struct trace_rec *rec)
 			if (f.len != f.size)
 				printf(",\"offset\":%" PRIu64 ",\"len\":%" PRIu64, f.offset, f.len);
 		} else {
-			printf(" %s (%" PRIu64 " bytes)", f.path, f.size);
+			putchar(' ');
+			put_esc(f.path);
+			printf(" (%" PRIu64 " bytes)", f.size);
 			if (f.len != f.size)
 				printf(" bytes %" PRIu64 " to %" PRIu64, f.offset, f.offset + f.len);
 		}
@@ -193,7 +234,9 @@ static void dump_one(struct replay_session *s, const struct trace_rec *rec)
 			json_str(e.path);
 			printf(",\"maps\":%u,\"rip\":%llu", e.nmaps, e.regs.rip);
 		} else {
-			printf(" tid %u %s, %u mappings, entry %#llx", e.tid, e.path, e.nmaps, e.regs.rip);
+			printf(" tid %u ", e.tid);
+			put_esc(e.path);
+			printf(", %u mappings, entry %#llx", e.nmaps, e.regs.rip);
 		}
 		free(e.maps);
 		break;

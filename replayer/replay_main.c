@@ -24,6 +24,7 @@ static void usage(FILE *f) /* --help */
 		   "  -i, --info    summarize the trace\n"
 		   "  -d, --dump    list every event\n"
 		   "  -j, --json    with --dump: one JSON object per line\n"
+		   "      --version print the version of replay and of the trace format\n"
 		   "exit status: the program's, or 120 usage, 121 not a trace, 122 corrupt,\n"
 		   "123 newer format, 124 truncated, 125 divergence\n");
 }
@@ -93,7 +94,8 @@ int main(int argc, char **argv)
 {
 	static const struct option longs[] = {
 		{"quiet", no_argument, 0, 'q'}, {"info", no_argument, 0, 'i'}, {"dump", no_argument, 0, 'd'},
-		{"json", no_argument, 0, 'j'},  {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+		{"json", no_argument, 0, 'j'},  {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
+		{0, 0, 0, 0},
 	};
 	struct replay_options opt = {0};
 	struct replay_session s = {.opt = &opt, .stubfd = -1};
@@ -107,12 +109,17 @@ int main(int argc, char **argv)
 		case 'd': opt.dump = 1; break;
 		case 'j': opt.json = 1; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("replay heisen %s, trace format %d\n", HEISEN_VERSION, TRACE_VERSION); return 0;
 		default:
 			msg("%s: unknown option or missing argument; %s", argv[optind - 1], "see --help");
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1 || (opt.json && !opt.dump)) {
+	if (opt.json && !opt.dump) {
+		msg("%s", "--json needs --dump: replay --dump --json TRACE (see --help)");
+		return EXIT_USAGE;
+	}
+	if (optind != argc - 1) {
 		msg("%s", "usage: replay [--quiet] TRACE | --info TRACE | --dump [--json] TRACE (see --help)");
 		return EXIT_USAGE;
 	}

@@ -131,6 +131,38 @@ int replay_temp_mask_signal(struct replay_task *t, int signo)
 	return regs_set(t->tid, &t->regs);
 }
 
+static long read_tracee(void *ctx, uint64_t addr, void *dst, size_t len)
+{
+	return mem_read(((struct replay_task *)ctx)->tid, addr, dst, len);
+}
+
+/* A wait (emulated) that reaped a child in the recording: the real zombie
+ * of that child is reaped too, by a waitid in the same process, or replay's
+ * processes would pile up as zombies (a fork loop, a process limit).
+ * Returns 0 or -errno. */
+static int reap_child(struct replay_session *s, struct replay_task *t, const struct sc_desc *d,
+		      const struct trace_syscall *sc)
+{
+	int64_t pid = sc_reaped(d, sc->args, sc->result, read_tracee, t);
+	if (pid <= 0)
+		return 0;
+	/* The latest task of that recorded tid (new tasks go first). */
+	struct replay_task *c = s->tasks;
+	while (c && (c->rec_tid != (uint32_t)pid || c->tgid != (uint32_t)pid))
+		c = c->next;
+	if (!c || c->alive || c->reaped)
+		return 0;
+	c->reaped = 1;
+	/* Its end goes to replay, its tracer, first: the kernel holds the
+	 * zombie back from its parent until then (bounded: it has ended). */
+	int st;
+	for (int i = 0; i < 20000 && waitpid(c->tid, &st, __WALL | WNOHANG) == 0; i++)
+		usleep(50);
+	uint64_t a[6] = {P_PID, (uint64_t)c->tid, 0, WEXITED | WNOHANG | __WALL};
+	int64_t res;
+	return replay_inject(t, t->gadget, SYS_waitid, a, &res, 0);
+}
+
 /* Runs the program's own syscall instruction again, with its own arguments. */
 static int rerun(struct replay_task *t, const uint64_t args[6], int64_t *res)
 {
@@ -323,6 +355,8 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 			r = emulate(s, t, &sc);
 		if (!r)
 			r = keep_temp_mask(t, d, &sc);
+		if (!r && d->reap)
+			r = reap_child(s, t, d, &sc);
 		break;
 	case SCC_EXEC:
 		r = rerun(t, args, &res);

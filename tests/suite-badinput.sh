@@ -214,3 +214,67 @@ else
 	[ -e "$NB/w/t2.lz4" ] && fail "badinput: rec left a trace of a program it could not record"
 	rm -rf "$NB"
 fi
+
+# --version of both: one line on stdout, status 0.
+for tool in rec replay; do
+	out=$($T "$BIN/$tool" --version 2>&1)
+	st=$?
+	if [ "$st" = 0 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] &&
+		printf '%s\n' "$out" | grep -q "^$tool heisen [0-9][0-9.]*, trace format [0-9][0-9]*$"; then
+		pass "badinput-$tool-version ($out)"
+	else
+		fail "badinput-$tool-version: status $st, output: $out"
+	fi
+done
+# --json alone names --dump
+$T "$R" --json "$D/good.lz4" >/dev/null 2>"$D/json-alone.err"
+grep -q -- '--json needs --dump' "$D/json-alone.err" && pass "badinput-replay-json-says-dump ($(cat "$D/json-alone.err"))" ||
+	fail "badinput-replay-json-says-dump: $(cat "$D/json-alone.err")"
+
+# Control bytes from a trace never reach the terminal raw: a recorded argv
+# with an escape sequence and a newline, and a program whose path holds one
+# (its file, exec records: --dump), are printed escaped by --info and
+# --dump; --dump --json stays valid JSON that decodes to the real path.
+ESC=$(printf '\033')
+no_raw_controls() { # FILE: no byte below 0x20 but the newline, no DEL
+	! LC_ALL=C grep -q '[[:cntrl:]]' <(tr -d '\n' <"$1")
+}
+escdir="$D/dir-${ESC}[1m"
+mkdir -p "$escdir"
+cp /bin/echo "$escdir/echo"
+$T "$BIN/rec" -q -o "$D/esc.lz4" -- "$escdir/echo" "${ESC}[31mred" "$(printf 'two\nlines')" >/dev/null 2>"$D/esc.rec.err"
+if [ ! -s "$D/esc.lz4" ]; then
+	fail "badinput-escape: cannot record $escdir/echo: $(head -1 "$D/esc.rec.err")"
+else
+	$T "$R" --info "$D/esc.lz4" >"$D/esc.info" 2>&1
+	if ! no_raw_controls "$D/esc.info"; then
+		fail "badinput-escape-info: replay --info printed a raw control byte: $(head -1 "$D/esc.info" | od -c | head -2)"
+	elif ! grep -qF 'command      '"$D"'/dir-\x1b[1m/echo \x1b[31mred two\nlines' "$D/esc.info"; then
+		fail "badinput-escape-info: the command line is not shown escaped: $(head -1 "$D/esc.info")"
+	else
+		pass "badinput-escape-info ($(head -1 "$D/esc.info" | sed "s|$D|...|"))"
+	fi
+	$T "$R" --dump "$D/esc.lz4" >"$D/esc.dump" 2>&1
+	if ! no_raw_controls "$D/esc.dump"; then
+		fail "badinput-escape-dump: replay --dump printed a raw control byte"
+	elif ! grep -qF 'dir-\x1b[1m/echo' "$D/esc.dump"; then
+		fail "badinput-escape-dump: the program's path is not shown escaped: $(grep -m1 exec "$D/esc.dump")"
+	else
+		pass "badinput-escape-dump ($(grep -m1 ' exec ' "$D/esc.dump" | sed "s|$D|...|"))"
+	fi
+	$T "$R" --dump --json "$D/esc.lz4" >"$D/esc.json" 2>&1
+	if ! no_raw_controls "$D/esc.json"; then
+		fail "badinput-escape-json: replay --dump --json printed a raw control byte"
+	elif ! python3 -c '
+import json, sys
+want = sys.argv[2]
+paths = [r.get("path") for r in map(json.loads, open(sys.argv[1]))]
+sys.exit(0 if want in paths else 1)' "$D/esc.json" "$escdir/echo"; then
+		fail "badinput-escape-json: not valid JSON, or no record decodes to the real path: $(grep -m1 exec "$D/esc.json")"
+	else
+		pass "badinput-escape-json (valid JSON, the path decodes with its escape byte)"
+	fi
+fi
+expect_status badinput-escape-rec-msg 127 $T "$BIN/rec" -q -o "$D/r7.lz4" -- "$D/no-${ESC}[2J-program"
+grep -q "$ESC" "$TMPD/badinput-escape-rec-msg.err" && fail "badinput-escape-rec-msg: rec's message holds a raw escape byte"
+rm -rf "$escdir"

@@ -19,6 +19,11 @@
 #  - term-busy: the same in a tight loop.
 #  - term-threads-{rec,prog}: 3 threads blocked in read, nanosleep and poll,
 #    main in pthread_join.
+#  - stop-{deadlock,compute,blocked,ignore}: SIGTERM, SIGINT and SIGHUP to
+#    rec at random moments, 0-2 ms after rec's main began among them: rec
+#    must exit (timeout -s KILL is the hang catcher) with 128+N, and the
+#    trace must replay (with 128+N, or 124 after rec's "recording stopped"
+#    when the program ignores the signal and rec ends it itself).
 . tests/lib.sh
 
 PROG=$TBIN/sig_outside
@@ -209,4 +214,124 @@ busy_case() {
 }
 busy_case term-busy-slow slowbusy
 busy_case term-busy busy
+
+## A stop at any moment: SIGTERM, SIGINT, SIGHUP to rec, some sent as soon as
+## rec's main has blocked them (SigBlk/SigCgt in /proc), others at random
+## moments up to 300 ms later; the program deadlocked (two threads each
+## waiting for the other's mutex), computing, blocked in read, or ignoring
+## the signal (rec then ends it after its grace time, docs/usage.md).
+STOP_BOUND=${STOP_BOUND:-5} # seconds for the whole recording: the hang catcher
+stop_bits=$(( (1 << (15 - 1)) | (1 << (2 - 1)) | (1 << (1 - 1)) )) # TERM, INT, HUP
+
+# rec_caught PID: PID is rec (exec'd: not timeout's child before its exec,
+# which has timeout's handlers) and blocks or catches SIGTERM, SIGINT and
+# SIGHUP (rec's main has begun).
+rec_caught() {
+	local k v blk=0 cgt=0 name=
+	while read -r k v; do
+		case $k in Name:) name=$v ;; SigBlk:) blk=0x$v ;; SigCgt:) cgt=0x$v ;; esac
+	done 2>/dev/null <"/proc/$1/status"
+	[ "$name" = rec ] && [ $(( (blk | cgt) & stop_bits )) = "$stop_bits" ]
+}
+
+# stop_case NAME MODE SIG DELAY_MS: the recording of "$PROG MODE", stopped
+# with SIG DELAY_MS (0 to 2, or more) after rec blocked the signals (for
+# ignore, after the program printed "ready"). Sets
+# STOP_MS (from the signal to rec's end); returns 1 after a fail.
+stop_case() {
+	local name=$1 mode=$2 sig=$3 delay=$4 tpid rpid i st rst t0 want num
+	num=$(kill -l "$sig")
+	rm -f "$O/$name.fifo" "$O/$name.lz4"
+	mkfifo "$O/$name.fifo"
+	exec 3<>"$O/$name.fifo"
+	timeout -s KILL "$STOP_BOUND" "$BIN/rec" -q -o "$O/$name.lz4" -- "$PROG" "$mode" \
+		<"$O/$name.fifo" >"$O/$name.out" 2>"$O/$name.err" 3>&- &
+	tpid=$!
+	rpid=
+	local until=$(( ${EPOCHREALTIME/./} + 10000000 )) # rec has 10 s to start
+	while [ "${EPOCHREALTIME/./}" -lt "$until" ]; do
+		[ -z "$rpid" ] && read -r rpid _ 2>/dev/null <"/proc/$tpid/task/$tpid/children"
+		[ -n "$rpid" ] && rec_caught "$rpid" && break
+		[ -d "/proc/$tpid" ] || break
+	done
+	if [ -z "$rpid" ] || ! rec_caught "$rpid"; then
+		kill -KILL "$tpid" 2>/dev/null
+		wait "$tpid"
+		exec 3>&-
+		fail "$name: rec never started or never took SIGTERM, SIGINT and SIGHUP: $(head -2 "$O/$name.err")"
+		return 1
+	fi
+	if [ "$mode" = ignore ]; then # the delay counts from its "ready": it ignores the signal by then
+		for i in $(seq 1 200); do
+			grep -q '^ready$' "$O/$name.out" 2>/dev/null && break
+			read -r -t 0.05 -u 3
+		done
+	fi
+	[ "$delay" -gt 0 ] && read -r -t "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))" -u 3
+	t0=${EPOCHREALTIME/./}
+	kill -"$sig" "$rpid" 2>/dev/null
+	wait "$tpid"
+	st=$?
+	STOP_MS=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+	exec 3>&-
+	if [ "$st" = 137 ]; then
+		fail "$name: SIG$sig $delay ms after rec began: rec still ran after ${STOP_BOUND} s (killed by the hang catcher): $(tr '\n' '|' <"$O/$name.out") $(head -2 "$O/$name.err")"
+		return 1
+	fi
+	want=$((128 + num))
+	if [ "$st" != "$want" ]; then
+		fail "$name: SIG$sig $delay ms after rec began: rec exited $st, want $want: $(head -2 "$O/$name.err")"
+		return 1
+	fi
+	if [ "$mode" = ignore ]; then
+		if ! grep -q "^rec: thread [0-9]*: rec got SIG$sig and the program did not end within [0-9]* ms: recording stopped$" "$O/$name.err"; then
+			fail "$name: SIG$sig ignored by the program: rec did not say it stopped the recording: $(head -2 "$O/$name.err")"
+			return 1
+		fi
+		want=124
+	elif [ -s "$O/$name.err" ]; then
+		fail "$name: SIG$sig $delay ms after rec began: rec said: $(head -2 "$O/$name.err")"
+		return 1
+	fi
+	timeout -s KILL 60 "$BIN/replay" "$O/$name.lz4" >"$O/$name.replay.out" 2>"$O/$name.replay.err" </dev/null
+	rst=$?
+	if [ "$rst" != "$want" ]; then
+		fail "$name: SIG$sig $delay ms after rec began (rec status $st): replay exited $rst, want $want: $(grep -m1 '^replay: ' "$O/$name.replay.err")"
+		return 1
+	fi
+	if ! cmp -s "$O/$name.out" "$O/$name.replay.out"; then
+		fail "$name: SIG$sig $delay ms after rec began: replay printed other output than the recording"
+		return 1
+	fi
+	if [ "$want" != 124 ] && grep -q '^replay: ' "$O/$name.replay.err"; then
+		fail "$name: SIG$sig $delay ms after rec began: replay reported: $(grep -m1 '^replay: ' "$O/$name.replay.err")"
+		return 1
+	fi
+	if [ "$want" = 124 ] && ! grep -q '^replay: the recording stopped at event [0-9]*: .*recording stopped$' "$O/$name.replay.err"; then
+		fail "$name: SIG$sig: replay did not say the recording was stopped: $(head -2 "$O/$name.replay.err")"
+		return 1
+	fi
+	return 0
+}
+
+# stop_mode NAME MODE: each signal, once 0-2 ms after rec began and once at a
+# random moment up to 300 ms.
+stop_mode() {
+	local name=$1 mode=$2 sig delay max=0 n=0 delays=
+	[ -x "$PROG" ] || { fail "$name: $PROG not built"; return; }
+	for sig in TERM INT HUP; do
+		for delay in $((RANDOM % 3)) $((RANDOM % 300)); do
+			stop_case "$name" "$mode" "$sig" "$delay" || return
+			n=$((n + 1))
+			delays="$delays $sig@${delay}"
+			[ "$STOP_MS" -gt "$max" ] && max=$STOP_MS
+		done
+	done
+	pass "$name: $n stops of rec ($delays ms): rec exited with 128+N at most $max ms after the signal, each trace replayed"
+}
+
+stop_mode stop-deadlock deadlock
+stop_mode stop-compute compute
+stop_mode stop-blocked nohandler
+stop_mode stop-ignore ignore
 exit 0

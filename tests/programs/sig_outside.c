@@ -17,6 +17,11 @@
 //               pthread_join; SIGTERM is blocked in main and the poller, so
 //               the reader or the sleeper takes it; its handler wakes the
 //               poller through a pipe.
+//   deadlock    no handler: two threads each hold one mutex and wait for
+//               the other's, main joins them (all in futex wait forever).
+//   compute     no handler: a loop without syscalls (SIGTERM kills it).
+//   ignore      SIGINT, SIGTERM and SIGHUP ignored; blocks in pause() (rec
+//               must end it by itself).
 // Every mode but read (and nohandler at EOF) gives up after 20 s: SIGALRM
 // prints "no signal" and exits 3. Output goes through write(2) directly.
 #include <errno.h>
@@ -219,6 +224,53 @@ static int mode_threads(void)
 	return got == SIGTERM ? 0 : 1;
 }
 
+static pthread_mutex_t locks[2] = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER};
+static pthread_barrier_t both;
+
+static void *crosslock(void *arg)
+{
+	long i = (long)arg;
+	pthread_mutex_lock(&locks[i]);
+	pthread_barrier_wait(&both); /* each holds its own: now the deadlock */
+	pthread_mutex_lock(&locks[1 - i]);
+	say("no deadlock in thread %ld\n", i);
+	return NULL;
+}
+
+static int mode_deadlock(void)
+{
+	pthread_t t[2];
+	pthread_barrier_init(&both, NULL, 2);
+	for (long i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, crosslock, (void *)i);
+	say("ready\n");
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	return 1;
+}
+
+static int mode_compute(void)
+{
+	unsigned long sum = 0;
+	say("ready\n");
+	while (counter < 20000000000UL) {
+		counter++;
+		sum = sum * 31 + (counter ^ (sum >> 7));
+	}
+	say("sum %lu\n", sum);
+	return 1;
+}
+
+static int mode_ignore(void)
+{
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	say("ready\n");
+	pause();
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "read";
@@ -242,6 +294,12 @@ int main(int argc, char **argv)
 		return mode_busy(1);
 	if (!strcmp(mode, "threads"))
 		return mode_threads();
+	if (!strcmp(mode, "deadlock"))
+		return mode_deadlock();
+	if (!strcmp(mode, "ignore"))
+		return mode_ignore();
+	if (!strcmp(mode, "compute"))
+		return mode_compute();
 	say("unknown mode %s\n", mode);
 	return 2;
 }
