@@ -62,6 +62,8 @@ struct rec_task {
 	pid_t vfork_child;   /* a vfork child that has not exec'd or exited yet */
 	int vfork_waiting;   /* its syscall-exit stop came first: recorded later */
 	long restart_nr; /* the syscall restart_syscall would continue, or -1 */
+	int held;        /* its syscall returned a kernel-internal restart code: */
+	struct trace_syscall held_rec; /* recorded if a signal comes with it, dropped if it restarts */
 	uint64_t restart_args[6];
 	struct rec_task *next;
 };
@@ -174,6 +176,9 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t);
 /* Handles a syscall-exit stop; writes the syscall record and leaves the
  * thread T_READY; returns 0 or -errno. */
 int rec_syscall_exit(struct rec_session *s, struct rec_task *t);
+/* Writes t's held syscall record (a restart code the signal being
+ * recorded now acts on, as it will in replay); returns 0 or -errno. */
+int rec_syscall_unhold(struct rec_session *s, struct rec_task *t);
 /* Writes the exec snapshot of t's new image (after PTRACE_EVENT_EXEC); returns 0 or -errno. */
 int rec_exec_snapshot(struct rec_session *s, struct rec_task *t);
 /* Ensures the file open at path is stored in the trace; its hash in *h;

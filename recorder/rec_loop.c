@@ -190,6 +190,11 @@ static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
 	if (!regs_get(t->tid, &regs))
 		rec.rip = regs.rip;
 	memcpy(rec.siginfo, &si, sizeof rec.siginfo);
+	/* A restart code the signal's delivery turns into what the program
+	 * sees (-EINTR, or the call again after the handler), in replay too. */
+	int r2 = rec_syscall_unhold(s, t);
+	if (r2)
+		return r2;
 	s->nsignals++;
 	rec_mark(s, t->tid);
 	return trace_put_signal(&s->w, &rec);
@@ -271,6 +276,7 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 			s->running = NULL;
 		rec_preempt_disarm(t);
 		t->state = T_EXITING;
+		t->held = 0; /* killed before its syscall restarted: the program saw nothing */
 		if (!ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &code))
 			record_exit(s, t, (int)code);
 		int r = cont(t->tid, PTRACE_CONT), st;
@@ -291,6 +297,8 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 		}
 		if (t->interrupting) {
 			t->interrupting = 0;
+			if (t->held)
+				return cont(t->tid, PTRACE_SYSCALL); /* before its syscall restarts: no point to preempt at */
 			if (t->state == T_RUNNING)
 				return rec_preempt_stop(s, t);
 			/* it reached a syscall first: carry on as before */

@@ -20,6 +20,9 @@
 #ifndef ERESTART_RESTARTBLOCK
 #define ERESTART_RESTARTBLOCK 516 /* kernel-internal: continue with restart_syscall */
 #endif
+#define ERESTARTSYS 512 /* kernel-internal, as ERESTART_RESTARTBLOCK: never seen by the program */
+#define ERESTARTNOINTR 513
+#define ERESTARTNOHAND 514
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
 #endif
@@ -117,6 +120,16 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 	t->enter_seq = ++s->enter_seq;
 	t->skip = 0;
 	regs_syscall_args(&r, t->args);
+	if (t->held) {
+		/* The kernel restarted the held syscall with no signal in
+		 * between: the program saw one call, recorded as the one it made
+		 * (restart_syscall continues it). */
+		t->held = 0;
+		if (t->nr == SYS_restart_syscall && t->restart_nr >= 0) {
+			t->nr = t->restart_nr;
+			memcpy(t->args, t->restart_args, sizeof t->args);
+		}
+	}
 	const struct sc_desc *d = sc_lookup(t->nr);
 	/* Quick syscalls that change the address space or signal state (mmap,
 	 * mprotect, sigaction...) keep the virtual core until they return:
@@ -227,6 +240,16 @@ static uint64_t clone_pidfd_ptr(struct rec_task *t)
 	return ca[0] & CLONE_PIDFD ? ca[1] : 0;
 }
 
+int rec_syscall_unhold(struct rec_session *s, struct rec_task *t)
+{
+	if (!t->held)
+		return 0;
+	t->held = 0;
+	s->nsyscalls++;
+	rec_mark(s, t->tid);
+	return trace_put_syscall(&s->w, &t->held_rec);
+}
+
 int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 {
 	struct user_regs_struct r;
@@ -265,6 +288,18 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 		memcpy(t->restart_args, t->args, sizeof t->restart_args);
 	} else if (rec.result != -ERESTART_RESTARTBLOCK) {
 		t->restart_nr = -1;
+	}
+	if (!t->skip && (rec.result == -ERESTARTSYS || rec.result == -ERESTARTNOINTR || rec.result == -ERESTARTNOHAND ||
+			 rec.result == -ERESTART_RESTARTBLOCK)) {
+		/* The program never sees this: the kernel restarts the call or,
+		 * for a signal handler, makes it -EINTR. Held until the thread's
+		 * next stop shows which (rec_syscall_unhold). */
+		t->held = 1;
+		t->held_rec = rec;
+		t->state = T_READY;
+		if (s->running == t)
+			s->running = NULL;
+		return 0;
 	}
 	uint64_t pidfd_at = d && d->cls == SCC_PROCESS && rec.result > 0 ? clone_pidfd_ptr(t) : 0;
 	if (pidfd_at) {
