@@ -127,8 +127,13 @@ static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
 		t->resume_sig = sig;
 		return 0;
 	}
-	if (sig == SIGTRAP && t->spin_checking && si.si_code == TRAP_HWBKPT)
-		return rec_preempt_spin_trap(s, t);
+	if (sig == SIGTRAP && si.si_code == TRAP_HWBKPT) {
+		if (t->spin_checking)
+			return rec_preempt_spin_trap(s, t);
+		/* The spin check's breakpoint, hit just before the check was
+		 * called off (the program cannot set debug registers): dropped. */
+		return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+	}
 	if (sig == REC_CATCH_SIG && t->catching) {
 		int r = rec_preempt_caught(s, t);
 		if (r)

@@ -61,6 +61,13 @@ for t in ts: t.start()
 for t in ts: t.join()
 print("total", total[0])
 '
+	# A pool of 4 worker processes: their futex waits, interrupted by
+	# signals, return kernel-internal restart codes (-ERESTARTSYS) the
+	# program never sees; replay must not hand them to it either.
+	check_replay real-python3-pool -- "$PY" -c '
+import multiprocessing as m
+print(sum(m.Pool(4).map(abs, range(-1000, 1000))))
+'
 fi
 
 if have sqlite3 /usr/bin/sqlite3; then
