@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
+#include "../common/patch.h"
 #include "../common/syscalls.h"
 #include "../common/trace.h"
 
@@ -48,6 +49,8 @@ struct rec_task {
 	uint64_t spin_fphash;
 	int spin_pass;       /* registers repeated once: spin_memhash taken */
 	uint64_t spin_memhash;
+	int sig_check;       /* the spin check is a held signal's second pass (see rec_preempt_stop) */
+	int sig_checked;     /* that second pass was tried since its last record */
 	int deferred_sig;    /* an asynchronous signal held for the next preemption point */
 	siginfo_t deferred_info;
 	int echo;            /* its syscall writes to rec's stdout/stderr: SCF_ECHO_* */
@@ -125,6 +128,8 @@ struct rec_session {
 	struct { pid_t tid; int status; } *held; /* stops of others while one thread runs */
 	size_t nheld, capheld;
 	struct buf scratch;       /* region bytes of the syscall being recorded */
+	uint64_t sigwin[STACK_WORD_REACH / 8]; /* the stack above rsp at a held signal's first pass */
+	size_t nsigwin;
 	struct trace_region *regions;
 	uint32_t nregions, cap_regions;
 };
