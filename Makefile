@@ -12,7 +12,7 @@ LDLIBS   += -lseccomp -lcapstone -llz4 -lxxhash
 
 # Debian packages heisen builds and tests with.
 DEPS_PKGS = libseccomp-dev libcapstone-dev liblz4-dev libcmocka-dev libxxhash-dev \
-            lz4 gdb python3 sqlite3 strace golang-go clang
+            lz4 gdb python3 sqlite3 strace golang-go clang openssl
 DEPS_HEADERS = /usr/include/seccomp.h /usr/include/capstone/capstone.h /usr/include/lz4frame.h \
                /usr/include/cmocka.h /usr/include/xxhash.h
 
@@ -29,7 +29,7 @@ all: check-deps $(BIN)/rec $(BIN)/replay
 # Installs what is missing (as root, with apt-get); quiet when all is there.
 check-deps:
 	@missing=0; for h in $(DEPS_HEADERS); do [ -e $$h ] || missing=1; done; \
-	for c in lz4 gdb python3 sqlite3 strace $(GO); do command -v $$c >/dev/null || missing=1; done; \
+	for c in lz4 gdb python3 sqlite3 strace openssl $(GO); do command -v $$c >/dev/null || missing=1; done; \
 	[ $$missing = 0 ] || $(MAKE) --no-print-directory deps
 
 deps:
