@@ -155,6 +155,37 @@ static void pick_word(struct rec_session *s, struct rec_task *t, uint64_t rsp, u
 	mem_skip_free(&k);
 }
 
+/* Makes t's stop (at a preemption point) one where resuming it with sig
+ * delivers sig: after PTRACE_INTERRUPT it is an event stop, where the
+ * signal of PTRACE_CONT is ignored (the recorded signal was lost), so sig
+ * is raised and t resumed to its delivery stop, no instruction run. A
+ * different signal stopping it first is held as its extra signal.
+ * Returns 0 or -errno. */
+static int to_delivery_stop(struct rec_task *t, int sig)
+{
+	siginfo_t si;
+	int status;
+	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) == 0 && (si.si_code >> 8) != PTRACE_EVENT_STOP)
+		return 0;
+	if (syscall(SYS_tkill, t->tid, sig) < 0)
+		return -errno;
+	for (int i = 0; i < 64; i++) {
+		if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
+			return -errno;
+		int r = tracee_wait_stop(t->tid, &status);
+		if (r)
+			return r;
+		if ((status >> 16) != 0)
+			continue; /* another event stop */
+		if (WSTOPSIG(status) == sig)
+			return 0;
+		if (t->extra_sig || ptrace(PTRACE_GETSIGINFO, t->tid, 0, &t->extra_info) < 0)
+			return -EPROTO;
+		t->extra_sig = WSTOPSIG(status);
+	}
+	return -EPROTO;
+}
+
 /* Ends t's turn at its current point; records it; t becomes ready. */
 static int preempted(struct rec_session *s, struct rec_task *t, int kind, uint64_t addr, uint64_t count)
 {
@@ -185,6 +216,8 @@ static int preempted(struct rec_session *s, struct rec_task *t, int kind, uint64
 		memcpy(sg.siginfo, &t->deferred_info, sizeof sg.siginfo);
 		s->nsignals++;
 		r = trace_put_signal(&s->w, &sg);
+		if (!r)
+			r = to_delivery_stop(t, t->deferred_sig);
 		t->resume_sig = t->deferred_sig;
 		t->deferred_sig = 0;
 		t->redeliver = 1;
