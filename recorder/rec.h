@@ -13,6 +13,11 @@
 #include "../common/syscalls.h"
 #include "../common/trace.h"
 
+/* Memory a syscall returning a restart code may write, kept until its
+ * record is written (rec_syscall_unhold); more is not held. */
+#define REC_HELD_REGIONS 2
+#define REC_HELD_BYTES 128
+
 /* Where a traced thread is, for the scheduler. */
 enum rec_state {
 	T_NEW,      /* created; its first stop has not been seen */
@@ -67,6 +72,9 @@ struct rec_task {
 	long restart_nr; /* the syscall restart_syscall would continue, or -1 */
 	int held;        /* its syscall returned a kernel-internal restart code: */
 	struct trace_syscall held_rec; /* recorded if a signal comes with it, dropped if it restarts */
+	struct trace_region held_regions[REC_HELD_REGIONS]; /* what it wrote (nanosleep's remaining time) */
+	uint8_t held_bytes[REC_HELD_BYTES];
+	uint32_t carried; /* held_regions of a restarted call: captured again at its end */
 	uint64_t restart_args[6];
 	struct rec_task *next;
 };
