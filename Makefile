@@ -12,7 +12,7 @@ LDLIBS   += -lseccomp -lcapstone -llz4 -lxxhash
 
 # Debian packages heisen builds and tests with.
 DEPS_PKGS = libseccomp-dev libcapstone-dev liblz4-dev libcmocka-dev libxxhash-dev \
-            lz4 gdb python3 sqlite3 strace golang-go clang time
+            lz4 gdb python3 sqlite3 strace golang-go clang time openssl
 DEPS_FILES = /usr/include/seccomp.h /usr/include/capstone/capstone.h /usr/include/lz4frame.h \
                /usr/include/cmocka.h /usr/include/xxhash.h /usr/bin/time
 
@@ -31,7 +31,7 @@ all: check-deps $(BIN)/rec $(BIN)/replay
 # on a fresh machine installs before it builds.
 check-deps:
 	@missing=0; for h in $(DEPS_FILES); do [ -e $$h ] || missing=1; done; \
-	for c in lz4 gdb python3 sqlite3 strace clang $(GO); do command -v $$c >/dev/null || missing=1; done; \
+	for c in lz4 gdb python3 sqlite3 strace clang openssl $(GO); do command -v $$c >/dev/null || missing=1; done; \
 	[ $$missing = 0 ] || $(MAKE) --no-print-directory deps
 
 deps:

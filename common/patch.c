@@ -104,7 +104,7 @@ int patch_jump(uint8_t out[PATCH_JMP_LEN], uint64_t site, uint64_t target)
 	return 0;
 }
 
-enum { SLOT_RAX = 16, SLOT_FLAGS = 17, NSLOTS = 18 };
+enum { SLOT_RAX = 16, SLOT_FLAGS = 17, SLOT_WADDR = 18, SLOT_WVAL = 19, NSLOTS = 20 };
 
 struct emitter {
 	struct patch_tramp *t;
@@ -160,6 +160,12 @@ static void emit_flags_back(struct emitter *e, uint64_t slots)
 int patch_tramp_build(struct patch_tramp *t, uint64_t at, uint64_t site, const uint8_t *insn, size_t len,
 		      const struct user_regs_struct *want)
 {
+	return patch_tramp_build_word(t, at, site, insn, len, want, 0, 0);
+}
+
+int patch_tramp_build_word(struct patch_tramp *t, uint64_t at, uint64_t site, const uint8_t *insn, size_t len,
+			   const struct user_regs_struct *want, uint64_t word_addr, uint64_t word_val)
+{
 	struct decoded d;
 	struct emitter e = {t, at, 0};
 	if (!decode(insn, len, site, &d) || d.len != len)
@@ -171,16 +177,23 @@ int patch_tramp_build(struct patch_tramp *t, uint64_t at, uint64_t site, const u
 	const uint64_t slots = at + PATCH_TRAMP_MAX - NSLOTS * 8;
 	uint64_t v[NSLOTS] = {want->rax, want->rcx, want->rdx, want->rbx, want->rsp, want->rbp, want->rsi,
 			      want->rdi, want->r8,  want->r9,  want->r10, want->r11, want->r12, want->r13,
-			      want->r14, want->r15, 0, 0};
+			      want->r14, want->r15, 0, 0, word_addr, word_val};
 	/* rax, rcx, rdx first: loop counters and accumulators change most. */
 	static const int order[16] = {0, 1, 2, 6, 7, 8, 9, 10, 11, 3, 5, 12, 13, 14, 15, 4};
-	size_t jne[16];
+	size_t jne[17];
+	int ncmp = 16;
 	emit_rax_slot(&e, 0, slots + 8 * SLOT_RAX);
 	emit(&e, (uint8_t[]){0x0f, 0x90, 0xc0, 0x9f}, 4); /* seto al; lahf */
 	emit_rax_slot(&e, 0, slots + 8 * SLOT_FLAGS);
 	emit_rax_slot(&e, 1, slots + 8 * SLOT_RAX);
 	for (int i = 0; i < 16; i++)
 		jne[i] = emit_cmp(&e, order[i], slots + 8 * (uint64_t)order[i]);
+	if (word_addr) {
+		/* rax is saved: mov rax, [rip+waddr]; mov rax, [rax]; cmp rax, [rip+wval] */
+		emit_rax_slot(&e, 1, slots + 8 * SLOT_WADDR);
+		emit(&e, (uint8_t[]){0x48, 0x8b, 0x00}, 3);
+		jne[ncmp++] = emit_cmp(&e, 0, slots + 8 * SLOT_WVAL);
+	}
 	emit_flags_back(&e, slots);
 	emit(&e, (uint8_t[]){0xcc}, 1);
 	t->hit = here(&e);
@@ -206,7 +219,7 @@ int patch_tramp_build(struct patch_tramp *t, uint64_t at, uint64_t site, const u
 	emit(&e, back, sizeof back);
 	if (e.err)
 		return e.err;
-	for (int i = 0; i < 16; i++) {
+	for (int i = 0; i < ncmp; i++) {
 		int32_t r;
 		if (rel32(at + jne[i] + 4, miss, &r))
 			return -ERANGE;

@@ -15,6 +15,7 @@
 
 #define PATCH_JMP_LEN 5
 #define PATCH_TRAMP_MAX 512 /* bytes a trampoline takes, its data included */
+#define STACK_WORD_REACH 16384 /* a point's stack word lies this close above rsp */
 
 struct patch_tramp {
 	uint8_t code[PATCH_TRAMP_MAX];
@@ -39,6 +40,12 @@ int patch_insn_steppable(const uint8_t *code, size_t n, uint64_t addr);
  * instruction cannot be relocated. */
 int patch_tramp_build(struct patch_tramp *t, uint64_t at, uint64_t site, const uint8_t *insn, size_t len,
 		      const struct user_regs_struct *want);
+
+/* As patch_tramp_build, trapping only if also the 8-byte word at
+ * word_addr (readable whenever the registers match) holds word_val;
+ * word_addr 0: no word compared. */
+int patch_tramp_build_word(struct patch_tramp *t, uint64_t at, uint64_t site, const uint8_t *insn, size_t len,
+			   const struct user_regs_struct *want, uint64_t word_addr, uint64_t word_val);
 
 /* Writes the 5-byte jump from site to target into out. Returns 0 or -ERANGE. */
 int patch_jump(uint8_t out[PATCH_JMP_LEN], uint64_t site, uint64_t target);

@@ -177,8 +177,11 @@ struct trace_newtask {
 enum { PREEMPT_STATE = 0, PREEMPT_COUNTED = 1 };
 struct trace_preempt {
 	uint32_t tid, kind;
-	uint64_t addr;     /* COUNTED: the address whose executions are counted */
-	uint64_t count;    /* COUNTED: stop before its count-th execution */
+	uint64_t addr;     /* COUNTED: the address whose executions are counted;
+			    * STATE: 0, or a stack word's address (see count) */
+	uint64_t count;    /* COUNTED: stop before its count-th execution;
+			    * STATE with addr: the word's value at the point, which
+			    * replay's trampoline checks before hashing memory */
 	uint64_t fphash;   /* XXH3-64 of the x87/SSE state */
 	uint64_t memhash;  /* STATE: XXH3-64 of all writable memory */
 	struct user_regs_struct regs;

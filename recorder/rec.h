@@ -9,8 +9,14 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
+#include "../common/patch.h"
 #include "../common/syscalls.h"
 #include "../common/trace.h"
+
+/* Memory a syscall returning a restart code may write, kept until its
+ * record is written (rec_syscall_unhold); more is not held. */
+#define REC_HELD_REGIONS 2
+#define REC_HELD_BYTES 128
 
 /* Where a traced thread is, for the scheduler. */
 enum rec_state {
@@ -48,6 +54,8 @@ struct rec_task {
 	uint64_t spin_fphash;
 	int spin_pass;       /* registers repeated once: spin_memhash taken */
 	uint64_t spin_memhash;
+	int sig_check;       /* the spin check is a held signal's second pass (see rec_preempt_stop) */
+	int sig_checked;     /* that second pass was tried since its last record */
 	int deferred_sig;    /* an asynchronous signal held for the next preemption point */
 	siginfo_t deferred_info;
 	int echo;            /* its syscall writes to rec's stdout/stderr: SCF_ECHO_* */
@@ -62,6 +70,11 @@ struct rec_task {
 	pid_t vfork_child;   /* a vfork child that has not exec'd or exited yet */
 	int vfork_waiting;   /* its syscall-exit stop came first: recorded later */
 	long restart_nr; /* the syscall restart_syscall would continue, or -1 */
+	int held;        /* its syscall returned a kernel-internal restart code: */
+	struct trace_syscall held_rec; /* recorded if a signal comes with it, dropped if it restarts */
+	struct trace_region held_regions[REC_HELD_REGIONS]; /* what it wrote (nanosleep's remaining time) */
+	uint8_t held_bytes[REC_HELD_BYTES];
+	uint32_t carried; /* held_regions of a restarted call: captured again at its end */
 	uint64_t restart_args[6];
 	struct rec_task *next;
 };
@@ -127,6 +140,8 @@ struct rec_session {
 	struct { pid_t tid; int status; } *held; /* stops of others while one thread runs */
 	size_t nheld, capheld;
 	struct buf scratch;       /* region bytes of the syscall being recorded */
+	uint64_t sigwin[STACK_WORD_REACH / 8]; /* the stack above rsp at a held signal's first pass */
+	size_t nsigwin;
 	struct trace_region *regions;
 	uint32_t nregions, cap_regions;
 };
@@ -181,6 +196,9 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t);
 /* Handles a syscall-exit stop; writes the syscall record and leaves the
  * thread T_READY; returns 0 or -errno. */
 int rec_syscall_exit(struct rec_session *s, struct rec_task *t);
+/* Writes t's held syscall record (a restart code the signal being
+ * recorded now acts on, as it will in replay); returns 0 or -errno. */
+int rec_syscall_unhold(struct rec_session *s, struct rec_task *t);
 /* Writes the exec snapshot of t's new image (after PTRACE_EVENT_EXEC); returns 0 or -errno. */
 int rec_exec_snapshot(struct rec_session *s, struct rec_task *t);
 /* Ensures the file open at path is stored in the trace; its hash in *h;

@@ -142,8 +142,13 @@ static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
 		t->resume_sig = sig;
 		return 0;
 	}
-	if (sig == SIGTRAP && t->spin_checking && si.si_code == TRAP_HWBKPT)
-		return rec_preempt_spin_trap(s, t);
+	if (sig == SIGTRAP && si.si_code == TRAP_HWBKPT) {
+		if (t->spin_checking)
+			return rec_preempt_spin_trap(s, t);
+		/* The spin check's breakpoint, hit just before the check was
+		 * called off (the program cannot set debug registers): dropped. */
+		return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+	}
 	if (sig == REC_CATCH_SIG && t->catching) {
 		int r = rec_preempt_caught(s, t);
 		if (r)
@@ -205,6 +210,11 @@ static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
 	if (!regs_get(t->tid, &regs))
 		rec.rip = regs.rip;
 	memcpy(rec.siginfo, &si, sizeof rec.siginfo);
+	/* A restart code the signal's delivery turns into what the program
+	 * sees (-EINTR, or the call again after the handler), in replay too. */
+	int r2 = rec_syscall_unhold(s, t);
+	if (r2)
+		return r2;
 	s->nsignals++;
 	rec_mark(s, t->tid);
 	return trace_put_signal(&s->w, &rec);
@@ -308,6 +318,7 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 			s->running = NULL;
 		rec_preempt_disarm(t);
 		t->state = T_EXITING;
+		t->held = 0; /* killed before its syscall restarted: the program saw nothing */
 		if (!ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &code))
 			record_exit(s, t, (int)code);
 		int r = cont(t->tid, PTRACE_CONT), st;
@@ -328,6 +339,8 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 		}
 		if (t->interrupting) {
 			t->interrupting = 0;
+			if (t->held)
+				return cont(t->tid, PTRACE_SYSCALL); /* before its syscall restarts: no point to preempt at */
 			if (t->state == T_RUNNING)
 				return rec_preempt_stop(s, t);
 			/* it reached a syscall first: carry on as before */

@@ -32,6 +32,7 @@
 #define SLICE_NS (20ull * 1000 * 1000)
 #define CATCH_NS (5ull * 1000 * 1000)         /* to reach the learned address again */
 #define MAX_STEPS 64                          /* to reach an instruction replay can patch */
+#define SIG_PASSES 1024                         /* a held signal's point waits for its registers to repeat */
 
 void rec_preempt_arm(struct rec_session *s, struct rec_task *t)
 {
@@ -59,6 +60,7 @@ void rec_preempt_disarm(struct rec_task *t)
 		set_dr(t->tid, 7, 0); /* t is stopped: its debug registers can be set */
 		t->spin_checking = 0;
 	}
+	t->sig_check = 0;
 }
 
 void rec_preempt_reset(struct rec_task *t)
@@ -102,31 +104,98 @@ int rec_preempt_start(struct rec_session *s)
 /* The memory hash of a state-matched point of t (rsp its stack pointer).
  * What syscalls in flight may write is left out: replay writes it only at
  * their records, after this one. Returns 0 or -errno. */
-static int point_hash(struct rec_session *s, struct rec_task *t, uint64_t rsp, uint64_t *hash)
+static int point_skips(struct rec_session *s, struct rec_task *t, uint64_t rsp, struct mem_skip *k)
 {
-	struct mem_skip k = {0};
-	int r = mem_skip_dead_stack(&k, t->tid, rsp);
+	int r = mem_skip_dead_stack(k, t->tid, rsp);
 	for (struct rec_task *o = s->tasks; o && !r; o = o->next) {
 		const struct sc_desc *d = o != t && o->state == T_KERNEL ? sc_lookup(o->nr) : NULL;
 		if (d)
-			r = mem_skip_syscall(&k, o->tid, d, o->args);
+			r = mem_skip_syscall(k, o->tid, d, o->args);
 	}
+	return r;
+}
+
+static int point_hash(struct rec_session *s, struct rec_task *t, uint64_t rsp, uint64_t *hash)
+{
+	struct mem_skip k = {0};
+	int r = point_skips(s, t, rsp, &k);
 	if (!r)
 		r = mem_writable_hash(t->tid, &k, hash);
 	mem_skip_free(&k);
 	return r;
 }
 
-/* Ends t's turn at its current point; records it; t becomes ready. */
-static int preempted(struct rec_session *s, struct rec_task *t, int kind, uint64_t count)
+/* A stack word of t (stopped at the second pass of a held signal's point,
+ * registers as at the first) that changed since the first pass: replay's
+ * trampoline compares it, so the passes before do not each cost a memory
+ * hash. Prefers a word that went up by one (a loop counter), else the
+ * highest (the outermost frame). *addr stays 0 if none. */
+static void pick_word(struct rec_session *s, struct rec_task *t, uint64_t rsp, uint64_t *addr, uint64_t *val)
 {
-	struct trace_preempt p = {.tid = (uint32_t)t->tid, .kind = (uint32_t)kind, .count = count};
+	uint64_t now[STACK_WORD_REACH / 8];
+	struct mem_skip k = {0};
+	long got = mem_read(t->tid, rsp, now, sizeof now);
+	size_t n = got > 0 ? (size_t)got / 8 : 0;
+	if (n > s->nsigwin)
+		n = s->nsigwin;
+	if (point_skips(s, t, rsp, &k))
+		n = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t a = rsp + 8 * i;
+		int skipped = 0;
+		for (size_t j = 0; j < k.n && !skipped; j++)
+			skipped = a + 8 > k.r[j].a && a < k.r[j].b;
+		if (skipped || now[i] == s->sigwin[i])
+			continue;
+		if (!*addr || now[i] == s->sigwin[i] + 1 || (*val != s->sigwin[(*addr - rsp) / 8] + 1)) {
+			*addr = a;
+			*val = now[i];
+		}
+	}
+	mem_skip_free(&k);
+}
+
+/* Makes t's stop (at a preemption point) one where resuming it with sig
+ * delivers sig: after PTRACE_INTERRUPT it is an event stop, where the
+ * signal of PTRACE_CONT is ignored (the recorded signal was lost), so sig
+ * is raised and t resumed to its delivery stop, no instruction run. A
+ * different signal stopping it first is held as its extra signal.
+ * Returns 0 or -errno. */
+static int to_delivery_stop(struct rec_task *t, int sig)
+{
+	siginfo_t si;
+	int status;
+	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) == 0 && (si.si_code >> 8) != PTRACE_EVENT_STOP)
+		return 0;
+	if (syscall(SYS_tkill, t->tid, sig) < 0)
+		return -errno;
+	for (int i = 0; i < 64; i++) {
+		if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
+			return -errno;
+		int r = tracee_wait_stop(t->tid, &status);
+		if (r)
+			return r;
+		if ((status >> 16) != 0)
+			continue; /* another event stop */
+		if (WSTOPSIG(status) == sig)
+			return 0;
+		if (t->extra_sig || ptrace(PTRACE_GETSIGINFO, t->tid, 0, &t->extra_info) < 0)
+			return -EPROTO;
+		t->extra_sig = WSTOPSIG(status);
+	}
+	return -EPROTO;
+}
+
+/* Ends t's turn at its current point; records it; t becomes ready. */
+static int preempted(struct rec_session *s, struct rec_task *t, int kind, uint64_t addr, uint64_t count)
+{
+	struct trace_preempt p = {.tid = (uint32_t)t->tid, .kind = (uint32_t)kind, .addr = addr, .count = count};
 	int r = regs_get(t->tid, &p.regs);
 	if (r)
 		return r;
 	p.fphash = fpregs_hash(t->tid);
+	t->sig_checked = 0;
 	if (kind == PREEMPT_COUNTED) {
-		p.addr = t->learned;
 		s->npreempt_counted++;
 	} else {
 		if ((r = point_hash(s, t, p.regs.rsp, &p.memhash)))
@@ -147,6 +216,8 @@ static int preempted(struct rec_session *s, struct rec_task *t, int kind, uint64
 		memcpy(sg.siginfo, &t->deferred_info, sizeof sg.siginfo);
 		s->nsignals++;
 		r = trace_put_signal(&s->w, &sg);
+		if (!r)
+			r = to_delivery_stop(t, t->deferred_sig);
 		t->resume_sig = t->deferred_sig;
 		t->deferred_sig = 0;
 		t->redeliver = 1;
@@ -211,6 +282,17 @@ int rec_preempt_spin_trap(struct rec_session *s, struct rec_task *t)
 	r.eflags &= ~0x10000ull; /* as replay leaves it after its breakpoint */
 	if ((ret = regs_set(t->tid, &r)))
 		return ret;
+	if (t->sig_check) {
+		/* A held signal's point, some passes later: once the registers
+		 * repeat, a stack word that moved on tells the passes apart. */
+		uint64_t addr = 0, val = 0;
+		if (!same && ++t->spin_pass < SIG_PASSES)
+			return round_again(t, r);
+		t->sig_check = 0;
+		if (same)
+			pick_word(s, t, r.rsp, &addr, &val);
+		return preempted(s, t, PREEMPT_STATE, addr, val);
+	}
 	if (same) {
 		/* Registers repeat: a spin if memory repeats too (replay's first
 		 * register match is then the point). If only memory moves on,
@@ -225,7 +307,7 @@ int rec_preempt_spin_trap(struct rec_session *s, struct rec_task *t)
 		}
 		if (h == t->spin_memhash) {
 			t->learned = s->last_learned = r.rip; /* counted from now on */
-			return preempted(s, t, PREEMPT_STATE, 0);
+			return preempted(s, t, PREEMPT_STATE, 0, 0);
 		}
 	}
 	/* Progress: no preemption now; another look after a slice. */
@@ -306,8 +388,21 @@ int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
 	int r = step_to_patchable(t);
 	if (r < 0)
 		return r;
+	if (t->deferred_sig && !t->sig_checked) {
+		/* Once more round to this rip first: where registers repeat
+		 * pass after pass, the point gets a stack word that tells the
+		 * passes apart (rec_preempt_spin_trap). */
+		struct user_regs_struct now;
+		if ((r = regs_get(t->tid, &now)))
+			return r;
+		long got = mem_read(t->tid, now.rsp, s->sigwin, sizeof s->sigwin);
+		s->nsigwin = got > 0 ? (size_t)got / 8 : 0;
+		t->sig_checked = 1;
+		t->sig_check = 1;
+		return spin_check(s, t);
+	}
 	if (t->deferred_sig)
-		return preempted(s, t, PREEMPT_STATE, 0);
+		return preempted(s, t, PREEMPT_STATE, 0, 0);
 	return spin_check(s, t);
 }
 
@@ -317,6 +412,6 @@ int rec_preempt_caught(struct rec_session *s, struct rec_task *t)
 	if (!t->catching || regs_get(t->tid, &r) || r.rip != t->learned)
 		return 0;
 	t->catching = 0;
-	int ret = preempted(s, t, PREEMPT_COUNTED, t->catch_count);
+	int ret = preempted(s, t, PREEMPT_COUNTED, t->learned, t->catch_count);
 	return ret ? ret : 1;
 }

@@ -20,6 +20,9 @@
 #ifndef ERESTART_RESTARTBLOCK
 #define ERESTART_RESTARTBLOCK 516 /* kernel-internal: continue with restart_syscall */
 #endif
+#define ERESTARTSYS 512 /* kernel-internal, as ERESTART_RESTARTBLOCK: never seen by the program */
+#define ERESTARTNOINTR 513
+#define ERESTARTNOHAND 514
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
 #endif
@@ -117,6 +120,17 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 	t->enter_seq = ++s->enter_seq;
 	t->skip = 0;
 	regs_syscall_args(&r, t->args);
+	if (t->held) {
+		/* The kernel restarted the held syscall with no signal in
+		 * between: the program saw one call, recorded as the one it made
+		 * (restart_syscall continues it). */
+		t->held = 0;
+		t->carried = t->held_rec.nregions; /* what the first attempt wrote stays written */
+		if (t->nr == SYS_restart_syscall && t->restart_nr >= 0) {
+			t->nr = t->restart_nr;
+			memcpy(t->args, t->restart_args, sizeof t->args);
+		}
+	}
 	const struct sc_desc *d = sc_lookup(t->nr);
 	/* Quick syscalls that change the address space or signal state (mmap,
 	 * mprotect, sigaction...) keep the virtual core until they return:
@@ -227,6 +241,42 @@ static uint64_t clone_pidfd_ptr(struct rec_task *t)
 	return ca[0] & CLONE_PIDFD ? ca[1] : 0;
 }
 
+static int is_restart_code(int64_t res)
+{
+	return res == -ERESTARTSYS || res == -ERESTARTNOINTR || res == -ERESTARTNOHAND || res == -ERESTART_RESTARTBLOCK;
+}
+
+/* Keeps rec (and the memory its regions say the call wrote) in t; 0 if
+ * that is more than a task holds (then it is recorded as it is). */
+static int hold(struct rec_task *t, const struct trace_syscall *rec)
+{
+	size_t used = 0;
+	if (rec->nregions > REC_HELD_REGIONS)
+		return 0;
+	for (uint32_t i = 0; i < rec->nregions; i++) {
+		if (rec->regions[i].len > sizeof t->held_bytes - used)
+			return 0;
+		t->held_regions[i] = rec->regions[i];
+		t->held_regions[i].data = t->held_bytes + used;
+		memcpy(t->held_bytes + used, rec->regions[i].data, rec->regions[i].len);
+		used += rec->regions[i].len;
+	}
+	t->held = 1;
+	t->held_rec = *rec;
+	t->held_rec.regions = rec->nregions ? t->held_regions : NULL;
+	return 1;
+}
+
+int rec_syscall_unhold(struct rec_session *s, struct rec_task *t)
+{
+	if (!t->held)
+		return 0;
+	t->held = 0;
+	s->nsyscalls++;
+	rec_mark(s, t->tid);
+	return trace_put_syscall(&s->w, &t->held_rec);
+}
+
 int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 {
 	struct user_regs_struct r;
@@ -281,6 +331,8 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 	if (d && shape && d->cls == SCC_EMU) {
 		void *ctx[2] = {s, t};
 		ret = sc_out_regions(shape, shape_args, rec.result, read_cb, region_cb, ctx);
+		for (uint32_t i = 0; !ret && i < t->carried; i++)
+			ret = region_cb(ctx, t->held_regions[i].addr, t->held_regions[i].len);
 		if (ret) {
 			rec_fail(s, "thread %d: %s: cannot capture its output memory: %s", t->tid, d->name,
 				 strerror(-ret));
@@ -290,6 +342,16 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 			s->regions[i].data = s->scratch.p + (uintptr_t)s->regions[i].data;
 		rec.nregions = s->nregions;
 		rec.regions = s->regions;
+	}
+	t->carried = 0;
+	if (!t->skip && is_restart_code(rec.result) && hold(t, &rec)) {
+		/* The program never sees this: the kernel restarts the call or,
+		 * for a signal handler, makes it -EINTR. Held until the thread's
+		 * next stop shows which (rec_syscall_unhold). */
+		t->state = T_READY;
+		if (s->running == t)
+			s->running = NULL;
+		return 0;
 	}
 	if ((ret = mmap_blob(s, t, &rec)) || (ret = rec_shared_mmap(s, t, &rec)) ||
 	    (d && (ret = rec_shared_write(s, t, d, &rec)))) {

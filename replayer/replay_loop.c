@@ -345,24 +345,58 @@ static int start_group_exit(struct replay_session *s, struct replay_task *t)
 	return 0;
 }
 
-/* A thread killed by its process's exit_group: waits for its end. */
+/* 0 with *status the wait status of tid if it is a zombie: a group leader
+ * that ended before its other threads were reaped shows neither a stop
+ * nor a wait status until then; its exit code is in /proc (field 52). */
+static int zombie_status(pid_t tid, int *status)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", tid);
+	FILE *f = fopen(path, "re");
+	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+	if (f)
+		fclose(f);
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || p[2] != 'Z')
+		return -ESRCH;
+	p += 2; /* field 3, the state */
+	for (int field = 3; field < 52; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -EINVAL;
+		p++;
+	}
+	*status = atoi(p);
+	return 0;
+}
+
+/* A thread killed by its process's exit_group or fatal signal: waits for
+ * its end (a bounded wait: 10 s). */
 static int await_killed(struct replay_task *t, int *status)
 {
-	for (;;) {
-		int r = tracee_wait(t->tid, status);
-		if (r)
-			return r;
-		if (WIFEXITED(*status) || WIFSIGNALED(*status))
-			return STOP_GONE;
-		if ((*status >> 16) == PTRACE_EVENT_EXIT)
-			return replay_exit_stop(t, status);
-		/* SYSEMU: dying, it makes no syscall; if it is not dying after
-		 * all, its next syscall stops it (a divergence), unexecuted. */
-		if (WSTOPSIG(*status) == (SIGTRAP | 0x80))
-			return STOP_SYSCALL;
-		if (ptrace(PTRACE_SYSEMU, t->tid, 0, 0) < 0 && errno != ESRCH)
+	for (int i = 0; i < 200000; i++) {
+		pid_t p = waitpid(t->tid, status, __WALL | WNOHANG);
+		if (p < 0 && errno != EINTR)
 			return -errno;
+		if (p == t->tid) {
+			if (WIFEXITED(*status) || WIFSIGNALED(*status))
+				return STOP_GONE;
+			if ((*status >> 16) == PTRACE_EVENT_EXIT)
+				return replay_exit_stop(t, status);
+			/* SYSEMU: dying, it makes no syscall; if it is not dying
+			 * after all, its next syscall stops it (a divergence), unexecuted. */
+			if (WSTOPSIG(*status) == (SIGTRAP | 0x80))
+				return STOP_SYSCALL;
+			if (ptrace(PTRACE_SYSEMU, t->tid, 0, 0) < 0 && errno != ESRCH)
+				return -errno;
+			continue;
+		}
+		if (!zombie_status(t->tid, status))
+			return STOP_GONE;
+		usleep(50);
 	}
+	return -ETIMEDOUT;
 }
 
 static int on_exit_rec(struct replay_session *s, struct replay_task *t)
@@ -372,15 +406,21 @@ static int on_exit_rec(struct replay_session *s, struct replay_task *t)
 	int status, k = start_group_exit(s, t);
 	if (k < 0)
 		return k;
-	if (!trace_get_exit(&s->cur.rec, &x) && x.how == EXIT_HOW_SIGNALED && x.code == SIGKILL && !t->group_exiting &&
-	    !t->group_dead) {
-		/* SIGKILL from another process (whose kill was emulated): it
-		 * ends the whole process wherever its threads are. */
+	int own_sig = 0;
+	if (!trace_get_exit(&s->cur.rec, &x) && x.how == EXIT_HOW_SIGNALED && !t->group_exiting && !t->group_dead) {
+		/* A fatal signal ends the whole process wherever its threads
+		 * are: the one it was recorded for dies of it when resumed with
+		 * it; a SIGKILL from another process (whose kill was emulated)
+		 * is sent. */
 		mark_group_exit(s, t);
-		syscall(SYS_tkill, t->tid, SIGKILL);
+		own_sig = t->pending_sig == (int)x.code;
+		if (!own_sig && x.code == SIGKILL)
+			syscall(SYS_tkill, t->tid, SIGKILL);
 	}
 	if (t->group_exiting)
 		k = replay_exit_stop(t, &status); /* waiting at its PTRACE_EVENT_EXIT stop */
+	else if (own_sig)
+		k = replay_run_task(t, &status);
 	else if (t->group_dead && !t->at_syscall)
 		k = await_killed(t, &status); /* stopped between syscalls when its group's exit_group ran */
 	else

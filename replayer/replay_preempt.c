@@ -109,6 +109,24 @@ static int counted(struct replay_session *s, struct replay_task *t, const struct
 	return 0;
 }
 
+/* The address of the stack word a state-matched point records (0: none):
+ * 8-aligned, from the recorded rsp up to STACK_WORD_REACH above it, where
+ * the stack is mapped whenever the registers match. */
+static uint64_t stack_word(const struct trace_preempt *p)
+{
+	uint64_t a = p->addr;
+	if (p->kind != PREEMPT_STATE || !a || (a & 7) || a < p->regs.rsp || a - p->regs.rsp >= STACK_WORD_REACH)
+		return 0;
+	return a;
+}
+
+/* Whether t's stack word (if the point has one) holds the recorded value. */
+static int word_matches(struct replay_task *t, const struct trace_preempt *p)
+{
+	uint64_t a = stack_word(p), v;
+	return !a || (mem_read(t->tid, a, &v, 8) == 8 && v == p->count);
+}
+
 /* The first execution of rip with the recorded state, by stopping at each
  * execution of rip (a debug register): one ptrace stop per pass. */
 static int matched_by_breakpoint(struct replay_session *s, struct replay_task *t, const struct trace_preempt *p)
@@ -128,7 +146,8 @@ static int matched_by_breakpoint(struct replay_session *s, struct replay_task *t
 		if ((r = stop_kind(s, t, k, status, SIGTRAP)) || (r = regs_get(t->tid, &t->regs)))
 			break;
 		uint64_t mh;
-		if (t->regs.rip == p->regs.rip && same_regs(&t->regs, &p->regs) && fpregs_hash(t->tid) == p->fphash &&
+		if (t->regs.rip == p->regs.rip && same_regs(&t->regs, &p->regs) && word_matches(t, p) &&
+		    fpregs_hash(t->tid) == p->fphash &&
 		    !state_hash(s, t, 0, &mh) && mh == p->memhash)
 			break;
 	}
@@ -191,7 +210,9 @@ static int matched_by_patch(struct replay_session *s, struct replay_task *t, con
 		return 1;
 	size_t len = patch_site_len(code, sizeof code, site);
 	uint64_t at = len ? free_page_near(t->tid, site) : 0;
-	if (!at || patch_tramp_build(&tr, at, site, code, len, &p->regs) || patch_jump(jump, site, at))
+	uint64_t waddr = stack_word(p);
+	if (!at || patch_tramp_build_word(&tr, at, site, code, len, &p->regs, waddr, p->count) ||
+	    patch_jump(jump, site, at))
 		return 1;
 	memcpy(orig, code, sizeof orig);
 	int64_t res;

@@ -177,6 +177,26 @@ static void test_match_traps(void **state)
 	((void (*)(void))f)();
 	assert_int_equal(trap_rip, t.hit);
 	assert_int_equal(*(uint64_t *)(p->code + 0x800), rsp); /* the store ran after the trap */
+	/* With a word to compare too (here one in the code page): a trap only
+	 * when it holds the wanted value. One call site, in a loop: rsp is
+	 * the same at each call (its first stores it). */
+	uint64_t *word = (uint64_t *)(p->code + 0x900), at = (uint64_t)(uintptr_t)word, trapped[3];
+	for (int i = 0; i < 3; i++) {
+		if (i > 0) {
+			want.rsp = *(uint64_t *)(p->code + 0x800);
+			*word = 6 + (uint64_t)i; /* 7: no trap; 8: the wanted value */
+			assert_int_equal(patch_tramp_build_word(&t, (uint64_t)(uintptr_t)p->tramp,
+								(uint64_t)(uintptr_t)(f + site), code + site, 7, &want,
+								at, 8),
+					 0);
+			memcpy(p->tramp, t.code, t.len);
+		}
+		trap_rip = 0;
+		((void (*)(void))f)();
+		trapped[i] = trap_rip;
+	}
+	assert_int_equal(trapped[1], 0);
+	assert_int_equal(trapped[2], t.hit);
 	want.r15 = 0x2000; /* one register off: no trap */
 	patch_tramp_build(&t, (uint64_t)(uintptr_t)p->tramp, (uint64_t)(uintptr_t)(f + site), code + site, 7, &want);
 	memcpy(p->tramp, t.code, t.len);
