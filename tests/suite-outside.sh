@@ -334,4 +334,42 @@ stop_mode stop-deadlock deadlock
 stop_mode stop-compute compute
 stop_mode stop-blocked nohandler
 stop_mode stop-ignore ignore
+
+# SIGKILL from outside to the program itself (rec cannot be asked: nothing
+# catches SIGKILL) while its threads are deadlocked or blocked in read: rec
+# exits 137 and the trace replays to the same death, $REPLAYS times.
+kill_program() {
+	local name=$1 mode=$2 rpid cpid i st rst
+	rm -f "$O/$name.lz4" "$O/$name.fifo"
+	mkfifo "$O/$name.fifo"
+	exec 3<>"$O/$name.fifo"
+	timeout -s KILL 20 "$BIN/rec" -q -o "$O/$name.lz4" -- "$PROG" "$mode" <"$O/$name.fifo" >"$O/$name.out" 2>"$O/$name.err" 3>&- &
+	rpid=$!
+	for i in $(seq 1 500); do
+		grep -q ready "$O/$name.out" 2>/dev/null && break
+		sleep 0.02
+	done
+	local recpid=
+	read -r recpid _ 2>/dev/null <"/proc/$rpid/task/$rpid/children" # timeout's child: rec
+	[ -n "$recpid" ] && read -r cpid _ 2>/dev/null <"/proc/$recpid/task/$recpid/children" # rec's: the program
+	[ -n "$cpid" ] && kill -KILL "$cpid"
+	wait "$rpid"
+	st=$?
+	exec 3>&-
+	if [ -z "$cpid" ] || [ "$st" != 137 ]; then
+		fail "$name: rec exited $st after SIGKILL to the program ${cpid:-(not found)}: $(head -1 "$O/$name.err")"
+		return
+	fi
+	for i in $(seq 1 "$REPLAYS"); do
+		timeout -s KILL 60 "$BIN/replay" "$O/$name.lz4" >"$O/$name.replay.out" 2>"$O/$name.replay.err" </dev/null
+		rst=$?
+		if [ "$rst" != 137 ] || ! cmp -s "$O/$name.out" "$O/$name.replay.out"; then
+			fail "$name: replay $i exited $rst (want 137): $(grep -m1 '^replay: ' "$O/$name.replay.err")"
+			return
+		fi
+	done
+	pass "$name: SIGKILL to the program (sig_outside $mode: threads deadlocked or blocked): rec 137, $REPLAYS replays 137"
+}
+kill_program kill9-deadlock deadlock
+kill_program kill9-blocked threads
 exit 0
