@@ -309,6 +309,20 @@ int64_t sc_reaped(const struct sc_desc *d, const uint64_t args[6], int64_t resul
 	return 0;
 }
 
+int sc_futex_quick_write(long nr, const uint64_t args[6])
+{
+	if (nr != SYS_futex)
+		return 0;
+	switch (args[1] & 0x7f) { /* FUTEX_CMD_MASK */
+	case 5: /* FUTEX_WAKE_OP: the second word */
+	case 7: /* FUTEX_UNLOCK_PI: the word, to the next owner or 0 */
+	case 8: /* FUTEX_TRYLOCK_PI */
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 int sc_clone_args(long nr, const uint64_t args[6], sc_read_fn rd, void *ctx, struct sc_clone *c)
 {
 	memset(c, 0, sizeof *c);

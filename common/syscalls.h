@@ -81,6 +81,10 @@ const char *sc_name(long nr, char buf[32]);
  * FUTEX_WAITERS in it at once and blocks (FUTEX_LOCK_PI, LOCK_PI2): other
  * threads see the change before the call returns. 0 for other calls. */
 uint64_t sc_pi_lock_word(long nr, const uint64_t args[6]);
+/* 1 for a futex call that changes futex words in the kernel and returns
+ * without blocking (FUTEX_WAKE_OP, UNLOCK_PI, TRYLOCK_PI): no other thread
+ * may run before its record, or it would see the change first. */
+int sc_futex_quick_write(long nr, const uint64_t args[6]);
 /* What a clone-family call (clone, clone3, fork, vfork) asks for. */
 struct sc_clone {
 	uint64_t flags;      /* clone flags (fork: SIGCHLD) */

@@ -76,13 +76,16 @@ static int echo_stream(struct rec_session *s, struct rec_task *t)
 }
 
 /* Whether t's syscall keeps the virtual core until it returns: re-executed
- * classes, clone and fork (not vfork, whose caller waits for the child).
+ * classes, clone and fork (not vfork, whose caller waits for the child),
+ * futex calls that change a word without blocking.
  * Writes to rec's own stdout or stderr do too (see rec_syscall_entry). */
 static int quick(struct rec_task *t, const struct sc_desc *d)
 {
 	uint64_t flags = t->args[0];
 	if (t->nr == SYS_exit_group)
 		return 1; /* nothing else runs while its threads are killed */
+	if (sc_futex_quick_write(t->nr, t->args))
+		return 1; /* the word it changes is seen only after its record */
 	if (d->cls != SCC_PROCESS)
 		return sc_is_quick(d);
 	if (t->nr == SYS_clone3 && mem_read(t->tid, t->args[0], &flags, sizeof flags) != (long)sizeof flags)
