@@ -456,15 +456,6 @@ int tracee_wait_dead(pid_t tid, int *status)
 	return 0;
 }
 
-/* The one process-wide setting of this module, registered once by replay
- * (its session owns the bound and moves the deadline per event). */
-static struct wait_bound *wait_limit;
-
-void tracee_wait_bound(struct wait_bound *b)
-{
-	wait_limit = b;
-}
-
 /* Waits for tid within b: SIGCHLD blocked, polled, and slept for with a
  * timeout, so a stop between the poll and the sleep is not missed. */
 static int wait_bounded(pid_t tid, int *status, struct wait_bound *b)
@@ -499,19 +490,19 @@ static int wait_bounded(pid_t tid, int *status, struct wait_bound *b)
 	return r;
 }
 
-int tracee_wait(pid_t tid, int *status)
+int tracee_wait(pid_t tid, int *status, struct wait_bound *b)
 {
-	if (wait_limit && wait_limit->deadline_ns)
-		return wait_bounded(tid, status, wait_limit);
+	if (b && b->deadline_ns)
+		return wait_bounded(tid, status, b);
 	pid_t p;
 	while ((p = waitpid(tid, status, __WALL)) < 0 && errno == EINTR)
 		;
 	return p < 0 ? -errno : 0;
 }
 
-int tracee_wait_stop(pid_t tid, int *status)
+int tracee_wait_stop(pid_t tid, int *status, struct wait_bound *b)
 {
-	int r = tracee_wait(tid, status);
+	int r = tracee_wait(tid, status, b);
 	if (r)
 		return r;
 	return WIFEXITED(*status) || WIFSIGNALED(*status) ? -ESRCH : 0;

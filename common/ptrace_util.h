@@ -105,14 +105,12 @@ struct wait_bound {
 	uint64_t deadline_ns;
 	int (*expired)(struct wait_bound *b, pid_t tid);
 };
-/* Makes every later tracee_wait honour b (NULL: wait without limit); b
- * stays the caller's, who moves its deadline from event to event. */
-void tracee_wait_bound(struct wait_bound *b);
-/* Waits (through EINTR) for tid's next wait status, within the bound set
- * by tracee_wait_bound; returns 0, -errno, or the bound's expired(). */
-int tracee_wait(pid_t tid, int *status);
+/* Waits (through EINTR) for tid's next wait status, within b (NULL: no
+ * limit; b stays the caller's, who moves its deadline from event to
+ * event); returns 0, -errno, or b's expired(). */
+int tracee_wait(pid_t tid, int *status, struct wait_bound *b);
 /* Like tracee_wait, but -ESRCH if tid ended instead of stopping. */
-int tracee_wait_stop(pid_t tid, int *status);
+int tracee_wait_stop(pid_t tid, int *status, struct wait_bound *b);
 
 /* Kills pid and reaps every traced child, letting stopped ones go on to die. */
 void tracee_kill_all(pid_t pid);

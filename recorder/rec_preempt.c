@@ -172,7 +172,7 @@ static int to_delivery_stop(struct rec_task *t, int sig)
 	for (int i = 0; i < 64; i++) {
 		if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
 			return -errno;
-		int r = tracee_wait_stop(t->tid, &status);
+		int r = tracee_wait_stop(t->tid, &status, NULL);
 		if (r)
 			return r;
 		if ((status >> 16) != 0)
@@ -335,7 +335,7 @@ static int step_to_patchable(struct rec_task *t)
 			return 0;
 		if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0)
 			return -errno;
-		int ret = tracee_wait_stop(t->tid, &status);
+		int ret = tracee_wait_stop(t->tid, &status, NULL);
 		if (ret)
 			return ret;
 		int sig = WSTOPSIG(status);

@@ -61,6 +61,7 @@ struct replay_task {
 	int64_t temp_mask_res;
 	uint64_t gadget;    /* a syscall instruction (the stub's) */
 	uint64_t cookie;    /* the sandbox's secret for replay's own injections */
+	struct wait_bound *bound; /* the session's limit on waits for the current event */
 	int exit_stopped;   /* an injection ended at its PTRACE_EVENT_EXIT stop (killed) */
 	int unconfined;     /* test hook: resumed with PTRACE_CONT (see replay_options) */
 	uint64_t scratch;   /* scratch memory for injected syscalls' arguments */

@@ -40,7 +40,6 @@ void replay_bound_init(struct replay_session *s)
 	s->wait_floor_ns = f > 0 && f < 1e6 ? (uint64_t)(f * 1e9) : BOUND_FLOOR_NS;
 	s->wait.expired = bound_expired;
 	s->wait.deadline_ns = 0;
-	tracee_wait_bound(&s->wait);
 }
 
 void replay_bound_event(struct replay_session *s)

@@ -147,7 +147,7 @@ int replay_run_task(struct replay_task *t, int *status)
 		if (ptrace(t->unconfined ? PTRACE_CONT : PTRACE_SYSEMU, t->tid, 0, sig) < 0)
 			return -errno;
 		sig = 0;
-		int r = tracee_wait(t->tid, status);
+		int r = tracee_wait(t->tid, status, t->bound);
 		if (r)
 			return r;
 		if (WIFEXITED(*status) || WIFSIGNALED(*status))

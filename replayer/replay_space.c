@@ -67,7 +67,7 @@ static int run_to_stub_entry(struct replay_task *t)
 		/* SYSEMU: not even the stub may make a syscall of its own. */
 		if (ptrace(PTRACE_SYSEMU, t->tid, 0, 0) < 0)
 			return -errno;
-		if ((r = tracee_wait_stop(t->tid, &status)))
+		if ((r = tracee_wait_stop(t->tid, &status, t->bound)))
 			return r;
 		if (WSTOPSIG(status) == SIGTRAP && (status >> 16) == 0)
 			break;
@@ -162,7 +162,7 @@ int replay_spawn(struct replay_session *s, struct replay_task *t)
 		return -EIO;
 	/* Wait for the exec event, then run to the stub's int3. */
 	int status, r;
-	if ((r = tracee_wait_stop(pid, &status)))
+	if ((r = tracee_wait_stop(pid, &status, t->bound)))
 		return r;
 	if ((status >> 16) != PTRACE_EVENT_EXEC)
 		return -EPROTO;
@@ -200,7 +200,7 @@ int replay_inject_enter(struct replay_task *t, uint64_t at, long nr, const uint6
 		struct __ptrace_syscall_info info;
 		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
 			return -errno;
-		if ((ret = tracee_wait_stop(t->tid, &status)))
+		if ((ret = tracee_wait_stop(t->tid, &status, t->bound)))
 			return ret;
 		if ((status >> 16) == PTRACE_EVENT_EXIT) {
 			t->exit_stopped = 1; /* killed: its process's exit_group, a SIGKILL */
@@ -231,7 +231,7 @@ int replay_inject_finish(struct replay_task *t, long nr, int64_t *res)
 		struct __ptrace_syscall_info info;
 		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
 			return -errno;
-		if ((ret = tracee_wait_stop(t->tid, &status)))
+		if ((ret = tracee_wait_stop(t->tid, &status, t->bound)))
 			return ret;
 		int ev = status >> 16;
 		if (ev == PTRACE_EVENT_EXEC && (nr == SYS_execve || nr == SYS_execveat))

@@ -258,7 +258,7 @@ int replay_rerun_exit(struct replay_task *t)
 		return r == -ESRCH && t->exit_stopped ? 0 : r; /* its group's exit_group came first */
 	if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
 		return -errno;
-	if ((r = tracee_wait_stop(t->tid, &status)))
+	if ((r = tracee_wait_stop(t->tid, &status, t->bound)))
 		return r;
 	return (status >> 16) == PTRACE_EVENT_EXIT ? 0 : -EPROTO;
 }

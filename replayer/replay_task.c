@@ -23,6 +23,7 @@ struct replay_task *replay_task_new(struct replay_session *s, uint32_t rec_tid)
 	t->tgid = rec_tid;
 	t->memfd = -1;
 	t->cookie = s->cookie;
+	t->bound = &s->wait;
 	t->next = s->tasks;
 	s->tasks = t;
 	return t;
@@ -72,7 +73,7 @@ static int rerun_clone(struct replay_session *s, struct replay_task *p, long nr,
 	if (!r && ptrace(PTRACE_SYSCALL, p->tid, 0, 0) < 0)
 		r = -errno;
 	if (!r)
-		r = tracee_wait_stop(p->tid, &status);
+		r = tracee_wait_stop(p->tid, &status, p->bound);
 	if (ca->flags_addr && traced != ca->flags)
 		(void)mem_write(p->memfd, ca->flags_addr, &ca->flags, 8);
 	if (r == -EPROTO)
@@ -124,7 +125,7 @@ int replay_newtask(struct replay_session *s, struct replay_task *p, const struct
 	c->alive = 1;
 	s->nlive++;
 	/* The child's first stop. */
-	if ((r = tracee_wait_stop(c->tid, &status)))
+	if ((r = tracee_wait_stop(c->tid, &status, c->bound)))
 		return r;
 	c->memfd = mem_open(c->tid);
 	if (c->memfd < 0)
