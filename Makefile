@@ -84,7 +84,7 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(COMMON_OBJ) | check-deps
 	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS)
 
 # Programs to record: plain gcc, no sanitizers (they are what is recorded).
-$(BUILD)/tests/programs/%: tests/programs/%.c | check-deps
+$(BUILD)/tests/programs/%: tests/programs/%.c $(wildcard tests/programs/*.h) | check-deps
 	@mkdir -p $(dir $@)
 	gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -pthread -lm
 

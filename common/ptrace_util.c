@@ -46,6 +46,11 @@ int mem_open(pid_t pid)
 	return fd < 0 ? -errno : fd;
 }
 
+long mem_read_pid(void *ctx, uint64_t addr, void *dst, size_t len)
+{
+	return mem_read(*(pid_t *)ctx, addr, dst, len);
+}
+
 int mem_write(int memfd, uint64_t addr, const void *src, size_t len)
 {
 	size_t done = 0;
@@ -420,17 +425,25 @@ static int has_other_threads(pid_t tid)
 	return n > 1;
 }
 
-char tracee_state(pid_t tid)
+const char *tracee_stat(pid_t tid, char *buf, size_t n)
 {
-	char path[64], buf[256];
+	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/stat", tid);
 	FILE *f = fopen(path, "re");
-	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-	if (f)
-		fclose(f);
-	buf[n] = 0;
-	char *c = strrchr(buf, ')');
-	return f && c && c[1] ? c[2] : 0;
+	if (!f)
+		return NULL;
+	size_t len = fread(buf, 1, n - 1, f);
+	fclose(f);
+	buf[len] = 0;
+	char *c = strrchr(buf, ')'); /* the name may hold anything */
+	return c && c[1] == ' ' && c[2] ? c + 2 : NULL;
+}
+
+char tracee_state(pid_t tid)
+{
+	char buf[256];
+	const char *st = tracee_stat(tid, buf, sizeof buf);
+	return st ? *st : 0;
 }
 
 int tracee_alive(pid_t tid)

@@ -11,6 +11,8 @@
 /* Reads len bytes of tid's memory at addr; returns bytes read (short at an
  * unmapped page) or -errno. */
 long mem_read(pid_t tid, uint64_t addr, void *dst, size_t len);
+/* mem_read as an sc_read_fn: ctx points at the thread's pid_t. */
+long mem_read_pid(void *ctx, uint64_t addr, void *dst, size_t len);
 /* Writes len bytes into the memory behind memfd (/proc/PID/mem), even into
  * read-only pages; returns 0 or -errno. */
 int mem_write(int memfd, uint64_t addr, const void *src, size_t len);
@@ -93,6 +95,9 @@ int bp_counter_read(int fd, uint64_t *count);
  * returns 1 with its wait status if it was reaped, 0 if it is a zombie
  * that cannot be reaped yet (a group leader with live threads). */
 int tracee_wait_dead(pid_t tid, int *status);
+/* Reads /proc/TID/stat into buf; returns a pointer to its third field
+ * (the state letter; later fields follow, space-separated) or NULL. */
+const char *tracee_stat(pid_t tid, char *buf, size_t n);
 /* The state letter of thread tid in /proc (R, S, D, t, Z...); 0 if gone. */
 char tracee_state(pid_t tid);
 /* 1 if thread tid exists and is not a zombie; 0 if not. */

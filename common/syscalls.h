@@ -89,6 +89,7 @@ int sc_futex_quick_write(long nr, const uint64_t args[6]);
 struct sc_clone {
 	uint64_t flags;      /* clone flags (fork: SIGCHLD) */
 	uint64_t ptid, ctid; /* where CLONE_PARENT_SETTID / CLONE_CHILD_SETTID store the tid */
+	uint64_t pidfd;      /* with CLONE_PIDFD: where the kernel stores the pidfd; else 0 */
 	uint64_t flags_addr; /* clone3: where its flags are in memory; 0 otherwise */
 };
 /* Reads tracee memory (the region walker, clone3): bytes read or -errno. */

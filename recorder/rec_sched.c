@@ -114,11 +114,6 @@ int rec_schedule(struct rec_session *s)
 }
 
 /* clone's and clone3's arguments that say where tids go. */
-static long read_mem(void *ctx, uint64_t addr, void *dst, size_t len)
-{
-	return mem_read(*(pid_t *)ctx, addr, dst, len);
-}
-
 int rec_newtask(struct rec_session *s, struct rec_task *t, int event)
 {
 	unsigned long child;
@@ -130,7 +125,7 @@ int rec_newtask(struct rec_session *s, struct rec_task *t, int event)
 		return -ENOMEM;
 	struct trace_newtask n = {.parent = (uint32_t)t->tid, .child = (uint32_t)child};
 	struct sc_clone ca;
-	int r = sc_clone_args(t->nr, t->args, read_mem, &t->tid, &ca);
+	int r = sc_clone_args(t->nr, t->args, mem_read_pid, &t->tid, &ca);
 	n.flags = ca.flags;
 	n.parent_tid_ptr = ca.ptid;
 	n.child_tid_ptr = ca.ctid;

@@ -81,16 +81,14 @@ static int echo_stream(struct rec_session *s, struct rec_task *t)
  * Writes to rec's own stdout or stderr do too (see rec_syscall_entry). */
 static int quick(struct rec_task *t, const struct sc_desc *d)
 {
-	uint64_t flags = t->args[0];
+	struct sc_clone ca;
 	if (t->nr == SYS_exit_group)
 		return 1; /* nothing else runs while its threads are killed */
 	if (sc_futex_quick_write(t->nr, t->args))
 		return 1; /* the word it changes is seen only after its record */
 	if (d->cls != SCC_PROCESS)
 		return sc_is_quick(d);
-	if (t->nr == SYS_clone3 && mem_read(t->tid, t->args[0], &flags, sizeof flags) != (long)sizeof flags)
-		return 0;
-	return t->nr == SYS_fork || ((t->nr == SYS_clone || t->nr == SYS_clone3) && !(flags & CLONE_VFORK));
+	return !sc_clone_args(t->nr, t->args, mem_read_pid, &t->tid, &ca) && !(ca.flags & CLONE_VFORK);
 }
 
 /* Waits until t, just resumed into its syscall, has blocked in the kernel
@@ -232,18 +230,6 @@ static int mmap_blob(struct rec_session *s, struct rec_task *t, struct trace_sys
 	return 0;
 }
 
-/* Where a clone or clone3 with CLONE_PIDFD had the kernel store the
- * pidfd; 0 if it had not. */
-static uint64_t clone_pidfd_ptr(struct rec_task *t)
-{
-	uint64_t ca[2]; /* clone_args: flags, pidfd */
-	if (t->nr == SYS_clone)
-		return t->args[0] & CLONE_PIDFD ? t->args[2] : 0;
-	if (t->nr != SYS_clone3 || mem_read(t->tid, t->args[0], ca, sizeof ca) != (long)sizeof ca)
-		return 0;
-	return ca[0] & CLONE_PIDFD ? ca[1] : 0;
-}
-
 static int is_restart_code(int64_t res)
 {
 	return res == -ERESTARTSYS || res == -ERESTARTNOINTR || res == -ERESTARTNOHAND || res == -ERESTART_RESTARTBLOCK;
@@ -319,12 +305,13 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 	} else if (rec.result != -ERESTART_RESTARTBLOCK) {
 		t->restart_nr = -1;
 	}
-	uint64_t pidfd_at = d && d->cls == SCC_PROCESS && rec.result > 0 ? clone_pidfd_ptr(t) : 0;
-	if (pidfd_at) {
+	struct sc_clone ca;
+	if (d && d->cls == SCC_PROCESS && rec.result > 0 && !sc_clone_args(t->nr, t->args, mem_read_pid, &t->tid, &ca) &&
+	    ca.pidfd) {
 		/* CLONE_PIDFD: the fd number the kernel stored; replay, whose
 		 * real pidfd gets another number, writes this one. */
 		void *ctx[2] = {s, t};
-		ret = region_cb(ctx, pidfd_at, 4);
+		ret = region_cb(ctx, ca.pidfd, 4);
 		if (ret)
 			return ret;
 		s->regions[0].data = s->scratch.p + (uintptr_t)s->regions[0].data;

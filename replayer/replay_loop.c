@@ -350,17 +350,10 @@ static int start_group_exit(struct replay_session *s, struct replay_task *t)
  * nor a wait status until then; its exit code is in /proc (field 52). */
 static int zombie_status(pid_t tid, int *status)
 {
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%d/stat", tid);
-	FILE *f = fopen(path, "re");
-	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-	if (f)
-		fclose(f);
-	buf[n] = 0;
-	char *p = strrchr(buf, ')');
-	if (!p || p[1] != ' ' || p[2] != 'Z')
+	char buf[1024];
+	const char *p = tracee_stat(tid, buf, sizeof buf);
+	if (!p || *p != 'Z')
 		return -ESRCH;
-	p += 2; /* field 3, the state */
 	for (int field = 3; field < 52; field++) {
 		p = strchr(p, ' ');
 		if (!p)

@@ -131,11 +131,6 @@ int replay_temp_mask_signal(struct replay_task *t, int signo)
 	return regs_set(t->tid, &t->regs);
 }
 
-static long read_tracee(void *ctx, uint64_t addr, void *dst, size_t len)
-{
-	return mem_read(((struct replay_task *)ctx)->tid, addr, dst, len);
-}
-
 /* A wait (emulated) that reaped a child in the recording: the real zombie
  * of that child is reaped too, by a waitid in the same process, or replay's
  * processes would pile up as zombies (a fork loop, a process limit).
@@ -143,7 +138,7 @@ static long read_tracee(void *ctx, uint64_t addr, void *dst, size_t len)
 static int reap_child(struct replay_session *s, struct replay_task *t, const struct sc_desc *d,
 		      const struct trace_syscall *sc)
 {
-	int64_t pid = sc_reaped(d, sc->args, sc->result, read_tracee, t);
+	int64_t pid = sc_reaped(d, sc->args, sc->result, mem_read_pid, &t->tid);
 	if (pid <= 0)
 		return 0;
 	/* The latest task of that recorded tid (new tasks go first). */

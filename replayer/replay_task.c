@@ -50,11 +50,6 @@ int replay_space_new(struct replay_task *t, uint64_t brk)
 	return 0;
 }
 
-static long read_tracee(void *ctx, uint64_t addr, void *dst, size_t len)
-{
-	return mem_read(*(pid_t *)ctx, addr, dst, len);
-}
-
 /* Re-runs p's clone-family call, which the program asks for with ca, up
  * to its clone event: the new task's id in *child. CLONE_UNTRACED is
  * dropped (every task replay makes stays traced). Returns 0, -EDOM after
@@ -102,7 +97,7 @@ int replay_newtask(struct replay_session *s, struct replay_task *p, const struct
 	if (!d || d->cls != SCC_PROCESS)
 		return replay_diverged(s, p, "expected a clone, fork or vfork, got %s", d ? d->name : "?");
 	regs_syscall_args(&p->regs, args);
-	if (sc_clone_args(nr, args, read_tracee, &p->tid, &ca))
+	if (sc_clone_args(nr, args, mem_read_pid, &p->tid, &ca))
 		return replay_diverged(s, p, "%s: cannot read its arguments", d->name);
 	/* What kind of task it is (thread, process, shared memory) is what the
 	 * program asks for now, and the recording must agree. */

@@ -1,65 +1,10 @@
 // end_exit_group: a worker calls exit(5) (exit_group) while the other
 // threads block in a futex (sem_wait), nanosleep and read of a pipe, and main
 // in pthread_join; expected status 5.
-#include <pthread.h>
-#include <semaphore.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
-#include <unistd.h>
+#include "end_blocked.h"
 
-static sem_t sem;
-static int bp[2], rp[2];
-
-static void ready(char c)
+static void end_now(void)
 {
-	if (write(rp[1], &c, 1) != 1)
-		_exit(98);
-}
-
-static void *in_futex(void *a) { (void)a; ready('f'); sem_wait(&sem); _exit(97); }
-static void *in_sleep(void *a)
-{
-	struct timespec ts = {30, 0};
-	(void)a;
-	ready('n');
-	nanosleep(&ts, NULL);
-	_exit(96);
-}
-static void *in_read(void *a)
-{
-	char c;
-	(void)a;
-	ready('r');
-	if (read(bp[0], &c, 1) >= 0)
-		_exit(95);
-	_exit(94);
-}
-
-static void *exiter(void *a)
-{
-	char c;
-	(void)a;
-	for (int k = 0; k < 3; k++)
-		if (read(rp[0], &c, 1) != 1)
-			_exit(93);
-	usleep(2000);
 	printf("worker calls exit(5)\n");
 	exit(5); /* flushes stdout, then exit_group */
-}
-
-int main(void)
-{
-	pthread_t t[4];
-	void *(*fn[4])(void *) = {in_futex, in_sleep, in_read, exiter};
-	if (sem_init(&sem, 0, 0) || pipe(bp) || pipe(rp))
-		return 1;
-	printf("starting 4 threads\n");
-	fflush(stdout);
-	for (int i = 0; i < 4; i++)
-		if (pthread_create(&t[i], NULL, fn[i], NULL))
-			return 1;
-	pthread_join(t[3], NULL);
-	printf("not reached\n");
-	return 0;
 }
