@@ -94,6 +94,88 @@ static int rel32(uint64_t from_end, uint64_t target, int32_t *out)
 	return 0;
 }
 
+int patch_relocate(const uint8_t *insn, size_t len, uint64_t site, uint64_t to, uint8_t out[16])
+{
+	struct decoded d;
+	int32_t rel;
+	if (len > 16 || !decode(insn, len, site, &d) || d.len != len)
+		return -EINVAL;
+	memcpy(out, insn, len);
+	if (d.rel_branch) {
+		if (rel32(to + len, d.target, &rel))
+			return -ERANGE;
+		memcpy(out + len - 4, &rel, 4);
+	}
+	if (d.rip_disp) {
+		if (rel32(to + len, site + len + (uint64_t)d.disp, &rel))
+			return -ERANGE;
+		memcpy(out + d.disp_off, &rel, 4);
+	}
+	return 0;
+}
+
+#define STATUS_FLAGS (X86_EFLAGS_MODIFY_CF | X86_EFLAGS_MODIFY_PF | X86_EFLAGS_MODIFY_AF | X86_EFLAGS_MODIFY_ZF | \
+		      X86_EFLAGS_MODIFY_SF | X86_EFLAGS_MODIFY_OF)
+
+/* The status flags an instruction writes (as MODIFY_* bits) and reads (as
+ * MODIFY_* bits too, translated from TEST_*). */
+static void flag_use(uint64_t e, uint64_t *wr, uint64_t *rd)
+{
+	static const uint64_t map[6][5] = {
+		{X86_EFLAGS_MODIFY_CF, X86_EFLAGS_TEST_CF, X86_EFLAGS_RESET_CF, X86_EFLAGS_SET_CF, X86_EFLAGS_UNDEFINED_CF},
+		{X86_EFLAGS_MODIFY_PF, X86_EFLAGS_TEST_PF, X86_EFLAGS_RESET_PF, X86_EFLAGS_SET_PF, X86_EFLAGS_UNDEFINED_PF},
+		{X86_EFLAGS_MODIFY_AF, X86_EFLAGS_TEST_AF, X86_EFLAGS_RESET_AF, X86_EFLAGS_SET_AF, X86_EFLAGS_UNDEFINED_AF},
+		{X86_EFLAGS_MODIFY_ZF, X86_EFLAGS_TEST_ZF, X86_EFLAGS_RESET_ZF, X86_EFLAGS_SET_ZF, X86_EFLAGS_UNDEFINED_ZF},
+		{X86_EFLAGS_MODIFY_SF, X86_EFLAGS_TEST_SF, X86_EFLAGS_RESET_SF, X86_EFLAGS_SET_SF, X86_EFLAGS_UNDEFINED_SF},
+		{X86_EFLAGS_MODIFY_OF, X86_EFLAGS_TEST_OF, X86_EFLAGS_RESET_OF, X86_EFLAGS_SET_OF, X86_EFLAGS_UNDEFINED_OF},
+	};
+	*wr = *rd = 0;
+	for (int i = 0; i < 6; i++) {
+		if (e & map[i][1])
+			*rd |= map[i][0];
+		if (e & (map[i][0] | map[i][2] | map[i][3] | map[i][4]))
+			*wr |= map[i][0];
+	}
+}
+
+int patch_flags_dead(const uint8_t *code, size_t n, uint64_t addr)
+{
+	csh h;
+	cs_insn *insn = NULL;
+	uint64_t written = 0;
+	int dead = 0;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return 0;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	size_t cnt = cs_disasm(h, code, n, addr, 16, &insn);
+	for (size_t i = 0; i < cnt; i++) {
+		uint64_t wr, rd;
+		const cs_insn *in = &insn[i];
+		/* pushf, lahf and friends read flags without saying so in every
+		 * capstone version: treat any instruction naming EFLAGS as a
+		 * reader unless it is a plain arithmetic writer. */
+		flag_use(in->detail->x86.eflags, &wr, &rd);
+		if (in->id == X86_INS_PUSHF || in->id == X86_INS_PUSHFQ || in->id == X86_INS_LAHF ||
+		    in->id == X86_INS_POPF || in->id == X86_INS_POPFQ || in->id == X86_INS_SAHF)
+			break;
+		if (rd & ~written)
+			break; /* read before written: live */
+		written |= wr;
+		if ((written & STATUS_FLAGS) == STATUS_FLAGS) {
+			dead = 1;
+			break;
+		}
+		if (cs_insn_group(h, in, CS_GRP_JUMP) || cs_insn_group(h, in, CS_GRP_CALL) ||
+		    cs_insn_group(h, in, CS_GRP_RET) || cs_insn_group(h, in, CS_GRP_INT) ||
+		    cs_insn_group(h, in, CS_GRP_IRET) || in->id == X86_INS_SYSCALL)
+			break; /* control leaves the straight line: assume live */
+	}
+	if (insn)
+		cs_free(insn, cnt);
+	cs_close(&h);
+	return dead;
+}
+
 int patch_jump(uint8_t out[PATCH_JMP_LEN], uint64_t site, uint64_t target)
 {
 	int32_t rel;
@@ -201,17 +283,9 @@ int patch_tramp_build_word(struct patch_tramp *t, uint64_t at, uint64_t site, co
 	emit_flags_back(&e, slots);
 	t->reloc = here(&e);
 	uint8_t moved[16];
-	memcpy(moved, insn, len);
-	int32_t rel;
-	if (d.rel_branch && rel32(t->reloc + len, d.target, &rel) == 0)
-		memcpy(moved + len - 4, &rel, 4);
-	else if (d.rel_branch)
-		return -ERANGE;
-	if (d.rip_disp) {
-		if (rel32(t->reloc + len, site + len + (uint64_t)d.disp, &rel))
-			return -ERANGE;
-		memcpy(moved + d.disp_off, &rel, 4);
-	}
+	int rr = patch_relocate(insn, len, site, t->reloc, moved);
+	if (rr)
+		return rr;
 	emit(&e, moved, len);
 	uint8_t back[PATCH_JMP_LEN];
 	if (patch_jump(back, here(&e), site + len))

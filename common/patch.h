@@ -47,6 +47,16 @@ int patch_tramp_build(struct patch_tramp *t, uint64_t at, uint64_t site, const u
 int patch_tramp_build_word(struct patch_tramp *t, uint64_t at, uint64_t site, const uint8_t *insn, size_t len,
 			   const struct user_regs_struct *want, uint64_t word_addr, uint64_t word_val);
 
+/* Copies the instruction of len bytes at site (its bytes in insn) into
+ * out as it must read at address to: rel32 branch targets and rip-relative
+ * displacements re-encoded. Returns 0, -ERANGE (out of reach) or -EINVAL. */
+int patch_relocate(const uint8_t *insn, size_t len, uint64_t site, uint64_t to, uint8_t out[16]);
+
+/* 1 if the arithmetic flags are dead at addr (code holds n bytes from
+ * it): along the straight line from it, all six status flags are written
+ * before any is read, and before any branch; 0 if not known. */
+int patch_flags_dead(const uint8_t *code, size_t n, uint64_t addr);
+
 /* Writes the 5-byte jump from site to target into out. Returns 0 or -ERANGE. */
 int patch_jump(uint8_t out[PATCH_JMP_LEN], uint64_t site, uint64_t target);
 

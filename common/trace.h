@@ -11,7 +11,7 @@
 #include "util.h"
 
 #define TRACE_MAGIC "HEISENTR"
-#define TRACE_VERSION 2
+#define TRACE_VERSION 3
 #define TRACE_INDEX_MAGIC 0x184D2A5Eu   /* LZ4 skippable frame, nibble E */
 #define TRACE_FRAME_TARGET (256 * 1024) /* flush a frame at this raw size */
 #define TRACE_FRAME_SPAN_NS (200ull * 1000 * 1000) /* a frame's records span at most this */
@@ -36,7 +36,8 @@ enum trace_type {
 	TR_NEWTASK = 10,
 	TR_PREEMPT = 11,
 	TR_FRAME = 12,
-	TR_TYPE_MAX = 12,
+	TR_SITE = 13,
+	TR_TYPE_MAX = 13,
 };
 
 /* Reader errors (returned negated). */
@@ -174,17 +175,28 @@ struct trace_newtask {
 };
 
 /* A running thread was stopped where no syscall or signal marks the place. */
-enum { PREEMPT_STATE = 0, PREEMPT_COUNTED = 1 };
+enum { PREEMPT_STATE = 0, PREEMPT_COUNTED = 1, PREEMPT_SITE = 2 };
 struct trace_preempt {
 	uint32_t tid, kind;
 	uint64_t addr;     /* COUNTED: the address whose executions are counted;
+			    * SITE: the site page (common/site.h);
 			    * STATE: 0, or a stack word's address (see count) */
 	uint64_t count;    /* COUNTED: stop before its count-th execution;
+			    * SITE: at the trap of the page's count-th site execution;
 			    * STATE with addr: the word's value at the point, which
 			    * replay's trampoline checks before hashing memory */
 	uint64_t fphash;   /* XXH3-64 of the x87/SSE state */
 	uint64_t memhash;  /* STATE: XXH3-64 of all writable memory */
 	struct user_regs_struct regs;
+};
+
+/* Thread tid, at its current point, makes the instruction at addr (len
+ * bytes, code) a counting site in its address space, in a slot of the
+ * site page at page (mapped by this record if it is new). */
+struct trace_site {
+	uint32_t tid, len;
+	uint64_t page, addr;
+	uint8_t code[16];
 };
 
 /* The first record of every LZ4 frame but the first: the frames' order. */
@@ -249,6 +261,7 @@ int trace_put_end(struct trace_writer *w, const struct trace_end *e);
 int trace_put_sysenter(struct trace_writer *w, const struct trace_sysenter *e);
 int trace_put_newtask(struct trace_writer *w, const struct trace_newtask *n);
 int trace_put_preempt(struct trace_writer *w, const struct trace_preempt *p);
+int trace_put_site(struct trace_writer *w, const struct trace_site *p);
 /* Appends a frame record, which is not an event (trace_begin does, at
  * each new frame). */
 void trace_put_frame(struct trace_writer *w, const struct trace_frame *f);
@@ -306,6 +319,7 @@ int trace_get_end(const struct trace_rec *rec, struct trace_end *e);
 int trace_get_sysenter(const struct trace_rec *rec, struct trace_sysenter *e);
 int trace_get_newtask(const struct trace_rec *rec, struct trace_newtask *n);
 int trace_get_preempt(const struct trace_rec *rec, struct trace_preempt *p);
+int trace_get_site(const struct trace_rec *rec, struct trace_site *p);
 int trace_get_frame(const struct trace_rec *rec, struct trace_frame *f);
 /* Frees what trace_get_header allocated. */
 void trace_header_free(struct trace_header *h);

@@ -475,7 +475,33 @@ int trace_get_preempt(const struct trace_rec *rec, struct trace_preempt *p)
 	const uint8_t *regs = cur_bytes(&c, sizeof p->regs);
 	if (regs)
 		memcpy(&p->regs, regs, sizeof p->regs);
-	if (p->kind > PREEMPT_COUNTED || (p->kind == PREEMPT_COUNTED && p->count == 0))
+	if (p->kind > PREEMPT_SITE || (p->kind != PREEMPT_STATE && p->count == 0))
+		c.bad = 1;
+	return finish(&c);
+}
+
+int trace_put_site(struct trace_writer *w, const struct trace_site *p)
+{
+	struct buf *b = trace_begin(w, TR_SITE);
+	buf_u32(b, p->tid);
+	buf_u32(b, p->len);
+	buf_u64(b, p->page);
+	buf_u64(b, p->addr);
+	buf_put(b, p->code, sizeof p->code);
+	return trace_end(w);
+}
+
+int trace_get_site(const struct trace_rec *rec, struct trace_site *p)
+{
+	struct cursor c = rec_cursor(rec);
+	p->tid = cur_u32(&c);
+	p->len = cur_u32(&c);
+	p->page = cur_u64(&c);
+	p->addr = cur_u64(&c);
+	const uint8_t *code = cur_bytes(&c, sizeof p->code);
+	if (code)
+		memcpy(p->code, code, sizeof p->code);
+	if (p->len < 5 || p->len > 15 || (p->page & 4095))
 		c.bad = 1;
 	return finish(&c);
 }
@@ -507,6 +533,7 @@ const char *trace_type_name(uint32_t type)
 		[TR_SYSCALL] = "syscall", [TR_SIGNAL] = "signal", [TR_RDTSC] = "rdtsc",
 		[TR_EXIT] = "exit",     [TR_END] = "end",       [TR_SYSENTER] = "sysenter",
 		[TR_NEWTASK] = "newtask", [TR_PREEMPT] = "preempt", [TR_FRAME] = "frame",
+		[TR_SITE] = "site",
 	};
 	return (type > 0 && type <= TR_TYPE_MAX) ? names[type] : "?";
 }

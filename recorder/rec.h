@@ -11,6 +11,7 @@
 
 #include "../common/patch.h"
 #include "../common/syscalls.h"
+#include "../common/site.h"
 #include "../common/trace.h"
 
 /* Memory a syscall returning a restart code may write, kept until its
@@ -28,8 +29,20 @@ enum rec_state {
 	T_STOPPED,  /* its process is stopped (SIGSTOP...): it waits for SIGCONT */
 };
 
+/* What the threads of one address space share: its counting sites. */
+struct rec_space {
+	int refs;
+	int memfd;             /* /proc/TID/mem of one of its threads, or -1 */
+	uint64_t syscall_insn; /* a syscall instruction of the program, for injections */
+	struct site_table sites;
+};
+
 struct rec_task {
 	pid_t tid;
+	struct rec_space *space; /* NULL before the first exec */
+	int site_catching;   /* every site counter set to 1: its turn ends at the next site */
+	int site_tried;      /* a catch at the sites failed this turn */
+	uint64_t site_saved[SITE_MAX_PAGES]; /* the counters before the catch */
 	enum rec_state state;
 	int marked;      /* its sysenter record is written (others ran meanwhile) */
 	int exit_recorded;
@@ -134,7 +147,7 @@ struct rec_session {
 	char reason[256];
 	uint64_t start_ns;
 	uint64_t nsyscalls, nsignals, nrdtsc, nthreads;
-	uint64_t npreempt_state, npreempt_counted;
+	uint64_t npreempt_state, npreempt_counted, npreempt_site, nsites;
 	uint64_t enter_seq;       /* syscall entries so far */
 	uint64_t last_learned;    /* the last hot address learned, for new threads */
 	struct { pid_t tid; int status; } *held; /* stops of others while one thread runs */
@@ -181,9 +194,33 @@ int rec_preempt_stop(struct rec_session *s, struct rec_task *t);
 /* t took REC_CATCH_SIG: if it is at its learned address, records the
  * counted preemption and returns 1; 0 if not ours; -errno on error. */
 int rec_preempt_caught(struct rec_session *s, struct rec_task *t);
+/* t trapped at a site (rec_site_catch_hit): records the counted point. */
+int rec_preempt_site_caught(struct rec_session *s, struct rec_task *t, uint64_t page, uint64_t count);
 /* t hit the spin-check breakpoint: preempts it if its state repeated,
  * else lets it run on; returns 0 or -errno. */
 int rec_preempt_spin_trap(struct rec_session *s, struct rec_task *t);
+/* A fresh address space (exec), or a copy of from's sites (fork); NULL
+ * if out of memory. */
+struct rec_space *rec_space_new(const struct rec_space *from);
+/* Drops one reference to sp. */
+void rec_space_put(struct rec_space *sp);
+/* At a syscall entry stop (rip after its instruction): remembers where a
+ * syscall instruction of t's program is. */
+void rec_space_note_syscall(struct rec_task *t, uint64_t rip);
+/* After t's syscall: forgets the sites it unmapped or replaced. */
+void rec_site_syscall_done(struct rec_task *t, long nr, const uint64_t args[6], int64_t result);
+/* At t's state-matched point, just recorded: makes its instruction a
+ * counting site if it can be one, and records that. Returns 0 or -errno. */
+int rec_site_install(struct rec_session *s, struct rec_task *t);
+/* Sets every site counter of t's address space to 1 (t stopped); returns
+ * 1 if there are any, 0 if none, -errno on error. */
+int rec_site_catch_arm(struct rec_task *t);
+/* t trapped at rip: if a slot's trap of the catch, puts the counters back
+ * and returns 1 with the page and its count; 0 if not a site's trap. */
+int rec_site_catch_hit(struct rec_task *t, uint64_t rip, uint64_t *page, uint64_t *count);
+/* The catch is called off: counters back; 1 if t is about to trap (its
+ * counter reached zero), 0 done, -errno on error. */
+int rec_site_catch_cancel(struct rec_task *t);
 /* Forks and execs the program traced, pinned and filtered; returns the pid or -errno. */
 pid_t rec_spawn(struct rec_session *s, const char *path);
 /* Gives the program (at its first exec) the signal mask rec started with;

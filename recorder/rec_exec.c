@@ -214,6 +214,9 @@ int rec_exec_snapshot(struct rec_session *s, struct rec_task *t)
 	int ret = regs_get(t->tid, &e.regs);
 	if (ret)
 		return ret;
+	rec_space_put(t->space); /* a new image: no sites */
+	if (!(t->space = rec_space_new(NULL)))
+		return -ENOMEM;
 	if ((ret = hide_vdso(t->tid, e.regs.rsp))) {
 		rec_fail(s, "thread %d: exec: cannot hide the vDSO: %s", t->tid, strerror(-ret));
 		return ret;

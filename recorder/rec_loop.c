@@ -75,6 +75,7 @@ static void task_remove(struct rec_session *s, struct rec_task *t)
 	for (struct rec_task **p = &s->tasks; *p; p = &(*p)->next)
 		if (*p == t) {
 			*p = t->next;
+			rec_space_put(t->space);
 			free(t);
 			return;
 		}
@@ -149,6 +150,20 @@ static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
 		 * called off (the program cannot set debug registers): dropped. */
 		return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
 	}
+	if (sig == SIGTRAP && si.si_code == SI_KERNEL && t->space && t->space->sites.npages) {
+		/* int3: a site's trap, when rec set its counter to end the turn */
+		struct user_regs_struct tr;
+		uint64_t page, count;
+		int r = regs_get(t->tid, &tr);
+		if (!r)
+			r = rec_site_catch_hit(t, tr.rip, &page, &count);
+		if (r < 0) {
+			rec_fail(s, "thread %d: a counting site's trap at %#llx: %s", t->tid, tr.rip, strerror(-r));
+			return r;
+		}
+		if (r == 1)
+			return rec_preempt_site_caught(s, t, page, count);
+	}
 	if (sig == REC_CATCH_SIG && t->catching) {
 		int r = rec_preempt_caught(s, t);
 		if (r)
@@ -196,7 +211,7 @@ static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
 			t->extra_sig = sig; /* a second one, raised again after the first */
 			t->extra_info = si;
 		}
-		if (t->catching)
+		if (t->catching || t->site_catching)
 			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
 		return rec_preempt_stop(s, t);
 	}

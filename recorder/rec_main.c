@@ -124,6 +124,7 @@ static void session_free(struct rec_session *s)
 	while (s->tasks) {
 		struct rec_task *t = s->tasks;
 		s->tasks = t->next;
+		rec_space_put(t->space);
 		free(t);
 	}
 	while (s->blobs) {

@@ -38,6 +38,9 @@ void rec_preempt_arm(struct rec_session *s, struct rec_task *t)
 {
 	/* A thread with no loop of its own learned yet tries the last one
 	 * learned: threads often run the same code. */
+	t->site_tried = 0;
+	if (t->space && t->space->sites.npages)
+		return; /* its turn ends at a counting site */
 	if (!t->learned)
 		t->learned = s->last_learned;
 	if (t->learned && t->ctr_fd < 0)
@@ -52,6 +55,8 @@ static int set_dr(pid_t tid, int i, uint64_t v)
 
 void rec_preempt_disarm(struct rec_task *t)
 {
+	if (t->site_catching)
+		rec_site_catch_cancel(t); /* it reached a syscall or signal first */
 	if (t->ctr_fd >= 0)
 		close(t->ctr_fd);
 	t->ctr_fd = -1;
@@ -75,7 +80,7 @@ int64_t rec_preempt_due_ns(struct rec_session *s)
 	if (!t || t->interrupting || t->state != T_RUNNING)
 		return -1; /* none, or inside a quick syscall */
 	uint64_t now = now_ns();
-	if (t->catching || t->spin_checking)
+	if (t->catching || t->spin_checking || t->site_catching)
 		return t->catch_deadline > now ? (int64_t)(t->catch_deadline - now) : 0;
 	int others = s->nheld > 0; /* stops of others wait for this turn to end */
 	for (struct rec_task *o = s->tasks; o && !others; o = o->next)
@@ -197,6 +202,8 @@ static int preempted(struct rec_session *s, struct rec_task *t, int kind, uint64
 	t->sig_checked = 0;
 	if (kind == PREEMPT_COUNTED) {
 		s->npreempt_counted++;
+	} else if (kind == PREEMPT_SITE) {
+		s->npreempt_site++;
 	} else {
 		if ((r = point_hash(s, t, p.regs.rsp, &p.memhash)))
 			return r;
@@ -209,6 +216,8 @@ static int preempted(struct rec_session *s, struct rec_task *t, int kind, uint64
 	t->state = T_READY;
 	rec_mark(s, t->tid);
 	r = trace_put_preempt(&s->w, &p);
+	if (!r && kind == PREEMPT_STATE)
+		r = rec_site_install(s, t); /* its later turns end at this site, counted */
 	if (!r && t->deferred_sig) {
 		/* A signal that came while it ran is delivered here. */
 		struct trace_signal sg = {.tid = (uint32_t)t->tid, .signo = (uint32_t)t->deferred_sig,
@@ -296,23 +305,27 @@ int rec_preempt_spin_trap(struct rec_session *s, struct rec_task *t)
 	if (same) {
 		/* Registers repeat: a spin if memory repeats too (replay's first
 		 * register match is then the point). If only memory moves on,
-		 * every pass would match the registers: no point here. */
-		uint64_t h;
+		 * a stack word that changed tells replay's passes apart. */
+		uint64_t h, addr = 0, val = 0;
 		if ((ret = point_hash(s, t, r.rsp, &h)))
 			return ret;
 		if (!t->spin_pass) {
 			t->spin_pass = 1;
 			t->spin_memhash = h;
+			long got = mem_read(t->tid, r.rsp, s->sigwin, sizeof s->sigwin);
+			s->nsigwin = got > 0 ? (size_t)got / 8 : 0;
 			return round_again(t, r);
 		}
 		if (h == t->spin_memhash) {
-			t->learned = s->last_learned = r.rip; /* counted from now on */
+			if (!t->space || !t->space->sites.npages)
+				t->learned = s->last_learned = r.rip; /* counted from now on */
 			return preempted(s, t, PREEMPT_STATE, 0, 0);
 		}
+		pick_word(s, t, r.rsp, &addr, &val);
+		return preempted(s, t, PREEMPT_STATE, addr, val);
 	}
-	/* Progress: no preemption now; another look after a slice. */
-	t->slice_start_ns = now_ns();
-	return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+	/* Progress, registers moving on: the point is this pass. */
+	return preempted(s, t, PREEMPT_STATE, 0, 0);
 }
 
 /* Single-steps t, for at most MAX_STEPS instructions, to one that replay
@@ -320,6 +333,7 @@ int rec_preempt_spin_trap(struct rec_session *s, struct rec_task *t)
  * deferred signal. Returns 1 there, 0 if not reached, or -errno. */
 static int step_to_patchable(struct rec_task *t)
 {
+	const struct site_table *sites = t->space ? &t->space->sites : NULL;
 	for (int i = 0;; i++) {
 		struct user_regs_struct r;
 		uint8_t code[16];
@@ -329,8 +343,8 @@ static int step_to_patchable(struct rec_task *t)
 			return -EIO;
 		if (mem_read(t->tid, r.rip, code, sizeof code) != (long)sizeof code)
 			return 0;
-		if (patch_site_len(code, sizeof code, r.rip))
-			return 1;
+		if (patch_site_len(code, sizeof code, r.rip) && !(sites && site_page_of(sites, r.rip) >= 0))
+			return 1; /* (a site's slot is no place for a point) */
 		if (i == MAX_STEPS || !patch_insn_steppable(code, sizeof code, r.rip))
 			return 0;
 		if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0)
@@ -360,14 +374,28 @@ static int step_to_patchable(struct rec_task *t)
 int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
 {
 	uint64_t n = 0;
+	int left_loop = 0, r;
 	t->interrupting = 0;
-	if (t->spin_checking) {
-		/* It did not come round again in time: making progress. */
-		rec_preempt_disarm(t);
-		if (!t->deferred_sig) {
-			t->slice_start_ns = now_ns();
+	if (t->site_catching) {
+		/* No site came in time: a loop without one. */
+		if ((r = rec_site_catch_cancel(t)) < 0)
+			return r;
+		if (r == 1) /* its counter is at zero: the trap is next */
 			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
-		}
+		t->site_tried = 1;
+	}
+	if (t->spin_checking) {
+		/* It did not come round again in time: it left that loop; the
+		 * point is where it is now. */
+		rec_preempt_disarm(t);
+		left_loop = 1;
+	}
+	if (!t->site_tried && !t->spin_checking && (r = rec_site_catch_arm(t)) != 0) {
+		if (r < 0)
+			return r;
+		/* Its turn ends at the next site it passes: a counted point. */
+		t->catch_deadline = now_ns() + CATCH_NS;
+		return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
 	}
 	if (t->ctr_fd >= 0 && !t->catching && !bp_counter_read(t->ctr_fd, &n)) {
 		/* Go on to the next execution of the learned address. */
@@ -385,7 +413,7 @@ int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
 	 * progress may pass through the same registers many times before this
 	 * point, with only memory moving on: each pass would cost replay a
 	 * memory hash). */
-	int r = step_to_patchable(t);
+	r = step_to_patchable(t);
 	if (r < 0)
 		return r;
 	if (t->deferred_sig && !t->sig_checked) {
@@ -401,9 +429,14 @@ int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
 		t->sig_check = 1;
 		return spin_check(s, t);
 	}
-	if (t->deferred_sig)
+	if (t->deferred_sig || left_loop)
 		return preempted(s, t, PREEMPT_STATE, 0, 0);
 	return spin_check(s, t);
+}
+
+int rec_preempt_site_caught(struct rec_session *s, struct rec_task *t, uint64_t page, uint64_t count)
+{
+	return preempted(s, t, PREEMPT_SITE, page, count);
 }
 
 int rec_preempt_caught(struct rec_session *s, struct rec_task *t)

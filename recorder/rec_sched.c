@@ -137,6 +137,15 @@ int rec_newtask(struct rec_session *s, struct rec_task *t, int event)
 		n.child_tid_ptr = 0;
 	if (n.flags & CLONE_VFORK)
 		t->vfork_child = (pid_t)child;
+	if (t->space && !c->space) {
+		/* threads share the address space and its sites; a fork's child
+		 * has a copy of both */
+		c->space = n.flags & CLONE_VM ? t->space : rec_space_new(t->space);
+		if (!c->space)
+			return -ENOMEM;
+		if (n.flags & CLONE_VM)
+			t->space->refs++;
+	}
 	rec_mark(s, t->tid);
 	trace_put_newtask(&s->w, &n);
 	c->announced = 1;

@@ -121,6 +121,7 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 	t->enter_seq = ++s->enter_seq;
 	t->skip = 0;
 	regs_syscall_args(&r, t->args);
+	rec_space_note_syscall(t, r.rip);
 	if (t->held) {
 		/* The kernel restarted the held syscall with no signal in
 		 * between: the program saw one call, recorded as the one it made
@@ -357,6 +358,7 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 		rec.flags |= t->echo;
 	}
 	s->nsyscalls++;
+	rec_site_syscall_done(t, t->nr, t->args, rec.result);
 	rec_mark(s, t->tid); /* while t still counts as inside its syscall */
 	t->exit_regs = r;
 	t->exit_regs_valid = 1;

@@ -7,6 +7,7 @@
 #include <sys/user.h>
 
 #include "../common/ptrace_util.h"
+#include "../common/site.h"
 #include "../common/syscalls.h"
 #include "../common/trace.h"
 
@@ -41,6 +42,7 @@ struct replay_shared {
 struct replay_space {
 	uint64_t brk;       /* current program break */
 	int refs;
+	struct site_table sites; /* its counting sites */
 };
 
 struct replay_task {
@@ -97,7 +99,7 @@ struct replay_session {
 	uint32_t leader;           /* recorded tid of the first process: its status is ours */
 	int status;              /* program's shell-style exit status */
 	uint64_t events;
-	uint64_t npreempt[2];      /* preemptions found again, by kind */
+	uint64_t npreempt[3];      /* preemptions found again, by kind */
 	struct wait_bound wait;    /* how long the waits for s->cur may take */
 	uint64_t wait_floor_ns;    /* the least each event may take */
 	uint64_t wait_start_ns, wait_gap_ns; /* when s->cur was taken; its recorded time */
@@ -130,6 +132,14 @@ int replay_newtask(struct replay_session *s, struct replay_task *p, const struct
 int replay_clone_done(struct replay_session *s, struct replay_task *p, const struct trace_syscall *sc);
 /* Runs t to the preemption point p describes; returns 0 or -EDOM. */
 int replay_preempt(struct replay_session *s, struct replay_task *t, const struct trace_preempt *p);
+/* Makes the instruction a site record names a counting site, as rec did;
+ * returns 0, -EDOM on divergence, or -errno. */
+int replay_site_install(struct replay_session *s, struct replay_task *t, const struct trace_site *si);
+/* Runs t to the trap of the site execution p counts (registers left in
+ * t->regs, not yet compared); returns 0, -EDOM on divergence, or -errno. */
+int replay_site_preempt(struct replay_session *s, struct replay_task *t, const struct trace_preempt *p);
+/* After t's syscall record: forgets the sites it unmapped or replaced. */
+void replay_site_syscall_done(struct replay_task *t, const struct trace_syscall *sc);
 /* Resumes t with its pending signal until its next stop; returns STOP_*
  * or -errno (status: the wait status). */
 int replay_run_task(struct replay_task *t, int *status);

@@ -47,6 +47,7 @@ int replay_rec_ok(const struct trace_rec *rec)
 		struct trace_sysenter se;
 		struct trace_newtask nt;
 		struct trace_preempt pr;
+		struct trace_site si;
 	} u;
 	int r = -TRE_CORRUPT;
 	switch (rec->type) {
@@ -60,6 +61,7 @@ int replay_rec_ok(const struct trace_rec *rec)
 	case TR_SYSENTER: r = trace_get_sysenter(rec, &u.se); break;
 	case TR_NEWTASK: r = trace_get_newtask(rec, &u.nt); break;
 	case TR_PREEMPT: r = trace_get_preempt(rec, &u.pr); break;
+	case TR_SITE: r = trace_get_site(rec, &u.si); break;
 	}
 	return r == 0;
 }
@@ -71,7 +73,7 @@ int replay_info(struct replay_session *s)
 	struct trace_rec rec;
 	uint64_t counts[TR_TYPE_MAX + 1] = {0}, sc_counts[SC_MAX] = {0}, file_bytes = 0;
 	uint32_t threads[64], nthreads = 0;
-	uint64_t nnew[2] = {0, 0}, npre[2] = {0, 0};
+	uint64_t nnew[2] = {0, 0}, npre[3] = {0, 0, 0};
 	struct trace_end end = {0};
 	int r, have_end = 0;
 	printf("%-12s", "command");
@@ -133,7 +135,7 @@ int replay_info(struct replay_session *s)
 		} else if (rec.type == TR_PREEMPT) {
 			struct trace_preempt p;
 			if (!trace_get_preempt(&rec, &p))
-				npre[p.kind ? 1 : 0]++;
+				npre[p.kind]++;
 		}
 	}
 	printf("%-12s %" PRIu64 " (%" PRIu64 " bytes)\n", "files stored", counts[TR_FILE], file_bytes);
@@ -152,8 +154,8 @@ int replay_info(struct replay_session *s)
 	}
 	printf("%-12s %" PRIu64 " (%" PRIu64 " created), processes %" PRIu64 " (%" PRIu64 " created)\n", "threads",
 	       nnew[0] + nnew[1] + 1, nnew[0], nnew[1] + 1, nnew[1]);
-	printf("%-12s at syscalls %" PRIu64 ", counted %" PRIu64 ", state-matched %" PRIu64 "\n", "switches",
-	       counts[TR_SYSENTER], npre[1], npre[0]);
+	printf("%-12s at syscalls %" PRIu64 ", at sites %" PRIu64 ", counted %" PRIu64 ", state-matched %" PRIu64 "\n",
+	       "switches", counts[TR_SYSENTER], npre[PREEMPT_SITE], npre[PREEMPT_COUNTED], npre[PREEMPT_STATE]);
 	printf("events:\n");
 	for (int t = TR_EXEC; t <= TR_TYPE_MAX; t++)
 		if (t != TR_END)
@@ -303,11 +305,23 @@ static void dump_one(struct replay_session *s, const struct trace_rec *rec)
 			break;
 		if (json)
 			printf(",\"tid\":%u,\"kind\":\"%s\",\"rip\":%llu,\"addr\":%" PRIu64 ",\"count\":%" PRIu64, p.tid,
-			       p.kind ? "counted" : "state", p.regs.rip, p.addr, p.count);
+			       p.kind == PREEMPT_SITE ? "site" : p.kind ? "counted" : "state", p.regs.rip, p.addr, p.count);
 		else if (p.kind == PREEMPT_COUNTED)
 			printf(" tid %u counted: execution %" PRIu64 " of %#" PRIx64, p.tid, p.count, p.addr);
+		else if (p.kind == PREEMPT_SITE)
+			printf(" tid %u at a site: execution %" PRIu64 " of the sites of page %#" PRIx64 " (rip %#llx)", p.tid,
+			       p.count, p.addr, p.regs.rip);
 		else
 			printf(" tid %u state-matched at %#llx", p.tid, p.regs.rip);
+		break;
+	}
+	case TR_SITE: {
+		struct trace_site si;
+		if (trace_get_site(rec, &si))
+			break;
+		printf(json ? ",\"tid\":%u,\"addr\":%" PRIu64 ",\"page\":%" PRIu64 ",\"len\":%u"
+			    : " tid %u makes %#" PRIx64 " a counting site (page %#" PRIx64 ", %u bytes)",
+		       si.tid, si.addr, si.page, si.len);
 		break;
 	}
 	case TR_END: {

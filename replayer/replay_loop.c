@@ -498,6 +498,7 @@ int replay_run(struct replay_session *s)
 			struct trace_sysenter se;
 			struct trace_newtask nt;
 			struct trace_preempt pr;
+			struct trace_site si;
 		} u;
 		memset(&u, 0, sizeof u);
 		switch (rec->type) {
@@ -509,6 +510,7 @@ int replay_run(struct replay_session *s)
 		case TR_SYSENTER: r = trace_get_sysenter(rec, &u.se), tid = u.se.tid; break;
 		case TR_NEWTASK: r = trace_get_newtask(rec, &u.nt), tid = u.nt.parent; break;
 		case TR_PREEMPT: r = trace_get_preempt(rec, &u.pr), tid = u.pr.tid; break;
+		case TR_SITE: r = trace_get_site(rec, &u.si), tid = u.si.tid; break;
 		case TR_END: {
 			struct trace_end end;
 			if (trace_get_end(rec, &end)) {
@@ -562,6 +564,8 @@ int replay_run(struct replay_session *s)
 		} else if (rec->type == TR_PREEMPT) {
 			r = replay_preempt(s, t, &u.pr);
 			s->npreempt[u.pr.kind]++;
+		} else if (rec->type == TR_SITE) {
+			r = replay_site_install(s, t, &u.si);
 		} else if (rec->type == TR_SIGNAL) {
 			r = on_signal(s, t, &u.sg);
 		} else if (rec->type == TR_RDTSC) {

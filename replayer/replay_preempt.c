@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../common/patch.h"
+#include "../common/site.h"
 #include "../common/ptrace_util.h"
 
 #define CATCH_SIG SIGSTKFLT          /* as the recorder's REC_CATCH_SIG */
@@ -162,42 +163,6 @@ static int matched_by_breakpoint(struct replay_session *s, struct replay_task *t
 	return r;
 }
 
-struct gap_ctx {
-	uint64_t site, prev_end, best;
-};
-
-static uint64_t dist(uint64_t a, uint64_t b) { return a > b ? a - b : b - a; }
-
-/* Considers the gap [prev_end, start), one guard page kept on each side. */
-static void gap(struct gap_ctx *c, uint64_t start)
-{
-	const uint64_t reach = 1ull << 30, lo = c->site > reach ? c->site - reach : 0x10000, hi = c->site + reach;
-	if (start > c->prev_end + 3 * PAGE) {
-		uint64_t g0 = c->prev_end + PAGE, g1 = start - 2 * PAGE;
-		uint64_t x = c->site < g0 ? g0 : c->site > g1 ? g1 : c->site & ~(PAGE - 1);
-		if (x >= lo && x <= hi && (!c->best || dist(x, c->site) < dist(c->best, c->site)))
-			c->best = x;
-	}
-}
-
-static int gap_map(void *ctx, const struct map_range *m)
-{
-	struct gap_ctx *c = ctx;
-	gap(c, m->start);
-	c->prev_end = m->end;
-	return 0;
-}
-
-/* A free page within rel32 reach of site in t's address space; 0 if none. */
-static uint64_t free_page_near(pid_t tid, uint64_t site)
-{
-	struct gap_ctx c = {site, 0x10000, 0};
-	if (maps_foreach(tid, gap_map, &c))
-		return 0;
-	gap(&c, 0x7ffffffff000ull);
-	return c.best;
-}
-
 /* The first execution of rip with the recorded state, found in-process: a
  * jump at rip to a trampoline comparing the registers, which traps only on
  * a match (see common/patch.h); 1 if rip cannot be patched. */
@@ -209,7 +174,7 @@ static int matched_by_patch(struct replay_session *s, struct replay_task *t, con
 	if (mem_read(t->tid, site, code, sizeof code) != (long)sizeof code)
 		return 1;
 	size_t len = patch_site_len(code, sizeof code, site);
-	uint64_t at = len ? free_page_near(t->tid, site) : 0;
+	uint64_t at = len ? site_free_page_near(t->tid, site) : 0;
 	uint64_t waddr = stack_word(p);
 	if (!at || patch_tramp_build_word(&tr, at, site, code, len, &p->regs, waddr, p->count) ||
 	    patch_jump(jump, site, at))
@@ -275,5 +240,16 @@ int replay_preempt(struct replay_session *s, struct replay_task *t, const struct
 	int r = regs_get(t->tid, &t->regs); /* injected syscalls restore these */
 	if (r)
 		return r;
+	if (p->kind == PREEMPT_SITE) {
+		char diff[512];
+		if ((r = replay_site_preempt(s, t, p)))
+			return r;
+		if (!same_regs(&t->regs, &p->regs) || fpregs_hash(t->tid) != p->fphash)
+			return replay_diverged(s, t, "at execution %llu of the sites of page %#llx the registers differ from the recording:%s%s",
+					       (unsigned long long)p->count, (unsigned long long)p->addr,
+					       reg_diff(&t->regs, &p->regs, diff, sizeof diff),
+					       fpregs_hash(t->tid) != p->fphash ? " (and x87/SSE state)" : "");
+		return 0;
+	}
 	return p->kind == PREEMPT_COUNTED ? counted(s, t, p) : matched(s, t, p);
 }

@@ -397,5 +397,7 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 	}
 	if (r == -EPROTO) /* from replay_inject: its syscall did not run as set up */
 		r = replay_diverged(s, t, "%s: replay's re-run of it met another instruction, ABI or event", got);
+	if (!r)
+		replay_site_syscall_done(t, &sc);
 	return r;
 }

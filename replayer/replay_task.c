@@ -133,6 +133,8 @@ int replay_newtask(struct replay_session *s, struct replay_task *p, const struct
 		c->space->refs++;
 	} else if ((r = replay_space_new(c, p->space->brk))) {
 		return r;
+	} else {
+		c->space->sites = p->space->sites; /* a fork's copy has them too */
 	}
 	/* The tids the kernel stored are live ones: store the recorded one. */
 	if (ca.ctid && (r = mem_write(c->memfd, ca.ctid, &n->child, 4)))

@@ -1,0 +1,191 @@
+/* site.c - counting sites (see site.h): which instructions qualify, the
+ * slot code, and the table of an address space's sites. */
+#include "site.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#include "patch.h"
+#include "ptrace_util.h"
+
+#define HIT_OFF 32 /* the int3 of every slot */
+
+size_t site_eligible(const uint8_t *code, size_t n, uint64_t addr)
+{
+	size_t len = patch_site_len(code, n < SITE_CODE ? n : SITE_CODE, addr);
+	if (!len || len > 15 || !patch_flags_dead(code, n, addr))
+		return 0;
+	/* a jump's target is not followed by the flags check; a site that
+	 * is a jump would also hide where the loop goes */
+	return code[0] == 0xe9 || code[0] == 0xeb ? 0 : len;
+}
+
+uint64_t site_hit_rip(uint64_t base, int k)
+{
+	return base + (uint64_t)SITE_SLOT * (uint64_t)(k + 1) + HIT_OFF + 1;
+}
+
+static int rel32_to(uint64_t from_end, uint64_t target, uint8_t out[4])
+{
+	int64_t rel = (int64_t)(target - from_end);
+	if (rel < INT32_MIN || rel > INT32_MAX)
+		return -ERANGE;
+	int32_t r = (int32_t)rel;
+	memcpy(out, &r, 4);
+	return 0;
+}
+
+int site_slot_build(uint8_t out[SITE_SLOT], uint64_t base, int k, uint64_t addr, const uint8_t *code, size_t len)
+{
+	const uint64_t slot = base + (uint64_t)SITE_SLOT * (uint64_t)(k + 1);
+	int r;
+	if (k < 0 || k >= SITE_PER_PAGE || len < PATCH_JMP_LEN || len > 15)
+		return -EINVAL;
+	memset(out, 0xcc, SITE_SLOT);
+	/* sub qword [rip + counter], 1; jz hit */
+	out[0] = 0x48, out[1] = 0x83, out[2] = 0x2d, out[7] = 0x01;
+	if ((r = rel32_to(slot + 8, base, out + 3)))
+		return r;
+	out[8] = 0x74, out[9] = (uint8_t)(HIT_OFF - 10);
+	/* the instruction, then back; after the trap the same again */
+	const size_t at[2] = {10, HIT_OFF + 1};
+	for (int i = 0; i < 2; i++) {
+		if ((r = patch_relocate(code, len, addr, slot + at[i], out + at[i])))
+			return r;
+		if ((r = patch_jump(out + at[i] + len, slot + at[i] + len, addr + len)))
+			return r;
+	}
+	return 0;
+}
+
+static int in_reach(uint64_t base, uint64_t addr)
+{
+	uint64_t d = base > addr ? base - addr : addr - base;
+	return d < (1ull << 31) - 2 * SITE_PAGE;
+}
+
+int site_page_for(const struct site_table *tab, uint64_t addr)
+{
+	for (int i = 0; i < tab->npages; i++)
+		if (tab->page[i].n < SITE_PER_PAGE && in_reach(tab->page[i].base, addr))
+			return i;
+	return -1;
+}
+
+int site_page_of(const struct site_table *tab, uint64_t addr)
+{
+	for (int i = 0; i < tab->npages; i++)
+		if (addr >= tab->page[i].base && addr < tab->page[i].base + SITE_PAGE)
+			return i;
+	return -1;
+}
+
+int site_covers(const struct site_table *tab, uint64_t addr)
+{
+	for (int i = 0; i < tab->npages; i++)
+		for (int k = 0; k < tab->page[i].n; k++)
+			if (addr >= tab->page[i].site[k] && addr < tab->page[i].site[k] + tab->page[i].len[k])
+				return 1;
+	return 0;
+}
+
+int site_is_trap(const struct site_table *tab, uint64_t rip, int *page)
+{
+	int i = site_page_of(tab, rip);
+	if (i < 0)
+		return 0;
+	uint64_t off = rip - tab->page[i].base;
+	int k = (int)(off / SITE_SLOT) - 1;
+	if (k < 0 || k >= tab->page[i].n || off % SITE_SLOT != HIT_OFF + 1)
+		return 0;
+	*page = i;
+	return 1;
+}
+
+int site_add(struct site_table *tab, int pg, uint64_t base, uint64_t addr, const uint8_t *code, size_t len)
+{
+	if (len > SITE_CODE || len < PATCH_JMP_LEN)
+		return -EINVAL;
+	if (pg < 0) {
+		if (tab->npages == SITE_MAX_PAGES)
+			return -ENOSPC;
+		pg = tab->npages++;
+		memset(&tab->page[pg], 0, sizeof tab->page[pg]);
+		tab->page[pg].base = base;
+	}
+	struct site_page *p = &tab->page[pg];
+	if (p->n == SITE_PER_PAGE)
+		return -ENOSPC;
+	p->site[p->n] = addr;
+	p->len[p->n] = (uint8_t)len;
+	memcpy(p->code[p->n], code, len);
+	return p->n++;
+}
+
+void site_forget(struct site_table *tab, uint64_t a, uint64_t b)
+{
+	for (int i = 0; i < tab->npages; i++) {
+		struct site_page *p = &tab->page[i];
+		int gone = a < p->base + SITE_PAGE && b > p->base;
+		for (int k = 0; k < p->n && !gone; k++)
+			gone = a < p->site[k] + p->len[k] && b > p->site[k];
+		if (!gone)
+			continue;
+		/* The whole page goes: its counter and the others' slots
+		 * stay consistent only as a whole (rare: dlclose, JIT). */
+		memmove(&tab->page[i], &tab->page[i + 1], (size_t)(tab->npages - i - 1) * sizeof *p);
+		tab->npages--;
+		i--;
+	}
+}
+
+void site_syscall_forget(struct site_table *tab, long nr, const uint64_t args[6], int64_t result)
+{
+	if (result < 0 && result > -4096)
+		return;
+	if (nr == SYS_munmap)
+		site_forget(tab, args[0], args[0] + args[1]);
+	else if (nr == SYS_mmap && (args[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
+		site_forget(tab, (uint64_t)result, (uint64_t)result + args[1]);
+	else if (nr == SYS_mremap) {
+		site_forget(tab, args[0], args[0] + args[1]);
+		site_forget(tab, (uint64_t)result, (uint64_t)result + args[2]);
+	}
+}
+
+struct gap_ctx {
+	uint64_t site, prev_end, best;
+};
+
+static uint64_t dist(uint64_t a, uint64_t b) { return a > b ? a - b : b - a; }
+
+/* Considers the gap [prev_end, start), one guard page kept on each side. */
+static void gap(struct gap_ctx *c, uint64_t start)
+{
+	const uint64_t reach = 1ull << 30, lo = c->site > reach ? c->site - reach : 0x10000, hi = c->site + reach;
+	if (start > c->prev_end + 3 * SITE_PAGE) {
+		uint64_t g0 = c->prev_end + SITE_PAGE, g1 = start - 2 * SITE_PAGE;
+		uint64_t x = c->site < g0 ? g0 : c->site > g1 ? g1 : c->site & ~(SITE_PAGE - 1);
+		if (x >= lo && x <= hi && (!c->best || dist(x, c->site) < dist(c->best, c->site)))
+			c->best = x;
+	}
+}
+
+static int gap_map(void *ctx, const struct map_range *m)
+{
+	struct gap_ctx *c = ctx;
+	gap(c, m->start);
+	c->prev_end = m->end;
+	return 0;
+}
+
+uint64_t site_free_page_near(int tid, uint64_t addr)
+{
+	struct gap_ctx c = {addr, 0x10000, 0};
+	if (maps_foreach(tid, gap_map, &c))
+		return 0;
+	gap(&c, 0x7ffffffff000ull);
+	return c.best;
+}

@@ -1,0 +1,84 @@
+/* site.h - counting sites: how rec and replay find a preemption point in
+ * code that computes, exactly and at near-native speed, without a PMU.
+ *
+ * A site is an instruction of a hot loop (at least 5 bytes, relocatable,
+ * with the arithmetic flags dead there) replaced by a jump to its slot in
+ * a site page, an RWX page near it that the program's address space gets
+ * at a recorded point. The slot decrements the page's down-counter and
+ * runs the instruction; when the counter reaches zero it traps first
+ * (int3). Between records only one thread runs, so the counter is a pure
+ * function of the program's execution: "the page's count-th site
+ * execution" is a point rec and replay reach alike. Rec sets the counter
+ * to 1 to end a turn at the next site a thread passes; replay sets it to
+ * what is left to the recorded count. Page layout: the counter at offset
+ * 0, slot k at SITE_SLOT * (k + 1). */
+#ifndef HEISEN_SITE_H
+#define HEISEN_SITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SITE_PAGE 4096ull
+#define SITE_SLOT 64
+#define SITE_PER_PAGE ((int)(SITE_PAGE / SITE_SLOT) - 1)
+#define SITE_MAX_PAGES 32
+#define SITE_REM_INIT (1ull << 62) /* a new page's counter: count = INIT - counter */
+#define SITE_CODE 16               /* bytes of a site's instruction kept */
+
+struct site_page {
+	uint64_t base;
+	int n;
+	uint64_t site[SITE_PER_PAGE];
+	uint8_t len[SITE_PER_PAGE];
+	uint8_t code[SITE_PER_PAGE][SITE_CODE]; /* the original bytes, for unpatching */
+};
+
+/* The sites of one address space. */
+struct site_table {
+	int npages;
+	struct site_page page[SITE_MAX_PAGES];
+};
+
+/* Length of the instruction at addr if it can be a site (code: n bytes
+ * from addr, n >= SITE_CODE; more lets the flags be followed): at least
+ * 5 bytes, relocatable, flags dead; 0 if not. */
+size_t site_eligible(const uint8_t *code, size_t n, uint64_t addr);
+
+/* Builds slot k of the page at base for the site at addr (len bytes,
+ * code its bytes) into out; *hit gets the rip after its trap. Returns 0,
+ * -ERANGE (page out of reach) or -EINVAL. */
+int site_slot_build(uint8_t out[SITE_SLOT], uint64_t base, int k, uint64_t addr, const uint8_t *code, size_t len);
+
+/* The rip a trap of slot k of the page at base stops at. */
+uint64_t site_hit_rip(uint64_t base, int k);
+
+/* The page of tab where a site at addr can go (within reach, a slot
+ * free): its index, or -1 (a new page is needed). */
+int site_page_for(const struct site_table *tab, uint64_t addr);
+
+/* Index of the page of tab holding addr, or -1. */
+int site_page_of(const struct site_table *tab, uint64_t addr);
+
+/* 1 if a site of tab is at addr (its jump starts there) or covers it. */
+int site_covers(const struct site_table *tab, uint64_t addr);
+
+/* 1 if rip is where a trap of one of tab's slots stops; *page its page. */
+int site_is_trap(const struct site_table *tab, uint64_t rip, int *page);
+
+/* Adds a site (page index pg, or -1 with base for a new page); returns
+ * its slot number, or -ENOSPC / -EINVAL. */
+int site_add(struct site_table *tab, int pg, uint64_t base, uint64_t addr, const uint8_t *code, size_t len);
+
+/* Forgets the sites and pages that overlap [a, b) (the program unmapped
+ * or replaced that memory: its bytes are no longer ours). */
+void site_forget(struct site_table *tab, uint64_t a, uint64_t b);
+
+/* After syscall nr (args, result) of the address space: forgets what an
+ * munmap, a fixed mmap or an mremap replaced. */
+void site_syscall_forget(struct site_table *tab, long nr, const uint64_t args[6], int64_t result);
+
+/* A free page within rel32 reach of addr (and 1 GiB of it) in the address
+ * space of tid, a guard page kept on each side; 0 if none. */
+uint64_t site_free_page_near(int tid, uint64_t addr);
+
+#endif

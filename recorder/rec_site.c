@@ -1,0 +1,225 @@
+/* rec_site.c - counting sites in rec (see common/site.h): each address
+ * space's table, installing a site at a state-matched point (an mmap
+ * injected at a syscall instruction of the program for a new site page),
+ * and ending a turn at the next site its thread passes. */
+#include "rec.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/patch.h"
+#include "../common/ptrace_util.h"
+
+struct rec_space *rec_space_new(const struct rec_space *from)
+{
+	struct rec_space *sp = calloc(1, sizeof *sp);
+	if (!sp)
+		return NULL;
+	if (from) {
+		sp->sites = from->sites;
+		sp->syscall_insn = from->syscall_insn;
+	}
+	sp->refs = 1;
+	sp->memfd = -1;
+	return sp;
+}
+
+void rec_space_put(struct rec_space *sp)
+{
+	if (!sp || --sp->refs > 0)
+		return;
+	if (sp->memfd >= 0)
+		close(sp->memfd);
+	free(sp);
+}
+
+void rec_space_note_syscall(struct rec_task *t, uint64_t rip)
+{
+	uint8_t b[2];
+	if (t->space && !t->space->syscall_insn && mem_read(t->tid, rip - 2, b, 2) == 2 && b[0] == 0x0f && b[1] == 0x05)
+		t->space->syscall_insn = rip - 2;
+}
+
+void rec_site_syscall_done(struct rec_task *t, long nr, const uint64_t args[6], int64_t result)
+{
+	if (t->space && t->space->sites.npages)
+		site_syscall_forget(&t->space->sites, nr, args, result);
+}
+
+static int space_memfd(struct rec_task *t)
+{
+	if (t->space->memfd < 0)
+		t->space->memfd = mem_open(t->tid);
+	return t->space->memfd;
+}
+
+/* Holds a signal that stopped t on the way (it came from elsewhere while
+ * replay cannot place it yet): delivered at t's next preemption point. */
+static int hold_signal(struct rec_task *t, int sig)
+{
+	siginfo_t si;
+	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0)
+		return -errno;
+	if (rec_sig_is_sync(&si))
+		return -EPROTO;
+	if (!t->deferred_sig || t->deferred_sig == sig) {
+		t->deferred_sig = sig;
+		t->deferred_info = si;
+	} else if (!t->extra_sig || t->extra_sig == sig) {
+		t->extra_sig = sig;
+		t->extra_info = si;
+	} else {
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* Runs an mmap of one RWX page at `at` in t (stopped at a preemption
+ * point) through a syscall instruction of its own, then leaves t at an
+ * interrupt stop with its registers as they were. Returns 0 or -errno. */
+static int inject_page(struct rec_task *t, uint64_t at)
+{
+	struct user_regs_struct save, r;
+	int status, ret = regs_get(t->tid, &save), req = PTRACE_CONT, done = 0;
+	if (ret)
+		return ret;
+	r = save;
+	r.rip = t->space->syscall_insn;
+	r.rax = SYS_mmap;
+	r.rdi = at;
+	r.rsi = SITE_PAGE;
+	r.rdx = PROT_READ | PROT_WRITE | PROT_EXEC;
+	r.r10 = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE;
+	r.r8 = (unsigned long long)-1;
+	r.r9 = 0;
+	if ((ret = regs_set(t->tid, &r)))
+		return ret;
+	for (int i = 0; i < 32 && !ret; i++) {
+		if (ptrace(req, t->tid, 0, 0) < 0)
+			return -errno;
+		if ((ret = tracee_wait_stop(t->tid, &status, NULL)))
+			return ret;
+		int ev = status >> 16, sig = WSTOPSIG(status);
+		if (done && ev == PTRACE_EVENT_STOP)
+			return 0;
+		if (ev == PTRACE_EVENT_SECCOMP) {
+			req = PTRACE_SYSCALL;
+		} else if (ev == 0 && sig == (SIGTRAP | 0x80) && !done) {
+			if ((ret = regs_get(t->tid, &r)))
+				return ret;
+			if (r.rax != at)
+				ret = (int64_t)r.rax < 0 ? (int)r.rax : -EEXIST;
+			/* Back where it was, at an interrupt stop: nothing runs. */
+			else if (!(ret = regs_set(t->tid, &save)) && ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
+				ret = -errno;
+			done = 1;
+			req = PTRACE_CONT;
+		} else if (ev == 0) {
+			ret = hold_signal(t, sig);
+		} else {
+			ret = -EPROTO;
+		}
+	}
+	return ret ? ret : -EPROTO;
+}
+
+int rec_site_install(struct rec_session *s, struct rec_task *t)
+{
+	struct site_table *tab = t->space ? &t->space->sites : NULL;
+	struct user_regs_struct r;
+	uint8_t code[64], slot[SITE_SLOT], jump[PATCH_JMP_LEN];
+	if (!tab || !t->space->syscall_insn || regs_get(t->tid, &r))
+		return 0;
+	const uint64_t at = r.rip;
+	long n = mem_read(t->tid, at, code, sizeof code);
+	size_t len = n >= SITE_CODE ? site_eligible(code, (size_t)n, at) : 0;
+	if (!len || site_covers(tab, at) || site_page_of(tab, at) >= 0)
+		return 0;
+	int pg = site_page_for(tab, at), fd = space_memfd(t), ret;
+	uint64_t base = pg >= 0 ? tab->page[pg].base : site_free_page_near(t->tid, at);
+	if (fd < 0 || !base || (pg < 0 && tab->npages == SITE_MAX_PAGES))
+		return 0;
+	if (pg < 0) {
+		uint64_t init = SITE_REM_INIT;
+		if ((ret = inject_page(t, base)) || (ret = mem_write(fd, base, &init, sizeof init)))
+			goto fail;
+	}
+	int k = site_add(tab, pg, base, at, code, len);
+	if (k < 0)
+		return 0;
+	if ((ret = site_slot_build(slot, base, k, at, code, len)) || (ret = patch_jump(jump, at, base + SITE_SLOT * (uint64_t)(k + 1))) ||
+	    (ret = mem_write(fd, base + SITE_SLOT * (uint64_t)(k + 1), slot, sizeof slot)) ||
+	    (ret = mem_write(fd, at, jump, sizeof jump)))
+		goto fail;
+	struct trace_site rec = {.tid = (uint32_t)t->tid, .len = (uint32_t)len, .page = base, .addr = at};
+	memcpy(rec.code, code, sizeof rec.code);
+	s->nsites++;
+	return trace_put_site(&s->w, &rec);
+fail:
+	rec_fail(s, "thread %d: cannot make %#llx a counting site: %s", t->tid, (unsigned long long)at, strerror(-ret));
+	return ret;
+}
+
+int rec_site_catch_arm(struct rec_task *t)
+{
+	struct site_table *tab = t->space ? &t->space->sites : NULL;
+	int fd = tab && tab->npages ? space_memfd(t) : -1;
+	if (fd < 0)
+		return 0;
+	for (int i = 0; i < tab->npages; i++) {
+		uint64_t one = 1;
+		if (mem_read(t->tid, tab->page[i].base, &t->site_saved[i], 8) != 8 || t->site_saved[i] <= 1 ||
+		    mem_write(fd, tab->page[i].base, &one, 8))
+			return -EIO;
+	}
+	t->site_catching = 1;
+	return 1;
+}
+
+/* Puts every page's counter back to what it was before the catch, less
+ * one for the page hit (-1: none). Returns 0 or -errno. */
+static int restore(struct rec_task *t, int hit)
+{
+	struct site_table *tab = &t->space->sites;
+	int fd = space_memfd(t);
+	t->site_catching = 0;
+	for (int i = 0; i < tab->npages; i++) {
+		uint64_t v = t->site_saved[i] - (i == hit);
+		if (fd < 0 || mem_write(fd, tab->page[i].base, &v, 8))
+			return -EIO;
+	}
+	return 0;
+}
+
+int rec_site_catch_hit(struct rec_task *t, uint64_t rip, uint64_t *page, uint64_t *count)
+{
+	int pg;
+	if (!t->space || !site_is_trap(&t->space->sites, rip, &pg))
+		return 0;
+	if (!t->site_catching)
+		return -EPROTO; /* a counter at zero that rec did not set */
+	*page = t->space->sites.page[pg].base;
+	*count = SITE_REM_INIT - t->site_saved[pg] + 1;
+	int r = restore(t, pg);
+	return r ? r : 1;
+}
+
+int rec_site_catch_cancel(struct rec_task *t)
+{
+	struct site_table *tab = &t->space->sites;
+	for (int i = 0; i < tab->npages; i++) {
+		uint64_t v;
+		if (mem_read(t->tid, tab->page[i].base, &v, 8) != 8)
+			return -EIO;
+		if (v == 0)
+			return 1; /* interrupted between a slot's decrement and its trap */
+	}
+	return restore(t, -1);
+}
