@@ -91,7 +91,7 @@ int site_covers(const struct site_table *tab, uint64_t addr)
 	return 0;
 }
 
-int site_is_trap(const struct site_table *tab, uint64_t rip, int *page)
+int site_is_trap(const struct site_table *tab, uint64_t rip, int *page, uint64_t *site)
 {
 	int i = site_page_of(tab, rip);
 	if (i < 0)
@@ -101,6 +101,7 @@ int site_is_trap(const struct site_table *tab, uint64_t rip, int *page)
 	if (k < 0 || k >= tab->page[i].n || off % SITE_SLOT != HIT_OFF + 1)
 		return 0;
 	*page = i;
+	*site = tab->page[i].site[k];
 	return 1;
 }
 

@@ -10,7 +10,10 @@
  * function of the program's execution: "the page's count-th site
  * execution" is a point rec and replay reach alike. Rec sets the counter
  * to 1 to end a turn at the next site a thread passes; replay sets it to
- * what is left to the recorded count. Page layout: the counter at offset
+ * what is left to the recorded count. After the trap both move the thread
+ * back to the site itself, its count not yet taken: the point is in the
+ * program's own code (a signal handler delivered there, Go's asynchronous
+ * preemption for one, sees the program's pc), before that execution. Page layout: the counter at offset
  * 0, slot k at SITE_SLOT * (k + 1). */
 #ifndef HEISEN_SITE_H
 #define HEISEN_SITE_H
@@ -62,8 +65,9 @@ int site_page_of(const struct site_table *tab, uint64_t addr);
 /* 1 if a site of tab is at addr (its jump starts there) or covers it. */
 int site_covers(const struct site_table *tab, uint64_t addr);
 
-/* 1 if rip is where a trap of one of tab's slots stops; *page its page. */
-int site_is_trap(const struct site_table *tab, uint64_t rip, int *page);
+/* 1 if rip is where a trap of one of tab's slots stops; *page its page,
+ * *site the address of its site. */
+int site_is_trap(const struct site_table *tab, uint64_t rip, int *page, uint64_t *site);
 
 /* Adds a site (page index pg, or -1 with base for a new page); returns
  * its slot number, or -ENOSPC / -EINVAL. */

@@ -215,9 +215,11 @@ int rec_site_install(struct rec_session *s, struct rec_task *t);
 /* Sets every site counter of t's address space to 1 (t stopped); returns
  * 1 if there are any, 0 if none, -errno on error. */
 int rec_site_catch_arm(struct rec_task *t);
-/* t trapped at rip: if a slot's trap of the catch, puts the counters back
- * and returns 1 with the page and its count; 0 if not a site's trap. */
-int rec_site_catch_hit(struct rec_task *t, uint64_t rip, uint64_t *page, uint64_t *count);
+/* t trapped (registers in regs): if at a slot's trap of the catch, puts
+ * the counters back, moves t back to the site itself (regs too) and
+ * returns 1 with the page and the count of that execution; 0 if not a
+ * site's trap. */
+int rec_site_catch_hit(struct rec_task *t, struct user_regs_struct *regs, uint64_t *page, uint64_t *count);
 /* The catch is called off: counters back; 1 if t is about to trap (its
  * counter reached zero), 0 done, -errno on error. */
 int rec_site_catch_cancel(struct rec_task *t);

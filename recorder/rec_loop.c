@@ -156,7 +156,7 @@ static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
 		uint64_t page, count;
 		int r = regs_get(t->tid, &tr);
 		if (!r)
-			r = rec_site_catch_hit(t, tr.rip, &page, &count);
+			r = rec_site_catch_hit(t, &tr, &page, &count);
 		if (r < 0) {
 			rec_fail(s, "thread %d: a counting site's trap at %#llx: %s", t->tid, tr.rip, strerror(-r));
 			return r;

@@ -198,16 +198,21 @@ static int restore(struct rec_task *t, int hit)
 	return 0;
 }
 
-int rec_site_catch_hit(struct rec_task *t, uint64_t rip, uint64_t *page, uint64_t *count)
+int rec_site_catch_hit(struct rec_task *t, struct user_regs_struct *regs, uint64_t *page, uint64_t *count)
 {
 	int pg;
-	if (!t->space || !site_is_trap(&t->space->sites, rip, &pg))
+	uint64_t site;
+	if (!t->space || !site_is_trap(&t->space->sites, regs->rip, &pg, &site))
 		return 0;
 	if (!t->site_catching)
 		return -EPROTO; /* a counter at zero that rec did not set */
 	*page = t->space->sites.page[pg].base;
 	*count = SITE_REM_INIT - t->site_saved[pg] + 1;
-	int r = restore(t, pg);
+	/* back at the site, before its count-th execution (see site.h) */
+	regs->rip = site;
+	int r = restore(t, -1);
+	if (!r)
+		r = regs_set(t->tid, regs);
 	return r ? r : 1;
 }
 

@@ -74,7 +74,7 @@ int replay_site_preempt(struct replay_session *s, struct replay_task *t, const s
 	if (rem > SITE_REM_INIT || p->count <= done || p->count - done > SITE_REM_INIT / 2)
 		return replay_diverged(s, t, "the site page at %#llx has counted %llu executions, the point is at %llu",
 				       (unsigned long long)p->addr, (unsigned long long)done, (unsigned long long)p->count);
-	uint64_t left = p->count - done, after = SITE_REM_INIT - p->count;
+	uint64_t left = p->count - done, after = SITE_REM_INIT - (p->count - 1), site;
 	int r = mem_write(t->memfd, p->addr, &left, 8);
 	if (r)
 		return r;
@@ -91,10 +91,11 @@ int replay_site_preempt(struct replay_session *s, struct replay_task *t, const s
 				       k == STOP_SYSCALL ? "a syscall" : k == STOP_SIGNAL ? "a signal" : "the thread's end");
 	if ((r = regs_get(t->tid, &t->regs)))
 		return r;
-	if (!site_is_trap(tab, t->regs.rip, &hit) || hit != pg)
+	if (!site_is_trap(tab, t->regs.rip, &hit, &site) || hit != pg)
 		return replay_diverged(s, t, "a trap at %#llx on the way to execution %llu of the sites of page %#llx",
 				       t->regs.rip, (unsigned long long)p->count, (unsigned long long)p->addr);
-	return 0; /* the registers are compared by the caller */
+	t->regs.rip = site; /* before that execution, as rec left it */
+	return regs_set(t->tid, &t->regs); /* the registers are compared by the caller */
 }
 
 void replay_site_syscall_done(struct replay_task *t, const struct trace_syscall *sc)
