@@ -10,43 +10,49 @@
 
 struct decoded {
 	size_t len;
-	int rel_branch; /* jmp/jcc rel32: the last 4 bytes are the displacement */
+	int branch;     /* 1: jmp, 2: jcc (direct, rel8 or rel32): ends a run */
+	uint8_t cc;     /* jcc: its condition (the low nibble of 7x / 0F 8x) */
 	uint64_t target;
 	int rip_disp;   /* rip-relative memory operand: disp32 at disp_off */
 	uint8_t disp_off;
 	int64_t disp;
 };
 
-/* Decodes the instruction at addr; 0 if patch_site_len would refuse it. */
-static int decode(const uint8_t *code, size_t n, uint64_t addr, struct decoded *d)
+/* Decodes the instruction at addr (n bytes there); 0 if it cannot move to
+ * a trampoline (call, ret, syscall, rdtsc, indirect or loop branches...). */
+static int decode1(csh h, const uint8_t *code, size_t n, uint64_t addr, struct decoded *d)
 {
-	csh h;
 	cs_insn *insn;
 	int ok = 0;
 	memset(d, 0, sizeof *d);
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
-		return 0;
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
 	if (cs_disasm(h, code, n, addr, 1, &insn) != 1)
-		goto out_close;
+		return 0;
 	const cs_x86 *x = &insn->detail->x86;
 	d->len = insn->size;
-	if (d->len < PATCH_JMP_LEN || cs_insn_group(h, insn, CS_GRP_CALL) || cs_insn_group(h, insn, CS_GRP_RET) ||
+	if (cs_insn_group(h, insn, CS_GRP_CALL) || cs_insn_group(h, insn, CS_GRP_RET) ||
 	    cs_insn_group(h, insn, CS_GRP_INT) || cs_insn_group(h, insn, CS_GRP_IRET) ||
 	    insn->id == X86_INS_SYSCALL || insn->id == X86_INS_SYSENTER || insn->id == X86_INS_RDTSC ||
-	    insn->id == X86_INS_RDTSCP)
+	    insn->id == X86_INS_RDTSCP || insn->id == X86_INS_UD2 || insn->id == X86_INS_HLT)
 		goto out;
 	if (cs_insn_group(h, insn, CS_GRP_JUMP)) {
-		/* Only direct rel32 jumps move: E9, or 0F 8x (after prefixes). */
-		if (x->op_count != 1 || x->operands[0].type != X86_OP_IMM || x->encoding.imm_size != 4 ||
-		    (size_t)x->encoding.imm_offset + 4 != d->len)
+		/* Only direct jmp and jcc move: EB/E9, 7x/0F 8x (no loop, jrcxz). */
+		uint8_t op = x->opcode[0];
+		if (x->op_count != 1 || x->operands[0].type != X86_OP_IMM || (size_t)x->encoding.imm_offset + x->encoding.imm_size != d->len)
 			goto out;
-		d->rel_branch = 1;
+		if (op == 0xeb || op == 0xe9) {
+			d->branch = 1;
+		} else if ((op & 0xf0) == 0x70) {
+			d->branch = 2, d->cc = op & 0x0f;
+		} else if (op == 0x0f && (x->opcode[1] & 0xf0) == 0x80) {
+			d->branch = 2, d->cc = x->opcode[1] & 0x0f;
+		} else {
+			goto out;
+		}
 		d->target = (uint64_t)x->operands[0].imm;
 	}
 	for (int i = 0; i < x->op_count; i++)
 		if (x->operands[i].type == X86_OP_MEM && x->operands[i].mem.base == X86_REG_RIP) {
-			if (x->encoding.disp_size != 4 || d->rel_branch)
+			if (x->encoding.disp_size != 4 || d->branch)
 				goto out;
 			d->rip_disp = 1;
 			d->disp_off = x->encoding.disp_offset;
@@ -55,15 +61,37 @@ static int decode(const uint8_t *code, size_t n, uint64_t addr, struct decoded *
 	ok = 1;
 out:
 	cs_free(insn, 1);
-out_close:
-	cs_close(&h);
 	return ok;
+}
+
+/* The run of instructions a patch at addr replaces: whole instructions
+ * covering at least PATCH_JMP_LEN bytes, a branch only last. Fills d[]
+ * (PATCH_RUN_INSNS at most); returns the run's length, 0 if none. */
+static size_t run_decode(const uint8_t *code, size_t n, uint64_t addr, struct decoded d[PATCH_RUN_INSNS], int *count)
+{
+	csh h;
+	size_t len = 0;
+	int i = 0;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return 0;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	while (len < PATCH_JMP_LEN && i < PATCH_RUN_INSNS && len < n) {
+		if (!decode1(h, code + len, n - len, addr + len, &d[i]))
+			break;
+		len += d[i].len;
+		if (d[i++].branch)
+			break;
+	}
+	cs_close(&h);
+	*count = i;
+	return len >= PATCH_JMP_LEN && len <= PATCH_RUN_MAX ? len : 0;
 }
 
 size_t patch_site_len(const uint8_t *code, size_t n, uint64_t addr)
 {
-	struct decoded d;
-	return decode(code, n, addr, &d) ? d.len : 0;
+	struct decoded d[PATCH_RUN_INSNS];
+	int cnt;
+	return run_decode(code, n, addr, d, &cnt);
 }
 
 int patch_insn_steppable(const uint8_t *code, size_t n, uint64_t addr)
@@ -94,24 +122,76 @@ static int rel32(uint64_t from_end, uint64_t target, int32_t *out)
 	return 0;
 }
 
-int patch_relocate(const uint8_t *insn, size_t len, uint64_t site, uint64_t to, uint8_t out[16])
+int patch_relocate(const uint8_t *code, size_t len, uint64_t site, uint64_t to, uint8_t out[PATCH_RELOC_MAX],
+		   size_t *outlen)
 {
-	struct decoded d;
+	struct decoded d[PATCH_RUN_INSNS];
+	int cnt;
+	size_t in = 0, o = 0;
 	int32_t rel;
-	if (len > 16 || !decode(insn, len, site, &d) || d.len != len)
+	if (run_decode(code, len, site, d, &cnt) != len)
 		return -EINVAL;
-	memcpy(out, insn, len);
-	if (d.rel_branch) {
-		if (rel32(to + len, d.target, &rel))
-			return -ERANGE;
-		memcpy(out + len - 4, &rel, 4);
+	for (int i = 0; i < cnt; i++) {
+		const struct decoded *x = &d[i];
+		if (x->branch) {
+			/* re-encoded as rel32: E9, or 0F 8x */
+			size_t n = x->branch == 1 ? 5 : 6;
+			if (rel32(to + o + n, x->target, &rel))
+				return -ERANGE;
+			if (x->branch == 1) {
+				out[o] = 0xe9;
+			} else {
+				out[o] = 0x0f;
+				out[o + 1] = (uint8_t)(0x80 | x->cc);
+			}
+			memcpy(out + o + n - 4, &rel, 4);
+			o += n;
+		} else {
+			memcpy(out + o, code + in, x->len);
+			if (x->rip_disp) {
+				if (rel32(to + o + x->len, site + in + x->len + (uint64_t)x->disp, &rel))
+					return -ERANGE;
+				memcpy(out + o + x->disp_off, &rel, 4);
+			}
+			o += x->len;
+		}
+		in += x->len;
 	}
-	if (d.rip_disp) {
-		if (rel32(to + len, site + len + (uint64_t)d.disp, &rel))
-			return -ERANGE;
-		memcpy(out + d.disp_off, &rel, 4);
-	}
+	*outlen = o;
 	return 0;
+}
+
+int patch_run_safe(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t site, size_t len)
+{
+	csh h;
+	cs_insn *insn;
+	int safe = 1;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return 0;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	cs_option(h, CS_OPT_SKIPDATA, CS_OPT_ON); /* a linear sweep over padding and data */
+	insn = cs_malloc(h);
+	const uint8_t *p = win;
+	size_t left = wlen;
+	uint64_t a = wstart;
+	while (safe && insn && cs_disasm_iter(h, &p, &left, &a, insn)) {
+		if (insn->id != X86_INS_INVALID && insn->detail &&
+		    (cs_insn_group(h, insn, CS_GRP_JUMP) || cs_insn_group(h, insn, CS_GRP_CALL))) {
+			const cs_x86 *x = &insn->detail->x86;
+			if (x->op_count == 1 && x->operands[0].type == X86_OP_IMM) {
+				uint64_t t = (uint64_t)x->operands[0].imm;
+				safe = !(t > site && t < site + len);
+			}
+		}
+		/* an instruction of the sweep straddling the run's start: the
+		 * sweep is out of step there, or code jumps into it */
+		if (insn->address < site && insn->address + insn->size > site)
+			safe = 0;
+	}
+	if (insn)
+		cs_free(insn, 1);
+	cs_close(&h);
+	return safe;
 }
 
 #define STATUS_FLAGS (X86_EFLAGS_MODIFY_CF | X86_EFLAGS_MODIFY_PF | X86_EFLAGS_MODIFY_AF | X86_EFLAGS_MODIFY_ZF | \
@@ -151,13 +231,18 @@ int patch_flags_dead(const uint8_t *code, size_t n, uint64_t addr)
 	for (size_t i = 0; i < cnt; i++) {
 		uint64_t wr, rd;
 		const cs_insn *in = &insn[i];
-		/* pushf, lahf and friends read flags without saying so in every
-		 * capstone version: treat any instruction naming EFLAGS as a
-		 * reader unless it is a plain arithmetic writer. */
+		/* Capstone 4 does not say that these read flags (adc and sbb
+		 * read CF, pushf and lahf read them all): taken as readers. */
 		flag_use(in->detail->x86.eflags, &wr, &rd);
-		if (in->id == X86_INS_PUSHF || in->id == X86_INS_PUSHFQ || in->id == X86_INS_LAHF ||
-		    in->id == X86_INS_POPF || in->id == X86_INS_POPFQ || in->id == X86_INS_SAHF)
+		switch (in->id) {
+		case X86_INS_ADC: case X86_INS_SBB: case X86_INS_RCL: case X86_INS_RCR: case X86_INS_ADCX:
+		case X86_INS_ADOX: case X86_INS_CMC: case X86_INS_PUSHF: case X86_INS_PUSHFQ: case X86_INS_LAHF:
+		case X86_INS_POPF: case X86_INS_POPFQ: case X86_INS_SAHF: case X86_INS_SALC: case X86_INS_INTO:
+			rd = STATUS_FLAGS;
 			break;
+		default:
+			break;
+		}
 		if (rd & ~written)
 			break; /* read before written: live */
 		written |= wr;
@@ -248,10 +333,7 @@ int patch_tramp_build(struct patch_tramp *t, uint64_t at, uint64_t site, const u
 int patch_tramp_build_word(struct patch_tramp *t, uint64_t at, uint64_t site, const uint8_t *insn, size_t len,
 			   const struct user_regs_struct *want, uint64_t word_addr, uint64_t word_val)
 {
-	struct decoded d;
 	struct emitter e = {t, at, 0};
-	if (!decode(insn, len, site, &d) || d.len != len)
-		return -EINVAL;
 	memset(t, 0, sizeof *t);
 	/* Data after the code: the wanted registers by number, then rax and
 	 * the flags saved while comparing (the stack is not touched: its
@@ -282,11 +364,12 @@ int patch_tramp_build_word(struct patch_tramp *t, uint64_t at, uint64_t site, co
 	uint64_t miss = here(&e);
 	emit_flags_back(&e, slots);
 	t->reloc = here(&e);
-	uint8_t moved[16];
-	int rr = patch_relocate(insn, len, site, t->reloc, moved);
+	uint8_t moved[PATCH_RELOC_MAX];
+	size_t mlen;
+	int rr = patch_relocate(insn, len, site, t->reloc, moved, &mlen);
 	if (rr)
 		return rr;
-	emit(&e, moved, len);
+	emit(&e, moved, mlen);
 	uint8_t back[PATCH_JMP_LEN];
 	if (patch_jump(back, here(&e), site + len))
 		return -ERANGE;

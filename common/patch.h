@@ -14,6 +14,9 @@
 #include <sys/user.h>
 
 #define PATCH_JMP_LEN 5
+#define PATCH_RUN_INSNS 4  /* instructions a patch may replace */
+#define PATCH_RUN_MAX 24   /* bytes it may replace */
+#define PATCH_RELOC_MAX 40 /* bytes they take relocated (short branches grow) */
 #define PATCH_TRAMP_MAX 512 /* bytes a trampoline takes, its data included */
 #define STACK_WORD_REACH 16384 /* a point's stack word lies this close above rsp */
 
@@ -24,17 +27,20 @@ struct patch_tramp {
 	uint64_t reloc; /* address of the relocated instruction (to go on after a false match) */
 };
 
-/* Length of the instruction at addr (code holds n bytes from it) if a
- * patch can replace it: at least 5 bytes and relocatable (no call, no
- * syscall, rip-relative operands within reach); 0 if not. */
+/* Length of the run of instructions at addr (code holds n bytes from it)
+ * a patch replaces: whole instructions covering at least 5 bytes, each
+ * relocatable (no call, ret, syscall, rdtsc, indirect branch), a direct
+ * jmp or jcc only last; 0 if there is none. A run of more than one
+ * instruction is safe only where no code jumps into it (patch_run_safe)
+ * and no thread is stopped inside it. */
 size_t patch_site_len(const uint8_t *code, size_t n, uint64_t addr);
 
 /* 1 if single-stepping the instruction at addr stops right after it (no
  * syscall, trap or trapping rdtsc); 0 if not or undecodable. */
 int patch_insn_steppable(const uint8_t *code, size_t n, uint64_t addr);
 
-/* Builds into *t the trampoline at address at for the instruction of
- * len bytes at site (its bytes in insn), trapping when the registers
+/* Builds into *t the trampoline at address at for the run of len bytes
+ * at site (its bytes in insn), trapping when the registers
  * equal want (all general-purpose ones, rsp included). Returns 0, or
  * -ERANGE when site or a target is out of rel32 reach, -EINVAL when the
  * instruction cannot be relocated. */
@@ -47,10 +53,17 @@ int patch_tramp_build(struct patch_tramp *t, uint64_t at, uint64_t site, const u
 int patch_tramp_build_word(struct patch_tramp *t, uint64_t at, uint64_t site, const uint8_t *insn, size_t len,
 			   const struct user_regs_struct *want, uint64_t word_addr, uint64_t word_val);
 
-/* Copies the instruction of len bytes at site (its bytes in insn) into
- * out as it must read at address to: rel32 branch targets and rip-relative
- * displacements re-encoded. Returns 0, -ERANGE (out of reach) or -EINVAL. */
-int patch_relocate(const uint8_t *insn, size_t len, uint64_t site, uint64_t to, uint8_t out[16]);
+/* Copies the run of len bytes at site (its bytes in code) into out as it
+ * must read at address to (*outlen bytes): branches re-encoded as rel32,
+ * rip-relative displacements adjusted. Returns 0, -ERANGE (out of reach)
+ * or -EINVAL (not a run). */
+int patch_relocate(const uint8_t *code, size_t len, uint64_t site, uint64_t to, uint8_t out[PATCH_RELOC_MAX],
+		   size_t *outlen);
+
+/* 1 if no direct branch or call in the code window (wlen bytes at wstart,
+ * swept linearly) targets the inside of the run [site, site + len), and
+ * the sweep is in step at site; 0 if one may. */
+int patch_run_safe(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t site, size_t len);
 
 /* 1 if the arithmetic flags are dead at addr (code holds n bytes from
  * it): along the straight line from it, all six status flags are written

@@ -10,21 +10,38 @@
 #include "patch.h"
 #include "ptrace_util.h"
 
-#define HIT_OFF 32 /* the int3 of every slot */
+#define HIT_OFF 56 /* the int3 of every slot */
 
-size_t site_eligible(const uint8_t *code, size_t n, uint64_t addr)
+size_t site_window(int tid, uint64_t addr, uint8_t win[SITE_WIN], uint64_t *wstart)
 {
-	size_t len = patch_site_len(code, n < SITE_CODE ? n : SITE_CODE, addr);
-	if (!len || len > 15 || !patch_flags_dead(code, n, addr))
-		return 0;
-	/* a jump's target is not followed by the flags check; a site that
-	 * is a jump would also hide where the loop goes */
-	return code[0] == 0xe9 || code[0] == 0xeb ? 0 : len;
+	const uint64_t page = addr & ~(SITE_PAGE - 1);
+	for (uint64_t back = SITE_PAGE;; back = 0) {
+		long n = mem_read(tid, page - back, win, SITE_WIN);
+		if (n > (long)(addr - (page - back))) {
+			*wstart = page - back;
+			return (size_t)n;
+		}
+		if (!back)
+			return 0;
+	}
 }
 
-uint64_t site_hit_rip(uint64_t base, int k)
+size_t site_patchable(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t addr, int flags_dead)
 {
-	return base + (uint64_t)SITE_SLOT * (uint64_t)(k + 1) + HIT_OFF + 1;
+	if (addr < wstart || addr >= wstart + wlen)
+		return 0;
+	const uint8_t *code = win + (addr - wstart);
+	size_t n = wlen - (addr - wstart);
+	size_t len = patch_site_len(code, n < 64 ? n : 64, addr);
+	if (!len || len > SITE_CODE || (flags_dead && !patch_flags_dead(code, n < 256 ? n : 256, addr)))
+		return 0;
+	return patch_run_safe(win, wlen, wstart, addr, len) ? len : 0;
+}
+
+int site_jump(uint8_t out[SITE_CODE], uint64_t addr, size_t len, uint64_t slot)
+{
+	memset(out, 0x90, SITE_CODE);
+	return len > SITE_CODE ? -EINVAL : patch_jump(out, addr, slot);
 }
 
 static int rel32_to(uint64_t from_end, uint64_t target, uint8_t out[4])
@@ -41,7 +58,7 @@ int site_slot_build(uint8_t out[SITE_SLOT], uint64_t base, int k, uint64_t addr,
 {
 	const uint64_t slot = base + (uint64_t)SITE_SLOT * (uint64_t)(k + 1);
 	int r;
-	if (k < 0 || k >= SITE_PER_PAGE || len < PATCH_JMP_LEN || len > 15)
+	if (k < 0 || k >= SITE_PER_PAGE || len < PATCH_JMP_LEN || len > SITE_CODE)
 		return -EINVAL;
 	memset(out, 0xcc, SITE_SLOT);
 	/* sub qword [rip + counter], 1; jz hit */
@@ -49,12 +66,15 @@ int site_slot_build(uint8_t out[SITE_SLOT], uint64_t base, int k, uint64_t addr,
 	if ((r = rel32_to(slot + 8, base, out + 3)))
 		return r;
 	out[8] = 0x74, out[9] = (uint8_t)(HIT_OFF - 10);
-	/* the instruction, then back; after the trap the same again */
+	/* the run, then back; after the trap the same again */
 	const size_t at[2] = {10, HIT_OFF + 1};
 	for (int i = 0; i < 2; i++) {
-		if ((r = patch_relocate(code, len, addr, slot + at[i], out + at[i])))
+		size_t n;
+		if ((r = patch_relocate(code, len, addr, slot + at[i], out + at[i], &n)))
 			return r;
-		if ((r = patch_jump(out + at[i] + len, slot + at[i] + len, addr + len)))
+		if (at[i] + n + PATCH_JMP_LEN > (i ? SITE_SLOT : HIT_OFF))
+			return -EINVAL;
+		if ((r = patch_jump(out + at[i] + n, slot + at[i] + n, addr + len)))
 			return r;
 	}
 	return 0;

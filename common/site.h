@@ -22,11 +22,12 @@
 #include <stdint.h>
 
 #define SITE_PAGE 4096ull
-#define SITE_SLOT 64
+#define SITE_SLOT 128
 #define SITE_PER_PAGE ((int)(SITE_PAGE / SITE_SLOT) - 1)
 #define SITE_MAX_PAGES 32
 #define SITE_REM_INIT (1ull << 62) /* a new page's counter: count = INIT - counter */
-#define SITE_CODE 16               /* bytes of a site's instruction kept */
+#define SITE_CODE 24               /* bytes of a site's run kept (PATCH_RUN_MAX) */
+#define SITE_WIN (3 * 4096)        /* code window swept for jumps into a run */
 
 struct site_page {
 	uint64_t base;
@@ -42,18 +43,24 @@ struct site_table {
 	struct site_page page[SITE_MAX_PAGES];
 };
 
-/* Length of the instruction at addr if it can be a site (code: n bytes
- * from addr, n >= SITE_CODE; more lets the flags be followed): at least
- * 5 bytes, relocatable, flags dead; 0 if not. */
-size_t site_eligible(const uint8_t *code, size_t n, uint64_t addr);
+/* Reads the code around addr in tid's memory into win (SITE_WIN bytes at
+ * most); *wstart is where it begins. Returns its length, 0 if unreadable. */
+size_t site_window(int tid, uint64_t addr, uint8_t win[SITE_WIN], uint64_t *wstart);
 
-/* Builds slot k of the page at base for the site at addr (len bytes,
- * code its bytes) into out; *hit gets the rip after its trap. Returns 0,
- * -ERANGE (page out of reach) or -EINVAL. */
+/* Length of the run at addr (patch.h) if a patch can replace it there:
+ * no code in the window (wlen bytes at wstart, addr inside) jumps into it.
+ * With flags_dead, also the arithmetic flags must be dead at addr (a
+ * counting site's slot changes them). 0 if not. */
+size_t site_patchable(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t addr, int flags_dead);
+
+/* Builds slot k of the page at base for the site at addr (a run of len
+ * bytes, code its bytes) into out. Returns 0, -ERANGE (page out of
+ * reach) or -EINVAL. */
 int site_slot_build(uint8_t out[SITE_SLOT], uint64_t base, int k, uint64_t addr, const uint8_t *code, size_t len);
 
-/* The rip a trap of slot k of the page at base stops at. */
-uint64_t site_hit_rip(uint64_t base, int k);
+/* The bytes that replace a site's run of len bytes: a jump to its slot,
+ * nops after it. Returns 0 or -ERANGE. */
+int site_jump(uint8_t out[SITE_CODE], uint64_t addr, size_t len, uint64_t slot);
 
 /* The page of tab where a site at addr can go (within reach, a slot
  * free): its index, or -1 (a new page is needed). */

@@ -196,7 +196,7 @@ struct trace_preempt {
 struct trace_site {
 	uint32_t tid, len;
 	uint64_t page, addr;
-	uint8_t code[16];
+	uint8_t code[24]; /* the run's bytes (len of them) */
 };
 
 /* The first record of every LZ4 frame but the first: the frames' order. */

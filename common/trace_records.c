@@ -501,7 +501,7 @@ int trace_get_site(const struct trace_rec *rec, struct trace_site *p)
 	const uint8_t *code = cur_bytes(&c, sizeof p->code);
 	if (code)
 		memcpy(p->code, code, sizeof p->code);
-	if (p->len < 5 || p->len > 15 || (p->page & 4095))
+	if (p->len < 5 || p->len > sizeof p->code || (p->page & 4095))
 		c.bad = 1;
 	return finish(&c);
 }

@@ -328,6 +328,15 @@ int rec_preempt_spin_trap(struct rec_session *s, struct rec_task *t)
 	return preempted(s, t, PREEMPT_STATE, 0, 0);
 }
 
+/* Whether replay can patch the run at rip (as replay_preempt.c checks). */
+static int window_patchable(pid_t tid, uint64_t rip)
+{
+	uint8_t win[SITE_WIN];
+	uint64_t wstart;
+	size_t wlen = site_window(tid, rip, win, &wstart);
+	return wlen && site_patchable(win, wlen, wstart, rip, 0);
+}
+
 /* Single-steps t, for at most MAX_STEPS instructions, to one that replay
  * can patch (patch_site_len). Signals arriving meanwhile are held as its
  * deferred signal. Returns 1 there, 0 if not reached, or -errno. */
@@ -336,14 +345,15 @@ static int step_to_patchable(struct rec_task *t)
 	const struct site_table *sites = t->space ? &t->space->sites : NULL;
 	for (int i = 0;; i++) {
 		struct user_regs_struct r;
-		uint8_t code[16];
+		uint8_t code[64];
 		int status;
 		siginfo_t si;
 		if (regs_get(t->tid, &r))
 			return -EIO;
-		if (mem_read(t->tid, r.rip, code, sizeof code) != (long)sizeof code)
+		if (mem_read(t->tid, r.rip, code, sizeof code) < 16)
 			return 0;
-		if (patch_site_len(code, sizeof code, r.rip) && !(sites && site_page_of(sites, r.rip) >= 0))
+		if (patch_site_len(code, sizeof code, r.rip) && !(sites && site_page_of(sites, r.rip) >= 0) &&
+		    window_patchable(t->tid, r.rip))
 			return 1; /* (a site's slot is no place for a point) */
 		if (i == MAX_STEPS || !patch_insn_steppable(code, sizeof code, r.rip))
 			return 0;

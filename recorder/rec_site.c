@@ -130,18 +130,33 @@ static int inject_page(struct rec_task *t, uint64_t at)
 	return ret ? ret : -EPROTO;
 }
 
+/* 1 if a thread of t's address space other than t is stopped inside the
+ * run [at, at + len) (not at its start): a patch would cut its next
+ * instruction. */
+static int thread_inside(struct rec_session *s, struct rec_task *t, uint64_t at, size_t len)
+{
+	for (struct rec_task *o = s->tasks; o; o = o->next) {
+		struct user_regs_struct r;
+		if (o != t && o->space == t->space && !regs_get(o->tid, &r) && r.rip > at && r.rip < at + len)
+			return 1;
+	}
+	return 0;
+}
+
 int rec_site_install(struct rec_session *s, struct rec_task *t)
 {
 	struct site_table *tab = t->space ? &t->space->sites : NULL;
 	struct user_regs_struct r;
-	uint8_t code[64], slot[SITE_SLOT], jump[PATCH_JMP_LEN];
+	uint8_t win[SITE_WIN], slot[SITE_SLOT], jump[SITE_CODE];
+	uint64_t wstart;
 	if (!tab || !t->space->syscall_insn || regs_get(t->tid, &r))
 		return 0;
 	const uint64_t at = r.rip;
-	long n = mem_read(t->tid, at, code, sizeof code);
-	size_t len = n >= SITE_CODE ? site_eligible(code, (size_t)n, at) : 0;
-	if (!len || site_covers(tab, at) || site_page_of(tab, at) >= 0)
+	size_t wlen = site_window(t->tid, at, win, &wstart);
+	size_t len = wlen ? site_patchable(win, wlen, wstart, at, 1) : 0;
+	if (!len || site_covers(tab, at) || site_page_of(tab, at) >= 0 || thread_inside(s, t, at, len))
 		return 0;
+	const uint8_t *code = win + (at - wstart);
 	int pg = site_page_for(tab, at), fd = space_memfd(t), ret;
 	uint64_t base = pg >= 0 ? tab->page[pg].base : site_free_page_near(t->tid, at);
 	if (fd < 0 || !base || (pg < 0 && tab->npages == SITE_MAX_PAGES))
@@ -154,12 +169,13 @@ int rec_site_install(struct rec_session *s, struct rec_task *t)
 	int k = site_add(tab, pg, base, at, code, len);
 	if (k < 0)
 		return 0;
-	if ((ret = site_slot_build(slot, base, k, at, code, len)) || (ret = patch_jump(jump, at, base + SITE_SLOT * (uint64_t)(k + 1))) ||
+	if ((ret = site_slot_build(slot, base, k, at, code, len)) ||
+	    (ret = site_jump(jump, at, len, base + SITE_SLOT * (uint64_t)(k + 1))) ||
 	    (ret = mem_write(fd, base + SITE_SLOT * (uint64_t)(k + 1), slot, sizeof slot)) ||
-	    (ret = mem_write(fd, at, jump, sizeof jump)))
+	    (ret = mem_write(fd, at, jump, len)))
 		goto fail;
 	struct trace_site rec = {.tid = (uint32_t)t->tid, .len = (uint32_t)len, .page = base, .addr = at};
-	memcpy(rec.code, code, sizeof rec.code);
+	memcpy(rec.code, code, len);
 	s->nsites++;
 	return trace_put_site(&s->w, &rec);
 fail:

@@ -138,6 +138,9 @@ int replay_site_install(struct replay_session *s, struct replay_task *t, const s
 /* Runs t to the trap of the site execution p counts (registers left in
  * t->regs, not yet compared); returns 0, -EDOM on divergence, or -errno. */
 int replay_site_preempt(struct replay_session *s, struct replay_task *t, const struct trace_preempt *p);
+/* 1 if a live thread of t's address space other than t is stopped inside
+ * the run [at, at + len), not at its start. */
+int replay_thread_inside(struct replay_session *s, struct replay_task *t, uint64_t at, size_t len);
 /* After t's syscall record: forgets the sites it unmapped or replaced. */
 void replay_site_syscall_done(struct replay_task *t, const struct trace_syscall *sc);
 /* Resumes t with its pending signal until its next stop; returns STOP_*

@@ -168,12 +168,15 @@ static int matched_by_breakpoint(struct replay_session *s, struct replay_task *t
  * a match (see common/patch.h); 1 if rip cannot be patched. */
 static int matched_by_patch(struct replay_session *s, struct replay_task *t, const struct trace_preempt *p)
 {
-	uint8_t code[16], orig[PATCH_JMP_LEN], jump[PATCH_JMP_LEN];
+	uint8_t win[SITE_WIN], orig[PATCH_JMP_LEN], jump[PATCH_JMP_LEN];
 	struct patch_tramp tr;
 	const uint64_t site = p->regs.rip;
-	if (mem_read(t->tid, site, code, sizeof code) != (long)sizeof code)
-		return 1;
-	size_t len = patch_site_len(code, sizeof code, site);
+	uint64_t wstart;
+	size_t wlen = site_window(t->tid, site, win, &wstart);
+	size_t len = wlen ? site_patchable(win, wlen, wstart, site, 0) : 0;
+	if (len && replay_thread_inside(s, t, site, len))
+		len = 0;
+	const uint8_t *code = win + (site - wstart);
 	uint64_t at = len ? site_free_page_near(t->tid, site) : 0;
 	uint64_t waddr = stack_word(p);
 	if (!at || patch_tramp_build_word(&tr, at, site, code, len, &p->regs, waddr, p->count) ||

@@ -17,17 +17,19 @@
 int replay_site_install(struct replay_session *s, struct replay_task *t, const struct trace_site *si)
 {
 	struct site_table *tab = &t->space->sites;
-	uint8_t code[64], slot[SITE_SLOT], jump[PATCH_JMP_LEN];
+	uint8_t win[SITE_WIN], slot[SITE_SLOT], jump[SITE_CODE];
+	uint64_t wstart;
 	int r;
 	if (t->at_syscall || t->in_clone)
 		return replay_diverged(s, t, "a counting site recorded inside a syscall");
-	long n = mem_read(t->tid, si->addr, code, sizeof code);
-	if (n < SITE_CODE || memcmp(code, si->code, si->len))
+	size_t wlen = site_window(t->tid, si->addr, win, &wstart);
+	const uint8_t *code = win + (si->addr - wstart);
+	if (!wlen || wstart + wlen < si->addr + si->len || memcmp(code, si->code, si->len))
 		return replay_diverged(s, t, "the code at %#llx differs from the recording's: it cannot be a counting site",
 				       (unsigned long long)si->addr);
-	if (site_eligible(code, (size_t)n, si->addr) != si->len || site_covers(tab, si->addr) ||
-	    site_page_of(tab, si->addr) >= 0)
-		return replay_diverged(s, t, "the instruction at %#llx cannot be a counting site", (unsigned long long)si->addr);
+	if (site_patchable(win, wlen, wstart, si->addr, 1) != si->len || site_covers(tab, si->addr) ||
+	    site_page_of(tab, si->addr) >= 0 || replay_thread_inside(s, t, si->addr, si->len))
+		return replay_diverged(s, t, "the code at %#llx cannot be a counting site", (unsigned long long)si->addr);
 	int pg = site_page_of(tab, si->page);
 	if (pg >= 0 && tab->page[pg].base != si->page)
 		return replay_diverged(s, t, "a site page at %#llx overlaps another", (unsigned long long)si->page);
@@ -52,11 +54,21 @@ int replay_site_install(struct replay_session *s, struct replay_task *t, const s
 	if (k < 0)
 		return replay_diverged(s, t, "the site page at %#llx is full", (unsigned long long)si->page);
 	const uint64_t at = si->page + SITE_SLOT * (uint64_t)(k + 1);
-	if (site_slot_build(slot, si->page, k, si->addr, code, si->len) || patch_jump(jump, si->addr, at))
+	if (site_slot_build(slot, si->page, k, si->addr, code, si->len) || site_jump(jump, si->addr, si->len, at))
 		return replay_diverged(s, t, "the site page at %#llx is out of reach of %#llx", (unsigned long long)si->page,
 				       (unsigned long long)si->addr);
-	if ((r = mem_write(t->memfd, at, slot, sizeof slot)) || (r = mem_write(t->memfd, si->addr, jump, sizeof jump)))
+	if ((r = mem_write(t->memfd, at, slot, sizeof slot)) || (r = mem_write(t->memfd, si->addr, jump, si->len)))
 		return r;
+	return 0;
+}
+
+int replay_thread_inside(struct replay_session *s, struct replay_task *t, uint64_t at, size_t len)
+{
+	for (struct replay_task *o = s->tasks; o; o = o->next) {
+		struct user_regs_struct r;
+		if (o != t && o->alive && o->space == t->space && !regs_get(o->tid, &r) && r.rip > at && r.rip < at + len)
+			return 1;
+	}
 	return 0;
 }
 

@@ -64,11 +64,17 @@ static void test_site_len(void **state)
 	static const uint8_t call[] = {0xe8, 0, 0, 0, 0, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90};
 	static const uint8_t sys[] = {0x0f, 0x05, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90};
 	static const uint8_t add3[] = {0x83, 0xc0, 0x01, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90};
+	static const uint8_t add3_ret[] = {0x83, 0xc0, 0x01, 0xc3, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90};
+	static const uint8_t add3_jne[] = {0x83, 0xc0, 0x01, 0x75, 0xfb, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90};
+	static const uint8_t jmp_self[] = {0xeb, 0xfe, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90};
 	static const uint8_t mov5[] = {0xb8, 1, 0, 0, 0, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90};
 	static const uint8_t rdtscp[] = {0x0f, 0x01, 0xf9, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90};
 	assert_int_equal(patch_site_len(call, 16, 0x1000), 0);
 	assert_int_equal(patch_site_len(sys, 16, 0x1000), 0);
-	assert_int_equal(patch_site_len(add3, 16, 0x1000), 0);
+	assert_int_equal(patch_site_len(add3, 16, 0x1000), 5);     /* add + two nops: a run */
+	assert_int_equal(patch_site_len(add3_ret, 16, 0x1000), 0); /* a ret cannot move */
+	assert_int_equal(patch_site_len(add3_jne, 16, 0x1000), 5); /* a short jcc last */
+	assert_int_equal(patch_site_len(jmp_self, 16, 0x1000), 0); /* 2 bytes, and a branch ends a run */
 	assert_int_equal(patch_site_len(mov5, 16, 0x1000), 5);
 	assert_int_equal(patch_site_len(rdtscp, 16, 0x1000), 0);
 	assert_int_equal(patch_insn_steppable(sys, 16, 0x1000), 0);
@@ -113,6 +119,26 @@ static void test_branch_relocated(void **state)
 	assert_int_equal(((int (*)(void))f)(), 2);
 	patch(p, f + 2, 6, &never);
 	assert_int_equal(((int (*)(void))f)(), 2);
+}
+
+/* xor eax,eax; L: add eax,1; cmp eax,1000; jne L (rel8); ret: a loop of
+ * short instructions, patched as a run (add + cmp) at L; and mov eax,1000;
+ * L: sub eax,1; jne L; ret, patched as a run ending in the short jne,
+ * re-encoded rel32. Both still loop to the end. */
+static void test_short_run(void **state)
+{
+	struct pages *p = *state;
+	uint8_t *f = p->code + 0x300, *g = p->code + 0x340;
+	static const uint8_t code[] = {0x31, 0xc0, 0x83, 0xc0, 0x01, 0x3d, 0xe8, 0x03, 0x00, 0x00, 0x75, 0xf6, 0xc3};
+	static const uint8_t down[] = {0xb8, 0xe8, 0x03, 0x00, 0x00, 0x83, 0xe8, 0x01, 0x75, 0xfb, 0xb8, 0x07, 0x00, 0x00, 0x00, 0xc3};
+	memcpy(f, code, sizeof code);
+	memcpy(g, down, sizeof down);
+	assert_int_equal(((int (*)(void))f)(), 1000);
+	assert_int_equal(((int (*)(void))g)(), 7);
+	patch(p, f + 2, 8, &never);
+	assert_int_equal(((int (*)(void))f)(), 1000);
+	patch(p, g + 5, 5, &never);
+	assert_int_equal(((int (*)(void))g)(), 7);
 }
 
 static uint64_t trap_rip;
@@ -213,6 +239,7 @@ int main(void)
 		cmocka_unit_test(test_rip_relative),
 		cmocka_unit_test(test_flags_kept),
 		cmocka_unit_test(test_branch_relocated),
+		cmocka_unit_test(test_short_run),
 		cmocka_unit_test(test_match_traps),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,123 @@
+/* test_site.c - counting sites (common/site.c), run for real: a loop of
+ * short instructions in an executable page gets a site whose slot lives
+ * in a site page within reach; the loop must still compute what it did,
+ * the page's counter must count its passes, and with the counter set to
+ * N the slot must trap (SIGTRAP, seen by a handler) at the N-th pass, with
+ * the loop's registers as they are before that pass. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+
+#include "../../common/patch.h"
+#include "../../common/site.h"
+
+#define PAGE 4096
+
+/* mov eax,1000; L: sub eax,1; jne L; mov eax,7; ret (L at offset 5) */
+static const uint8_t down[] = {0xb8, 0xe8, 0x03, 0x00, 0x00, 0x83, 0xe8, 0x01, 0x75, 0xfb, 0xb8, 0x07, 0x00, 0x00, 0x00, 0xc3};
+
+static uint64_t trap_rip, trap_rax;
+static int traps;
+
+static void on_trap(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	(void)si;
+	ucontext_t *uc = ctx;
+	trap_rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	trap_rax = (uint64_t)uc->uc_mcontext.gregs[REG_RAX];
+	traps++; /* resumes after the int3: the slot's copy of the run */
+}
+
+static void test_slot_counts_and_traps(void **state)
+{
+	(void)state;
+	uint8_t *mem = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(mem != MAP_FAILED);
+	uint8_t *f = mem, *page = mem + 2 * PAGE;
+	const uint64_t L = (uint64_t)(uintptr_t)(f + 5), base = (uint64_t)(uintptr_t)page;
+	memcpy(f, down, sizeof down);
+	size_t len = site_patchable(f, PAGE, (uint64_t)(uintptr_t)f, L, 1);
+	assert_int_equal(len, 5); /* sub + jne, flags dead (sub writes them all) */
+	struct site_table tab = {0};
+	int k = site_add(&tab, -1, base, L, f + 5, len);
+	assert_int_equal(k, 0);
+	uint8_t slot[SITE_SLOT], jump[SITE_CODE];
+	assert_int_equal(site_slot_build(slot, base, k, L, f + 5, len), 0);
+	assert_int_equal(site_jump(jump, L, len, base + SITE_SLOT), 0);
+	*(uint64_t *)page = SITE_REM_INIT;
+	memcpy(page + SITE_SLOT, slot, sizeof slot);
+	memcpy(f + 5, jump, len);
+	assert_int_equal(((int (*)(void))f)(), 7);
+	assert_int_equal(SITE_REM_INIT - *(uint64_t *)page, 1000); /* every pass counted */
+	/* the 500th pass traps, before its sub: eax is 1000 - 499 */
+	struct sigaction sa = {.sa_sigaction = on_trap, .sa_flags = SA_SIGINFO}, old;
+	sigaction(SIGTRAP, &sa, &old);
+	*(uint64_t *)page = 500;
+	assert_int_equal(((int (*)(void))f)(), 7);
+	sigaction(SIGTRAP, &old, NULL);
+	assert_int_equal(traps, 1);
+	assert_int_equal(trap_rax, 501);
+	int pg;
+	uint64_t site;
+	assert_true(site_is_trap(&tab, trap_rip, &pg, &site));
+	assert_int_equal(pg, 0);
+	assert_int_equal(site, L);
+	assert_false(site_is_trap(&tab, trap_rip - 1, &pg, &site));
+	munmap(mem, 3 * PAGE);
+}
+
+static void test_patchable(void **state)
+{
+	(void)state;
+	uint8_t code[64];
+	const uint64_t at = 0x401000;
+	/* flags read at the site (adc after a mov): not for a counting site */
+	static const uint8_t adc[] = {0x48, 0x8b, 0x05, 0, 0, 0, 0, 0x48, 0x11, 0xc0, 0xc3};
+	memset(code, 0x90, sizeof code);
+	memcpy(code, adc, sizeof adc);
+	assert_int_equal(site_patchable(code, sizeof code, at, at, 1), 0);
+	assert_int_equal(site_patchable(code, sizeof code, at, at, 0), 7);
+	/* a jump into the middle of the run: no patch there */
+	static const uint8_t into[] = {0x74, 0x06, /* je at+8: just after the run at at+2 */
+				       0x83, 0xe8, 0x01, 0x83, 0xe8, 0x01, 0x75, 0xf8, 0xc3};
+	memset(code, 0x90, sizeof code);
+	memcpy(code, into, sizeof into);
+	assert_int_not_equal(site_patchable(code, sizeof code, at, at + 2, 0), 0); /* sub + sub (6 bytes) */
+	code[1] = 0x04; /* je at+6: inside the run */
+	assert_int_equal(site_patchable(code, sizeof code, at, at + 2, 0), 0);
+}
+
+static void test_forget(void **state)
+{
+	(void)state;
+	struct site_table tab = {0};
+	static const uint8_t run[8] = {0};
+	assert_int_equal(site_add(&tab, -1, 0x10000, 0x20000, run, 5), 0);
+	assert_int_equal(site_add(&tab, -1, 0x30000, 0x40000, run, 5), 0);
+	assert_int_equal(site_page_for(&tab, 0x20010), 0);
+	assert_true(site_covers(&tab, 0x20004));
+	assert_false(site_covers(&tab, 0x20005));
+	site_forget(&tab, 0x1f000, 0x20001); /* unmapped: its page goes too */
+	assert_int_equal(tab.npages, 1);
+	assert_int_equal(tab.page[0].base, 0x30000);
+	site_forget(&tab, 0x30fff, 0x31000); /* the page itself */
+	assert_int_equal(tab.npages, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_slot_counts_and_traps),
+		cmocka_unit_test(test_patchable),
+		cmocka_unit_test(test_forget),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
