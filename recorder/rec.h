@@ -172,6 +172,8 @@ int rec_newtask(struct rec_session *s, struct rec_task *t, int event);
  * the trace too (the kernel releases the parent before the exec event).
  * Returns 0 or -errno. */
 int rec_vfork_release(struct rec_session *s, pid_t tid);
+/* A computing thread's turn on the virtual core while others wait. */
+#define REC_SLICE_NS (5ull * 1000 * 1000)
 /* seccomp trace data of a syscall from another ABI (int 0x80, x32). */
 #define REC_BADARCH 0xfff
 /* The signal a learned-address counter sends to stop its thread. */

@@ -28,8 +28,8 @@
 #include "../common/patch.h"
 #include "../common/ptrace_util.h"
 
-#define FIRST_SLICE_NS (1ull * 1000 * 1000)   /* until a thread's loop is learned */
-#define SLICE_NS (20ull * 1000 * 1000)
+#define FIRST_SLICE_NS (250ull * 1000) /* its first turn: short, so that short-lived threads interleave */
+#define SLICE_NS REC_SLICE_NS
 #define CATCH_NS (5ull * 1000 * 1000)         /* to reach the learned address again */
 #define MAX_STEPS 64                          /* to reach an instruction replay can patch */
 #define SIG_PASSES 1024                         /* a held signal's point waits for its registers to repeat */

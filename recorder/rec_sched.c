@@ -84,7 +84,7 @@ int rec_schedule(struct rec_session *s)
 	struct rec_task *t = s->last;
 	uint64_t now = now_ns();
 	/* The last thread goes on while its slice lasts; then the next one. */
-	if (!t || t->state != T_READY || now - t->slice_start_ns > 20ull * 1000 * 1000) {
+	if (!t || t->state != T_READY || now - t->slice_start_ns > REC_SLICE_NS) {
 		struct rec_task *n = next_ready(s, t);
 		if (!n)
 			return 0;
