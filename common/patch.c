@@ -271,7 +271,7 @@ int patch_jump(uint8_t out[PATCH_JMP_LEN], uint64_t site, uint64_t target)
 	return 0;
 }
 
-enum { SLOT_RAX = 16, SLOT_FLAGS = 17, SLOT_WADDR = 18, SLOT_WVAL = 19, NSLOTS = 20 };
+enum { SLOT_RAX = 16, SLOT_FLAGS = 17, SLOT_WORDS = 18, NSLOTS = 18 + 2 * PATCH_WORDS };
 
 struct emitter {
 	struct patch_tramp *t;
@@ -327,11 +327,11 @@ static void emit_flags_back(struct emitter *e, uint64_t slots)
 int patch_tramp_build(struct patch_tramp *t, uint64_t at, uint64_t site, const uint8_t *insn, size_t len,
 		      const struct user_regs_struct *want)
 {
-	return patch_tramp_build_word(t, at, site, insn, len, want, 0, 0);
+	return patch_tramp_build_words(t, at, site, insn, len, want, NULL, 0);
 }
 
-int patch_tramp_build_word(struct patch_tramp *t, uint64_t at, uint64_t site, const uint8_t *insn, size_t len,
-			   const struct user_regs_struct *want, uint64_t word_addr, uint64_t word_val)
+int patch_tramp_build_words(struct patch_tramp *t, uint64_t at, uint64_t site, const uint8_t *insn, size_t len,
+			    const struct user_regs_struct *want, const struct patch_word *words, size_t nwords)
 {
 	struct emitter e = {t, at, 0};
 	memset(t, 0, sizeof *t);
@@ -341,10 +341,16 @@ int patch_tramp_build_word(struct patch_tramp *t, uint64_t at, uint64_t site, co
 	const uint64_t slots = at + PATCH_TRAMP_MAX - NSLOTS * 8;
 	uint64_t v[NSLOTS] = {want->rax, want->rcx, want->rdx, want->rbx, want->rsp, want->rbp, want->rsi,
 			      want->rdi, want->r8,  want->r9,  want->r10, want->r11, want->r12, want->r13,
-			      want->r14, want->r15, 0, 0, word_addr, word_val};
+			      want->r14, want->r15};
+	if (nwords > PATCH_WORDS)
+		return -EINVAL;
+	for (size_t i = 0; i < nwords; i++) {
+		v[SLOT_WORDS + 2 * i] = words[i].addr;
+		v[SLOT_WORDS + 2 * i + 1] = words[i].val;
+	}
 	/* rax, rcx, rdx first: loop counters and accumulators change most. */
 	static const int order[16] = {0, 1, 2, 6, 7, 8, 9, 10, 11, 3, 5, 12, 13, 14, 15, 4};
-	size_t jne[17];
+	size_t jne[16 + PATCH_WORDS];
 	int ncmp = 16;
 	emit_rax_slot(&e, 0, slots + 8 * SLOT_RAX);
 	emit(&e, (uint8_t[]){0x0f, 0x90, 0xc0, 0x9f}, 4); /* seto al; lahf */
@@ -352,11 +358,11 @@ int patch_tramp_build_word(struct patch_tramp *t, uint64_t at, uint64_t site, co
 	emit_rax_slot(&e, 1, slots + 8 * SLOT_RAX);
 	for (int i = 0; i < 16; i++)
 		jne[i] = emit_cmp(&e, order[i], slots + 8 * (uint64_t)order[i]);
-	if (word_addr) {
+	for (size_t i = 0; i < nwords; i++) {
 		/* rax is saved: mov rax, [rip+waddr]; mov rax, [rax]; cmp rax, [rip+wval] */
-		emit_rax_slot(&e, 1, slots + 8 * SLOT_WADDR);
+		emit_rax_slot(&e, 1, slots + 8 * (SLOT_WORDS + 2 * i));
 		emit(&e, (uint8_t[]){0x48, 0x8b, 0x00}, 3);
-		jne[ncmp++] = emit_cmp(&e, 0, slots + 8 * SLOT_WVAL);
+		jne[ncmp++] = emit_cmp(&e, 0, slots + 8 * (SLOT_WORDS + 2 * i + 1));
 	}
 	emit_flags_back(&e, slots);
 	emit(&e, (uint8_t[]){0xcc}, 1);

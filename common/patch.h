@@ -17,7 +17,8 @@
 #define PATCH_RUN_INSNS 4  /* instructions a patch may replace */
 #define PATCH_RUN_MAX 24   /* bytes it may replace */
 #define PATCH_RELOC_MAX 40 /* bytes they take relocated (short branches grow) */
-#define PATCH_TRAMP_MAX 512 /* bytes a trampoline takes, its data included */
+#define PATCH_TRAMP_MAX 1024 /* bytes a trampoline takes, its data included */
+#define PATCH_WORDS 6        /* memory words a trampoline can compare */
 #define STACK_WORD_REACH 16384 /* a point's stack word lies this close above rsp */
 
 struct patch_tramp {
@@ -47,11 +48,16 @@ int patch_insn_steppable(const uint8_t *code, size_t n, uint64_t addr);
 int patch_tramp_build(struct patch_tramp *t, uint64_t at, uint64_t site, const uint8_t *insn, size_t len,
 		      const struct user_regs_struct *want);
 
-/* As patch_tramp_build, trapping only if also the 8-byte word at
- * word_addr (readable whenever the registers match) holds word_val;
- * word_addr 0: no word compared. */
-int patch_tramp_build_word(struct patch_tramp *t, uint64_t at, uint64_t site, const uint8_t *insn, size_t len,
-			   const struct user_regs_struct *want, uint64_t word_addr, uint64_t word_val);
+/* A memory word a trampoline compares: the 8 bytes at addr hold val. */
+struct patch_word {
+	uint64_t addr, val;
+};
+
+/* As patch_tramp_build, trapping only if also each of the nwords words
+ * (readable whenever the registers match; PATCH_WORDS at most) holds its
+ * value. */
+int patch_tramp_build_words(struct patch_tramp *t, uint64_t at, uint64_t site, const uint8_t *insn, size_t len,
+			    const struct user_regs_struct *want, const struct patch_word *words, size_t nwords);
 
 /* Copies the run of len bytes at site (its bytes in code) into out as it
  * must read at address to (*outlen bytes): branches re-encoded as rel32,

@@ -176,18 +176,23 @@ struct trace_newtask {
 
 /* A running thread was stopped where no syscall or signal marks the place. */
 enum { PREEMPT_STATE = 0, PREEMPT_COUNTED = 1, PREEMPT_SITE = 2 };
+#define PREEMPT_WORDS 6 /* memory words a state-matched point's filter compares */
+struct preempt_word {
+	uint64_t addr, val;
+};
 struct trace_preempt {
 	uint32_t tid, kind;
 	uint64_t addr;     /* COUNTED: the address whose executions are counted;
-			    * SITE: the site page (common/site.h);
-			    * STATE: 0, or a stack word's address (see count) */
+			    * SITE: the site page (common/site.h); STATE: 0 */
 	uint64_t count;    /* COUNTED: stop before its count-th execution;
-			    * SITE: at the trap of the page's count-th site execution;
-			    * STATE with addr: the word's value at the point, which
-			    * replay's trampoline checks before hashing memory */
+			    * SITE: before the page's count-th site execution; STATE: 0 */
 	uint64_t fphash;   /* XXH3-64 of the x87/SSE state */
 	uint64_t memhash;  /* STATE: XXH3-64 of all writable memory */
 	struct user_regs_struct regs;
+	uint32_t nwords;   /* STATE: words of memory (8-aligned) that, with the
+			    * registers, tell the passes through the point apart:
+			    * replay's trampoline compares them before hashing */
+	struct preempt_word words[PREEMPT_WORDS];
 };
 
 /* Thread tid, at its current point, makes the instruction at addr (len

@@ -460,6 +460,11 @@ int trace_put_preempt(struct trace_writer *w, const struct trace_preempt *p)
 	buf_u64(b, p->fphash);
 	buf_u64(b, p->memhash);
 	buf_put(b, &p->regs, sizeof p->regs);
+	buf_u32(b, p->nwords);
+	for (uint32_t i = 0; i < p->nwords && i < PREEMPT_WORDS; i++) {
+		buf_u64(b, p->words[i].addr);
+		buf_u64(b, p->words[i].val);
+	}
 	return trace_end(w);
 }
 
@@ -475,7 +480,16 @@ int trace_get_preempt(const struct trace_rec *rec, struct trace_preempt *p)
 	const uint8_t *regs = cur_bytes(&c, sizeof p->regs);
 	if (regs)
 		memcpy(&p->regs, regs, sizeof p->regs);
-	if (p->kind > PREEMPT_SITE || (p->kind != PREEMPT_STATE && p->count == 0))
+	p->nwords = cur_u32(&c);
+	if (p->nwords > PREEMPT_WORDS)
+		c.bad = 1;
+	for (uint32_t i = 0; i < p->nwords && !c.bad; i++) {
+		p->words[i].addr = cur_u64(&c);
+		p->words[i].val = cur_u64(&c);
+		if (p->words[i].addr & 7)
+			c.bad = 1;
+	}
+	if (p->kind > PREEMPT_SITE || (p->kind != PREEMPT_STATE && p->count == 0) || (p->kind != PREEMPT_STATE && p->nwords))
 		c.bad = 1;
 	return finish(&c);
 }

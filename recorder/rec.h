@@ -63,6 +63,7 @@ struct rec_task {
 	int interrupting;    /* PTRACE_INTERRUPT sent */
 	int preempted_once;  /* later slices are long: its loop need not be learned fast */
 	int spin_checking;   /* going round once more to see if it spins */
+	int spin_delay;      /* ...after running on for a little first */
 	struct user_regs_struct spin_regs;
 	uint64_t spin_fphash;
 	int spin_pass;       /* registers repeated once: spin_memhash taken */
@@ -120,6 +121,18 @@ struct rec_options {
 	char **argv;      /* program and arguments */
 };
 
+struct mem_skip;
+
+/* A copy of a thread's writable memory at the first pass through a
+ * state-matched point (rec_words.c). */
+#define REC_SNAP_MAPS 4096
+struct rec_snap {
+	pid_t tid;      /* whose memory it holds; 0: none */
+	struct buf data;
+	size_t n;
+	struct { uint64_t start; size_t len, off; } map[REC_SNAP_MAPS];
+};
+
 struct rec_session {
 	const struct rec_options *opt;
 	struct trace_writer w;
@@ -155,6 +168,7 @@ struct rec_session {
 	struct buf scratch;       /* region bytes of the syscall being recorded */
 	uint64_t sigwin[STACK_WORD_REACH / 8]; /* the stack above rsp at a held signal's first pass */
 	size_t nsigwin;
+	struct rec_snap *snap;    /* memory at a point's first pass, for its filter words */
 	struct trace_region *regions;
 	uint32_t nregions, cap_regions;
 };
@@ -225,6 +239,13 @@ int rec_site_catch_hit(struct rec_task *t, struct user_regs_struct *regs, uint64
 /* The catch is called off: counters back; 1 if t is about to trap (its
  * counter reached zero), 0 done, -errno on error. */
 int rec_site_catch_cancel(struct rec_task *t);
+/* Copies tid's writable memory into sn (nothing if it is too large). */
+void rec_snap_take(struct rec_snap *sn, pid_t tid);
+/* Words of tid's memory (not in k, not in site pages) that changed since
+ * snapshot sn, the least changed first, into w (max at most); returns
+ * how many. */
+size_t rec_snap_words(const struct rec_snap *sn, pid_t tid, const struct mem_skip *k, const struct site_table *sites,
+		      struct preempt_word *w, size_t max);
 /* Forks and execs the program traced, pinned and filtered; returns the pid or -errno. */
 pid_t rec_spawn(struct rec_session *s, const char *path);
 /* Gives the program (at its first exec) the signal mask rec started with;

@@ -211,7 +211,7 @@ static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
 			t->extra_sig = sig; /* a second one, raised again after the first */
 			t->extra_info = si;
 		}
-		if (t->catching || t->site_catching)
+		if (t->catching || t->site_catching || t->spin_delay)
 			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
 		return rec_preempt_stop(s, t);
 	}

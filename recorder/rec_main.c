@@ -139,6 +139,9 @@ static void session_free(struct rec_session *s)
 	}
 	free(s->held);
 	buf_free(&s->scratch);
+	if (s->snap)
+		buf_free(&s->snap->data);
+	free(s->snap);
 	buf_free(&s->fwbuf);
 	free(s->regions);
 }

@@ -31,6 +31,7 @@
 #define FIRST_SLICE_NS (250ull * 1000) /* its first turn: short, so that short-lived threads interleave */
 #define SLICE_NS REC_SLICE_NS
 #define CATCH_NS (5ull * 1000 * 1000)         /* to reach the learned address again */
+#define DIFF_NS (500ull * 1000)               /* between a point's first pass and the one it is at */
 #define MAX_STEPS 64                          /* to reach an instruction replay can patch */
 #define SIG_PASSES 1024                         /* a held signal's point waits for its registers to repeat */
 
@@ -65,6 +66,7 @@ void rec_preempt_disarm(struct rec_task *t)
 		set_dr(t->tid, 7, 0); /* t is stopped: its debug registers can be set */
 		t->spin_checking = 0;
 	}
+	t->spin_delay = 0;
 	t->sig_check = 0;
 }
 
@@ -191,6 +193,33 @@ static int to_delivery_stop(struct rec_task *t, int sig)
 	return -EPROTO;
 }
 
+/* The filter words of t's state-matched point p (its addr and count: a
+ * stack word, or 0): the counters of its site pages (they move whenever a
+ * site runs), the stack word, and what changed in memory since the
+ * snapshot of its first pass. Returns 0 or -errno. */
+static int filter_words(struct rec_session *s, struct rec_task *t, struct trace_preempt *p)
+{
+	const struct site_table *sites = t->space ? &t->space->sites : NULL;
+	struct mem_skip k = {0};
+	size_t n = 0;
+	for (int i = 0; sites && i < sites->npages && n < 2; i++) {
+		uint64_t v;
+		if (mem_read(t->tid, sites->page[i].base, &v, 8) == 8)
+			p->words[n++] = (struct preempt_word){sites->page[i].base, v};
+	}
+	if (p->addr)
+		p->words[n++] = (struct preempt_word){p->addr, p->count};
+	p->addr = p->count = 0;
+	int r = point_skips(s, t, p->regs.rsp, &k);
+	if (!r && s->snap && s->snap->tid == t->tid)
+		n += rec_snap_words(s->snap, t->tid, &k, sites, p->words + n, PREEMPT_WORDS - n);
+	if (s->snap)
+		s->snap->tid = 0;
+	mem_skip_free(&k);
+	p->nwords = (uint32_t)n;
+	return r;
+}
+
 /* Ends t's turn at its current point; records it; t becomes ready. */
 static int preempted(struct rec_session *s, struct rec_task *t, int kind, uint64_t addr, uint64_t count)
 {
@@ -205,7 +234,7 @@ static int preempted(struct rec_session *s, struct rec_task *t, int kind, uint64
 	} else if (kind == PREEMPT_SITE) {
 		s->npreempt_site++;
 	} else {
-		if ((r = point_hash(s, t, p.regs.rsp, &p.memhash)))
+		if ((r = point_hash(s, t, p.regs.rsp, &p.memhash)) || (r = filter_words(s, t, &p)))
 			return r;
 		s->npreempt_state++;
 	}
@@ -271,12 +300,20 @@ static int round_again(struct rec_task *t, struct user_regs_struct r)
 
 static int spin_check(struct rec_session *s, struct rec_task *t)
 {
-	(void)s;
 	if (regs_get(t->tid, &t->spin_regs))
 		return -EIO;
+	if (!s->snap)
+		s->snap = calloc(1, sizeof *s->snap);
+	if (s->snap)
+		rec_snap_take(s->snap, t->tid); /* what changes by the point: its filter */
 	t->spin_fphash = fpregs_hash(t->tid);
 	t->spin_pass = 0;
-	return round_again(t, t->spin_regs);
+	/* It runs on a little before the pass that is compared: a loop's
+	 * counters have moved on by then (and a spinner still spins). */
+	t->spin_delay = 1;
+	t->spin_checking = 1;
+	t->catch_deadline = now_ns() + DIFF_NS;
+	return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
 }
 
 int rec_preempt_spin_trap(struct rec_session *s, struct rec_task *t)
@@ -386,6 +423,14 @@ int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
 	uint64_t n = 0;
 	int left_loop = 0, r;
 	t->interrupting = 0;
+	if (t->spin_delay) {
+		/* Its next pass through the point's instruction is compared. */
+		t->spin_delay = 0;
+		if (set_dr(t->tid, 0, t->spin_regs.rip) || set_dr(t->tid, 7, 1))
+			return -EIO;
+		t->catch_deadline = now_ns() + CATCH_NS;
+		return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+	}
 	if (t->site_catching) {
 		/* No site came in time: a loop without one. */
 		if ((r = rec_site_catch_cancel(t)) < 0)

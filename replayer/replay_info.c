@@ -304,15 +304,16 @@ static void dump_one(struct replay_session *s, const struct trace_rec *rec)
 		if (trace_get_preempt(rec, &p))
 			break;
 		if (json)
-			printf(",\"tid\":%u,\"kind\":\"%s\",\"rip\":%llu,\"addr\":%" PRIu64 ",\"count\":%" PRIu64, p.tid,
-			       p.kind == PREEMPT_SITE ? "site" : p.kind ? "counted" : "state", p.regs.rip, p.addr, p.count);
+			printf(",\"tid\":%u,\"kind\":\"%s\",\"rip\":%llu,\"addr\":%" PRIu64 ",\"count\":%" PRIu64
+			       ",\"words\":%u", p.tid, p.kind == PREEMPT_SITE ? "site" : p.kind ? "counted" : "state", p.regs.rip,
+			       p.addr, p.count, p.nwords);
 		else if (p.kind == PREEMPT_COUNTED)
 			printf(" tid %u counted: execution %" PRIu64 " of %#" PRIx64, p.tid, p.count, p.addr);
 		else if (p.kind == PREEMPT_SITE)
 			printf(" tid %u at a site: execution %" PRIu64 " of the sites of page %#" PRIx64 " (rip %#llx)", p.tid,
 			       p.count, p.addr, p.regs.rip);
 		else
-			printf(" tid %u state-matched at %#llx", p.tid, p.regs.rip);
+			printf(" tid %u state-matched at %#llx (%u filter words)", p.tid, p.regs.rip, p.nwords);
 		break;
 	}
 	case TR_SITE: {

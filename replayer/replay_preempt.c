@@ -110,22 +110,15 @@ static int counted(struct replay_session *s, struct replay_task *t, const struct
 	return 0;
 }
 
-/* The address of the stack word a state-matched point records (0: none):
- * 8-aligned, from the recorded rsp up to STACK_WORD_REACH above it, where
- * the stack is mapped whenever the registers match. */
-static uint64_t stack_word(const struct trace_preempt *p)
+/* Whether t's memory holds every filter word of the point. */
+static int words_match(struct replay_task *t, const struct trace_preempt *p)
 {
-	uint64_t a = p->addr;
-	if (p->kind != PREEMPT_STATE || !a || (a & 7) || a < p->regs.rsp || a - p->regs.rsp >= STACK_WORD_REACH)
-		return 0;
-	return a;
-}
-
-/* Whether t's stack word (if the point has one) holds the recorded value. */
-static int word_matches(struct replay_task *t, const struct trace_preempt *p)
-{
-	uint64_t a = stack_word(p), v;
-	return !a || (mem_read(t->tid, a, &v, 8) == 8 && v == p->count);
+	for (uint32_t i = 0; i < p->nwords; i++) {
+		uint64_t v;
+		if (mem_read(t->tid, p->words[i].addr, &v, 8) != 8 || v != p->words[i].val)
+			return 0;
+	}
+	return 1;
 }
 
 /* The first execution of rip with the recorded state, by stopping at each
@@ -147,7 +140,7 @@ static int matched_by_breakpoint(struct replay_session *s, struct replay_task *t
 		if ((r = stop_kind(s, t, k, status, SIGTRAP)) || (r = regs_get(t->tid, &t->regs)))
 			break;
 		uint64_t mh;
-		if (t->regs.rip == p->regs.rip && same_regs(&t->regs, &p->regs) && word_matches(t, p) &&
+		if (t->regs.rip == p->regs.rip && same_regs(&t->regs, &p->regs) && words_match(t, p) &&
 		    fpregs_hash(t->tid) == p->fphash &&
 		    !state_hash(s, t, 0, &mh) && mh == p->memhash)
 			break;
@@ -178,8 +171,10 @@ static int matched_by_patch(struct replay_session *s, struct replay_task *t, con
 		len = 0;
 	const uint8_t *code = win + (site - wstart);
 	uint64_t at = len ? site_free_page_near(t->tid, site) : 0;
-	uint64_t waddr = stack_word(p);
-	if (!at || patch_tramp_build_word(&tr, at, site, code, len, &p->regs, waddr, p->count) ||
+	struct patch_word w[PREEMPT_WORDS];
+	for (uint32_t i = 0; i < p->nwords; i++)
+		w[i] = (struct patch_word){p->words[i].addr, p->words[i].val};
+	if (!at || patch_tramp_build_words(&tr, at, site, code, len, &p->regs, w, p->nwords) ||
 	    patch_jump(jump, site, at))
 		return 1;
 	memcpy(orig, code, sizeof orig);
@@ -243,6 +238,14 @@ int replay_preempt(struct replay_session *s, struct replay_task *t, const struct
 	int r = regs_get(t->tid, &t->regs); /* injected syscalls restore these */
 	if (r)
 		return r;
+	for (uint32_t i = 0; i < p->nwords; i++) {
+		/* mapped now, mapped at every pass before the point (no syscall
+		 * between): the trampoline may read it */
+		uint64_t v;
+		if (mem_read(t->tid, p->words[i].addr, &v, 8) != 8)
+			return replay_diverged(s, t, "the filter word at %#llx of a preemption point is not mapped",
+					       (unsigned long long)p->words[i].addr);
+	}
 	if (p->kind == PREEMPT_SITE) {
 		char diff[512];
 		if ((r = replay_site_preempt(s, t, p)))

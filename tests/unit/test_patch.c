@@ -211,9 +211,12 @@ static void test_match_traps(void **state)
 		if (i > 0) {
 			want.rsp = *(uint64_t *)(p->code + 0x800);
 			*word = 6 + (uint64_t)i; /* 7: no trap; 8: the wanted value */
-			assert_int_equal(patch_tramp_build_word(&t, (uint64_t)(uintptr_t)p->tramp,
-								(uint64_t)(uintptr_t)(f + site), code + site, 7, &want,
-								at, 8),
+			/* two words: the moving one, and one that holds (0x55) */
+			*(uint64_t *)(p->code + 0x908) = 0x55;
+			const struct patch_word w[2] = {{at + 8, 0x55}, {at, 8}};
+			assert_int_equal(patch_tramp_build_words(&t, (uint64_t)(uintptr_t)p->tramp,
+								 (uint64_t)(uintptr_t)(f + site), code + site, 7, &want,
+								 w, 2),
 					 0);
 			memcpy(p->tramp, t.code, t.len);
 		}

@@ -1,0 +1,113 @@
+/* rec_words.c - the filter words of a state-matched point: memory words
+ * that, with the registers, tell apart the passes of a thread through the
+ * point's instruction, so replay's trampoline traps (and hashes memory)
+ * at few of them. An interpreter's loop passes the same registers at
+ * every bytecode with only memory moving on; a word that changed between
+ * two passes (a loop index, a counter) is what differs. Found by
+ * comparing a snapshot of the writable memory at the first pass with the
+ * memory at the point. */
+#include "rec.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/ptrace_util.h"
+
+#define SNAP_MAX (256u << 20) /* larger programs go without a memory diff */
+
+struct snap_ctx {
+	struct rec_snap *sn;
+	pid_t tid;
+	int err;
+};
+
+static int snap_map(void *ctx, const struct map_range *m)
+{
+	struct snap_ctx *c = ctx;
+	struct rec_snap *sn = c->sn;
+	if (m->perms[0] != 'r' || m->perms[1] != 'w')
+		return 0;
+	size_t len = m->end - m->start;
+	if (sn->data.len + len > SNAP_MAX || sn->n == REC_SNAP_MAPS)
+		return c->err = -E2BIG;
+	if ((c->err = buf_reserve(&sn->data, len)))
+		return c->err;
+	long got = mem_read(c->tid, m->start, sn->data.p + sn->data.len, len);
+	sn->map[sn->n].start = m->start;
+	sn->map[sn->n].len = got > 0 ? (size_t)got : 0;
+	sn->map[sn->n].off = sn->data.len;
+	sn->data.len += sn->map[sn->n++].len;
+	return 0;
+}
+
+void rec_snap_take(struct rec_snap *sn, pid_t tid)
+{
+	struct snap_ctx c = {sn, tid, 0};
+	sn->data.len = 0;
+	sn->n = 0;
+	sn->tid = 0;
+	if (!maps_foreach(tid, snap_map, &c) && !c.err)
+		sn->tid = tid;
+}
+
+static int skipped(const struct mem_skip *k, uint64_t a)
+{
+	for (size_t j = 0; j < k->n; j++)
+		if (a + 8 > k->r[j].a && a < k->r[j].b)
+			return 1;
+	return 0;
+}
+
+/* Keeps the best n words (best score first) in w. */
+static void consider(struct preempt_word *w, uint64_t *score, size_t max, size_t *n, uint64_t addr, uint64_t val,
+		     uint64_t sc)
+{
+	size_t i = *n < max ? (*n)++ : max - 1;
+	if (*n == max && i == max - 1 && score[i] <= sc)
+		return;
+	while (i > 0 && score[i - 1] > sc) {
+		w[i] = w[i - 1];
+		score[i] = score[i - 1];
+		i--;
+	}
+	w[i].addr = addr;
+	w[i].val = val;
+	score[i] = sc;
+}
+
+size_t rec_snap_words(const struct rec_snap *sn, pid_t tid, const struct mem_skip *k, const struct site_table *sites,
+		      struct preempt_word *w, size_t max)
+{
+	uint64_t score[PREEMPT_WORDS];
+	uint64_t *now = malloc(1u << 20);
+	size_t n = 0;
+	if (!now || sn->tid != tid || max > PREEMPT_WORDS)
+		goto out;
+	for (size_t m = 0; m < sn->n; m++) {
+		const uint64_t *old = (const uint64_t *)(sn->data.p + sn->map[m].off);
+		for (size_t done = 0; done + 8 <= sn->map[m].len;) {
+			size_t chunk = sn->map[m].len - done < (1u << 20) ? sn->map[m].len - done : (1u << 20);
+			uint64_t base = sn->map[m].start + done;
+			long got = mem_read(tid, base, now, chunk);
+			if (got < 8)
+				break;
+			for (size_t i = 0; i < (size_t)got / 8; i++) {
+				uint64_t o = old[done / 8 + i], v = now[i], a = base + 8 * i;
+				if (o == v || skipped(k, a) || (sites && site_page_of(sites, a) >= 0))
+					continue;
+				/* A counter holds a small number and moves by a
+				 * little, the more passes apart the more; pointers
+				 * and hashes are large. A reference count goes up
+				 * and down: it moves least. */
+				uint64_t d = v > o ? v - o : o - v;
+				if (d < (1u << 20) && v < (1ull << 32))
+					consider(w, score, max, &n, a, v, (1u << 20) - d);
+			}
+			done += (size_t)got & ~(size_t)7;
+		}
+	}
+out:
+	free(now);
+	return n;
+}
