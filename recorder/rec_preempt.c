@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <sys/user.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -32,6 +33,7 @@
 #define SLICE_NS REC_SLICE_NS
 #define CATCH_NS (5ull * 1000 * 1000)         /* to reach the learned address again */
 #define DIFF_NS (500ull * 1000)               /* between a point's first pass and the one it is at */
+#define DIFF_TRIES 20                         /* ...if it ran meanwhile */
 #define MAX_STEPS 64                          /* to reach an instruction replay can patch */
 #define SIG_PASSES 1024                         /* a held signal's point waits for its registers to repeat */
 
@@ -424,7 +426,15 @@ int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
 	int left_loop = 0, r;
 	t->interrupting = 0;
 	if (t->spin_delay) {
-		/* Its next pass through the point's instruction is compared. */
+		/* Its next pass through the point's instruction is compared,
+		 * once it has run on (with others on the CPU, it may not have). */
+		struct user_regs_struct now;
+		if ((r = regs_get(t->tid, &now)))
+			return r;
+		if (same_regs(&now, &t->spin_regs) && ++t->spin_delay < DIFF_TRIES) {
+			t->catch_deadline = now_ns() + DIFF_NS;
+			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+		}
 		t->spin_delay = 0;
 		if (set_dr(t->tid, 0, t->spin_regs.rip) || set_dr(t->tid, 7, 1))
 			return -EIO;

@@ -362,6 +362,7 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 	rec_mark(s, t->tid); /* while t still counts as inside its syscall */
 	t->exit_regs = r;
 	t->exit_regs_valid = 1;
+	t->enter_seq = 0; /* out of the kernel: killed from now on, it needs no sysenter record */
 	t->state = T_READY;
 	if (s->running == t)
 		s->running = NULL; /* a quick syscall's end */

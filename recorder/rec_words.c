@@ -63,9 +63,13 @@ static int skipped(const struct mem_skip *k, uint64_t a)
 static void consider(struct preempt_word *w, uint64_t *score, size_t max, size_t *n, uint64_t addr, uint64_t val,
 		     uint64_t sc)
 {
-	size_t i = *n < max ? (*n)++ : max - 1;
-	if (*n == max && i == max - 1 && score[i] <= sc)
+	size_t i;
+	if (*n < max)
+		i = (*n)++;
+	else if (score[max - 1] <= sc)
 		return;
+	else
+		i = max - 1;
 	while (i > 0 && score[i - 1] > sc) {
 		w[i] = w[i - 1];
 		score[i] = score[i - 1];
