@@ -118,6 +118,11 @@ static void decode(const struct trace_rec *rec)
 		trace_get_frame(rec, &f);
 		break;
 	}
+	case TR_SITE: {
+		struct trace_site si;
+		trace_get_site(rec, &si);
+		break;
+	}
 	default:
 		break;
 	}

@@ -238,6 +238,44 @@ static void test_decode_invalid_fields(void **state)
 		assert_int_equal(decode_buf(TR_SIGNAL, &b), (signos[i] >= 1 && signos[i] <= 64) ? 0 : -1);
 	}
 
+	/* a site's run is 5..24 bytes, its page 4096-aligned */
+	static const struct { uint32_t len; uint64_t page; int ok; } sites[] = {
+		{5, 0x10000, 1}, {24, 0x10000, 1}, {4, 0x10000, 0}, {25, 0x10000, 0}, {8, 0x10008, 0}};
+	for (size_t i = 0; i < sizeof sites / sizeof sites[0]; i++) {
+		b.len = 0;
+		buf_u32(&b, 1);
+		buf_u32(&b, sites[i].len);
+		buf_u64(&b, sites[i].page);
+		buf_u64(&b, 0x401000);
+		uint8_t code[24] = {0};
+		buf_put(&b, code, sizeof code);
+		assert_int_equal(decode_buf(TR_SITE, &b), sites[i].ok ? 0 : -1);
+	}
+
+	/* a preemption: a known kind; filter words only for state-matched
+	 * points, at most 6, 8-aligned; counted and site points count from 1 */
+	static const struct { uint32_t kind; uint64_t count; uint32_t nwords; uint64_t waddr; int ok; } pre[] = {
+		{PREEMPT_STATE, 0, 2, 0x1000, 1}, {PREEMPT_STATE, 0, 6, 0x1000, 1}, {PREEMPT_STATE, 0, 7, 0x1000, 0},
+		{PREEMPT_STATE, 0, 1, 0x1004, 0}, {PREEMPT_SITE, 5, 0, 0, 1},       {PREEMPT_SITE, 0, 0, 0, 0},
+		{PREEMPT_SITE, 5, 1, 0x1000, 0},  {3, 0, 0, 0, 0}};
+	for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) {
+		b.len = 0;
+		buf_u32(&b, 1);
+		buf_u32(&b, pre[i].kind);
+		buf_u64(&b, 0);
+		buf_u64(&b, pre[i].count);
+		buf_u64(&b, 0);
+		buf_u64(&b, 0);
+		uint8_t regs[sizeof(struct user_regs_struct)] = {0};
+		buf_put(&b, regs, sizeof regs);
+		buf_u32(&b, pre[i].nwords);
+		for (uint32_t k = 0; k < pre[i].nwords && k < 8; k++) {
+			buf_u64(&b, pre[i].waddr);
+			buf_u64(&b, 42);
+		}
+		assert_int_equal(decode_buf(TR_PREEMPT, &b), pre[i].ok ? 0 : -1);
+	}
+
 	/* rdtsc instructions are 1..15 bytes */
 	static const uint32_t lens[] = {0, 1, 15, 16, 0xffffffffu};
 	for (size_t i = 0; i < 5; i++) {

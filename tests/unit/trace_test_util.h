@@ -439,6 +439,16 @@ static __attribute__((unused)) void decode_any(const struct trace_rec *rec, stru
 		r = trace_get_newtask(rec, &n);
 		break;
 	}
+	case TR_PREEMPT: {
+		struct trace_preempt p;
+		r = trace_get_preempt(rec, &p);
+		break;
+	}
+	case TR_SITE: {
+		struct trace_site si;
+		r = trace_get_site(rec, &si);
+		break;
+	}
 	default:
 		fail_msg("trace_next returned unknown type %u", rec->type);
 	}
