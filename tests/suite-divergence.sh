@@ -48,6 +48,36 @@ check_rec_stops "int 0x80" "$DBIN/int80" '32-bit syscall (int 0x80)'
 # A syscall whose results are larger than a trace record can hold.
 check_rec_stops "huge read" "$DBIN/read_huge" 'read: its results are larger than a trace record can hold'
 
+# Counting sites (docs/scheduling.md): a site preemption whose count is
+# edited stops the thread at another pass (other registers), and a site
+# record whose code is not the code there: both are divergences (125),
+# reported as such, never a silent stop at a wrong point.
+TOOLS=${TOOLS:-${TBIN%/programs}/tools}
+"$BIN/rec" -q -o "$d/sites.lz4" -- "$DBIN/sites_compute" >"$d/sites.rec" 2>&1
+ev=$("$BIN/replay" --dump --json "$d/sites.lz4" | grep '"kind":"site"' | sed -n '2{s/.*"event":\([0-9]*\).*"count":\([0-9]*\).*/\1 \2/;p}')
+sev=$("$BIN/replay" --dump "$d/sites.lz4" | awk '$2 == "site" {print $1; exit}')
+if [ -z "$ev" ] || [ -z "$sev" ]; then
+	fail "sites: no site preemption or site record in the recording of sites_compute ($("$BIN/replay" --info "$d/sites.lz4" | grep switches))"
+else
+	set -- $ev
+	le=$(printf '%016x' $(($2 + 1000)) | sed 's/\(..\)/\1 /g' | awk '{for (i = NF; i > 0; i--) printf "%s", $i}')
+	"$TOOLS/trace_edit" "$d/sites.lz4" "$d/sites-count.lz4" set "$1" 16 "$le" >/dev/null
+	"$TOOLS/trace_edit" "$d/sites.lz4" "$d/sites-code.lz4" set "$sev" 24 cc >/dev/null
+	"$BIN/replay" "$d/sites.lz4" >"$d/sites.out" 2>&1
+	st0=$?
+	HEISEN_WAIT_FLOOR=5 "$BIN/replay" "$d/sites-count.lz4" >/dev/null 2>"$d/sites-count.err"
+	st1=$?
+	HEISEN_WAIT_FLOOR=5 "$BIN/replay" "$d/sites-code.lz4" >/dev/null 2>"$d/sites-code.err"
+	st2=$?
+	if [ "$st0" = 0 ] && cmp -s "$d/sites.out" "$d/sites.rec" && [ "$st1" = 125 ] && [ "$st2" = 125 ] &&
+		grep -q "divergence at event $1 .*sites of page .*registers differ" "$d/sites-count.err" &&
+		grep -q "divergence at event $sev .*code at .* differs from the recording" "$d/sites-code.err"; then
+		pass "sites: an edited site count and an edited site record are divergences"
+	else
+		fail "sites: original $st0, edited count $st1 ($(head -c 300 "$d/sites-count.err")), edited code $st2 ($(head -c 300 "$d/sites-code.err"))"
+	fi
+fi
+
 # A trace edited with valid checksums (re-encoded by the project's own
 # writer) hands the program the byte that makes it spin without syscalls:
 # replay waits for a stop that never comes, and must give up within its
