@@ -40,7 +40,8 @@ struct rec_space {
 struct rec_task {
 	pid_t tid;
 	struct rec_space *space; /* NULL before the first exec */
-	int site_catching;   /* every site counter set to 1: its turn ends at the next site */
+	int site_catching;   /* every site counter set to site_armed: its turn ends at that site pass */
+	uint64_t site_armed;
 	int site_tried;      /* a catch at the sites failed this turn */
 	uint64_t site_saved[SITE_MAX_PAGES]; /* the counters before the catch */
 	enum rec_state state;
@@ -228,9 +229,10 @@ void rec_site_syscall_done(struct rec_task *t, long nr, const uint64_t args[6], 
 /* At t's state-matched point, just recorded: makes its instruction a
  * counting site if it can be one, and records that. Returns 0 or -errno. */
 int rec_site_install(struct rec_session *s, struct rec_task *t);
-/* Sets every site counter of t's address space to 1 (t stopped); returns
- * 1 if there are any, 0 if none, -errno on error. */
-int rec_site_catch_arm(struct rec_task *t);
+/* Sets every site counter of t's address space to n (t stopped): its
+ * turn ends at its n-th site pass from now (1: the next). Returns 1 if
+ * there are any, 0 if none, -errno on error. */
+int rec_site_catch_arm(struct rec_task *t, uint64_t n);
 /* t trapped (registers in regs): if at a slot's trap of the catch, puts
  * the counters back, moves t back to the site itself (regs too) and
  * returns 1 with the page and the count of that execution; 0 if not a

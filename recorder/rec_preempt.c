@@ -455,7 +455,7 @@ int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
 		rec_preempt_disarm(t);
 		left_loop = 1;
 	}
-	if (!t->site_tried && !t->spin_checking && (r = rec_site_catch_arm(t)) != 0) {
+	if (!t->site_tried && !t->spin_checking && (r = rec_site_catch_arm(t, 1)) != 0) {
 		if (r < 0)
 			return r;
 		/* Its turn ends at the next site it passes: a counted point. */

@@ -183,32 +183,39 @@ fail:
 	return ret;
 }
 
-int rec_site_catch_arm(struct rec_task *t)
+int rec_site_catch_arm(struct rec_task *t, uint64_t n)
 {
 	struct site_table *tab = t->space ? &t->space->sites : NULL;
 	int fd = tab && tab->npages ? space_memfd(t) : -1;
-	if (fd < 0)
+	if (fd < 0 || !n)
 		return 0;
 	for (int i = 0; i < tab->npages; i++) {
-		uint64_t one = 1;
-		if (mem_read(t->tid, tab->page[i].base, &t->site_saved[i], 8) != 8 || t->site_saved[i] <= 1 ||
-		    mem_write(fd, tab->page[i].base, &one, 8))
+		if (mem_read(t->tid, tab->page[i].base, &t->site_saved[i], 8) != 8 || t->site_saved[i] <= n ||
+		    mem_write(fd, tab->page[i].base, &n, 8))
 			return -EIO;
 	}
+	t->site_armed = n;
 	t->site_catching = 1;
 	return 1;
 }
 
-/* Puts every page's counter back to what it was before the catch, less
- * one for the page hit (-1: none). Returns 0 or -errno. */
+/* Puts every page's counter back to what it would be without the catch:
+ * less the passes its sites made meanwhile (what the armed value lost),
+ * less one more for the page hit (-1: none; its trap's pass is taken
+ * again from the site). Returns 0 or -errno. */
 static int restore(struct rec_task *t, int hit)
 {
 	struct site_table *tab = &t->space->sites;
 	int fd = space_memfd(t);
 	t->site_catching = 0;
 	for (int i = 0; i < tab->npages; i++) {
-		uint64_t v = t->site_saved[i] - (i == hit);
-		if (fd < 0 || mem_write(fd, tab->page[i].base, &v, 8))
+		uint64_t cur, v;
+		if (fd < 0 || mem_read(t->tid, tab->page[i].base, &cur, 8) != 8)
+			return -EIO;
+		/* the hit page's counter went 1 -> 0 at its trap: that pass is
+		 * made again when the thread resumes at the site */
+		v = t->site_saved[i] - (t->site_armed - cur) + (i == hit);
+		if (mem_write(fd, tab->page[i].base, &v, 8))
 			return -EIO;
 	}
 	return 0;
@@ -222,11 +229,14 @@ int rec_site_catch_hit(struct rec_task *t, struct user_regs_struct *regs, uint64
 		return 0;
 	if (!t->site_catching)
 		return -EPROTO; /* a counter at zero that rec did not set */
+	uint64_t cur;
+	if (mem_read(t->tid, t->space->sites.page[pg].base, &cur, 8) != 8)
+		return -EIO;
 	*page = t->space->sites.page[pg].base;
-	*count = SITE_REM_INIT - t->site_saved[pg] + 1;
+	*count = SITE_REM_INIT - t->site_saved[pg] + (t->site_armed - cur);
 	/* back at the site, before its count-th execution (see site.h) */
 	regs->rip = site;
-	int r = restore(t, -1);
+	int r = restore(t, pg);
 	if (!r)
 		r = regs_set(t->tid, regs);
 	return r ? r : 1;
