@@ -276,8 +276,11 @@ int maps_foreach(pid_t tid, maps_fn fn, void *ctx)
 		return -errno;
 	int r = 0;
 	while (!r && fgets(line, sizeof line, f)) {
-		struct map_range m;
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s", &m.start, &m.end, m.perms) == 3)
+		struct map_range m = {0};
+		unsigned long long off;
+		unsigned maj, min;
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %llx %x:%x %" SCNu64, &m.start, &m.end, m.perms, &off, &maj,
+			   &min, &m.inode) >= 3)
 			r = fn(ctx, &m);
 	}
 	fclose(f);

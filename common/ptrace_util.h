@@ -53,6 +53,7 @@ uint64_t fpregs_hash(pid_t tid);
 struct map_range {
 	uint64_t start, end;
 	char perms[5];
+	uint64_t inode; /* 0: anonymous memory */
 };
 typedef int (*maps_fn)(void *ctx, const struct map_range *m);
 /* Calls fn for each mapping of tid's process, in address order, until fn

@@ -176,6 +176,26 @@ void site_syscall_forget(struct site_table *tab, long nr, const uint64_t args[6]
 	}
 }
 
+struct file_ctx {
+	uint64_t addr;
+	int ok;
+};
+
+static int file_map(void *ctx, const struct map_range *m)
+{
+	struct file_ctx *c = ctx;
+	if (c->addr < m->start || c->addr >= m->end)
+		return 0;
+	c->ok = m->inode != 0 && m->perms[1] != 'w' && m->perms[2] == 'x';
+	return 1;
+}
+
+int site_code_is_file(int tid, uint64_t addr)
+{
+	struct file_ctx c = {addr, 0};
+	return maps_foreach(tid, file_map, &c) > 0 && c.ok;
+}
+
 struct gap_ctx {
 	uint64_t site, prev_end, best;
 };

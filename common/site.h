@@ -88,6 +88,11 @@ void site_forget(struct site_table *tab, uint64_t a, uint64_t b);
  * munmap, a fixed mmap or an mremap replaced. */
 void site_syscall_forget(struct site_table *tab, long nr, const uint64_t args[6], int64_t result);
 
+/* 1 if addr lies in a mapping of a file that the program cannot write:
+ * code that stays where it is (JIT code in anonymous memory moves and is
+ * rewritten, so it gets no sites). */
+int site_code_is_file(int tid, uint64_t addr);
+
 /* A free page within rel32 reach of addr (and 1 GiB of it) in the address
  * space of tid, a guard page kept on each side; 0 if none. */
 uint64_t site_free_page_near(int tid, uint64_t addr);

@@ -154,7 +154,8 @@ int rec_site_install(struct rec_session *s, struct rec_task *t)
 	const uint64_t at = r.rip;
 	size_t wlen = site_window(t->tid, at, win, &wstart);
 	size_t len = wlen ? site_patchable(win, wlen, wstart, at, 1) : 0;
-	if (!len || site_covers(tab, at) || site_page_of(tab, at) >= 0 || thread_inside(s, t, at, len))
+	if (!len || site_covers(tab, at) || site_page_of(tab, at) >= 0 || thread_inside(s, t, at, len) ||
+	    !site_code_is_file(t->tid, at))
 		return 0;
 	const uint8_t *code = win + (at - wstart);
 	int pg = site_page_for(tab, at), fd = space_memfd(t), ret;

@@ -28,7 +28,8 @@ int replay_site_install(struct replay_session *s, struct replay_task *t, const s
 		return replay_diverged(s, t, "the code at %#llx differs from the recording's: it cannot be a counting site",
 				       (unsigned long long)si->addr);
 	if (site_patchable(win, wlen, wstart, si->addr, 1) != si->len || site_covers(tab, si->addr) ||
-	    site_page_of(tab, si->addr) >= 0 || replay_thread_inside(s, t, si->addr, si->len))
+	    site_page_of(tab, si->addr) >= 0 || replay_thread_inside(s, t, si->addr, si->len) ||
+	    !site_code_is_file(t->tid, si->addr))
 		return replay_diverged(s, t, "the code at %#llx cannot be a counting site", (unsigned long long)si->addr);
 	int pg = site_page_of(tab, si->page);
 	if (pg >= 0 && tab->page[pg].base != si->page)
