@@ -83,13 +83,19 @@ static int hold_signal(struct rec_task *t, int sig)
 
 /* Runs an mmap of one RWX page at `at` in t (stopped at a preemption
  * point) through a syscall instruction of its own, then leaves t at an
- * interrupt stop with its registers as they were. Returns 0 or -errno. */
+ * interrupt stop with its registers as they were. Returns 0, -EFAULT if
+ * the syscall instruction is gone (nothing done, t as it was), or -errno. */
 static int inject_page(struct rec_task *t, uint64_t at)
 {
 	struct user_regs_struct save, r;
+	uint8_t insn[2];
 	int status, ret = regs_get(t->tid, &save), req = PTRACE_CONT, done = 0;
 	if (ret)
 		return ret;
+	if (mem_read(t->tid, t->space->syscall_insn, insn, 2) != 2 || insn[0] != 0x0f || insn[1] != 0x05) {
+		t->space->syscall_insn = 0; /* unmapped or rewritten since: another one is found at the next syscall */
+		return -EFAULT;
+	}
 	r = save;
 	r.rip = t->space->syscall_insn;
 	r.rax = SYS_mmap;
@@ -101,6 +107,7 @@ static int inject_page(struct rec_task *t, uint64_t at)
 	r.r9 = 0;
 	if ((ret = regs_set(t->tid, &r)))
 		return ret;
+	int result = 0;
 	for (int i = 0; i < 32 && !ret; i++) {
 		if (ptrace(req, t->tid, 0, 0) < 0)
 			return -errno;
@@ -108,20 +115,25 @@ static int inject_page(struct rec_task *t, uint64_t at)
 			return ret;
 		int ev = status >> 16, sig = WSTOPSIG(status);
 		if (done && ev == PTRACE_EVENT_STOP)
-			return 0;
+			return result;
 		if (ev == PTRACE_EVENT_SECCOMP) {
 			req = PTRACE_SYSCALL;
 		} else if (ev == 0 && sig == (SIGTRAP | 0x80) && !done) {
 			if ((ret = regs_get(t->tid, &r)))
 				return ret;
-			if (r.rax != at)
-				ret = (int64_t)r.rax < 0 ? (int)r.rax : -EEXIST;
+			if (r.rax != at) /* taken meanwhile (MAP_FIXED_NOREPLACE): no page */
+				result = (int64_t)r.rax < 0 && (int64_t)r.rax > -4096 ? -EEXIST : -EPROTO;
 			/* Back where it was, at an interrupt stop: nothing runs. */
-			else if (!(ret = regs_set(t->tid, &save)) && ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
+			if (!(ret = regs_set(t->tid, &save)) && ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
 				ret = -errno;
 			done = 1;
 			req = PTRACE_CONT;
 		} else if (ev == 0) {
+			siginfo_t si;
+			if (!done && ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) == 0 && rec_sig_is_sync(&si)) {
+				/* its own fault at our syscall instruction: dropped */
+				return regs_set(t->tid, &save) ? -EIO : -EFAULT;
+			}
 			ret = hold_signal(t, sig);
 		} else {
 			ret = -EPROTO;
@@ -164,7 +176,10 @@ int rec_site_install(struct rec_session *s, struct rec_task *t)
 		return 0;
 	if (pg < 0) {
 		uint64_t init = SITE_REM_INIT;
-		if ((ret = inject_page(t, base)) || (ret = mem_write(fd, base, &init, sizeof init)))
+		ret = inject_page(t, base);
+		if (ret == -EFAULT || ret == -EEXIST)
+			return 0; /* no site this time */
+		if (ret || (ret = mem_write(fd, base, &init, sizeof init)))
 			goto fail;
 	}
 	int k = site_add(tab, pg, base, at, code, len);
