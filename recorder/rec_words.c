@@ -100,13 +100,13 @@ size_t rec_snap_words(const struct rec_snap *sn, pid_t tid, const struct mem_ski
 				uint64_t o = old[done / 8 + i], v = now[i], a = base + 8 * i;
 				if (o == v || skipped(k, a) || (sites && site_page_of(sites, a) >= 0))
 					continue;
-				/* A counter holds a small number and moves by a
-				 * little, the more passes apart the more; pointers
-				 * and hashes are large. A reference count goes up
-				 * and down: it moves least. */
+				/* A counter holds a small number and moves on, the
+				 * more passes apart the more; pointers and hashes
+				 * are large numbers. A reference count goes up and
+				 * down: it moves least. */
 				uint64_t d = v > o ? v - o : o - v;
-				if (d < (1u << 20) && v < (1ull << 32))
-					consider(w, score, max, &n, a, v, (1u << 20) - d);
+				if (v < (1ull << 32))
+					consider(w, score, max, &n, a, v, UINT64_MAX - d);
 			}
 			done += (size_t)got & ~(size_t)7;
 		}

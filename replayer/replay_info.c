@@ -312,8 +312,12 @@ static void dump_one(struct replay_session *s, const struct trace_rec *rec)
 		else if (p.kind == PREEMPT_SITE)
 			printf(" tid %u at a site: execution %" PRIu64 " of the sites of page %#" PRIx64 " (rip %#llx)", p.tid,
 			       p.count, p.addr, p.regs.rip);
-		else
-			printf(" tid %u state-matched at %#llx (%u filter words)", p.tid, p.regs.rip, p.nwords);
+		else {
+			printf(" tid %u state-matched at %#llx (%u filter words", p.tid, p.regs.rip, p.nwords);
+			for (uint32_t i = 0; i < p.nwords; i++)
+				printf("%s%#" PRIx64 "=%#" PRIx64, i ? ", " : ": ", p.words[i].addr, p.words[i].val);
+			printf(")");
+		}
 		break;
 	}
 	case TR_SITE: {
