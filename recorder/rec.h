@@ -195,6 +195,10 @@ int rec_vfork_release(struct rec_session *s, pid_t tid);
 #define REC_CATCH_SIG SIGSTKFLT
 /* 1 if si is a fault of the thread's own instruction (recurs in replay). */
 int rec_sig_is_sync(const siginfo_t *si);
+/* Holds asynchronous signal sig (si) that stopped t where replay cannot
+ * place it: delivered at t's next preemption point (a second, different
+ * one after the first). Returns 0, or -EPROTO for a fault or a third. */
+int rec_hold_async(struct rec_task *t, int sig, const siginfo_t *si);
 /* Arms t's counter before it runs, if it has a learned address. */
 void rec_preempt_arm(struct rec_session *s, struct rec_task *t);
 /* Closes t's counter (its turn ended at a record). */

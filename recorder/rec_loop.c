@@ -202,15 +202,8 @@ static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
 		chained |= !memcmp(&a, &b, sizeof a);
 	}
 	t->exit_regs_valid = 0;
-	if (was_running && !at_syscall_return && !chained && !rec_sig_is_sync(&si) &&
-	    (!t->deferred_sig || t->deferred_sig == sig || !t->extra_sig || t->extra_sig == sig)) {
-		if (!t->deferred_sig || t->deferred_sig == sig) {
-			t->deferred_sig = sig;
-			t->deferred_info = si;
-		} else {
-			t->extra_sig = sig; /* a second one, raised again after the first */
-			t->extra_info = si;
-		}
+	if (was_running && !at_syscall_return && !chained && !rec_hold_async(t, sig, &si)) {
+		/* held (a second one is raised again after the first) */
 		if (t->catching || t->site_catching || t->spin_delay)
 			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
 		return rec_preempt_stop(s, t);

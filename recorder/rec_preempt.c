@@ -406,18 +406,25 @@ static int step_to_patchable(struct rec_task *t)
 			return -EPROTO;
 		if (sig == SIGTRAP && si.si_code == TRAP_TRACE)
 			continue;
-		if (rec_sig_is_sync(&si))
-			return -EPROTO;
-		if (!t->deferred_sig || t->deferred_sig == sig) {
-			t->deferred_sig = sig;
-			t->deferred_info = si;
-		} else if (!t->extra_sig || t->extra_sig == sig) {
-			t->extra_sig = sig;
-			t->extra_info = si;
-		} else {
-			return -EPROTO;
-		}
+		if ((ret = rec_hold_async(t, sig, &si)))
+			return ret;
 	}
+}
+
+int rec_hold_async(struct rec_task *t, int sig, const siginfo_t *si)
+{
+	if (rec_sig_is_sync(si))
+		return -EPROTO;
+	if (!t->deferred_sig || t->deferred_sig == sig) {
+		t->deferred_sig = sig;
+		t->deferred_info = *si;
+	} else if (!t->extra_sig || t->extra_sig == sig) {
+		t->extra_sig = sig;
+		t->extra_info = *si;
+	} else {
+		return -EPROTO;
+	}
+	return 0;
 }
 
 int rec_preempt_stop(struct rec_session *s, struct rec_task *t)

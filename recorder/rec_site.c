@@ -60,26 +60,6 @@ static int space_memfd(struct rec_task *t)
 	return t->space->memfd;
 }
 
-/* Holds a signal that stopped t on the way (it came from elsewhere while
- * replay cannot place it yet): delivered at t's next preemption point. */
-static int hold_signal(struct rec_task *t, int sig)
-{
-	siginfo_t si;
-	if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0)
-		return -errno;
-	if (rec_sig_is_sync(&si))
-		return -EPROTO;
-	if (!t->deferred_sig || t->deferred_sig == sig) {
-		t->deferred_sig = sig;
-		t->deferred_info = si;
-	} else if (!t->extra_sig || t->extra_sig == sig) {
-		t->extra_sig = sig;
-		t->extra_info = si;
-	} else {
-		return -EPROTO;
-	}
-	return 0;
-}
 
 /* Runs an mmap of one RWX page at `at` in t (stopped at a preemption
  * point) through a syscall instruction of its own, then leaves t at an
@@ -130,11 +110,14 @@ static int inject_page(struct rec_task *t, uint64_t at)
 			req = PTRACE_CONT;
 		} else if (ev == 0) {
 			siginfo_t si;
-			if (!done && ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) == 0 && rec_sig_is_sync(&si)) {
+			if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0)
+				return -errno;
+			if (!done && rec_sig_is_sync(&si)) {
 				/* its own fault at our syscall instruction: dropped */
 				return regs_set(t->tid, &save) ? -EIO : -EFAULT;
 			}
-			ret = hold_signal(t, sig);
+			/* from elsewhere: delivered at its next preemption point */
+			ret = rec_hold_async(t, sig, &si);
 		} else {
 			ret = -EPROTO;
 		}
