@@ -442,7 +442,7 @@ static int dispatch(struct rec_session *s, struct rec_task *t, int status)
 
 /* Stops of other threads wait while one runs user code: what they record
  * (memory a syscall wrote, a thread's end) must not be read mid-turn. */
-static int hold(struct rec_session *s, pid_t tid, int status)
+int rec_hold(struct rec_session *s, pid_t tid, int status)
 {
 	if (s->nheld == s->capheld) {
 		size_t cap = s->capheld ? s->capheld * 2 : 16;
@@ -497,6 +497,12 @@ static int outside_signal(struct rec_session *s)
 		}
 		kill(s->leader, s->stop_sig);
 	}
+	if (s->stop_deadline_ns && now_ns() >= s->stop_deadline_ns && !s->stop_sig) {
+		s->timed_out = 1;
+		rec_fail(s, "thread %d: the program still ran after %.3g s (--timeout): recording stopped", s->leader,
+			 (double)s->opt->timeout_ns / 1e9);
+		return -EINTR;
+	}
 	if (s->stop_deadline_ns && now_ns() >= s->stop_deadline_ns) {
 		rec_fail(s, "thread %d: rec got SIG%s and the program did not end within %d ms: recording stopped",
 			 s->leader, sigabbrev_np(s->stop_sig) ?: "?", REC_STOP_GRACE_MS);
@@ -530,7 +536,7 @@ int rec_run(struct rec_session *s)
 		if (!t)
 			return -ENOMEM;
 		if (s->running && s->running != t && t->state != T_NEW)
-			r = hold(s, tid, status);
+			r = rec_hold(s, tid, status);
 		else
 			r = dispatch(s, t, status);
 		if (r || s->failed || s->w.err) {

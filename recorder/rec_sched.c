@@ -83,8 +83,11 @@ int rec_schedule(struct rec_session *s)
 		return 0;
 	struct rec_task *t = s->last;
 	uint64_t now = now_ns();
-	/* The last thread goes on while its slice lasts; then the next one. */
-	if (!t || t->state != T_READY || now - t->slice_start_ns > 20ull * 1000 * 1000) {
+	if (s->chaos) {
+		if (!(t = rec_chaos_pick(s, now)))
+			return 0;
+	} else if (!t || t->state != T_READY || now - t->slice_start_ns > 20ull * 1000 * 1000) {
+		/* The last thread goes on while its slice lasts; then the next one. */
 		struct rec_task *n = next_ready(s, t);
 		if (!n)
 			return 0;
@@ -137,6 +140,8 @@ int rec_newtask(struct rec_session *s, struct rec_task *t, int event)
 		n.child_tid_ptr = 0;
 	if (n.flags & CLONE_VFORK)
 		t->vfork_child = (pid_t)child;
+	if (s->chaos && c->state == T_NEW && !c->first_stop && (r = rec_chaos_first_stop(s, c)))
+		return r;
 	rec_mark(s, t->tid);
 	trace_put_newtask(&s->w, &n);
 	c->announced = 1;
