@@ -66,14 +66,15 @@ static int64_t random_priority(struct rec_chaos *c, const struct rec_session *s,
 	return (low ? 1 : (1ll << 32)) + (int64_t)(r >> 33);
 }
 
-/* A new starvation period: most periods bound starvation tightly (a few
- * passes), one in three lets a low-priority thread starve for long. */
+/* A new starvation period: most bound starvation to 16-1024 passes (or
+ * 50-200 ms), one in three lets a low-priority thread starve for long
+ * (1024-65536 passes, 0.2-1 s). */
 static void new_period(struct rec_chaos *c)
 {
 	int starving = draw(c) % 3 == 0;
 	c->period_end = c->decisions + draw_log(c, 16, 8192);
-	c->starve_passes = (uint32_t)(starving ? draw_log(c, 256, 8192) : draw_log(c, 2, 64));
-	c->starve_ns = starving ? draw_log(c, 100 * MS, 1000 * MS) : draw_log(c, 50 * MS, 200 * MS);
+	c->starve_passes = (uint32_t)(starving ? draw_log(c, 1024, 65536) : draw_log(c, 16, 1024));
+	c->starve_ns = starving ? draw_log(c, 200 * MS, 1000 * MS) : draw_log(c, 50 * MS, 200 * MS);
 }
 
 /* A priority change point: the thread that ran last goes below every

@@ -141,7 +141,8 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 	 * thread run. */
 	t->echo = d && d->echo && s->started ? echo_stream(s, t) : 0;
 	int pi_lock = s->started && sc_pi_lock_word(t->nr, t->args);
-	if (s->running == t && !(d && s->started && (quick(t, d) || t->echo || pi_lock)))
+	int released = s->running == t && !(d && s->started && (quick(t, d) || t->echo || pi_lock));
+	if (released)
 		s->running = NULL;
 	if (!s->started)
 		return ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0 ? -errno : 0;
@@ -160,6 +161,11 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 		return -errno;
 	if (pi_lock && !t->skip && s->running == t && settle_blocked(t))
 		s->running = NULL; /* blocked: FUTEX_WAITERS is set, as replay sets it at its sysenter */
+	/* --chaos: a syscall that returns without blocking keeps the core, so
+	 * the decision at its return chooses among every thread that could
+	 * run, not only the ones whose syscalls ended meanwhile. */
+	if (released && s->chaos && !s->running && (t->skip || !settle_blocked(t)))
+		s->running = t;
 	return 0;
 }
 
