@@ -30,6 +30,7 @@ struct rec_chaos {
 	uint64_t decisions;    /* scheduling decisions so far */
 	uint64_t next_change;  /* the decision of the next priority change point */
 	uint64_t period_end;   /* the decision at which this starvation period ends */
+	uint64_t change_max;   /* this period's longest gap between change points */
 	uint32_t starve_passes; /* a ready thread passed over this often runs */
 	uint64_t starve_ns;    /* ... or once it waited this long */
 	int64_t floor;         /* below every priority given so far: change points go lower */
@@ -75,15 +76,20 @@ static void new_period(struct rec_chaos *c)
 	c->period_end = c->decisions + draw_log(c, 16, 8192);
 	c->starve_passes = (uint32_t)(starving ? draw_log(c, 1024, 65536) : draw_log(c, 16, 1024));
 	c->starve_ns = starving ? draw_log(c, 200 * MS, 1000 * MS) : draw_log(c, 50 * MS, 200 * MS);
+	/* PCT's change points assume a known run length k; unknown here, each
+	 * period guesses one: gaps up to 16, 32, ... or 4096 decisions. */
+	c->change_max = 16ull << (draw(c) % 9);
+	if (c->next_change > c->decisions + c->change_max)
+		c->next_change = c->decisions + draw_log(c, 1, c->change_max);
 }
 
 /* A priority change point: the thread that ran last goes below every
- * other (PCT's d-1 change points, at gaps drawn log-uniformly since the
- * length of the run is unknown); one in eight redraws every priority. */
+ * other (PCT's d-1 change points, at gaps drawn log-uniformly up to the
+ * period's change_max); one in eight redraws every priority. */
 static void change_point(struct rec_session *s, struct rec_chaos *c)
 {
 	uint64_t r = draw(c);
-	c->next_change = c->decisions + draw_log(c, 1, 4096);
+	c->next_change = c->decisions + draw_log(c, 1, c->change_max);
 	if (r % 8 == 0) {
 		for (struct rec_task *t = s->tasks; t; t = t->next)
 			t->chaos_prio = random_priority(c, s, t);
@@ -104,8 +110,8 @@ int rec_chaos_init(struct rec_session *s, const struct rec_options *opt)
 	s->chaos_seed = seed;
 	c->rng = seed;
 	c->floor = -1;
+	c->next_change = UINT64_MAX;
 	new_period(c);
-	c->next_change = draw_log(c, 1, 4096);
 	return 0;
 }
 
