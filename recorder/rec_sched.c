@@ -95,6 +95,10 @@ int rec_schedule(struct rec_session *s)
 			n->slice_start_ns = now;
 		t = n;
 	}
+	/* Out of any syscall from here on: if it is killed before its next
+	 * one, its end gets no sysenter record (replay would wait for a
+	 * syscall the thread never made). */
+	t->enter_seq = 0;
 	int sig = t->resume_sig;
 	t->resume_sig = 0;
 	t->delivered_sig = sig;
