@@ -339,8 +339,12 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 		}
 		if (t->interrupting) {
 			t->interrupting = 0;
+			/* Held: before its syscall restarts, no point to preempt at.
+			 * Resumed as rec_schedule resumed it: under PTRACE_SYSCALL the
+			 * restart's entry stops as SIGTRAP|0x80, taken for a syscall's
+			 * end (a nanosleep recorded as returning -ENOSYS). */
 			if (t->held)
-				return cont(t->tid, PTRACE_SYSCALL); /* before its syscall restarts: no point to preempt at */
+				return cont(t->tid, PTRACE_CONT);
 			if (t->state == T_RUNNING)
 				return rec_preempt_stop(s, t);
 			/* it reached a syscall first: carry on as before */
@@ -437,6 +441,12 @@ static int dispatch(struct rec_session *s, struct rec_task *t, int status)
 		return 0;
 	}
 	int r = on_stop(s, t, status);
+	siginfo_t si;
+	if (r == -EPROTO && !ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) && si.si_code >> 8 == PTRACE_EVENT_EXIT) {
+		/* Killed (a group exit: SIGTERM...) while rec stepped it to a
+		 * preemption point, which took its exit stop: that stop now. */
+		return on_stop(s, t, 0x7f | SIGTRAP << 8 | PTRACE_EVENT_EXIT << 16);
+	}
 	return r == -ESRCH ? 0 : r; /* killed under us: its exit status follows */
 }
 
