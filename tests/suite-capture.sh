@@ -218,6 +218,43 @@ else
 	fail "until-fail-timeout: status $st, replay $rst, files $(ls "$d" | tr '\n' ' '): $(head -2 "$d/err")"
 fi
 
+## Ctrl-C (SIGINT to the whole process group, as a terminal sends it) while
+## -j 2 recordings of a deadlock run: each recording rec is pinned to a CPU
+## of its own; rec exits 130 within a few seconds, no process of the group
+## is left, no trace and no temporary file either.
+d=$C/ctrlc
+mkdir -p "$d"
+(cd "$d" && exec setsid "$OLDPWD/$R" --until-fail=5 -j 2 --timeout 60 -o c.lz4 "$OLDPWD/$CBIN/hang" mutex >out 2>err) &
+spid=$!
+for _ in $(seq 1 200); do [ "$(grep -c '^ready$' "$d/out" 2>/dev/null)" -ge 2 ] && break; sleep 0.05; done
+kids=$(cat /proc/"$spid"/task/*/children 2>/dev/null)
+cpus=
+for k in $kids; do cpus="$cpus $(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/"$k"/status 2>/dev/null)"; done
+t0=${EPOCHREALTIME/./}
+kill -INT -- -"$spid" 2>/dev/null
+( sleep 20; kill -KILL -- -"$spid" 2>/dev/null ) &
+guard=$!
+wait "$spid"
+st=$?
+ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+kill "$guard" 2>/dev/null
+wait "$guard" 2>/dev/null
+left=$(ps -eo pgid=,pid=,comm= | awk -v g="$spid" '$1 == g {print $2 "/" $3}' | tr '\n' ' ')
+files=$(ls "$d" | grep -v -x -e out -e err | tr '\n' ' ')
+ncpu=$(nproc)
+distinct=$(echo $cpus | tr ' ' '\n' | sort -u | wc -l)
+if [ "$(echo $kids | wc -w)" != 2 ]; then
+	fail "until-fail-ctrlc: want 2 recordings in flight under -j 2, found: $kids"
+elif [ "$ncpu" -ge 2 ] && [ "$distinct" != 2 ]; then
+	fail "until-fail-ctrlc: the 2 recordings run on CPUs '$cpus', want one each"
+elif [ "$st" != 130 ] || [ -n "$left" ] || [ -n "$files" ] || [ "$ms" -gt 5000 ]; then
+	fail "until-fail-ctrlc: status $st (want 130) after $ms ms; left processes: '$left'; left files: '$files': $(tail -1 "$d/err")"
+elif ! grep -q '^rec: stopped by SIGINT after [0-9]* runs: no trace kept$' "$d/err"; then
+	fail "until-fail-ctrlc: rec did not say it stopped: $(tail -1 "$d/err")"
+else
+	pass "until-fail-ctrlc: 2 recordings on CPUs$cpus, SIGINT to the group: rec 130 after $ms ms, no process, no file left"
+fi
+
 ## Bad options: one line, status 120.
 for args in "--seed 5" "--chaos --seed x" "--timeout 0" "--timeout -1" "--until-fail=0" "-j 2" \
 	"--until-fail --fail-on SIGNOPE" "--until-fail --fail-on 300" "--until-fail --fail-on 1,,2" "--until-fail -j 2 --cpu 0"; do
