@@ -163,8 +163,10 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 		s->running = NULL; /* blocked: FUTEX_WAITERS is set, as replay sets it at its sysenter */
 	/* --chaos: a syscall that returns without blocking keeps the core, so
 	 * the decision at its return chooses among every thread that could
-	 * run, not only the ones whose syscalls ended meanwhile. */
-	if (released && s->chaos && !s->running && (t->skip || !settle_blocked(t)))
+	 * run, not only the ones whose syscalls ended meanwhile. Not for
+	 * process syscalls: a vfork parent stops at its event, then waits
+	 * for its child, which must run. */
+	if (released && s->chaos && !s->running && d->cls != SCC_PROCESS && (t->skip || !settle_blocked(t)))
 		s->running = t;
 	return 0;
 }
