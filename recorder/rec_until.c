@@ -155,20 +155,33 @@ static int wait_event(void)
 }
 
 /* Stops every run in flight (SIGTERM: each ends its recording within
- * REC_STOP_GRACE_MS) and waits for them; deletes their traces. */
+ * REC_STOP_GRACE_MS; one still there after STOP_KILL_MS gets SIGKILL, its
+ * program with it) and waits for them; deletes their traces. */
+#define STOP_KILL_MS 5000
 static void stop_all(struct run *runs, unsigned k)
 {
-	for (unsigned i = 0; i < k; i++)
-		if (runs[i].pid)
-			kill(runs[i].pid, SIGTERM);
+	unsigned left = 0;
 	for (unsigned i = 0; i < k; i++)
 		if (runs[i].pid) {
-			int st;
-			while (waitpid(runs[i].pid, &st, 0) < 0 && errno == EINTR)
-				;
-			runs[i].pid = 0;
-			unlink(runs[i].path);
+			kill(runs[i].pid, SIGTERM);
+			left++;
 		}
+	for (int ms = 0; left; ms += 10) {
+		for (unsigned i = 0; i < k; i++) {
+			int st;
+			if (!runs[i].pid)
+				continue;
+			if (ms >= STOP_KILL_MS)
+				kill(runs[i].pid, SIGKILL);
+			if (waitpid(runs[i].pid, &st, ms >= STOP_KILL_MS ? 0 : WNOHANG) == runs[i].pid) {
+				runs[i].pid = 0;
+				unlink(runs[i].path);
+				left--;
+			}
+		}
+		if (left)
+			usleep(10 * 1000);
+	}
 }
 
 int rec_until_fail(const struct rec_options *opt, const char *path)
