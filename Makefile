@@ -73,6 +73,8 @@ TOOL_SRC  := $(wildcard tests/tools/*.c)
 TOOL_BIN  := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 DIVERGE_SRC := $(wildcard tests/diverge/*.c)
 DIVERGE_BIN := $(DIVERGE_SRC:tests/diverge/%.c=$(BUILD)/tests/diverge/%)
+CAPTURE_SRC := $(wildcard tests/capture/*.c)
+CAPTURE_BIN := $(CAPTURE_SRC:tests/capture/%.c=$(BUILD)/tests/capture/%)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_OBJ) | check-deps
 	@mkdir -p $(dir $@)
@@ -104,7 +106,12 @@ $(BUILD)/tests/diverge/%: tests/diverge/%.c | check-deps
 	@mkdir -p $(dir $@)
 	gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -pthread -lm
 
-tests: $(UNIT_BIN) $(PROG_BIN) $(GOPROG_BIN) $(DIVERGE_BIN) $(TOOL_BIN) | check-deps
+# Programs for suite-capture.sh (racy, hanging: not for suite-programs).
+$(BUILD)/tests/capture/%: tests/capture/%.c | check-deps
+	@mkdir -p $(dir $@)
+	gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -pthread -lm
+
+tests: $(UNIT_BIN) $(PROG_BIN) $(GOPROG_BIN) $(DIVERGE_BIN) $(CAPTURE_BIN) $(TOOL_BIN) | check-deps
 
 test: all tests
 	BIN=$(BIN) TBIN=$(BUILD)/tests/programs UBIN=$(BUILD)/tests/unit tests/run.sh

@@ -71,6 +71,8 @@ struct trace_header {
 	uint64_t start_realtime_ns;
 	uint32_t pid;
 	uint32_t ncpus; /* CPUs the program could use, unpinned */
+	uint32_t chaos; /* recorded with rec --chaos */
+	uint64_t chaos_seed; /* its seed */
 };
 
 /* A mapped file's content. The writer takes the whole content (data,

@@ -55,6 +55,8 @@ int trace_put_header(struct trace_writer *w, const struct trace_header *h)
 	buf_u64(b, h->start_realtime_ns);
 	buf_u32(b, h->pid);
 	buf_u32(b, h->ncpus);
+	buf_u32(b, h->chaos);
+	buf_u64(b, h->chaos_seed);
 	return trace_end(w);
 }
 
@@ -109,6 +111,8 @@ int trace_get_header(const struct trace_rec *rec, struct trace_header *h)
 	h->start_realtime_ns = cur_u64(&c);
 	h->pid = cur_u32(&c);
 	h->ncpus = cur_u32(&c);
+	h->chaos = cur_u32(&c);
+	h->chaos_seed = cur_u64(&c);
 	int r = finish(&c);
 	if (r) {
 		trace_header_free(h);

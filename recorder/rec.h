@@ -52,6 +52,10 @@ struct rec_task {
 	uint64_t enter_seq; /* when it entered its current syscall */
 	int resume_sig;  /* signal to deliver when it next runs */
 	uint64_t slice_start_ns;
+	uint64_t slice_ns;   /* this turn's timeslice, set when it starts; 0: the default */
+	int64_t chaos_prio;  /* --chaos: its priority (0: not drawn yet) */
+	uint32_t chaos_passes; /* --chaos: decisions that passed it over while ready */
+	uint64_t chaos_wait_ns; /* --chaos: when the first of those was */
 	long nr;
 	uint64_t args[6];
 	int skip;        /* syscall suppressed by the recorder; result in skip_result */
@@ -120,6 +124,15 @@ struct rec_options {
 	int quiet;
 	int cpu;          /* -1: choose */
 	char **argv;      /* program and arguments */
+	int argc;
+	sigset_t orig_mask; /* rec's signal mask before it blocked its own */
+	int chaos;        /* --chaos */
+	int have_seed;    /* --seed given */
+	uint64_t seed;
+	uint64_t timeout_ns; /* --timeout: rec stops the recording after this long; 0: never */
+	unsigned until_fail; /* --until-fail: at most this many runs; 0: one plain run */
+	unsigned jobs;       /* -j: recordings at once */
+	const char *fail_on; /* --fail-on: the statuses that count as failing, or NULL: any but 0 */
 };
 
 struct mem_skip;
@@ -133,6 +146,19 @@ struct rec_snap {
 	size_t n;
 	struct { uint64_t start; size_t len, off; } map[REC_SNAP_MAPS];
 };
+
+struct rec_chaos;
+
+/* What one recording came to (rec --until-fail reads it from each run). */
+struct rec_result {
+	int status;     /* rec's exit status: the program's, 124 timed out, 128+N stopped */
+	int recfail;    /* the recording itself failed (not the program) */
+	int timed_out;  /* --timeout stopped it */
+	uint64_t seed;  /* --chaos seed */
+};
+
+/* rec's status when --timeout stopped the recording (as timeout(1)). */
+#define EXIT_TIMEDOUT 124
 
 struct rec_session {
 	const struct rec_options *opt;
@@ -157,6 +183,9 @@ struct rec_session {
 	int stop_forwarded;       /* passed on to the program */
 	uint64_t stop_deadline_ns; /* when rec ends the program itself */
 	int status;               /* shell-style exit status of the leader */
+	struct rec_chaos *chaos;  /* --chaos policy state, or NULL: the fair scheduler */
+	uint64_t chaos_seed;
+	int timed_out;            /* --timeout reached: the recording was stopped */
 	int failed;
 	char reason[256];
 	uint64_t start_ns;
@@ -252,6 +281,25 @@ void rec_snap_take(struct rec_snap *sn, pid_t tid);
  * how many. */
 size_t rec_snap_words(const struct rec_snap *sn, pid_t tid, const struct mem_skip *k, const struct site_table *sites,
 		      struct preempt_word *w, size_t max);
+/* Records one run of the program at path (found in PATH) as opt says;
+ * fills *res; returns rec's exit status. */
+int rec_record(const struct rec_options *opt, const char *path, struct rec_result *res);
+/* rec --until-fail: records runs until one fails; returns rec's exit status. */
+int rec_until_fail(const struct rec_options *opt, const char *path);
+/* Checks a --fail-on list; with status >= 0, returns 1 if the list counts
+ * it as failing, 0 if not; -EINVAL if the list is malformed. */
+int rec_fail_on_parse(const char *list, const int *status);
+/* Sets up --chaos (seed from opt, else getrandom); returns 0 or -errno. */
+int rec_chaos_init(struct rec_session *s, const struct rec_options *opt);
+/* Frees the --chaos state. */
+void rec_chaos_free(struct rec_session *s);
+/* --chaos: the ready thread to run next (its turn's slice set), or NULL if none is ready. */
+struct rec_task *rec_chaos_pick(struct rec_session *s, uint64_t now);
+/* --chaos: waits for new thread c's first stop, so that it is ready from
+ * its creation on; returns 0 or -errno. */
+int rec_chaos_first_stop(struct rec_session *s, struct rec_task *c);
+/* Keeps a wait status of tid for when no thread runs; returns 0 or -errno. */
+int rec_hold(struct rec_session *s, pid_t tid, int status);
 /* Forks and execs the program traced, pinned and filtered; returns the pid or -errno. */
 pid_t rec_spawn(struct rec_session *s, const char *path);
 /* Gives the program (at its first exec) the signal mask rec started with;

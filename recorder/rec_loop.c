@@ -347,8 +347,12 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 		}
 		if (t->interrupting) {
 			t->interrupting = 0;
+			/* Held: before its syscall restarts, no point to preempt at.
+			 * Resumed as rec_schedule resumed it: under PTRACE_SYSCALL the
+			 * restart's entry stops as SIGTRAP|0x80, taken for a syscall's
+			 * end (a nanosleep recorded as returning -ENOSYS). */
 			if (t->held)
-				return cont(t->tid, PTRACE_SYSCALL); /* before its syscall restarts: no point to preempt at */
+				return cont(t->tid, PTRACE_CONT);
 			if (t->state == T_RUNNING)
 				return rec_preempt_stop(s, t);
 			/* it reached a syscall first: carry on as before */
@@ -445,12 +449,18 @@ static int dispatch(struct rec_session *s, struct rec_task *t, int status)
 		return 0;
 	}
 	int r = on_stop(s, t, status);
+	siginfo_t si;
+	if (r == -EPROTO && !ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) && si.si_code >> 8 == PTRACE_EVENT_EXIT) {
+		/* Killed (a group exit: SIGTERM...) while rec stepped it to a
+		 * preemption point, which took its exit stop: that stop now. */
+		return on_stop(s, t, 0x7f | SIGTRAP << 8 | PTRACE_EVENT_EXIT << 16);
+	}
 	return r == -ESRCH ? 0 : r; /* killed under us: its exit status follows */
 }
 
 /* Stops of other threads wait while one runs user code: what they record
  * (memory a syscall wrote, a thread's end) must not be read mid-turn. */
-static int hold(struct rec_session *s, pid_t tid, int status)
+int rec_hold(struct rec_session *s, pid_t tid, int status)
 {
 	if (s->nheld == s->capheld) {
 		size_t cap = s->capheld ? s->capheld * 2 : 16;
@@ -505,6 +515,12 @@ static int outside_signal(struct rec_session *s)
 		}
 		kill(s->leader, s->stop_sig);
 	}
+	if (s->stop_deadline_ns && now_ns() >= s->stop_deadline_ns && !s->stop_sig) {
+		s->timed_out = 1;
+		rec_fail(s, "thread %d: the program still ran after %.3g s (--timeout): recording stopped", s->leader,
+			 (double)s->opt->timeout_ns / 1e9);
+		return -EINTR;
+	}
 	if (s->stop_deadline_ns && now_ns() >= s->stop_deadline_ns) {
 		rec_fail(s, "thread %d: rec got SIG%s and the program did not end within %d ms: recording stopped",
 			 s->leader, sigabbrev_np(s->stop_sig) ?: "?", REC_STOP_GRACE_MS);
@@ -538,7 +554,7 @@ int rec_run(struct rec_session *s)
 		if (!t)
 			return -ENOMEM;
 		if (s->running && s->running != t && t->state != T_NEW)
-			r = hold(s, tid, status);
+			r = rec_hold(s, tid, status);
 		else
 			r = dispatch(s, t, status);
 		if (r || s->failed || s->w.err) {

@@ -23,12 +23,24 @@ extern char **environ;
 
 static void usage(FILE *f) /* --help */
 {
-	fprintf(f, "usage: rec [-o TRACE] [-q] [--cpu N] [--] PROG [ARGS...]\n"
+	fprintf(f, "usage: rec [-o TRACE] [-q] [--cpu N] [--chaos [--seed N]] [--timeout SECONDS]\n"
+		   "           [--until-fail[=N] [-j K] [--fail-on STATUS,...]] [--] PROG [ARGS...]\n"
 		   "Runs PROG and records every nondeterministic input into TRACE\n"
 		   "(default: rec-PROG-N.lz4, never overwriting). Exits with PROG's status.\n"
 		   "  -o, --output FILE   trace file to write\n"
 		   "  -q, --quiet         do not print where the trace went\n"
 		   "      --cpu N         the CPU to run PROG and the recorder on\n"
+		   "      --chaos         random thread priorities and timeslices (docs/chaos.md)\n"
+		   "      --seed N        the chaos scheduler's seed (default: a random one)\n"
+		   "      --timeout S     stop the recording after S seconds (exit 124; the trace\n"
+		   "                      replays to that point)\n"
+		   "      --until-fail[=N] record up to N runs (default 100) until one fails; keep\n"
+		   "                      only its trace; with --chaos, run i (from 0) has seed\n"
+		   "                      S+i (S: --seed, or drawn once)\n"
+		   "  -j, --jobs K        with --until-fail: K recordings at once, one CPU each\n"
+		   "      --fail-on LIST  with --until-fail: the statuses that count as failing:\n"
+		   "                      comma-separated exit statuses (0-255) and signal\n"
+		   "                      names (SIGSEGV or SEGV: killed by it, i.e. 128+N)\n"
 		   "      --version       print the version of rec and of the trace format\n");
 }
 
@@ -107,6 +119,8 @@ static int write_header(struct rec_session *s, int argc, char **argv)
 	h.start_realtime_ns = realtime_ns();
 	h.pid = (uint32_t)s->leader;
 	h.ncpus = (uint32_t)CPU_COUNT(&s->orig_affinity);
+	h.chaos = s->chaos != NULL;
+	h.chaos_seed = s->chaos_seed;
 	int r = hostinfo_fill(&h);
 	if (!r)
 		r = trace_put_header(&s->w, &h);
@@ -144,58 +158,58 @@ static void session_free(struct rec_session *s)
 	free(s->snap);
 	buf_free(&s->fwbuf);
 	free(s->regions);
+	rec_chaos_free(s);
 }
 
-int main(int argc, char **argv)
+/* Parses a non-negative decimal number into *v; returns 0 or -EINVAL. */
+static int parse_u64(const char *str, uint64_t *v)
 {
-	sigset_t orig_mask;
-	rec_block_signals(&orig_mask); /* before anything: a SIGTERM now is passed on, not lost */
-	static const struct option longs[] = {
-		{"output", required_argument, 0, 'o'}, {"quiet", no_argument, 0, 'q'},
-		{"cpu", required_argument, 0, 'C'},    {"help", no_argument, 0, 'h'},
-		{"version", no_argument, 0, 'V'},      {0, 0, 0, 0},
-	};
-	struct rec_options opt = {.cpu = -1};
-	struct rec_session s = {.opt = &opt, .orig_sigmask = orig_mask};
-	char path[PATH_MAX], name[PATH_MAX];
-	int c, ret;
+	char *end;
+	errno = 0;
+	if (!*str || *str == '-')
+		return -EINVAL;
+	unsigned long long x = strtoull(str, &end, 10);
+	if (errno || *end)
+		return -EINVAL;
+	*v = x;
+	return 0;
+}
+
+/* --timeout SECONDS (a decimal fraction allowed) into ns; 0 or -EINVAL. */
+static int parse_timeout(const char *str, uint64_t *ns)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(str, &end);
+	if (errno || *end || !(v > 0) || v > 1e6)
+		return -EINVAL;
+	*ns = (uint64_t)(v * 1e9);
+	return 0;
+}
+
+int rec_record(const struct rec_options *opt, const char *path, struct rec_result *res)
+{
+	struct rec_session s = {.opt = opt, .orig_sigmask = opt->orig_mask};
+	char name[PATH_MAX];
+	int ret;
+	memset(res, 0, sizeof *res);
+	res->recfail = 1;
 	rec_catch_signals(&s);
-	msg_set_prog("rec");
-	opterr = 0; /* one-line messages of our own */
-	while ((c = getopt_long(argc, argv, "+o:qh", longs, NULL)) != -1) {
-		switch (c) {
-		case 'o': opt.output = optarg; break;
-		case 'q': opt.quiet = 1; break;
-		case 'C': opt.cpu = atoi(optarg); break;
-		case 'h': usage(stdout); return 0;
-		case 'V': printf("rec heisen %s, trace format %d\n", HEISEN_VERSION, TRACE_VERSION); return 0;
-		default:
-			msg("%s: unknown option or missing argument; %s", argv[optind - 1], "see --help");
-			return EXIT_USAGE;
-		}
-	}
-	if (optind >= argc) {
-		msg("%s", "usage: rec [-o TRACE] [-q] [--cpu N] [--] PROG [ARGS...] (see --help)");
-		return EXIT_USAGE;
-	}
-	opt.argv = argv + optind;
-	if ((ret = find_program(opt.argv[0], path, sizeof path))) {
-		msg("%s: %s", opt.argv[0], ret == EXIT_NOTFOUND ? "command not found" : "not an executable file");
-		return ret;
-	}
-	if (access(path, R_OK)) {
-		/* The kernel keeps a tracer out of a program it cannot read. */
-		msg("cannot record %s: %s: rec must be able to read the program", opt.argv[0], strerror(errno));
+	if (opt->chaos && (ret = rec_chaos_init(&s, opt))) {
+		msg("cannot draw a chaos seed: %s", strerror(-ret));
 		return EXIT_RECFAIL;
 	}
-	if ((ret = pin_cpu(&s, opt.cpu))) {
-		msg("cannot pin to CPU %d: %s", opt.cpu, strerror(-ret));
+	res->seed = s.chaos_seed;
+	if ((ret = pin_cpu(&s, opt->cpu))) {
+		msg("cannot pin to CPU %d: %s", opt->cpu, strerror(-ret));
+		rec_chaos_free(&s);
 		return EXIT_USAGE;
 	}
-	ret = opt.output ? trace_writer_open(&s.w, opt.output, 0) : open_default(&s.w, opt.argv[0], name, sizeof name);
-	s.trace_path = opt.output ? opt.output : name;
+	ret = opt->output ? trace_writer_open(&s.w, opt->output, 0) : open_default(&s.w, opt->argv[0], name, sizeof name);
+	s.trace_path = opt->output ? opt->output : name;
 	if (ret) {
 		msg("cannot create trace %s: %s", s.trace_path, strerror(-ret));
+		rec_chaos_free(&s);
 		return EXIT_RECFAIL;
 	}
 	if (fstat(1, &s.out_st) < 0)
@@ -203,17 +217,20 @@ int main(int argc, char **argv)
 	if (fstat(2, &s.err_st) < 0)
 		s.err_st.st_ino = 0;
 	s.start_ns = now_ns();
+	if (opt->timeout_ns)
+		s.stop_deadline_ns = s.start_ns + opt->timeout_ns;
 	s.leader = rec_spawn(&s, path);
 	if (s.leader < 0) {
-		msg("cannot start %s: %s", opt.argv[0], strerror(-s.leader));
+		msg("cannot start %s: %s", opt->argv[0], strerror(-s.leader));
+		rec_chaos_free(&s);
 		return EXIT_RECFAIL;
 	}
-	write_header(&s, argc - optind, opt.argv);
+	write_header(&s, opt->argc, opt->argv);
 	ret = rec_run(&s);
 	int exec_errno = 0;
 	if (!s.started && read(s.exec_err_fd, &exec_errno, sizeof exec_errno) == sizeof exec_errno) {
 		/* The program never ran: no trace to keep. */
-		msg("cannot execute %s: %s", opt.argv[0], strerror(exec_errno));
+		msg("cannot execute %s: %s", opt->argv[0], strerror(exec_errno));
 		tracee_kill_all(s.leader);
 		trace_writer_close(&s.w);
 		unlink(s.trace_path);
@@ -223,7 +240,7 @@ int main(int argc, char **argv)
 	close(s.exec_err_fd);
 	if ((ret || s.failed) && !s.snapshots) {
 		/* Nothing recorded that replay could run: one line, no trace. */
-		msg("cannot record %s: %s", opt.argv[0], s.failed ? s.reason : strerror(-ret));
+		msg("cannot record %s: %s", opt->argv[0], s.failed ? s.reason : strerror(-ret));
 		for (struct rec_task *t = s.tasks; t; t = t->next)
 			kill(t->tid, SIGKILL);
 		tracee_kill_all(s.leader);
@@ -240,8 +257,9 @@ int main(int argc, char **argv)
 		}
 		tracee_kill_all(s.leader);
 	}
-	/* Stopped by a signal sent to rec: rec's status is as if it had killed rec. */
-	int fail_status = s.stop_sig && ret == -EINTR ? 128 + s.stop_sig : EXIT_RECFAIL;
+	/* Stopped by a signal sent to rec: rec's status is as if it had killed
+	 * rec; stopped by --timeout: 124, like timeout(1). */
+	int fail_status = s.timed_out ? EXIT_TIMEDOUT : s.stop_sig && ret == -EINTR ? 128 + s.stop_sig : EXIT_RECFAIL;
 	struct trace_end end = {.end_realtime_ns = realtime_ns(), .duration_ns = now_ns() - s.start_ns,
 				.status = s.failed || ret ? fail_status : s.status,
 				.flags = s.failed || ret ? END_FAILED : END_OK, .reason = s.reason};
@@ -253,8 +271,110 @@ int main(int argc, char **argv)
 		msg("writing trace %s failed: %s", s.trace_path, strerror(-werr));
 		return EXIT_RECFAIL;
 	}
-	if (!opt.quiet)
+	res->recfail = (s.failed || ret) && !s.timed_out && !(s.stop_sig && ret == -EINTR);
+	res->timed_out = s.timed_out;
+	res->status = end.status;
+	if (!opt->quiet)
 		msg("trace written to %s (%llu events, %llu bytes)", s.trace_path, (unsigned long long)events,
 		    (unsigned long long)s.w.file_bytes);
+	if (opt->chaos && end.status && !opt->until_fail)
+		msg("chaos seed %llu", (unsigned long long)s.chaos_seed); /* to record this schedule again */
 	return end.status;
+}
+
+int main(int argc, char **argv)
+{
+	sigset_t orig_mask;
+	rec_block_signals(&orig_mask); /* before anything: a SIGTERM now is passed on, not lost */
+	enum { O_CHAOS = 256, O_SEED, O_TIMEOUT, O_UNTIL, O_FAILON };
+	static const struct option longs[] = {
+		{"output", required_argument, 0, 'o'},  {"quiet", no_argument, 0, 'q'},
+		{"cpu", required_argument, 0, 'C'},     {"help", no_argument, 0, 'h'},
+		{"version", no_argument, 0, 'V'},       {"chaos", no_argument, 0, O_CHAOS},
+		{"seed", required_argument, 0, O_SEED}, {"timeout", required_argument, 0, O_TIMEOUT},
+		{"until-fail", optional_argument, 0, O_UNTIL}, {"jobs", required_argument, 0, 'j'},
+		{"fail-on", required_argument, 0, O_FAILON}, {0, 0, 0, 0},
+	};
+	struct rec_options opt = {.cpu = -1, .orig_mask = orig_mask, .jobs = 1};
+	char path[PATH_MAX];
+	uint64_t v;
+	int c, ret, have_cpu = 0;
+	msg_set_prog("rec");
+	opterr = 0; /* one-line messages of our own */
+	while ((c = getopt_long(argc, argv, "+o:qhj:", longs, NULL)) != -1) {
+		switch (c) {
+		case 'o': opt.output = optarg; break;
+		case 'q': opt.quiet = 1; break;
+		case 'C': opt.cpu = atoi(optarg), have_cpu = 1; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("rec heisen %s, trace format %d\n", HEISEN_VERSION, TRACE_VERSION); return 0;
+		case O_CHAOS: opt.chaos = 1; break;
+		case O_SEED:
+			if (parse_u64(optarg, &opt.seed)) {
+				msg("--seed %s: not a number from 0 to 2^64-1", optarg);
+				return EXIT_USAGE;
+			}
+			opt.have_seed = 1;
+			break;
+		case O_TIMEOUT:
+			if (parse_timeout(optarg, &opt.timeout_ns)) {
+				msg("--timeout %s: not a number of seconds above 0", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case O_UNTIL:
+			if (optarg && (parse_u64(optarg, &v) || v < 1 || v > 1000000)) {
+				msg("--until-fail=%s: not a number of runs from 1 to 1000000", optarg);
+				return EXIT_USAGE;
+			}
+			opt.until_fail = optarg ? (unsigned)v : 100;
+			break;
+		case 'j':
+			if (parse_u64(optarg, &v) || v < 1 || v > 1024) {
+				msg("-j %s: not a number of recordings from 1 to 1024", optarg);
+				return EXIT_USAGE;
+			}
+			opt.jobs = (unsigned)v;
+			break;
+		case O_FAILON: opt.fail_on = optarg; break;
+		default:
+			msg("%s: unknown option or missing argument; %s", argv[optind - 1], "see --help");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		msg("%s", "usage: rec [-o TRACE] [-q] [--cpu N] [--] PROG [ARGS...] (see --help)");
+		return EXIT_USAGE;
+	}
+	if (opt.have_seed && !opt.chaos) {
+		msg("%s", "--seed needs --chaos (see --help)");
+		return EXIT_USAGE;
+	}
+	if (!opt.until_fail && (opt.jobs > 1 || opt.fail_on)) {
+		msg("%s needs --until-fail (see --help)", opt.fail_on ? "--fail-on" : "-j");
+		return EXIT_USAGE;
+	}
+	if (opt.jobs > 1 && have_cpu) {
+		msg("%s", "--cpu and -j: each of the K recordings gets a CPU of its own (see --help)");
+		return EXIT_USAGE;
+	}
+	if (opt.fail_on && (ret = rec_fail_on_parse(opt.fail_on, NULL)) < 0) {
+		msg("--fail-on %s: %s", opt.fail_on, "want exit statuses 0-255 and signal names, comma-separated (1,134,SIGSEGV)");
+		return EXIT_USAGE;
+	}
+	opt.argv = argv + optind;
+	opt.argc = argc - optind;
+	if ((ret = find_program(opt.argv[0], path, sizeof path))) {
+		msg("%s: %s", opt.argv[0], ret == EXIT_NOTFOUND ? "command not found" : "not an executable file");
+		return ret;
+	}
+	if (access(path, R_OK)) {
+		/* The kernel keeps a tracer out of a program it cannot read. */
+		msg("cannot record %s: %s: rec must be able to read the program", opt.argv[0], strerror(errno));
+		return EXIT_RECFAIL;
+	}
+	if (opt.until_fail)
+		return rec_until_fail(&opt, path);
+	struct rec_result res;
+	return rec_record(&opt, path, &res);
 }

@@ -91,7 +91,7 @@ int64_t rec_preempt_due_ns(struct rec_session *s)
 		others = o != t && o->state == T_READY;
 	if (!others)
 		return -1;
-	uint64_t end = t->slice_start_ns + (t->learned || t->preempted_once ? SLICE_NS : FIRST_SLICE_NS);
+	uint64_t end = t->slice_start_ns + (t->slice_ns ? t->slice_ns : t->learned || t->preempted_once ? SLICE_NS : FIRST_SLICE_NS);
 	return end > now ? (int64_t)(end - now) : 0;
 }
 

@@ -83,8 +83,11 @@ int rec_schedule(struct rec_session *s)
 		return 0;
 	struct rec_task *t = s->last;
 	uint64_t now = now_ns();
-	/* The last thread goes on while its slice lasts; then the next one. */
-	if (!t || t->state != T_READY || now - t->slice_start_ns > REC_SLICE_NS) {
+	if (s->chaos) {
+		if (!(t = rec_chaos_pick(s, now)))
+			return 0;
+	} else if (!t || t->state != T_READY || now - t->slice_start_ns > REC_SLICE_NS) {
+		/* The last thread goes on while its slice lasts; then the next one. */
 		struct rec_task *n = next_ready(s, t);
 		if (!n)
 			return 0;
@@ -92,6 +95,10 @@ int rec_schedule(struct rec_session *s)
 			n->slice_start_ns = now;
 		t = n;
 	}
+	/* Out of any syscall from here on: if it is killed before its next
+	 * one, its end gets no sysenter record (replay would wait for a
+	 * syscall the thread never made). */
+	t->enter_seq = 0;
 	int sig = t->resume_sig;
 	t->resume_sig = 0;
 	t->delivered_sig = sig;
@@ -146,6 +153,8 @@ int rec_newtask(struct rec_session *s, struct rec_task *t, int event)
 		if (n.flags & CLONE_VM)
 			t->space->refs++;
 	}
+	if (s->chaos && c->state == T_NEW && !c->first_stop && (r = rec_chaos_first_stop(s, c)))
+		return r;
 	rec_mark(s, t->tid);
 	trace_put_newtask(&s->w, &n);
 	c->announced = 1;

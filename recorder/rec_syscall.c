@@ -142,7 +142,8 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 	 * thread run. */
 	t->echo = d && d->echo && s->started ? echo_stream(s, t) : 0;
 	int pi_lock = s->started && sc_pi_lock_word(t->nr, t->args);
-	if (s->running == t && !(d && s->started && (quick(t, d) || t->echo || pi_lock)))
+	int released = s->running == t && !(d && s->started && (quick(t, d) || t->echo || pi_lock));
+	if (released)
 		s->running = NULL;
 	if (!s->started)
 		return ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0 ? -errno : 0;
@@ -161,6 +162,13 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 		return -errno;
 	if (pi_lock && !t->skip && s->running == t && settle_blocked(t))
 		s->running = NULL; /* blocked: FUTEX_WAITERS is set, as replay sets it at its sysenter */
+	/* --chaos: a syscall that returns without blocking keeps the core, so
+	 * the decision at its return chooses among every thread that could
+	 * run, not only the ones whose syscalls ended meanwhile. Not for
+	 * process syscalls: a vfork parent stops at its event, then waits
+	 * for its child, which must run. */
+	if (released && s->chaos && !s->running && d->cls != SCC_PROCESS && (t->skip || !settle_blocked(t)))
+		s->running = t;
 	return 0;
 }
 

@@ -66,6 +66,35 @@ int replay_rec_ok(const struct trace_rec *rec)
 	return r == 0;
 }
 
+static void json_str(const char *str);
+
+/* --info --json: the summary as one JSON object. */
+static void info_json(const struct trace_header *h, const struct trace_end *end, const uint64_t nnew[2],
+		      uint64_t nsysenter, const uint64_t npre[2])
+{
+	printf("{\"command\":[");
+	for (uint32_t i = 0; i < h->argc; i++) {
+		if (i)
+			putchar(',');
+		json_str(h->argv[i]);
+	}
+	printf("],\"cwd\":");
+	json_str(h->cwd);
+	printf(",\"trace_format\":%u,\"chaos\":%s,\"chaos_seed\":%" PRIu64, h->version, h->chaos ? "true" : "false",
+	       h->chaos_seed);
+	if (end) {
+		printf(",\"exit\":%d,\"duration_ns\":%" PRIu64 ",\"recording_failed\":%s", end->status,
+		       end->duration_ns, (end->flags & END_FAILED) ? "true" : "false");
+		if (end->flags & END_FAILED) {
+			printf(",\"note\":");
+			json_str(end->reason);
+		}
+	}
+	printf(",\"threads\":%" PRIu64 ",\"processes\":%" PRIu64, nnew[0] + nnew[1] + 1, nnew[1] + 1);
+	printf(",\"switches\":{\"syscalls\":%" PRIu64 ",\"counted\":%" PRIu64 ",\"state_matched\":%" PRIu64 "}}\n",
+	       nsysenter, npre[1], npre[0]);
+}
+
 /* Reads the rest of the trace; returns 0 or the reader error. */
 int replay_info(struct replay_session *s)
 {
@@ -75,7 +104,9 @@ int replay_info(struct replay_session *s)
 	uint32_t threads[64], nthreads = 0;
 	uint64_t nnew[2] = {0, 0}, npre[3] = {0, 0, 0};
 	struct trace_end end = {0};
-	int r, have_end = 0;
+	int r, have_end = 0, json = s->opt->json;
+	if (json)
+		goto records;
 	printf("%-12s", "command");
 	for (uint32_t i = 0; i < h->argc; i++) {
 		putchar(' ');
@@ -97,7 +128,11 @@ int replay_info(struct replay_session *s)
 	put_esc(h->tool_version);
 	printf(", trace format %u\n", h->version);
 	print_time("recorded", h->start_realtime_ns);
+	if (h->chaos)
+		printf("%-12s seed %" PRIu64 " (rec --chaos --seed %" PRIu64 " records this schedule policy again)\n",
+		       "chaos", h->chaos_seed, h->chaos_seed);
 	printf("files:\n");
+records:
 	while ((r = trace_next(&s->r, &rec)) > 0) {
 		counts[rec.type]++;
 		if (!replay_rec_ok(&rec)) {
@@ -108,7 +143,7 @@ int replay_info(struct replay_session *s)
 		}
 		if (rec.type == TR_FILE) {
 			struct trace_file f;
-			if (!trace_get_file(&rec, &f) && f.offset == 0) {
+			if (!trace_get_file(&rec, &f) && f.offset == 0 && !json) {
 				printf("  %10" PRIu64 "  ", f.size);
 				put_esc(f.path);
 				putchar('\n');
@@ -137,6 +172,10 @@ int replay_info(struct replay_session *s)
 			if (!trace_get_preempt(&rec, &p))
 				npre[p.kind]++;
 		}
+	}
+	if (json) {
+		info_json(h, have_end ? &end : NULL, nnew, counts[TR_SYSENTER], npre);
+		goto out;
 	}
 	printf("%-12s %" PRIu64 " (%" PRIu64 " bytes)\n", "files stored", counts[TR_FILE], file_bytes);
 	if (have_end) {
@@ -169,6 +208,7 @@ int replay_info(struct replay_session *s)
 		printf("%-12s %lld bytes compressed, %" PRIu64 " raw (%.1fx), %u frames\n", "size",
 		       (long long)st.st_size, s->r.raw_bytes, st.st_size ? (double)s->r.raw_bytes / (double)st.st_size : 0.0,
 		       s->r.nframes);
+out:
 	if (r < 0) {
 		fflush(stdout);
 		msg("%s", s->r.err);

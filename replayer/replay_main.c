@@ -16,14 +16,14 @@
 static void usage(FILE *f) /* --help */
 {
 	fprintf(f, "usage: replay [--quiet] TRACE\n"
-		   "       replay --info TRACE\n"
+		   "       replay --info [--json] TRACE\n"
 		   "       replay --dump [--json] TRACE\n"
 		   "Runs the recorded program again from TRACE alone: same output, same\n"
 		   "exit status. Stops with a report if the program diverges.\n"
 		   "  -q, --quiet   do not echo what the program writes to stdout/stderr\n"
 		   "  -i, --info    summarize the trace\n"
 		   "  -d, --dump    list every event\n"
-		   "  -j, --json    with --dump: one JSON object per line\n"
+		   "  -j, --json    with --dump: one JSON object per line; with --info: one object\n"
 		   "      --version print the version of replay and of the trace format\n"
 		   "exit status: the program's, or 120 usage, 121 not a trace, 122 corrupt,\n"
 		   "123 newer format, 124 truncated, 125 divergence\n");
@@ -115,8 +115,8 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (opt.json && !opt.dump) {
-		msg("%s", "--json needs --dump: replay --dump --json TRACE (see --help)");
+	if (opt.json && !opt.dump && !opt.info) {
+		msg("%s", "--json needs --dump or --info: replay --dump --json TRACE (see --help)");
 		return EXIT_USAGE;
 	}
 	if (optind != argc - 1) {

@@ -372,4 +372,42 @@ kill_program() {
 }
 kill_program kill9-deadlock deadlock
 kill_program kill9-blocked threads
+## timeout(1) around rec while the program hangs, as a user runs it: timeout
+## sends SIGTERM to rec and to its process group once the second is over.
+## tests/capture/hang: a mutex deadlock, threads blocked in read or
+## nanosleep, spinners, all at once. Each of TERM_RUNS (20) runs: rec must
+## end within 2.5 s of the start (timeout's SIGKILL 5 s later is the hang
+## catcher: status 137), leave a trace, and the trace must replay with the
+## status it recorded and the same output.
+term_hangs() {
+	local hang=${CBIN:-$(dirname "$TBIN")/capture}/hang modes=(mutex read sleep spin mixed) i mode st rst want ms t0 max=0
+	[ -x "$hang" ] || { fail "term-hang: $hang not built"; return; }
+	for i in $(seq 1 "${TERM_RUNS:-20}"); do
+		mode=${modes[$((i % 5))]}
+		rm -f "$O/th.lz4"
+		t0=${EPOCHREALTIME/./}
+		timeout -k 5 1 "$BIN/rec" -q -o "$O/th.lz4" "$hang" "$mode" >"$O/th.out" 2>"$O/th.err" </dev/null
+		st=$?
+		ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+		[ "$ms" -gt "$max" ] && max=$ms
+		if [ "$st" = 137 ] || [ "$ms" -gt 2500 ]; then
+			fail "term-hang: run $i ($mode): rec took $ms ms after timeout's SIGTERM at 1 s (status $st): $(head -1 "$O/th.err")"
+			return
+		fi
+		if [ ! -s "$O/th.lz4" ] || ! grep -q '^ready$' "$O/th.out"; then
+			fail "term-hang: run $i ($mode): no trace, or the program never hung: $(tr '\n' '|' <"$O/th.out") $(head -1 "$O/th.err")"
+			return
+		fi
+		want=$("$BIN/replay" --info --json "$O/th.lz4" | sed -n 's/.*"exit":\([0-9]*\).*/\1/p')
+		[ "$want" -ge 124 ] 2>/dev/null && "$BIN/replay" --info "$O/th.lz4" | grep -q '^note .*recording stopped' && want=124
+		timeout -s KILL 60 "$BIN/replay" "$O/th.lz4" >"$O/th.rout" 2>"$O/th.rerr" </dev/null
+		rst=$?
+		if [ -z "$want" ] || [ "$rst" != "$want" ] || ! cmp -s "$O/th.out" "$O/th.rout"; then
+			fail "term-hang: run $i ($mode): replay exited $rst, the recording says ${want:-nothing}: $(head -1 "$O/th.rerr")"
+			return
+		fi
+	done
+	pass "term-hang: ${TERM_RUNS:-20} runs of timeout 1 rec hang (mutex, read, sleep, spin, mixed): rec ended within $max ms each, every trace replayed with its recorded status and output"
+}
+term_hangs
 exit 0

@@ -29,6 +29,8 @@ static void check_header(const struct trace_header *h)
 	assert_int_equal(h->start_realtime_ns, w.start_realtime_ns);
 	assert_int_equal(h->pid, w.pid);
 	assert_int_equal(h->ncpus, w.ncpus);
+	assert_int_equal(h->chaos, w.chaos);
+	assert_int_equal(h->chaos_seed, w.chaos_seed);
 }
 
 static void check_syscall(const struct trace_syscall *got, const struct trace_syscall *want)

@@ -135,6 +135,8 @@ static __attribute__((unused)) void sample_header(struct trace_header *h)
 	h->start_realtime_ns = 1790000000123456789ull;
 	h->pid = 4242;
 	h->ncpus = 8;
+	h->chaos = 1;
+	h->chaos_seed = 0xfedcba9876543210ull;
 }
 
 static __attribute__((unused)) uint8_t s_filedata[3000];
