@@ -142,6 +142,13 @@ void disasm_print(FILE *f, pid_t tid, uint64_t addr, int n)
 unsigned disasm_id_rdtsc(void) { return X86_INS_RDTSC; }
 unsigned disasm_id_rdtscp(void) { return X86_INS_RDTSCP; }
 
+int disasm_ends_line(unsigned id)
+{
+	return id == X86_INS_RET || id == X86_INS_JMP || id == X86_INS_INT3 || id == X86_INS_UD2 || id == X86_INS_HLT ||
+	       id == X86_INS_SYSCALL || (id >= X86_INS_JAE && id <= X86_INS_JS && id != X86_INS_JMP) || id == X86_INS_LOOP ||
+	       id == X86_INS_JRCXZ || id == X86_INS_JECXZ;
+}
+
 const char *wait_describe(int status, char *buf, size_t n)
 {
 	if (WIFEXITED(status))

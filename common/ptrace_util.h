@@ -36,6 +36,9 @@ void disasm_print(FILE *f, pid_t tid, uint64_t addr, int n);
 /* capstone ids of rdtsc and rdtscp, so callers need not include capstone. */
 unsigned disasm_id_rdtsc(void);
 unsigned disasm_id_rdtscp(void);
+/* 1 if the instruction (a capstone id from disasm_one) ends a straight
+ * line of code: a branch, a return, a trap, a syscall. */
+int disasm_ends_line(unsigned id);
 
 /* Describes a wait status ("exited 3", "killed by SIGSEGV") into buf. */
 const char *wait_describe(int status, char *buf, size_t n);

@@ -53,6 +53,7 @@ struct rec_task {
 	int resume_sig;  /* signal to deliver when it next runs */
 	uint64_t slice_start_ns;
 	uint64_t slice_ns;   /* this turn's timeslice, set when it starts; 0: the default */
+	uint64_t slice_sites; /* --chaos: this turn ends at this site pass, where it has sites */
 	int64_t chaos_prio;  /* --chaos: its priority (0: not drawn yet) */
 	uint32_t chaos_passes; /* --chaos: decisions that passed it over while ready */
 	uint64_t chaos_wait_ns; /* --chaos: when the first of those was */
@@ -259,9 +260,10 @@ void rec_space_put(struct rec_space *sp);
 void rec_space_note_syscall(struct rec_task *t, uint64_t rip);
 /* After t's syscall: forgets the sites it unmapped or replaced. */
 void rec_site_syscall_done(struct rec_task *t, long nr, const uint64_t args[6], int64_t result);
-/* At t's state-matched point, just recorded: makes its instruction a
- * counting site if it can be one, and records that. Returns 0 or -errno. */
-int rec_site_install(struct rec_session *s, struct rec_task *t);
+/* At t's state-matched point, just recorded: makes the run there a
+ * counting site if it can be one, and up to `more` runs further down the
+ * same straight line of code, and records each. Returns 0 or -errno. */
+int rec_site_install(struct rec_session *s, struct rec_task *t, int more);
 /* Sets every site counter of t's address space to n (t stopped): its
  * turn ends at its n-th site pass from now (1: the next). Returns 1 if
  * there are any, 0 if none, -errno on error. */

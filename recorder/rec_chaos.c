@@ -153,6 +153,10 @@ struct rec_task *rec_chaos_pick(struct rec_session *s, uint64_t now)
 	pick->chaos_passes = 0;
 	pick->slice_start_ns = now;
 	pick->slice_ns = draw_log(c, 2 * US, 50 * MS);
+	/* Where its code has counting sites, the turn ends at a site pass
+	 * drawn the same way (1 to 2^20 passes): a point the seed decides,
+	 * not the timer. */
+	pick->slice_sites = draw_log(c, 1, 1u << 20);
 	return pick;
 }
 

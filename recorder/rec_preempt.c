@@ -32,7 +32,7 @@
 #define FIRST_SLICE_NS (250ull * 1000) /* its first turn: short, so that short-lived threads interleave */
 #define SLICE_NS REC_SLICE_NS
 #define CATCH_NS (5ull * 1000 * 1000)         /* to reach the learned address again */
-#define DIFF_NS (500ull * 1000)               /* between a point's first pass and the one it is at */
+#define DIFF_NS (50ull * 1000)                /* between a point's first pass and the one it is at */
 #define DIFF_TRIES 20                         /* ...if it ran meanwhile */
 #define MAX_STEPS 64                          /* to reach an instruction replay can patch */
 #define SIG_PASSES 1024                         /* a held signal's point waits for its registers to repeat */
@@ -42,8 +42,14 @@ void rec_preempt_arm(struct rec_session *s, struct rec_task *t)
 	/* A thread with no loop of its own learned yet tries the last one
 	 * learned: threads often run the same code. */
 	t->site_tried = 0;
-	if (t->space && t->space->sites.npages)
-		return; /* its turn ends at a counting site */
+	if (t->space && t->space->sites.npages) {
+		/* its turn ends at a counting site; with --chaos at the site
+		 * pass drawn for it (the timer only ends a turn that left the
+		 * code with sites) */
+		if (s->chaos && t->slice_sites && rec_site_catch_arm(t, t->slice_sites) == 1)
+			t->catch_deadline = now_ns() + t->slice_ns + CATCH_NS;
+		return;
+	}
 	if (!t->learned)
 		t->learned = s->last_learned;
 	if (t->learned && t->ctr_fd < 0)
@@ -248,7 +254,7 @@ static int preempted(struct rec_session *s, struct rec_task *t, int kind, uint64
 	rec_mark(s, t->tid);
 	r = trace_put_preempt(&s->w, &p);
 	if (!r && kind == PREEMPT_STATE)
-		r = rec_site_install(s, t); /* its later turns end at this site, counted */
+		r = rec_site_install(s, t, s->chaos ? 4 : 0); /* its later turns end at this site, counted */
 	if (!r && t->deferred_sig) {
 		/* A signal that came while it ran is delivered here. */
 		struct trace_signal sg = {.tid = (uint32_t)t->tid, .signo = (uint32_t)t->deferred_sig,

@@ -138,19 +138,16 @@ static int thread_inside(struct rec_session *s, struct rec_task *t, uint64_t at,
 	return 0;
 }
 
-int rec_site_install(struct rec_session *s, struct rec_task *t)
+/* Makes the run at `at` (in the code window win) a site if it can be
+ * one, and records that; 1 if it did, 0 if not, -errno on error. */
+static int install_at(struct rec_session *s, struct rec_task *t, const uint8_t *win, size_t wlen, uint64_t wstart,
+		      uint64_t at)
 {
-	struct site_table *tab = t->space ? &t->space->sites : NULL;
-	struct user_regs_struct r;
-	uint8_t win[SITE_WIN], slot[SITE_SLOT], jump[SITE_CODE];
-	uint64_t wstart;
-	if (!tab || !t->space->syscall_insn || regs_get(t->tid, &r))
-		return 0;
-	const uint64_t at = r.rip;
-	size_t wlen = site_window(t->tid, at, win, &wstart);
-	size_t len = wlen ? site_patchable(win, wlen, wstart, at, 1) : 0;
-	if (!len || site_covers(tab, at) || site_page_of(tab, at) >= 0 || thread_inside(s, t, at, len) ||
-	    !site_code_is_file(t->tid, at))
+	struct site_table *tab = &t->space->sites;
+	uint8_t slot[SITE_SLOT], jump[SITE_CODE];
+	size_t len = site_patchable(win, wlen, wstart, at, 1);
+	if (!len || site_covers(tab, at) || site_covers(tab, at + len - 1) || site_page_of(tab, at) >= 0 ||
+	    thread_inside(s, t, at, len))
 		return 0;
 	const uint8_t *code = win + (at - wstart);
 	int pg = site_page_for(tab, at), fd = space_memfd(t), ret;
@@ -176,10 +173,39 @@ int rec_site_install(struct rec_session *s, struct rec_task *t)
 	struct trace_site rec = {.tid = (uint32_t)t->tid, .len = (uint32_t)len, .page = base, .addr = at};
 	memcpy(rec.code, code, len);
 	s->nsites++;
-	return trace_put_site(&s->w, &rec);
+	ret = trace_put_site(&s->w, &rec);
+	return ret ? ret : 1;
 fail:
 	rec_fail(s, "thread %d: cannot make %#llx a counting site: %s", t->tid, (unsigned long long)at, strerror(-ret));
 	return ret;
+}
+
+int rec_site_install(struct rec_session *s, struct rec_task *t, int more)
+{
+	struct user_regs_struct r;
+	uint8_t win[SITE_WIN];
+	uint64_t wstart;
+	if (!t->space || !t->space->syscall_insn || regs_get(t->tid, &r))
+		return 0;
+	size_t wlen = site_window(t->tid, r.rip, win, &wstart);
+	if (!wlen || !site_code_is_file(t->tid, r.rip))
+		return 0;
+	int ret = install_at(s, t, win, wlen, wstart, r.rip);
+	/* More sites further down the same straight line of code: a count
+	 * then ends a turn at one of several places of the loop (inside a
+	 * race's window, between a load and its store, among them). */
+	uint64_t a = r.rip;
+	for (int made = 0, i = 0; more && ret >= 0 && made < more && i < 48; i++) {
+		unsigned id, size;
+		if (a < wstart || a - wstart >= wlen || disasm_one(win + (a - wstart), wlen - (a - wstart), a, &id, &size))
+			break;
+		if (disasm_ends_line(id))
+			break;
+		a += size;
+		if (a != r.rip && (ret = install_at(s, t, win, wlen, wstart, a)) > 0)
+			made++;
+	}
+	return ret < 0 ? ret : 0;
 }
 
 int rec_site_catch_arm(struct rec_task *t, uint64_t n)
