@@ -34,6 +34,7 @@ struct rec_chaos {
 	uint32_t starve_passes; /* a ready thread passed over this often runs */
 	uint64_t starve_ns;    /* ... or once it waited this long */
 	int64_t floor;         /* below every priority given so far: change points go lower */
+	int shuffle;           /* this period picks a ready thread at random, not by priority */
 };
 
 /* splitmix64: one 64-bit draw. */
@@ -72,13 +73,18 @@ static int64_t random_priority(struct rec_chaos *c, const struct rec_session *s,
  * (1024-65536 passes, 0.2-1 s). */
 static void new_period(struct rec_chaos *c)
 {
-	int starving = draw(c) % 3 == 0;
-	c->period_end = c->decisions + draw_log(c, 16, 8192);
+	uint64_t r = draw(c);
+	int starving = r % 3 == 0;
+	/* One period in two ignores priorities: any ready thread may run next
+	 * (threads computing together interleave at many points, as they
+	 * would on several cores). */
+	c->shuffle = (r >> 32) % 2 == 0;
+	c->period_end = c->decisions + draw_log(c, 8, 1024);
 	c->starve_passes = (uint32_t)(starving ? draw_log(c, 1024, 65536) : draw_log(c, 16, 1024));
 	c->starve_ns = starving ? draw_log(c, 200 * MS, 1000 * MS) : draw_log(c, 50 * MS, 200 * MS);
 	/* PCT's change points assume a known run length k; unknown here, each
-	 * period guesses one: gaps up to 16, 32, ... or 4096 decisions. */
-	c->change_max = 16ull << (draw(c) % 9);
+	 * period guesses one: gaps up to 4, 8, ... or 256 decisions (a short run makes few). */
+	c->change_max = 4ull << (draw(c) % 7);
 	if (c->next_change > c->decisions + c->change_max)
 		c->next_change = c->decisions + draw_log(c, 1, c->change_max);
 }
@@ -145,6 +151,13 @@ struct rec_task *rec_chaos_pick(struct rec_session *s, uint64_t now)
 		if (t->chaos_passes && (t->chaos_passes >= c->starve_passes || now - t->chaos_wait_ns >= c->starve_ns) &&
 		    (!starved || t->chaos_passes > starved->chaos_passes))
 			starved = t;
+	}
+	uint64_t r = draw(c);
+	if (c->shuffle) {
+		int k = (int)(r % (uint64_t)nready);
+		for (struct rec_task *t = s->tasks; t; t = t->next)
+			if (t->state == T_READY && k-- == 0)
+				best = t;
 	}
 	struct rec_task *pick = starved ? starved : best;
 	for (struct rec_task *t = s->tasks; t; t = t->next)

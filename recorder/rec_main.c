@@ -104,7 +104,17 @@ static int pin_cpu(struct rec_session *s, int cpu)
 	cpu_set_t one;
 	CPU_ZERO(&one);
 	CPU_SET(cpu < 0 ? 0 : cpu, &one);
-	return sched_setaffinity(0, sizeof one, &one) < 0 ? -errno : 0;
+	if (sched_setaffinity(0, sizeof one, &one) < 0)
+		return -errno;
+	/* rec shares its CPU with the program: when a turn is over, its timer
+	 * must take the CPU from a computing thread at once, not when the
+	 * kernel's fair share lets it (milliseconds later). A real-time
+	 * priority for rec alone (SCHED_RESET_ON_FORK: the program runs with
+	 * the usual policy), if allowed; else rec stays as it was. */
+	struct sched_param sp = {.sched_priority = 1};
+	if (getenv("HEISEN_NORT") == NULL)
+		sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp);
+	return 0;
 }
 
 static int write_header(struct rec_session *s, int argc, char **argv)

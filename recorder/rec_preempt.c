@@ -34,6 +34,7 @@
 #define CATCH_NS (5ull * 1000 * 1000)         /* to reach the learned address again */
 #define DIFF_NS (50ull * 1000)                /* between a point's first pass and the one it is at */
 #define DIFF_TRIES 20                         /* ...if it ran meanwhile */
+#define ROUND_NS (200ull * 1000)              /* to come round to a point's instruction again */
 #define MAX_STEPS 64                          /* to reach an instruction replay can patch */
 #define SIG_PASSES 1024                         /* a held signal's point waits for its registers to repeat */
 
@@ -302,7 +303,7 @@ static int round_again(struct rec_task *t, struct user_regs_struct r)
 	if (regs_set(t->tid, &r))
 		return -EIO;
 	t->spin_checking = 1;
-	t->catch_deadline = now_ns() + CATCH_NS;
+	t->catch_deadline = now_ns() + ROUND_NS;
 	return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
 }
 
@@ -451,7 +452,7 @@ int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
 		t->spin_delay = 0;
 		if (set_dr(t->tid, 0, t->spin_regs.rip) || set_dr(t->tid, 7, 1))
 			return -EIO;
-		t->catch_deadline = now_ns() + CATCH_NS;
+		t->catch_deadline = now_ns() + ROUND_NS;
 		return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
 	}
 	if (t->site_catching) {
