@@ -27,7 +27,7 @@
 #define NWORKERS 2
 #define NREQ 2000     /* requests per worker */
 #define THINK 2000    /* a worker's work per request (loop turns) */
-#define NRELOAD 5     /* config reloads */
+#define NRELOAD 10    /* config reloads */
 #define RELOAD_US 500 /* time between two reloads */
 #define MAXROUTES 8
 
