@@ -1,11 +1,12 @@
 /* order_violation.c - a worker uses an object before the thread that
  * initializes it has finished.
  *
- * A request router: NWORKERS workers (the load) route NREQ requests each to
- * the backends of the current routing config, g_config. A reloader thread
- * reloads the config file (a memfd standing in for it) NRELOAD times, as on
- * SIGHUP: it allocates a new config, installs it, then parses the file into
- * it. (Old configs are kept: requests in flight may still use them.)
+ * A request router: NWORKERS workers (the load) route requests to the
+ * backends of the current routing config, g_config, until the reloads are
+ * over (NREQ requests each at least). A reloader thread reloads the config
+ * file (a memfd standing in for it) NRELOAD times, as on SIGHUP: it
+ * allocates a new config, installs it, then parses the file into it. (Old
+ * configs are kept: requests in flight may still use them.)
  *
  * BUG: config_reload() publishes the new config before parse_config() has
  * filled it in (parse_config() writes through g_config, so the author
@@ -17,6 +18,7 @@
  * Without the race it prints the same lines every run and exits 0.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,10 +27,10 @@
 #include <unistd.h>
 
 #define NWORKERS 2
-#define NREQ 2000     /* requests per worker */
-#define THINK 2000    /* a worker's work per request (loop turns) */
-#define NRELOAD 10    /* config reloads */
-#define RELOAD_US 500 /* time between two reloads */
+#define NREQ 100      /* requests per worker, at least (until the reloads are over) */
+#define THINK 20000   /* a worker's work per request (loop turns) */
+#define NRELOAD 3     /* config reloads */
+#define RELOAD_US 300 /* time between two reloads */
 #define MAXROUTES 8
 
 static const char config_text[] = "# routes: path prefix, backend\n"
@@ -44,6 +46,7 @@ struct config {
 };
 
 static struct config *volatile g_config; /* the current config */
+static atomic_int reloads_over;          /* the load runs until they are */
 
 /* Parses the config file into g_config. */
 static void parse_config(int fd)
@@ -77,6 +80,7 @@ static void *reloader(void *arg)
 		usleep(RELOAD_US);
 		config_reload((int)(intptr_t)arg);
 	}
+	atomic_store(&reloads_over, 1);
 	return NULL;
 }
 
@@ -84,7 +88,7 @@ static void *worker(void *arg)
 {
 	long *count = arg; /* requests per route */
 	volatile long think = 0;
-	for (int n = 0; n < NREQ; n++) {
+	for (int n = 0; n < NREQ || !atomic_load(&reloads_over); n++) {
 		struct config *c = g_config;
 		int route = n % c->nroutes;
 		if (c->routes[route][0] == 0) {
@@ -119,7 +123,7 @@ int main(void)
 		long sum = 0;
 		for (int k = 0; k < NWORKERS; k++)
 			sum += count[k][i];
-		printf("order_violation: route %d to %s: %ld requests\n", i, c->routes[i], sum);
+		printf("order_violation: route %d to %s: %s\n", i, c->routes[i], sum >= NREQ / c->nroutes ? "served" : "starved");
 	}
 	return 0;
 }
