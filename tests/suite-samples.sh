@@ -41,8 +41,12 @@ sample_case() {
 		</dev/null >"$d/rec.out" 2>"$d/rec.all.err"
 	rs=$?
 	grep -v '^rec: ' "$d/rec.all.err" >"$d/rec.err"
-	if [ ! -s "$d/trace.lz4" ] || [ "$rs" = 0 ] || { [ "$rs" -ge 120 ] && [ "$rs" -le 127 ]; }; then
-		fail "sample-$name: no failure captured with --chaos --seed $seed --until-fail=$tries (status $rs): $(grep '^rec: ' "$d/rec.all.err" | head -1)"
+	if [ "$rs" -ge 120 ] && [ "$rs" -le 127 ] && grep -q '^rec: ' "$d/rec.all.err"; then
+		fail "sample-$name: rec --chaos --seed $seed --until-fail=$tries failed (status $rs): $(grep -m1 '^rec: ' "$d/rec.all.err")"
+		return
+	fi
+	if [ ! -s "$d/trace.lz4" ] || [ "$rs" = 0 ]; then
+		fail "sample-$name: no failure captured with --chaos --seed $seed --until-fail=$tries (status $rs, trace $([ -s "$d/trace.lz4" ] && echo kept || echo missing))"
 		return
 	fi
 	if ! "$BIN/replay" --info "$d/trace.lz4" 2>&1 | grep -qi 'seed'; then
