@@ -1,5 +1,5 @@
 # heisen - deterministic record and replay for Linux x86-64.
-# make [all] | test | demo | bench | asan | fuzz | install | clean | deps
+# make [all] | test | demo | bench | bench-capture | asan | fuzz | install | clean | deps
 
 CC       ?= gcc
 PREFIX   ?= /usr/local
@@ -23,7 +23,7 @@ COMMON_OBJ   := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 REC_OBJ      := $(REC_SRC:%.c=$(BUILD)/%.o)
 REPLAY_OBJ   := $(REPLAY_SRC:%.c=$(BUILD)/%.o) $(BUILD)/replayer/stub_blob.o
 
-.PHONY: all test tests demo bench asan fuzz install clean deps check-deps
+.PHONY: all test tests demo bench bench-capture asan fuzz install clean deps check-deps
 all: check-deps $(BIN)/rec $(BIN)/replay
 
 # Installs what is missing (as root, with apt-get); quiet when all is there.
@@ -75,6 +75,12 @@ DIVERGE_SRC := $(wildcard tests/diverge/*.c)
 DIVERGE_BIN := $(DIVERGE_SRC:tests/diverge/%.c=$(BUILD)/tests/diverge/%)
 CAPTURE_SRC := $(wildcard tests/capture/*.c)
 CAPTURE_BIN := $(CAPTURE_SRC:tests/capture/%.c=$(BUILD)/tests/capture/%)
+# The heisenbug samples (samples/*.c and samples/*.go): captured and replayed
+# by tests/suite-samples.sh, measured by bench/capture.sh.
+SAMPLE_SRC := $(wildcard samples/*.c)
+SAMPLE_BIN := $(SAMPLE_SRC:samples/%.c=$(BUILD)/samples/%)
+GOSAMPLE_SRC := $(wildcard samples/*.go)
+GOSAMPLE_BIN := $(GOSAMPLE_SRC:samples/%.go=$(BUILD)/samples/%)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_OBJ) | check-deps
 	@mkdir -p $(dir $@)
@@ -111,7 +117,17 @@ $(BUILD)/tests/capture/%: tests/capture/%.c | check-deps
 	@mkdir -p $(dir $@)
 	gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -pthread -lm
 
-tests: $(UNIT_BIN) $(PROG_BIN) $(GOPROG_BIN) $(DIVERGE_BIN) $(CAPTURE_BIN) $(TOOL_BIN) | check-deps
+# Samples: plain gcc and go, as the programs to record above.
+$(BUILD)/samples/%: samples/%.c | check-deps
+	@mkdir -p $(dir $@)
+	gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -pthread -lm
+
+$(BUILD)/samples/%: samples/%.go | check-deps
+	@command -v $(GO) >/dev/null || { echo "heisen: '$(GO)' not found: cannot build $<; 'make deps' installs golang-go" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	$(GO_ENV) $(GO) build -o $@ $<
+
+tests: $(UNIT_BIN) $(PROG_BIN) $(GOPROG_BIN) $(DIVERGE_BIN) $(CAPTURE_BIN) $(TOOL_BIN) $(SAMPLE_BIN) $(GOSAMPLE_BIN) | check-deps
 
 test: all tests
 	BIN=$(BIN) TBIN=$(BUILD)/tests/programs UBIN=$(BUILD)/tests/unit tests/run.sh
@@ -129,6 +145,11 @@ demo: all
 
 bench: all
 	bench/run.sh
+
+# How often each sample fails natively, under rec and under rec --chaos, and
+# how many runs rec --until-fail needs (bench/capture.sh: RUNS, CAPTURES).
+bench-capture: all tests
+	BIN=$(BIN) SBIN=$(BUILD)/samples bench/capture.sh
 
 # The reader fuzzer (libFuzzer), then real replays of mutated traces by the
 # ASan build (tests/fuzz/run.sh: FUZZ_SECONDS, REPLAY_FUZZ_SECONDS).
