@@ -54,6 +54,9 @@ struct rec_task {
 	uint64_t slice_start_ns;
 	uint64_t slice_ns;   /* this turn's timeslice, set when it starts; 0: the default */
 	uint64_t slice_sites; /* --chaos: this turn ends at this site pass, where it has sites */
+	int turn_preempted;  /* its last turn ended at a preemption, not a syscall */
+	int sched_fd;        /* --chaos: its /proc/TID/schedstat, or -1 */
+	uint64_t turn_cpu_ns; /* --chaos: its CPU time when its turn started */
 	int64_t chaos_prio;  /* --chaos: its priority (0: not drawn yet) */
 	uint32_t chaos_passes; /* --chaos: decisions that passed it over while ready */
 	uint64_t chaos_wait_ns; /* --chaos: when the first of those was */
@@ -297,6 +300,9 @@ int rec_chaos_init(struct rec_session *s, const struct rec_options *opt);
 void rec_chaos_free(struct rec_session *s);
 /* --chaos: the ready thread to run next (its turn's slice set), or NULL if none is ready. */
 struct rec_task *rec_chaos_pick(struct rec_session *s, uint64_t now);
+/* --chaos: the CPU time t has run (a turn's slice is measured in it, not
+ * in wall time: the same whatever else the machine runs); 0 if unknown. */
+uint64_t rec_chaos_cpu_ns(struct rec_task *t);
 /* --chaos: waits for new thread c's first stop, so that it is ready from
  * its creation on; returns 0 or -errno. */
 int rec_chaos_first_stop(struct rec_session *s, struct rec_task *c);

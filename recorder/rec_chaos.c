@@ -19,6 +19,9 @@
 #include <sys/ptrace.h>
 #include <sys/random.h>
 #include <sys/wait.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "../common/ptrace_util.h"
 
@@ -141,11 +144,22 @@ struct rec_task *rec_chaos_pick(struct rec_session *s, uint64_t now)
 		new_period(c);
 	if (c->decisions >= c->next_change)
 		change_point(s, c);
+	else if (s->last && s->last->state == T_READY && draw(c) % (s->last->turn_preempted ? 2 : 8) == 0)
+		s->last->chaos_prio = c->floor--; /* a turn ended: a change point too, one in two after a preemption, one in eight after a syscall */
 	for (struct rec_task *t = s->tasks; t; t = t->next) {
 		if (t->state != T_READY)
 			continue;
-		if (!t->chaos_prio)
+		if (!t->chaos_prio) {
+			/* A new thread: three times in four below the thread that
+			 * made it (which goes on, as on another core it would:
+			 * its next threads then run alongside this one). */
 			t->chaos_prio = random_priority(c, s, t);
+			if (s->last && s->last != t && s->last->chaos_prio && t->chaos_prio % 4 != 0) {
+				t->chaos_prio = s->last->chaos_prio - 1 - (t->chaos_prio % 1024);
+				if (c->floor >= t->chaos_prio)
+					c->floor = t->chaos_prio - 1; /* change points still go below all */
+			}
+		}
 		if (!best || t->chaos_prio > best->chaos_prio)
 			best = t;
 		if (t->chaos_passes && (t->chaos_passes >= c->starve_passes || now - t->chaos_wait_ns >= c->starve_ns) &&
@@ -165,12 +179,27 @@ struct rec_task *rec_chaos_pick(struct rec_session *s, uint64_t now)
 			t->chaos_wait_ns = now;
 	pick->chaos_passes = 0;
 	pick->slice_start_ns = now;
-	pick->slice_ns = draw_log(c, 2 * US, 50 * MS);
+	pick->turn_cpu_ns = rec_chaos_cpu_ns(pick);
+	pick->slice_ns = draw_log(c, 50 * US, 10 * MS);
 	/* Where its code has counting sites, the turn ends at a site pass
 	 * drawn the same way (1 to 2^20 passes): a point the seed decides,
 	 * not the timer. */
 	pick->slice_sites = draw_log(c, 1, 1u << 20);
 	return pick;
+}
+
+uint64_t rec_chaos_cpu_ns(struct rec_task *t)
+{
+	char buf[64];
+	if (t->sched_fd < 0) {
+		snprintf(buf, sizeof buf, "/proc/%d/schedstat", t->tid);
+		t->sched_fd = open(buf, O_RDONLY | O_CLOEXEC);
+	}
+	ssize_t n = t->sched_fd >= 0 ? pread(t->sched_fd, buf, sizeof buf - 1, 0) : -1;
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	return strtoull(buf, NULL, 10);
 }
 
 int rec_chaos_first_stop(struct rec_session *s, struct rec_task *c)

@@ -76,6 +76,8 @@ static void task_remove(struct rec_session *s, struct rec_task *t)
 		if (*p == t) {
 			*p = t->next;
 			rec_space_put(t->space);
+			if (t->sched_fd >= 0)
+				close(t->sched_fd);
 			free(t);
 			return;
 		}

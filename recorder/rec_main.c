@@ -104,17 +104,7 @@ static int pin_cpu(struct rec_session *s, int cpu)
 	cpu_set_t one;
 	CPU_ZERO(&one);
 	CPU_SET(cpu < 0 ? 0 : cpu, &one);
-	if (sched_setaffinity(0, sizeof one, &one) < 0)
-		return -errno;
-	/* rec shares its CPU with the program: when a turn is over, its timer
-	 * must take the CPU from a computing thread at once, not when the
-	 * kernel's fair share lets it (milliseconds later). A real-time
-	 * priority for rec alone (SCHED_RESET_ON_FORK: the program runs with
-	 * the usual policy), if allowed; else rec stays as it was. */
-	struct sched_param sp = {.sched_priority = 1};
-	if (getenv("HEISEN_NORT") == NULL)
-		sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp);
-	return 0;
+	return sched_setaffinity(0, sizeof one, &one) < 0 ? -errno : 0;
 }
 
 static int write_header(struct rec_session *s, int argc, char **argv)
@@ -149,6 +139,8 @@ static void session_free(struct rec_session *s)
 		struct rec_task *t = s->tasks;
 		s->tasks = t->next;
 		rec_space_put(t->space);
+		if (t->sched_fd >= 0)
+			close(t->sched_fd);
 		free(t);
 	}
 	while (s->blobs) {

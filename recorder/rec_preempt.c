@@ -29,7 +29,7 @@
 #include "../common/patch.h"
 #include "../common/ptrace_util.h"
 
-#define FIRST_SLICE_NS (250ull * 1000) /* its first turn: short, so that short-lived threads interleave */
+#define FIRST_SLICE_NS (100ull * 1000) /* its first turn: short, so that short-lived threads interleave */
 #define SLICE_NS REC_SLICE_NS
 #define CATCH_NS (5ull * 1000 * 1000)         /* to reach the learned address again */
 #define DIFF_NS (50ull * 1000)                /* between a point's first pass and the one it is at */
@@ -98,8 +98,19 @@ int64_t rec_preempt_due_ns(struct rec_session *s)
 		others = o != t && o->state == T_READY;
 	if (!others)
 		return -1;
-	uint64_t end = t->slice_start_ns + (t->slice_ns ? t->slice_ns : t->learned || t->preempted_once ? SLICE_NS : FIRST_SLICE_NS);
-	return end > now ? (int64_t)(end - now) : 0;
+	uint64_t slice = t->learned || t->preempted_once ? SLICE_NS : FIRST_SLICE_NS;
+	if (t->slice_ns && (t->slice_ns < slice || t->preempted_once))
+		slice = t->slice_ns; /* --chaos: its drawn slice, short ones at first */
+	uint64_t end = t->slice_start_ns + slice;
+	if (end > now)
+		return (int64_t)(end - now);
+	if (s->chaos && t->turn_cpu_ns) {
+		/* --chaos measures a turn in the thread's own CPU time */
+		uint64_t used = rec_chaos_cpu_ns(t) - t->turn_cpu_ns;
+		if (used < slice)
+			return (int64_t)(slice - used);
+	}
+	return 0;
 }
 
 int rec_preempt_start(struct rec_session *s)
@@ -249,6 +260,7 @@ static int preempted(struct rec_session *s, struct rec_task *t, int kind, uint64
 	}
 	rec_preempt_disarm(t);
 	t->preempted_once = 1;
+	t->turn_preempted = 1;
 	if (s->running == t)
 		s->running = NULL;
 	t->state = T_READY;
@@ -313,10 +325,17 @@ static int spin_check(struct rec_session *s, struct rec_task *t)
 		return -EIO;
 	if (!s->snap)
 		s->snap = calloc(1, sizeof *s->snap);
-	if (s->snap)
+	if (s->snap && (!s->chaos || t->sig_check))
 		rec_snap_take(s->snap, t->tid); /* what changes by the point: its filter */
 	t->spin_fphash = fpregs_hash(t->tid);
 	t->spin_pass = 0;
+	if (s->chaos && !t->sig_check) {
+		/* --chaos wants the point soon (a short-lived thread ends
+		 * first): the next pass, registers and a stack word its filter */
+		if (s->snap)
+			s->snap->tid = 0;
+		return round_again(t, t->spin_regs);
+	}
 	/* It runs on a little before the pass that is compared: a loop's
 	 * counters have moved on by then (and a spinner still spins). */
 	t->spin_delay = 1;

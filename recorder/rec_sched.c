@@ -27,6 +27,7 @@ struct rec_task *rec_task_get(struct rec_session *s, pid_t tid)
 	t->state = T_NEW;
 	t->restart_nr = -1;
 	t->ctr_fd = -1;
+	t->sched_fd = -1;
 	t->next = s->tasks;
 	s->tasks = t;
 	return t;
@@ -99,6 +100,7 @@ int rec_schedule(struct rec_session *s)
 	 * one, its end gets no sysenter record (replay would wait for a
 	 * syscall the thread never made). */
 	t->enter_seq = 0;
+	t->turn_preempted = 0;
 	int sig = t->resume_sig;
 	t->resume_sig = 0;
 	t->delivered_sig = sig;

@@ -101,9 +101,9 @@ static int settle_blocked(struct rec_task *t)
 			return 1;
 		if (!st || st == 't' || st == 'Z' || st == 'X')
 			return 0;
-		sched_yield();
-		if (i > 100)
-			usleep(10);
+		/* a sleep, not sched_yield: rec may run at a real-time priority
+		 * on the thread's CPU, and only a sleep lets the thread run */
+		usleep(i > 100 ? 10 : 2);
 	}
 	return 1;
 }
