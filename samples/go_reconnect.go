@@ -134,8 +134,8 @@ func main() {
 		os.Exit(1)
 	}
 	var (
-		events   int64
-		sum      uint32
+		events int64
+		sum    uint32
 		mu     sync.Mutex
 		closed = make(chan bool)
 	)
