@@ -7,7 +7,8 @@
 // lock, encodes the event, then writes; reconnect() swaps in a new
 // connection under the same lock and closes the old one at once, without
 // waiting for the senders that already hold it. The window: between a
-// sender's load of s.conn and its Write (the encoding of the event). A
+// sender's load of s.conn and its Write (the unlock, which may hand the lock
+// to a waiting sender and yield, and the encoding of the event). A
 // sender caught in it writes to a closed connection; the service then exits
 // with a message on stderr, status 1.
 //
