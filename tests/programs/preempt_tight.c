@@ -3,7 +3,8 @@
  * a jump), each about 50-150 ms natively:
  * - threads 0 and 1 poll a shared flag in an asm loop (inc; cmp; jae;
  *   cmpb $0,(flag); je), counting in a register, up to a bound;
- * - thread 2 runs `while (!flag) counter++` on volatiles, up to a bound;
+ * - thread 2 runs `while (!flag) counter++` on volatiles, up to a bound
+ *   (addressed through registers: its loop is short instructions too);
  * - thread 3 counts in a register (inc; cmp; jne) to a fixed number.
  * The first of threads 0-2 to reach its bound raises the flag, which stops
  * the others: their counts are racy natively (the recorded ones in replay);
@@ -43,10 +44,14 @@ static void *poll_asm(void *arg)
 static void *poll_c(void *arg)
 {
 	long id = (long)arg;
-	while (!flag && counter < C_BOUND)
-		counter++;
-	flag = 1;
-	result[id] = counter;
+	volatile uint8_t *f = &flag;
+	volatile unsigned long *c = &counter;
+	unsigned long bound = C_BOUND;
+	__asm__("" : "+r"(f), "+r"(c), "+r"(bound)); /* in registers: short instructions */
+	while (!*f && *c < bound)
+		(*c)++;
+	*f = 1;
+	result[id] = *c;
 	return NULL;
 }
 
