@@ -33,7 +33,7 @@ import (
 const (
 	poolSize  = 3
 	workers   = 4
-	perWorker = 250
+	perWorker = 400
 )
 
 // conn is a pooled connection; busy is read and written without a lock.
