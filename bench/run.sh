@@ -4,8 +4,11 @@
 # bench/*.go (the latter when go is installed) into build/bench/ and times
 # each natively, under bin/rec, under bin/replay and under
 # `strace -f -o /dev/null`, best of 3 runs, and reports the trace size per
-# syscall. Measures only: no pass/fail.
-# Environment: BIN (where rec and replay are, default bin), RUNS (default 3).
+# syscall. Then the threaded workloads (bench/compute_threads.c, 4 compute
+# threads; bench/py_threads.py, 4 python3 threads): wall and CPU time
+# natively, under bin/rec and bin/replay. Measures only: no pass/fail.
+# Environment: BIN (where rec and replay are, default bin), RUNS (default 3),
+# PYTHON (default /usr/bin/python3, else python3 in PATH).
 set -u
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin}
@@ -17,7 +20,7 @@ for t in rec replay; do
 	[ -x "$BIN/$t" ] || { echo "bench: $BIN/$t is missing: run make first" >&2; exit 1; }
 done
 WORKLOADS="syscall_heavy compute_heavy threads_mixed"
-for w in $WORKLOADS; do
+for w in $WORKLOADS compute_threads; do
 	cc -std=gnu11 -O2 -Wall -Wextra -pthread -o "$OUT/$w" "bench/$w.c" || exit 1
 done
 # The Go workloads: static, built offline with the Go cache under build/
@@ -47,6 +50,7 @@ best() {
 	T=$(awk -v ns="$b" 'BEGIN { printf "%.3f", ns / 1e9 }')
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "-" }'; }
+ratio2() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 # The number of syscall records in a trace, from replay --info.
 nsyscalls() { "$BIN/replay" --info "$1" | awk '$1 == "syscall" { print $2; exit }'; }
 
@@ -88,5 +92,57 @@ for w in $WORKLOADS; do
 	switches="$switches$(printf '%-15s' "$w") $("$BIN/replay" --info "$trace" | sed -n 's/^switches *//p')
 "
 done
+
+# cputime CMD...: runs CMD $RUNS times (output discarded); sets $W to the
+# fastest wall time and $C to the smallest CPU time (user+sys of CMD and
+# all its descendants: rec or replay and the program), in seconds, and $st
+# to the last run's exit status.
+cputime() {
+	local bw='' bc='' i t0 t1 c f=$OUT/time.out
+	for i in $(seq 1 "$RUNS"); do
+		t0=$(date +%s%N)
+		/usr/bin/time -f '%U %S' -o "$f" "$@" >/dev/null 2>&1 </dev/null
+		st=$?
+		t1=$(date +%s%N)
+		c=$(tail -n 1 "$f" | awk '{ printf "%d", ($1 + $2) * 1e9 }')
+		if [ -z "$bw" ] || [ $((t1 - t0)) -lt "$bw" ]; then bw=$((t1 - t0)); fi
+		if [ -z "$bc" ] || [ "$c" -lt "$bc" ]; then bc=$c; fi
+	done
+	W=$(awk -v ns="$bw" 'BEGIN { printf "%.3f", ns / 1e9 }')
+	C=$(awk -v ns="$bc" 'BEGIN { printf "%.3f", ns / 1e9 }')
+}
+
+PY=${PYTHON:-/usr/bin/python3}
+[ -x "$PY" ] || PY=$(command -v python3)
+echo
+if [ ! -x /usr/bin/time ]; then
+	warn="${warn}threaded workloads skipped: no /usr/bin/time (make deps installs time); "
+else
+	echo "threaded workloads: wall = elapsed time, cpu = user+sys time of the whole process tree"
+	echo "(rec or replay included), each the best of $RUNS runs, in seconds. rec and replay run one"
+	echo "thread at a time, so their wall time is set against the native CPU time: (Nx cpu) ="
+	echo "wall time / native CPU time (budget for compute_threads: rec and replay <= 1.3x cpu);"
+	echo "replay/rec = replay wall / rec wall (budget for py_threads: <= 1.5x)"
+	fmt2='%-16s %8s %8s %18s %8s %18s %8s %10s\n'
+	printf "$fmt2" workload "nat wall" "nat cpu" "rec wall" "rec cpu" "replay wall" "rep cpu" replay/rec
+	for w in compute_threads py_threads; do
+		if [ "$w" = py_threads ]; then
+			[ -n "$PY" ] || { warn="${warn}py_threads: skipped (no python3); "; continue; }
+			set -- "$PY" bench/py_threads.py
+		else
+			set -- "$OUT/$w"
+		fi
+		trace=$OUT/$w.lz4
+		cputime "$@"; nw=$W nc=$C
+		cputime sh -c 't=$1 r=$2; shift 2; rm -f "$t"; exec "$r" -q -o "$t" -- "$@"' sh "$trace" "$BIN/rec" "$@"; rw=$W rc=$C
+		[ "$st" = 0 ] || warn="$warn$w: bin/rec exited $st; "
+		cputime "$BIN/replay" "$trace"; pw=$W pc=$C
+		[ "$st" = 0 ] || warn="$warn$w: bin/replay exited $st; "
+		printf "$fmt2" "$w" "$nw" "$nc" "$rw ($(ratio2 "$rw" "$nc") cpu)" "$rc" "$pw ($(ratio2 "$pw" "$nc") cpu)" "$pc" "$(ratio2 "$pw" "$rw")"
+		switches="$switches$(printf '%-15s' "$w") $("$BIN/replay" --info "$trace" | sed -n 's/^switches *//p')
+"
+	done
+fi
+
 printf '\nthread switches in the last recording of each (replay --info):\n%s' "$switches"
 [ -z "$warn" ] || echo "note: $warn"
