@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # samples/demo.sh - heisen in one minute (run by `make demo`, which builds
-# bin/rec and bin/replay first): a program that crashes only sometimes is
-# recorded until it fails, and the failing run is then replayed, twice,
-# with the same output and the same crash.
+# bin/rec and bin/replay first): a threaded service that crashes only
+# sometimes (samples/shutdown_free.c: its shutdown frees the results table
+# while a writer is still in flight) is recorded with rec --chaos
+# --until-fail, which keeps only the failing run's trace; the failure is
+# then replayed, twice, with the same output and the same crash.
 # Exits 0 when both replays matched the failing recording, 1 otherwise.
+# Environment: BIN (rec and replay, default bin), SAMPLE (default
+# shutdown_free), TRIES (runs --until-fail may take, default 50).
 set -u
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin}
-OUT=build/samples
+OUT=build/samples/demo
+SAMPLE=${SAMPLE:-shutdown_free}
 TRIES=${TRIES:-50}
-TRACE=$OUT/race_crash-failure.lz4
-PROG=$OUT/race_crash
+TRACE=$OUT/$SAMPLE-failure.lz4
+PROG=$OUT/$SAMPLE
 
 if [ -t 1 ]; then B=$'\033[1m' N=$'\033[0m'; else B= N=; fi
 step() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
@@ -25,8 +30,8 @@ ulimit -c 0 # no core files from the crashes
 mkdir -p "$OUT"
 rm -f "$OUT"/*.lz4
 
-step "Compile samples/race_crash.c: it reads getrandom() and rdtsc and crashes about 1 run in 3"
-cc -std=gnu11 -O0 -g -Wall -Wextra -o "$PROG" samples/race_crash.c || die "cannot compile the sample"
+step "Compile samples/$SAMPLE.c (a threaded service with a heisenbug: samples/README.md says which)"
+cc -std=gnu11 -O1 -g -Wall -Wextra -D_GNU_SOURCE -pthread -o "$PROG" "samples/$SAMPLE.c" || die "cannot compile the sample"
 
 step "Run it 9 times natively: the failure comes and goes (a heisenbug)"
 fails=0
@@ -37,42 +42,31 @@ for i in 1 2 3 4 5 6 7 8 9; do
 done
 echo "  $fails of 9 native runs failed"
 
-step "Record it with bin/rec until a run fails (at most $TRIES tries), keeping only the failing trace"
-found=0
-for i in $(seq 1 "$TRIES"); do
-	run "$OUT/rec.out" "$BIN/rec" -q -o "$OUT/try.lz4" -- "$PROG"
-	if [ "$st" -ge 120 ] && [ "$st" -le 127 ]; then
-		cat "$OUT/rec.out"
-		die "bin/rec itself failed with status $st"
-	fi
-	if [ "$st" = 0 ]; then
-		printf '  try %d: %s, passed: trace discarded\n' "$i" "$(describe "$st")"
-		rm -f "$OUT/try.lz4"
-	else
-		printf '  try %d: %s, FAILED: trace kept as %s\n' "$i" "$(describe "$st")" "$TRACE"
-		mv "$OUT/try.lz4" "$TRACE"
-		rec_st=$st
-		found=1
-		break
-	fi
-done
-[ "$found" = 1 ] || die "no failing run in $TRIES tries (each fails with probability about 1/3)"
-echo "  what the failing run printed:"
-sed 's/^/  | /' "$OUT/rec.out"
+step "Capture it: bin/rec --chaos --until-fail=$TRIES -o $TRACE $PROG"
+echo "  (the chaos scheduler widens the race window; only the failing run's trace is kept)"
+run "$OUT/rec.out" "$BIN/rec" --chaos --until-fail="$TRIES" -o "$TRACE" -- "$PROG"
+rec_st=$st
+grep '^rec: ' "$OUT/rec.out" | sed 's/^/  | /'
+if [ "$rec_st" -ge 120 ] && [ "$rec_st" -le 127 ]; then
+	die "bin/rec itself failed with status $rec_st"
+fi
+[ "$rec_st" != 0 ] && [ -s "$TRACE" ] || die "no failing run in $TRIES runs"
+echo "  the failing run ended with $(describe "$rec_st")"
 
 step "bin/replay --info: what the trace holds (the program's files come with it)"
 "$BIN/replay" --info "$TRACE" || die "replay --info failed"
 
-step "bin/replay --dump: its last events, the fatal SIGSEGV and the exit"
+step "bin/replay --dump: its last events, the failure and the exit"
 "$BIN/replay" --dump "$TRACE" | tail -n 4
 
 ok=1
 for n in 1 2; do
 	step "Replay $n: bin/replay $TRACE (the program runs again, its inputs from the trace)"
 	run "$OUT/replay$n.out" "$BIN/replay" "$TRACE"
-	sed 's/^/  | /' "$OUT/replay$n.out"
-	if [ "$st" = "$rec_st" ] && cmp -s "$OUT/rec.out" "$OUT/replay$n.out"; then
-		echo "  same output as the recording, same $(describe "$st")"
+	sed 's/^/  | /' "$OUT/replay$n.out" | tail -n 8
+	# rec printed the output of every run it made: the failing run's is its end
+	if [ "$st" = "$rec_st" ] && grep -v '^rec: ' "$OUT/rec.out" | tail -c "$(wc -c <"$OUT/replay$n.out")" | cmp -s - "$OUT/replay$n.out"; then
+		echo "  same output as the failing run, same $(describe "$st")"
 	else
 		echo "  DIFFERENT from the recording: $(describe "$st"), recorded $(describe "$rec_st")"
 		ok=0
