@@ -323,6 +323,21 @@ int sc_futex_quick_write(long nr, const uint64_t args[6])
 	}
 }
 
+int sc_futex_wakes(const uint64_t args[6])
+{
+	switch (args[1] & 0x7f) { /* FUTEX_CMD_MASK */
+	case 1:  /* FUTEX_WAKE */
+	case 3:  /* FUTEX_CMP_REQUEUE (wakes, and requeues) */
+	case 4:  /* FUTEX_REQUEUE */
+	case 5:  /* FUTEX_WAKE_OP */
+	case 7:  /* FUTEX_UNLOCK_PI */
+	case 10: /* FUTEX_WAKE_BITSET */
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 int sc_clone_args(long nr, const uint64_t args[6], sc_read_fn rd, void *ctx, struct sc_clone *c)
 {
 	memset(c, 0, sizeof *c);

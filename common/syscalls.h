@@ -85,6 +85,8 @@ uint64_t sc_pi_lock_word(long nr, const uint64_t args[6]);
  * without blocking (FUTEX_WAKE_OP, UNLOCK_PI, TRYLOCK_PI): no other thread
  * may run before its record, or it would see the change first. */
 int sc_futex_quick_write(long nr, const uint64_t args[6]);
+/* 1 if futex call args (its operation) wakes waiters: its result counts them. */
+int sc_futex_wakes(const uint64_t args[6]);
 /* What a clone-family call (clone, clone3, fork, vfork) asks for. */
 struct sc_clone {
 	uint64_t flags;      /* clone flags (fork: SIGCHLD) */

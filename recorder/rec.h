@@ -300,6 +300,9 @@ int rec_chaos_init(struct rec_session *s, const struct rec_options *opt);
 void rec_chaos_free(struct rec_session *s);
 /* --chaos: the ready thread to run next (its turn's slice set), or NULL if none is ready. */
 struct rec_task *rec_chaos_pick(struct rec_session *s, uint64_t now);
+/* --chaos: after a futex wake of n threads, waits (briefly) for their
+ * stops, held for the next decision; returns 0 or -errno. */
+int rec_chaos_wakes(struct rec_session *s, int n);
 /* --chaos: the CPU time t has run (a turn's slice is measured in it, not
  * in wall time: the same whatever else the machine runs); 0 if unknown. */
 uint64_t rec_chaos_cpu_ns(struct rec_task *t);

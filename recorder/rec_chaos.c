@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <sys/ptrace.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -186,6 +187,30 @@ struct rec_task *rec_chaos_pick(struct rec_session *s, uint64_t now)
 	 * not the timer. */
 	pick->slice_sites = draw_log(c, 1, 1u << 20);
 	return pick;
+}
+
+int rec_chaos_wakes(struct rec_session *s, int n)
+{
+	/* The woken threads' futex waits end in the kernel at once, but their
+	 * stops reach rec a little later: waited for (200 us at most), so
+	 * that the decision after this syscall has them ready, every run. */
+	for (int i = 0; i < 100 && n > 0; i++) {
+		int st;
+		pid_t tid = waitpid(-1, &st, __WALL | WNOHANG);
+		if (tid < 0)
+			return 0;
+		if (tid == 0) {
+			usleep(2);
+			continue;
+		}
+		for (struct rec_task *t = s->tasks; t; t = t->next)
+			if (t->tid == tid && t->state == T_KERNEL && t->nr == SYS_futex)
+				n--;
+		int r = rec_hold(s, tid, st);
+		if (r)
+			return r;
+	}
+	return 0;
 }
 
 uint64_t rec_chaos_cpu_ns(struct rec_task *t)

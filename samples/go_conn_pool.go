@@ -28,25 +28,29 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 const (
 	poolSize  = 3
 	workers   = 4
-	perWorker = 400
+	perWorker = 50
+	maxIdle   = 30 * time.Second // a server drops connections idle longer
 )
 
 // conn is a pooled connection; busy is read and written without a lock.
 type conn struct {
 	c      net.Conn
-	busy   bool
-	uses   int
-	errors int
+	busy     bool
+	uses     int
+	errors   int
+	lastUsed time.Time
 }
 
-// healthy says whether the connection may be handed out again.
+// healthy says whether the connection may be handed out again: no
+// errors, not worn out, not idle for so long the server may have dropped it.
 func (pc *conn) healthy(maxUses int) bool {
-	return pc.errors == 0 && pc.uses < maxUses
+	return pc.errors == 0 && pc.uses < maxUses && time.Since(pc.lastUsed) < maxIdle
 }
 
 type pool struct {
@@ -70,6 +74,7 @@ func (p *pool) get() *conn {
 // put gives a connection back to the pool.
 func (p *pool) put(pc *conn) {
 	pc.uses++
+	pc.lastUsed = time.Now()
 	pc.busy = false
 }
 
@@ -142,7 +147,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "dial:", err)
 			os.Exit(1)
 		}
-		p.conns = append(p.conns, &conn{c: c})
+		p.conns = append(p.conns, &conn{c: c, lastUsed: time.Now()})
 	}
 
 	sums := make([]int, workers)

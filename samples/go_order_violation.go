@@ -5,7 +5,8 @@
 // The bug: the initializer publishes the catalog and closes the ready
 // channel, which releases the workers, before it has filled the catalog's
 // index (it builds the index after the signal, to "start serving sooner").
-// The window: from close(ready) to the store of cat.items. A worker that gets
+// The window: from close(ready) to the store of cat.items (across the
+// time stamp of the publication). A worker that gets
 // a request in it looks its item up in a nil map, gets a nil *item and
 // dereferences it: panic, exit status 2. The workers are released on the
 // other core only after a wakeup, so usually the index is in by then.
@@ -18,6 +19,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 )
 
 const (
@@ -33,7 +35,8 @@ type item struct {
 }
 
 type catalog struct {
-	items map[int]*item // nil until the initializer has built the index
+	items     map[int]*item // nil until the initializer has built the index
+	published time.Time     // when the service went live
 }
 
 type server struct {
@@ -65,8 +68,9 @@ func authorize(req int) bool {
 func (s *server) init(ready chan<- struct{}) {
 	cat := &catalog{}
 	s.cat = cat
-	close(ready)            // too early: the workers may look items up from now on...
-	cat.items = loadItems() // ...but the index is in only from here
+	close(ready)               // too early: the workers may look items up from now on...
+	cat.published = time.Now() // (when the service went live)
+	cat.items = loadItems()    // ...but the index is in only from here
 }
 
 // worker answers the price requests of its queue once the catalog is ready.

@@ -6,8 +6,8 @@
 // in, first out, so wg.Done runs first and the summary after it. The last
 // worker's wg.Done lets main's shutdown go on: it takes the results and sets
 // s.results to nil (releasing it), while that worker is still in flight in
-// its summary (the window: sorting its latencies, between wg.Done and the
-// store into s.results.byWorker). When the shutdown wins, the worker
+// its summary (the window: sorting its latencies and stamping the summary,
+// between wg.Done and the store into s.results.byWorker). When the shutdown wins, the worker
 // dereferences nil: panic, exit status 2.
 //
 // main waits for the workers to end before it returns, so that each summary
@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 )
 
 const (
@@ -31,6 +32,7 @@ const (
 type summary struct {
 	requests      int
 	p50, p99, max int
+	at            time.Time // when it was taken
 }
 
 type results struct {
@@ -56,10 +58,11 @@ func handle(req int) (resp uint64, cost int) {
 	return x, rounds
 }
 
-// summarize sorts the latencies and takes their percentiles.
+// summarize sorts the latencies and takes their percentiles, and notes when.
 func summarize(lat []int) summary {
 	sort.Ints(lat)
-	return summary{requests: len(lat), p50: lat[len(lat)/2], p99: lat[len(lat)*99/100], max: lat[len(lat)-1]}
+	return summary{requests: len(lat), p50: lat[len(lat)/2], p99: lat[len(lat)*99/100], max: lat[len(lat)-1],
+		at: time.Now()}
 }
 
 // record stores a worker's summary in the shared results.

@@ -14,9 +14,9 @@
  * checks the table's magic word (scrubbed before the free) and aborts with a
  * message.
  * The window: from the worker's count of its last item to its lock in
- * results_add(), across the checksum of the result (and a futex wait when
- * the other worker holds the lock); the coordinator must wake from its
- * nanosleep and take the lock inside it.
+ * results_add(), across the time stamp and the checksum of the result (and
+ * a futex wait when the other worker holds the lock); the coordinator must
+ * wake from its nanosleep and take the lock inside it.
  * Without the race it prints the same two lines every run and exits 0.
  */
 #include <pthread.h>
@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NWORKERS 2
@@ -73,7 +74,9 @@ static void *worker(void *arg)
 		for (int k = 0; k < WORK; k++)
 			v = (v * 1103515245 + 12345) % 1000003;
 		atomic_fetch_add(&done, 1); /* BUG: counted before it is stored */
-		volatile long check = 0;
+		struct timespec stamp; /* when the result was made (kept with it) */
+		clock_gettime(CLOCK_MONOTONIC, &stamp);
+		volatile long check = stamp.tv_nsec & 1;
 		for (int k = 0; k < CHECKSUM; k++) /* a checksum kept beside the result */
 			check += (v >> (k % 16)) & 1;
 		results_add(res, v);
