@@ -38,6 +38,48 @@ long mem_read(pid_t tid, uint64_t addr, void *dst, size_t len)
 	return (long)done;
 }
 
+long mem_read_anon(int pm, pid_t tid, uint64_t addr, void *dst, size_t len)
+{
+	uint64_t ent[256];
+	size_t done = 0;
+	if (pm < 0 || (addr & 4095) || (len & 4095))
+		return mem_read(tid, addr, dst, len);
+	while (done < len) {
+		size_t n = (len - done) / 4096 < 256 ? (len - done) / 4096 : 256;
+		ssize_t got = pread(pm, ent, n * 8, (off_t)((addr + done) / 4096 * 8));
+		if (got != (ssize_t)(n * 8))
+			return done ? (long)done : mem_read(tid, addr, dst, len);
+		for (size_t i = 0; i < n;) {
+			/* a run of pages alike: never touched (bits 63 and 62 clear:
+			 * they read as zeros), or to be read */
+			int absent = !(ent[i] >> 62);
+			size_t j = i + 1;
+			while (j < n && (!(ent[j] >> 62)) == absent)
+				j++;
+			uint8_t *d = (uint8_t *)dst + done + i * 4096;
+			size_t bytes = (j - i) * 4096;
+			if (absent) {
+				memset(d, 0, bytes);
+			} else {
+				long r = mem_read(tid, addr + done + i * 4096, d, bytes);
+				if (r != (long)bytes)
+					return (long)(done + i * 4096) + (r > 0 ? r : 0);
+			}
+			i = j;
+		}
+		done += n * 4096;
+	}
+	return (long)done;
+}
+
+int mem_pagemap_open(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/pagemap", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
 int mem_open(pid_t pid)
 {
 	char path[64];
@@ -338,6 +380,7 @@ struct hash_ctx {
 	XXH3_state_t *st;
 	uint8_t *chunk;
 	uint64_t prev_end;
+	int pm; /* the process's pagemap, or -1 */
 };
 
 static int hash_map(void *ctx, const struct map_range *m)
@@ -352,7 +395,9 @@ static int hash_map(void *ctx, const struct map_range *m)
 	c->prev_end = m->end;
 	for (uint64_t p = m->start; p < m->end;) {
 		size_t n = m->end - p < (1u << 20) ? (size_t)(m->end - p) : (1u << 20);
-		long got = mem_read(c->tid, p, c->chunk, n);
+		/* untouched pages of private anonymous memory are zeros: not read */
+		long got = m->inode == 0 && m->perms[3] == 'p' ? mem_read_anon(c->pm, c->tid, p, c->chunk, n)
+							       : mem_read(c->tid, p, c->chunk, n);
 		if (got <= 0)
 			break; /* unreadable pages count as absent, the same in record and replay */
 		skip_ranges(c->skip, p, c->chunk, (size_t)got);
@@ -364,7 +409,7 @@ static int hash_map(void *ctx, const struct map_range *m)
 
 int mem_writable_hash(pid_t tid, const struct mem_skip *skip, uint64_t *hash)
 {
-	struct hash_ctx c = {tid, skip, XXH3_createState(), malloc(1 << 20), 0};
+	struct hash_ctx c = {tid, skip, XXH3_createState(), malloc(1 << 20), 0, mem_pagemap_open(tid)};
 	int r = c.st && c.chunk ? 0 : -ENOMEM;
 	if (!r) {
 		XXH3_64bits_reset(c.st);
@@ -374,6 +419,8 @@ int mem_writable_hash(pid_t tid, const struct mem_skip *skip, uint64_t *hash)
 		*hash = XXH3_64bits_digest(c.st);
 	XXH3_freeState(c.st);
 	free(c.chunk);
+	if (c.pm >= 0)
+		close(c.pm);
 	return r;
 }
 

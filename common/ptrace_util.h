@@ -18,6 +18,12 @@ long mem_read_pid(void *ctx, uint64_t addr, void *dst, size_t len);
 int mem_write(int memfd, uint64_t addr, const void *src, size_t len);
 /* Opens /proc/PID/mem for writing; returns the fd or -errno. */
 int mem_open(pid_t pid);
+/* Opens /proc/PID/pagemap for mem_read_anon; the fd or -errno. */
+int mem_pagemap_open(pid_t pid);
+/* As mem_read, for private anonymous memory (page-aligned addr and len):
+ * pages never touched (pagemap pm says neither present nor swapped) read
+ * as the zeros they are, without reading them; pm < 0: mem_read. */
+long mem_read_anon(int pm, pid_t tid, uint64_t addr, void *dst, size_t len);
 
 /* Gets or sets the general registers; return 0 or -errno. */
 int regs_get(pid_t tid, struct user_regs_struct *r);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../common/ptrace_util.h"
 
@@ -20,6 +21,7 @@ struct snap_ctx {
 	struct rec_snap *sn;
 	pid_t tid;
 	int err;
+	int pm; /* the process's pagemap, or -1 */
 };
 
 static int snap_map(void *ctx, const struct map_range *m)
@@ -33,7 +35,9 @@ static int snap_map(void *ctx, const struct map_range *m)
 		return c->err = -E2BIG;
 	if ((c->err = buf_reserve(&sn->data, len)))
 		return c->err;
-	long got = mem_read(c->tid, m->start, sn->data.p + sn->data.len, len);
+	/* untouched pages of private anonymous memory are zeros: not read */
+	long got = m->inode == 0 && m->perms[3] == 'p' ? mem_read_anon(c->pm, c->tid, m->start, sn->data.p + sn->data.len, len)
+						       : mem_read(c->tid, m->start, sn->data.p + sn->data.len, len);
 	sn->map[sn->n].start = m->start;
 	sn->map[sn->n].len = got > 0 ? (size_t)got : 0;
 	sn->map[sn->n].off = sn->data.len;
@@ -43,12 +47,14 @@ static int snap_map(void *ctx, const struct map_range *m)
 
 void rec_snap_take(struct rec_snap *sn, pid_t tid)
 {
-	struct snap_ctx c = {sn, tid, 0};
+	struct snap_ctx c = {sn, tid, 0, mem_pagemap_open(tid)};
 	sn->data.len = 0;
 	sn->n = 0;
 	sn->tid = 0;
 	if (!maps_foreach(tid, snap_map, &c) && !c.err)
 		sn->tid = tid;
+	if (c.pm >= 0)
+		close(c.pm);
 }
 
 static int skipped(const struct mem_skip *k, uint64_t a)
