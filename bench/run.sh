@@ -145,4 +145,10 @@ else
 fi
 
 printf '\nthread switches in the last recording of each (replay --info):\n%s' "$switches"
+
+# How long a computing thread keeps the core once another needs it (the
+# budget: within 2x its 5 ms timeslice): bench/turn_latency.c under rec.
+cc -std=gnu11 -O2 -Wall -Wextra -pthread -o "$OUT/turn_latency" bench/turn_latency.c || exit 1
+printf '\nturn length, natively:  %s\n' "$("$OUT/turn_latency" 200)"
+printf 'turn length, under rec: %s\n' "$("$BIN/rec" -q -o "$OUT/turn_latency.lz4" -- "$OUT/turn_latency" 200 2>&1)"
 [ -z "$warn" ] || echo "note: $warn"
