@@ -164,12 +164,12 @@ static int matched_by_patch(struct replay_session *s, struct replay_task *t, con
 	uint8_t win[SITE_WIN], orig[PATCH_JMP_LEN], jump[PATCH_JMP_LEN];
 	struct patch_tramp tr;
 	const uint64_t site = p->regs.rip;
-	uint64_t wstart;
+	uint64_t wstart = 0;
 	size_t wlen = site_window(t->tid, site, win, &wstart);
 	size_t len = wlen ? site_patchable(win, wlen, wstart, site, 0) : 0;
 	if (len && replay_thread_inside(s, t, site, len))
 		len = 0;
-	const uint8_t *code = win + (site - wstart);
+	const uint8_t *code = len ? win + (site - wstart) : win; /* site_patchable: site is in the window */
 	uint64_t at = len ? site_free_page_near(t->tid, site) : 0;
 	struct patch_word w[PREEMPT_WORDS];
 	for (uint32_t i = 0; i < p->nwords; i++)

@@ -23,8 +23,12 @@ int replay_site_install(struct replay_session *s, struct replay_task *t, const s
 	if (t->at_syscall || t->in_clone)
 		return replay_diverged(s, t, "a counting site recorded inside a syscall");
 	size_t wlen = site_window(t->tid, si->addr, win, &wstart);
-	const uint8_t *code = win + (si->addr - wstart);
-	if (!wlen || wstart + wlen < si->addr + si->len || memcmp(code, si->code, si->len))
+	const uint8_t *code = win;
+	if (wlen && si->addr >= wstart && si->addr - wstart <= wlen - si->len)
+		code = win + (si->addr - wstart);
+	else
+		wlen = 0; /* (the window, when there is one, holds addr) */
+	if (!wlen || memcmp(code, si->code, si->len))
 		return replay_diverged(s, t, "the code at %#llx differs from the recording's: it cannot be a counting site",
 				       (unsigned long long)si->addr);
 	if (site_patchable(win, wlen, wstart, si->addr, 1) != si->len || site_covers(tab, si->addr) ||
