@@ -186,9 +186,9 @@ unsigned disasm_id_rdtscp(void) { return X86_INS_RDTSCP; }
 
 int disasm_ends_line(unsigned id)
 {
-	return id == X86_INS_RET || id == X86_INS_JMP || id == X86_INS_INT3 || id == X86_INS_UD2 || id == X86_INS_HLT ||
-	       id == X86_INS_SYSCALL || (id >= X86_INS_JAE && id <= X86_INS_JS && id != X86_INS_JMP) || id == X86_INS_LOOP ||
-	       id == X86_INS_JRCXZ || id == X86_INS_JECXZ;
+	/* X86_INS_JAE..X86_INS_JS: every jmp and jcc, jrcxz included */
+	return id == X86_INS_RET || id == X86_INS_INT3 || id == X86_INS_UD2 || id == X86_INS_HLT ||
+	       id == X86_INS_SYSCALL || id == X86_INS_LOOP || (id >= X86_INS_JAE && id <= X86_INS_JS);
 }
 
 const char *wait_describe(int status, char *buf, size_t n)
@@ -361,6 +361,14 @@ int mem_skip_syscall(struct mem_skip *k, pid_t tid, const struct sc_desc *d, con
 {
 	struct skip_ctx c = {tid, k};
 	return d->cls == SCC_EMU ? sc_out_bound(d, args, skip_read, skip_piece, &c) : 0;
+}
+
+int mem_skip_covers(const struct mem_skip *k, uint64_t a, uint64_t len)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (a + len > k->r[i].a && a < k->r[i].b)
+			return 1;
+	return 0;
 }
 
 /* Zeroes the bytes of chunk (at addr, n bytes) that skip leaves out. */

@@ -88,6 +88,8 @@ int mem_skip_syscall(struct mem_skip *k, pid_t tid, const struct sc_desc *d, con
 int mem_skip_dead_stack(struct mem_skip *k, pid_t tid, uint64_t rsp);
 /* Frees k's ranges (k itself is the caller's). */
 void mem_skip_free(struct mem_skip *k);
+/* 1 if k leaves out any of the len bytes at a. */
+int mem_skip_covers(const struct mem_skip *k, uint64_t a, uint64_t len);
 /* XXH3-64 of every writable mapping of tid's process (bytes in address
  * order, and the address where each run of adjacent mappings starts) but
  * what skip (may be NULL) leaves out;

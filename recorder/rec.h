@@ -212,6 +212,8 @@ struct rec_session {
 void rec_mark(struct rec_session *s, pid_t tid);
 /* Lets one ready thread run user code, if none does; returns 0 or -errno. */
 int rec_schedule(struct rec_session *s);
+/* Frees task t (unlinked) and what it holds. */
+void rec_task_free(struct rec_task *t);
 /* The task for tid, created (as T_NEW) if unknown; NULL if out of memory. */
 struct rec_task *rec_task_get(struct rec_session *s, pid_t tid);
 /* Handles a clone, fork or vfork event of parent t; returns 0 or -errno. */
@@ -282,7 +284,8 @@ int rec_site_catch_cancel(struct rec_task *t);
 /* Copies tid's writable memory into sn (nothing if it is too large). */
 void rec_snap_take(struct rec_snap *sn, pid_t tid);
 /* Words of tid's memory (not in k, not in site pages) that changed since
- * snapshot sn, the least changed first, into w (max at most); returns
+ * snapshot sn and hold small numbers, the most changed first, into w (max
+ * at most); returns
  * how many. */
 size_t rec_snap_words(const struct rec_snap *sn, pid_t tid, const struct mem_skip *k, const struct site_table *sites,
 		      struct preempt_word *w, size_t max);

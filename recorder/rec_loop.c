@@ -75,10 +75,7 @@ static void task_remove(struct rec_session *s, struct rec_task *t)
 	for (struct rec_task **p = &s->tasks; *p; p = &(*p)->next)
 		if (*p == t) {
 			*p = t->next;
-			rec_space_put(t->space);
-			if (t->sched_fd >= 0)
-				close(t->sched_fd);
-			free(t);
+			rec_task_free(t);
 			return;
 		}
 }

@@ -138,10 +138,7 @@ static void session_free(struct rec_session *s)
 	while (s->tasks) {
 		struct rec_task *t = s->tasks;
 		s->tasks = t->next;
-		rec_space_put(t->space);
-		if (t->sched_fd >= 0)
-			close(t->sched_fd);
-		free(t);
+		rec_task_free(t);
 	}
 	while (s->blobs) {
 		struct rec_blob *b = s->blobs;

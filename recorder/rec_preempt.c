@@ -16,7 +16,6 @@
 #include <stddef.h>
 #include <sys/user.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -40,8 +39,6 @@
 
 void rec_preempt_arm(struct rec_session *s, struct rec_task *t)
 {
-	/* A thread with no loop of its own learned yet tries the last one
-	 * learned: threads often run the same code. */
 	t->site_tried = 0;
 	if (t->space && t->space->sites.npages) {
 		/* its turn ends at a counting site; with --chaos at the site
@@ -51,6 +48,8 @@ void rec_preempt_arm(struct rec_session *s, struct rec_task *t)
 			t->catch_deadline = now_ns() + t->slice_ns + CATCH_NS;
 		return;
 	}
+	/* A thread with no loop of its own learned yet tries the last one
+	 * learned: threads often run the same code. */
 	if (!t->learned)
 		t->learned = s->last_learned;
 	if (t->learned && t->ctr_fd < 0)
@@ -169,10 +168,7 @@ static void pick_word(struct rec_session *s, struct rec_task *t, uint64_t rsp, u
 		n = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t a = rsp + 8 * i;
-		int skipped = 0;
-		for (size_t j = 0; j < k.n && !skipped; j++)
-			skipped = a + 8 > k.r[j].a && a < k.r[j].b;
-		if (skipped || now[i] == s->sigwin[i])
+		if (mem_skip_covers(&k, a, 8) || now[i] == s->sigwin[i])
 			continue;
 		if (!*addr || now[i] == s->sigwin[i] + 1 || (*val != s->sigwin[(*addr - rsp) / 8] + 1)) {
 			*addr = a;
@@ -301,9 +297,6 @@ static int same_regs(const struct user_regs_struct *a, const struct user_regs_st
 	return !memcmp(&x, &y, sizeof x);
 }
 
-/* Whether t spins: let it go round once more to rip and compare (see
- * rec_preempt_spin_trap). A spinning thread's state repeats, so replay
- * finds it at the first match; a thread making progress is left to run on. */
 /* Lets t, stopped at r.rip, go round once more to it (a debug register). */
 static int round_again(struct rec_task *t, struct user_regs_struct r)
 {
@@ -506,11 +499,9 @@ int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
 			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
 		}
 	}
-	/* A held signal goes out now, at an instruction replay can patch if
-	 * one is near; otherwise only a spinner is preempted (a thread making
-	 * progress may pass through the same registers many times before this
-	 * point, with only memory moving on: each pass would cost replay a
-	 * memory hash). */
+	/* The point: at a run replay can patch if one is near; a spinner at
+	 * its first pass, a thread making progress at a later pass with the
+	 * filter words that tell the passes apart (rec_preempt_spin_trap). */
 	r = step_to_patchable(t);
 	if (r < 0)
 		return r;

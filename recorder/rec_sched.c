@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "../common/ptrace_util.h"
 
@@ -31,6 +32,14 @@ struct rec_task *rec_task_get(struct rec_session *s, pid_t tid)
 	t->next = s->tasks;
 	s->tasks = t;
 	return t;
+}
+
+void rec_task_free(struct rec_task *t)
+{
+	rec_space_put(t->space);
+	if (t->sched_fd >= 0)
+		close(t->sched_fd);
+	free(t);
 }
 
 static int unmarked(const struct rec_session *s, const struct rec_task *t)

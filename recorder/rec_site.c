@@ -224,23 +224,31 @@ int rec_site_catch_arm(struct rec_task *t, uint64_t n)
 	return 1;
 }
 
-/* Puts every page's counter back to what it would be without the catch:
- * less the passes its sites made meanwhile (what the armed value lost),
- * less one more for the page hit (-1: none; its trap's pass is taken
- * again from the site). Returns 0 or -errno. */
-static int restore(struct rec_task *t, int hit)
+/* Reads the counter of every site page of t's address space into cur.
+ * Returns 0 or -EIO. */
+static int read_counters(struct rec_task *t, uint64_t cur[SITE_MAX_PAGES])
+{
+	const struct site_table *tab = &t->space->sites;
+	for (int i = 0; i < tab->npages; i++)
+		if (mem_read(t->tid, tab->page[i].base, &cur[i], 8) != 8)
+			return -EIO;
+	return 0;
+}
+
+/* Puts every page's counter (now cur) back to what it would be without
+ * the catch: less the passes its sites made meanwhile (what the armed
+ * value lost), less one more for the page hit (-1: none; its trap's pass
+ * is taken again from the site). Returns 0 or -errno. */
+static int restore(struct rec_task *t, int hit, const uint64_t cur[SITE_MAX_PAGES])
 {
 	struct site_table *tab = &t->space->sites;
 	int fd = space_memfd(t);
 	t->site_catching = 0;
 	for (int i = 0; i < tab->npages; i++) {
-		uint64_t cur, v;
-		if (fd < 0 || mem_read(t->tid, tab->page[i].base, &cur, 8) != 8)
-			return -EIO;
 		/* the hit page's counter went 1 -> 0 at its trap: that pass is
 		 * made again when the thread resumes at the site */
-		v = t->site_saved[i] - (t->site_armed - cur) + (i == hit);
-		if (mem_write(fd, tab->page[i].base, &v, 8))
+		uint64_t v = t->site_saved[i] - (t->site_armed - cur[i]) + (i == hit);
+		if (fd < 0 || mem_write(fd, tab->page[i].base, &v, 8))
 			return -EIO;
 	}
 	return 0;
@@ -249,19 +257,18 @@ static int restore(struct rec_task *t, int hit)
 int rec_site_catch_hit(struct rec_task *t, struct user_regs_struct *regs, uint64_t *page, uint64_t *count)
 {
 	int pg;
-	uint64_t site;
+	uint64_t site, cur[SITE_MAX_PAGES];
 	if (!t->space || !site_is_trap(&t->space->sites, regs->rip, &pg, &site))
 		return 0;
 	if (!t->site_catching)
 		return -EPROTO; /* a counter at zero that rec did not set */
-	uint64_t cur;
-	if (mem_read(t->tid, t->space->sites.page[pg].base, &cur, 8) != 8)
+	if (read_counters(t, cur))
 		return -EIO;
 	*page = t->space->sites.page[pg].base;
-	*count = SITE_REM_INIT - t->site_saved[pg] + (t->site_armed - cur);
+	*count = SITE_REM_INIT - t->site_saved[pg] + (t->site_armed - cur[pg]);
 	/* back at the site, before its count-th execution (see site.h) */
 	regs->rip = site;
-	int r = restore(t, pg);
+	int r = restore(t, pg, cur);
 	if (!r)
 		r = regs_set(t->tid, regs);
 	return r ? r : 1;
@@ -269,13 +276,11 @@ int rec_site_catch_hit(struct rec_task *t, struct user_regs_struct *regs, uint64
 
 int rec_site_catch_cancel(struct rec_task *t)
 {
-	struct site_table *tab = &t->space->sites;
-	for (int i = 0; i < tab->npages; i++) {
-		uint64_t v;
-		if (mem_read(t->tid, tab->page[i].base, &v, 8) != 8)
-			return -EIO;
-		if (v == 0)
+	uint64_t cur[SITE_MAX_PAGES];
+	if (read_counters(t, cur))
+		return -EIO;
+	for (int i = 0; i < t->space->sites.npages; i++)
+		if (cur[i] == 0)
 			return 1; /* interrupted between a slot's decrement and its trap */
-	}
-	return restore(t, -1);
+	return restore(t, -1, cur);
 }

@@ -57,14 +57,6 @@ void rec_snap_take(struct rec_snap *sn, pid_t tid)
 		close(c.pm);
 }
 
-static int skipped(const struct mem_skip *k, uint64_t a)
-{
-	for (size_t j = 0; j < k->n; j++)
-		if (a + 8 > k->r[j].a && a < k->r[j].b)
-			return 1;
-	return 0;
-}
-
 /* Keeps the best n words (best score first) in w. */
 static void consider(struct preempt_word *w, uint64_t *score, size_t max, size_t *n, uint64_t addr, uint64_t val,
 		     uint64_t sc)
@@ -104,7 +96,7 @@ size_t rec_snap_words(const struct rec_snap *sn, pid_t tid, const struct mem_ski
 				break;
 			for (size_t i = 0; i < (size_t)got / 8; i++) {
 				uint64_t o = old[done / 8 + i], v = now[i], a = base + 8 * i;
-				if (o == v || skipped(k, a) || (sites && site_page_of(sites, a) >= 0))
+				if (o == v || mem_skip_covers(k, a, 8) || (sites && site_page_of(sites, a) >= 0))
 					continue;
 				/* A counter holds a small number and moves on, the
 				 * more passes apart the more; pointers and hashes
