@@ -64,26 +64,39 @@ out:
 	return ok;
 }
 
-/* The run of instructions a patch at addr replaces: whole instructions
- * covering at least PATCH_JMP_LEN bytes, a branch only last. Fills d[]
- * (PATCH_RUN_INSNS at most); returns the run's length, 0 if none. */
-static size_t run_decode(const uint8_t *code, size_t n, uint64_t addr, struct decoded d[PATCH_RUN_INSNS], int *count)
+/* Decodes whole relocatable instructions from addr (code holds n bytes
+ * from it) until they cover want bytes or a branch ends them (max of them
+ * at most; d holds max). Returns the bytes they cover, 0 if an
+ * instruction on the way cannot move. */
+static size_t line_decode(const uint8_t *code, size_t n, uint64_t addr, size_t want, struct decoded *d, int max,
+			  int *count)
 {
 	csh h;
 	size_t len = 0;
-	int i = 0;
+	int i = 0, ok = 1;
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
 		return 0;
 	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-	while (len < PATCH_JMP_LEN && i < PATCH_RUN_INSNS && len < n) {
-		if (!decode1(h, code + len, n - len, addr + len, &d[i]))
+	while (len < want && len < n) {
+		if (i == max || !decode1(h, code + len, n - len, addr + len, &d[i])) {
+			ok = 0;
 			break;
+		}
 		len += d[i].len;
 		if (d[i++].branch)
 			break;
 	}
 	cs_close(&h);
 	*count = i;
+	return ok ? len : 0;
+}
+
+/* The run of instructions a patch at addr replaces: whole instructions
+ * covering at least PATCH_JMP_LEN bytes, a branch only last. Fills d[]
+ * (PATCH_RUN_INSNS at most); returns the run's length, 0 if none. */
+static size_t run_decode(const uint8_t *code, size_t n, uint64_t addr, struct decoded d[PATCH_RUN_INSNS], int *count)
+{
+	size_t len = line_decode(code, n, addr, PATCH_JMP_LEN, d, PATCH_RUN_INSNS, count);
 	return len >= PATCH_JMP_LEN && len <= PATCH_RUN_MAX ? len : 0;
 }
 
@@ -122,21 +135,21 @@ static int rel32(uint64_t from_end, uint64_t target, int32_t *out)
 	return 0;
 }
 
-int patch_relocate(const uint8_t *code, size_t len, uint64_t site, uint64_t to, uint8_t out[PATCH_RELOC_MAX],
-		   size_t *outlen)
+/* Writes the cnt decoded instructions of code (from site) into out as
+ * they must read at address to, at most cap bytes (see patch_relocate). */
+static int relocate(const struct decoded *d, int cnt, const uint8_t *code, uint64_t site, uint64_t to, uint64_t loop,
+		    uint8_t *out, size_t cap, size_t *outlen)
 {
-	struct decoded d[PATCH_RUN_INSNS];
-	int cnt;
 	size_t in = 0, o = 0;
 	int32_t rel;
-	if (run_decode(code, len, site, d, &cnt) != len)
-		return -EINVAL;
 	for (int i = 0; i < cnt; i++) {
 		const struct decoded *x = &d[i];
+		size_t n = x->branch == 1 ? 5 : x->branch ? 6 : x->len;
+		if (o + n > cap)
+			return -ENOSPC;
 		if (x->branch) {
 			/* re-encoded as rel32: E9, or 0F 8x */
-			size_t n = x->branch == 1 ? 5 : 6;
-			if (rel32(to + o + n, x->target, &rel))
+			if (rel32(to + o + n, loop && x->target == site ? loop : x->target, &rel))
 				return -ERANGE;
 			if (x->branch == 1) {
 				out[o] = 0xe9;
@@ -145,7 +158,6 @@ int patch_relocate(const uint8_t *code, size_t len, uint64_t site, uint64_t to, 
 				out[o + 1] = (uint8_t)(0x80 | x->cc);
 			}
 			memcpy(out + o + n - 4, &rel, 4);
-			o += n;
 		} else {
 			memcpy(out + o, code + in, x->len);
 			if (x->rip_disp) {
@@ -153,12 +165,64 @@ int patch_relocate(const uint8_t *code, size_t len, uint64_t site, uint64_t to, 
 					return -ERANGE;
 				memcpy(out + o + x->disp_off, &rel, 4);
 			}
-			o += x->len;
 		}
+		o += n;
 		in += x->len;
 	}
 	*outlen = o;
 	return 0;
+}
+
+int patch_relocate(const uint8_t *code, size_t len, uint64_t site, uint64_t to, uint8_t out[PATCH_RELOC_MAX],
+		   size_t *outlen)
+{
+	struct decoded d[PATCH_RUN_INSNS];
+	int cnt;
+	if (run_decode(code, len, site, d, &cnt) != len)
+		return -EINVAL;
+	return relocate(d, cnt, code, site, to, 0, out, PATCH_RELOC_MAX, outlen);
+}
+
+int patch_loop_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t site, struct patch_loop *lp)
+{
+	struct decoded d[PATCH_LOOP_INSNS];
+	int cnt;
+	if (site < wstart || site - wstart >= wlen)
+		return 0;
+	/* from the site on to the first branch: the loop's back edge */
+	size_t n = wlen - (site - wstart), len = line_decode(win + (site - wstart), n, site, PATCH_LOOP_MAX, d,
+							     PATCH_LOOP_INSNS, &cnt);
+	if (!len || !cnt || !d[cnt - 1].branch)
+		return 0;
+	const struct decoded *b = &d[cnt - 1];
+	uint64_t top = b->target, end = site + len;
+	if (top > site || top < wstart || end - top > PATCH_LOOP_MAX)
+		return 0;
+	/* from its top to the site: straight, in step with the site */
+	if (top < site && line_decode(win + (top - wstart), site - top, top, site - top, d, PATCH_LOOP_INSNS, &cnt) !=
+				  site - top)
+		return 0;
+	if (top < site && d[cnt - 1].branch)
+		return 0;
+	lp->top = top;
+	lp->brk = end - b->len;
+	lp->end = end;
+	lp->cond = b->branch == 2 ? b->cc : -1;
+	return 1;
+}
+
+int patch_relocate_line(const uint8_t *code, size_t len, uint64_t addr, uint64_t to, uint8_t *out, size_t cap,
+			size_t *outlen)
+{
+	struct decoded d[PATCH_LOOP_INSNS];
+	int cnt;
+	if (!len) {
+		*outlen = 0;
+		return 0;
+	}
+	if (line_decode(code, len, addr, len, d, PATCH_LOOP_INSNS, &cnt) != len || d[cnt - 1].branch)
+		return -EINVAL;
+	return relocate(d, cnt, code, addr, to, 0, out, cap, outlen);
 }
 
 int patch_run_safe(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t site, size_t len)

@@ -17,6 +17,8 @@
 #define PATCH_RUN_INSNS 4  /* instructions a patch may replace */
 #define PATCH_RUN_MAX 24   /* bytes it may replace */
 #define PATCH_RELOC_MAX 40 /* bytes they take relocated (short branches grow) */
+#define PATCH_LOOP_MAX 48   /* bytes of a loop a counting site's slot may run whole */
+#define PATCH_LOOP_INSNS 16
 #define PATCH_TRAMP_MAX 1024 /* bytes a trampoline takes, its data included */
 #define PATCH_WORDS 6        /* memory words a trampoline can compare */
 #define STACK_WORD_REACH 16384 /* a point's stack word lies this close above rsp */
@@ -65,6 +67,26 @@ int patch_tramp_build_words(struct patch_tramp *t, uint64_t at, uint64_t site, c
  * or -EINVAL (not a run). */
 int patch_relocate(const uint8_t *code, size_t len, uint64_t site, uint64_t to, uint8_t out[PATCH_RELOC_MAX],
 		   size_t *outlen);
+
+/* A loop of straight-line code around a site: [top, end), its last
+ * instruction (at brk) a direct jcc (its condition cond) or jmp (cond -1)
+ * back to top. */
+struct patch_loop {
+	uint64_t top, brk, end;
+	int cond;
+};
+
+/* 1 if the site at addr (in the code window: wlen bytes at wstart) lies
+ * in such a loop, every instruction relocatable, at most PATCH_LOOP_MAX
+ * bytes, the site at an instruction boundary of it (filled into *lp);
+ * 0 if not. */
+int patch_loop_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t addr, struct patch_loop *lp);
+
+/* Copies the len bytes of straight-line code at addr (its bytes in
+ * code, no branch) into out as they must read at address to, cap bytes
+ * at most (*outlen of them). Returns 0, -ERANGE, -ENOSPC or -EINVAL. */
+int patch_relocate_line(const uint8_t *code, size_t len, uint64_t addr, uint64_t to, uint8_t *out, size_t cap,
+			size_t *outlen);
 
 /* 1 if no direct branch or call in the code window (wlen bytes at wstart,
  * swept linearly) targets the inside of the run [site, site + len), and

@@ -10,7 +10,8 @@
 #include "patch.h"
 #include "ptrace_util.h"
 
-#define HIT_OFF 56 /* the int3 of every slot */
+#define HIT_OFF (SITE_SLOT - 48) /* the int3 of every slot (then the run and the jump back: 45 bytes) */
+#define HEAD 14 /* sub qword [rip + counter], 1; jz hit (rel32) */
 
 size_t site_window(int tid, uint64_t addr, uint8_t win[SITE_WIN], uint64_t *wstart)
 {
@@ -54,27 +55,85 @@ static int rel32_to(uint64_t from_end, uint64_t target, uint8_t out[4])
 	return 0;
 }
 
-int site_slot_build(uint8_t out[SITE_SLOT], uint64_t base, int k, uint64_t addr, const uint8_t *code, size_t len)
+/* Writes the loop lp around the site at addr into out (the slot at
+ * address slot), after its head: from the site to the loop's branch, out
+ * when the branch falls through, from the loop's top to the site again;
+ * as many copies as fit (SITE_UNROLL at most), then back to the head.
+ * Returns 0 or -errno. */
+static int slot_loop(uint8_t out[SITE_SLOT], uint64_t slot, uint64_t addr, const struct patch_loop *lp,
+		     const uint8_t *win, uint64_t wstart)
+{
+	size_t o = HEAD, n, exits[SITE_UNROLL];
+	int copies = 0, r;
+	memset(out + HEAD, 0xcc, HIT_OFF - HEAD);
+	while (copies < SITE_UNROLL) {
+		size_t start = o;
+		if (patch_relocate_line(win + (addr - wstart), lp->brk - addr, addr, slot + o, out + o, HIT_OFF - o, &n))
+			break;
+		o += n;
+		if (lp->cond >= 0) {
+			/* the branch inverted: leaving the loop leaves the slot */
+			if (o + 6 > HIT_OFF) {
+				o = start;
+				break;
+			}
+			out[o] = 0x0f, out[o + 1] = (uint8_t)(0x80 | (lp->cond ^ 1));
+			exits[copies] = o + 2;
+			o += 6;
+		}
+		/* then round to the site again, room left for the jumps back to
+		 * the head and out */
+		if (patch_relocate_line(win + (lp->top - wstart), addr - lp->top, lp->top, slot + o, out + o, HIT_OFF - o,
+					&n) ||
+		    o + n + 2 * PATCH_JMP_LEN > HIT_OFF) {
+			o = start;
+			break;
+		}
+		o += n;
+		copies++;
+	}
+	if (!copies)
+		return -EINVAL;
+	if ((r = patch_jump(out + o, slot + o, slot)))
+		return r;
+	o += PATCH_JMP_LEN;
+	for (int i = 0; i < copies && lp->cond >= 0; i++)
+		if ((r = rel32_to(slot + exits[i] + 4, slot + o, out + exits[i])))
+			return r;
+	return patch_jump(out + o, slot + o, lp->end);
+}
+
+int site_slot_build(uint8_t out[SITE_SLOT], uint64_t base, int k, uint64_t addr, size_t len, const uint8_t *win,
+		    size_t wlen, uint64_t wstart, int flags)
 {
 	const uint64_t slot = base + (uint64_t)SITE_SLOT * (uint64_t)(k + 1);
+	struct patch_loop lp;
 	int r;
-	if (k < 0 || k >= SITE_PER_PAGE || len < PATCH_JMP_LEN || len > SITE_CODE)
+	if (k < 0 || k >= SITE_PER_PAGE || len < PATCH_JMP_LEN || len > SITE_CODE || addr < wstart ||
+	    addr - wstart > wlen || wlen - (addr - wstart) < len)
 		return -EINVAL;
+	const uint8_t *code = win + (addr - wstart);
 	memset(out, 0xcc, SITE_SLOT);
 	/* sub qword [rip + counter], 1; jz hit */
 	out[0] = 0x48, out[1] = 0x83, out[2] = 0x2d, out[7] = 0x01;
 	if ((r = rel32_to(slot + 8, base, out + 3)))
 		return r;
-	out[8] = 0x74, out[9] = (uint8_t)(HIT_OFF - 10);
-	/* the run, then back; after the trap the same again */
-	const size_t at[2] = {10, HIT_OFF + 1};
-	for (int i = 0; i < 2; i++) {
-		size_t n;
-		if ((r = patch_relocate(code, len, addr, slot + at[i], out + at[i], &n)))
-			return r;
-		if (at[i] + n + PATCH_JMP_LEN > (i ? SITE_SLOT : HIT_OFF))
+	out[8] = 0x0f, out[9] = 0x84;
+	if ((r = rel32_to(slot + HEAD, slot + HIT_OFF, out + 10)))
+		return r;
+	if (flags & SITE_LOOP) {
+		if (!patch_loop_find(win, wlen, wstart, addr, &lp) || (r = slot_loop(out, slot, addr, &lp, win, wstart)))
 			return -EINVAL;
-		if ((r = patch_jump(out + at[i] + n, slot + at[i] + n, addr + len)))
+	}
+	/* the run, then back (after the head, unless the loop is there) and
+	 * after the trap */
+	for (int i = !!(flags & SITE_LOOP); i < 2; i++) {
+		size_t n, at = i ? HIT_OFF + 1 : HEAD;
+		if ((r = patch_relocate(code, len, addr, slot + at, out + at, &n)))
+			return r;
+		if (at + n + PATCH_JMP_LEN > (i ? SITE_SLOT : HIT_OFF))
+			return -EINVAL;
+		if ((r = patch_jump(out + at + n, slot + at + n, addr + len)))
 			return r;
 	}
 	return 0;

@@ -22,12 +22,14 @@
 #include <stdint.h>
 
 #define SITE_PAGE 4096ull
-#define SITE_SLOT 128
+#define SITE_SLOT 256
 #define SITE_PER_PAGE ((int)(SITE_PAGE / SITE_SLOT) - 1)
 #define SITE_MAX_PAGES 32
 #define SITE_REM_INIT (1ull << 62) /* a new page's counter: count = INIT - counter */
 #define SITE_CODE 24               /* bytes of a site's run kept (PATCH_RUN_MAX) */
 #define SITE_WIN (3 * 4096)        /* code window swept for jumps into a run */
+#define SITE_UNROLL 8              /* copies of a loop a slot runs per count */
+#define SITE_LOOP 1                /* a site's flag: its slot runs the loop around it */
 
 struct site_page {
 	uint64_t base;
@@ -54,9 +56,15 @@ size_t site_window(int tid, uint64_t addr, uint8_t win[SITE_WIN], uint64_t *wsta
 size_t site_patchable(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t addr, int flags_dead);
 
 /* Builds slot k of the page at base for the site at addr (a run of len
- * bytes, code its bytes) into out. Returns 0, -ERANGE (page out of
- * reach) or -EINVAL. */
-int site_slot_build(uint8_t out[SITE_SLOT], uint64_t base, int k, uint64_t addr, const uint8_t *code, size_t len);
+ * bytes, the code window win, wlen bytes at wstart, holding it) into out.
+ * With SITE_LOOP in flags the slot runs the whole loop around the site
+ * (patch_loop_find), from the site round to it again, up to SITE_UNROLL
+ * times per count: every count is still a pass of the slot's start, in
+ * the program's state at the site, but a tight loop no longer jumps out
+ * and back and takes the counter's store at every turn. Returns 0,
+ * -ERANGE (page out of reach) or -EINVAL (no such loop there). */
+int site_slot_build(uint8_t out[SITE_SLOT], uint64_t base, int k, uint64_t addr, size_t len, const uint8_t *win,
+		    size_t wlen, uint64_t wstart, int flags);
 
 /* The bytes that replace a site's run of len bytes: a jump to its slot,
  * nops after it. Returns 0 or -ERANGE. */

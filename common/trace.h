@@ -11,7 +11,7 @@
 #include "util.h"
 
 #define TRACE_MAGIC "HEISENTR"
-#define TRACE_VERSION 3
+#define TRACE_VERSION 4
 #define TRACE_INDEX_MAGIC 0x184D2A5Eu   /* LZ4 skippable frame, nibble E */
 #define TRACE_FRAME_TARGET (256 * 1024) /* flush a frame at this raw size */
 #define TRACE_FRAME_SPAN_NS (200ull * 1000 * 1000) /* a frame's records span at most this */
@@ -202,6 +202,7 @@ struct trace_preempt {
  * site page at page (mapped by this record if it is new). */
 struct trace_site {
 	uint32_t tid, len;
+	uint32_t flags;   /* SITE_LOOP: its slot runs the loop around it */
 	uint64_t page, addr;
 	uint8_t code[24]; /* the run's bytes (len of them) */
 };

@@ -503,6 +503,7 @@ int trace_put_site(struct trace_writer *w, const struct trace_site *p)
 	struct buf *b = trace_begin(w, TR_SITE);
 	buf_u32(b, p->tid);
 	buf_u32(b, p->len);
+	buf_u32(b, p->flags);
 	buf_u64(b, p->page);
 	buf_u64(b, p->addr);
 	buf_put(b, p->code, sizeof p->code);
@@ -514,12 +515,13 @@ int trace_get_site(const struct trace_rec *rec, struct trace_site *p)
 	struct cursor c = rec_cursor(rec);
 	p->tid = cur_u32(&c);
 	p->len = cur_u32(&c);
+	p->flags = cur_u32(&c);
 	p->page = cur_u64(&c);
 	p->addr = cur_u64(&c);
 	const uint8_t *code = cur_bytes(&c, sizeof p->code);
 	if (code)
 		memcpy(p->code, code, sizeof p->code);
-	if (p->len < 5 || p->len > sizeof p->code || (p->page & 4095))
+	if (p->len < 5 || p->len > sizeof p->code || (p->page & 4095) || p->flags > 1)
 		c.bad = 1;
 	return finish(&c);
 }

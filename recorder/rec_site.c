@@ -165,12 +165,18 @@ static int install_at(struct rec_session *s, struct rec_task *t, const uint8_t *
 	int k = site_add(tab, pg, base, at, code, len);
 	if (k < 0)
 		return 0;
-	if ((ret = site_slot_build(slot, base, k, at, code, len)) ||
+	/* Without --chaos the slot runs the loop around the site when there
+	 * is one (--chaos keeps its extra sites along the loop in play). */
+	int flags = s->chaos ? 0 : SITE_LOOP;
+	if (flags && site_slot_build(slot, base, k, at, len, win, wlen, wstart, flags))
+		flags = 0;
+	if ((ret = site_slot_build(slot, base, k, at, len, win, wlen, wstart, flags)) ||
 	    (ret = site_jump(jump, at, len, base + SITE_SLOT * (uint64_t)(k + 1))) ||
 	    (ret = mem_write(fd, base + SITE_SLOT * (uint64_t)(k + 1), slot, sizeof slot)) ||
 	    (ret = mem_write(fd, at, jump, len)))
 		goto fail;
-	struct trace_site rec = {.tid = (uint32_t)t->tid, .len = (uint32_t)len, .page = base, .addr = at};
+	struct trace_site rec = {.tid = (uint32_t)t->tid, .len = (uint32_t)len, .flags = (uint32_t)flags, .page = base,
+				 .addr = at};
 	memcpy(rec.code, code, len);
 	s->nsites++;
 	ret = trace_put_site(&s->w, &rec);

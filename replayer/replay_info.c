@@ -364,9 +364,10 @@ static void dump_one(struct replay_session *s, const struct trace_rec *rec)
 		struct trace_site si;
 		if (trace_get_site(rec, &si))
 			break;
-		printf(json ? ",\"tid\":%u,\"addr\":%" PRIu64 ",\"page\":%" PRIu64 ",\"len\":%u"
-			    : " tid %u makes %#" PRIx64 " a counting site (page %#" PRIx64 ", %u bytes)",
-		       si.tid, si.addr, si.page, si.len);
+		printf(json ? ",\"tid\":%u,\"addr\":%" PRIu64 ",\"page\":%" PRIu64 ",\"len\":%u,\"loop\":%s"
+			    : " tid %u makes %#" PRIx64 " a counting site (page %#" PRIx64 ", %u bytes%s)",
+		       si.tid, si.addr, si.page, si.len,
+		       json ? (si.flags & SITE_LOOP ? "true" : "false") : si.flags & SITE_LOOP ? ", its loop in the slot" : "");
 		break;
 	}
 	case TR_END: {

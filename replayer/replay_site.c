@@ -59,9 +59,10 @@ int replay_site_install(struct replay_session *s, struct replay_task *t, const s
 	if (k < 0)
 		return replay_diverged(s, t, "the site page at %#llx is full", (unsigned long long)si->page);
 	const uint64_t at = si->page + SITE_SLOT * (uint64_t)(k + 1);
-	if (site_slot_build(slot, si->page, k, si->addr, code, si->len) || site_jump(jump, si->addr, si->len, at))
-		return replay_diverged(s, t, "the site page at %#llx is out of reach of %#llx", (unsigned long long)si->page,
-				       (unsigned long long)si->addr);
+	if (site_slot_build(slot, si->page, k, si->addr, si->len, win, wlen, wstart, (int)si->flags) ||
+	    site_jump(jump, si->addr, si->len, at))
+		return replay_diverged(s, t, "cannot make the slot of the site at %#llx (page %#llx)",
+				       (unsigned long long)si->addr, (unsigned long long)si->page);
 	if ((r = mem_write(t->memfd, at, slot, sizeof slot)) || (r = mem_write(t->memfd, si->addr, jump, si->len)))
 		return r;
 	return 0;

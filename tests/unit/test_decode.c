@@ -238,13 +238,16 @@ static void test_decode_invalid_fields(void **state)
 		assert_int_equal(decode_buf(TR_SIGNAL, &b), (signos[i] >= 1 && signos[i] <= 64) ? 0 : -1);
 	}
 
-	/* a site's run is 5..24 bytes, its page 4096-aligned */
-	static const struct { uint32_t len; uint64_t page; int ok; } sites[] = {
-		{5, 0x10000, 1}, {24, 0x10000, 1}, {4, 0x10000, 0}, {25, 0x10000, 0}, {8, 0x10008, 0}};
+	/* a site's run is 5..24 bytes, its page 4096-aligned, its flags 0 or
+	 * 1 (SITE_LOOP) */
+	static const struct { uint32_t len, flags; uint64_t page; int ok; } sites[] = {
+		{5, 0, 0x10000, 1}, {24, 1, 0x10000, 1}, {4, 0, 0x10000, 0}, {25, 0, 0x10000, 0}, {8, 0, 0x10008, 0},
+		{8, 2, 0x10000, 0}};
 	for (size_t i = 0; i < sizeof sites / sizeof sites[0]; i++) {
 		b.len = 0;
 		buf_u32(&b, 1);
 		buf_u32(&b, sites[i].len);
+		buf_u32(&b, sites[i].flags);
 		buf_u64(&b, sites[i].page);
 		buf_u64(&b, 0x401000);
 		uint8_t code[24] = {0};

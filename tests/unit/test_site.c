@@ -50,7 +50,7 @@ static void test_slot_counts_and_traps(void **state)
 	int k = site_add(&tab, -1, base, L, f + 5, len);
 	assert_int_equal(k, 0);
 	uint8_t slot[SITE_SLOT], jump[SITE_CODE];
-	assert_int_equal(site_slot_build(slot, base, k, L, f + 5, len), 0);
+	assert_int_equal(site_slot_build(slot, base, k, L, len, f, PAGE, (uint64_t)(uintptr_t)f, 0), 0);
 	assert_int_equal(site_jump(jump, L, len, base + SITE_SLOT), 0);
 	*(uint64_t *)page = SITE_REM_INIT;
 	memcpy(page + SITE_SLOT, slot, sizeof slot);
@@ -71,6 +71,71 @@ static void test_slot_counts_and_traps(void **state)
 	assert_int_equal(pg, 0);
 	assert_int_equal(site, L);
 	assert_false(site_is_trap(&tab, trap_rip - 1, &pg, &site));
+	munmap(mem, 3 * PAGE);
+}
+
+/* mov eax,1000; xor ecx,ecx; T: add ecx,3; S: sub eax,1; jne T; mov eax,ecx;
+ * ret: the site at S, inside the loop T..ret */
+static const uint8_t mid[] = {0xb8, 0xe8, 0x03, 0x00, 0x00, 0x31, 0xc9, 0x83, 0xc1, 0x03,
+			      0x83, 0xe8, 0x01, 0x75, 0xf8, 0x89, 0xc8, 0xc3};
+
+/* The slot runs the loop around its site (SITE_LOOP): the loop computes
+ * what it did, every count is a pass of the slot's start (SITE_UNROLL
+ * turns of the loop each), and a trap comes at the count set, in the
+ * state the loop has at the site. Without the loop in the slot the same
+ * code counts every turn. */
+static void test_slot_runs_the_loop(void **state)
+{
+	(void)state;
+	uint8_t *mem = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(mem != MAP_FAILED);
+	uint8_t *f = mem, *page = mem + 2 * PAGE;
+	const uint64_t S = (uint64_t)(uintptr_t)(f + 10), base = (uint64_t)(uintptr_t)page, w = (uint64_t)(uintptr_t)f;
+	for (int flags = SITE_LOOP; flags >= 0; flags -= SITE_LOOP) {
+		memset(f, 0xcc, 2 * PAGE);
+		memcpy(f, mid, sizeof mid);
+		struct patch_loop lp;
+		assert_int_equal(patch_loop_find(f, PAGE, w, S, &lp), 1);
+		assert_int_equal(lp.top, w + 7);
+		assert_int_equal(lp.brk, w + 13);
+		assert_int_equal(lp.end, w + 15);
+		assert_int_equal(lp.cond, 5); /* jne */
+		size_t len = site_patchable(f, PAGE, w, S, 1);
+		assert_int_equal(len, 5);
+		struct site_table tab = {0};
+		int k = site_add(&tab, -1, base, S, f + 10, len);
+		uint8_t slot[SITE_SLOT], jump[SITE_CODE];
+		assert_int_equal(site_slot_build(slot, base, k, S, len, f, PAGE, w, flags), 0);
+		assert_int_equal(site_jump(jump, S, len, base + SITE_SLOT), 0);
+		*(uint64_t *)page = SITE_REM_INIT;
+		memcpy(page + SITE_SLOT, slot, sizeof slot);
+		memcpy(f + 10, jump, len);
+		assert_int_equal(((int (*)(void))f)(), 3000);
+		uint64_t passes = flags ? (1000 + SITE_UNROLL - 1) / SITE_UNROLL : 1000;
+		assert_int_equal(SITE_REM_INIT - *(uint64_t *)page, passes);
+		/* the 50th count traps before its turns: eax is 1000 less 49
+		 * counts' turns, ecx 3 for each turn and one more (T ran) */
+		struct sigaction sa = {.sa_sigaction = on_trap, .sa_flags = SA_SIGINFO}, old;
+		sigaction(SIGTRAP, &sa, &old);
+		traps = 0;
+		*(uint64_t *)page = 50;
+		assert_int_equal(((int (*)(void))f)(), 3000);
+		sigaction(SIGTRAP, &old, NULL);
+		assert_int_equal(traps, 1);
+		uint64_t per = flags ? SITE_UNROLL : 1;
+		assert_int_equal(trap_rax, 1000 - 49 * per);
+		int pg;
+		uint64_t site;
+		assert_true(site_is_trap(&tab, trap_rip, &pg, &site));
+		assert_int_equal(site, S);
+	}
+	/* not a loop: the branch leaves forwards */
+	struct patch_loop lp;
+	uint8_t code[32];
+	memset(code, 0x90, sizeof code);
+	memcpy(code, mid, sizeof mid);
+	code[14] = 0x02;
+	assert_int_equal(patch_loop_find(code, sizeof code, 0x1000, 0x100a, &lp), 0);
 	munmap(mem, 3 * PAGE);
 }
 
@@ -116,6 +181,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_slot_counts_and_traps),
+		cmocka_unit_test(test_slot_runs_the_loop),
 		cmocka_unit_test(test_patchable),
 		cmocka_unit_test(test_forget),
 	};
