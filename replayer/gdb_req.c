@@ -55,7 +55,7 @@ static bool hexnum(struct pc *c, uint64_t max, uint64_t *v)
 	const uint8_t *start = c->p;
 	int d;
 	while (c->p < c->end && (d = gdb_hex_digit(*c->p)) >= 0) {
-		if (x > (max - (uint64_t)d) / 16)
+		if (x > max / 16 || (uint64_t)d > max - x * 16)
 			return false;
 		x = x * 16 + (uint64_t)d;
 		c->p++;
