@@ -181,6 +181,8 @@ enum gdb_req_kind {
 	GDB_REQ_SYMBOL,          /* qSymbol:[value]:[hexname]: symbol, str (name) */
 	GDB_REQ_TSTATUS,         /* qTStatus */
 	GDB_REQ_MUST_REPLY_EMPTY,/* vMustReplyEmpty: answer the empty packet */
+	GDB_REQ_TLS_ADDR,        /* qGetTLSAddr:tid,offset,lm: tls */
+	GDB_REQ_SEARCH_MEM,      /* qSearch:memory:addr;len;bin: mem, data (the pattern) */
 	GDB_REQ_KIND_COUNT
 };
 
@@ -232,7 +234,7 @@ struct gdb_req {
 	size_t str_len;            /* (decoded strings hold no NUL byte) */
 	union {
 		uint32_t reg;                                   /* p, P */
-		struct { uint64_t addr, len; } mem;             /* m, M, X */
+		struct { uint64_t addr, len; } mem;             /* m, M, X, qSearch */
 		struct { int type; uint64_t addr, kind; } bp;   /* Z, z: type 0..4 */
 		struct { char op; struct gdb_tid tid; } thread; /* H, T, qThreadExtraInfo */
 		struct {
@@ -251,6 +253,7 @@ struct gdb_req {
 			const char *name;   /* the object as sent */
 			const char *annex;
 			uint64_t offset, len; /* len clamped to GDB_REQ_READ_MAX */
+			int64_t pid;          /* exec-file: the annex as a pid (0: none) */
 		} xfer;
 		uint64_t signals[4];    /* QPassSignals, QProgramSignals: bit n = signal n */
 		struct {
@@ -260,6 +263,7 @@ struct gdb_req {
 		} vfile;
 		struct { int argc; const char *argv[GDB_REQ_MAX_ARGS]; } run; /* argv[0]: file ("": default) */
 		struct { bool has_value; uint64_t value; } symbol; /* name in str ("": none) */
+		struct { struct gdb_tid tid; uint64_t offset, lm; } tls;
 	} u;
 	uint8_t buf[GDB_CONN_PACKET_SIZE + 2 * GDB_REQ_MAX_FEATURES + 16];
 };

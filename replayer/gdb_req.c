@@ -342,6 +342,12 @@ static enum gdb_req_kind xfer(struct pc *c)
 	for (size_t i = 1; i < sizeof objects / sizeof *objects; i++)
 		if (!strcmp(req->u.xfer.name, objects[i]))
 			req->u.xfer.object = (enum gdb_xfer_object)i;
+	if (req->u.xfer.object == GDB_XFER_EXEC_FILE && *req->u.xfer.annex) {
+		struct pc a = {.p = (const uint8_t *)req->u.xfer.annex};
+		a.end = a.p + strlen(req->u.xfer.annex);
+		if (!idnum(&a, &req->u.xfer.pid) || req->u.xfer.pid <= 0 || !at_end(&a))
+			return bad(req, "bad exec-file process id");
+	}
 	return done(c, GDB_REQ_XFER_READ);
 }
 
@@ -441,6 +447,30 @@ static enum gdb_req_kind symbol(struct pc *c)
 	return done(c, GDB_REQ_SYMBOL);
 }
 
+/* qGetTLSAddr:tid,offset,lm */
+static enum gdb_req_kind tls_addr(struct pc *c)
+{
+	struct gdb_req *req = c->req;
+	if (!thread_id(c, &req->u.tls.tid) || !lit(c, ',') ||
+	    !hexnum(c, UINT64_MAX, &req->u.tls.offset) || !lit(c, ',') ||
+	    !hexnum(c, UINT64_MAX, &req->u.tls.lm))
+		return bad(req, "bad qGetTLSAddr");
+	return done(c, GDB_REQ_TLS_ADDR);
+}
+
+/* qSearch:memory:addr;len;pattern */
+static enum gdb_req_kind search(struct pc *c)
+{
+	struct gdb_req *req = c->req;
+	if (!hexnum(c, UINT64_MAX, &req->u.mem.addr) || !lit(c, ';') ||
+	    !hexnum(c, UINT64_MAX, &req->u.mem.len) || !lit(c, ';') || at_end(c))
+		return bad(req, "bad qSearch:memory");
+	req->data_len = (size_t)(c->end - c->p);
+	req->data = (const uint8_t *)copy(c, c->p, req->data_len);
+	c->p = c->end;
+	return done(c, GDB_REQ_SEARCH_MEM);
+}
+
 /* Packets starting with 'q', 'Q' or 'v'. */
 static enum gdb_req_kind named(struct pc *c)
 {
@@ -465,6 +495,10 @@ static enum gdb_req_kind named(struct pc *c)
 			return bad(req, "bad thread id");
 		return done(c, GDB_REQ_THREAD_EXTRA);
 	}
+	if (prefix(c, "qGetTLSAddr:"))
+		return tls_addr(c);
+	if (prefix(c, "qSearch:memory:"))
+		return search(c);
 	if (prefix(c, "qRcmd,"))
 		return hexstr(c, 0) ? done(c, GDB_REQ_MONITOR) : bad(req, "bad monitor command");
 	if (prefix(c, "qSymbol:"))
@@ -593,7 +627,8 @@ const char *gdb_req_kind_name(enum gdb_req_kind kind)
 		"THREAD_ALIVE", "THREAD_FIRST", "THREAD_NEXT", "CURRENT_THREAD", "THREAD_EXTRA",
 		"ATTACHED", "SUPPORTED", "XFER_READ", "START_NOACK", "PASS_SIGNALS",
 		"PROGRAM_SIGNALS", "VFILE", "RUN", "ATTACH", "VKILL", "KILL", "DETACH",
-		"MONITOR", "OFFSETS", "SYMBOL", "TSTATUS", "MUST_REPLY_EMPTY",
+		"MONITOR", "OFFSETS", "SYMBOL", "TSTATUS", "MUST_REPLY_EMPTY", "TLS_ADDR",
+		"SEARCH_MEM",
 	};
 	return (unsigned)kind < GDB_REQ_KIND_COUNT && names[kind] ? names[kind] : "?";
 }

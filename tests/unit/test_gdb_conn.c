@@ -445,7 +445,7 @@ static void test_parse_simple(void **state)
 	KIND("vMustReplyEmpty", GDB_REQ_MUST_REPLY_EMPTY);
 	/* what the server does not serve: unknown, answered empty */
 	static const char *const unknown[] = {
-		"", "qCRC:401000,10", "qGetTLSAddr:p1.2,0,10", "qXfer:siginfo:write::0:ab",
+		"", "qCRC:401000,10", "qSearch:other:1", "qXfer:siginfo:write::0:ab",
 		"vFile:pwrite:5,0,ab", "QNonStop:0", "vCtrlC", "b", "qCx", "QThreadEvents:1",
 		"jThreadsInfo", "vContSupported",
 	};
@@ -632,6 +632,8 @@ static void test_parse_queries(void **state)
 	assert_int_equal(r->u.xfer.len, 0x200);
 	assert_int_equal(parse("qXfer:exec-file:read:1a:0,fff")->u.xfer.object, GDB_XFER_EXEC_FILE);
 	assert_string_equal(parse("qXfer:exec-file:read:1a:0,fff")->u.xfer.annex, "1a");
+	assert_int_equal(parse("qXfer:exec-file:read:1a:0,fff")->u.xfer.pid, 0x1a);
+	assert_int_equal(parse("qXfer:exec-file:read::0,fff")->u.xfer.pid, 0);
 	assert_int_equal(parse("qXfer:siginfo:read::0,80")->u.xfer.object, GDB_XFER_SIGINFO);
 	assert_int_equal(parse("qXfer:libraries-svr4:read:start=1;prev=2:0,fff")->u.xfer.object,
 			 GDB_XFER_LIBRARIES_SVR4);
@@ -642,6 +644,18 @@ static void test_parse_queries(void **state)
 	assert_int_equal(r->kind, GDB_REQ_XFER_READ);
 	assert_int_equal(r->u.xfer.object, GDB_XFER_OTHER);
 	assert_string_equal(r->u.xfer.name, "btrace");
+
+	r = parse("qGetTLSAddr:p1a.1b,10,7ffff7ff2000");
+	assert_int_equal(r->kind, GDB_REQ_TLS_ADDR);
+	assert_int_equal(r->u.tls.tid.tid, 0x1b);
+	assert_int_equal(r->u.tls.offset, 0x10);
+	assert_int_equal(r->u.tls.lm, 0x7ffff7ff2000ull);
+	r = parse("qSearch:memory:401000;2000;}\x03" "ab");
+	assert_int_equal(r->kind, GDB_REQ_SEARCH_MEM);
+	assert_int_equal(r->u.mem.addr, 0x401000);
+	assert_int_equal(r->u.mem.len, 0x2000);
+	assert_int_equal(r->data_len, 4); /* payloads are unescaped by the framing */
+	assert_memory_equal(r->data, "}\x03" "ab", 4);
 
 	r = parse("qAttached:1a");
 	assert_int_equal(r->kind, GDB_REQ_ATTACHED);
@@ -762,7 +776,9 @@ static void test_parse_malformed(void **state)
 		"vRun", "vRun;1", "vRun;zz", "vKill;", "vKill;-1", "vKill;0", "vAttach;x", "D;", "D;0",
 		"Dx", "D;1x", "QPassSignals:100", "QPassSignals:e;zz", "QPassSignals:e,f",
 		"QProgramSignals:1:2", "qAttached:", "qAttached:x", "qSupported;x",
-		"qThreadExtraInfo,", "qThreadExtraInfo,p1.2x", "qSymbol:zz:", "qSymbol:1", "qSymbol:1:6",
+		"qThreadExtraInfo,", "qThreadExtraInfo,p1.2x", "qGetTLSAddr:p1.2,0", "qGetTLSAddr:x,0,0",
+		"qSearch:memory:1;2;", "qSearch:memory:1;2", "qXfer:exec-file:read:zz:0,1",
+		"qXfer:exec-file:read:-1:0,1", "qSymbol:zz:", "qSymbol:1", "qSymbol:1:6",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		struct gdb_req *r = parse(bad[i]);
