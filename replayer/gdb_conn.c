@@ -276,6 +276,8 @@ void gdb_conn_consume(struct gdb_conn *c, size_t n)
 {
 	if (n > c->out.len)
 		n = c->out.len;
+	if (!n)
+		return;
 	memmove(c->out.p, c->out.p + n, c->out.len - n);
 	c->out.len -= n;
 }

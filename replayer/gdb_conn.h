@@ -75,7 +75,7 @@ struct gdb_event {
 
 struct gdb_conn;
 
-/* A connection over fd (a connected socket or pipe; -1: bytes are only
+/* A connection over fd (a connected blocking socket or pipe; -1: bytes are only
  * fed with gdb_conn_feed and output taken with gdb_conn_pending). The fd
  * stays the caller's. NULL if out of memory. Starts in ack mode. */
 struct gdb_conn *gdb_conn_new(int fd);
