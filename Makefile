@@ -86,6 +86,9 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_OBJ) | check-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) -lcmocka
 
+# The gdb connection module is replay's, without the replay session.
+$(BUILD)/tests/unit/test_gdb_conn: $(BUILD)/replayer/gdb_conn.o $(BUILD)/replayer/gdb_req.o
+
 # Test tools (trace_edit, trace_craft): built with the project's own trace code.
 $(BUILD)/tests/tools/%: tests/tools/%.c $(COMMON_OBJ) | check-deps
 	@mkdir -p $(dir $@)
