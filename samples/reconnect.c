@@ -14,12 +14,16 @@
  * rotates the connection, writes to a closed fd: write() fails with EBADF
  * and the service aborts with a message. (If the number was reused meanwhile
  * by the collector's end of the new connection, write() fails with EPIPE:
- * the same abort; if by a newer client connection, the record goes through.)
+ * the same abort, or, before the collector shut that end, the record goes
+ * back to the client end nobody reads: the collector misses it, and the
+ * service exits 1 with "records lost"; if by a newer client connection,
+ * the record goes through.)
  * The window: from the load of svc.fd to write(), across the record's
  * formatting and the lock.
  * Without the race it prints the same two lines every run and exits 0.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
@@ -37,6 +41,7 @@
 #define RECSZ 32   /* bytes per record */
 #define FORMAT 200 /* formatting work per record (loop turns) */
 #define THINK 4000 /* other work between two records (loop turns) */
+#define PAUSE_US 200 /* and a pause (a worker paced by its input) */
 
 static struct {
 	pthread_mutex_t lock;
@@ -45,6 +50,8 @@ static struct {
 } svc = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static struct sockaddr_un addr = { .sun_family = AF_UNIX };
+static volatile int workers_done; /* set once the last connection is closed */
+static long received;              /* records the collector got */
 static socklen_t addrlen;
 
 static int connect_collector(void)
@@ -92,18 +99,28 @@ static void *worker(void *arg)
 		send_record((int)(intptr_t)arg, n);
 		for (int i = 0; i < THINK; i++)
 			think += i;
+		usleep(PAUSE_US);
 	}
 	return NULL;
 }
 
 /* The collector: reads each connection to its end, in the order they came,
- * until all records are in; returns the number of connections. */
+ * until all records are in, or until the workers are done and no
+ * connection is left to accept (records went astray); returns the number
+ * of connections. */
 static void *collector(void *arg)
 {
 	int lfd = (int)(intptr_t)arg;
 	long conns = 0, bytes = 0;
 	char buf[4096];
 	while (bytes < (long)NWORKERS * NREC * RECSZ) {
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+		int done = workers_done;
+		if (poll(&p, 1, 100) == 0) {
+			if (done)
+				break;
+			continue;
+		}
 		int fd = accept(lfd, NULL, NULL);
 		ssize_t r;
 		if (fd < 0) {
@@ -116,7 +133,8 @@ static void *collector(void *arg)
 			bytes += r;
 		close(fd);
 	}
-	printf("reconnect: collector got %ld records\n", bytes / RECSZ);
+	received = bytes / RECSZ;
+	printf("reconnect: collector got %ld records\n", received);
 	return (void *)conns;
 }
 
@@ -140,7 +158,12 @@ int main(void)
 	for (int i = 0; i < NWORKERS; i++)
 		pthread_join(w[i], NULL);
 	close(svc.fd);
+	workers_done = 1;
 	pthread_join(col, &conns);
+	if (received != NWORKERS * NREC) {
+		fprintf(stderr, "reconnect: %ld of %d records lost\n", NWORKERS * NREC - received, NWORKERS * NREC);
+		return 1;
+	}
 	printf("reconnect: %d records sent over %ld connections\n", NWORKERS * NREC, (long)conns);
 	return 0;
 }
