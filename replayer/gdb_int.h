@@ -18,6 +18,7 @@ struct gdb_bp {
 	uint64_t addr;
 	uint8_t orig;  /* the byte under the int3 while armed */
 	bool armed;
+	bool warned;   /* said once that replay's code keeps it unarmed */
 };
 
 struct gdb_hw {
@@ -92,6 +93,9 @@ bool gdb_shown(struct gdb_server *g, const struct replay_task *t);
  * -EINVAL (unsupported kind) or -errno. */
 int gdb_bp_insert(struct gdb_server *g, int type, uint64_t addr, uint64_t len);
 int gdb_bp_remove(struct gdb_server *g, int type, uint64_t addr, uint64_t len);
+/* Puts the program's own bytes where replay patched its code (sites,
+ * trampoline jumps) into p, the n bytes gdb reads at addr. */
+void gdb_overlay(struct gdb_server *g, uint64_t addr, uint8_t *p, size_t n);
 /* gdb's signal number of Linux signal sig, and back. */
 int gdb_sig_from_linux(int sig);
 int gdb_sig_to_linux(int gsig);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define SUPPORTED "PacketSize=" GDB_CONN_PACKET_SIZE_STR ";QStartNoAckMode+;qXfer:features:read+;" \
@@ -95,6 +96,7 @@ static int mem_reply(struct gdb_server *g, const struct gdb_req *req, struct buf
 	long n = req->u.mem.len ? mem_read(t->tid, req->u.mem.addr, data, req->u.mem.len) : 0;
 	if (n <= 0 && req->u.mem.len)
 		return gdb_buf_printf(out, "E01");
+	gdb_overlay(g, req->u.mem.addr, data, (size_t)(n > 0 ? n : 0));
 	return gdb_buf_hex(out, data, (size_t)n);
 }
 
@@ -115,6 +117,30 @@ static int regs_reply(struct gdb_server *g, const struct gdb_req *req, struct bu
 		return gdb_buf_printf(out, "E01");
 	}
 	return req->kind == GDB_REQ_WRITE_REGS || req->kind == GDB_REQ_WRITE_REG ? gdb_buf_printf(out, "OK") : 0;
+}
+
+static int answer(struct gdb_server *g, const struct gdb_req *req);
+
+/* After a detach: what gdb still asks right after it (it closes the
+ * files it read) is answered while the replay waits, up to 100 ms of
+ * quiet; then the replay goes on alone. */
+static void linger(struct gdb_server *g)
+{
+	struct gdb_req *req = malloc(sizeof *req);
+	for (int i = 0; req && i < 256; i++) {
+		struct gdb_event ev;
+		if (gdb_conn_next(g->c, -1, 100, &ev) || ev.kind != GDB_EV_PACKET)
+			break;
+		gdb_req_parse(ev.payload, ev.len, req);
+		g->out.len = 0;
+		if (req->kind == GDB_REQ_DETACH)
+			gdb_buf_printf(&g->out, "OK");
+		else if (answer(g, req))
+			continue; /* a resume or a kill: no longer gdb's to decide */
+		if (gdb_conn_send_buf(g->c, &g->out))
+			break;
+	}
+	free(req);
 }
 
 /* Answers one request into g->out; returns 1 if gdb resumed, 0, or
@@ -204,6 +230,7 @@ static int answer(struct gdb_server *g, const struct gdb_req *req)
 		gdb_conn_send_buf(g->c, out);
 		out->len = 0;
 		g->detached = true;
+		linger(g);
 		return 1;
 	case GDB_REQ_MONITOR: monitor(g, req->str, out); break;
 	case GDB_REQ_SYMBOL: gdb_buf_printf(out, "OK"); break;

@@ -197,6 +197,46 @@ static struct replay_task *any_task(struct gdb_server *g)
 	return NULL;
 }
 
+/* 1 if addr is inside (not at the start of) a jump replay put into the
+ * program's code: a counting site's or a state-matching trampoline's. An
+ * int3 there would break the jump: such a breakpoint stays unarmed. */
+static int inside_replay_jump(const struct replay_task *t, uint64_t addr)
+{
+	if (t->patch_at && addr > t->patch_at && addr < t->patch_at + t->patch_len)
+		return 1;
+	const struct site_table *tab = t->space ? &t->space->sites : NULL;
+	for (int i = 0; tab && i < tab->npages; i++)
+		for (int k = 0; k < tab->page[i].n; k++)
+			if (addr > tab->page[i].site[k] && addr < tab->page[i].site[k] + tab->page[i].len[k])
+				return 1;
+	return 0;
+}
+
+/* 1 if rip is in replay's own code: a site page or a trampoline page. */
+static int in_replay_page(const struct replay_task *t, uint64_t rip)
+{
+	if (t->patch_tramp && rip >= t->patch_tramp && rip < t->patch_tramp + 4096)
+		return 1;
+	return t->space && site_page_of(&t->space->sites, rip) >= 0;
+}
+
+void gdb_overlay(struct gdb_server *g, uint64_t addr, uint8_t *p, size_t n)
+{
+	struct replay_task *t = any_task(g);
+	if (!t)
+		return;
+	const struct site_table *tab = t->space ? &t->space->sites : NULL;
+	for (int i = 0; tab && i < tab->npages; i++)
+		for (int k = 0; k < tab->page[i].n; k++)
+			for (uint64_t a = tab->page[i].site[k]; a < tab->page[i].site[k] + tab->page[i].len[k]; a++)
+				if (a >= addr && a - addr < n)
+					p[a - addr] = tab->page[i].code[k][a - tab->page[i].site[k]];
+	for (struct replay_task *o = g->s->tasks; o; o = o->next)
+		for (uint64_t a = o->patch_at; gdb_shown(g, o) && a && a < o->patch_at + o->patch_len; a++)
+			if (a >= addr && a - addr < n)
+				p[a - addr] = o->patch_orig[a - o->patch_at];
+}
+
 /* Puts the program's bytes back through t's /proc/PID/mem, or, if t has
  * just ended, through another thread's of its process. */
 static void disarm(struct gdb_server *g, struct replay_task *t)
@@ -227,6 +267,13 @@ int gdb_server_arm(struct gdb_server *g, struct replay_task *t, int *req)
 	for (size_t i = 0; i < g->nbps; i++) {
 		static const uint8_t int3 = 0xcc;
 		struct gdb_bp *b = &g->bps[i];
+		if (inside_replay_jump(t, b->addr)) {
+			if (!b->warned)
+				msg("thread %u: gdb's breakpoint at %#llx is inside code replay patched (a counting site): it cannot stop there",
+				    t->rec_tid, (unsigned long long)b->addr);
+			b->warned = true;
+			continue;
+		}
 		b->armed = mem_read(t->tid, b->addr, &b->orig, 1) == 1 && mem_write(t->memfd, b->addr, &int3, 1) == 0;
 	}
 	uint64_t bits = dr7_bits(g), dr7;
@@ -326,8 +373,16 @@ int gdb_server_stopped(struct gdb_server *g, struct replay_task *t, int status)
 				ours = true;
 			}
 	}
-	if (!ours && stepped && (dr6 & DR6_BS))
+	if (!ours && stepped && (dr6 & DR6_BS) && si.si_code != SI_KERNEL) {
+		if (in_replay_page(t, t->regs.rip)) {
+			/* a step into a site's slot or a trampoline: on through
+			 * replay's code, back to the program's */
+			dr_set(t->tid, 6, 0);
+			g->step_tid = t->rec_tid;
+			return 1;
+		}
 		ours = true;
+	}
 	if (!ours) {
 		if (stepped)
 			g->step_pending = t->rec_tid;

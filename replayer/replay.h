@@ -76,6 +76,10 @@ struct replay_task {
 	int raised_sig;     /* signal already raised for the next signal record */
 	uint64_t last_ns;   /* recording time of the frame of its last record */
 	struct gdb_server *gdb; /* the session's gdb server, or NULL */
+	uint64_t patch_at;      /* a state-matching jump replay put here (0: none), */
+	uint64_t patch_tramp;   /* its trampoline page, */
+	uint8_t patch_orig[8];  /* and the program's bytes under it (gdb sees */
+	uint8_t patch_len;      /* these, and keeps its breakpoints off the jump) */
 	int reaped;         /* gone, and its zombie reaped by its parent in replay */
 	struct user_regs_struct regs;
 };

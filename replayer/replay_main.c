@@ -142,7 +142,7 @@ static int gdb_start(struct replay_session *s, const char *spec, char **gdb_args
 			return r;
 		}
 	} else if (!s->opt->quiet) {
-		msg("listening on port %d; in gdb: target extended-remote %s", port, spec);
+		msg("listening on port %d; in gdb: target extended-remote %s%s", port, strchr(spec, ':') ? "" : ":", spec);
 	}
 	int fd = gdb_accept(lfd);
 	if (fd < 0) {
