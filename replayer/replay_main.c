@@ -142,7 +142,9 @@ static int gdb_start(struct replay_session *s, const char *spec, char **gdb_args
 			return r;
 		}
 	} else if (!s->opt->quiet) {
-		msg("listening on port %d; in gdb: target extended-remote %s%s", port, strchr(spec, ':') ? "" : ":", spec);
+		const char *colon = strrchr(spec, ':');
+		msg("listening on port %d; in gdb: target extended-remote %.*s:%d", port,
+		    colon ? (int)(colon - spec) : 0, spec, port);
 	}
 	int fd = gdb_accept(lfd);
 	if (fd < 0) {

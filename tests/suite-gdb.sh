@@ -1,0 +1,159 @@
+# tests/suite-gdb.sh - debugging a replay in gdb (docs/debugging.md): real gdb
+# in batch mode (tests/gdb/*.gdb) against `replay --gdbserver` on a free
+# port; each test asserts what gdb prints. The program debugged is a copy of
+# tests/programs/gdb_sample removed before any session: gdb reads it and its
+# libraries from the trace.
+. tests/lib.sh
+D=$TMPD/gdb
+mkdir -p "$D"
+if ! command -v gdb >/dev/null; then
+	fail "gdb: gdb is not installed ('make deps' installs it)"
+	exit 0
+fi
+cp "$TBIN/gdb_sample" "$D/sample"
+timeout 60 "$BIN/rec" -q -o "$D/ok.lz4" -- "$D/sample" >"$D/ok.rec.out" 2>/dev/null
+ok_status=$?
+timeout 60 "$BIN/rec" -q -o "$D/crash.lz4" -- "$D/sample" crash >"$D/crash.rec.out" 2>/dev/null
+crash_status=$?
+rm -f "$D/sample"
+rec_pid=$("$BIN/replay" --dump "$D/ok.lz4" | sed -n 's/.* exec *tid \([0-9]*\) .*/\1/p' | head -1)
+
+# gdb_run NAME TRACE SCRIPT: `replay --gdbserver 0 TRACE` (a free port) and
+# gdb -batch running SCRIPT against it. gdb's output goes to $D/NAME.gdb,
+# replay's to $D/NAME.out and $D/NAME.err, its exit status to $D/NAME.status.
+gdb_run() {
+	local name=$1 trace=$2 script=$3 port= i
+	timeout -k 5 60 "$BIN/replay" --gdbserver 0 "$trace" >"$D/$name.out" 2>"$D/$name.err" </dev/null &
+	local pid=$!
+	for i in $(seq 200); do
+		port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$D/$name.err")
+		[ -n "$port" ] && break
+		sleep 0.05
+	done
+	timeout 60 gdb -batch -nx -ex 'set pagination off' -ex 'set confirm off' \
+		-ex "target extended-remote :$port" -x "$script" >"$D/$name.gdb" 2>&1 </dev/null
+	wait "$pid"
+	echo $? >"$D/$name.status"
+}
+
+# expect NAME FILE REGEX...: every extended regex must match a line of FILE.
+expect() {
+	local name=$1 file=$2 re
+	shift 2
+	for re in "$@"; do
+		if ! grep -Eq -- "$re" "$file"; then
+			fail "$name: gdb did not print /$re/ ($file)"
+			return 1
+		fi
+	done
+	pass "$name"
+}
+
+# The replay after gdb went: exactly the recording's output and status.
+expect_recorded_end() {
+	local name=$1 rec_out=$2 want=$3 got
+	got=$(cat "$D/$name.status")
+	if [ "$got" != "$want" ]; then
+		fail "$name-end: replay exited $got, the recording $want: $(grep -m1 '^replay: ' "$D/$name.err")"
+	elif ! cmp -s "$rec_out" "$D/$name.out"; then
+		fail "$name-end: replay printed other output than the recording ($D/$name.out)"
+	elif grep -v 'listening on port' "$D/$name.err" | grep -q '^replay: '; then
+		fail "$name-end: replay reported: $(grep -v 'listening on port' "$D/$name.err" | grep -m1 '^replay: ')"
+	else
+		pass "$name-end (status $got, output as recorded)"
+	fi
+}
+
+gdb_run break "$D/ok.lz4" tests/gdb/break.gdb
+expect gdb-break "$D/break.gdb" '^Breakpoint 1, area \(p=.*scale=.*\) at .*gdb_sample.c:[0-9]+' \
+	'^#1 +0x[0-9a-f]+ in main \(' '^w = ' '^\$1 = \{x = 3, y = 4, name = 0x[0-9a-f]+ "origin"\}' \
+	'^Value returned is \$[0-9]+ = 48'
+expect gdb-symbols-from-trace "$D/break.gdb" '^Reading symbols from target:.*/sample' \
+	'Reading .*libc.so.6 from remote target'
+expect gdb-registers "$D/break.gdb" '^rip +0x[0-9a-f]+ +0x[0-9a-f]+ <main\+[0-9]+>' '^eflags +0x[0-9a-f]+ +\[ .*\]'
+if grep -qw avx /proc/cpuinfo; then
+	expect gdb-avx "$D/break.gdb" '^\$[0-9]+ = \{(-?[0-9]+, ){7}-?[0-9]+\}'
+fi
+expect gdb-next-syscall "$D/break.gdb" '^Breakpoint 2, say \(' '^34	.*write\(' '^3[5-7]	'
+expect gdb-monitor-when "$D/break.gdb" '^Current event: [0-9]+'
+expect gdb-detach "$D/break.gdb" '^\[Inferior 1 \(process [0-9]+\) detached\]'
+expect_recorded_end break "$D/ok.rec.out" "$ok_status"
+
+gdb_run step "$D/ok.lz4" tests/gdb/step_syscall.gdb
+expect gdb-step-syscall "$D/step.gdb" '^at syscall: 1' '^after syscall: rax=18 advanced=2' \
+	'Remote failure reply: E01' \
+	'^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+expect_recorded_end step "$D/ok.rec.out" "$ok_status"
+
+gdb_run threads "$D/ok.lz4" tests/gdb/threads.gdb
+expect gdb-threads "$D/threads.gdb" "^\\* 1 +Thread $rec_pid\\.$rec_pid \"sample\" checkpoint" \
+	'^  3 +Thread [0-9]+\.[0-9]+ "sample"' '^Thread 3 \(Thread' '^Thread 2 \(Thread' \
+	'^#[0-9] +0x[0-9a-f]+ in worker \(' '^thread1 pc in checkpoint: 1' '^thread2 pc in checkpoint: 0' \
+	'^\[Switching to thread 2 '
+if [ "$(grep -Ec '^#[0-9] +0x[0-9a-f]+ in worker \(' "$D/threads.gdb")" != 2 ]; then
+	fail "gdb-threads-bt: want worker() in the backtraces of 2 threads ($D/threads.gdb)"
+else
+	pass "gdb-threads-bt"
+fi
+
+gdb_run watch "$D/ok.lz4" tests/gdb/watch.gdb
+expect gdb-watch "$D/watch.gdb" '^Hardware watchpoint 1: counter' '^Old value = 0' '^New value = 5' \
+	'^Old value = 5' '^New value = 12' 'in bump \(by=.*7\)'
+expect_recorded_end watch "$D/ok.rec.out" "$ok_status"
+
+gdb_run crash "$D/crash.lz4" tests/gdb/crash.gdb
+expect gdb-crash "$D/crash.gdb" '^Program received signal SIGSEGV' '^crash_here \(p=' \
+	'^#1 +0x[0-9a-f]+ in main \(' '^\$1 = 11$' '^\$2 = \(void \*\) 0x0$' \
+	'^Program terminated with signal SIGSEGV'
+expect_recorded_end crash "$D/crash.rec.out" "$crash_status"
+
+# Two sessions of one script answer alike.
+gdb_run break2 "$D/ok.lz4" tests/gdb/break.gdb
+if cmp -s <(grep -v 'Remote debugging using' "$D/break.gdb") <(grep -v 'Remote debugging using' "$D/break2.gdb"); then
+	pass "gdb-deterministic (two sessions print the same)"
+else
+	fail "gdb-deterministic: two sessions differ ($D/break.gdb, $D/break2.gdb)"
+fi
+
+# replay --gdb: gdb run by replay, connected to it.
+grep -v '^detach' tests/gdb/watch.gdb >"$D/own.gdb"
+timeout -k 5 60 "$BIN/replay" --gdb "$D/ok.lz4" -- -batch -nx -x "$D/own.gdb" >"$D/own.out" 2>&1 </dev/null
+expect gdb-own "$D/own.out" '^Old value = 5' '^New value = 12' '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+
+# A hostile peer: malformed packets get error replies, then a kill ends the replay.
+timeout -k 5 30 "$BIN/replay" --gdbserver 0 "$D/ok.lz4" >"$D/bad.out" 2>"$D/bad.err" </dev/null &
+pid=$!
+port=
+for i in $(seq 200); do
+	port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$D/bad.err")
+	[ -n "$port" ] && break
+	sleep 0.05
+done
+pkt() {
+	local p=$1 s=0 i c
+	for ((i = 0; i < ${#p}; i++)); do
+		printf -v c '%d' "'${p:i:1}"
+		s=$(((s + c) % 256))
+	done
+	printf '$%s#%02x' "$p" "$s"
+}
+{
+	exec 3<>"/dev/tcp/127.0.0.1/$port"
+	for p in 'QStartNoAckMode' 'm zz' 'Z9,0,0' 'vCont;x' 'qXfer:features:read:target.xml:ffffffffffffffffffff,10' \
+		'G12' 'P999=00' 'X1,ffffffffffff:' 'vFile:pread:99,10,0' 'p9999' 'Hgp99.99' 'm0,10' '?'; do
+		pkt "$p" >&3
+	done
+	printf '$zz#00\003' >&3
+	pkt 'k' >&3
+	timeout 5 cat <&3 >"$D/bad.replies"
+	exec 3>&-
+} 2>/dev/null
+wait "$pid"
+st=$?
+if [ "$st" != 137 ] || ! grep -q 'gdb killed the replay' "$D/bad.err"; then
+	fail "gdb-hostile: replay exited $st, want 137 after the kill: $(tail -1 "$D/bad.err")"
+elif ! grep -q 'E01' "$D/bad.replies" || ! grep -q 'T05thread' "$D/bad.replies"; then
+	fail "gdb-hostile: no error replies or no stop reply ($D/bad.replies)"
+else
+	pass "gdb-hostile (error replies, then the kill)"
+fi
