@@ -52,7 +52,7 @@ void gdb_server_free(struct gdb_server *g)
 
 bool gdb_shown(struct gdb_server *g, const struct replay_task *t)
 {
-	return t && t->alive && g->pid && t->tgid == g->pid;
+	return t && t->alive && g->pid && t->tgid == g->pid && !g->ended;
 }
 
 struct replay_task *gdb_task(struct gdb_server *g, uint32_t tid)
