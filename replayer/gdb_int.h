@@ -18,7 +18,6 @@ struct gdb_bp {
 	uint64_t addr;
 	uint8_t orig;  /* the byte under the int3 while armed */
 	bool armed;
-	bool warned;   /* said once that replay's code keeps it unarmed */
 };
 
 struct gdb_hw {
@@ -39,6 +38,7 @@ struct gdb_server {
 	struct gdb_bp *bps;
 	size_t nbps, capbps;
 	struct gdb_hw hw[GDB_NHW];
+	uint64_t warned[8];  /* breakpoints said to be inside replay's jumps */
 	uint64_t pass[4];    /* QPassSignals, gdb numbers */
 	uint32_t step_tid;   /* the thread gdb asked to step (0: none) */
 	bool step_armed;     /* its current resume is that single step */

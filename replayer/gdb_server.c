@@ -268,10 +268,15 @@ int gdb_server_arm(struct gdb_server *g, struct replay_task *t, int *req)
 		static const uint8_t int3 = 0xcc;
 		struct gdb_bp *b = &g->bps[i];
 		if (inside_replay_jump(t, b->addr)) {
-			if (!b->warned)
+			size_t w = 0;
+			while (w < 8 && g->warned[w] && g->warned[w] != b->addr)
+				w++;
+			if (w == 8 || !g->warned[w])
 				msg("thread %u: gdb's breakpoint at %#llx is inside code replay patched (a counting site): it cannot stop there",
 				    t->rec_tid, (unsigned long long)b->addr);
-			b->warned = true;
+			if (w < 8)
+				g->warned[w] = b->addr;
+			b->armed = false;
 			continue;
 		}
 		b->armed = mem_read(t->tid, b->addr, &b->orig, 1) == 1 && mem_write(t->memfd, b->addr, &int3, 1) == 0;

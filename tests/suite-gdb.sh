@@ -49,16 +49,17 @@ expect() {
 	pass "$name"
 }
 
-# The replay after gdb went: exactly the recording's output and status.
+# The replay after gdb went: exactly the recording's output and status, and
+# no message but the port and a refused breakpoint.
 expect_recorded_end() {
-	local name=$1 rec_out=$2 want=$3 got
+	local name=$1 rec_out=$2 want=$3 got quiet='listening on port|inside code replay patched'
 	got=$(cat "$D/$name.status")
 	if [ "$got" != "$want" ]; then
 		fail "$name-end: replay exited $got, the recording $want: $(grep -m1 '^replay: ' "$D/$name.err")"
 	elif ! cmp -s "$rec_out" "$D/$name.out"; then
 		fail "$name-end: replay printed other output than the recording ($D/$name.out)"
-	elif grep -v 'listening on port' "$D/$name.err" | grep -q '^replay: '; then
-		fail "$name-end: replay reported: $(grep -v 'listening on port' "$D/$name.err" | grep -m1 '^replay: ')"
+	elif grep -Ev "$quiet" "$D/$name.err" | grep -q '^replay: '; then
+		fail "$name-end: replay reported: $(grep -Ev "$quiet" "$D/$name.err" | grep -m1 '^replay: ')"
 	else
 		pass "$name-end (status $got, output as recorded)"
 	fi
@@ -106,6 +107,55 @@ expect gdb-crash "$D/crash.gdb" '^Program received signal SIGSEGV' '^crash_here 
 	'^#1 +0x[0-9a-f]+ in main \(' '^\$1 = 11$' '^\$2 = \(void \*\) 0x0$' \
 	'^Program terminated with signal SIGSEGV'
 expect_recorded_end crash "$D/crash.rec.out" "$crash_status"
+
+# A counting site replay installs (gdb_sites): a breakpoint on it stops there,
+# gdb reads the program's instructions (not replay's jump), a step goes
+# through the site's slot back to the program's code, a breakpoint inside
+# the jump is refused with a message, and the replay ends as recorded.
+timeout 60 "$BIN/rec" -q -o "$D/sites.lz4" -- "$TBIN/gdb_sites" >"$D/sites.rec.out" 2>/dev/null
+sites_status=$?
+site=$("$BIN/replay" --dump "$D/sites.lz4" | sed -n 's/.* makes \(0x[0-9a-f]*\) a counting site (page 0x[0-9a-f]*, \([0-9]*\) bytes).*/\1 \2/p' | head -1)
+site_event=$("$BIN/replay" --dump "$D/sites.lz4" | awk '/a counting site/ {print $1; exit}')
+if [ -z "$site" ]; then
+	fail "gdb-sites: no counting site in the recording of gdb_sites ($("$BIN/replay" --info "$D/sites.lz4" | grep switches))"
+else
+	set -- $site
+	cat >"$D/sites.script" <<EOS
+break lap
+ignore 1 40
+continue
+monitor when
+delete
+break *$1
+continue
+x/i \$pc
+stepi
+printf "stepped: %d\\n", \$pc - $1
+break *$1+3
+delete 2
+continue
+EOS
+	gdb_run sites "$D/sites.lz4" "$D/sites.script"
+	when=$(sed -n 's/^Current event: \([0-9]*\)/\1/p' "$D/sites.gdb")
+	if [ -z "$when" ] || [ "$when" -le "$site_event" ]; then
+		fail "gdb-sites: gdb stopped at event ${when:-?}, not past the site's event $site_event"
+	else
+		expect gdb-sites "$D/sites.gdb" "Breakpoint 2, 0x0*${1#0x} in work \\(" "^=> $1 <work\\+[0-9]+>:	[a-z]" \
+			'^stepped: [1-9]' '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+		if grep -q "=> $1 <work+[0-9]*>:	jmp" "$D/sites.gdb"; then
+			fail "gdb-sites-bytes: gdb read replay's jump at the site ($D/sites.gdb)"
+		else
+			pass "gdb-sites-bytes (gdb reads the program's instruction at the site)"
+		fi
+		inside=$(printf '%#x' $(($1 + 3)))
+		if [ "$2" -gt 3 ] && ! grep -q "breakpoint at $inside is inside code replay patched" "$D/sites.err"; then
+			fail "gdb-sites-inside: no message for a breakpoint inside the site's jump ($D/sites.err)"
+		else
+			pass "gdb-sites-inside"
+		fi
+		expect_recorded_end sites "$D/sites.rec.out" "$sites_status"
+	fi
+fi
 
 # Two sessions of one script answer alike.
 gdb_run break2 "$D/ok.lz4" tests/gdb/break.gdb
