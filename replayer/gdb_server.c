@@ -504,10 +504,12 @@ int gdb_server_end(struct gdb_server *g, int r)
 	} else {
 		gdb_buf_printf(&g->stop, "W%02x", g->s->status & 0xff);
 	}
-	if (g->multiprocess)
+	if (g->multiprocess && g->pid)
 		gdb_buf_printf(&g->stop, ";process:%x", g->pid);
-	for (;;) {
-		int k = gdb_conn_send_buf(g->c, &g->stop);
+	/* Before the first stop gdb has not resumed anything: it gets the
+	 * exit as the answer to its '?'. */
+	for (bool send = g->pid != 0;; send = true) {
+		int k = send ? gdb_conn_send_buf(g->c, &g->stop) : 0;
 		if (k || (k = gdb_serve(g)) || g->detached || g->closed)
 			return k == GDB_KILLED || k == -EPIPE || k == -ECONNRESET ? 0 : k;
 	}

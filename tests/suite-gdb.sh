@@ -18,22 +18,32 @@ crash_status=$?
 rm -f "$D/sample"
 rec_pid=$("$BIN/replay" --dump "$D/ok.lz4" | sed -n 's/.* exec *tid \([0-9]*\) .*/\1/p' | head -1)
 
-# gdb_run NAME TRACE SCRIPT: `replay --gdbserver 0 TRACE` (a free port) and
-# gdb -batch running SCRIPT against it. gdb's output goes to $D/NAME.gdb,
-# replay's to $D/NAME.out and $D/NAME.err, its exit status to $D/NAME.status.
-gdb_run() {
-	local name=$1 trace=$2 script=$3 port= i
+# server_start NAME TRACE: `replay --gdbserver 0 TRACE` (a free port) in the
+# background, its stdout and stderr in $D/NAME.out and $D/NAME.err; sets
+# port and pid. server_wait NAME: its exit status into $D/NAME.status.
+server_start() {
+	local name=$1 trace=$2 i
 	timeout -k 5 60 "$BIN/replay" --gdbserver 0 "$trace" >"$D/$name.out" 2>"$D/$name.err" </dev/null &
-	local pid=$!
+	pid=$!
+	port=
 	for i in $(seq 200); do
 		port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$D/$name.err")
 		[ -n "$port" ] && break
 		sleep 0.05
 	done
-	timeout 60 gdb -batch -nx -ex 'set pagination off' -ex 'set confirm off' \
-		-ex "target extended-remote :$port" -x "$script" >"$D/$name.gdb" 2>&1 </dev/null
+}
+server_wait() {
 	wait "$pid"
-	echo $? >"$D/$name.status"
+	echo $? >"$D/$1.status"
+}
+
+# gdb_run NAME TRACE SCRIPT: gdb -batch running SCRIPT against a server;
+# gdb's output goes to $D/NAME.gdb.
+gdb_run() {
+	server_start "$1" "$2"
+	timeout 60 gdb -batch -nx -ex 'set pagination off' -ex 'set confirm off' \
+		-ex "target extended-remote :$port" -x "$3" >"$D/$1.gdb" 2>&1 </dev/null
+	server_wait "$1"
 }
 
 # expect NAME FILE REGEX...: every extended regex must match a line of FILE.
@@ -170,15 +180,20 @@ grep -v '^detach' tests/gdb/watch.gdb >"$D/own.gdb"
 timeout -k 5 60 "$BIN/replay" --gdb "$D/ok.lz4" -- -batch -nx -x "$D/own.gdb" >"$D/own.out" 2>&1 </dev/null
 expect gdb-own "$D/own.out" '^Old value = 5' '^New value = 12' '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
 
+# gdb's MI interpreter, which IDEs (VS Code, CLion) drive.
+server_start mi "$D/ok.lz4"
+printf '%s\n' '-gdb-set pagination off' "-target-select extended-remote :$port" '-break-insert area' \
+	'-exec-continue' '-stack-list-frames' '-data-evaluate-expression *p' '-thread-info' '-target-detach' \
+	'-gdb-exit' | timeout 60 gdb -nx -q --interpreter=mi2 >"$D/mi.gdb" 2>&1
+server_wait mi
+expect gdb-mi "$D/mi.gdb" '^\*stopped,reason="breakpoint-hit",.*func="area"' \
+	'^\^done,stack=\[frame=\{level="0",.*func="area".*frame=\{level="1",.*func="main"' \
+	'^\^done,value="\{x = 3, y = 4, name = 0x[0-9a-f]+ \\"origin\\"\}"' \
+	"^\\^done,threads=\\[\\{id=\"1\",target-id=\"Thread $rec_pid\\.$rec_pid\",name=\"sample\""
+expect_recorded_end mi "$D/ok.rec.out" "$ok_status"
+
 # A hostile peer: malformed packets get error replies, then a kill ends the replay.
-timeout -k 5 30 "$BIN/replay" --gdbserver 0 "$D/ok.lz4" >"$D/bad.out" 2>"$D/bad.err" </dev/null &
-pid=$!
-port=
-for i in $(seq 200); do
-	port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$D/bad.err")
-	[ -n "$port" ] && break
-	sleep 0.05
-done
+server_start bad "$D/ok.lz4"
 pkt() {
 	local p=$1 s=0 i c
 	for ((i = 0; i < ${#p}; i++)); do
@@ -198,8 +213,8 @@ pkt() {
 	timeout 5 cat <&3 >"$D/bad.replies"
 	exec 3>&-
 } 2>/dev/null
-wait "$pid"
-st=$?
+server_wait bad
+st=$(cat "$D/bad.status")
 if [ "$st" != 137 ] || ! grep -q 'gdb killed the replay' "$D/bad.err"; then
 	fail "gdb-hostile: replay exited $st, want 137 after the kill: $(tail -1 "$D/bad.err")"
 elif ! grep -q 'E01' "$D/bad.replies" || ! grep -q 'T05thread' "$D/bad.replies"; then
