@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* gdb's File-I/O errno values. */
@@ -168,13 +170,37 @@ int gdb_files_xfer(struct gdb_server *g, const struct gdb_req *req)
 	return r;
 }
 
+void gdb_files_note_name(struct gdb_server *g, struct replay_task *t, const struct trace_rec *rec)
+{
+	struct trace_syscall sc;
+	char name[16] = "";
+	if (trace_get_syscall(rec, &sc))
+		return;
+	free(sc.regions);
+	if (sc.nr != SYS_prctl || sc.args[0] != PR_SET_NAME || sc.result != 0 ||
+	    mem_read(t->tid, sc.args[1], name, sizeof name - 1) <= 0)
+		return;
+	int i = 0;
+	while (i < g->nnames && g->names[i].tid != t->rec_tid)
+		i++;
+	if (i == GDB_MAX_NAMES)
+		i = (int)(t->rec_tid % GDB_MAX_NAMES); /* full: one is forgotten */
+	else if (i == g->nnames)
+		g->nnames++;
+	g->names[i].tid = t->rec_tid;
+	memcpy(g->names[i].name, name, sizeof name);
+}
+
 const char *gdb_thread_name(struct gdb_server *g, struct replay_task *t, char *buf, size_t n)
 {
-	(void)t;
-	/* What the kernel calls the replayed thread is the stub's name; the
-	 * program's thread names (prctl) are emulated: its file name, as at
-	 * exec. Only [A-Za-z0-9._+-] pass (it goes into XML). */
+	/* What the kernel calls the replayed thread is the stub's name, and
+	 * the program's prctl(PR_SET_NAME) is emulated: the name it set, else
+	 * its file name, as at exec. Only [A-Za-z0-9._+-] pass (it goes into
+	 * XML). */
 	const char *b = base_name(g->exec_path);
+	for (int i = 0; i < g->nnames; i++)
+		if (g->names[i].tid == t->rec_tid)
+			b = g->names[i].name;
 	size_t k = 0;
 	for (; *b && k + 1 < n && k < 15; b++)
 		if ((*b >= 'a' && *b <= 'z') || (*b >= 'A' && *b <= 'Z') || (*b >= '0' && *b <= '9') ||

@@ -12,6 +12,7 @@
 #include "replay.h"
 
 #define GDB_MAX_VFD 16
+#define GDB_MAX_NAMES 64
 #define GDB_NHW 4 /* debug registers; DR0 stays replay's */
 
 struct gdb_bp {
@@ -51,6 +52,8 @@ struct gdb_server {
 	struct buf stop;     /* the last stop reply (for '?') */
 	struct buf out;
 	struct replay_blob *vfd[GDB_MAX_VFD];
+	struct { uint32_t tid; char name[16]; } names[GDB_MAX_NAMES]; /* set by prctl */
+	int nnames;
 	struct gdb_req req;
 };
 
@@ -75,6 +78,8 @@ int gdb_files_xfer(struct gdb_server *g, const struct gdb_req *req);
 /* Takes the recorded auxiliary vector from the stack of thread t, which
  * is at its exec's first instruction; 0 or -errno. */
 int gdb_files_auxv(struct gdb_server *g, struct replay_task *t);
+/* After a syscall event of thread t: notes the name a PR_SET_NAME gave it. */
+void gdb_files_note_name(struct gdb_server *g, struct replay_task *t, const struct trace_rec *rec);
 /* The name of thread t ("" if none known), into buf. */
 const char *gdb_thread_name(struct gdb_server *g, struct replay_task *t, char *buf, size_t n);
 

@@ -417,10 +417,13 @@ static int watch_changed(struct gdb_server *g, struct replay_task *t)
 	return 0;
 }
 
-int gdb_server_event(struct gdb_server *g, struct replay_task *t, uint32_t rec_type)
+int gdb_server_event(struct gdb_server *g, struct replay_task *t, const struct trace_rec *rec)
 {
 	if (!g || g->detached || g->closed)
 		return 0;
+	uint32_t rec_type = rec->type;
+	if (rec_type == TR_SYSCALL && gdb_shown(g, t))
+		gdb_files_note_name(g, t, rec);
 	if (rec_type == TR_EXEC && gdb_shown(g, t) && g->nbps) {
 		msg("thread %u: the process gdb shows ran execve: its breakpoints are dropped", t->rec_tid);
 		g->nbps = 0;

@@ -52,10 +52,10 @@ int gdb_server_arm(struct gdb_server *g, struct replay_task *t, int *req);
  * debugger's (reported to gdb, who has resumed since: resume t again), 0 if
  * it is the replay's to handle, or an error. */
 int gdb_server_stopped(struct gdb_server *g, struct replay_task *t, int status);
-/* After a trace event was applied (rec_type: its record type, t its thread
- * or NULL): reports a step that ended in it, a recorded signal, a write a
+/* After a trace event was applied (rec: its record, t its thread or
+ * NULL): reports a step that ended in it, a recorded signal, a write a
  * syscall made to a watched address, or gdb's interrupt. */
-int gdb_server_event(struct gdb_server *g, struct replay_task *t, uint32_t rec_type);
+int gdb_server_event(struct gdb_server *g, struct replay_task *t, const struct trace_rec *rec);
 /* The replay ended with r (0: as recorded, s->status the program's status):
  * reports the exit and serves gdb until it detaches, kills or goes. */
 int gdb_server_end(struct gdb_server *g, int r);

@@ -591,7 +591,7 @@ int replay_run(struct replay_session *s)
 		}
 		free(rec->type == TR_SYSCALL ? (void *)u.sc.regions : rec->type == TR_EXEC ? (void *)u.e.maps : NULL);
 		if (!r && s->gdb)
-			r = gdb_server_event(s->gdb, t, rec->type);
+			r = gdb_server_event(s->gdb, t, rec);
 	}
 	if (r == 0 && s->nlive)
 		return -TRE_TRUNC;

@@ -1,10 +1,11 @@
 // gdb_sample: what tests/suite-gdb.sh debugs in replay: a struct, a global
 // written by a function, a syscall in a function of its own, two threads
-// waiting while main runs on; with the argument "crash", a write through
+// (named "worker") waiting while main runs on; with the argument "crash", a write through
 // NULL in crash_here(). Its output is deterministic.
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 struct point {
@@ -47,6 +48,7 @@ __attribute__((noinline)) void crash_here(int *p)
 
 static void *worker(void *arg)
 {
+	prctl(PR_SET_NAME, "worker");
 	pthread_barrier_wait(&started);
 	pthread_barrier_wait(&done);
 	return arg;
