@@ -113,6 +113,11 @@ expect gdb-watch "$D/watch.gdb" '^Hardware watchpoint 1: counter' '^Old value = 
 	'^Old value = 5' '^New value = 12' 'in bump \(by=.*7\)'
 expect_recorded_end watch "$D/ok.rec.out" "$ok_status"
 
+gdb_run syswatch "$D/ok.lz4" tests/gdb/syscall_watch.gdb
+expect gdb-watch-syscall "$D/syswatch.gdb" '^Old value = 0' '^New value = 27503' 'in (__GI___libc_read|read) ' \
+	'^#1 +0x[0-9a-f]+ in main \('
+expect_recorded_end syswatch "$D/ok.rec.out" "$ok_status"
+
 gdb_run crash "$D/crash.lz4" tests/gdb/crash.gdb
 expect gdb-crash "$D/crash.gdb" '^Program received signal SIGSEGV' '^crash_here \(p=' \
 	'^#1 +0x[0-9a-f]+ in main \(' '^\$1 = 11$' '^\$2 = \(void \*\) 0x0$' \

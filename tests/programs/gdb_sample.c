@@ -1,7 +1,8 @@
 // gdb_sample: what tests/suite-gdb.sh debugs in replay: a struct, a global
 // written by a function, a syscall in a function of its own, two threads
-// (named "worker") waiting while main runs on; with the argument "crash", a write through
-// NULL in crash_here(). Its output is deterministic.
+// (named "worker") waiting while main runs on, a global a read() fills; with
+// the argument "crash", a write through NULL in crash_here(). Its output is
+// deterministic.
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +15,7 @@ struct point {
 };
 
 volatile int counter; /* first written by bump() */
+volatile short inbox;  /* written by a read() */
 static struct point origin = {3, 4, "origin"};
 static pthread_barrier_t started, done;
 
@@ -63,6 +65,9 @@ int main(int argc, char **argv)
 	say(line);
 	bump(5);
 	bump(7);
+	int fds[2];
+	if (pipe(fds) || write(fds[1], "ok", 2) != 2 || read(fds[0], (void *)&inbox, 2) != 2)
+		return 1;
 	pthread_barrier_init(&started, NULL, 3);
 	pthread_barrier_init(&done, NULL, 3);
 	for (int i = 0; i < 2; i++)
