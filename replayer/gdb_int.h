@@ -18,7 +18,7 @@
 struct gdb_bp {
 	uint64_t addr;
 	uint8_t orig;  /* the byte under the int3 while armed */
-	bool armed;
+	bool armed;    /* its int3 was put in at the last resume */
 };
 
 struct gdb_hw {

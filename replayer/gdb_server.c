@@ -247,7 +247,7 @@ static void disarm(struct gdb_server *g, struct replay_task *t)
 			for (struct replay_task *o = g->s->tasks; o; o = o->next)
 				if (o != t && gdb_shown(g, o) && o->memfd >= 0 && !mem_write(o->memfd, b->addr, &b->orig, 1))
 					break;
-		b->armed = false;
+		/* b->armed stays: whether an int3 there was gdb's this time */
 	}
 	uint64_t dr7;
 	if (t->alive && dr7_bits(g) && !dr_get(t->tid, 7, &dr7))
@@ -279,7 +279,10 @@ int gdb_server_arm(struct gdb_server *g, struct replay_task *t, int *req)
 			b->armed = false;
 			continue;
 		}
-		b->armed = mem_read(t->tid, b->addr, &b->orig, 1) == 1 && mem_write(t->memfd, b->addr, &int3, 1) == 0;
+		/* Over an int3 already there (the program's, a site slot's trap)
+		 * a stop is not gdb's: none is armed there. */
+		b->armed = mem_read(t->tid, b->addr, &b->orig, 1) == 1 && b->orig != int3 &&
+			   mem_write(t->memfd, b->addr, &int3, 1) == 0;
 	}
 	uint64_t bits = dr7_bits(g), dr7;
 	if (bits) {
@@ -352,10 +355,17 @@ int gdb_server_stopped(struct gdb_server *g, struct replay_task *t, int status)
 	int r = dr_get(t->tid, 6, &dr6);
 	if (r || ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0 || (r = regs_get(t->tid, &t->regs)))
 		return r ? r : -errno;
+	if (dr6 & 1) {
+		/* replay's own DR0 (a state-matched point): its stop, whatever
+		 * else came with it; a step ends after the event */
+		if (stepped)
+			g->step_pending = t->rec_tid;
+		return 0;
+	}
 	stop_begin(g, t, SIGTRAP);
 	bool ours = false;
 	for (int i = 1; i < GDB_NHW; i++) {
-		if (!g->hw[i].used || !(dr6 & (1ull << i)) || (dr6 & 1))
+		if (!g->hw[i].used || !(dr6 & (1ull << i)))
 			continue;
 		struct gdb_hw *h = &g->hw[i];
 		if (h->type == 1)
@@ -370,7 +380,7 @@ int gdb_server_stopped(struct gdb_server *g, struct replay_task *t, int status)
 	}
 	if (!ours && si.si_code == SI_KERNEL) {
 		for (size_t i = 0; i < g->nbps && !ours; i++)
-			if (g->bps[i].addr == t->regs.rip - 1) {
+			if (g->bps[i].armed && g->bps[i].addr == t->regs.rip - 1) {
 				t->regs.rip--;
 				if ((r = regs_set(t->tid, &t->regs)))
 					return r;
@@ -378,7 +388,11 @@ int gdb_server_stopped(struct gdb_server *g, struct replay_task *t, int status)
 				ours = true;
 			}
 	}
-	if (!ours && stepped && (dr6 & DR6_BS) && si.si_code != SI_KERNEL) {
+	/* A step's trap: DR6.BS, or the kernel's report of a step into a
+	 * signal handler (TRAP_UNK or TRAP_BRKPT, no debug exception); an
+	 * int3 (SI_KERNEL) is not the step's. */
+	if (!ours && stepped && si.si_code != SI_KERNEL &&
+	    ((dr6 & DR6_BS) || si.si_code == TRAP_BRKPT || si.si_code == TRAP_TRACE || si.si_code == TRAP_UNK)) {
 		if (in_replay_page(t, t->regs.rip)) {
 			/* a step into a site's slot or a trampoline: on through
 			 * replay's code, back to the program's */

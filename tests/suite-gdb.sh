@@ -65,7 +65,7 @@ expect_recorded_end() {
 	local name=$1 rec_out=$2 want=$3 got quiet='listening on port|inside code replay patched'
 	got=$(cat "$D/$name.status")
 	if [ "$got" != "$want" ]; then
-		fail "$name-end: replay exited $got, the recording $want: $(grep -m1 '^replay: ' "$D/$name.err")"
+		fail "$name-end: replay exited $got, the recording $want: $(grep -Ev "$quiet" "$D/$name.err" | grep -m1 '^replay: ')"
 	elif ! cmp -s "$rec_out" "$D/$name.out"; then
 		fail "$name-end: replay printed other output than the recording ($D/$name.out)"
 	elif grep -Ev "$quiet" "$D/$name.err" | grep -q '^replay: '; then
@@ -172,6 +172,17 @@ EOS
 		expect_recorded_end sites "$D/sites.rec.out" "$sites_status"
 	fi
 fi
+
+# Steps over and into signal handlers (tests/programs/signals, segv_recover):
+# the replay still ends as recorded.
+for prog in signals segv_recover; do
+	timeout 60 "$BIN/rec" -q -o "$D/$prog.lz4" -- "$TBIN/$prog" >"$D/$prog.rec.out" 2>/dev/null
+	st=$?
+	gdb_run "$prog" "$D/$prog.lz4" tests/gdb/step_many.gdb
+	expect "gdb-steps-$prog" "$D/$prog.gdb" '^Breakpoint 1, main \(' \
+		'^\[Inferior 1 \(process [0-9]+\) (exited normally|detached)\]'
+	expect_recorded_end "$prog" "$D/$prog.rec.out" "$st"
+done
 
 # Two sessions of one script answer alike.
 gdb_run break2 "$D/ok.lz4" tests/gdb/break.gdb
