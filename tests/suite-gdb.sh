@@ -138,8 +138,13 @@ else
 	set -- $site
 	cat >"$D/sites.script" <<EOS
 break lap
-ignore 1 40
-continue
+set \$n = 0
+set \$_shell_exitcode = 1
+while \$_shell_exitcode != 0 && \$n < 400
+  continue
+  pipe monitor when | awk '/^Current event/ { exit !(\$3 > $site_event) }'
+  set \$n = \$n + 1
+end
 monitor when
 delete
 break *$1
