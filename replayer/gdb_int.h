@@ -43,6 +43,7 @@ struct gdb_server {
 	uint64_t pass[4];    /* QPassSignals, gdb numbers */
 	uint32_t step_tid;   /* the thread gdb asked to step (0: none) */
 	bool step_armed;     /* its current resume is that single step */
+	uint64_t range_start, range_end; /* vCont;r: it steps on while pc is in there */
 	uint32_t step_pending; /* its step ended at a stop replay handles */
 	bool armed;          /* breakpoints are in memory */
 	pid_t armed_tid;

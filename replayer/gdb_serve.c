@@ -29,6 +29,7 @@ static int resume(struct gdb_server *g, const struct gdb_req *req)
 {
 	g->step_tid = 0;
 	g->step_pending = 0;
+	g->range_start = g->range_end = 0;
 	for (int i = 0; i < req->u.resume.n; i++) {
 		const struct gdb_action *a = &req->u.resume.act[i];
 		if (a->kind != GDB_ACT_STEP && a->kind != GDB_ACT_RANGE)
@@ -39,6 +40,10 @@ static int resume(struct gdb_server *g, const struct gdb_req *req)
 		struct replay_task *t = gdb_task(g, tid);
 		if (t) {
 			g->step_tid = t->rec_tid;
+			if (a->kind == GDB_ACT_RANGE) {
+				g->range_start = a->start;
+				g->range_end = a->end;
+			}
 			break;
 		}
 	}
@@ -173,7 +178,7 @@ static int answer(struct gdb_server *g, const struct gdb_req *req)
 			return 1;
 		resume(g, req);
 		return 1;
-	case GDB_REQ_VCONT_QUERY: gdb_buf_printf(out, "vCont;c;C;s;S;t"); break;
+	case GDB_REQ_VCONT_QUERY: gdb_buf_printf(out, "vCont;c;C;s;S;t;r"); break;
 	case GDB_REQ_REVERSE_CONT: case GDB_REQ_REVERSE_STEP: gdb_buf_printf(out, "E01"); break;
 	case GDB_REQ_SET_THREAD: {
 		uint32_t tid = req->u.thread.tid.tid > 0 ? (uint32_t)req->u.thread.tid.tid : 0;

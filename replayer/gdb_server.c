@@ -316,6 +316,7 @@ static int report(struct gdb_server *g, struct replay_task *t)
 	g->gthread = 0;
 	g->step_tid = 0;
 	g->step_pending = 0;
+	g->range_start = g->range_end = 0;
 	int r = gdb_conn_send_buf(g->c, &g->stop);
 	if (r == -EPIPE || r == -ECONNRESET) {
 		g->closed = true;
@@ -393,9 +394,10 @@ int gdb_server_stopped(struct gdb_server *g, struct replay_task *t, int status)
 	 * int3 (SI_KERNEL) is not the step's. */
 	if (!ours && stepped && si.si_code != SI_KERNEL &&
 	    ((dr6 & DR6_BS) || si.si_code == TRAP_BRKPT || si.si_code == TRAP_TRACE || si.si_code == TRAP_UNK)) {
-		if (in_replay_page(t, t->regs.rip)) {
+		if (in_replay_page(t, t->regs.rip) || (t->regs.rip >= g->range_start && t->regs.rip < g->range_end)) {
 			/* a step into a site's slot or a trampoline: on through
-			 * replay's code, back to the program's */
+			 * replay's code, back to the program's; a range step: on
+			 * while in the range */
 			dr_set(t->tid, 6, 0);
 			g->step_tid = t->rec_tid;
 			return 1;
