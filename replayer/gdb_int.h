@@ -47,6 +47,7 @@ struct gdb_server {
 	uint32_t step_pending; /* its step ended at a stop replay handles */
 	bool armed;          /* breakpoints are in memory */
 	pid_t armed_tid;
+	uint64_t armed_ns;   /* when it was resumed */
 	struct gdb_pos pos;
 	struct buf auxv;     /* the recorded auxiliary vector */
 	char exec_path[4096]; /* the program's path, as recorded */

@@ -299,6 +299,7 @@ int gdb_server_arm(struct gdb_server *g, struct replay_task *t, int *req)
 	}
 	g->armed = true;
 	g->armed_tid = t->tid;
+	g->armed_ns = now_ns();
 	return 0;
 }
 
@@ -339,6 +340,19 @@ static void stop_begin(struct gdb_server *g, struct replay_task *t, int linux_si
 	gdb_buf_printf(&g->stop, ";");
 }
 
+/* Whether gdb sent its interrupt (^C) while the replay ran; a closed
+ * connection is noted. */
+static bool interrupted(struct gdb_server *g)
+{
+	struct gdb_event ev;
+	int r = gdb_conn_next(g->c, -1, 0, &ev);
+	if (r || ev.kind == GDB_EV_CLOSED || ev.kind == GDB_EV_ERROR) {
+		g->closed = true;
+		return false;
+	}
+	return ev.kind == GDB_EV_INTERRUPT;
+}
+
 int gdb_server_stopped(struct gdb_server *g, struct replay_task *t, int status)
 {
 	if (!g || !g->armed || g->armed_tid != t->tid)
@@ -346,6 +360,8 @@ int gdb_server_stopped(struct gdb_server *g, struct replay_task *t, int status)
 	disarm(g, t);
 	bool stepped = g->step_armed;
 	g->step_armed = false;
+	if (stepped && g->s->wait.deadline_ns)
+		g->s->wait.deadline_ns += now_ns() - g->armed_ns; /* gdb's steps take what they take */
 	if (!t->alive || !WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP || (status >> 16) != 0) {
 		if (stepped)
 			g->step_pending = t->rec_tid; /* a syscall, a fault: replay handles it first */
@@ -400,7 +416,11 @@ int gdb_server_stopped(struct gdb_server *g, struct replay_task *t, int status)
 			 * while in the range */
 			dr_set(t->tid, 6, 0);
 			g->step_tid = t->rec_tid;
-			return 1;
+			if (!interrupted(g))
+				return 1;
+			stop_begin(g, t, SIGINT);
+			r = report(g, t);
+			return r ? r : 1;
 		}
 		ours = true;
 	}
@@ -472,13 +492,7 @@ int gdb_server_event(struct gdb_server *g, struct replay_task *t, const struct t
 			return report(g, t);
 		}
 	}
-	struct gdb_event ev;
-	int r = gdb_conn_next(g->c, -1, 0, &ev);
-	if (r || ev.kind == GDB_EV_CLOSED || ev.kind == GDB_EV_ERROR) {
-		g->closed = true;
-		return 0;
-	}
-	if (ev.kind == GDB_EV_INTERRUPT) {
+	if (interrupted(g)) {
 		struct replay_task *it = gdb_shown(g, t) ? t : gdb_task(g, 0);
 		if (!it)
 			it = any_task(g);
