@@ -30,9 +30,11 @@ struct gdb_hw {
 
 struct gdb_server {
 	struct replay_session *s;
-	struct gdb_conn *c;
-	int fd;
+	struct gdb_conn *c;  /* NULL until gdb is connected */
+	int fd, lfd, ready;  /* the connection, the listening socket, the --gdb pipe */
+	uint64_t goto_event; /* gdb's first stop is at this event (0: the start) */
 	bool multiprocess, detached, ended, closed;
+	bool started;        /* gdb has had its first stop */
 	uint32_t pid;        /* recorded pid of the process shown */
 	uint32_t gthread;    /* Hg: registers and memory of this thread (0: cur) */
 	uint32_t cur;        /* thread of the last stop */

@@ -21,19 +21,40 @@
 #define DR6_BS 0x4000ull
 #define DR7_REPLAY 0x000f0003ull /* DR0's enable and condition bits: replay's own */
 
-struct gdb_server *gdb_server_new(struct replay_session *s, int fd)
+struct gdb_server *gdb_server_new(struct replay_session *s, int lfd, int ready, uint64_t goto_event)
 {
 	struct gdb_server *g = calloc(1, sizeof *g);
 	if (!g)
 		return NULL;
 	g->s = s;
-	g->fd = fd;
-	g->c = gdb_conn_new(fd);
-	if (!g->c) {
-		free(g);
-		return NULL;
-	}
+	g->fd = -1;
+	g->lfd = lfd;
+	g->ready = ready;
+	g->goto_event = goto_event;
 	return g;
+}
+
+/* Takes gdb's connection (once); false (and g->closed) if there is none. */
+static bool connect_gdb(struct gdb_server *g)
+{
+	if (g->c)
+		return true;
+	if (g->ready >= 0) {
+		if (write(g->ready, "r", 1) != 1)
+			msg("%s", "--gdb: cannot start gdb");
+		close(g->ready);
+		g->ready = -1;
+	}
+	g->fd = g->lfd >= 0 ? gdb_accept(g->lfd) : -EBADF;
+	g->lfd = -1;
+	if (g->fd >= 0 && !(g->c = gdb_conn_new(g->fd)))
+		msg("%s", "gdb: out of memory");
+	if (!g->c) {
+		if (g->fd < 0)
+			msg("gdb: no connection: %s", strerror(-g->fd));
+		g->closed = true;
+	}
+	return g->c != NULL;
 }
 
 void gdb_server_free(struct gdb_server *g)
@@ -43,6 +64,10 @@ void gdb_server_free(struct gdb_server *g)
 	gdb_conn_free(g->c);
 	if (g->fd >= 0)
 		close(g->fd);
+	if (g->lfd >= 0)
+		close(g->lfd);
+	if (g->ready >= 0)
+		close(g->ready);
 	free(g->bps);
 	buf_free(&g->auxv);
 	buf_free(&g->stop);
@@ -258,7 +283,7 @@ static void disarm(struct gdb_server *g, struct replay_task *t)
 int gdb_server_arm(struct gdb_server *g, struct replay_task *t, int *req)
 {
 	*req = PTRACE_SYSEMU;
-	if (!g || g->detached || g->closed || !gdb_shown(g, t))
+	if (!g || !g->c || g->detached || g->closed || !gdb_shown(g, t))
 		return 0;
 	if (g->step_tid == t->rec_tid) {
 		*req = PTRACE_SYSEMU_SINGLESTEP;
@@ -458,6 +483,22 @@ int gdb_server_event(struct gdb_server *g, struct replay_task *t, const struct t
 	if (!g || g->detached || g->closed)
 		return 0;
 	uint32_t rec_type = rec->type;
+	if (g->goto_event) {
+		/* --goto: gdb's first stop, at the end of that event */
+		if (rec->event < g->goto_event)
+			return 0;
+		g->goto_event = 0;
+		struct replay_task *at = gdb_shown(g, t) ? t : any_task(g);
+		if (!at)
+			return 0; /* nothing of the process left: gdb sees its end */
+		if (!connect_gdb(g))
+			return 0;
+		g->cur = at->rec_tid;
+		g->pos.event = rec->event;
+		g->started = true;
+		stop_begin(g, at, SIGTRAP);
+		return gdb_serve(g);
+	}
 	if (rec_type == TR_SYSCALL && gdb_shown(g, t))
 		gdb_files_note_name(g, t, rec);
 	if (rec_type == TR_EXEC && gdb_shown(g, t) && g->nbps) {
@@ -514,14 +555,20 @@ int gdb_server_begin(struct gdb_server *g)
 	int r = gdb_files_auxv(g, t);
 	if (r)
 		msg("thread %u: the recorded auxiliary vector cannot be read: %s", t->rec_tid, strerror(-r));
+	if (g->goto_event > g->s->cur.rec.event)
+		return 0; /* gdb comes at that event */
+	g->goto_event = 0;
+	if (!connect_gdb(g))
+		return 0;
 	stop_begin(g, t, SIGTRAP);
 	g->pos.event = g->s->cur.rec.event;
+	g->started = true;
 	return gdb_serve(g);
 }
 
 int gdb_server_end(struct gdb_server *g, int r)
 {
-	if (!g || g->detached || g->closed)
+	if (!g || g->detached || g->closed || !connect_gdb(g))
 		return 0;
 	g->ended = true;
 	g->stop.len = 0;
@@ -541,7 +588,7 @@ int gdb_server_end(struct gdb_server *g, int r)
 		gdb_buf_printf(&g->stop, ";process:%x", g->pid);
 	/* Before the first stop gdb has not resumed anything: it gets the
 	 * exit as the answer to its '?'. */
-	for (bool send = g->pid != 0;; send = true) {
+	for (bool send = g->started;; send = true) {
 		int k = send ? gdb_conn_send_buf(g->c, &g->stop) : 0;
 		if (k || (k = gdb_serve(g)) || g->detached || g->closed)
 			return k == GDB_KILLED || k == -EPIPE || k == -ECONNRESET ? 0 : k;

@@ -35,9 +35,11 @@ struct gdb_pos {
 
 struct gdb_server;
 
-/* A server for session s answering on the connected socket fd (taken over:
- * closed by gdb_server_free). NULL if out of memory. */
-struct gdb_server *gdb_server_new(struct replay_session *s, int fd);
+/* A server for session s that takes gdb's connection on the listening
+ * socket lfd (taken over) when the replay reaches event goto_event (0: at
+ * its start), first writing a byte to ready (-1: none; taken over) to say
+ * so. NULL if out of memory. */
+struct gdb_server *gdb_server_new(struct replay_session *s, int lfd, int ready, uint64_t goto_event);
 /* Closes the connection and frees the server (NULL accepted). */
 void gdb_server_free(struct gdb_server *g);
 

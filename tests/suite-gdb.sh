@@ -214,6 +214,15 @@ expect gdb-mi "$D/mi.gdb" '^\*stopped,reason="breakpoint-hit",.*func="area"' \
 	"^\\^done,threads=\\[\\{id=\"1\",target-id=\"Thread $rec_pid\\.$rec_pid\",name=\"sample\""
 expect_recorded_end mi "$D/ok.rec.out" "$ok_status"
 
+# replay --gdb --goto EVENT: gdb's first stop is at that event (the first of
+# a new thread's), with its thread current.
+set -- $("$BIN/replay" --dump "$D/ok.lz4" | awk '$2 == "newtask" && !c {c = $6} c && $2 != "newtask" && $4 == c {print $1, c; exit}')
+ev=$1 child=$2
+printf 'monitor when\ninfo threads\ncontinue\n' >"$D/goto.script"
+timeout -k 5 60 "$BIN/replay" --gdb --goto "$ev" "$D/ok.lz4" -- -batch -nx -x "$D/goto.script" >"$D/goto.out" 2>&1 </dev/null
+expect gdb-goto "$D/goto.out" "^Current event: $ev\$" "^\\* 1 +Thread $rec_pid\\.$child \"sample\"" \
+	'^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+
 # A hostile peer: malformed packets get error replies, then a kill ends the replay.
 server_start bad "$D/ok.lz4"
 pkt() {
