@@ -491,6 +491,8 @@ int gdb_server_event(struct gdb_server *g, struct replay_task *t, const struct t
 		struct replay_task *at = gdb_shown(g, t) ? t : any_task(g);
 		if (!at)
 			return 0; /* nothing of the process left: gdb sees its end */
+		if (g->ready < 0 && !g->s->opt->quiet)
+			msg("at event %llu: gdb may connect now", (unsigned long long)rec->event);
 		if (!connect_gdb(g))
 			return 0;
 		g->cur = at->rec_tid;
