@@ -28,6 +28,7 @@ struct replay_blob {
 	int fd;
 	uint64_t size;
 	uint64_t filled;    /* bytes of it read so far (it comes in chunks) */
+	char *path;         /* the first path it was seen under (gdb asks by path) */
 	struct replay_blob *next;
 };
 
@@ -44,6 +45,8 @@ struct replay_space {
 	int refs;
 	struct site_table sites; /* its counting sites */
 };
+
+struct gdb_server;
 
 struct replay_task {
 	pid_t tid;          /* live thread */
@@ -72,6 +75,11 @@ struct replay_task {
 	int pending_sig;    /* signal to deliver when it next runs */
 	int raised_sig;     /* signal already raised for the next signal record */
 	uint64_t last_ns;   /* recording time of the frame of its last record */
+	struct gdb_server *gdb; /* the session's gdb server, or NULL */
+	uint64_t patch_at;      /* a state-matching jump replay put here (0: none), */
+	uint64_t patch_tramp;   /* its trampoline page, */
+	uint8_t patch_orig[8];  /* and the program's bytes under it (gdb sees */
+	uint8_t patch_len;      /* these, and keeps its breakpoints off the jump) */
 	int reaped;         /* gone, and its zombie reaped by its parent in replay */
 	struct user_regs_struct regs;
 };
@@ -98,6 +106,8 @@ struct replay_session {
 	int nlive;                 /* live threads */
 	uint32_t leader;           /* recorded tid of the first process: its status is ours */
 	int status;              /* program's shell-style exit status */
+	int exit_sig;            /* the signal that killed the first process, or 0 */
+	struct gdb_server *gdb;  /* the gdb server (--gdbserver, --gdb), or NULL */
 	uint64_t events;
 	uint64_t npreempt[3];      /* preemptions found again, by kind */
 	struct wait_bound wait;    /* how long the waits for s->cur may take */

@@ -1,6 +1,7 @@
 /* replay_loop.c - drives the replayed program from the trace: every stop
  * is matched against the next recorded event, or it is a divergence. */
 #include "replay.h"
+#include "gdb_server.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -144,10 +145,21 @@ int replay_run_task(struct replay_task *t, int *status)
 	int sig = t->pending_sig;
 	t->pending_sig = 0;
 	for (;;) {
-		if (ptrace(t->unconfined ? PTRACE_CONT : PTRACE_SYSEMU, t->tid, 0, sig) < 0)
+		int req = PTRACE_SYSEMU, r;
+		if (t->gdb && (r = gdb_server_arm(t->gdb, t, &req))) /* gdb's breakpoints, a step */
+			return r;
+		if (ptrace(t->unconfined ? PTRACE_CONT : req, t->tid, 0, sig) < 0)
 			return -errno;
 		sig = 0;
-		int r = tracee_wait(t->tid, status, t->bound);
+		r = tracee_wait(t->tid, status, t->bound);
+		if (t->gdb) {
+			/* gdb's stop (reported, and gdb has resumed): go on */
+			int d = gdb_server_stopped(t->gdb, t, r ? 0 : *status);
+			if (d < 0)
+				return d;
+			if (d && !r)
+				continue;
+		}
 		if (r)
 			return r;
 		if (WIFEXITED(*status) || WIFSIGNALED(*status))
@@ -311,8 +323,10 @@ int replay_exited(struct replay_session *s, struct replay_task *t, int status)
 	if ((int)x.how != how || x.code != code)
 		return replay_diverged(s, t, "the program %s; recorded: %s %d", replay_describe_end(t, status, buf, sizeof buf),
 				       x.how == EXIT_HOW_EXITED ? "exited with status" : "killed by signal", x.code);
-	if (t->rec_tid == s->leader)
+	if (t->rec_tid == s->leader) {
 		s->status = how == EXIT_HOW_EXITED ? code : 128 + code;
+		s->exit_sig = how == EXIT_HOW_EXITED ? 0 : code;
+	}
 	return 0;
 }
 
@@ -486,6 +500,8 @@ int replay_run(struct replay_session *s)
 {
 	char buf[256];
 	int r = start(s);
+	if (!r && s->gdb)
+		r = gdb_server_begin(s->gdb);
 	while (!r && (r = replay_fetch(s)) > 0) {
 		const struct trace_rec *rec = &s->cur.rec;
 		uint32_t tid = 0;
@@ -574,6 +590,8 @@ int replay_run(struct replay_session *s)
 			r = on_exit_rec(s, t);
 		}
 		free(rec->type == TR_SYSCALL ? (void *)u.sc.regions : rec->type == TR_EXEC ? (void *)u.e.maps : NULL);
+		if (!r && s->gdb)
+			r = gdb_server_event(s->gdb, t, rec);
 	}
 	if (r == 0 && s->nlive)
 		return -TRE_TRUNC;

@@ -1,9 +1,11 @@
 /* replay_main.c - `replay [options] TRACE`: runs a recorded program again. */
 #include "replay.h"
+#include "gdb_server.h"
 #include "../common/ptrace_util.h"
 
 #include <cpuid.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <sched.h>
 #include <signal.h>
@@ -16,6 +18,8 @@
 static void usage(FILE *f) /* --help */
 {
 	fprintf(f, "usage: replay [--quiet] TRACE\n"
+		   "       replay --gdbserver [HOST:]PORT [--goto EVENT] TRACE\n"
+		   "       replay --gdb [--goto EVENT] TRACE [-- GDB-ARGS]\n"
 		   "       replay --info [--json] TRACE\n"
 		   "       replay --dump [--json] TRACE\n"
 		   "Runs the recorded program again from TRACE alone: same output, same\n"
@@ -24,6 +28,11 @@ static void usage(FILE *f) /* --help */
 		   "  -i, --info    summarize the trace\n"
 		   "  -d, --dump    list every event\n"
 		   "  -j, --json    with --dump: one JSON object per line; with --info: one object\n"
+		   "      --gdbserver [HOST:]PORT  serve gdb's remote protocol on PORT (loopback\n"
+		   "                    unless HOST is given): target extended-remote :PORT\n"
+		   "      --gdb         run gdb on the replay (a free loopback port); GDB-ARGS\n"
+		   "                    after -- go to gdb\n"
+		   "      --goto EVENT  with --gdb, --gdbserver: gdb starts at that event\n"
 		   "      --version print the version of replay and of the trace format\n"
 		   "exit status: the program's, or 120 usage, 121 not a trace, 122 corrupt,\n"
 		   "123 newer format, 124 truncated, 125 divergence\n");
@@ -90,20 +99,120 @@ static void warn_other_cpu(const struct trace_header *h)
 	}
 }
 
+/* --gdb: gdb, in this process, connected to the server a child runs
+ * (in a process group of its own: the terminal's ^C goes to gdb, which
+ * asks the server to stop). gdb starts once the child says it is ready
+ * (*ready: the pipe it says so on); if the child ends first, its status
+ * is ours. Returns in the child only: 0, or -errno. */
+static int exec_gdb(int port, char **gdb_args, int ngdb_args, int *ready)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		setpgid(0, 0);
+		close(p[0]);
+		*ready = p[1];
+		return 0;
+	}
+	char c, target[64];
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1) {
+		int status = 0;
+		waitpid(pid, &status, 0);
+		exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	}
+	close(p[0]);
+	snprintf(target, sizeof target, "target extended-remote 127.0.0.1:%d", port);
+	char **argv = calloc((size_t)ngdb_args + 5, sizeof *argv);
+	if (argv) {
+		int n = 0;
+		argv[n++] = "gdb";
+		argv[n++] = "-q";
+		argv[n++] = "-ex";
+		argv[n++] = target;
+		for (int i = 0; i < ngdb_args; i++)
+			argv[n++] = gdb_args[i];
+		execvp("gdb", argv);
+	}
+	msg("cannot run gdb: %s", strerror(errno));
+	kill(pid, SIGKILL);
+	exit(127);
+}
+
+/* --gdbserver, --gdb: listens; the server takes gdb's connection when the
+ * replay reaches event goto_event (0: at once). 0 or -errno. */
+static int gdb_start(struct replay_session *s, const char *spec, char **gdb_args, int ngdb_args,
+		     uint64_t goto_event)
+{
+	int port, ready = -1, lfd = gdb_listen(spec ? spec : "0", &port);
+	if (lfd < 0) {
+		msg("--gdbserver %s: cannot listen: %s", spec ? spec : "", strerror(-lfd));
+		return lfd;
+	}
+	if (!spec) {
+		int r = exec_gdb(port, gdb_args, ngdb_args, &ready);
+		if (r) {
+			msg("--gdb: %s", strerror(-r));
+			return r;
+		}
+	} else if (!s->opt->quiet) {
+		const char *colon = strrchr(spec, ':');
+		msg("listening on port %d; in gdb: target extended-remote %.*s:%d", port,
+		    colon ? (int)(colon - spec) : 0, spec, port);
+	}
+	s->gdb = gdb_server_new(s, lfd, ready, goto_event);
+	if (!s->gdb) {
+		close(lfd);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longs[] = {
 		{"quiet", no_argument, 0, 'q'}, {"info", no_argument, 0, 'i'}, {"dump", no_argument, 0, 'd'},
 		{"json", no_argument, 0, 'j'},  {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
+		{"gdbserver", required_argument, 0, 'G'}, {"gdb", no_argument, 0, 'g'},
+		{"goto", required_argument, 0, 'E'},
 		{0, 0, 0, 0},
 	};
 	struct replay_options opt = {0};
 	struct replay_session s = {.opt = &opt, .stubfd = -1};
-	int c;
+	const char *gdbserver = NULL;
+	int c, use_gdb = 0, ngdb_args = 0;
+	uint64_t goto_event = 0;
+	char *end;
+	char **gdb_args = NULL;
 	msg_set_prog("replay");
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--gdb"))
+			use_gdb = 1;
+		if (!strcmp(argv[i], "--") && use_gdb) {
+			/* what follows goes to gdb */
+			gdb_args = argv + i + 1;
+			ngdb_args = argc - i - 1;
+			argc = i;
+			break;
+		}
+	}
 	opterr = 0; /* one-line messages of our own */
 	while ((c = getopt_long(argc, argv, "qidjh", longs, NULL)) != -1) {
 		switch (c) {
+		case 'G': gdbserver = optarg; break;
+		case 'E':
+			errno = 0;
+			goto_event = strtoull(optarg, &end, 10);
+			if (errno || *end || !*optarg || optarg[0] == '-') {
+				msg("--goto %s: not an event number (replay --dump numbers them)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'g': use_gdb = 1; break;
 		case 'q': opt.quiet = 1; break;
 		case 'i': opt.info = 1; break;
 		case 'd': opt.dump = 1; break;
@@ -117,6 +226,14 @@ int main(int argc, char **argv)
 	}
 	if (opt.json && !opt.dump && !opt.info) {
 		msg("%s", "--json needs --dump or --info: replay --dump --json TRACE (see --help)");
+		return EXIT_USAGE;
+	}
+	if (goto_event && !gdbserver && !use_gdb) {
+		msg("%s", "--goto goes with --gdb or --gdbserver (see --help)");
+		return EXIT_USAGE;
+	}
+	if ((gdbserver || use_gdb) && (opt.info || opt.dump || (gdbserver && use_gdb))) {
+		msg("%s", "--gdbserver and --gdb go with neither each other, --info nor --dump (see --help)");
 		return EXIT_USAGE;
 	}
 	if (optind != argc - 1) {
@@ -142,11 +259,23 @@ int main(int argc, char **argv)
 		signal(SIGPIPE, SIG_IGN);
 		pin_cpu(&s.r.hdr);
 		replay_bound_init(&s);
+		r = gdbserver || use_gdb ? gdb_start(&s, gdbserver, gdb_args, ngdb_args, goto_event) : 0;
+		if (r) {
+			trace_reader_close(&s.r);
+			return EXIT_USAGE;
+		}
 		r = replay_run(&s);
 		if (s.nlive)
 			replay_kill_all(&s);
 		fflush(stdout);
-		if (r == -EDOM)
+		if (s.gdb && r != GDB_KILLED)
+			gdb_server_end(s.gdb, r);
+		gdb_server_free(s.gdb);
+		if (r == GDB_KILLED) {
+			if (!opt.quiet)
+				msg("gdb killed the replay at event %llu", (unsigned long long)s.cur.rec.event);
+			r = 128 + SIGKILL;
+		} else if (r == -EDOM)
 			r = EXIT_DIVERGED;
 		else if (r <= -1000) {
 			msg("%s", s.r.err);
@@ -166,6 +295,7 @@ int main(int argc, char **argv)
 	for (struct replay_blob *b = s.blobs, *n; b; b = n) {
 		n = b->next;
 		close(b->fd);
+		free(b->path);
 		free(b);
 	}
 	for (struct replay_shared *f = s.shared, *n; f; f = n) {

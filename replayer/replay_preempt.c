@@ -184,6 +184,10 @@ static int matched_by_patch(struct replay_session *s, struct replay_task *t, con
 	int r = replay_inject(t, t->gadget, SYS_mmap, args, &res, 0);
 	if (r || (uint64_t)res != at)
 		return r ? r : 1;
+	t->patch_at = site;
+	t->patch_tramp = at;
+	t->patch_len = sizeof jump;
+	memcpy(t->patch_orig, orig, sizeof orig);
 	if ((r = mem_write(t->memfd, at, tr.code, tr.len)) || (r = mem_write(t->memfd, site, jump, sizeof jump)))
 		goto out;
 	for (uint64_t hits = 0;; hits++) {
@@ -212,6 +216,7 @@ static int matched_by_patch(struct replay_session *s, struct replay_task *t, con
 			break;
 	}
 out:
+	t->patch_at = t->patch_tramp = 0;
 	if (!t->alive)
 		return r;
 	mem_write(t->memfd, site, orig, sizeof orig);

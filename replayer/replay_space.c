@@ -51,6 +51,7 @@ int replay_add_blob(struct replay_session *s, const struct trace_file *f)
 		}
 		b->hash = f->hash;
 		b->size = f->size;
+		b->path = f->path ? strdup(f->path) : NULL;
 		b->next = s->blobs;
 		s->blobs = b;
 	}

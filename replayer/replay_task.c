@@ -24,6 +24,7 @@ struct replay_task *replay_task_new(struct replay_session *s, uint32_t rec_tid)
 	t->memfd = -1;
 	t->cookie = s->cookie;
 	t->bound = &s->wait;
+	t->gdb = s->gdb;
 	t->next = s->tasks;
 	s->tasks = t;
 	return t;

@@ -1,0 +1,72 @@
+/* gdb_server.h - what the gdb remote protocol means for a replay: the
+ * server half (policy) on top of gdb_conn (packets). The replay loop stays
+ * in charge: it calls these hooks at its own points and the server answers
+ * gdb until gdb resumes, then returns. Only the first recorded process is
+ * shown to gdb, with its recorded pid and thread ids.
+ *
+ * Invariants: gdb's software breakpoints are in memory only while a thread
+ * of that process runs program code (replay_run_task resumes it): every read
+ * replay makes (memory hashes, code windows, trampolines, sites) and every
+ * read gdb makes sees the program's own bytes. Hardware breakpoints and
+ * watchpoints use DR1-DR3 (DR0 is replay's own, for state-matched
+ * preemption points). The program's syscalls stay replay's: stepping runs
+ * with PTRACE_SYSEMU_SINGLESTEP, a step onto a syscall completes after replay
+ * has emulated or re-run it.
+ *
+ * A position in the replay is (event, stops): the last trace event applied
+ * and the number of debugger stops of the shown process since it (see
+ * struct gdb_pos). */
+#ifndef HEISEN_GDB_SERVER_H
+#define HEISEN_GDB_SERVER_H
+
+#include <stdint.h>
+
+#include "replay.h"
+
+/* Returned through the replay loop when gdb killed the replay. */
+#define GDB_KILLED (-ECANCELED)
+
+/* Where the replay is: the event being applied (or last applied) and the
+ * debugger stops (breakpoint hits, steps, watchpoint hits) since it began. */
+struct gdb_pos {
+	uint64_t event;
+	uint64_t stops;
+};
+
+struct gdb_server;
+
+/* A server for session s that takes gdb's connection on the listening
+ * socket lfd (taken over) when the replay reaches event goto_event (0: at
+ * its start), first writing a byte to ready (-1: none; taken over) to say
+ * so. NULL if out of memory. */
+struct gdb_server *gdb_server_new(struct replay_session *s, int lfd, int ready, uint64_t goto_event);
+/* Closes the connection and frees the server (NULL accepted). */
+void gdb_server_free(struct gdb_server *g);
+
+/* Hooks the replay loop calls (all return 0, GDB_KILLED, or -errno). */
+/* The replay has built the first process: gdb sees it stopped there. */
+int gdb_server_begin(struct gdb_server *g);
+/* Before t is resumed to run program code: arms breakpoints and the
+ * debug registers; *req becomes the ptrace request (SYSEMU or
+ * SYSEMU_SINGLESTEP). */
+int gdb_server_arm(struct gdb_server *g, struct replay_task *t, int *req);
+/* After t stopped (wait status): disarms; returns 1 if the stop was the
+ * debugger's (reported to gdb, who has resumed since: resume t again), 0 if
+ * it is the replay's to handle, or an error. */
+int gdb_server_stopped(struct gdb_server *g, struct replay_task *t, int status);
+/* After a trace event was applied (rec: its record, t its thread or
+ * NULL): reports a step that ended in it, a recorded signal, a write a
+ * syscall made to a watched address, or gdb's interrupt. */
+int gdb_server_event(struct gdb_server *g, struct replay_task *t, const struct trace_rec *rec);
+/* The replay ended with r (0: as recorded, s->status the program's status):
+ * reports the exit and serves gdb until it detaches, kills or goes. */
+int gdb_server_end(struct gdb_server *g, int r);
+
+/* Listens on HOST:PORT ("PORT" or ":PORT": loopback; port 0: any free
+ * one); returns the listening fd and the port in *port, or -errno. */
+int gdb_listen(const char *spec, int *port);
+/* Accepts one connection on the listening fd (then closes it); the
+ * connected fd or -errno. */
+int gdb_accept(int lfd);
+
+#endif

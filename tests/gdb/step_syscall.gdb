@@ -1,0 +1,17 @@
+# single steps onto the write syscall of say(): replay emulates it, the
+# step ends after it with the recorded result in rax.
+break write
+continue
+set $i = 0
+while $i < 200 && *(unsigned short *)$pc != 0x050f
+  stepi
+  set $i = $i + 1
+end
+printf "at syscall: %d\n", *(unsigned short *)$pc == 0x050f
+set $before = $pc
+stepi
+printf "after syscall: rax=%d advanced=%d\n", $rax, $pc - $before
+# no reverse execution yet: an error, and the session goes on
+reverse-continue
+delete
+continue

@@ -1,0 +1,255 @@
+# tests/suite-gdb.sh - debugging a replay in gdb (docs/debugging.md): real gdb
+# in batch mode (tests/gdb/*.gdb) against `replay --gdbserver` on a free
+# port; each test asserts what gdb prints. The program debugged is a copy of
+# tests/programs/gdb_sample removed before any session: gdb reads it and its
+# libraries from the trace.
+. tests/lib.sh
+D=$TMPD/gdb
+mkdir -p "$D"
+if ! command -v gdb >/dev/null; then
+	fail "gdb: gdb is not installed ('make deps' installs it)"
+	exit 0
+fi
+cp "$TBIN/gdb_sample" "$D/sample"
+timeout 60 "$BIN/rec" -q -o "$D/ok.lz4" -- "$D/sample" >"$D/ok.rec.out" 2>/dev/null
+ok_status=$?
+timeout 60 "$BIN/rec" -q -o "$D/crash.lz4" -- "$D/sample" crash >"$D/crash.rec.out" 2>/dev/null
+crash_status=$?
+rm -f "$D/sample"
+rec_pid=$("$BIN/replay" --dump "$D/ok.lz4" | sed -n 's/.* exec *tid \([0-9]*\) .*/\1/p' | head -1)
+
+# server_start NAME TRACE: `replay --gdbserver 0 TRACE` (a free port) in the
+# background, its stdout and stderr in $D/NAME.out and $D/NAME.err; sets
+# port and pid. server_wait NAME: its exit status into $D/NAME.status.
+server_start() {
+	local name=$1 trace=$2 i
+	timeout -k 5 60 "$BIN/replay" --gdbserver 0 "$trace" >"$D/$name.out" 2>"$D/$name.err" </dev/null &
+	pid=$!
+	port=
+	for i in $(seq 200); do
+		port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$D/$name.err")
+		[ -n "$port" ] && break
+		sleep 0.05
+	done
+}
+server_wait() {
+	wait "$pid"
+	echo $? >"$D/$1.status"
+}
+
+# gdb_run NAME TRACE SCRIPT: gdb -batch running SCRIPT against a server;
+# gdb's output goes to $D/NAME.gdb.
+gdb_run() {
+	server_start "$1" "$2"
+	timeout 60 gdb -batch -nx -ex 'set pagination off' -ex 'set confirm off' \
+		-ex "target extended-remote :$port" -x "$3" >"$D/$1.gdb" 2>&1 </dev/null
+	server_wait "$1"
+}
+
+# expect NAME FILE REGEX...: every extended regex must match a line of FILE.
+expect() {
+	local name=$1 file=$2 re
+	shift 2
+	for re in "$@"; do
+		if ! grep -Eq -- "$re" "$file"; then
+			fail "$name: gdb did not print /$re/ ($file)"
+			return 1
+		fi
+	done
+	pass "$name"
+}
+
+# The replay after gdb went: exactly the recording's output and status, and
+# no message but the port and a refused breakpoint.
+expect_recorded_end() {
+	local name=$1 rec_out=$2 want=$3 got quiet='listening on port|inside code replay patched'
+	got=$(cat "$D/$name.status")
+	if [ "$got" != "$want" ]; then
+		fail "$name-end: replay exited $got, the recording $want: $(grep -Ev "$quiet" "$D/$name.err" | grep -m1 '^replay: ')"
+	elif ! cmp -s "$rec_out" "$D/$name.out"; then
+		fail "$name-end: replay printed other output than the recording ($D/$name.out)"
+	elif grep -Ev "$quiet" "$D/$name.err" | grep -q '^replay: '; then
+		fail "$name-end: replay reported: $(grep -Ev "$quiet" "$D/$name.err" | grep -m1 '^replay: ')"
+	else
+		pass "$name-end (status $got, output as recorded)"
+	fi
+}
+
+gdb_run break "$D/ok.lz4" tests/gdb/break.gdb
+expect gdb-break "$D/break.gdb" '^Breakpoint 1, area \(p=.*scale=.*\) at .*gdb_sample.c:[0-9]+' \
+	'^#1 +0x[0-9a-f]+ in main \(' '^w = ' '^\$1 = \{x = 3, y = 4, name = 0x[0-9a-f]+ "origin"\}' \
+	'^Value returned is \$[0-9]+ = 48'
+expect gdb-symbols-from-trace "$D/break.gdb" '^Reading symbols from target:.*/sample' \
+	'Reading .*libc.so.6 from remote target'
+expect gdb-registers "$D/break.gdb" '^rip +0x[0-9a-f]+ +0x[0-9a-f]+ <main\+[0-9]+>' '^eflags +0x[0-9a-f]+ +\[ .*\]'
+if grep -qw avx /proc/cpuinfo; then
+	expect gdb-avx "$D/break.gdb" '^\$[0-9]+ = \{(-?[0-9]+, ){7}-?[0-9]+\}'
+fi
+expect gdb-next-syscall "$D/break.gdb" '^Breakpoint 2, say \(' '^[0-9]+	.*= write\(1, s, strlen\(s\)\);' \
+	'^[0-9]+		\(void\)n;|^[0-9]+	\}'
+expect gdb-monitor-when "$D/break.gdb" '^Current event: [0-9]+'
+expect gdb-detach "$D/break.gdb" '^\[Inferior 1 \(process [0-9]+\) detached\]'
+expect_recorded_end break "$D/ok.rec.out" "$ok_status"
+
+gdb_run step "$D/ok.lz4" tests/gdb/step_syscall.gdb
+expect gdb-step-syscall "$D/step.gdb" '^at syscall: 1' '^after syscall: rax=18 advanced=2' \
+	'Remote failure reply: E01' \
+	'^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+expect_recorded_end step "$D/ok.rec.out" "$ok_status"
+
+gdb_run threads "$D/ok.lz4" tests/gdb/threads.gdb
+expect gdb-threads "$D/threads.gdb" "^\\* 1 +Thread $rec_pid\\.$rec_pid \"sample\" checkpoint" \
+	'^  3 +Thread [0-9]+\.[0-9]+ "worker"' '^Thread 3 \(Thread' '^Thread 2 \(Thread' \
+	'^#[0-9] +0x[0-9a-f]+ in worker \(' '^thread1 pc in checkpoint: 1' '^thread2 pc in checkpoint: 0' \
+	'^\[Switching to thread 2 '
+if [ "$(grep -Ec '^#[0-9] +0x[0-9a-f]+ in worker \(' "$D/threads.gdb")" != 2 ]; then
+	fail "gdb-threads-bt: want worker() in the backtraces of 2 threads ($D/threads.gdb)"
+else
+	pass "gdb-threads-bt"
+fi
+
+gdb_run watch "$D/ok.lz4" tests/gdb/watch.gdb
+expect gdb-watch "$D/watch.gdb" '^Hardware watchpoint 1: counter' '^Old value = 0' '^New value = 5' \
+	'^Old value = 5' '^New value = 12' 'in bump \(by=.*7\)'
+expect_recorded_end watch "$D/ok.rec.out" "$ok_status"
+
+gdb_run syswatch "$D/ok.lz4" tests/gdb/syscall_watch.gdb
+expect gdb-watch-syscall "$D/syswatch.gdb" '^Old value = 0' '^New value = 27503' 'in (__GI___libc_read|read) ' \
+	'^#1 +0x[0-9a-f]+ in main \('
+expect_recorded_end syswatch "$D/ok.rec.out" "$ok_status"
+
+gdb_run crash "$D/crash.lz4" tests/gdb/crash.gdb
+expect gdb-crash "$D/crash.gdb" '^Program received signal SIGSEGV' '^crash_here \(p=' \
+	'^#1 +0x[0-9a-f]+ in main \(' '^\$1 = 11$' '^\$2 = \(void \*\) 0x0$' \
+	'^Program terminated with signal SIGSEGV'
+expect_recorded_end crash "$D/crash.rec.out" "$crash_status"
+
+# A counting site replay installs (gdb_sites): a breakpoint on it stops there,
+# gdb reads the program's instructions (not replay's jump), a step goes
+# through the site's slot back to the program's code, a breakpoint inside
+# the jump is refused with a message, and the replay ends as recorded.
+timeout 60 "$BIN/rec" -q -o "$D/sites.lz4" -- "$TBIN/gdb_sites" >"$D/sites.rec.out" 2>/dev/null
+sites_status=$?
+site=$("$BIN/replay" --dump "$D/sites.lz4" | sed -n 's/.* makes \(0x[0-9a-f]*\) a counting site (page 0x[0-9a-f]*, \([0-9]*\) bytes).*/\1 \2/p' | head -1)
+site_event=$("$BIN/replay" --dump "$D/sites.lz4" | awk '/a counting site/ {print $1; exit}')
+if [ -z "$site" ]; then
+	fail "gdb-sites: no counting site in the recording of gdb_sites ($("$BIN/replay" --info "$D/sites.lz4" | grep switches))"
+else
+	set -- $site
+	cat >"$D/sites.script" <<EOS
+break lap
+set \$n = 0
+set \$_shell_exitcode = 1
+while \$_shell_exitcode != 0 && \$n < 400
+  continue
+  pipe monitor when | awk '/^Current event/ { exit !(\$3 > $site_event) }'
+  set \$n = \$n + 1
+end
+monitor when
+delete
+break *$1
+continue
+x/i \$pc
+stepi
+printf "stepped: %d\\n", \$pc - $1
+break *$1+3
+delete 2
+continue
+EOS
+	gdb_run sites "$D/sites.lz4" "$D/sites.script"
+	when=$(sed -n 's/^Current event: \([0-9]*\)/\1/p' "$D/sites.gdb")
+	if [ -z "$when" ] || [ "$when" -le "$site_event" ]; then
+		fail "gdb-sites: gdb stopped at event ${when:-?}, not past the site's event $site_event"
+	else
+		expect gdb-sites "$D/sites.gdb" "Breakpoint 2, 0x0*${1#0x} in work \\(" "^=> $1 <work\\+[0-9]+>:	[a-z]" \
+			'^stepped: [1-9]' '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+		if grep -q "=> $1 <work+[0-9]*>:	jmp" "$D/sites.gdb"; then
+			fail "gdb-sites-bytes: gdb read replay's jump at the site ($D/sites.gdb)"
+		else
+			pass "gdb-sites-bytes (gdb reads the program's instruction at the site)"
+		fi
+		inside=$(printf '%#x' $(($1 + 3)))
+		if [ "$2" -gt 3 ] && ! grep -q "breakpoint at $inside is inside code replay patched" "$D/sites.err"; then
+			fail "gdb-sites-inside: no message for a breakpoint inside the site's jump ($D/sites.err)"
+		else
+			pass "gdb-sites-inside"
+		fi
+		expect_recorded_end sites "$D/sites.rec.out" "$sites_status"
+	fi
+fi
+
+# Steps over and into signal handlers (tests/programs/signals, segv_recover):
+# the replay still ends as recorded.
+for prog in signals segv_recover; do
+	timeout 60 "$BIN/rec" -q -o "$D/$prog.lz4" -- "$TBIN/$prog" >"$D/$prog.rec.out" 2>/dev/null
+	st=$?
+	gdb_run "$prog" "$D/$prog.lz4" tests/gdb/step_many.gdb
+	expect "gdb-steps-$prog" "$D/$prog.gdb" '^Breakpoint 1, main \(' \
+		'^\[Inferior 1 \(process [0-9]+\) (exited normally|detached)\]'
+	expect_recorded_end "$prog" "$D/$prog.rec.out" "$st"
+done
+
+# Two sessions of one script answer alike.
+gdb_run break2 "$D/ok.lz4" tests/gdb/break.gdb
+if cmp -s <(grep -v 'Remote debugging using' "$D/break.gdb") <(grep -v 'Remote debugging using' "$D/break2.gdb"); then
+	pass "gdb-deterministic (two sessions print the same)"
+else
+	fail "gdb-deterministic: two sessions differ ($D/break.gdb, $D/break2.gdb)"
+fi
+
+# replay --gdb: gdb run by replay, connected to it.
+grep -v '^detach' tests/gdb/watch.gdb >"$D/own.gdb"
+timeout -k 5 60 "$BIN/replay" --gdb "$D/ok.lz4" -- -batch -nx -x "$D/own.gdb" >"$D/own.out" 2>&1 </dev/null
+expect gdb-own "$D/own.out" '^Old value = 5' '^New value = 12' '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+
+# gdb's MI interpreter, which IDEs (VS Code, CLion) drive.
+server_start mi "$D/ok.lz4"
+printf '%s\n' '-gdb-set pagination off' "-target-select extended-remote :$port" '-break-insert area' \
+	'-exec-continue' '-stack-list-frames' '-data-evaluate-expression *p' '-thread-info' '-target-detach' \
+	'-gdb-exit' | timeout 60 gdb -nx -q --interpreter=mi2 >"$D/mi.gdb" 2>&1
+server_wait mi
+expect gdb-mi "$D/mi.gdb" '^\*stopped,reason="breakpoint-hit",.*func="area"' \
+	'^\^done,stack=\[frame=\{level="0",.*func="area".*frame=\{level="1",.*func="main"' \
+	'^\^done,value="\{x = 3, y = 4, name = 0x[0-9a-f]+ \\"origin\\"\}"' \
+	"^\\^done,threads=\\[\\{id=\"1\",target-id=\"Thread $rec_pid\\.$rec_pid\",name=\"sample\""
+expect_recorded_end mi "$D/ok.rec.out" "$ok_status"
+
+# replay --gdb --goto EVENT: gdb's first stop is at that event (the first of
+# a new thread's), with its thread current.
+set -- $("$BIN/replay" --dump "$D/ok.lz4" | awk '$2 == "newtask" && !c {c = $6} c && $2 != "newtask" && $4 == c {print $1, c; exit}')
+ev=$1 child=$2
+printf 'monitor when\ninfo threads\ncontinue\n' >"$D/goto.script"
+timeout -k 5 60 "$BIN/replay" --gdb --goto "$ev" "$D/ok.lz4" -- -batch -nx -x "$D/goto.script" >"$D/goto.out" 2>&1 </dev/null
+expect gdb-goto "$D/goto.out" "^Current event: $ev\$" "^\\* 1 +Thread $rec_pid\\.$child \"sample\"" \
+	'^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+
+# A hostile peer: malformed packets get error replies, then a kill ends the replay.
+server_start bad "$D/ok.lz4"
+pkt() {
+	local p=$1 s=0 i c
+	for ((i = 0; i < ${#p}; i++)); do
+		printf -v c '%d' "'${p:i:1}"
+		s=$(((s + c) % 256))
+	done
+	printf '$%s#%02x' "$p" "$s"
+}
+{
+	exec 3<>"/dev/tcp/127.0.0.1/$port"
+	for p in 'QStartNoAckMode' 'm zz' 'Z9,0,0' 'vCont;x' 'qXfer:features:read:target.xml:ffffffffffffffffffff,10' \
+		'G12' 'P999=00' 'X1,ffffffffffff:' 'vFile:pread:99,10,0' 'p9999' 'Hgp99.99' 'm0,10' '?'; do
+		pkt "$p" >&3
+	done
+	printf '$zz#00\003' >&3
+	pkt 'k' >&3
+	timeout 5 cat <&3 >"$D/bad.replies"
+	exec 3>&-
+} 2>/dev/null
+server_wait bad
+st=$(cat "$D/bad.status")
+if [ "$st" != 137 ] || ! grep -q 'gdb killed the replay' "$D/bad.err"; then
+	fail "gdb-hostile: replay exited $st, want 137 after the kill: $(tail -1 "$D/bad.err")"
+elif ! grep -q 'E01' "$D/bad.replies" || ! grep -q 'T05thread' "$D/bad.replies"; then
+	fail "gdb-hostile: no error replies or no stop reply ($D/bad.replies)"
+else
+	pass "gdb-hostile (error replies, then the kill)"
+fi
