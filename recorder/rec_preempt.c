@@ -421,6 +421,8 @@ static int step_to_patchable(struct rec_task *t)
 		if (ret)
 			return ret;
 		int sig = WSTOPSIG(status);
+		if ((status >> 16) == PTRACE_EVENT_STOP && sig == SIGTRAP)
+			continue; /* an interrupt rec asked for before a signal stopped it: no step made */
 		if ((status >> 16) != 0 || ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0)
 			return -EPROTO;
 		if (sig == SIGTRAP && si.si_code == TRAP_TRACE)

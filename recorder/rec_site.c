@@ -96,6 +96,8 @@ static int inject_page(struct rec_task *t, uint64_t at)
 		int ev = status >> 16, sig = WSTOPSIG(status);
 		if (done && ev == PTRACE_EVENT_STOP)
 			return result;
+		if (ev == PTRACE_EVENT_STOP && sig == SIGTRAP)
+			continue; /* an earlier interrupt of rec's: nothing ran */
 		if (ev == PTRACE_EVENT_SECCOMP) {
 			req = PTRACE_SYSCALL;
 		} else if (ev == 0 && sig == (SIGTRAP | 0x80) && !done) {
