@@ -87,6 +87,9 @@ def main():
                UBSAN_OPTIONS=os.environ.get("UBSAN_OPTIONS", "print_stacktrace=1"))
     py = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else sys.executable
     replay = [py, "-c", WRAP, os.path.abspath(a.replay)]
+    if pre and subprocess.run(pre + replay + ["--version"], capture_output=True).returncode != 0:
+        print(f"replay_fuzz: uid 65534 cannot run {a.replay} (a directory on its path not searchable by all?)")
+        return 2
 
     seeds = []
     for prog in a.programs:
