@@ -206,16 +206,24 @@ int gdb_regs_read_all(pid_t tid, struct buf *out)
 	return out->err;
 }
 
+/* Reads tid's registers into st, with what register n needs (an AVX
+ * upper half: the XSAVE area). Returns 0 or -errno. */
+static int regstate_for(pid_t tid, uint32_t n, struct regstate *st)
+{
+	if (n >= nregs())
+		return -EINVAL;
+	int r = regstate_get(tid, st, regs[n].src == SRC_YMMH);
+	if (r)
+		return r;
+	return regs[n].src == SRC_YMMH && !st->have_xs ? -EIO : 0;
+}
+
 int gdb_regs_read_one(pid_t tid, uint32_t n, struct buf *out)
 {
 	struct regstate st;
-	if (n >= nregs())
-		return -EINVAL;
-	int r = regstate_get(tid, &st, regs[n].src == SRC_YMMH);
+	int r = regstate_for(tid, n, &st);
 	if (r)
 		return r;
-	if (regs[n].src == SRC_YMMH && !st.have_xs)
-		return -EIO;
 	uint8_t b[16];
 	reg_bytes(&st, n, b);
 	return gdb_buf_hex(out, b, regs[n].bytes);
@@ -273,13 +281,11 @@ static int regstate_set(pid_t tid, struct regstate *st)
 int gdb_regs_write_one(pid_t tid, uint32_t n, const uint8_t *v, size_t len, struct user_regs_struct *gp)
 {
 	struct regstate st;
-	if (n >= nregs() || len != regs[n].bytes)
+	if (n < nregs() && len != regs[n].bytes)
 		return -EINVAL;
-	int r = regstate_get(tid, &st, regs[n].src == SRC_YMMH);
+	int r = regstate_for(tid, n, &st);
 	if (r)
 		return r;
-	if (regs[n].src == SRC_YMMH && !st.have_xs)
-		return -EIO;
 	reg_store(&st, n, v);
 	if ((r = regstate_set(tid, &st)))
 		return r;
