@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- forward: where gdb's stops are ---- */
@@ -67,6 +68,12 @@ static int seek_start(struct gdb_server *g, enum gdb_seek_mode mode, const struc
 		for (size_t i = 0; i < g->nbps && k->nubps < GDB_MAX_ANCHORS; i++)
 			k->ubps[k->nubps++] = g->bps[i].addr;
 		memcpy(k->uhw, g->hw, sizeof k->uhw);
+	}
+	if (getenv("HEISEN_GDB_DEBUG")) {
+		fprintf(stderr, "seek mode %d where %d event %llu nops %d:", mode, target->where, (unsigned long long)target->event, target->nops);
+		for (int i = 0; i < target->nops; i++)
+			fprintf(stderr, " %d:%llx:%llu", target->ops[i].kind, (unsigned long long)target->ops[i].addr, (unsigned long long)target->ops[i].n);
+		fprintf(stderr, "\n");
 	}
 	k->on = true;
 	k->mode = mode;
@@ -349,6 +356,8 @@ int gdb_seek_stopped(struct gdb_server *g, struct replay_task *t, int hw, bool s
 			note_hit(g, &p, GDB_REPLY_SWBREAK, 0, 0);
 		}
 		int u = wh ? user_watch(k, wh) : 0;
+		if (u)
+			mem_read(t->tid, k->uhw[u].addr, k->uhw[u].old, k->uhw[u].len); /* for syscalls' writes */
 		if (u && (!step || stepop || !active)) {
 			pos_here(g, t, &p, stepop ? GDB_OP_STEP : GDB_OP_WATCH, stepop ? 0 : wh->addr, stepop ? 0 : wh->type,
 				 stepop ? 0 : wh->len, stepop ? k->done : ct);
@@ -375,8 +384,7 @@ int gdb_seek_event(struct gdb_server *g, struct replay_task *t, const struct tra
 	struct gdb_seek *k = &g->seek;
 	g->step_pending = 0;
 	g->step_tid = 0;
-	if (k->mode == GDB_SEEK_SCAN && rec->type == TR_SYSCALL && gdb_shown(g, t) &&
-	    (rec->event < k->target.event || (rec->event == k->target.event && k->target.where == GDB_POS_END))) {
+	if (k->mode == GDB_SEEK_SCAN && rec->type == TR_SYSCALL && gdb_shown(g, t) && rec->event < k->target.event) {
 		int i = gdb_watch_changed(k->uhw, t);
 		if (i) {
 			struct gdb_pos p = {.where = GDB_POS_END, .event = rec->event, .tid = t->rec_tid};
@@ -411,6 +419,9 @@ void gdb_seek_end(struct gdb_server *g)
 
 int gdb_seek_begin(struct gdb_server *g, struct replay_task *t)
 {
+	for (int i = 1; i < GDB_NHW; i++)
+		if (g->seek.uhw[i].used)
+			mem_read(t->tid, g->seek.uhw[i].addr, g->seek.uhw[i].old, g->seek.uhw[i].len);
 	return g->seek.target.where == GDB_POS_BEGIN ? reach(g, t) : 0;
 }
 
