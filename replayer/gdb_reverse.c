@@ -18,7 +18,6 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* ---- forward: where gdb's stops are ---- */
@@ -68,12 +67,6 @@ static int seek_start(struct gdb_server *g, enum gdb_seek_mode mode, const struc
 		for (size_t i = 0; i < g->nbps && k->nubps < GDB_MAX_ANCHORS; i++)
 			k->ubps[k->nubps++] = g->bps[i].addr;
 		memcpy(k->uhw, g->hw, sizeof k->uhw);
-	}
-	if (getenv("HEISEN_GDB_DEBUG")) {
-		fprintf(stderr, "seek mode %d where %d event %llu nops %d:", mode, target->where, (unsigned long long)target->event, target->nops);
-		for (int i = 0; i < target->nops; i++)
-			fprintf(stderr, " %d:%llx:%llu", target->ops[i].kind, (unsigned long long)target->ops[i].addr, (unsigned long long)target->ops[i].n);
-		fprintf(stderr, "\n");
 	}
 	k->on = true;
 	k->mode = mode;

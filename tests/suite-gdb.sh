@@ -145,10 +145,11 @@ gdb_run rnext "$D/ok.lz4" tests/gdb/reverse_next.gdb
 expect gdb-reverse-next "$D/rnext.gdb" '^25	+volatile int h = p->y \* scale;' \
 	'^(Run till exit|0x[0-9a-f]+ in main \(argc=1)' '^63	+int a = area\(&origin, 2\);' \
 	'^64	+snprintf' '^a=48$' '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
-if [ "$(grep -Ec '^64	+snprintf' "$D/rnext.gdb")" != 2 ]; then
-	fail "gdb-reverse-next-twice: reverse-next from line 65 should show line 64 again ($D/rnext.gdb)"
+lines=$(grep -E '^[0-9]+	' "$D/rnext.gdb" | awk '{printf "%s ", $1}')
+if [ "$lines" != "24 25 26 25 63 64 65 64 " ]; then
+	fail "gdb-reverse-next-lines: lines shown $lines, want 24 25 26 25 63 64 65 64 ($D/rnext.gdb)"
 else
-	pass "gdb-reverse-next-twice"
+	pass "gdb-reverse-next-lines (24 25 26, back to 25, out to 63, 64 65, back to 64)"
 fi
 expect_recorded_end rnext "$D/ok.rec.out" "$ok_status"
 
