@@ -37,6 +37,10 @@ enum gdb_seek_mode {
 			   each hit: the last one is where reverse-continue goes */
 	GDB_SEEK_COUNT, /* reach it single-stepping its last op (or its event),
 			   counting steps: the position one step before it */
+	GDB_SEEK_WRITER, /* reach it with execution breakpoints on the instructions
+			    that may have run just before its last op's end (made a
+			    watchpoint's write, or fell through to an arrival): the
+			    one stepped over right before is the step before */
 };
 #define GDB_MAX_CKPT 32
 #define GDB_MAX_ANCHORS 64
@@ -66,6 +70,9 @@ struct gdb_seek {
 	enum gdb_reply last_reply;
 	uint64_t last_addr;
 	int last_type;
+	uint64_t last_rip;       /* where the last hit stopped */
+	uint64_t cand[GDB_NHW - 2]; /* WRITER: the instructions that may write */
+	int ncand;
 };
 
 struct gdb_server {

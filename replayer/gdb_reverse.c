@@ -15,6 +15,7 @@
  * is not a step, a run counting single steps from that op's start first. */
 #include "gdb_int.h"
 
+#include <capstone/capstone.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -201,6 +202,9 @@ int gdb_seek_arm(struct gdb_server *g, struct replay_task *t)
 		if (!have && slot < GDB_NHW)
 			g->hw[slot++] = (struct gdb_hw){.used = true, .type = o->wtype, .addr = o->addr, .len = o->wlen};
 	}
+	for (int i = 0; k->mode == GDB_SEEK_WRITER && op_active(g) && k->op == k->target.nops - 1 && i < k->ncand; i++)
+		if (slot < GDB_NHW && !(step && k->cand[i] == t->regs.rip))
+			g->hw[slot++] = (struct gdb_hw){.used = true, .type = 1, .addr = k->cand[i], .len = 1};
 	g->step_tid = step ? t->rec_tid : 0;
 	g->range_start = g->range_end = 0;
 	return 0;
@@ -221,10 +225,12 @@ static void pos_here(struct gdb_server *g, struct replay_task *t, struct gdb_pos
 					    .wlen = (uint8_t)wlen, .n = n};
 }
 
-static void note_hit(struct gdb_server *g, const struct gdb_pos *p, enum gdb_reply reply, uint64_t addr, int type)
+static void note_hit(struct gdb_server *g, const struct gdb_pos *p, enum gdb_reply reply, uint64_t addr, int type,
+		     uint64_t rip)
 {
 	struct gdb_seek *k = &g->seek;
 	k->hit = true;
+	k->last_rip = rip;
 	k->last = *p;
 	k->last_reply = reply;
 	k->last_addr = addr;
@@ -241,6 +247,37 @@ static bool step_back(struct gdb_pos *p)
 	return true;
 }
 
+/* The instructions (with a memory operand if mem: the data breakpoint
+ * traps after the write) that end right at rip: up to GDB_NHW - 2, longest
+ * first, into k->cand. x86 code does not decode backwards uniquely: the
+ * wrong ones are never executed, their execution breakpoints never fire. */
+static void before_candidates(struct gdb_server *g, uint64_t rip, bool mem_only)
+{
+	struct gdb_seek *k = &g->seek;
+	struct replay_task *t = gdb_any_task(g);
+	uint8_t code[15];
+	csh h;
+	k->ncand = 0;
+	if (!t || rip < sizeof code || mem_read(t->tid, rip - sizeof code, code, sizeof code) != (long)sizeof code ||
+	    cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	gdb_overlay(g, rip - sizeof code, code, sizeof code);
+	for (size_t len = sizeof code; len > 0 && k->ncand < GDB_NHW - 2; len--) {
+		cs_insn *insn;
+		uint64_t at = rip - len;
+		if (cs_disasm(h, code + sizeof code - len, len, at, 1, &insn) != 1)
+			continue;
+		bool mem = !mem_only;
+		for (int i = 0; insn->size == len && insn->detail && i < insn->detail->x86.op_count; i++)
+			mem |= insn->detail->x86.operands[i].type == X86_OP_MEM;
+		if (mem && insn->size == len)
+			k->cand[k->ncand++] = at;
+		cs_free(insn, 1);
+	}
+	cs_close(&h);
+}
+
 /* SCAN reached the position gdb reverse-continued from: on to the last hit. */
 static int after_scan(struct gdb_server *g)
 {
@@ -253,8 +290,11 @@ static int after_scan(struct gdb_server *g)
 	enum gdb_reply reply = k->last_reply;
 	uint64_t addr = k->last_addr;
 	int type = k->last_type;
-	if (reply == GDB_REPLY_WATCH && h.where == GDB_POS_IN && !step_back(&h))
-		return seek_start(g, GDB_SEEK_COUNT, &h, reply, addr, type); /* the write is one step before */
+	if (reply == GDB_REPLY_WATCH && h.where == GDB_POS_IN && !step_back(&h)) {
+		/* the write is one step before: the instruction that made it */
+		before_candidates(g, k->last_rip, true);
+		return seek_start(g, k->ncand ? GDB_SEEK_WRITER : GDB_SEEK_COUNT, &h, reply, addr, type);
+	}
 	return seek_start(g, GDB_SEEK_GO, &h, reply, addr, type);
 }
 
@@ -309,7 +349,13 @@ int gdb_seek_stopped(struct gdb_server *g, struct replay_task *t, int hw, bool s
 	uint64_t rip = t->regs.rip, a[GDB_MAX_ANCHORS + 1], arr = 0, ca = 0, ct = 0;
 	bool active = op_active(g);
 	struct gdb_op *o = active ? &k->target.ops[k->op] : NULL;
+	struct gdb_hw *wh = hw ? &g->hw[hw] : NULL;
+	uint64_t was_here = k->here;
 	k->here = 0;
+	if (wh && wh->type == 1) {
+		sw = true; /* a WRITER candidate's execution breakpoint: an arrival */
+		wh = NULL;
+	}
 	if (step) {
 		k->steps++;
 		if (o && o->kind == GDB_OP_STEP)
@@ -334,7 +380,6 @@ int gdb_seek_stopped(struct gdb_server *g, struct replay_task *t, int hw, bool s
 		if (o && o->kind == GDB_OP_ARRIVE && o->addr == arr)
 			k->done++;
 	}
-	struct gdb_hw *wh = hw ? &g->hw[hw] : NULL;
 	if (wh) {
 		ct = ++k->trig[hw];
 		if (o && o->kind == GDB_OP_WATCH && o->addr == wh->addr && o->wtype == wh->type && o->wlen == wh->len)
@@ -346,16 +391,30 @@ int gdb_seek_stopped(struct gdb_server *g, struct replay_task *t, int hw, bool s
 		bool stepop = o && o->kind == GDB_OP_STEP;
 		if (arr && !final && is_user_bp(k, arr)) {
 			pos_here(g, t, &p, stepop ? GDB_OP_STEP : GDB_OP_ARRIVE, stepop ? 0 : arr, 0, 0, stepop ? k->done : ca);
-			note_hit(g, &p, GDB_REPLY_SWBREAK, 0, 0);
+			note_hit(g, &p, GDB_REPLY_SWBREAK, 0, 0, rip);
 		}
 		int u = wh ? user_watch(k, wh) : 0;
 		if (u)
 			mem_read(t->tid, k->uhw[u].addr, k->uhw[u].old, k->uhw[u].len); /* for syscalls' writes */
-		if (u && (!step || stepop || !active)) {
+		if (u) {
 			pos_here(g, t, &p, stepop ? GDB_OP_STEP : GDB_OP_WATCH, stepop ? 0 : wh->addr, stepop ? 0 : wh->type,
 				 stepop ? 0 : wh->len, stepop ? k->done : ct);
-			note_hit(g, &p, GDB_REPLY_WATCH, wh->addr, wh->type);
+			note_hit(g, &p, GDB_REPLY_WATCH, wh->addr, wh->type, rip);
 		}
+	}
+	if (final && k->mode == GDB_SEEK_WRITER) {
+		int c = 0;
+		while (c < k->ncand && !(step && k->cand[c] == was_here))
+			c++;
+		if (c == k->ncand)
+			return seek_start(g, GDB_SEEK_COUNT, &k->target, k->reply, k->reply_addr, k->reply_type);
+		/* the writer was stepped over right before: its arrival */
+		int i = 0;
+		while (i < k->narr && k->arr[i].addr != was_here)
+			i++;
+		struct gdb_pos p;
+		pos_here(g, t, &p, GDB_OP_ARRIVE, was_here, 0, 0, i < k->narr ? k->arr[i].n : 1);
+		return seek_start(g, GDB_SEEK_GO, &p, k->reply, k->reply_addr, k->reply_type);
 	}
 	if (final) {
 		if (k->mode == GDB_SEEK_SCAN)
@@ -381,7 +440,7 @@ int gdb_seek_event(struct gdb_server *g, struct replay_task *t, const struct tra
 		int i = gdb_watch_changed(k->uhw, t);
 		if (i) {
 			struct gdb_pos p = {.where = GDB_POS_END, .event = rec->event, .tid = t->rec_tid};
-			note_hit(g, &p, GDB_REPLY_WATCH, k->uhw[i].addr, k->uhw[i].type);
+			note_hit(g, &p, GDB_REPLY_WATCH, k->uhw[i].addr, k->uhw[i].type, 0);
 		}
 	}
 	if (rec->event < k->target.event || k->target.where == GDB_POS_BEGIN) {
@@ -436,7 +495,12 @@ int gdb_reverse(struct gdb_server *g, char back)
 		return seek_start(g, GDB_SEEK_SCAN, &p, GDB_REPLY_STOP, 0, 0);
 	if (step_back(&p))
 		return seek_start(g, GDB_SEEK_GO, &p, GDB_REPLY_STOP, 0, 0);
-	return seek_start(g, GDB_SEEK_COUNT, &p, GDB_REPLY_STOP, 0, 0);
+	g->seek.ncand = 0;
+	if (p.where == GDB_POS_IN && p.ops[p.nops - 1].kind == GDB_OP_ARRIVE) {
+		/* most often the instruction before it in memory ran just before */
+		before_candidates(g, p.ops[p.nops - 1].addr, false);
+	}
+	return seek_start(g, g->seek.ncand ? GDB_SEEK_WRITER : GDB_SEEK_COUNT, &p, GDB_REPLY_STOP, 0, 0);
 }
 
 int gdb_reverse_monitor(struct gdb_server *g, const char *cmd, struct buf *out, int *r)
