@@ -65,14 +65,29 @@ struct gdb_seek {
 	uint64_t ubps[GDB_MAX_ANCHORS]; /* gdb's breakpoints (restored at the target) */
 	int nubps;
 	struct gdb_hw uhw[GDB_NHW];     /* gdb's debug registers */
-	bool hit;                /* SCAN: the last hit so far: */
-	struct gdb_pos last;
-	enum gdb_reply last_reply;
-	uint64_t last_addr;
-	int last_type;
-	uint64_t last_rip;       /* where the last hit stopped */
 	uint64_t cand[GDB_NHW - 2]; /* WRITER: the instructions that may write */
 	int ncand;
+};
+
+/* The hits a reverse-continue scan noted (the last GDB_MAX_HITS of them):
+ * the next reverse-continue from where the last one went, with the same
+ * breakpoints, goes to the one before without scanning again. */
+#define GDB_MAX_HITS 64
+struct gdb_hit {
+	struct gdb_pos pos;
+	enum gdb_reply reply;
+	uint64_t addr, rip;  /* the watched address; where it stopped */
+	int type;
+};
+struct gdb_hits {
+	struct gdb_hit h[GDB_MAX_HITS]; /* hit i at h[i % GDB_MAX_HITS] */
+	uint64_t n;          /* hits noted by the scan */
+	uint64_t cur;        /* the one gone to */
+	bool valid, pending; /* pending: at cur's position once reached */
+	struct gdb_pos at;   /* where going to cur ended */
+	uint64_t ubps[GDB_MAX_ANCHORS]; /* the breakpoints of the scan */
+	int nubps;
+	struct gdb_hw uhw[GDB_NHW];
 };
 
 struct gdb_server {
@@ -99,6 +114,7 @@ struct gdb_server {
 	uint64_t armed_ns;   /* when it was resumed */
 	struct gdb_pos pos;
 	struct gdb_seek seek;  /* re-executing to a position (reverse execution) */
+	struct gdb_hits *hits; /* the last reverse-continue scan's, or NULL */
 	struct gdb_pos ckpt[GDB_MAX_CKPT]; /* monitor checkpoint */
 	int nckpt;
 	struct buf auxv;     /* the recorded auxiliary vector */

@@ -19,6 +19,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- forward: where gdb's stops are ---- */
@@ -79,7 +80,6 @@ static int seek_start(struct gdb_server *g, enum gdb_seek_mode mode, const struc
 	k->event = k->prev_event = UINT64_MAX;
 	k->op = 0;
 	k->here = 0;
-	k->hit = false;
 	counters_reset(k);
 	g->ended = false;
 	g->step_tid = g->step_pending = 0;
@@ -116,6 +116,10 @@ static int reach(struct gdb_server *g, struct replay_task *t)
 		g->pos.lost = 1; /* not found again (see gdb_seek_event) */
 	g->cur = t->rec_tid;
 	g->started = true;
+	if (g->hits && g->hits->pending) {
+		g->hits->at = g->pos;
+		g->hits->pending = false;
+	}
 	gdb_stop_begin(g, t, SIGTRAP);
 	if (k->reply == GDB_REPLY_BEGIN)
 		gdb_buf_printf(&g->stop, "replaylog:begin;");
@@ -228,13 +232,9 @@ static void pos_here(struct gdb_server *g, struct replay_task *t, struct gdb_pos
 static void note_hit(struct gdb_server *g, const struct gdb_pos *p, enum gdb_reply reply, uint64_t addr, int type,
 		     uint64_t rip)
 {
-	struct gdb_seek *k = &g->seek;
-	k->hit = true;
-	k->last_rip = rip;
-	k->last = *p;
-	k->last_reply = reply;
-	k->last_addr = addr;
-	k->last_type = type;
+	struct gdb_hits *h = g->hits;
+	if (h)
+		h->h[h->n++ % GDB_MAX_HITS] = (struct gdb_hit){.pos = *p, .reply = reply, .addr = addr, .rip = rip, .type = type};
 }
 
 /* p, one single step earlier, if its last op is a step (true). */
@@ -278,24 +278,94 @@ static void before_candidates(struct gdb_server *g, uint64_t rip, bool mem_only)
 	cs_close(&h);
 }
 
+/* To hit i of the last scan (a watchpoint's: one step before it). */
+static int go_to_hit(struct gdb_server *g, uint64_t i)
+{
+	struct gdb_hits *hs = g->hits;
+	const struct gdb_hit *hit = &hs->h[i % GDB_MAX_HITS];
+	struct gdb_pos h = hit->pos;
+	hs->cur = i;
+	hs->valid = hs->pending = true;
+	if (hit->reply == GDB_REPLY_WATCH && h.where == GDB_POS_IN && !step_back(&h)) {
+		/* the write is one step before: the instruction that made it */
+		before_candidates(g, hit->rip, true);
+		return seek_start(g, g->seek.ncand ? GDB_SEEK_WRITER : GDB_SEEK_COUNT, &h, hit->reply, hit->addr,
+				  hit->type);
+	}
+	return seek_start(g, GDB_SEEK_GO, &h, hit->reply, hit->addr, hit->type);
+}
+
+static int to_begin(struct gdb_server *g)
+{
+	struct gdb_pos begin = {.where = GDB_POS_BEGIN};
+	if (g->hits)
+		g->hits->valid = false;
+	return seek_start(g, GDB_SEEK_GO, &begin, GDB_REPLY_BEGIN, 0, 0);
+}
+
 /* SCAN reached the position gdb reverse-continued from: on to the last hit. */
 static int after_scan(struct gdb_server *g)
 {
-	struct gdb_seek *k = &g->seek;
-	if (!k->hit) {
-		struct gdb_pos begin = {.where = GDB_POS_BEGIN};
-		return seek_start(g, GDB_SEEK_GO, &begin, GDB_REPLY_BEGIN, 0, 0);
+	if (!g->hits || !g->hits->n)
+		return to_begin(g);
+	return go_to_hit(g, g->hits->n - 1);
+}
+
+static bool pos_same(const struct gdb_pos *a, const struct gdb_pos *b)
+{
+	if (a->where != b->where || a->event != b->event || a->nops != b->nops || a->lost || b->lost)
+		return false;
+	for (int i = 0; i < a->nops; i++)
+		if (a->ops[i].kind != b->ops[i].kind || a->ops[i].addr != b->ops[i].addr || a->ops[i].n != b->ops[i].n ||
+		    a->ops[i].wtype != b->ops[i].wtype || a->ops[i].wlen != b->ops[i].wlen)
+			return false;
+	return true;
+}
+
+/* Whether gdb's breakpoints and watchpoints are those of the last scan. */
+static bool same_config(struct gdb_server *g)
+{
+	const struct gdb_hits *h = g->hits;
+	if ((int)g->nbps != h->nubps)
+		return false;
+	for (size_t i = 0; i < g->nbps; i++) {
+		bool in = false;
+		for (int j = 0; j < h->nubps && !in; j++)
+			in = h->ubps[j] == g->bps[i].addr;
+		if (!in)
+			return false;
 	}
-	struct gdb_pos h = k->last;
-	enum gdb_reply reply = k->last_reply;
-	uint64_t addr = k->last_addr;
-	int type = k->last_type;
-	if (reply == GDB_REPLY_WATCH && h.where == GDB_POS_IN && !step_back(&h)) {
-		/* the write is one step before: the instruction that made it */
-		before_candidates(g, k->last_rip, true);
-		return seek_start(g, k->ncand ? GDB_SEEK_WRITER : GDB_SEEK_COUNT, &h, reply, addr, type);
+	for (int i = 1; i < GDB_NHW; i++) {
+		bool in = !g->hw[i].used;
+		for (int j = 1; j < GDB_NHW && !in; j++)
+			in = h->uhw[j].used && h->uhw[j].type == g->hw[i].type && h->uhw[j].addr == g->hw[i].addr &&
+			     h->uhw[j].len == g->hw[i].len;
+		if (!in)
+			return false;
 	}
-	return seek_start(g, GDB_SEEK_GO, &h, reply, addr, type);
+	return true;
+}
+
+/* reverse-continue: from where the last one went, the hit before it (or the
+ * start); else a scan. */
+static int reverse_continue(struct gdb_server *g)
+{
+	struct gdb_hits *h = g->hits;
+	if (h && h->valid && !h->pending && pos_same(&g->pos, &h->at) && same_config(g)) {
+		if (h->cur > 0 && h->cur - 1 + GDB_MAX_HITS >= h->n)
+			return go_to_hit(g, h->cur - 1);
+		if (h->cur == 0)
+			return to_begin(g);
+	}
+	if (!h && !(h = g->hits = malloc(sizeof *h)))
+		return gdb_buf_printf(&g->out, "E01");
+	int r = seek_start(g, GDB_SEEK_SCAN, &g->pos, GDB_REPLY_STOP, 0, 0);
+	h->n = 0;
+	h->valid = h->pending = false;
+	h->nubps = g->seek.nubps;
+	memcpy(h->ubps, g->seek.ubps, sizeof h->ubps);
+	memcpy(h->uhw, g->seek.uhw, sizeof h->uhw);
+	return r;
 }
 
 /* COUNT reached its target after m single steps (of its last op, or of
@@ -492,7 +562,7 @@ int gdb_reverse(struct gdb_server *g, char back)
 		return buf_put(&g->out, g->stop.p, g->stop.len);
 	}
 	if (back == 'c')
-		return seek_start(g, GDB_SEEK_SCAN, &p, GDB_REPLY_STOP, 0, 0);
+		return reverse_continue(g);
 	if (step_back(&p))
 		return seek_start(g, GDB_SEEK_GO, &p, GDB_REPLY_STOP, 0, 0);
 	g->seek.ncand = 0;

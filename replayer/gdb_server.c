@@ -69,6 +69,7 @@ void gdb_server_free(struct gdb_server *g)
 	if (g->ready >= 0)
 		close(g->ready);
 	free(g->bps);
+	free(g->hits);
 	buf_free(&g->auxv);
 	buf_free(&g->stop);
 	buf_free(&g->out);
