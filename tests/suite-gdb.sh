@@ -220,7 +220,7 @@ EOS
 	if [ -z "$when" ] || [ "$when" -le "$site_event" ]; then
 		fail "gdb-sites: gdb stopped at event ${when:-?}, not past the site's event $site_event"
 	else
-		expect gdb-sites "$D/sites.gdb" "Breakpoint 2, 0x0*${1#0x} in work \\(" "^=> $1 <work\\+[0-9]+>:	[a-z]" \
+		expect gdb-sites "$D/sites.gdb" "Breakpoint 2, (0x0*${1#0x} in )?work \\(" "^=> $1 <work\\+[0-9]+>:	[a-z]" \
 			'^stepped: [1-9]' '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
 		if grep -q "=> $1 <work+[0-9]*>:	jmp" "$D/sites.gdb"; then
 			fail "gdb-sites-bytes: gdb read replay's jump at the site ($D/sites.gdb)"
