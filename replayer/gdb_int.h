@@ -78,6 +78,7 @@ struct gdb_hit {
 	enum gdb_reply reply;
 	uint64_t addr, rip;  /* the watched address; where it stopped */
 	int type;
+	bool before;         /* a watchpoint's: pos is before the write already */
 };
 struct gdb_hits {
 	struct gdb_hit h[GDB_MAX_HITS]; /* hit i at h[i % GDB_MAX_HITS] */

@@ -233,8 +233,7 @@ static void note_hit(struct gdb_server *g, const struct gdb_pos *p, enum gdb_rep
 		     uint64_t rip)
 {
 	struct gdb_hits *h = g->hits;
-	if (h)
-		h->h[h->n++ % GDB_MAX_HITS] = (struct gdb_hit){.pos = *p, .reply = reply, .addr = addr, .rip = rip, .type = type};
+	h->h[h->n++ % GDB_MAX_HITS] = (struct gdb_hit){.pos = *p, .reply = reply, .addr = addr, .rip = rip, .type = type};
 }
 
 /* p, one single step earlier, if its last op is a step (true). */
@@ -251,7 +250,7 @@ static bool step_back(struct gdb_pos *p)
  * traps after the write) that end right at rip: up to GDB_NHW - 2, longest
  * first, into k->cand. x86 code does not decode backwards uniquely: the
  * wrong ones are never executed, their execution breakpoints never fire. */
-static void before_candidates(struct gdb_server *g, uint64_t rip, bool mem_only)
+static void before_candidates(struct gdb_server *g, uint64_t rip, bool mem_only, const struct gdb_hw *w, uint64_t *fixed)
 {
 	struct gdb_seek *k = &g->seek;
 	struct replay_task *t = gdb_any_task(g);
@@ -263,19 +262,33 @@ static void before_candidates(struct gdb_server *g, uint64_t rip, bool mem_only)
 		return;
 	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
 	gdb_overlay(g, rip - sizeof code, code, sizeof code);
+	int nfixed = 0;
 	for (size_t len = sizeof code; len > 0 && k->ncand < GDB_NHW - 2; len--) {
 		cs_insn *insn;
 		uint64_t at = rip - len;
 		if (cs_disasm(h, code + sizeof code - len, len, at, 1, &insn) != 1)
 			continue;
-		bool mem = !mem_only;
-		for (int i = 0; insn->size == len && insn->detail && i < insn->detail->x86.op_count; i++)
-			mem |= insn->detail->x86.operands[i].type == X86_OP_MEM;
+		bool mem = !mem_only, fix = false;
+		for (int i = 0; insn->size == len && insn->detail && i < insn->detail->x86.op_count; i++) {
+			const cs_x86_op *o = &insn->detail->x86.operands[i];
+			if (o->type != X86_OP_MEM)
+				continue;
+			mem = true;
+			/* a rip-relative or absolute operand: the same address each time */
+			uint64_t ea = (uint64_t)o->mem.disp + (o->mem.base == X86_REG_RIP ? rip : 0);
+			fix |= w && o->mem.segment == X86_REG_INVALID && o->mem.index == X86_REG_INVALID &&
+			       (o->mem.base == X86_REG_RIP || o->mem.base == X86_REG_INVALID) && ea < w->addr + w->len &&
+			       ea + o->size > w->addr;
+		}
 		if (mem && insn->size == len)
 			k->cand[k->ncand++] = at;
+		if (fix && insn->size == len && nfixed++ == 0)
+			*fixed = at;
 		cs_free(insn, 1);
 	}
 	cs_close(&h);
+	if (nfixed != 1 && fixed)
+		*fixed = 0;
 }
 
 /* To hit i of the last scan (a watchpoint's: one step before it). */
@@ -286,9 +299,9 @@ static int go_to_hit(struct gdb_server *g, uint64_t i)
 	struct gdb_pos h = hit->pos;
 	hs->cur = i;
 	hs->valid = hs->pending = true;
-	if (hit->reply == GDB_REPLY_WATCH && h.where == GDB_POS_IN && !step_back(&h)) {
+	if (hit->reply == GDB_REPLY_WATCH && h.where == GDB_POS_IN && !hit->before && !step_back(&h)) {
 		/* the write is one step before: the instruction that made it */
-		before_candidates(g, hit->rip, true);
+		before_candidates(g, hit->rip, true, NULL, NULL);
 		return seek_start(g, g->seek.ncand ? GDB_SEEK_WRITER : GDB_SEEK_COUNT, &h, hit->reply, hit->addr,
 				  hit->type);
 	}
@@ -466,7 +479,19 @@ int gdb_seek_stopped(struct gdb_server *g, struct replay_task *t, int hw, bool s
 		int u = wh ? user_watch(k, wh) : 0;
 		if (u)
 			mem_read(t->tid, k->uhw[u].addr, k->uhw[u].old, k->uhw[u].len); /* for syscalls' writes */
-		if (u) {
+		uint64_t w = 0;
+		if (u && !stepop && (!active || k->op + 2 < GDB_MAX_OPS))
+			before_candidates(g, rip, true, wh, &w);
+		if (u && w) {
+			/* every run of w writes there: the write is w's first
+			 * arrival after the trigger before */
+			pos_here(g, t, &p, GDB_OP_WATCH, wh->addr, wh->type, wh->len, ct - 1);
+			if (ct == 1)
+				p.nops--;
+			p.ops[p.nops++] = (struct gdb_op){.kind = GDB_OP_ARRIVE, .addr = w, .n = 1};
+			note_hit(g, &p, GDB_REPLY_WATCH, wh->addr, wh->type, rip);
+			g->hits->h[(g->hits->n - 1) % GDB_MAX_HITS].before = true;
+		} else if (u) {
 			pos_here(g, t, &p, stepop ? GDB_OP_STEP : GDB_OP_WATCH, stepop ? 0 : wh->addr, stepop ? 0 : wh->type,
 				 stepop ? 0 : wh->len, stepop ? k->done : ct);
 			note_hit(g, &p, GDB_REPLY_WATCH, wh->addr, wh->type, rip);
@@ -568,7 +593,7 @@ int gdb_reverse(struct gdb_server *g, char back)
 	g->seek.ncand = 0;
 	if (p.where == GDB_POS_IN && p.ops[p.nops - 1].kind == GDB_OP_ARRIVE) {
 		/* most often the instruction before it in memory ran just before */
-		before_candidates(g, p.ops[p.nops - 1].addr, false);
+		before_candidates(g, p.ops[p.nops - 1].addr, false, NULL, NULL);
 	}
 	return seek_start(g, g->seek.ncand ? GDB_SEEK_WRITER : GDB_SEEK_COUNT, &p, GDB_REPLY_STOP, 0, 0);
 }
