@@ -248,7 +248,8 @@ static bool step_back(struct gdb_pos *p)
 
 /* The instructions (with a memory operand if mem: the data breakpoint
  * traps after the write) that end right at rip: up to GDB_NHW - 2, longest
- * first, into k->cand. x86 code does not decode backwards uniquely: the
+ * first, into k->cand; *fixed: the only one that writes w's bytes at a
+ * fixed address (rip-relative or absolute), or 0. x86 code does not decode backwards uniquely: the
  * wrong ones are never executed, their execution breakpoints never fire. */
 static void before_candidates(struct gdb_server *g, uint64_t rip, bool mem_only, const struct gdb_hw *w, uint64_t *fixed)
 {
@@ -263,7 +264,7 @@ static void before_candidates(struct gdb_server *g, uint64_t rip, bool mem_only,
 	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
 	gdb_overlay(g, rip - sizeof code, code, sizeof code);
 	int nfixed = 0;
-	for (size_t len = sizeof code; len > 0 && k->ncand < GDB_NHW - 2; len--) {
+	for (size_t len = sizeof code; len > 0; len--) {
 		cs_insn *insn;
 		uint64_t at = rip - len;
 		if (cs_disasm(h, code + sizeof code - len, len, at, 1, &insn) != 1)
@@ -280,7 +281,7 @@ static void before_candidates(struct gdb_server *g, uint64_t rip, bool mem_only,
 			       (o->mem.base == X86_REG_RIP || o->mem.base == X86_REG_INVALID) && ea < w->addr + w->len &&
 			       ea + o->size > w->addr;
 		}
-		if (mem && insn->size == len)
+		if (mem && insn->size == len && k->ncand < GDB_NHW - 2)
 			k->cand[k->ncand++] = at;
 		if (fix && insn->size == len && nfixed++ == 0)
 			*fixed = at;
