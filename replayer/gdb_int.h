@@ -28,6 +28,69 @@ struct gdb_hw {
 	uint8_t old[8]; /* watched bytes when last seen (syscall writes) */
 };
 
+/* What the server sends when a seek reaches its target. */
+enum gdb_reply { GDB_REPLY_STOP, GDB_REPLY_SWBREAK, GDB_REPLY_WATCH, GDB_REPLY_BEGIN, GDB_REPLY_MONITOR };
+/* What a seek does on the way (gdb_reverse.c). */
+enum gdb_seek_mode {
+	GDB_SEEK_GO,    /* reach the target and answer gdb */
+	GDB_SEEK_SCAN,  /* reach it with gdb's breakpoints and watchpoints armed, noting
+			   each hit: the last one is where reverse-continue goes */
+	GDB_SEEK_COUNT, /* reach it single-stepping its last op (or its event),
+			   counting steps: the position one step before it */
+	GDB_SEEK_WRITER, /* reach it with execution breakpoints on the instructions
+			    that may have run just before its last op's end (made a
+			    watchpoint's write, or fell through to an arrival): the
+			    one stepped over right before is the step before */
+};
+#define GDB_MAX_CKPT 32
+#define GDB_MAX_ANCHORS 64
+
+struct gdb_seek {
+	bool on;
+	enum gdb_seek_mode mode;
+	struct gdb_pos target;
+	enum gdb_reply reply;    /* at the target */
+	uint64_t reply_addr;     /* GDB_REPLY_WATCH: the watched address, */
+	int reply_type;          /* its Z type */
+	char text[256];          /* GDB_REPLY_MONITOR: the answer */
+	uint64_t event;          /* the event the counters below belong to */
+	uint64_t prev_event;     /* the event before it */
+	int op;                  /* target.ops[op] is being run (IN, event reached) */
+	uint64_t done;           /* of it so far */
+	uint64_t steps;          /* single steps since the op (COUNT) */
+	uint64_t here;           /* an arrival counted at this pc: step over it */
+	struct { uint64_t addr, n; } arr[GDB_MAX_ANCHORS]; /* arrivals since the op began */
+	int narr;
+	uint64_t trig[GDB_NHW];  /* watchpoint triggers since the op began, by slot */
+	uint64_t ubps[GDB_MAX_ANCHORS]; /* gdb's breakpoints (restored at the target) */
+	int nubps;
+	struct gdb_hw uhw[GDB_NHW];     /* gdb's debug registers */
+	uint64_t cand[GDB_NHW - 2]; /* WRITER: the instructions that may write */
+	int ncand;
+};
+
+/* The hits a reverse-continue scan noted (the last GDB_MAX_HITS of them):
+ * the next reverse-continue from where the last one went, with the same
+ * breakpoints, goes to the one before without scanning again. */
+#define GDB_MAX_HITS 64
+struct gdb_hit {
+	struct gdb_pos pos;
+	enum gdb_reply reply;
+	uint64_t addr, rip;  /* the watched address; where it stopped */
+	int type;
+	bool before;         /* a watchpoint's: pos is before the write already */
+};
+struct gdb_hits {
+	struct gdb_hit h[GDB_MAX_HITS]; /* hit i at h[i % GDB_MAX_HITS] */
+	uint64_t n;          /* hits noted by the scan */
+	uint64_t cur;        /* the one gone to */
+	bool valid, pending; /* pending: at cur's position once reached */
+	struct gdb_pos at;   /* where going to cur ended */
+	uint64_t ubps[GDB_MAX_ANCHORS]; /* the breakpoints of the scan */
+	int nubps;
+	struct gdb_hw uhw[GDB_NHW];
+};
+
 struct gdb_server {
 	struct replay_session *s;
 	struct gdb_conn *c;  /* NULL until gdb is connected */
@@ -51,6 +114,10 @@ struct gdb_server {
 	pid_t armed_tid;
 	uint64_t armed_ns;   /* when it was resumed */
 	struct gdb_pos pos;
+	struct gdb_seek seek;  /* re-executing to a position (reverse execution) */
+	struct gdb_hits *hits; /* the last reverse-continue scan's, or NULL */
+	struct gdb_pos ckpt[GDB_MAX_CKPT]; /* monitor checkpoint */
+	int nckpt;
 	struct buf auxv;     /* the recorded auxiliary vector */
 	char exec_path[4096]; /* the program's path, as recorded */
 	struct buf stop;     /* the last stop reply (for '?') */
@@ -92,7 +159,42 @@ const char *gdb_thread_name(struct gdb_server *g, struct replay_task *t, char *b
  * goes away (0, g->closed) or kills (GDB_KILLED). */
 int gdb_serve(struct gdb_server *g);
 
+/* gdb_reverse.c */
+/* Forward execution: the position moves by one op (its kind, address,
+ * watch type and length) in the current event. */
+void gdb_pos_op(struct gdb_server *g, int kind, uint64_t addr, int wtype, uint64_t wlen);
+/* The position is right after the current event (a stop reported there). */
+void gdb_pos_end(struct gdb_server *g);
+/* Answers bc (back = 'c') or bs ('s'): GDB_RESTART (the seek is set up,
+ * the replay starts again) or 0 with the answer in g->out. */
+int gdb_reverse(struct gdb_server *g, char back);
+/* monitor goto/checkpoint/restart/checkpoints: 1 if cmd is one (GDB_RESTART
+ * in *r when the replay starts again, else the answer in out). */
+int gdb_reverse_monitor(struct gdb_server *g, const char *cmd, struct buf *out, int *r);
+/* Seek hooks, called by gdb_server.c's while g->seek.on. */
+/* Before t runs: sets up g->bps, g->hw and the step for the way to the
+ * target; 1 if the target is right here (reported, gdb has resumed). */
+int gdb_seek_arm(struct gdb_server *g, struct replay_task *t);
+/* After t's stop that was the debugger's: hw (the watchpoint slot or 0),
+ * sw (an int3 of g->bps), step (a single step's trap). 1: resume t. */
+int gdb_seek_stopped(struct gdb_server *g, struct replay_task *t, int hw, bool sw, bool step);
+/* After an event was applied. */
+int gdb_seek_event(struct gdb_server *g, struct replay_task *t, const struct trace_rec *rec);
+/* The replay ended before the target: gdb's breakpoints back. */
+void gdb_seek_end(struct gdb_server *g);
+/* At the replay's start (t: its first thread). */
+int gdb_seek_begin(struct gdb_server *g, struct replay_task *t);
+
 /* gdb_server.c */
+/* Sends the stop reply in g->stop and serves gdb until it resumes. */
+int gdb_report(struct gdb_server *g, struct replay_task *t);
+/* Starts a stop reply "T<sig>thread:<tid>;" for thread t. */
+void gdb_stop_begin(struct gdb_server *g, struct replay_task *t, int linux_sig);
+/* A write a syscall made to one of the watchpoints in hw: its slot, or 0
+ * (the old bytes are updated). */
+int gdb_watch_changed(struct gdb_hw *hw, struct replay_task *t);
+/* The live thread of the shown process with a /proc/PID/mem fd, or NULL. */
+struct replay_task *gdb_any_task(struct gdb_server *g);
 /* The live task of the shown process with recorded tid (0: the current
  * one), or NULL. */
 struct replay_task *gdb_task(struct gdb_server *g, uint32_t tid);

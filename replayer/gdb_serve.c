@@ -80,7 +80,11 @@ static void monitor(struct gdb_server *g, const char *cmd, struct buf *out)
 		snprintf(text, sizeof text, "Current event: %" PRIu64 "\nPosition: event %" PRIu64 ", stop %" PRIu64
 			 " since it (thread %u)\n", g->s->cur.rec.event, g->pos.event, g->pos.stops, g->cur);
 	} else if (!strncmp(cmd, "help", 4) || !*cmd) {
-		snprintf(text, sizeof text, "monitor when: the current event (replay --dump numbers them)\n");
+		snprintf(text, sizeof text, "monitor when: the current event (replay --dump numbers them)\n"
+			 "monitor goto EVENT: to the end of that event\n"
+			 "monitor checkpoint: remembers this position, says its number\n"
+			 "monitor restart N: back (or on) to checkpoint N\n"
+			 "(after goto and restart: maint flush register-cache)\n");
 	} else {
 		snprintf(text, sizeof text, "unknown monitor command: %.100s (monitor help lists them)\n", cmd);
 	}
@@ -179,7 +183,15 @@ static int answer(struct gdb_server *g, const struct gdb_req *req)
 		resume(g, req);
 		return 1;
 	case GDB_REQ_VCONT_QUERY: gdb_buf_printf(out, "vCont;c;C;s;S;t;r"); break;
-	case GDB_REQ_REVERSE_CONT: case GDB_REQ_REVERSE_STEP: gdb_buf_printf(out, "E01"); break;
+	case GDB_REQ_REVERSE_CONT: case GDB_REQ_REVERSE_STEP:
+		if (g->ended) {
+			gdb_buf_printf(out, "E01");
+			break;
+		}
+		r = gdb_reverse(g, req->kind == GDB_REQ_REVERSE_CONT ? 'c' : 's');
+		if (r == GDB_RESTART)
+			return r;
+		break;
 	case GDB_REQ_SET_THREAD: {
 		uint32_t tid = req->u.thread.tid.tid > 0 ? (uint32_t)req->u.thread.tid.tid : 0;
 		if (tid && !gdb_task(g, tid)) {
@@ -237,7 +249,14 @@ static int answer(struct gdb_server *g, const struct gdb_req *req)
 		g->detached = true;
 		linger(g);
 		return 1;
-	case GDB_REQ_MONITOR: monitor(g, req->str, out); break;
+	case GDB_REQ_MONITOR:
+		if (gdb_reverse_monitor(g, req->str + strspn(req->str, " "), out, &r)) {
+			if (r == GDB_RESTART)
+				return r;
+			break;
+		}
+		monitor(g, req->str, out);
+		break;
 	case GDB_REQ_SYMBOL: gdb_buf_printf(out, "OK"); break;
 	case GDB_REQ_MALFORMED: gdb_buf_printf(out, "E01"); break;
 	default: break; /* the empty packet: not supported */
@@ -263,7 +282,7 @@ int gdb_serve(struct gdb_server *g)
 		gdb_req_parse(ev.payload, ev.len, &g->req);
 		g->out.len = 0;
 		r = answer(g, &g->req);
-		if (r == 1 || r == GDB_KILLED)
+		if (r == 1 || r == GDB_KILLED || r == GDB_RESTART)
 			return r == 1 ? 0 : r;
 		if (r == 2)
 			continue;

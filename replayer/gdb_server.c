@@ -69,6 +69,7 @@ void gdb_server_free(struct gdb_server *g)
 	if (g->ready >= 0)
 		close(g->ready);
 	free(g->bps);
+	free(g->hits);
 	buf_free(&g->auxv);
 	buf_free(&g->stop);
 	buf_free(&g->out);
@@ -213,8 +214,7 @@ static uint64_t dr7_bits(struct gdb_server *g)
 	return v;
 }
 
-/* The /proc/PID/mem fd of any live thread of the shown process, or -1. */
-static struct replay_task *any_task(struct gdb_server *g)
+struct replay_task *gdb_any_task(struct gdb_server *g)
 {
 	for (struct replay_task *t = g->s->tasks; t; t = t->next)
 		if (gdb_shown(g, t) && t->memfd >= 0)
@@ -247,7 +247,7 @@ static int in_replay_page(const struct replay_task *t, uint64_t rip)
 
 void gdb_overlay(struct gdb_server *g, uint64_t addr, uint8_t *p, size_t n)
 {
-	struct replay_task *t = any_task(g);
+	struct replay_task *t = gdb_any_task(g);
 	if (!t)
 		return;
 	const struct site_table *tab = t->space ? &t->space->sites : NULL;
@@ -285,6 +285,11 @@ int gdb_server_arm(struct gdb_server *g, struct replay_task *t, int *req)
 	*req = PTRACE_SYSEMU;
 	if (!g || !g->c || g->detached || g->closed || !gdb_shown(g, t))
 		return 0;
+	if (g->seek.on) {
+		int r = gdb_seek_arm(g, t);
+		if (r < 0)
+			return r;
+	}
 	if (g->step_tid == t->rec_tid) {
 		*req = PTRACE_SYSEMU_SINGLESTEP;
 		g->step_armed = true;
@@ -328,16 +333,12 @@ int gdb_server_arm(struct gdb_server *g, struct replay_task *t, int *req)
 	return 0;
 }
 
-/* Sends the stop reply in g->stop and answers gdb until it resumes. The
- * time gdb held the replay does not count against the wait bound. */
-static int report(struct gdb_server *g, struct replay_task *t)
+/* The time gdb held the replay does not count against the wait bound. */
+int gdb_report(struct gdb_server *g, struct replay_task *t)
 {
 	uint64_t t0 = now_ns();
-	if (g->pos.event != g->s->cur.rec.event) {
-		g->pos.event = g->s->cur.rec.event;
-		g->pos.stops = 0;
-	}
 	g->pos.stops++;
+	g->pos.tid = t->rec_tid;
 	g->cur = t->rec_tid;
 	g->gthread = 0;
 	g->step_tid = 0;
@@ -355,8 +356,7 @@ static int report(struct gdb_server *g, struct replay_task *t)
 	return r;
 }
 
-/* Starts a stop reply "T<sig>" for thread t; reason follows. */
-static void stop_begin(struct gdb_server *g, struct replay_task *t, int linux_sig)
+void gdb_stop_begin(struct gdb_server *g, struct replay_task *t, int linux_sig)
 {
 	g->stop.len = 0;
 	gdb_buf_printf(&g->stop, "T%02x", gdb_sig_from_linux(linux_sig) & 0xff);
@@ -404,12 +404,42 @@ int gdb_server_stopped(struct gdb_server *g, struct replay_task *t, int status)
 			g->step_pending = t->rec_tid;
 		return 0;
 	}
-	stop_begin(g, t, SIGTRAP);
+	int hw = 0;
+	bool sw = false, step = false;
+	for (int i = 1; i < GDB_NHW && !hw; i++)
+		if (g->hw[i].used && (dr6 & (1ull << i)))
+			hw = i;
+	if (!hw && si.si_code == SI_KERNEL) {
+		for (size_t i = 0; i < g->nbps && !sw; i++)
+			if (g->bps[i].armed && g->bps[i].addr == t->regs.rip - 1) {
+				t->regs.rip--;
+				if ((r = regs_set(t->tid, &t->regs)))
+					return r;
+				sw = true;
+			}
+	}
+	/* A step's trap: DR6.BS, or the kernel's report of a step into a
+	 * signal handler (TRAP_UNK or TRAP_BRKPT, no debug exception); an
+	 * int3 (SI_KERNEL) is not the step's. */
+	step = stepped && !sw && si.si_code != SI_KERNEL &&
+	       ((dr6 & DR6_BS) || (!hw && (si.si_code == TRAP_BRKPT || si.si_code == TRAP_TRACE || si.si_code == TRAP_UNK)));
+	if (dr6 & ~0xffff0ff0ull)
+		dr_set(t->tid, 6, 0);
+	if (g->seek.on) {
+		if (!hw && !sw && !step)
+			return 0;
+		return gdb_seek_stopped(g, t, hw, sw, step);
+	}
+	if (step)
+		gdb_pos_op(g, GDB_OP_STEP, 0, 0, 0);
+	else if (sw || (hw && g->hw[hw].type == 1))
+		gdb_pos_op(g, GDB_OP_ARRIVE, sw ? t->regs.rip : g->hw[hw].addr, 0, 0);
+	else if (hw)
+		gdb_pos_op(g, GDB_OP_WATCH, g->hw[hw].addr, g->hw[hw].type, g->hw[hw].len);
+	gdb_stop_begin(g, t, SIGTRAP);
 	bool ours = false;
-	for (int i = 1; i < GDB_NHW; i++) {
-		if (!g->hw[i].used || !(dr6 & (1ull << i)))
-			continue;
-		struct gdb_hw *h = &g->hw[i];
+	if (hw) {
+		struct gdb_hw *h = &g->hw[hw];
 		if (h->type == 1)
 			gdb_buf_printf(&g->stop, "hwbreak:;");
 		else
@@ -418,33 +448,20 @@ int gdb_server_stopped(struct gdb_server *g, struct replay_task *t, int status)
 		if (h->type != 1)
 			mem_read(t->tid, h->addr, h->old, h->len);
 		ours = true;
-		break;
+	} else if (sw) {
+		gdb_buf_printf(&g->stop, "swbreak:;");
+		ours = true;
 	}
-	if (!ours && si.si_code == SI_KERNEL) {
-		for (size_t i = 0; i < g->nbps && !ours; i++)
-			if (g->bps[i].armed && g->bps[i].addr == t->regs.rip - 1) {
-				t->regs.rip--;
-				if ((r = regs_set(t->tid, &t->regs)))
-					return r;
-				gdb_buf_printf(&g->stop, "swbreak:;");
-				ours = true;
-			}
-	}
-	/* A step's trap: DR6.BS, or the kernel's report of a step into a
-	 * signal handler (TRAP_UNK or TRAP_BRKPT, no debug exception); an
-	 * int3 (SI_KERNEL) is not the step's. */
-	if (!ours && stepped && si.si_code != SI_KERNEL &&
-	    ((dr6 & DR6_BS) || si.si_code == TRAP_BRKPT || si.si_code == TRAP_TRACE || si.si_code == TRAP_UNK)) {
+	if (!ours && step) {
 		if (in_replay_page(t, t->regs.rip) || (t->regs.rip >= g->range_start && t->regs.rip < g->range_end)) {
 			/* a step into a site's slot or a trampoline: on through
 			 * replay's code, back to the program's; a range step: on
 			 * while in the range */
-			dr_set(t->tid, 6, 0);
 			g->step_tid = t->rec_tid;
 			if (!interrupted(g))
 				return 1;
-			stop_begin(g, t, SIGINT);
-			r = report(g, t);
+			gdb_stop_begin(g, t, SIGINT);
+			r = gdb_report(g, t);
 			return r ? r : 1;
 		}
 		ours = true;
@@ -454,19 +471,16 @@ int gdb_server_stopped(struct gdb_server *g, struct replay_task *t, int status)
 			g->step_pending = t->rec_tid;
 		return 0;
 	}
-	if (dr6 & ~0xffff0ff0ull)
-		dr_set(t->tid, 6, 0);
-	r = report(g, t);
+	r = gdb_report(g, t);
 	return r ? r : 1;
 }
 
-/* A write a syscall made (replay's emulation writes memory directly: no
- * debug register sees it) to a watched address: the index of the
- * watchpoint, or 0. */
-static int watch_changed(struct gdb_server *g, struct replay_task *t)
+/* Replay's emulation of a syscall writes memory directly: no debug
+ * register sees it. */
+int gdb_watch_changed(struct gdb_hw *hw, struct replay_task *t)
 {
 	for (int i = 1; i < GDB_NHW; i++) {
-		struct gdb_hw *h = &g->hw[i];
+		struct gdb_hw *h = &hw[i];
 		uint8_t now[8];
 		if (!h->used || (h->type != 2 && h->type != 4) || mem_read(t->tid, h->addr, now, h->len) != (long)h->len)
 			continue;
@@ -483,12 +497,14 @@ int gdb_server_event(struct gdb_server *g, struct replay_task *t, const struct t
 	if (!g || g->detached || g->closed)
 		return 0;
 	uint32_t rec_type = rec->type;
+	if (g->seek.on)
+		return gdb_seek_event(g, t, rec);
 	if (g->goto_event) {
 		/* --goto: gdb's first stop, at the end of that event */
 		if (rec->event < g->goto_event)
 			return 0;
 		g->goto_event = 0;
-		struct replay_task *at = gdb_shown(g, t) ? t : any_task(g);
+		struct replay_task *at = gdb_shown(g, t) ? t : gdb_any_task(g);
 		if (!at)
 			return 0; /* nothing of the process left: gdb sees its end */
 		if (g->ready < 0 && !g->s->opt->quiet)
@@ -496,9 +512,9 @@ int gdb_server_event(struct gdb_server *g, struct replay_task *t, const struct t
 		if (!connect_gdb(g))
 			return 0;
 		g->cur = at->rec_tid;
-		g->pos.event = rec->event;
+		gdb_pos_end(g);
 		g->started = true;
-		stop_begin(g, at, SIGTRAP);
+		gdb_stop_begin(g, at, SIGTRAP);
 		return gdb_serve(g);
 	}
 	if (rec_type == TR_SYSCALL && gdb_shown(g, t))
@@ -515,33 +531,37 @@ int gdb_server_event(struct gdb_server *g, struct replay_task *t, const struct t
 		} else if (st == t && rec_type == TR_SIGNAL) {
 			/* reported as the signal below */
 		} else if (!st->at_syscall && !st->in_clone && !st->group_exiting) {
-			stop_begin(g, st, SIGTRAP);
-			return report(g, st);
+			gdb_stop_begin(g, st, SIGTRAP);
+			gdb_pos_end(g);
+			return gdb_report(g, st);
 		}
 	}
 	if (rec_type == TR_SIGNAL && gdb_shown(g, t) && t->pending_sig) {
 		int gs = gdb_sig_from_linux(t->pending_sig);
 		if (g->step_pending == t->rec_tid || !(g->pass[gs / 64] & (1ull << (gs % 64)))) {
-			stop_begin(g, t, t->pending_sig);
-			return report(g, t);
+			gdb_stop_begin(g, t, t->pending_sig);
+			gdb_pos_end(g);
+			return gdb_report(g, t);
 		}
 	}
 	if (rec_type == TR_SYSCALL && gdb_shown(g, t)) {
-		int i = watch_changed(g, t);
+		int i = gdb_watch_changed(g->hw, t);
 		if (i) {
-			stop_begin(g, t, SIGTRAP);
+			gdb_stop_begin(g, t, SIGTRAP);
 			gdb_buf_printf(&g->stop, "%s:%llx;", g->hw[i].type == 2 ? "watch" : "awatch",
 				       (unsigned long long)g->hw[i].addr);
-			return report(g, t);
+			gdb_pos_end(g);
+			return gdb_report(g, t);
 		}
 	}
 	if (interrupted(g)) {
 		struct replay_task *it = gdb_shown(g, t) ? t : gdb_task(g, 0);
 		if (!it)
-			it = any_task(g);
+			it = gdb_any_task(g);
 		if (it) {
-			stop_begin(g, it, SIGINT);
-			return report(g, it);
+			gdb_stop_begin(g, it, SIGINT);
+			gdb_pos_end(g);
+			return gdb_report(g, it);
 		}
 	}
 	return 0;
@@ -554,16 +574,19 @@ int gdb_server_begin(struct gdb_server *g)
 		return -ESRCH;
 	g->pid = t->tgid;
 	g->cur = t->rec_tid;
+	g->auxv.len = 0;
 	int r = gdb_files_auxv(g, t);
 	if (r)
 		msg("thread %u: the recorded auxiliary vector cannot be read: %s", t->rec_tid, strerror(-r));
 	if (g->goto_event > g->s->cur.rec.event)
 		return 0; /* gdb comes at that event */
+	if (g->seek.on)
+		return gdb_seek_begin(g, t);
 	g->goto_event = 0;
 	if (!connect_gdb(g))
 		return 0;
-	stop_begin(g, t, SIGTRAP);
-	g->pos.event = g->s->cur.rec.event;
+	gdb_stop_begin(g, t, SIGTRAP);
+	g->pos = (struct gdb_pos){.where = GDB_POS_BEGIN, .event = g->s->cur.rec.event, .tid = t->rec_tid};
 	g->started = true;
 	return gdb_serve(g);
 }
@@ -589,11 +612,24 @@ int gdb_server_end(struct gdb_server *g, int r)
 	if (g->multiprocess && g->pid)
 		gdb_buf_printf(&g->stop, ";process:%x", g->pid);
 	/* Before the first stop gdb has not resumed anything: it gets the
-	 * exit as the answer to its '?'. */
-	for (bool send = g->started;; send = true) {
+	 * exit as the answer to its '?'; a monitor goto past the end gets its
+	 * answer, the exit comes at gdb's next resume. */
+	bool send = g->started;
+	if (g->seek.on) {
+		bool mon = g->seek.reply == GDB_REPLY_MONITOR;
+		gdb_seek_end(g);
+		if (mon) {
+			struct buf m = {0};
+			gdb_buf_hex_str(&m, "The recording ends before that point\n");
+			gdb_conn_send_buf(g->c, &m);
+			buf_free(&m);
+			send = false;
+		}
+	}
+	for (;; send = true) {
 		int k = send ? gdb_conn_send_buf(g->c, &g->stop) : 0;
 		if (k || (k = gdb_serve(g)) || g->detached || g->closed)
-			return k == GDB_KILLED || k == -EPIPE || k == -ECONNRESET ? 0 : k;
+			return k == GDB_KILLED || k == -EPIPE || k == -ECONNRESET ? 0 : k; /* GDB_RESTART too */
 	}
 }
 

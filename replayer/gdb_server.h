@@ -19,6 +19,7 @@
 #ifndef HEISEN_GDB_SERVER_H
 #define HEISEN_GDB_SERVER_H
 
+#include <errno.h>
 #include <stdint.h>
 
 #include "replay.h"
@@ -26,11 +27,38 @@
 /* Returned through the replay loop when gdb killed the replay. */
 #define GDB_KILLED (-ECANCELED)
 
-/* Where the replay is: the event being applied (or last applied) and the
- * debugger stops (breakpoint hits, steps, watchpoint hits) since it began. */
+/* Returned through the replay loop when gdb went back in time: the
+ * session is replayed again from the start (replay_main.c), silently, to
+ * the position the server is seeking. */
+#define GDB_RESTART (-ERESTART)
+
+/* One step of the way from the start of an event's code to a position:
+ * the n-th single step, the n-th arrival at an address (the thread about
+ * to run the instruction there: an int3 trap or a step landing on it), or
+ * the n-th trigger of a watchpoint, counted from the previous op's end.
+ * Replayed with only that armed, it lands at the same point whatever other
+ * breakpoints there are: the replay is deterministic. */
+enum gdb_op_kind { GDB_OP_STEP, GDB_OP_ARRIVE, GDB_OP_WATCH };
+struct gdb_op {
+	uint8_t kind, wtype, wlen; /* wtype, wlen: GDB_OP_WATCH (Z type, length) */
+	uint64_t addr, n;
+};
+#define GDB_MAX_OPS 48
+
+/* Where the replay is, as re-execution can reach it again: the start of
+ * the replay (BEGIN), right after event `event` was applied (END: a
+ * signal, a step that ended at a syscall, ^C), or inside event `event`'s
+ * code (IN: ops from its start). stops: debugger stops since the event
+ * began (monitor when). */
+enum gdb_where { GDB_POS_BEGIN, GDB_POS_IN, GDB_POS_END };
 struct gdb_pos {
 	uint64_t event;
 	uint64_t stops;
+	uint8_t where;
+	uint8_t lost;   /* more ops than fit: cannot be reached again */
+	uint32_t tid;   /* the thread that stopped there */
+	int nops;
+	struct gdb_op ops[GDB_MAX_OPS];
 };
 
 struct gdb_server;

@@ -109,6 +109,7 @@ struct replay_session {
 	int exit_sig;            /* the signal that killed the first process, or 0 */
 	struct gdb_server *gdb;  /* the gdb server (--gdbserver, --gdb), or NULL */
 	uint64_t events;
+	uint64_t echoed;           /* the last event whose output was shown (gdb re-executes) */
 	uint64_t npreempt[3];      /* preemptions found again, by kind */
 	struct wait_bound wait;    /* how long the waits for s->cur may take */
 	uint64_t wait_floor_ns;    /* the least each event may take */

@@ -172,6 +172,46 @@ static int gdb_start(struct replay_session *s, const char *spec, char **gdb_args
 	return 0;
 }
 
+/* Frees the replayed threads (killed already) and the shared file copies. */
+static void free_tasks(struct replay_session *s)
+{
+	for (struct replay_shared *f = s->shared, *n; f; f = n) {
+		n = f->next;
+		close(f->fd);
+		free(f);
+	}
+	s->shared = NULL;
+	for (struct replay_task *t = s->tasks, *n; t; t = n) {
+		n = t->next;
+		if (t->memfd >= 0)
+			close(t->memfd);
+		if (t->space && --t->space->refs == 0)
+			free(t->space);
+		free(t);
+	}
+	s->tasks = NULL;
+}
+
+/* For gdb's reverse execution: ends the replayed processes and makes s a
+ * fresh replay of the same trace (the trace's files stay loaded); 0 or
+ * -errno / -TRE_*. */
+static int restart(struct replay_session *s)
+{
+	if (s->nlive)
+		replay_kill_all(s);
+	free_tasks(s);
+	trace_reader_close(&s->r);
+	int r = trace_reader_open(&s->r, s->opt->trace);
+	s->cur.valid = s->next.valid = 0;
+	s->nlive = 0;
+	s->leader = 0;
+	s->status = s->exit_sig = 0;
+	s->events = 0;
+	memset(s->npreempt, 0, sizeof s->npreempt);
+	s->wait_reported = 0;
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longs[] = {
@@ -264,12 +304,16 @@ int main(int argc, char **argv)
 			trace_reader_close(&s.r);
 			return EXIT_USAGE;
 		}
-		r = replay_run(&s);
-		if (s.nlive)
-			replay_kill_all(&s);
-		fflush(stdout);
-		if (s.gdb && r != GDB_KILLED)
-			gdb_server_end(s.gdb, r);
+		for (r = replay_run(&s);;) {
+			while (r == GDB_RESTART && !(r = restart(&s)))
+				r = replay_run(&s); /* gdb went back in time: again, silently, to where it asked */
+			if (s.nlive)
+				replay_kill_all(&s);
+			fflush(stdout);
+			if (!s.gdb || r == GDB_KILLED || gdb_server_end(s.gdb, r) != GDB_RESTART)
+				break;
+			r = GDB_RESTART; /* gdb went back from the end */
+		}
 		gdb_server_free(s.gdb);
 		if (r == GDB_KILLED) {
 			if (!opt.quiet)
@@ -298,20 +342,8 @@ int main(int argc, char **argv)
 		free(b->path);
 		free(b);
 	}
-	for (struct replay_shared *f = s.shared, *n; f; f = n) {
-		n = f->next;
-		close(f->fd);
-		free(f);
-	}
 	if (s.stubfd >= 0)
 		close(s.stubfd);
-	for (struct replay_task *t = s.tasks, *n; t; t = n) {
-		n = t->next;
-		if (t->memfd >= 0)
-			close(t->memfd);
-		if (t->space && --t->space->refs == 0)
-			free(t->space);
-		free(t);
-	}
+	free_tasks(&s);
 	return r;
 }

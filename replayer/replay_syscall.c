@@ -46,6 +46,10 @@ static int check_written(struct replay_session *s, struct replay_task *t, const 
 	if (!d->echo || sc->result <= 0)
 		return 0;
 	int echo_fd = s->opt->quiet ? -1 : (sc->flags & SCF_ECHO_OUT) ? 1 : (sc->flags & SCF_ECHO_ERR) ? 2 : -1;
+	if (s->cur.rec.event <= s->echoed)
+		echo_fd = -1; /* shown already: gdb went back in time */
+	else if (echo_fd >= 0)
+		s->echoed = s->cur.rec.event;
 	uint64_t h = 0;
 	if (echo_fd == 1)
 		fflush(stdout);

@@ -11,7 +11,8 @@ printf "at syscall: %d\n", *(unsigned short *)$pc == 0x050f
 set $before = $pc
 stepi
 printf "after syscall: rax=%d advanced=%d\n", $rax, $pc - $before
-# no reverse execution yet: an error, and the session goes on
-reverse-continue
+# one step back: before the syscall again (replay re-executes to there)
+reverse-stepi
+printf "back at syscall: %d\n", $pc == $before
 delete
 continue
