@@ -27,7 +27,7 @@ server_start() {
 	pid=$!
 	port=
 	for i in $(seq 200); do
-		port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$D/$name.err")
+		port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$D/$name.err" 2>/dev/null)
 		[ -n "$port" ] && break
 		sleep 0.05
 	done
@@ -281,6 +281,26 @@ printf 'monitor when\ninfo threads\ncontinue\n' >"$D/goto.script"
 timeout -k 5 60 "$BIN/replay" --gdb --goto "$ev" "$D/ok.lz4" -- -batch -nx -x "$D/goto.script" >"$D/goto.out" 2>&1 </dev/null
 expect gdb-goto "$D/goto.out" "^Current event: $ev\$" "^\\* 1 +Thread $rec_pid\\.$child \"sample\"" \
 	'^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+
+# Go (when built): with Go's runtime-gdb.py, `info goroutines` lists the
+# replayed program's goroutines and `goroutine 1 bt` shows main.main; the
+# replay then ends as recorded.
+gort=$(command -v go >/dev/null && go env GOROOT 2>/dev/null)/src/runtime/runtime-gdb.py
+if [ -x "$TBIN/go_channels" ] && [ -f "$gort" ]; then
+	timeout 60 "$BIN/rec" -q -o "$D/go.lz4" -- "$TBIN/go_channels" >"$D/go.rec.out" 2>/dev/null
+	go_status=$?
+	server_start go "$D/go.lz4"
+	timeout 60 gdb -batch -nx -ex 'set pagination off' -ex 'set confirm off' \
+		-ex "target extended-remote :$port" -ex "source $gort" -x tests/gdb/go_goroutines.gdb >"$D/go.gdb" 2>&1 </dev/null
+	server_wait go
+	expect gdb-go-goroutines "$D/go.gdb" 'hit Breakpoint 1, main\.main \(\)' '^\* +1 +running' \
+		'^ +[0-9]+ +waiting +runtime\.gopark' '^#0 +main\.main \(\)'
+	if [ "$(cat "$D/go.status")" != "$go_status" ] || ! cmp -s "$D/go.rec.out" "$D/go.out"; then
+		fail "gdb-go-end: replay under gdb exited $(cat "$D/go.status") (recorded $go_status) or printed other output"
+	else
+		pass "gdb-go-end"
+	fi
+fi
 
 # A hostile peer: malformed packets get error replies, then a kill ends the replay.
 server_start bad "$D/ok.lz4"
