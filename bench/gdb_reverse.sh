@@ -16,7 +16,7 @@ command -v gdb >/dev/null || { echo "bench: gdb is not installed" >&2; exit 1; }
 cc -std=gnu11 -O1 -g -Wall -Wextra -o "$OUT/reverse_target" bench/reverse_target.c || exit 1
 start=$(date +%s.%N)
 "$BIN/rec" -q -o "$OUT/reverse.lz4" -- "$OUT/reverse_target" "$SECS" >/dev/null || exit 1
-rec_s=$(echo "$(date +%s.%N) - $start" | bc)
+rec_s=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
 cat >"$OUT/reverse.gdb" <<'EOS'
 break finish
 shell date +T0=%s.%N
@@ -48,7 +48,7 @@ gdb -batch -nx -ex 'set pagination off' -ex 'set confirm off' -ex "target extend
 	-x "$OUT/reverse.gdb" >"$OUT/reverse.out" 2>&1 </dev/null
 wait "$pid"
 eval "$(grep -E '^T[0-9]=' "$OUT/reverse.out")"
-d() { echo "$2 - $1" | bc; }
+d() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 printf 'recording of %s s (rec took %.1f s)\n' "$SECS" "$rec_s"
 printf '  continue to the end (forward replay)   %6.2f s\n' "$(d "$T0" "$T1")"
 printf '  reverse-continue to a watchpoint       %6.2f s\n' "$(d "$T1" "$T2")"
