@@ -211,6 +211,31 @@ int patch_loop_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t s
 	return 1;
 }
 
+uint64_t patch_loop_after_load(const uint8_t *win, size_t wlen, uint64_t wstart, const struct patch_loop *lp)
+{
+	csh h;
+	cs_insn *insn;
+	uint64_t found = 0;
+	if (lp->top < wstart || lp->end - wstart > wlen || cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return 0;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	insn = cs_malloc(h);
+	const uint8_t *p = win + (lp->top - wstart);
+	size_t left = lp->brk - lp->top;
+	uint64_t a = lp->top;
+	while (!found && insn && cs_disasm_iter(h, &p, &left, &a, insn)) {
+		const cs_x86 *x = &insn->detail->x86;
+		for (int i = 0; i < x->op_count; i++)
+			if (x->operands[i].type == X86_OP_MEM && (x->operands[i].access & CS_AC_READ) &&
+			    x->operands[i].mem.base != X86_REG_RSP && insn->id != X86_INS_LEA)
+				found = a; /* a: the address after it */
+	}
+	if (insn)
+		cs_free(insn, 1);
+	cs_close(&h);
+	return found;
+}
+
 int patch_relocate_line(const uint8_t *code, size_t len, uint64_t addr, uint64_t to, uint8_t *out, size_t cap,
 			size_t *outlen)
 {

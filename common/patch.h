@@ -82,6 +82,12 @@ struct patch_loop {
  * 0 if not. */
 int patch_loop_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t addr, struct patch_loop *lp);
 
+/* The address right after the first instruction of the loop lp (code
+ * window: wlen bytes at wstart) that reads memory other than the stack (a
+ * load whose value the loop may store back: a site there ends turns
+ * inside a read-modify-write); 0 if none. */
+uint64_t patch_loop_after_load(const uint8_t *win, size_t wlen, uint64_t wstart, const struct patch_loop *lp);
+
 /* Copies the len bytes of straight-line code at addr (its bytes in
  * code, no branch) into out as they must read at address to, cap bytes
  * at most (*outlen of them). Returns 0, -ERANGE, -ENOSPC or -EINVAL. */

@@ -198,7 +198,20 @@ int rec_site_install(struct rec_session *s, struct rec_task *t, int more)
 	size_t wlen = site_window(t->tid, r.rip, win, &wstart);
 	if (!wlen || !site_code_is_file(t->tid, r.rip))
 		return 0;
-	int ret = install_at(s, t, win, wlen, wstart, r.rip);
+	/* Without --chaos a loop gets one site: right after the loop's first
+	 * load when it can (its turns then end with a loaded value held: a
+	 * read-modify-write race window open, as a timer interrupt would leave
+	 * it), not where the thread happened to be. */
+	struct patch_loop lp;
+	int ret = 0;
+	if (!s->chaos && !more && patch_loop_find(win, wlen, wstart, r.rip, &lp)) {
+		uint64_t at = patch_loop_after_load(win, wlen, wstart, &lp);
+		size_t len = at ? site_patchable(win, wlen, wstart, at, 1) : 0;
+		if (len && !(r.rip > at && r.rip < at + len))
+			ret = install_at(s, t, win, wlen, wstart, at); /* (t stopped inside it would be cut) */
+	}
+	if (!ret)
+		ret = install_at(s, t, win, wlen, wstart, r.rip);
 	/* More sites further down the same straight line of code: a count
 	 * then ends a turn at one of several places of the loop (inside a
 	 * race's window, between a load and its store, among them). */
