@@ -320,6 +320,12 @@ static int spin_check(struct rec_session *s, struct rec_task *t)
 		s->snap = calloc(1, sizeof *s->snap);
 	if (s->snap && (!s->chaos || t->sig_check))
 		rec_snap_take(s->snap, t->tid); /* what changes by the point: its filter */
+	if (!t->sig_check) {
+		/* and the stack as it is now: a word of it that moves on by the
+		 * point tells replay's passes apart (an interpreter's state) */
+		long got = mem_read(t->tid, t->spin_regs.rsp, s->sigwin, sizeof s->sigwin);
+		s->nsigwin = got > 0 ? (size_t)got / 8 : 0;
+	}
 	t->spin_fphash = fpregs_hash(t->tid);
 	t->spin_pass = 0;
 	if (s->chaos && !t->sig_check) {
@@ -382,8 +388,15 @@ int rec_preempt_spin_trap(struct rec_session *s, struct rec_task *t)
 		pick_word(s, t, r.rsp, &addr, &val);
 		return preempted(s, t, PREEMPT_STATE, addr, val);
 	}
-	/* Progress, registers moving on: the point is this pass. */
-	return preempted(s, t, PREEMPT_STATE, 0, 0);
+	/* Progress, registers moving on: the point is this pass. They may
+	 * come back later (an interpreter's dispatch: the same registers at
+	 * each of its instructions, its state in memory): a stack word that
+	 * moved on since the first pass keeps replay from stopping at every
+	 * pass with these registers (the filter words may all be on the
+	 * stack, which they leave to this word). */
+	uint64_t addr = 0, val = 0;
+	pick_word(s, t, r.rsp, &addr, &val);
+	return preempted(s, t, PREEMPT_STATE, addr, val);
 }
 
 /* Whether replay can patch the run at rip (as replay_preempt.c checks). */
