@@ -65,7 +65,6 @@ static int slot_loop(uint8_t out[SITE_SLOT], uint64_t slot, uint64_t addr, const
 {
 	size_t o = HEAD, n, exits[SITE_UNROLL];
 	int copies = 0, r;
-	memset(out + HEAD, 0xcc, HIT_OFF - HEAD);
 	while (copies < SITE_UNROLL) {
 		size_t start = o;
 		if (patch_relocate_line(win + (addr - wstart), lp->brk - addr, addr, slot + o, out + o, HIT_OFF - o, &n))

@@ -170,10 +170,9 @@ static int install_at(struct rec_session *s, struct rec_task *t, const uint8_t *
 	/* Without --chaos the slot runs the loop around the site when there
 	 * is one (--chaos keeps its extra sites along the loop in play). */
 	int flags = s->chaos ? 0 : SITE_LOOP;
-	if (flags && site_slot_build(slot, base, k, at, len, win, wlen, wstart, flags))
-		flags = 0;
-	if ((ret = site_slot_build(slot, base, k, at, len, win, wlen, wstart, flags)) ||
-	    (ret = site_jump(jump, at, len, base + SITE_SLOT * (uint64_t)(k + 1))) ||
+	if ((ret = site_slot_build(slot, base, k, at, len, win, wlen, wstart, flags)) && flags)
+		ret = site_slot_build(slot, base, k, at, len, win, wlen, wstart, flags = 0); /* no loop there */
+	if (ret || (ret = site_jump(jump, at, len, base + SITE_SLOT * (uint64_t)(k + 1))) ||
 	    (ret = mem_write(fd, base + SITE_SLOT * (uint64_t)(k + 1), slot, sizeof slot)) ||
 	    (ret = mem_write(fd, at, jump, len)))
 		goto fail;
