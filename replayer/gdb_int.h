@@ -14,6 +14,14 @@
 #define GDB_MAX_VFD 16
 #define GDB_MAX_NAMES 64
 #define GDB_NHW 4 /* debug registers; DR0 stays replay's */
+#define GDB_MAX_PROCS 64
+
+/* A process's executable and auxiliary vector (gdb_procs.c). */
+struct gdb_proc {
+	uint32_t tgid;
+	char *path;
+	struct buf auxv;
+};
 
 struct gdb_bp {
 	uint64_t addr;
@@ -99,6 +107,12 @@ struct gdb_server {
 	bool multiprocess, detached, ended, closed;
 	bool started;        /* gdb has had its first stop */
 	uint32_t pid;        /* recorded pid of the process shown */
+	uint32_t pick_pid;   /* -p: that process (0: the first one), */
+	uint64_t pick_event; /* the event where it appears (0: at the start) */
+	bool killed;         /* vKill: a vRun may follow, else the replay ends */
+	bool run;            /* vRun: the first stop is its answer */
+	struct gdb_proc procs[GDB_MAX_PROCS]; /* until the process shown appears */
+	int nprocs;
 	uint32_t gthread;    /* Hg: registers and memory of this thread (0: cur) */
 	uint32_t cur;        /* thread of the last stop */
 	struct gdb_bp *bps;
@@ -153,6 +167,19 @@ int gdb_files_auxv(struct gdb_server *g, struct replay_task *t);
 void gdb_files_note_name(struct gdb_server *g, struct replay_task *t, const struct trace_rec *rec);
 /* The name of thread t ("" if none known), into buf. */
 const char *gdb_thread_name(struct gdb_server *g, struct replay_task *t, char *buf, size_t n);
+
+/* gdb_procs.c */
+/* At the replay's start: notes the first process's executable and auxv. */
+void gdb_procs_begin(struct gdb_server *g, struct replay_task *t);
+/* Before the process shown appears: notes an exec's or fork's process. */
+void gdb_procs_event(struct gdb_server *g, struct replay_task *t, const struct trace_rec *rec);
+/* The process shown appears: its executable and auxv become gdb's. */
+void gdb_procs_show(struct gdb_server *g);
+/* Frees what the notes hold. */
+void gdb_procs_free(struct gdb_server *g);
+/* After rec (t's): true if it ended the process shown (not the first
+ * one: the end of the replay reports that), its exit reply in g->stop. */
+bool gdb_procs_exited(struct gdb_server *g, struct replay_task *t, const struct trace_rec *rec);
 
 /* gdb_serve.c */
 /* Answers gdb's requests until it resumes (0), detaches (0, g->detached),

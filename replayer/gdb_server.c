@@ -34,6 +34,14 @@ struct gdb_server *gdb_server_new(struct replay_session *s, int lfd, int ready, 
 	return g;
 }
 
+void gdb_server_pick(struct gdb_server *g, uint32_t pid, uint64_t event)
+{
+	g->pick_pid = pid;
+	g->pick_event = event;
+	if (g->goto_event < event)
+		g->goto_event = event;
+}
+
 /* Takes gdb's connection (once); false (and g->closed) if there is none. */
 static bool connect_gdb(struct gdb_server *g)
 {
@@ -70,6 +78,7 @@ void gdb_server_free(struct gdb_server *g)
 		close(g->ready);
 	free(g->bps);
 	free(g->hits);
+	gdb_procs_free(g);
 	buf_free(&g->auxv);
 	buf_free(&g->stop);
 	buf_free(&g->out);
@@ -492,6 +501,16 @@ int gdb_watch_changed(struct gdb_hw *hw, struct replay_task *t)
 	return 0;
 }
 
+/* gdb's first stop, at t, in g->stop: gdb asks for it ('?'), or it is the
+ * answer to its vRun. */
+static int first_stop(struct gdb_server *g, struct replay_task *t)
+{
+	if (!g->run)
+		return gdb_serve(g);
+	g->run = false;
+	return gdb_report(g, t);
+}
+
 int gdb_server_event(struct gdb_server *g, struct replay_task *t, const struct trace_rec *rec)
 {
 	if (!g || g->detached || g->closed)
@@ -499,6 +518,7 @@ int gdb_server_event(struct gdb_server *g, struct replay_task *t, const struct t
 	uint32_t rec_type = rec->type;
 	if (g->seek.on)
 		return gdb_seek_event(g, t, rec);
+	gdb_procs_event(g, t, rec);
 	if (g->goto_event) {
 		/* --goto: gdb's first stop, at the end of that event */
 		if (rec->event < g->goto_event)
@@ -507,7 +527,9 @@ int gdb_server_event(struct gdb_server *g, struct replay_task *t, const struct t
 		struct replay_task *at = gdb_shown(g, t) ? t : gdb_any_task(g);
 		if (!at)
 			return 0; /* nothing of the process left: gdb sees its end */
-		if (g->ready < 0 && !g->s->opt->quiet)
+		if (g->pick_event)
+			gdb_procs_show(g);
+		if (g->ready < 0 && !g->s->opt->quiet && !g->c && rec->event != g->pick_event)
 			msg("at event %llu: gdb may connect now", (unsigned long long)rec->event);
 		if (!connect_gdb(g))
 			return 0;
@@ -515,7 +537,7 @@ int gdb_server_event(struct gdb_server *g, struct replay_task *t, const struct t
 		gdb_pos_end(g);
 		g->started = true;
 		gdb_stop_begin(g, at, SIGTRAP);
-		return gdb_serve(g);
+		return first_stop(g, at);
 	}
 	if (rec_type == TR_SYSCALL && gdb_shown(g, t))
 		gdb_files_note_name(g, t, rec);
@@ -554,6 +576,10 @@ int gdb_server_event(struct gdb_server *g, struct replay_task *t, const struct t
 			return gdb_report(g, t);
 		}
 	}
+	if (g->started && gdb_procs_exited(g, t, rec)) {
+		int r = gdb_conn_send_buf(g->c, &g->stop);
+		return r ? 0 : gdb_serve(g);
+	}
 	if (interrupted(g)) {
 		struct replay_task *it = gdb_shown(g, t) ? t : gdb_task(g, 0);
 		if (!it)
@@ -572,12 +598,15 @@ int gdb_server_begin(struct gdb_server *g)
 	struct replay_task *t = replay_task_find(g->s, g->s->leader);
 	if (!t)
 		return -ESRCH;
-	g->pid = t->tgid;
+	g->pid = g->pick_pid ? g->pick_pid : t->tgid;
 	g->cur = t->rec_tid;
 	g->auxv.len = 0;
+	gdb_procs_free(g);
 	int r = gdb_files_auxv(g, t);
 	if (r)
 		msg("thread %u: the recorded auxiliary vector cannot be read: %s", t->rec_tid, strerror(-r));
+	if (g->pick_event)
+		gdb_procs_begin(g, t);
 	if (g->goto_event > g->s->cur.rec.event)
 		return 0; /* gdb comes at that event */
 	if (g->seek.on)
@@ -588,7 +617,7 @@ int gdb_server_begin(struct gdb_server *g)
 	gdb_stop_begin(g, t, SIGTRAP);
 	g->pos = (struct gdb_pos){.where = GDB_POS_BEGIN, .event = g->s->cur.rec.event, .tid = t->rec_tid};
 	g->started = true;
-	return gdb_serve(g);
+	return first_stop(g, t);
 }
 
 int gdb_server_end(struct gdb_server *g, int r)

@@ -1,8 +1,9 @@
 /* gdb_server.h - what the gdb remote protocol means for a replay: the
  * server half (policy) on top of gdb_conn (packets). The replay loop stays
  * in charge: it calls these hooks at its own points and the server answers
- * gdb until gdb resumes, then returns. Only the first recorded process is
- * shown to gdb, with its recorded pid and thread ids.
+ * gdb until gdb resumes, then returns. One recorded process is shown to
+ * gdb (the first one, or the one -p picks), with its recorded pid and thread
+ * ids; the others run on, unseen.
  *
  * Invariants: gdb's software breakpoints are in memory only while a thread
  * of that process runs program code (replay_run_task resumes it): every read
@@ -68,6 +69,14 @@ struct gdb_server;
  * its start), first writing a byte to ready (-1: none; taken over) to say
  * so. NULL if out of memory. */
 struct gdb_server *gdb_server_new(struct replay_session *s, int lfd, int ready, uint64_t goto_event);
+/* -p: gdb is shown process pid, which appears at event (0: the first
+ * process, at the start). */
+void gdb_server_pick(struct gdb_server *g, uint32_t pid, uint64_t event);
+/* Finds the process -p SPEC names in the trace at path (its recorded pid,
+ * or the file name of what it executes): its pid and the event where it
+ * appears (0: the first process). 0, -ESRCH (none), -EINVAL (unreadable)
+ * or -ENOMEM. */
+int gdb_pick(const char *trace, const char *spec, uint32_t *pid, uint64_t *event);
 /* Closes the connection and frees the server (NULL accepted). */
 void gdb_server_free(struct gdb_server *g);
 

@@ -18,8 +18,8 @@
 static void usage(FILE *f) /* --help */
 {
 	fprintf(f, "usage: replay [--quiet] TRACE\n"
-		   "       replay --gdbserver [HOST:]PORT [--goto EVENT] TRACE\n"
-		   "       replay --gdb [--goto EVENT] TRACE [-- GDB-ARGS]\n"
+		   "       replay --gdbserver [HOST:]PORT [-p PID|NAME] [--goto EVENT] TRACE\n"
+		   "       replay --gdb [-p PID|NAME] [--goto EVENT] TRACE [-- GDB-ARGS]\n"
 		   "       replay --info [--json] TRACE\n"
 		   "       replay --dump [--json] TRACE\n"
 		   "Runs the recorded program again from TRACE alone: same output, same\n"
@@ -33,6 +33,9 @@ static void usage(FILE *f) /* --help */
 		   "      --gdb         run gdb on the replay (a free loopback port); GDB-ARGS\n"
 		   "                    after -- go to gdb\n"
 		   "      --goto EVENT  with --gdb, --gdbserver: gdb starts at that event\n"
+		   "  -p, --process PID|NAME  with --gdb, --gdbserver: gdb is shown that process\n"
+		   "                    (its recorded pid, or the file name it executes; default:\n"
+		   "                    the first process), from where it appears\n"
 		   "      --version print the version of replay and of the trace format\n"
 		   "exit status: the program's, or 120 usage, 121 not a trace, 122 corrupt,\n"
 		   "123 newer format, 124 truncated, 125 divergence\n");
@@ -146,8 +149,16 @@ static int exec_gdb(int port, char **gdb_args, int ngdb_args, int *ready)
 /* --gdbserver, --gdb: listens; the server takes gdb's connection when the
  * replay reaches event goto_event (0: at once). 0 or -errno. */
 static int gdb_start(struct replay_session *s, const char *spec, char **gdb_args, int ngdb_args,
-		     uint64_t goto_event)
+		     uint64_t goto_event, const char *process)
 {
+	uint32_t pick_pid = 0;
+	uint64_t pick_event = 0;
+	int k = process ? gdb_pick(s->opt->trace, process, &pick_pid, &pick_event) : 0;
+	if (k) {
+		msg("-p %s: %s", process, k == -ESRCH ? "no such process in the trace (replay --dump lists exec and newtask events)"
+							: strerror(-k));
+		return k;
+	}
 	int port, ready = -1, lfd = gdb_listen(spec ? spec : "0", &port);
 	if (lfd < 0) {
 		msg("--gdbserver %s: cannot listen: %s", spec ? spec : "", strerror(-lfd));
@@ -169,6 +180,8 @@ static int gdb_start(struct replay_session *s, const char *spec, char **gdb_args
 		close(lfd);
 		return -ENOMEM;
 	}
+	if (process)
+		gdb_server_pick(s->gdb, pick_pid, pick_event);
 	return 0;
 }
 
@@ -218,12 +231,12 @@ int main(int argc, char **argv)
 		{"quiet", no_argument, 0, 'q'}, {"info", no_argument, 0, 'i'}, {"dump", no_argument, 0, 'd'},
 		{"json", no_argument, 0, 'j'},  {"help", no_argument, 0, 'h'}, {"version", no_argument, 0, 'V'},
 		{"gdbserver", required_argument, 0, 'G'}, {"gdb", no_argument, 0, 'g'},
-		{"goto", required_argument, 0, 'E'},
+		{"goto", required_argument, 0, 'E'}, {"process", required_argument, 0, 'p'},
 		{0, 0, 0, 0},
 	};
 	struct replay_options opt = {0};
 	struct replay_session s = {.opt = &opt, .stubfd = -1};
-	const char *gdbserver = NULL;
+	const char *gdbserver = NULL, *process = NULL;
 	int c, use_gdb = 0, ngdb_args = 0;
 	uint64_t goto_event = 0;
 	char *end;
@@ -241,7 +254,7 @@ int main(int argc, char **argv)
 		}
 	}
 	opterr = 0; /* one-line messages of our own */
-	while ((c = getopt_long(argc, argv, "qidjh", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "qidjhp:", longs, NULL)) != -1) {
 		switch (c) {
 		case 'G': gdbserver = optarg; break;
 		case 'E':
@@ -253,6 +266,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'g': use_gdb = 1; break;
+		case 'p': process = optarg; break;
 		case 'q': opt.quiet = 1; break;
 		case 'i': opt.info = 1; break;
 		case 'd': opt.dump = 1; break;
@@ -268,8 +282,8 @@ int main(int argc, char **argv)
 		msg("%s", "--json needs --dump or --info: replay --dump --json TRACE (see --help)");
 		return EXIT_USAGE;
 	}
-	if (goto_event && !gdbserver && !use_gdb) {
-		msg("%s", "--goto goes with --gdb or --gdbserver (see --help)");
+	if ((goto_event || process) && !gdbserver && !use_gdb) {
+		msg("%s", "--goto and -p go with --gdb or --gdbserver (see --help)");
 		return EXIT_USAGE;
 	}
 	if ((gdbserver || use_gdb) && (opt.info || opt.dump || (gdbserver && use_gdb))) {
@@ -299,7 +313,7 @@ int main(int argc, char **argv)
 		signal(SIGPIPE, SIG_IGN);
 		pin_cpu(&s.r.hdr);
 		replay_bound_init(&s);
-		r = gdbserver || use_gdb ? gdb_start(&s, gdbserver, gdb_args, ngdb_args, goto_event) : 0;
+		r = gdbserver || use_gdb ? gdb_start(&s, gdbserver, gdb_args, ngdb_args, goto_event, process) : 0;
 		if (r) {
 			trace_reader_close(&s.r);
 			return EXIT_USAGE;

@@ -18,12 +18,14 @@ crash_status=$?
 rm -f "$D/sample"
 rec_pid=$("$BIN/replay" --dump "$D/ok.lz4" | sed -n 's/.* exec *tid \([0-9]*\) .*/\1/p' | head -1)
 
-# server_start NAME TRACE: `replay --gdbserver 0 TRACE` (a free port) in the
-# background, its stdout and stderr in $D/NAME.out and $D/NAME.err; sets
-# port and pid. server_wait NAME: its exit status into $D/NAME.status.
+# server_start NAME TRACE: `replay --gdbserver 0 $SARGS TRACE` (a free port)
+# in the background, its stdout and stderr in $D/NAME.out and $D/NAME.err;
+# sets port and pid. server_wait NAME: its exit status into $D/NAME.status.
+SARGS=
 server_start() {
 	local name=$1 trace=$2 i
-	timeout -k 5 60 "$BIN/replay" --gdbserver 0 "$trace" >"$D/$name.out" 2>"$D/$name.err" </dev/null &
+	# shellcheck disable=SC2086
+	timeout -k 5 60 "$BIN/replay" --gdbserver 0 $SARGS "$trace" >"$D/$name.out" 2>"$D/$name.err" </dev/null &
 	pid=$!
 	port=
 	for i in $(seq 200); do
@@ -301,6 +303,42 @@ if [ -x "$TBIN/go_channels" ] && [ -f "$gort" ]; then
 	else
 		pass "gdb-go-end"
 	fi
+fi
+
+# replay -p PID: gdb is shown a forked child, from where it appears; a
+# breakpoint on a function both call stops in the child only; its exit is
+# the child's. -p NAME: the process that executes NAME (a shell pipeline's
+# middle command). A -p naming no process: a one-line error, before serving.
+timeout 60 "$BIN/rec" -q -o "$D/procs.lz4" -- "$TBIN/gdb_procs" >"$D/procs.rec.out" 2>/dev/null
+procs_status=$?
+child=$("$BIN/replay" --dump "$D/procs.lz4" | sed -n 's/.* newtask .* creates \([0-9]*\) .*/\1/p' | head -1)
+printf 'info inferiors\nbreak work\ncontinue\nprint n\nfinish\ncontinue\n' >"$D/pid.script"
+SARGS="-p $child" gdb_run pid "$D/procs.lz4" "$D/pid.script"
+expect gdb-process-pid "$D/pid.gdb" "^\\* 1 +process $child " '^Breakpoint 1, work \(n=(n@entry=)?5\)' '^\$1 = 5$' \
+	'^Value returned is \$[0-9]+ = 55$' "^\\[Inferior 1 \\(process $child\\) exited with code 067\\]"
+if grep -Eq 'work \(n=(n@entry=)?[34]\)' "$D/pid.gdb"; then
+	fail "gdb-process-pid-only: gdb stopped in the parent's work() ($D/pid.gdb)"
+else
+	pass "gdb-process-pid-only (the parent's calls run on)"
+fi
+expect_recorded_end pid "$D/procs.rec.out" "$procs_status"
+cp "$TBIN/gdb_sample" "$D/sample"
+timeout 60 "$BIN/rec" -q -o "$D/pipe.lz4" -- sh -c "echo hi | $D/sample | cat" >"$D/pipe.rec.out" 2>/dev/null
+pipe_status=$?
+rm -f "$D/sample"
+spid=$("$BIN/replay" --dump "$D/pipe.lz4" | sed -n 's/.* exec *tid \([0-9]*\) .*\/sample,.*/\1/p' | head -1)
+printf 'info inferiors\nbreak area\ncontinue\nprint *p\ninfo threads\ncontinue\n' >"$D/name.script"
+SARGS="-p sample" gdb_run name "$D/pipe.lz4" "$D/name.script"
+expect gdb-process-name "$D/name.gdb" "^\\* 1 +process $spid .*target:$D/sample" '^Breakpoint 1, area \(p=' \
+	'^\$1 = \{x = 3, y = 4, name = 0x[0-9a-f]+ "origin"\}' "^\\* 1 +Thread $spid\\.$spid \"sample\"" \
+	"^\\[Inferior 1 \\(process $spid\\) exited normally\\]"
+expect_recorded_end name "$D/pipe.rec.out" "$pipe_status"
+timeout 10 "$BIN/replay" --gdbserver 0 -p nosuch "$D/pipe.lz4" >"$D/nosuch.out" 2>&1 </dev/null
+st=$?
+if [ "$st" != 120 ] || [ "$(wc -l <"$D/nosuch.out")" != 1 ] || ! grep -q '^replay: -p nosuch: no such process' "$D/nosuch.out"; then
+	fail "gdb-process-bad: replay -p nosuch exited $st: $(head -2 "$D/nosuch.out")"
+else
+	pass "gdb-process-bad (one line, exit 120)"
 fi
 
 # A hostile peer: malformed packets get error replies, then a kill ends the replay.
