@@ -183,6 +183,7 @@ enum gdb_req_kind {
 	GDB_REQ_MUST_REPLY_EMPTY,/* vMustReplyEmpty: answer the empty packet */
 	GDB_REQ_TLS_ADDR,        /* qGetTLSAddr:tid,offset,lm: tls */
 	GDB_REQ_SEARCH_MEM,      /* qSearch:memory:addr;len;bin: mem, data (the pattern) */
+	GDB_REQ_RESTART,         /* R[XX]: restart (no reply) */
 	GDB_REQ_KIND_COUNT
 };
 

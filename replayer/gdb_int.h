@@ -213,6 +213,9 @@ void gdb_seek_end(struct gdb_server *g);
 int gdb_seek_begin(struct gdb_server *g, struct replay_task *t);
 
 /* gdb_server.c */
+/* vRun (reply: its answer is the first stop) or R: the replay starts again
+ * (the caller returns GDB_RESTART), gdb's first stop where it was at first. */
+void gdb_server_rerun(struct gdb_server *g, bool reply);
 /* Sends the stop reply in g->stop and serves gdb until it resumes. */
 int gdb_report(struct gdb_server *g, struct replay_task *t);
 /* Starts a stop reply "T<sig>thread:<tid>;" for thread t. */

@@ -142,6 +142,7 @@ void gdb_procs_free(struct gdb_server *g)
 	for (int i = 0; i < g->nprocs; i++) {
 		free(g->procs[i].path);
 		buf_free(&g->procs[i].auxv);
+		g->procs[i] = (struct gdb_proc){0};
 	}
 	g->nprocs = 0;
 }

@@ -563,6 +563,7 @@ enum gdb_req_kind gdb_req_parse(const uint8_t *payload, size_t len, struct gdb_r
 	case '!': return done(&c, GDB_REQ_EXTENDED);
 	case 'g': return done(&c, GDB_REQ_READ_REGS);
 	case 'k': return done(&c, GDB_REQ_KILL);
+	case 'R': return req->kind = GDB_REQ_RESTART; /* its argument means nothing */
 	case 'G':
 		req->data = hexbytes(&c, 0, false, &req->data_len);
 		if (!req->data || !req->data_len)
@@ -628,7 +629,7 @@ const char *gdb_req_kind_name(enum gdb_req_kind kind)
 		"ATTACHED", "SUPPORTED", "XFER_READ", "START_NOACK", "PASS_SIGNALS",
 		"PROGRAM_SIGNALS", "VFILE", "RUN", "ATTACH", "VKILL", "KILL", "DETACH",
 		"MONITOR", "OFFSETS", "SYMBOL", "TSTATUS", "MUST_REPLY_EMPTY", "TLS_ADDR",
-		"SEARCH_MEM",
+		"SEARCH_MEM", "RESTART",
 	};
 	return (unsigned)kind < GDB_REQ_KIND_COUNT && names[kind] ? names[kind] : "?";
 }

@@ -178,6 +178,8 @@ static int answer(struct gdb_server *g, const struct gdb_req *req)
 		gdb_buf_printf(out, r == -EINVAL && req->u.bp.type != 0 ? "" : r ? "E01" : "OK");
 		break;
 	case GDB_REQ_CONT: case GDB_REQ_VCONT:
+		if (g->killed)
+			return GDB_KILLED;
 		if (g->ended)
 			return 1;
 		resume(g, req);
@@ -235,17 +237,26 @@ static int answer(struct gdb_server *g, const struct gdb_req *req)
 		break;
 	case GDB_REQ_PROGRAM_SIGNALS: gdb_buf_printf(out, "OK"); break;
 	case GDB_REQ_VFILE: gdb_files_vfile(g, req); break;
-	case GDB_REQ_RUN: case GDB_REQ_ATTACH: gdb_buf_printf(out, "E01"); break;
+	case GDB_REQ_RUN: case GDB_REQ_RESTART:
+		/* from the start again; vRun is answered with the first stop */
+		gdb_server_rerun(g, req->kind == GDB_REQ_RUN);
+		return GDB_RESTART;
+	case GDB_REQ_ATTACH: gdb_buf_printf(out, "E01"); break;
 	case GDB_REQ_VKILL:
+		/* gdb's `kill`, or the first half of its `run`: the replay
+		 * ends when gdb goes, unless a vRun comes first */
 		gdb_buf_printf(out, "OK");
 		gdb_conn_send_buf(g->c, out);
 		out->len = 0;
-		return GDB_KILLED;
+		g->killed = g->ended = true;
+		return 2;
 	case GDB_REQ_KILL: return GDB_KILLED;
 	case GDB_REQ_DETACH:
 		gdb_buf_printf(out, "OK");
 		gdb_conn_send_buf(g->c, out);
 		out->len = 0;
+		if (g->killed)
+			return GDB_KILLED;
 		g->detached = true;
 		linger(g);
 		return 1;
@@ -271,7 +282,7 @@ int gdb_serve(struct gdb_server *g)
 		int r = gdb_conn_next(g->c, -1, -1, &ev);
 		if (r || ev.kind == GDB_EV_CLOSED || ev.kind == GDB_EV_ERROR) {
 			g->closed = true;
-			return 0;
+			return g->killed ? GDB_KILLED : 0;
 		}
 		if (ev.kind == GDB_EV_BAD_PACKET) {
 			gdb_conn_send_str(g->c, "E01");
@@ -294,7 +305,7 @@ int gdb_serve(struct gdb_server *g)
 		r = gdb_conn_send_buf(g->c, &g->out);
 		if (r) {
 			g->closed = true;
-			return 0;
+			return g->killed ? GDB_KILLED : 0;
 		}
 	}
 }

@@ -42,6 +42,18 @@ void gdb_server_pick(struct gdb_server *g, uint32_t pid, uint64_t event)
 		g->goto_event = event;
 }
 
+void gdb_server_rerun(struct gdb_server *g, bool reply)
+{
+	g->killed = g->ended = g->started = false;
+	g->run = reply;
+	g->goto_event = g->pick_event;
+	g->seek.on = false;
+	if (g->hits)
+		g->hits->valid = false;
+	g->step_tid = g->step_pending = 0;
+	g->range_start = g->range_end = 0;
+}
+
 /* Takes gdb's connection (once); false (and g->closed) if there is none. */
 static bool connect_gdb(struct gdb_server *g)
 {

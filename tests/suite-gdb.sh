@@ -250,6 +250,13 @@ for prog in signals segv_recover; do
 	expect_recorded_end "$prog" "$D/$prog.rec.out" "$st"
 done
 
+# gdb's run (vRun): the replay starts again, the breakpoint is hit again
+# with the same values, and the replay still ends as recorded.
+gdb_run rerun "$D/ok.lz4" tests/gdb/run.gdb
+expect gdb-run "$D/rerun.gdb" '^first: by=5 counter=0$' '^first: by=7 counter=5$' '^again: by=5 counter=0$' \
+	'^again: by=7 counter=5$' '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+expect_recorded_end rerun "$D/ok.rec.out" "$ok_status"
+
 # Two sessions of one script answer alike.
 gdb_run break2 "$D/ok.lz4" tests/gdb/break.gdb
 if cmp -s <(grep -v 'Remote debugging using' "$D/break.gdb") <(grep -v 'Remote debugging using' "$D/break2.gdb"); then
@@ -312,10 +319,10 @@ fi
 timeout 60 "$BIN/rec" -q -o "$D/procs.lz4" -- "$TBIN/gdb_procs" >"$D/procs.rec.out" 2>/dev/null
 procs_status=$?
 child=$("$BIN/replay" --dump "$D/procs.lz4" | sed -n 's/.* newtask .* creates \([0-9]*\) .*/\1/p' | head -1)
-printf 'info inferiors\nbreak work\ncontinue\nprint n\nfinish\ncontinue\n' >"$D/pid.script"
+printf 'info inferiors\nbreak work\ncontinue\nprint n\nfinish\nrun\nprintf "rerun: n=%%d\\n", n\ncontinue\n' >"$D/pid.script"
 SARGS="-p $child" gdb_run pid "$D/procs.lz4" "$D/pid.script"
 expect gdb-process-pid "$D/pid.gdb" "^\\* 1 +process $child " '^Breakpoint 1, work \(n=(n@entry=)?5\)' '^\$1 = 5$' \
-	'^Value returned is \$[0-9]+ = 55$' "^\\[Inferior 1 \\(process $child\\) exited with code 067\\]"
+	'^Value returned is \$[0-9]+ = 55$' '^rerun: n=5$' "^\\[Inferior 1 \\(process $child\\) exited with code 067\\]"
 if grep -Eq 'work \(n=(n@entry=)?[34]\)' "$D/pid.gdb"; then
 	fail "gdb-process-pid-only: gdb stopped in the parent's work() ($D/pid.gdb)"
 else
