@@ -2,7 +2,7 @@
  * the recording (vFile, qXfer:exec-file), served from the trace's stored
  * copies, so gdb symbolizes the program and its libraries with none of
  * them on this machine; the recorded auxiliary vector, the target
- * description, siginfo and the thread list (qXfer). */
+ * description, siginfo, the thread list and the loaded libraries (qXfer). */
 #include "gdb_int.h"
 
 #include <elf.h>
@@ -125,6 +125,84 @@ static int xfer_slice(struct buf *out, const struct gdb_req *req, const void *ob
 	return buf_put(out, (const uint8_t *)obj + off, k);
 }
 
+/* The auxv entry of type `type` (0 if none). */
+static uint64_t auxv_get(const struct gdb_server *g, uint64_t type)
+{
+	for (size_t i = 0; i + 16 <= g->auxv.len; i += 16) {
+		uint64_t kv[2];
+		memcpy(kv, g->auxv.p + i, 16);
+		if (kv[0] == type)
+			return kv[1];
+	}
+	return 0;
+}
+
+/* The dynamic linker's r_debug of t's process, found through the
+ * executable's DT_DEBUG (its program headers at the recorded AT_PHDR); 0
+ * if there is none yet (a static program, or before ld.so set it). */
+static uint64_t r_debug_of(struct gdb_server *g, struct replay_task *t)
+{
+	uint64_t phdr = auxv_get(g, AT_PHDR), phnum = auxv_get(g, AT_PHNUM), bias = 0, dyn = 0;
+	bool have_bias = false;
+	for (uint64_t i = 0; phdr && i < phnum && i < 256; i++) {
+		Elf64_Phdr ph;
+		if (mem_read(t->tid, phdr + i * sizeof ph, &ph, sizeof ph) != sizeof ph)
+			return 0;
+		if (ph.p_type == PT_PHDR) {
+			bias = phdr - ph.p_vaddr;
+			have_bias = true;
+		} else if (ph.p_type == PT_DYNAMIC) {
+			dyn = ph.p_vaddr;
+		}
+	}
+	if (!dyn || !have_bias)
+		return 0;
+	for (uint64_t at = bias + dyn, i = 0; i < 512; i++, at += sizeof(Elf64_Dyn)) {
+		Elf64_Dyn d;
+		if (mem_read(t->tid, at, &d, sizeof d) != sizeof d || d.d_tag == DT_NULL)
+			return 0;
+		if (d.d_tag == DT_DEBUG)
+			return d.d_un.d_ptr;
+	}
+	return 0;
+}
+
+/* The loaded objects of t's process as gdb's library-list-svr4 XML, from
+ * the dynamic linker's list (r_debug.r_map: l_addr, l_name, l_ld, l_next):
+ * the first one, the executable, is main-lm. */
+static int svr4_list(struct gdb_server *g, struct replay_task *t, struct buf *obj)
+{
+	uint64_t rd = t ? r_debug_of(g, t) : 0, lm = 0, main_lm = 0;
+	if (rd && mem_read(t->tid, rd + 8, &lm, 8) != 8)
+		lm = 0;
+	struct buf libs = {0};
+	for (int i = 0; lm && i < 4096; i++) {
+		uint64_t l[4]; /* l_addr, l_name, l_ld, l_next */
+		char name[4096];
+		if (mem_read(t->tid, lm, l, sizeof l) != sizeof l)
+			break;
+		long n = l[1] ? mem_read(t->tid, l[1], name, sizeof name - 1) : 0;
+		name[n > 0 ? strnlen(name, (size_t)n) : 0] = 0;
+		if (!main_lm) {
+			main_lm = lm;
+		} else if (name[0]) {
+			gdb_buf_printf(&libs, "<library name=\"");
+			for (const char *c = name; *c; c++)
+				gdb_buf_printf(&libs, *c == '&' ? "&amp;" : *c == '<' ? "&lt;" : *c == '"' ? "&quot;" : "%c", *c);
+			gdb_buf_printf(&libs, "\" lm=\"0x%llx\" l_addr=\"0x%llx\" l_ld=\"0x%llx\"/>\n", (unsigned long long)lm,
+				       (unsigned long long)l[0], (unsigned long long)l[2]);
+		}
+		lm = l[3];
+	}
+	gdb_buf_printf(obj, "<library-list-svr4 version=\"1.0\"");
+	if (main_lm)
+		gdb_buf_printf(obj, " main-lm=\"0x%llx\"", (unsigned long long)main_lm);
+	gdb_buf_printf(obj, ">\n");
+	buf_put(obj, libs.p, libs.len);
+	buf_free(&libs);
+	return gdb_buf_printf(obj, "</library-list-svr4>\n");
+}
+
 int gdb_files_xfer(struct gdb_server *g, const struct gdb_req *req)
 {
 	struct buf *out = &g->out, obj = {0};
@@ -141,6 +219,9 @@ int gdb_files_xfer(struct gdb_server *g, const struct gdb_req *req)
 		break;
 	case GDB_XFER_EXEC_FILE:
 		r = buf_put(&obj, g->exec_path, strlen(g->exec_path));
+		break;
+	case GDB_XFER_LIBRARIES_SVR4:
+		r = svr4_list(g, t, &obj);
 		break;
 	case GDB_XFER_SIGINFO: {
 		siginfo_t si;

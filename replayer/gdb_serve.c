@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define SUPPORTED "PacketSize=" GDB_CONN_PACKET_SIZE_STR ";QStartNoAckMode+;qXfer:features:read+;" \
-	"qXfer:auxv:read+;qXfer:exec-file:read+;qXfer:siginfo:read+;qXfer:threads:read+;multiprocess+;" \
+	"qXfer:auxv:read+;qXfer:exec-file:read+;qXfer:libraries-svr4:read+;qXfer:siginfo:read+;qXfer:threads:read+;multiprocess+;" \
 	"hwbreak+;swbreak+;vContSupported+;QPassSignals+;QProgramSignals+;ReverseContinue+;ReverseStep+"
 
 /* The thread a vCont action names: its recorded tid, or 0 for "all"/"any"

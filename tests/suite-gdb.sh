@@ -250,6 +250,16 @@ for prog in signals segv_recover; do
 	expect_recorded_end "$prog" "$D/$prog.rec.out" "$st"
 done
 
+# The loaded libraries come from replay (qXfer:libraries-svr4:read, read from
+# the dynamic linker's list in the replayed memory): gdb lists libc with
+# its symbols, and a backtrace from inside libc's write names it.
+gdb_run libs "$D/ok.lz4" tests/gdb/libraries.gdb
+expect gdb-libraries-svr4 "$D/libs.gdb" \
+	'Packet received: l<library-list-svr4 version="1\.0" main-lm="0x[0-9a-f]+">.*<library name="[^"]*/libc\.so\.6" lm="0x[0-9a-f]+" l_addr="0x[0-9a-f]+" l_ld="0x[0-9a-f]+"/>' \
+	'^0x[0-9a-f]+ +0x[0-9a-f]+ +Yes .*libc\.so\.6$' '^#0 +(__GI___libc_write|__libc_write|write) \(' \
+	'^#1 +0x[0-9a-f]+ in say \(' '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+expect_recorded_end libs "$D/ok.rec.out" "$ok_status"
+
 # gdb's run (vRun): the replay starts again, the breakpoint is hit again
 # with the same values, and the replay still ends as recorded.
 gdb_run rerun "$D/ok.lz4" tests/gdb/run.gdb
