@@ -212,7 +212,7 @@ int gdb_files_xfer(struct gdb_server *g, const struct gdb_req *req)
 	case GDB_XFER_FEATURES:
 		if (strcmp(req->u.xfer.annex, "target.xml"))
 			return gdb_buf_printf(out, "E00");
-		r = gdb_regs_xml(&obj);
+		r = gdb_regs_xml(g->regs, &obj);
 		break;
 	case GDB_XFER_AUXV:
 		r = buf_put(&obj, g->auxv.p, g->auxv.len);

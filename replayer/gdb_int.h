@@ -109,6 +109,7 @@ struct gdb_server {
 	uint32_t pid;        /* recorded pid of the process shown */
 	uint32_t pick_pid;   /* -p: that process (0: the first one), */
 	uint64_t pick_event; /* the event where it appears (0: at the start) */
+	int regs;            /* GDB_REGS_*: the register sets shown */
 	bool killed;         /* vKill: a vRun may follow, else the replay ends */
 	bool run;            /* vRun: the first stop is its answer */
 	struct gdb_proc procs[GDB_MAX_PROCS]; /* until the process shown appears */
@@ -143,17 +144,22 @@ struct gdb_server {
 };
 
 /* gdb_regs.c */
+/* Register sets shown beyond SSE: */
+#define GDB_REGS_AVX 1     /* this CPU has AVX */
+#define GDB_REGS_AVX512 2  /* this CPU and the recording's have AVX-512 */
+/* The register sets shown for a replay of the recording with header h. */
+int gdb_regs_features(const struct trace_header *h);
 /* Appends the target description XML. */
-int gdb_regs_xml(struct buf *out);
+int gdb_regs_xml(int feats, struct buf *out);
 /* Appends every register of tid as hex (a 'g' reply); 0 or -errno. */
-int gdb_regs_read_all(pid_t tid, struct buf *out);
+int gdb_regs_read_all(int feats, pid_t tid, struct buf *out);
 /* Appends register n of tid as hex; 0, -EINVAL (no such) or -errno. */
-int gdb_regs_read_one(pid_t tid, uint32_t n, struct buf *out);
+int gdb_regs_read_one(int feats, pid_t tid, uint32_t n, struct buf *out);
 /* Sets register n of tid to v (its len bytes); *gp: the general
  * registers after. 0 or -errno. */
-int gdb_regs_write_one(pid_t tid, uint32_t n, const uint8_t *v, size_t len, struct user_regs_struct *gp);
+int gdb_regs_write_one(int feats, pid_t tid, uint32_t n, const uint8_t *v, size_t len, struct user_regs_struct *gp);
 /* Sets every register a 'G' packet carries; *gp as above. 0 or -errno. */
-int gdb_regs_write_all(pid_t tid, const uint8_t *v, size_t len, struct user_regs_struct *gp);
+int gdb_regs_write_all(int feats, pid_t tid, const uint8_t *v, size_t len, struct user_regs_struct *gp);
 
 /* gdb_files.c */
 /* Answers a vFile request from the files stored in the trace. */

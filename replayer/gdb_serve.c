@@ -116,10 +116,10 @@ static int regs_reply(struct gdb_server *g, const struct gdb_req *req, struct bu
 	if (!t)
 		return gdb_buf_printf(out, "E01");
 	switch (req->kind) {
-	case GDB_REQ_READ_REGS: r = gdb_regs_read_all(t->tid, out); break;
-	case GDB_REQ_READ_REG: r = gdb_regs_read_one(t->tid, req->u.reg, out); break;
-	case GDB_REQ_WRITE_REGS: r = gdb_regs_write_all(t->tid, req->data, req->data_len, &t->regs); break;
-	default: r = gdb_regs_write_one(t->tid, req->u.reg, req->data, req->data_len, &t->regs); break;
+	case GDB_REQ_READ_REGS: r = gdb_regs_read_all(g->regs, t->tid, out); break;
+	case GDB_REQ_READ_REG: r = gdb_regs_read_one(g->regs, t->tid, req->u.reg, out); break;
+	case GDB_REQ_WRITE_REGS: r = gdb_regs_write_all(g->regs, t->tid, req->data, req->data_len, &t->regs); break;
+	default: r = gdb_regs_write_one(g->regs, t->tid, req->u.reg, req->data, req->data_len, &t->regs); break;
 	}
 	if (r) {
 		out->len = 0;

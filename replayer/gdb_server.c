@@ -31,6 +31,7 @@ struct gdb_server *gdb_server_new(struct replay_session *s, int lfd, int ready, 
 	g->lfd = lfd;
 	g->ready = ready;
 	g->goto_event = goto_event;
+	g->regs = gdb_regs_features(&s->r.hdr);
 	return g;
 }
 

@@ -260,6 +260,21 @@ expect gdb-libraries-svr4 "$D/libs.gdb" \
 	'^#1 +0x[0-9a-f]+ in say \(' '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
 expect_recorded_end libs "$D/ok.rec.out" "$ok_status"
 
+# AVX-512 (org.gnu.gdb.i386.avx512, from the XSAVE area): opmasks, zmm
+# upper halves, xmm16-31, when this CPU and the recording's have it.
+if grep -qw avx512f /proc/cpuinfo; then
+	timeout 60 "$BIN/rec" -q -o "$D/avx.lz4" -- "$TBIN/gdb_avx512" >"$D/avx.rec.out" 2>/dev/null
+	avx_status=$?
+	gdb_run avx512 "$D/avx.lz4" tests/gdb/avx512.gdb
+	expect gdb-avx512 "$D/avx512.gdb" '^Breakpoint 1, avx_done \(' '^\$1 = 23130$' \
+		'^\$2 = \{0x11111111 <repeats 16 times>\}$' '^\$3 = \{0x22222222 <repeats 16 times>\}$' \
+		'^\$4 = \{0x22222222, 0x22222222, 0x22222222, 0x22222222\}$' '^\$5 = 0x77$' '^k1 +0x5a5a +23130' \
+		'^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+	expect_recorded_end avx512 "$D/avx.rec.out" "$avx_status"
+else
+	echo "SKIP: gdb-avx512: this CPU has no AVX-512 (avx512f in /proc/cpuinfo)"
+fi
+
 # gdb's run (vRun): the replay starts again, the breakpoint is hit again
 # with the same values, and the replay still ends as recorded.
 gdb_run rerun "$D/ok.lz4" tests/gdb/run.gdb
