@@ -15,6 +15,7 @@
 #define GDB_MAX_NAMES 64
 #define GDB_NHW 4 /* debug registers; DR0 stays replay's */
 #define GDB_MAX_PROCS 64
+#define GDB_CALL_RETS 8
 
 /* A process's executable and auxiliary vector (gdb_procs.c). */
 struct gdb_proc {
@@ -110,6 +111,9 @@ struct gdb_server {
 	uint32_t pick_pid;   /* -p: that process (0: the first one), */
 	uint64_t pick_event; /* the event where it appears (0: at the start) */
 	int regs;            /* GDB_REGS_*: the register sets shown */
+	struct gdb_call *call; /* gdb wrote registers since the stop (gdb_call.c) */
+	uint64_t call_rets[GDB_CALL_RETS]; /* the calls' return breakpoints */
+	int ncall_rets;
 	bool killed;         /* vKill: a vRun may follow, else the replay ends */
 	bool run;            /* vRun: the first stop is its answer */
 	struct gdb_proc procs[GDB_MAX_PROCS]; /* until the process shown appears */
@@ -173,6 +177,20 @@ int gdb_files_auxv(struct gdb_server *g, struct replay_task *t);
 void gdb_files_note_name(struct gdb_server *g, struct replay_task *t, const struct trace_rec *rec);
 /* The name of thread t ("" if none known), into buf. */
 const char *gdb_thread_name(struct gdb_server *g, struct replay_task *t, char *buf, size_t n);
+
+/* gdb_call.c */
+/* Before gdb writes t's registers or memory: notes their state at the
+ * stop (once). */
+void gdb_call_note(struct gdb_server *g, struct replay_task *t);
+/* At gdb's resume: 1 if it was a call of a function (run, its stop
+ * reply sent), else 0 (what a call left is put back, the replay goes on). */
+int gdb_call_resume(struct gdb_server *g);
+/* Whether addr is where a call's return breakpoint was (on the stack: gdb
+ * keeps it after an abandoned call; an int3 there would be in the
+ * program's data). */
+bool gdb_call_dummy(const struct gdb_server *g, uint64_t addr);
+/* A stop of the replay (or a new start): what was noted is dropped. */
+void gdb_call_forget(struct gdb_server *g);
 
 /* gdb_procs.c */
 /* At the replay's start: notes the first process's executable and auxv. */

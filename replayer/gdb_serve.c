@@ -100,6 +100,7 @@ static int mem_reply(struct gdb_server *g, const struct gdb_req *req, struct buf
 	if (req->kind == GDB_REQ_WRITE_MEM) {
 		if (!req->u.mem.len)
 			return gdb_buf_printf(out, "OK");
+		gdb_call_note(g, t);
 		return gdb_buf_printf(out, mem_write(t->memfd, req->u.mem.addr, req->data, req->u.mem.len) ? "E01" : "OK");
 	}
 	long n = req->u.mem.len ? mem_read(t->tid, req->u.mem.addr, data, req->u.mem.len) : 0;
@@ -118,8 +119,12 @@ static int regs_reply(struct gdb_server *g, const struct gdb_req *req, struct bu
 	switch (req->kind) {
 	case GDB_REQ_READ_REGS: r = gdb_regs_read_all(g->regs, t->tid, out); break;
 	case GDB_REQ_READ_REG: r = gdb_regs_read_one(g->regs, t->tid, req->u.reg, out); break;
-	case GDB_REQ_WRITE_REGS: r = gdb_regs_write_all(g->regs, t->tid, req->data, req->data_len, &t->regs); break;
-	default: r = gdb_regs_write_one(g->regs, t->tid, req->u.reg, req->data, req->data_len, &t->regs); break;
+	case GDB_REQ_WRITE_REGS:
+		gdb_call_note(g, t);
+		r = gdb_regs_write_all(g->regs, t->tid, req->data, req->data_len, &t->regs); break;
+	default:
+		gdb_call_note(g, t);
+		r = gdb_regs_write_one(g->regs, t->tid, req->u.reg, req->data, req->data_len, &t->regs); break;
 	}
 	if (r) {
 		out->len = 0;
@@ -183,7 +188,7 @@ static int answer(struct gdb_server *g, const struct gdb_req *req)
 		if (g->ended)
 			return 1;
 		resume(g, req);
-		return 1;
+		return gdb_call_resume(g) ? 2 : 1; /* a call: its stop was the answer */
 	case GDB_REQ_VCONT_QUERY: gdb_buf_printf(out, "vCont;c;C;s;S;t;r"); break;
 	case GDB_REQ_REVERSE_CONT: case GDB_REQ_REVERSE_STEP:
 		if (g->ended) {

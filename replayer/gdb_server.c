@@ -91,6 +91,7 @@ void gdb_server_free(struct gdb_server *g)
 		close(g->ready);
 	free(g->bps);
 	free(g->hits);
+	gdb_call_forget(g);
 	gdb_procs_free(g);
 	buf_free(&g->auxv);
 	buf_free(&g->stop);
@@ -319,6 +320,10 @@ int gdb_server_arm(struct gdb_server *g, struct replay_task *t, int *req)
 	for (size_t i = 0; i < g->nbps; i++) {
 		static const uint8_t int3 = 0xcc;
 		struct gdb_bp *b = &g->bps[i];
+		if (gdb_call_dummy(g, b->addr)) {
+			b->armed = false;
+			continue;
+		}
 		if (inside_replay_jump(t, b->addr)) {
 			size_t w = 0;
 			while (w < 8 && g->warned[w] && g->warned[w] != b->addr)
@@ -359,6 +364,7 @@ int gdb_server_arm(struct gdb_server *g, struct replay_task *t, int *req)
 int gdb_report(struct gdb_server *g, struct replay_task *t)
 {
 	uint64_t t0 = now_ns();
+	gdb_call_forget(g);
 	g->pos.stops++;
 	g->pos.tid = t->rec_tid;
 	g->cur = t->rec_tid;
@@ -614,6 +620,7 @@ int gdb_server_begin(struct gdb_server *g)
 	g->pid = g->pick_pid ? g->pick_pid : t->tgid;
 	g->cur = t->rec_tid;
 	g->auxv.len = 0;
+	gdb_call_forget(g);
 	gdb_procs_free(g);
 	int r = gdb_files_auxv(g, t);
 	if (r)

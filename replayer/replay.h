@@ -81,6 +81,8 @@ struct replay_task {
 	uint8_t patch_orig[8];  /* and the program's bytes under it (gdb sees */
 	uint8_t patch_len;      /* these, and keeps its breakpoints off the jump) */
 	int reaped;         /* gone, and its zombie reaped by its parent in replay */
+	int counting;       /* a counted preemption runs it: count_fd is its perf counter */
+	int count_fd;
 	struct user_regs_struct regs;
 };
 

@@ -95,8 +95,11 @@ static int counted(struct replay_session *s, struct replay_task *t, const struct
 		return replay_diverged(s, t, "cannot count executions of %#llx: %s", (unsigned long long)p->addr,
 				       strerror(-fd));
 	t->raised_sig = CATCH_SIG;
+	t->counting = 1; /* (gdb's calls run with it off) */
+	t->count_fd = fd;
 	int k = replay_run_task(t, &status);
 	t->raised_sig = 0;
+	t->counting = 0;
 	close(fd);
 	int r = stop_kind(s, t, k, status, CATCH_SIG);
 	if (r || (r = regs_get(t->tid, &t->regs)))

@@ -64,7 +64,7 @@ expect() {
 # The replay after gdb went: exactly the recording's output and status, and
 # no message but the port and a refused breakpoint.
 expect_recorded_end() {
-	local name=$1 rec_out=$2 want=$3 got quiet='listening on port|inside code replay patched'
+	local name=$1 rec_out=$2 want=$3 got quiet='listening on port|inside code replay patched|the function gdb called makes a syscall'
 	got=$(cat "$D/$name.status")
 	if [ "$got" != "$want" ]; then
 		fail "$name-end: replay exited $got, the recording $want: $(grep -Ev "$quiet" "$D/$name.err" | grep -m1 '^replay: ')"
@@ -274,6 +274,17 @@ if grep -qw avx512f /proc/cpuinfo; then
 else
 	echo "SKIP: gdb-avx512: this CPU has no AVX-512 (avx512f in /proc/cpuinfo)"
 fi
+
+# Calling the program's functions from gdb: a call that makes no syscall
+# returns its value (one that writes a global shows it); one that calls
+# write() is abandoned (SIGSYS: replay runs no syscall of its own), the
+# thread and memory as they were; and the replay goes on exactly as
+# recorded (the calls' effects undone).
+gdb_run call "$D/ok.lz4" tests/gdb/call.gdb
+expect gdb-call "$D/call.gdb" '^\$1 = 108$' '^\$2 = 100$' '^Program received signal SIGSYS' \
+	'^call failed: The program being debugged was signaled while in a function called from GDB\.' \
+	'^after: by=5 counter=0$' '^\$3 = 12$' '^next: by=7 counter=5$' '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+expect_recorded_end call "$D/ok.rec.out" "$ok_status"
 
 # gdb's run (vRun): the replay starts again, the breakpoint is hit again
 # with the same values, and the replay still ends as recorded.
