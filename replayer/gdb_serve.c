@@ -195,6 +195,8 @@ static int answer(struct gdb_server *g, const struct gdb_req *req)
 			gdb_buf_printf(out, "E01");
 			break;
 		}
+		if (g->pick_event && g->pos.where == GDB_POS_END && g->pos.event == g->pick_event)
+			g->pos.where = GDB_POS_BEGIN; /* where the -p process appeared: its history begins */
 		r = gdb_reverse(g, req->kind == GDB_REQ_REVERSE_CONT ? 'c' : 's');
 		if (r == GDB_RESTART)
 			return r;
@@ -265,7 +267,15 @@ static int answer(struct gdb_server *g, const struct gdb_req *req)
 		g->detached = true;
 		linger(g);
 		return 1;
-	case GDB_REQ_MONITOR:
+	case GDB_REQ_MONITOR: {
+		unsigned long long ev;
+		char text[128];
+		if (g->pick_event && sscanf(req->str + strspn(req->str, " "), "goto %llu", &ev) == 1 && ev < g->pick_event) {
+			snprintf(text, sizeof text, "the process shown appears at event %llu\n",
+				 (unsigned long long)g->pick_event);
+			gdb_buf_hex_str(out, text);
+			break;
+		}
 		if (gdb_reverse_monitor(g, req->str + strspn(req->str, " "), out, &r)) {
 			if (r == GDB_RESTART)
 				return r;
@@ -273,6 +283,7 @@ static int answer(struct gdb_server *g, const struct gdb_req *req)
 		}
 		monitor(g, req->str, out);
 		break;
+	}
 	case GDB_REQ_SYMBOL: gdb_buf_printf(out, "OK"); break;
 	case GDB_REQ_MALFORMED: gdb_buf_printf(out, "E01"); break;
 	default: break; /* the empty packet: not supported */

@@ -554,6 +554,8 @@ int gdb_server_event(struct gdb_server *g, struct replay_task *t, const struct t
 			return 0;
 		g->cur = at->rec_tid;
 		gdb_pos_end(g);
+		if (g->pick_event == rec->event) /* (reverse execution ends there) */
+			g->pos = (struct gdb_pos){.where = GDB_POS_BEGIN, .event = rec->event, .tid = at->rec_tid};
 		g->started = true;
 		gdb_stop_begin(g, at, SIGTRAP);
 		return first_stop(g, at);
@@ -619,18 +621,26 @@ int gdb_server_begin(struct gdb_server *g)
 		return -ESRCH;
 	g->pid = g->pick_pid ? g->pick_pid : t->tgid;
 	g->cur = t->rec_tid;
-	g->auxv.len = 0;
 	gdb_call_forget(g);
-	gdb_procs_free(g);
-	int r = gdb_files_auxv(g, t);
-	if (r)
-		msg("thread %u: the recorded auxiliary vector cannot be read: %s", t->rec_tid, strerror(-r));
-	if (g->pick_event)
-		gdb_procs_begin(g, t);
+	if (!g->pick_event || !g->seek.on) {
+		/* (a seek in a -p process keeps what gdb was shown of it) */
+		g->auxv.len = 0;
+		gdb_procs_free(g);
+		int r = gdb_files_auxv(g, t);
+		if (r)
+			msg("thread %u: the recorded auxiliary vector cannot be read: %s", t->rec_tid, strerror(-r));
+		if (g->pick_event)
+			gdb_procs_begin(g, t);
+	}
 	if (g->goto_event > g->s->cur.rec.event)
 		return 0; /* gdb comes at that event */
-	if (g->seek.on)
+	if (g->seek.on) {
+		if (g->pick_event && g->seek.target.where == GDB_POS_BEGIN) {
+			/* the -p process's beginning is where it appeared */
+			g->seek.target = (struct gdb_pos){.where = GDB_POS_END, .event = g->pick_event, .tid = g->pick_pid};
+		}
 		return gdb_seek_begin(g, t);
+	}
 	g->goto_event = 0;
 	if (!connect_gdb(g))
 		return 0;

@@ -355,10 +355,11 @@ fi
 timeout 60 "$BIN/rec" -q -o "$D/procs.lz4" -- "$TBIN/gdb_procs" >"$D/procs.rec.out" 2>/dev/null
 procs_status=$?
 child=$("$BIN/replay" --dump "$D/procs.lz4" | sed -n 's/.* newtask .* creates \([0-9]*\) .*/\1/p' | head -1)
-printf 'info inferiors\nbreak work\ncontinue\nprint n\nfinish\nrun\nprintf "rerun: n=%%d\\n", n\ncontinue\n' >"$D/pid.script"
+printf 'info inferiors\nbreak work\ncontinue\nprint n\nfinish\nrun\nprintf "rerun: n=%%d\\n", n\nreverse-continue\nmonitor goto 1\ncontinue\nprintf "reverse: n=%%d\\n", n\ncontinue\n' >"$D/pid.script"
 SARGS="-p $child" gdb_run pid "$D/procs.lz4" "$D/pid.script"
 expect gdb-process-pid "$D/pid.gdb" "^\\* 1 +process $child " '^Breakpoint 1, work \(n=(n@entry=)?5\)' '^\$1 = 5$' \
-	'^Value returned is \$[0-9]+ = 55$' '^rerun: n=5$' "^\\[Inferior 1 \\(process $child\\) exited with code 067\\]"
+	'^Value returned is \$[0-9]+ = 55$' '^rerun: n=5$' \
+	'^No more reverse-execution history\.' '^the process shown appears at event [0-9]+$' '^reverse: n=5$' "^\\[Inferior 1 \\(process $child\\) exited with code 067\\]"
 if grep -Eq 'work \(n=(n@entry=)?[34]\)' "$D/pid.gdb"; then
 	fail "gdb-process-pid-only: gdb stopped in the parent's work() ($D/pid.gdb)"
 else
