@@ -122,6 +122,8 @@ void gdb_procs_event(struct gdb_server *g, struct replay_task *t, const struct t
 		struct buf auxv = {0};
 		buf_put(&auxv, parent->auxv.p, parent->auxv.len);
 		child = proc_of(g, n.child);
+		free(child->path);
+		buf_free(&child->auxv);
 		child->path = path;
 		child->auxv = auxv;
 	}

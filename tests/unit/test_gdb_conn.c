@@ -433,6 +433,8 @@ static void test_parse_simple(void **state)
 	KIND("!", GDB_REQ_EXTENDED);
 	KIND("g", GDB_REQ_READ_REGS);
 	KIND("k", GDB_REQ_KILL);
+	KIND("R00", GDB_REQ_RESTART);
+	KIND("R", GDB_REQ_RESTART);
 	KIND("bc", GDB_REQ_REVERSE_CONT);
 	KIND("bs", GDB_REQ_REVERSE_STEP);
 	KIND("vCont?", GDB_REQ_VCONT_QUERY);
