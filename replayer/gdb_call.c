@@ -231,6 +231,21 @@ static int call_wait(struct gdb_server *g, struct replay_task *t, int *status, b
 	}
 }
 
+/* At a trap of a counting site's slot (its page's count ran out: the
+ * thread was stopped on the way to a preemption replay counts there):
+ * the count made large, t back at the site to run it. 1 if so. */
+static bool site_trap_skip(struct replay_task *t)
+{
+	const struct site_table *tab = t->space ? &t->space->sites : NULL;
+	uint64_t site, big = SITE_REM_INIT;
+	int pg;
+	if (!tab || regs_get(t->tid, &t->regs) || !site_is_trap(tab, t->regs.rip, &pg, &site) ||
+	    mem_write(t->memfd, tab->page[pg].base, &big, 8))
+		return false;
+	t->regs.rip = site;
+	return regs_set(t->tid, &t->regs) == 0;
+}
+
 /* Runs the call in t to its return breakpoint ret; the stop reply in
  * g->stop (sent). 0 or -errno. */
 static int call_run(struct gdb_server *g, struct gdb_call *c, struct replay_task *t, uint64_t ret)
@@ -284,6 +299,8 @@ static int call_run(struct gdb_server *g, struct gdb_call *c, struct replay_task
 			sig = done ? 0 : SIGSYS;
 		} else if ((status >> 16) != 0 || (stop != SIGTRAP && stop != (SIGTRAP | 0x80) && si.si_code <= 0)) {
 			continue; /* an event or a signal sent to it: not the call's */
+		} else if (stop == SIGTRAP && site_trap_skip(t)) {
+			continue; /* a counting site's count ran out (put back after) */
 		} else {
 			sig = SIGSYS; /* a syscall, a fault, a trap of replay's */
 			if (!regs_get(t->tid, &t->regs) && stop == (SIGTRAP | 0x80))

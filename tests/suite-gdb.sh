@@ -239,6 +239,16 @@ EOS
 	fi
 fi
 
+# A call from gdb that runs through a counting site (the whole of work()
+# from lap()): its value, and the replay still ends as recorded.
+if [ -n "$site" ]; then
+	printf 'break lap\nignore 1 60\ncontinue\nprint work((void *)0)\nprint sums\ndelete\ncontinue\n' >"$D/csites.script"
+	gdb_run csites "$D/sites.lz4" "$D/csites.script"
+	want=$(printf '%d' "0x$(sed -n 's/^sums \([0-9a-f]*\) .*/\1/p' "$D/sites.rec.out")")
+	expect gdb-call-sites "$D/csites.gdb" "^\\\$2 = \\{$want, [0-9]+\\}\$" '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+	expect_recorded_end csites "$D/sites.rec.out" "$sites_status"
+fi
+
 # Steps over and into signal handlers (tests/programs/signals, segv_recover):
 # the replay still ends as recorded.
 for prog in signals segv_recover; do
