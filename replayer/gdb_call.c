@@ -362,10 +362,15 @@ int gdb_call_resume(struct gdb_server *g)
 		}
 		return 1;
 	}
-	if (t && t->rec_tid == c->tid && c->ran) {
-		/* a call ran: the replay goes on from the stop, as recorded */
-		all_back(c, t);
-	}
-	call_free(g);
+	gdb_call_undo(g);
 	return 0;
+}
+
+void gdb_call_undo(struct gdb_server *g)
+{
+	struct gdb_call *c = g->call;
+	struct replay_task *t = c ? gdb_task(g, c->tid) : NULL;
+	if (t && t->rec_tid == c->tid && c->ran)
+		all_back(c, t); /* a call ran: the replay goes on from the stop, as recorded */
+	call_free(g);
 }

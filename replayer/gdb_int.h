@@ -189,6 +189,8 @@ int gdb_call_resume(struct gdb_server *g);
  * keeps it after an abandoned call; an int3 there would be in the
  * program's data). */
 bool gdb_call_dummy(const struct gdb_server *g, uint64_t addr);
+/* gdb goes (detach): what calls changed is put back. */
+void gdb_call_undo(struct gdb_server *g);
 /* A stop of the replay (or a new start): what was noted is dropped. */
 void gdb_call_forget(struct gdb_server *g);
 

@@ -264,6 +264,7 @@ static int answer(struct gdb_server *g, const struct gdb_req *req)
 		out->len = 0;
 		if (g->killed)
 			return GDB_KILLED;
+		gdb_call_undo(g);
 		g->detached = true;
 		linger(g);
 		return 1;

@@ -295,6 +295,10 @@ expect gdb-call "$D/call.gdb" '^\$1 = 108$' '^\$2 = 100$' '^Program received sig
 	'^call failed: The program being debugged was signaled while in a function called from GDB\.' \
 	'^after: by=5 counter=0$' '^\$3 = 12$' '^next: by=7 counter=5$' '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
 expect_recorded_end call "$D/ok.rec.out" "$ok_status"
+printf 'break bump\ncontinue\ncall bump(100)\nprint counter\ndetach\n' >"$D/cdetach.script"
+gdb_run cdetach "$D/ok.lz4" "$D/cdetach.script"
+expect gdb-call-detach "$D/cdetach.gdb" '^\$1 = 100$' '^\[Inferior 1 \(process [0-9]+\) detached\]'
+expect_recorded_end cdetach "$D/ok.rec.out" "$ok_status"
 
 # gdb's run (vRun): the replay starts again, the breakpoint is hit again
 # with the same values, and the replay still ends as recorded.
