@@ -11,7 +11,7 @@
 #include "util.h"
 
 #define TRACE_MAGIC "HEISENTR"
-#define TRACE_VERSION 4
+#define TRACE_VERSION 5
 #define TRACE_INDEX_MAGIC 0x184D2A5Eu   /* LZ4 skippable frame, nibble E */
 #define TRACE_FRAME_TARGET (256 * 1024) /* flush a frame at this raw size */
 #define TRACE_FRAME_SPAN_NS (200ull * 1000 * 1000) /* a frame's records span at most this */
@@ -37,7 +37,8 @@ enum trace_type {
 	TR_PREEMPT = 11,
 	TR_FRAME = 12,
 	TR_SITE = 13,
-	TR_TYPE_MAX = 13,
+	TR_SIGFRAME = 14,
+	TR_TYPE_MAX = 14,
 };
 
 /* Reader errors (returned negated). */
@@ -149,6 +150,21 @@ struct trace_signal {
 	uint64_t rip;
 	uint8_t siginfo[128]; /* the siginfo_t as the recorder saw it */
 };
+
+/* The frame the kernel wrote on a thread's stack to run a signal's
+ * handler (its siginfo, ucontext and XSAVE area), as the handler's entry
+ * saw it. Some of it is the kernel's state and not the program's (the
+ * trap number and fault address of the thread's last trap, the XSAVE
+ * header's in-use bits): replay writes these bytes over its own frame. */
+struct trace_sigframe {
+	uint32_t tid, signo;
+	uint64_t addr; /* the handler's stack pointer: the frame's start */
+	uint32_t len;
+	const uint8_t *data;
+};
+
+/* The most a signal frame may take (XSAVE areas with AMX are ~11 KiB). */
+#define TRACE_SIGFRAME_MAX (64u << 10)
 
 struct trace_rdtsc {
 	uint32_t tid, is_rdtscp, insn_len, aux;
@@ -264,6 +280,8 @@ int trace_put_exec(struct trace_writer *w, const struct trace_exec *e);
 int trace_put_syscall(struct trace_writer *w, const struct trace_syscall *s);
 int trace_put_signal(struct trace_writer *w, const struct trace_signal *s);
 int trace_put_rdtsc(struct trace_writer *w, const struct trace_rdtsc *r);
+/* Appends a signal frame record; returns 0 or -errno. */
+int trace_put_sigframe(struct trace_writer *w, const struct trace_sigframe *f);
 int trace_put_exit(struct trace_writer *w, const struct trace_exit *x);
 int trace_put_end(struct trace_writer *w, const struct trace_end *e);
 int trace_put_sysenter(struct trace_writer *w, const struct trace_sysenter *e);
@@ -321,6 +339,8 @@ int trace_get_file(const struct trace_rec *rec, struct trace_file *f);
 int trace_get_exec(const struct trace_rec *rec, struct trace_exec *e); /* e->maps malloc'd */
 int trace_get_syscall(const struct trace_rec *rec, struct trace_syscall *s); /* regions malloc'd */
 int trace_get_signal(const struct trace_rec *rec, struct trace_signal *s);
+/* Decodes a signal frame record (data points into rec); 0 or -TRE_CORRUPT. */
+int trace_get_sigframe(const struct trace_rec *rec, struct trace_sigframe *f);
 int trace_get_rdtsc(const struct trace_rec *rec, struct trace_rdtsc *r);
 int trace_get_exit(const struct trace_rec *rec, struct trace_exit *x);
 int trace_get_end(const struct trace_rec *rec, struct trace_end *e);

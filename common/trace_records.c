@@ -348,6 +348,30 @@ int trace_get_signal(const struct trace_rec *rec, struct trace_signal *s)
 	return finish(&c);
 }
 
+int trace_put_sigframe(struct trace_writer *w, const struct trace_sigframe *f)
+{
+	struct buf *b = trace_begin(w, TR_SIGFRAME);
+	buf_u32(b, f->tid);
+	buf_u32(b, f->signo);
+	buf_u64(b, f->addr);
+	buf_u32(b, f->len);
+	buf_put(b, f->data, f->len);
+	return trace_end(w);
+}
+
+int trace_get_sigframe(const struct trace_rec *rec, struct trace_sigframe *f)
+{
+	struct cursor c = rec_cursor(rec);
+	f->tid = cur_u32(&c);
+	f->signo = cur_u32(&c);
+	f->addr = cur_u64(&c);
+	f->len = cur_u32(&c);
+	if (f->signo == 0 || f->signo > 64 || f->len == 0 || f->len > TRACE_SIGFRAME_MAX)
+		c.bad = 1;
+	f->data = c.bad ? NULL : cur_bytes(&c, f->len);
+	return finish(&c);
+}
+
 int trace_put_rdtsc(struct trace_writer *w, const struct trace_rdtsc *r)
 {
 	struct buf *b = trace_begin(w, TR_RDTSC);
@@ -553,7 +577,7 @@ const char *trace_type_name(uint32_t type)
 		[TR_SYSCALL] = "syscall", [TR_SIGNAL] = "signal", [TR_RDTSC] = "rdtsc",
 		[TR_EXIT] = "exit",     [TR_END] = "end",       [TR_SYSENTER] = "sysenter",
 		[TR_NEWTASK] = "newtask", [TR_PREEMPT] = "preempt", [TR_FRAME] = "frame",
-		[TR_SITE] = "site",
+		[TR_SITE] = "site",     [TR_SIGFRAME] = "sigframe",
 	};
 	return (type > 0 && type <= TR_TYPE_MAX) ? names[type] : "?";
 }

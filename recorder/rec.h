@@ -90,6 +90,8 @@ struct rec_task {
 	int exit_regs_valid;
 	int delivered_sig;   /* the signal it was last resumed with */
 	int redeliver;       /* resume_sig was held back: set deferred_info first */
+	int frame_due;       /* resume_sig is recorded: its handler's frame is to be too */
+	int frame_step;      /* resumed with this signal to stop at its handler's entry */
 	pid_t vfork_child;   /* a vfork child that has not exec'd or exited yet */
 	int vfork_waiting;   /* its syscall-exit stop came first: recorded later */
 	long restart_nr; /* the syscall restart_syscall would continue, or -1 */
@@ -212,6 +214,11 @@ struct rec_session {
 void rec_mark(struct rec_session *s, pid_t tid);
 /* Lets one ready thread run user code, if none does; returns 0 or -errno. */
 int rec_schedule(struct rec_session *s);
+/* Lets t run on (its counters armed), with signal sig; returns 0 or -errno. */
+int rec_resume(struct rec_session *s, struct rec_task *t, int sig);
+/* t stopped at the entry of the handler of sig, just delivered: records
+ * the frame the kernel wrote and lets t run on; returns 0 or -errno. */
+int rec_sigframe(struct rec_session *s, struct rec_task *t, int sig);
 /* Frees task t (unlinked) and what it holds. */
 void rec_task_free(struct rec_task *t);
 /* The task for tid, created (as T_NEW) if unknown; NULL if out of memory. */

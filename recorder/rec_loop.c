@@ -142,6 +142,10 @@ static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
 		t->resume_sig = sig;
 		return 0;
 	}
+	int frame_sig = t->frame_step;
+	t->frame_step = 0;
+	if (frame_sig && sig == SIGTRAP && si.si_code == SIGTRAP)
+		return rec_sigframe(s, t, frame_sig); /* at the handler's entry */
 	if (sig == SIGTRAP && si.si_code == TRAP_HWBKPT) {
 		if (t->spin_checking)
 			return rec_preempt_spin_trap(s, t);
@@ -212,6 +216,7 @@ static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
 		s->running = NULL;
 	t->state = T_READY;
 	t->resume_sig = sig;
+	t->frame_due = sig;
 	struct user_regs_struct regs;
 	struct trace_signal rec = {.tid = (uint32_t)t->tid, .signo = (uint32_t)sig, .code = si.si_code};
 	if (!regs_get(t->tid, &regs))

@@ -273,7 +273,7 @@ static int preempted(struct rec_session *s, struct rec_task *t, int kind, uint64
 		r = trace_put_signal(&s->w, &sg);
 		if (!r)
 			r = to_delivery_stop(t, t->deferred_sig);
-		t->resume_sig = t->deferred_sig;
+		t->resume_sig = t->frame_due = t->deferred_sig;
 		t->deferred_sig = 0;
 		t->redeliver = 1;
 		if (t->extra_sig) {

@@ -6,11 +6,13 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "../common/ptrace_util.h"
@@ -87,6 +89,38 @@ static struct rec_task *next_ready(struct rec_session *s, struct rec_task *after
 	return NULL;
 }
 
+/* Whether tid's process has a handler for sig (/proc: SigCgt). */
+static int caught(pid_t tid, int sig)
+{
+	char path[64], line[256];
+	int yes = 0;
+	snprintf(path, sizeof path, "/proc/%d/status", tid);
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof line, f))
+		if (!strncmp(line, "SigCgt:", 7)) {
+			yes = (strtoull(line + 7, NULL, 16) >> (sig - 1)) & 1;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return yes;
+}
+
+/* Resumes t with req (PTRACE_CONT, PTRACE_SINGLESTEP) and signal sig. */
+static int resume(struct rec_session *s, struct rec_task *t, int req, int sig)
+{
+	if (ptrace(req, t->tid, 0, sig) < 0) {
+		if (errno == ESRCH) {
+			t->state = T_EXITING; /* killed: its wait status follows */
+			return 0;
+		}
+		return -errno;
+	}
+	t->state = T_RUNNING;
+	s->running = s->last = t;
+	return 0;
+}
+
 int rec_schedule(struct rec_session *s)
 {
 	if (s->running)
@@ -118,17 +152,61 @@ int rec_schedule(struct rec_session *s)
 		t->redeliver = 0;
 		ptrace(PTRACE_SETSIGINFO, t->tid, 0, &t->deferred_info);
 	}
-	rec_preempt_arm(s, t);
-	if (ptrace(PTRACE_CONT, t->tid, 0, sig) < 0) {
-		if (errno == ESRCH) {
-			t->state = T_EXITING; /* killed: its wait status follows */
-			return 0;
-		}
-		return -errno;
+	int due = t->frame_due;
+	t->frame_due = 0;
+	if (sig && due == sig && caught(t->tid, sig)) {
+		/* stopped again at its handler's entry, before any of it runs */
+		t->frame_step = sig;
+		return resume(s, t, PTRACE_SINGLESTEP, sig);
 	}
-	t->state = T_RUNNING;
-	s->running = s->last = t;
-	return 0;
+	return rec_resume(s, t, sig);
+}
+
+int rec_resume(struct rec_session *s, struct rec_task *t, int sig)
+{
+	rec_preempt_arm(s, t);
+	return resume(s, t, PTRACE_CONT, sig);
+}
+
+int rec_sigframe(struct rec_session *s, struct rec_task *t, int sig)
+{
+	struct user_regs_struct regs;
+	uint64_t fp = 0, end;
+	uint32_t sw[2] = {0, 0}; /* the XSAVE area's software bytes: magic, size */
+	uint8_t *data = NULL;
+	int r = regs_get(t->tid, &regs);
+	if (r)
+		goto out;
+	/* rdx: the frame's ucontext; its fpregs: the XSAVE area, at the top */
+	end = regs.rdx + sizeof(ucontext_t);
+	if (mem_read(t->tid, regs.rdx + offsetof(ucontext_t, uc_mcontext.fpregs), &fp, 8) == 8 && fp > regs.rsp &&
+	    mem_read(t->tid, fp + 464, sw, sizeof sw) == sizeof sw)
+		end = fp + (sw[0] == 0x46505853u ? sw[1] : 512u);
+	if (end <= regs.rsp || end - regs.rsp > TRACE_SIGFRAME_MAX) {
+		rec_fail(s, "thread %d: the frame of SIG%s at %#llx is %#llx bytes long", t->tid,
+			 sigabbrev_np(sig) ?: "?", regs.rsp, (unsigned long long)(end - regs.rsp));
+		r = -E2BIG;
+		goto out;
+	}
+	struct trace_sigframe f = {.tid = (uint32_t)t->tid, .signo = (uint32_t)sig, .addr = regs.rsp,
+				   .len = (uint32_t)(end - regs.rsp)};
+	if (!(data = malloc(f.len))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (mem_read(t->tid, f.addr, data, f.len) != (long)f.len) {
+		rec_fail(s, "thread %d: the frame of SIG%s at %#llx cannot be read", t->tid, sigabbrev_np(sig) ?: "?",
+			 regs.rsp);
+		r = -EFAULT;
+		goto out;
+	}
+	f.data = data;
+	rec_mark(s, t->tid);
+	if (!(r = trace_put_sigframe(&s->w, &f)))
+		r = rec_resume(s, t, 0);
+out:
+	free(data);
+	return r;
 }
 
 /* clone's and clone3's arguments that say where tids go. */

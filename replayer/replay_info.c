@@ -48,6 +48,7 @@ int replay_rec_ok(const struct trace_rec *rec)
 		struct trace_newtask nt;
 		struct trace_preempt pr;
 		struct trace_site si;
+		struct trace_sigframe sf;
 	} u;
 	int r = -TRE_CORRUPT;
 	switch (rec->type) {
@@ -62,6 +63,7 @@ int replay_rec_ok(const struct trace_rec *rec)
 	case TR_NEWTASK: r = trace_get_newtask(rec, &u.nt); break;
 	case TR_PREEMPT: r = trace_get_preempt(rec, &u.pr); break;
 	case TR_SITE: r = trace_get_site(rec, &u.si); break;
+	case TR_SIGFRAME: r = trace_get_sigframe(rec, &u.sf); break;
 	}
 	return r == 0;
 }
@@ -309,6 +311,17 @@ static void dump_one(struct replay_session *s, const struct trace_rec *rec)
 			break;
 		printf(json ? ",\"tid\":%u,\"signo\":%u,\"code\":%d,\"rip\":%" PRIu64 : " tid %u signal %u code %d at %#" PRIx64,
 		       sg.tid, sg.signo, sg.code, sg.rip);
+		break;
+	}
+	case TR_SIGFRAME: {
+		struct trace_sigframe sf;
+		if (trace_get_sigframe(rec, &sf))
+			break;
+		if (json)
+			printf(",\"tid\":%u,\"signo\":%u,\"addr\":%" PRIu64 ",\"len\":%u", sf.tid, sf.signo, sf.addr, sf.len);
+		else
+			printf(" tid %u enters its SIG%s handler, frame at %#" PRIx64 " (%u bytes)", sf.tid,
+			       sigabbrev_np((int)sf.signo) ?: "?", sf.addr, sf.len);
 		break;
 	}
 	case TR_RDTSC: {

@@ -311,6 +311,43 @@ static int on_signal(struct replay_session *s, struct replay_task *t, const stru
 	return 0;
 }
 
+/* A recorded signal's frame: t's pending signal is delivered now, with a
+ * single step that stops at its handler's entry before any of it runs;
+ * the frame the kernel wrote there is replaced by the recorded bytes (the
+ * kernel's own state in it, such as the last trap's number, differs from
+ * the recording's). */
+static int on_sigframe(struct replay_session *s, struct replay_task *t, const struct trace_sigframe *f)
+{
+	char buf[256];
+	int status, sig = t->pending_sig;
+	if (sig != (int)f->signo)
+		return replay_diverged(s, t, "expected the delivery of SIG%s to its handler, but %s",
+				       sigabbrev_np((int)f->signo) ?: "?", sig ? "another signal is pending" : "none is pending");
+	t->pending_sig = 0;
+	t->temp_mask_set = 0;
+	if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, sig) < 0)
+		return -errno;
+	int r = tracee_wait(t->tid, &status, t->bound);
+	if (r)
+		return r;
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP || (status >> 16) != 0) {
+		int k = WIFEXITED(status) || WIFSIGNALED(status) ? STOP_GONE : STOP_SIGNAL;
+		if (k == STOP_GONE)
+			replay_task_gone(s, t);
+		return replay_diverged(s, t, "expected SIG%s's handler to be entered, got %s",
+				       sigabbrev_np(sig) ?: "?", describe_stop(t, k, status, buf, sizeof buf));
+	}
+	if ((r = regs_get(t->tid, &t->regs)))
+		return r;
+	if (t->regs.rsp != f->addr)
+		return replay_diverged(s, t, "SIG%s's frame is at %#llx, recorded at %#llx", sigabbrev_np(sig) ?: "?",
+				       t->regs.rsp, (unsigned long long)f->addr);
+	if (mem_write(t->memfd, f->addr, f->data, f->len))
+		return replay_diverged(s, t, "SIG%s's frame at %#llx (%u bytes) cannot be written", sigabbrev_np(sig) ?: "?",
+				       (unsigned long long)f->addr, f->len);
+	return 0;
+}
+
 int replay_exited(struct replay_session *s, struct replay_task *t, int status)
 {
 	struct trace_exit x;
@@ -515,6 +552,7 @@ int replay_run(struct replay_session *s)
 			struct trace_newtask nt;
 			struct trace_preempt pr;
 			struct trace_site si;
+			struct trace_sigframe sf;
 		} u;
 		memset(&u, 0, sizeof u);
 		switch (rec->type) {
@@ -527,6 +565,7 @@ int replay_run(struct replay_session *s)
 		case TR_NEWTASK: r = trace_get_newtask(rec, &u.nt), tid = u.nt.parent; break;
 		case TR_PREEMPT: r = trace_get_preempt(rec, &u.pr), tid = u.pr.tid; break;
 		case TR_SITE: r = trace_get_site(rec, &u.si), tid = u.si.tid; break;
+		case TR_SIGFRAME: r = trace_get_sigframe(rec, &u.sf), tid = u.sf.tid; break;
 		case TR_END: {
 			struct trace_end end;
 			if (trace_get_end(rec, &end)) {
@@ -584,6 +623,8 @@ int replay_run(struct replay_session *s)
 			r = replay_site_install(s, t, &u.si);
 		} else if (rec->type == TR_SIGNAL) {
 			r = on_signal(s, t, &u.sg);
+		} else if (rec->type == TR_SIGFRAME) {
+			r = on_sigframe(s, t, &u.sf);
 		} else if (rec->type == TR_RDTSC) {
 			r = on_rdtsc(s, t, &u.rd);
 		} else {

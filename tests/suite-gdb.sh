@@ -307,6 +307,15 @@ expect gdb-run "$D/rerun.gdb" '^first: by=5 counter=0$' '^first: by=7 counter=5$
 	'^again: by=7 counter=5$' '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
 expect_recorded_end rerun "$D/ok.rec.out" "$ok_status"
 
+# A signal handler that prints its frame's trap number (sig_frame_kernel),
+# after gdb single-stepped its thread: replay shows the recorded frame, so
+# the replay still ends as recorded.
+timeout 60 "$BIN/rec" -q -o "$D/sigframe.lz4" -- "$TBIN/sig_frame_kernel" >"$D/sigframe.rec.out" 2>/dev/null
+sigframe_status=$?
+gdb_run sigframe "$D/sigframe.lz4" tests/gdb/sigframe.gdb
+expect gdb-sigframe "$D/sigframe.gdb" '^Thread [0-9]+ .* hit Breakpoint 1, raiser' '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+expect_recorded_end sigframe "$D/sigframe.rec.out" "$sigframe_status"
+
 # Two sessions of one script answer alike.
 gdb_run break2 "$D/ok.lz4" tests/gdb/break.gdb
 if cmp -s <(grep -v 'Remote debugging using' "$D/break.gdb") <(grep -v 'Remote debugging using' "$D/break2.gdb"); then

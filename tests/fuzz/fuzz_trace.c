@@ -123,6 +123,12 @@ static void decode(const struct trace_rec *rec)
 		trace_get_site(rec, &si);
 		break;
 	}
+	case TR_SIGFRAME: {
+		struct trace_sigframe f;
+		if (!trace_get_sigframe(rec, &f))
+			(void)*(volatile const uint8_t *)&f.data[f.len - 1];
+		break;
+	}
 	default:
 		break;
 	}
