@@ -667,6 +667,12 @@ int gdb_reverse_monitor(struct gdb_server *g, const char *cmd, struct buf *out, 
 		*r = seek_start(g, GDB_SEEK_GO, &g->ckpt[n - 1], GDB_REPLY_MONITOR, 0, 0);
 		return 1;
 	}
+	if (!strcmp(cmd, "checkpoints")) {
+		char list[1024];
+		replay_ckpt_describe(g->s, list, sizeof list);
+		gdb_buf_hex_str(out, list);
+		return 1;
+	}
 	if (!strncmp(cmd, "checkpoint", 10) && (!cmd[10] || cmd[10] == ' ')) {
 		if (g->pos.lost || g->nckpt == GDB_MAX_CKPT)
 			snprintf(text, sizeof text, "cannot make a checkpoint here\n");

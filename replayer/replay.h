@@ -190,6 +190,8 @@ void replay_ckpt_started(struct replay_session *s);
 /* The event of the latest checkpoint before event `event` (or at it, if
  * inclusive); 0 if none. */
 uint64_t replay_ckpt_before(struct replay_session *s, uint64_t event, bool inclusive);
+/* Lists the checkpoints (* pinned) and where the last re-execution began, into buf. */
+void replay_ckpt_describe(struct replay_session *s, char *buf, size_t n);
 /* Number of checkpoints held. */
 int replay_ckpt_count(struct replay_session *s);
 /* Makes s the replay as it was at the checkpoint of event `event` (the

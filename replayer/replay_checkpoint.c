@@ -70,7 +70,8 @@ struct replay_ckpts {
 	int n;
 	uint64_t last_event, last_ns, last_cost; /* the last checkpoint made or passed, or the start */
 	uint64_t last_held;            /* s->held_ns then */
-	long every;                    /* HEISEN_CKPT_EVERY, or 0 */
+	long every;                    /* HEISEN_CKPT_EVERY, or 0 (< 0: none but pinned ones) */
+	uint64_t restored;             /* the event of the checkpoint last gone back to (0: the start) */
 	bool refused;                  /* said why one was refused (once) */
 };
 
@@ -385,6 +386,8 @@ int replay_ckpt_after_event(struct replay_session *s, bool pin)
 	uint64_t ev = s->cur.rec.event, now = now_ns(), held = s->held_ns;
 	uint64_t cost = cs->last_cost + (now - cs->last_ns) - (held - cs->last_held);
 	int have = find(cs, ev);
+	if (cs->every < 0 && !pin)
+		return 0;
 	if (have >= 0) {
 		cs->c[have]->pinned |= pin;
 	} else {
@@ -428,6 +431,7 @@ void replay_ckpt_started(struct replay_session *s)
 	struct replay_ckpts *cs = s->ckpts;
 	if (!cs)
 		return;
+	cs->restored = 0;
 	cs->last_event = cs->last_cost = 0;
 	cs->last_ns = now_ns();
 	cs->last_held = s->held_ns;
@@ -441,6 +445,20 @@ uint64_t replay_ckpt_before(struct replay_session *s, uint64_t event, bool inclu
 		if (cs->c[i]->event < event || (inclusive && cs->c[i]->event == event))
 			best = cs->c[i]->event;
 	return best;
+}
+
+void replay_ckpt_describe(struct replay_session *s, char *buf, size_t n)
+{
+	struct replay_ckpts *cs = s->ckpts;
+	size_t len = (size_t)snprintf(buf, n, "Snapshots of the replay: %d", cs ? cs->n : 0);
+	for (int i = 0; cs && i < cs->n && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%s%llu%s", i ? " " : " at events ",
+					(unsigned long long)cs->c[i]->event, cs->c[i]->pinned ? "*" : "");
+	if (len < n && cs && cs->restored)
+		snprintf(buf + len, n - len, "\nThe last re-execution began at the snapshot of event %llu\n",
+			 (unsigned long long)cs->restored);
+	else if (len < n)
+		snprintf(buf + len, n - len, "\nThe last re-execution began at the start\n");
 }
 
 int replay_ckpt_count(struct replay_session *s)
@@ -527,6 +545,7 @@ int replay_ckpt_restore(struct replay_session *s, uint64_t event)
 	memcpy(s->npreempt, c->npreempt, sizeof s->npreempt);
 	s->wait_reported = 0;
 	s->resumed = 1;
+	cs->restored = c->event;
 	cs->last_event = c->event;
 	cs->last_ns = now_ns();
 	cs->last_held = s->held_ns;
