@@ -72,7 +72,6 @@ struct replay_ckpts {
 	uint64_t last_held;            /* s->held_ns then */
 	long every;                    /* HEISEN_CKPT_EVERY, or 0 (< 0: none but pinned ones) */
 	uint64_t restored;             /* the event of the checkpoint last gone back to (0: the start) */
-	bool refused;                  /* said why one was refused (once) */
 };
 
 static struct replay_ckpts *ckpts(struct replay_session *s)
@@ -398,9 +397,8 @@ int replay_ckpt_after_event(struct replay_session *s, bool pin)
 		const char *why;
 		struct ckpt *c = take(s, &why);
 		if (!c) {
-			if (pin || !cs->refused)
-				msg("event %llu: no checkpoint of the replay here: %s", (unsigned long long)ev, why);
-			cs->refused = true;
+			if (pin) /* else quietly: a later boundary will do */
+				msg("event %llu: no snapshot of the replay here: %s", (unsigned long long)ev, why);
 			cs->last_event = ev; /* tried again after the interval */
 			cs->last_ns = now_ns();
 			cs->last_held = held;

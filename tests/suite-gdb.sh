@@ -204,7 +204,7 @@ ck() { sed -n "s/^$1: by=\([0-9]*\).* total=\([0-9]*\)\$/\1 \2/p" "$D/rckpt.gdb"
 read -r lb lt <<<"$(ck late)"; read -r b1 t1 <<<"$(ck back1)"; read -r b2 t2 <<<"$(ck back2)"
 read -r f1 ft1 <<<"$(ck first)"; read -r f2 ft2 <<<"$(ck first2)"
 if [ -z "$ft2" ] || ! [ "$t2" -lt "$t1" ] || ! [ "$t1" -le "$lt" ] || ! [ "$ft2" -lt "$ft1" ] || ! [ "$ft1" -lt "$t2" ] ||
-	[ "$f1" = "$f2" ] || ! grep -Eq '^back1: by=[0-9]+ round=[0-9]+ now=([0-9]+) total=$' "$D/rckpt.gdb"; then
+	[ "$f1" = "$f2" ] || ! grep -Eq '^back1: by=[0-9]+ round=[0-9]+ now=([0-9]+) total=\1$' "$D/rckpt.gdb"; then
 	fail "gdb-ckpt-reverse: late ($lb $lt), back ($b1 $t1, $b2 $t2), first ($f1 $ft1, $f2 $ft2) ($D/rckpt.gdb)"
 elif ! grep -Eq '^The last re-execution began at the snapshot of event [1-9]' "$D/rckpt.gdb"; then
 	fail "gdb-ckpt-reverse: re-execution did not start from a checkpoint ($D/rckpt.gdb)"
