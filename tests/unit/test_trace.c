@@ -330,18 +330,23 @@ static void write_multi(const char *path, struct multi *m)
 	assert_int_equal(trace_writer_close(&w), 0);
 }
 
+/* Writes the many-frames trace at a fresh path and opens it in r. */
+static void open_multi(char *path, struct multi *m, struct trace_reader *r)
+{
+	tmp_path(path);
+	write_multi(path, m);
+	assert_int_equal(trace_reader_open(r, path), 0);
+	check_header(&r->hdr);
+}
+
 static void test_many_frames(void **state)
 {
 	(void)state;
 	char path[128];
 	struct multi m;
-	tmp_path(path);
-	write_multi(path, &m);
-
 	struct trace_reader r;
 	struct trace_rec rec;
-	assert_int_equal(trace_reader_open(&r, path), 0);
-	check_header(&r.hdr);
+	open_multi(path, &m, &r);
 	uint64_t k = 0;
 	int n;
 	while ((n = trace_next(&r, &rec)) > 0 && rec.type == TR_SYSCALL) {
@@ -378,11 +383,9 @@ static void test_mark_seek(void **state)
 	(void)state;
 	char path[128];
 	struct multi m;
-	tmp_path(path);
-	write_multi(path, &m);
 	struct trace_reader r;
 	struct trace_rec rec;
-	assert_int_equal(trace_reader_open(&r, path), 0);
+	open_multi(path, &m, &r);
 	const uint64_t at[] = {1, MF_PER_FRAME / 2, MF_PER_FRAME, 3 * MF_PER_FRAME + 7};
 	struct trace_mark mk[4];
 	uint64_t k = 0;
