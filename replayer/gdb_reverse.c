@@ -1,16 +1,19 @@
 /* gdb_reverse.c - reverse execution for gdb (bc, bs), monitor goto,
  * checkpoint and restart: the replay is deterministic, so any position it
- * went through is reached again by replaying the trace from its start
- * (replay_main.c starts it over when a hook returns GDB_RESTART) and
- * following the position's ops (struct gdb_pos) with only what they need
- * armed. Nothing of this is shown: no output (replay shows each event's
- * output once), no stop reported to gdb, until the target.
+ * went through is reached again by replaying the trace from the latest
+ * checkpoint before it (replay_checkpoint.c), or from its start
+ * (replay_main.c goes back when a hook returns GDB_RESTART, to
+ * s->restore_at), and following the position's ops (struct gdb_pos) with
+ * only what they need armed. Nothing of this is shown: no output (replay
+ * shows each event's output once), no stop reported to gdb, until the target.
  *
- * reverse-continue: one run to the current position with gdb's
- * breakpoints and watchpoints armed notes every hit as a position (a
- * breakpoint: its arrival; a watchpoint: its trigger, one step after the
- * write); then a run to the last one (a watchpoint's: one step before its
- * trigger, where the write is about to happen, as gdb expects in reverse).
+ * reverse-continue: one run from the last checkpoint to the current
+ * position with gdb's breakpoints and watchpoints armed notes every hit as
+ * a position (a breakpoint: its arrival; a watchpoint: its trigger, one
+ * step after the write); then a run to the last one (a watchpoint's: one
+ * step before its trigger, where the write is about to happen, as gdb
+ * expects in reverse). No hit: the same over the span before that
+ * checkpoint, and so on back to the start.
  * reverse-stepi: one step before the current position: when the last op
  * is not a step, a run counting single steps from that op's start first. */
 #include "gdb_int.h"
