@@ -3,8 +3,11 @@
 # bench/reverse_target.c running SECONDS seconds (default 10), then, in gdb
 # against `replay --gdbserver`, runs to its end (finish()), sets a
 # watchpoint and times reverse-continue back to the last write of the
-# watched global, a second reverse-continue, a reverse-stepi and a
-# reverse-continue to a breakpoint. Prints the times; measures only.
+# watched global, a second reverse-continue, a reverse-stepi, a
+# reverse-continue to a breakpoint hit shortly before (the line writing the
+# global, every 1000 rounds) and one to a breakpoint never hit before (on
+# finish(): back to the start, a replay of all the history). Prints the
+# times; measures only.
 # Environment: BIN (default bin), SECONDS_RUN (default 10).
 set -u
 cd "$(dirname "$0")/.."
@@ -30,11 +33,16 @@ shell date +T3=%s.%N
 reverse-stepi
 shell date +T4=%s.%N
 delete
-break finish
+break reverse_target.c:@LINE@
 reverse-continue
 shell date +T5=%s.%N
+delete
+break finish
+reverse-continue
+shell date +T6=%s.%N
 kill
 EOS
+sed -i "s/@LINE@/$(grep -n 'marker = rounds;' bench/reverse_target.c | cut -d: -f1)/" "$OUT/reverse.gdb"
 rm -f "$OUT/reverse.err"
 "$BIN/replay" --gdbserver 0 "$OUT/reverse.lz4" >/dev/null 2>"$OUT/reverse.err" &
 pid=$!
@@ -55,4 +63,5 @@ printf '  reverse-continue to a watchpoint       %6.2f s\n' "$(d "$T1" "$T2")"
 printf '  reverse-continue again                 %6.2f s\n' "$(d "$T2" "$T3")"
 printf '  reverse-stepi                          %6.2f s\n' "$(d "$T3" "$T4")"
 printf '  reverse-continue to a breakpoint       %6.2f s\n' "$(d "$T4" "$T5")"
+printf '  reverse-continue to the start (no hit) %6.2f s\n' "$(d "$T5" "$T6")"
 grep -q '^Old value = ' "$OUT/reverse.out" || echo "  (gdb did not stop at the watchpoint: see $OUT/reverse.out)"

@@ -332,6 +332,23 @@ int trace_next(struct trace_reader *r, struct trace_rec *rec);
 /* Releases everything the reader holds. */
 void trace_reader_close(struct trace_reader *r);
 
+/* A reader's position, to come back to: its frame (decompressed again on
+ * seek), the place in it and the counters and hash chain of that point. */
+struct trace_mark {
+	size_t frame_off, frame_len, off, pos;
+	uint64_t event, raw_bytes, frame_seq, time_ns;
+	uint32_t nframes;
+	int saw_end, done;
+	struct XXH3_state_s *chain;
+};
+/* Notes where r is into m; returns 0 or -ENOMEM (trace_mark_free frees it). */
+int trace_reader_mark(const struct trace_reader *r, struct trace_mark *m);
+/* Puts r back where mark m was taken (the same trace, opened by r); returns
+ * 0 or -TRE_* (r->err says why). */
+int trace_reader_seek(struct trace_reader *r, const struct trace_mark *m);
+/* Frees what trace_reader_mark allocated. */
+void trace_mark_free(struct trace_mark *m);
+
 /* Record decoders: parse rec into out (pointers into rec's data or fresh
  * allocations noted per type); return 0 or -TRE_CORRUPT. */
 int trace_get_header(const struct trace_rec *rec, struct trace_header *h);

@@ -196,6 +196,51 @@ next:
 	return 1;
 }
 
+int trace_reader_mark(const struct trace_reader *r, struct trace_mark *m)
+{
+	*m = (struct trace_mark){.frame_off = r->frame_off, .frame_len = r->frame.len, .off = r->off, .pos = r->pos,
+				 .event = r->event, .raw_bytes = r->raw_bytes, .frame_seq = r->frame_seq,
+				 .time_ns = r->time_ns, .nframes = r->nframes, .saw_end = r->saw_end, .done = r->done};
+	if (!(m->chain = XXH3_createState()))
+		return -ENOMEM;
+	XXH3_copyState(m->chain, r->chain);
+	return 0;
+}
+
+int trace_reader_seek(struct trace_reader *r, const struct trace_mark *m)
+{
+	if (m->frame_len) {
+		LZ4F_resetDecompressionContext(r->dctx);
+		r->off = m->frame_off;
+		int f = read_frame(r);
+		if (f < 0)
+			return f;
+		if (f == 0 || r->frame.len != m->frame_len || r->off != m->off)
+			return fail(r, TRE_CORRUPT, "trace corrupt: the frame at byte %zu reads otherwise than before",
+				    m->frame_off);
+	} else {
+		r->frame.len = 0;
+	}
+	r->frame_off = m->frame_off;
+	r->off = m->off;
+	r->pos = m->pos;
+	r->event = m->event;
+	r->raw_bytes = m->raw_bytes;
+	r->frame_seq = m->frame_seq;
+	r->time_ns = m->time_ns;
+	r->nframes = m->nframes;
+	r->saw_end = m->saw_end;
+	r->done = m->done;
+	XXH3_copyState(r->chain, m->chain);
+	return 0;
+}
+
+void trace_mark_free(struct trace_mark *m)
+{
+	XXH3_freeState(m->chain);
+	m->chain = NULL;
+}
+
 int trace_reader_open(struct trace_reader *r, const char *path)
 {
 	memset(r, 0, sizeof *r);

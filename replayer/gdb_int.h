@@ -76,6 +76,8 @@ struct gdb_seek {
 	struct gdb_hw uhw[GDB_NHW];     /* gdb's debug registers */
 	uint64_t cand[GDB_NHW - 2]; /* WRITER: the instructions that may write */
 	int ncand;
+	bool span_end;           /* SCAN: the target ends a checkpoint's span (its
+				    event's own syscall write is one of the span's hits) */
 };
 
 /* The hits a reverse-continue scan noted (the last GDB_MAX_HITS of them):
@@ -95,6 +97,8 @@ struct gdb_hits {
 	uint64_t cur;        /* the one gone to */
 	bool valid, pending; /* pending: at cur's position once reached */
 	struct gdb_pos at;   /* where going to cur ended */
+	uint64_t from;       /* the scan began at the checkpoint of this event
+				(0: the start); hits before it need a scan of the span before */
 	uint64_t ubps[GDB_MAX_ANCHORS]; /* the breakpoints of the scan */
 	int nubps;
 	struct gdb_hw uhw[GDB_NHW];
@@ -237,6 +241,8 @@ int gdb_seek_event(struct gdb_server *g, struct replay_task *t, const struct tra
 void gdb_seek_end(struct gdb_server *g);
 /* At the replay's start (t: its first thread). */
 int gdb_seek_begin(struct gdb_server *g, struct replay_task *t);
+/* At a checkpoint the replay went back to. */
+int gdb_seek_resume(struct gdb_server *g);
 
 /* gdb_server.c */
 /* vRun (reply: its answer is the first stop) or R: the replay starts again

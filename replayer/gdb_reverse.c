@@ -1,16 +1,19 @@
 /* gdb_reverse.c - reverse execution for gdb (bc, bs), monitor goto,
  * checkpoint and restart: the replay is deterministic, so any position it
- * went through is reached again by replaying the trace from its start
- * (replay_main.c starts it over when a hook returns GDB_RESTART) and
- * following the position's ops (struct gdb_pos) with only what they need
- * armed. Nothing of this is shown: no output (replay shows each event's
- * output once), no stop reported to gdb, until the target.
+ * went through is reached again by replaying the trace from the latest
+ * checkpoint before it (replay_checkpoint.c), or from its start
+ * (replay_main.c goes back when a hook returns GDB_RESTART, to
+ * s->restore_at), and following the position's ops (struct gdb_pos) with
+ * only what they need armed. Nothing of this is shown: no output (replay
+ * shows each event's output once), no stop reported to gdb, until the target.
  *
- * reverse-continue: one run to the current position with gdb's
- * breakpoints and watchpoints armed notes every hit as a position (a
- * breakpoint: its arrival; a watchpoint: its trigger, one step after the
- * write); then a run to the last one (a watchpoint's: one step before its
- * trigger, where the write is about to happen, as gdb expects in reverse).
+ * reverse-continue: one run from the last checkpoint to the current
+ * position with gdb's breakpoints and watchpoints armed notes every hit as
+ * a position (a breakpoint: its arrival; a watchpoint: its trigger, one
+ * step after the write); then a run to the last one (a watchpoint's: one
+ * step before its trigger, where the write is about to happen, as gdb
+ * expects in reverse). No hit: the same over the span before that
+ * checkpoint, and so on back to the start.
  * reverse-stepi: one step before the current position: when the last op
  * is not a step, a run counting single steps from that op's start first. */
 #include "gdb_int.h"
@@ -80,10 +83,15 @@ static int seek_start(struct gdb_server *g, enum gdb_seek_mode mode, const struc
 	k->event = k->prev_event = UINT64_MAX;
 	k->op = 0;
 	k->here = 0;
+	k->span_end = false;
 	counters_reset(k);
 	g->ended = false;
 	g->step_tid = g->step_pending = 0;
 	g->range_start = g->range_end = 0;
+	/* from the latest checkpoint before the target's event (a run to an
+	 * event's end may start at that very event's) */
+	bool at_end = mode == GDB_SEEK_GO && k->target.where == GDB_POS_END;
+	g->s->restore_at = k->target.where == GDB_POS_BEGIN ? 0 : replay_ckpt_before(g->s, k->target.event, at_end);
 	return GDB_RESTART;
 }
 
@@ -309,6 +317,21 @@ static int go_to_hit(struct gdb_server *g, uint64_t i)
 	return seek_start(g, GDB_SEEK_GO, &h, hit->reply, hit->addr, hit->type);
 }
 
+/* The scan from the last checkpoint found nothing before where gdb is:
+ * a scan of the span before it, from the checkpoint before that one (or
+ * the start) to that checkpoint's event, inclusive. */
+static int scan_span_before(struct gdb_server *g)
+{
+	struct gdb_hits *h = g->hits;
+	struct gdb_pos p = {.where = GDB_POS_END, .event = h->from, .tid = g->cur};
+	int r = seek_start(g, GDB_SEEK_SCAN, &p, GDB_REPLY_STOP, 0, 0);
+	g->seek.span_end = true;
+	h->n = 0;
+	h->valid = h->pending = false;
+	h->from = g->s->restore_at;
+	return r;
+}
+
 static int to_begin(struct gdb_server *g)
 {
 	struct gdb_pos begin = {.where = GDB_POS_BEGIN};
@@ -320,6 +343,8 @@ static int to_begin(struct gdb_server *g)
 /* SCAN reached the position gdb reverse-continued from: on to the last hit. */
 static int after_scan(struct gdb_server *g)
 {
+	if (g->hits && !g->hits->n && g->hits->from)
+		return scan_span_before(g);
 	if (!g->hits || !g->hits->n)
 		return to_begin(g);
 	return go_to_hit(g, g->hits->n - 1);
@@ -369,13 +394,14 @@ static int reverse_continue(struct gdb_server *g)
 		if (h->cur > 0 && h->cur - 1 + GDB_MAX_HITS >= h->n)
 			return go_to_hit(g, h->cur - 1);
 		if (h->cur == 0)
-			return to_begin(g);
+			return h->from ? scan_span_before(g) : to_begin(g);
 	}
 	if (!h && !(h = g->hits = malloc(sizeof *h)))
 		return gdb_buf_printf(&g->out, "E01");
 	int r = seek_start(g, GDB_SEEK_SCAN, &g->pos, GDB_REPLY_STOP, 0, 0);
 	h->n = 0;
 	h->valid = h->pending = false;
+	h->from = g->s->restore_at;
 	h->nubps = g->seek.nubps;
 	memcpy(h->ubps, g->seek.ubps, sizeof h->ubps);
 	memcpy(h->uhw, g->seek.uhw, sizeof h->uhw);
@@ -532,7 +558,8 @@ int gdb_seek_event(struct gdb_server *g, struct replay_task *t, const struct tra
 	struct gdb_seek *k = &g->seek;
 	g->step_pending = 0;
 	g->step_tid = 0;
-	if (k->mode == GDB_SEEK_SCAN && rec->type == TR_SYSCALL && gdb_shown(g, t) && rec->event < k->target.event) {
+	if (k->mode == GDB_SEEK_SCAN && rec->type == TR_SYSCALL && gdb_shown(g, t) &&
+	    (rec->event < k->target.event || (k->span_end && rec->event == k->target.event))) {
 		int i = gdb_watch_changed(k->uhw, t);
 		if (i) {
 			struct gdb_pos p = {.where = GDB_POS_END, .event = rec->event, .tid = t->rec_tid};
@@ -571,6 +598,28 @@ int gdb_seek_begin(struct gdb_server *g, struct replay_task *t)
 		if (g->seek.uhw[i].used)
 			mem_read(t->tid, g->seek.uhw[i].addr, g->seek.uhw[i].old, g->seek.uhw[i].len);
 	return g->seek.target.where == GDB_POS_BEGIN ? reach(g, t) : 0;
+}
+
+int gdb_seek_resume(struct gdb_server *g)
+{
+	struct gdb_seek *k = &g->seek;
+	struct replay_task *t = gdb_any_task(g);
+	uint64_t ev = g->s->cur.rec.event;
+	for (int i = 1; i < GDB_NHW && t; i++)
+		if (k->uhw[i].used)
+			mem_read(t->tid, k->uhw[i].addr, k->uhw[i].old, k->uhw[i].len);
+	k->prev_event = ev;
+	if (k->mode != GDB_SEEK_GO || k->target.where != GDB_POS_END || k->target.event != ev)
+		return 0;
+	/* the checkpoint is the target (monitor restart, goto) */
+	struct replay_task *at = gdb_task(g, k->target.tid);
+	if (!at)
+		at = t;
+	if (!at) {
+		restore_user(g, NULL);
+		return 0;
+	}
+	return reach(g, at);
 }
 
 /* ---- gdb's requests ---- */
@@ -621,12 +670,22 @@ int gdb_reverse_monitor(struct gdb_server *g, const char *cmd, struct buf *out, 
 		*r = seek_start(g, GDB_SEEK_GO, &g->ckpt[n - 1], GDB_REPLY_MONITOR, 0, 0);
 		return 1;
 	}
+	if (!strcmp(cmd, "checkpoints")) {
+		char list[1024];
+		replay_ckpt_describe(g->s, list, sizeof list);
+		gdb_buf_hex_str(out, list);
+		return 1;
+	}
 	if (!strncmp(cmd, "checkpoint", 10) && (!cmd[10] || cmd[10] == ' ')) {
 		if (g->pos.lost || g->nckpt == GDB_MAX_CKPT)
 			snprintf(text, sizeof text, "cannot make a checkpoint here\n");
 		else {
+			/* at an event's end: a snapshot of the replay right here */
+			bool snap = g->pos.where == GDB_POS_END && g->pos.event == g->s->cur.rec.event &&
+				    !replay_ckpt_after_event(g->s, true);
 			g->ckpt[g->nckpt++] = g->pos;
-			snprintf(text, sizeof text, "Checkpoint %d at event %" PRIu64 "\n", g->nckpt, g->pos.event);
+			snprintf(text, sizeof text, "Checkpoint %d at event %" PRIu64 "%s\n", g->nckpt, g->pos.event,
+				 snap ? " (a snapshot of the replay)" : "");
 		}
 		gdb_buf_hex_str(out, text);
 		return 1;

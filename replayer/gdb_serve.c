@@ -84,6 +84,7 @@ static void monitor(struct gdb_server *g, const char *cmd, struct buf *out)
 			 "monitor goto EVENT: to the end of that event\n"
 			 "monitor checkpoint: remembers this position, says its number\n"
 			 "monitor restart N: back (or on) to checkpoint N\n"
+			 "monitor checkpoints: the replay's snapshots, where re-execution last began\n"
 			 "(after goto and restart: maint flush register-cache)\n");
 	} else {
 		snprintf(text, sizeof text, "unknown monitor command: %.100s (monitor help lists them)\n", cmd);

@@ -379,8 +379,10 @@ int gdb_report(struct gdb_server *g, struct replay_task *t)
 	}
 	if (!r)
 		r = gdb_serve(g);
+	uint64_t held = now_ns() - t0;
 	if (g->s->wait.deadline_ns)
-		g->s->wait.deadline_ns += now_ns() - t0;
+		g->s->wait.deadline_ns += held;
+	g->s->held_ns += held;
 	return r;
 }
 
@@ -648,6 +650,16 @@ int gdb_server_begin(struct gdb_server *g)
 	g->pos = (struct gdb_pos){.where = GDB_POS_BEGIN, .event = g->s->cur.rec.event, .tid = t->rec_tid};
 	g->started = true;
 	return first_stop(g, t);
+}
+
+int gdb_server_resume(struct gdb_server *g)
+{
+	return g->seek.on ? gdb_seek_resume(g) : 0;
+}
+
+bool gdb_server_active(const struct gdb_server *g)
+{
+	return g->c && g->started && !g->detached && !g->closed;
 }
 
 int gdb_server_end(struct gdb_server *g, int r)

@@ -21,6 +21,7 @@
 #define HEISEN_GDB_SERVER_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "replay.h"
@@ -95,6 +96,11 @@ int gdb_server_stopped(struct gdb_server *g, struct replay_task *t, int status);
  * NULL): reports a step that ended in it, a recorded signal, a write a
  * syscall made to a watched address, or gdb's interrupt. */
 int gdb_server_event(struct gdb_server *g, struct replay_task *t, const struct trace_rec *rec);
+/* The replay goes on from a checkpoint (replay_checkpoint.c), not from
+ * its start: the seek that asked for it goes on. */
+int gdb_server_resume(struct gdb_server *g);
+/* Whether gdb is connected and debugging (checkpoints are taken then only). */
+bool gdb_server_active(const struct gdb_server *g);
 /* The replay ended with r (0: as recorded, s->status the program's status):
  * reports the exit and serves gdb until it detaches, kills or goes. */
 int gdb_server_end(struct gdb_server *g, int r);

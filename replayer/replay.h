@@ -2,6 +2,7 @@
 #ifndef HEISEN_REPLAY_H
 #define HEISEN_REPLAY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/user.h>
@@ -83,6 +84,7 @@ struct replay_task {
 	int reaped;         /* gone, and its zombie reaped by its parent in replay */
 	int counting;       /* a counted preemption runs it: count_fd is its perf counter */
 	int count_fd;
+	uint64_t clear_tid; /* its clear-tid address (CLONE_CHILD_CLEARTID, set_tid_address) */
 	struct user_regs_struct regs;
 };
 
@@ -94,6 +96,8 @@ struct replay_options {
 				* syscall, let the program run its syscalls itself, as a
 				* buggy replay would, so the sandbox's backstop shows; -1: never */
 };
+
+struct replay_ckpts;
 
 struct replay_session {
 	const struct replay_options *opt;
@@ -117,6 +121,10 @@ struct replay_session {
 	uint64_t wait_floor_ns;    /* the least each event may take */
 	uint64_t wait_start_ns, wait_gap_ns; /* when s->cur was taken; its recorded time */
 	int wait_reported;         /* the bound expired and said so */
+	uint64_t held_ns;          /* time gdb held the replay, all told */
+	struct replay_ckpts *ckpts; /* checkpoints of the replay (under gdb), or NULL */
+	uint64_t restore_at;       /* at GDB_RESTART: go on from the checkpoint of this event (0: the start) */
+	int resumed;               /* the replay goes on from a checkpoint, not from its start */
 };
 
 /* Registers s->wait as the bound of every tracee wait (HEISEN_WAIT_FLOOR:
@@ -172,6 +180,30 @@ int replay_inject_finish(struct replay_task *t, long nr, int64_t *res);
 void replay_task_gone(struct replay_session *s, struct replay_task *t);
 /* Kills every live replayed thread and reaps them. */
 void replay_kill_all(struct replay_session *s);
+/* Frees the task records (their threads killed already) and the shared file copies. */
+void replay_free_tasks(struct replay_session *s);
+
+/* replay_checkpoint.c */
+/* After event s->cur under gdb: takes a checkpoint if one is due (pin: now,
+ * kept from thinning; -EPERM if this state cannot have one). 0 or -errno. */
+int replay_ckpt_after_event(struct replay_session *s, bool pin);
+/* The replay starts over from its start (for the checkpoints' spacing). */
+void replay_ckpt_started(struct replay_session *s);
+/* The event of the latest checkpoint before event `event` (or at it, if
+ * inclusive); 0 if none. */
+uint64_t replay_ckpt_before(struct replay_session *s, uint64_t event, bool inclusive);
+/* Lists the checkpoints (* pinned) and where the last re-execution began, into buf. */
+void replay_ckpt_describe(struct replay_session *s, char *buf, size_t n);
+/* Number of checkpoints held. */
+int replay_ckpt_count(struct replay_session *s);
+/* Makes s the replay as it was at the checkpoint of event `event` (the
+ * current tracees killed, s->resumed set); 0 or -errno (then only a
+ * restart from the start is left). */
+int replay_ckpt_restore(struct replay_session *s, uint64_t event);
+/* Forgets the checkpoint of event `event` (one that failed). */
+void replay_ckpt_drop(struct replay_session *s, uint64_t event);
+/* Kills the snapshot processes and frees every checkpoint. */
+void replay_ckpt_free(struct replay_session *s);
 /* Creates the stub process, stopped at its first instruction; returns 0 or -errno. */
 int replay_spawn(struct replay_session *s, struct replay_task *t);
 /* Turns the stub t into the image an exec snapshot describes; returns 0 or -errno. */

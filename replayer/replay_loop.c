@@ -536,9 +536,11 @@ static int start(struct replay_session *s)
 int replay_run(struct replay_session *s)
 {
 	char buf[256];
-	int r = start(s);
+	int resumed = s->resumed; /* from a checkpoint (replay_checkpoint.c) */
+	s->resumed = 0;
+	int r = resumed ? 0 : start(s);
 	if (!r && s->gdb)
-		r = gdb_server_begin(s->gdb);
+		r = resumed ? gdb_server_resume(s->gdb) : gdb_server_begin(s->gdb);
 	while (!r && (r = replay_fetch(s)) > 0) {
 		const struct trace_rec *rec = &s->cur.rec;
 		uint32_t tid = 0;
@@ -633,6 +635,8 @@ int replay_run(struct replay_session *s)
 		free(rec->type == TR_SYSCALL ? (void *)u.sc.regions : rec->type == TR_EXEC ? (void *)u.e.maps : NULL);
 		if (!r && s->gdb)
 			r = gdb_server_event(s->gdb, t, rec);
+		if (!r && s->gdb && gdb_server_active(s->gdb))
+			r = replay_ckpt_after_event(s, false);
 	}
 	if (r == 0 && s->nlive)
 		return -TRE_TRUNC;

@@ -185,34 +185,27 @@ static int gdb_start(struct replay_session *s, const char *spec, char **gdb_args
 	return 0;
 }
 
-/* Frees the replayed threads (killed already) and the shared file copies. */
-static void free_tasks(struct replay_session *s)
-{
-	for (struct replay_shared *f = s->shared, *n; f; f = n) {
-		n = f->next;
-		close(f->fd);
-		free(f);
-	}
-	s->shared = NULL;
-	for (struct replay_task *t = s->tasks, *n; t; t = n) {
-		n = t->next;
-		if (t->memfd >= 0)
-			close(t->memfd);
-		if (t->space && --t->space->refs == 0)
-			free(t->space);
-		free(t);
-	}
-	s->tasks = NULL;
-}
-
-/* For gdb's reverse execution: ends the replayed processes and makes s a
- * fresh replay of the same trace (the trace's files stay loaded); 0 or
- * -errno / -TRE_*. */
+/* For gdb's reverse execution: ends the replayed processes and makes s the
+ * replay at the checkpoint the seek starts from (s->restore_at), or a fresh
+ * replay of the same trace (the trace's files stay loaded); 0 or -errno /
+ * -TRE_*. */
 static int restart(struct replay_session *s)
 {
+	uint64_t at = s->restore_at;
+	s->restore_at = 0;
+	s->resumed = 0;
+	if (at) {
+		int r = replay_ckpt_restore(s, at);
+		if (!r)
+			return 0;
+		msg("event %llu: cannot go back to its checkpoint (%s): replaying from the start",
+		    (unsigned long long)at, strerror(-r));
+		replay_ckpt_drop(s, at);
+		s->resumed = 0;
+	}
 	if (s->nlive)
 		replay_kill_all(s);
-	free_tasks(s);
+	replay_free_tasks(s);
 	trace_reader_close(&s->r);
 	int r = trace_reader_open(&s->r, s->opt->trace);
 	s->cur.valid = s->next.valid = 0;
@@ -222,6 +215,7 @@ static int restart(struct replay_session *s)
 	s->events = 0;
 	memset(s->npreempt, 0, sizeof s->npreempt);
 	s->wait_reported = 0;
+	replay_ckpt_started(s);
 	return r;
 }
 
@@ -358,6 +352,7 @@ int main(int argc, char **argv)
 	}
 	if (s.stubfd >= 0)
 		close(s.stubfd);
-	free_tasks(&s);
+	replay_ckpt_free(&s);
+	replay_free_tasks(&s);
 	return r;
 }

@@ -34,8 +34,8 @@ int replay_add_blob(struct replay_session *s, const struct trace_file *f)
 	struct replay_blob *b = s->blobs;
 	while (b && (b->hash.lo != f->hash.lo || b->hash.hi != f->hash.hi))
 		b = b->next;
-	if (b && b->filled == b->size)
-		return 0; /* stored already */
+	if (b && (b->filled == b->size || (f->offset < b->filled && f->len <= b->filled - f->offset)))
+		return 0; /* stored already (gdb went back to a checkpoint) */
 	if (b ? f->size != b->size || f->offset != b->filled : f->offset != 0) {
 		snprintf(s->r.err, sizeof s->r.err, "trace corrupt: file record at event %llu: bytes %llu to %llu of %s out of their place",
 			 (unsigned long long)s->r.event - 1, (unsigned long long)f->offset,

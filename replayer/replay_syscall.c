@@ -243,6 +243,7 @@ int replay_execve(struct replay_session *s, struct replay_task *t, const struct 
 	if (r)
 		return replay_diverged(s, t, "execve: cannot rebuild the recorded image: %s", strerror(-r));
 	t->at_syscall = 0;
+	t->clear_tid = 0; /* an exec forgets it */
 	t->exec_done = 1; /* the execve's own record follows */
 	return 0;
 }
@@ -403,5 +404,7 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 		r = replay_diverged(s, t, "%s: replay's re-run of it met another instruction, ABI or event", got);
 	if (!r)
 		replay_site_syscall_done(t, &sc);
+	if (!r && nr == SYS_set_tid_address)
+		t->clear_tid = args[0]; /* kernel state a checkpoint's copy of t needs again */
 	return r;
 }

@@ -100,6 +100,7 @@ int replay_newtask(struct replay_session *s, struct replay_task *p, const struct
 	regs_syscall_args(&p->regs, args);
 	if (sc_clone_args(nr, args, mem_read_pid, &p->tid, &ca))
 		return replay_diverged(s, p, "%s: cannot read its arguments", d->name);
+	uint64_t clear_tid = ca.flags & CLONE_CHILD_CLEARTID ? ca.ctid : 0;
 	/* What kind of task it is (thread, process, shared memory) is what the
 	 * program asks for now, and the recording must agree. */
 	if (!(ca.flags & CLONE_PARENT_SETTID))
@@ -127,6 +128,7 @@ int replay_newtask(struct replay_session *s, struct replay_task *p, const struct
 	if (c->memfd < 0)
 		return c->memfd;
 	c->gadget = p->gadget;
+	c->clear_tid = clear_tid;
 	c->scratch = p->scratch;
 	c->tgid = ca.flags & CLONE_THREAD ? p->tgid : n->child;
 	if (ca.flags & CLONE_VM) {
@@ -173,6 +175,34 @@ int replay_clone_done(struct replay_session *s, struct replay_task *p, const str
 	return regs_set(p->tid, &p->regs);
 }
 
+/* Reaps the killed tasks one by one (snapshot processes, stopped children
+ * of replay too, must not be waited for). */
+static void reap_tasks(struct replay_session *s)
+{
+	for (int round = 0; round < 100000; round++) {
+		int left = 0;
+		for (struct replay_task *t = s->tasks; t; t = t->next) {
+			int st;
+			if (!t->alive || t->tid <= 0)
+				continue;
+			pid_t p = waitpid(t->tid, &st, __WALL | WNOHANG);
+			if ((p < 0 && errno != EINTR) || (p == t->tid && (WIFEXITED(st) || WIFSIGNALED(st)))) {
+				t->tid = -t->tid; /* reaped: not waited for again */
+				continue;
+			}
+			if (p == t->tid)
+				ptrace(PTRACE_CONT, t->tid, 0, 0);
+			left++;
+		}
+		if (!left)
+			break;
+		usleep(50);
+	}
+	for (struct replay_task *t = s->tasks; t; t = t->next)
+		if (t->alive && t->tid < 0)
+			t->tid = -t->tid;
+}
+
 void replay_kill_all(struct replay_session *s)
 {
 	for (struct replay_task *t = s->tasks; t; t = t->next)
@@ -181,9 +211,32 @@ void replay_kill_all(struct replay_session *s)
 			/* a stop already reported (e.g. PTRACE_EVENT_EXIT) is not ended by SIGKILL */
 			ptrace(PTRACE_CONT, t->tid, 0, 0);
 		}
+	if (replay_ckpt_count(s)) {
+		reap_tasks(s);
+		return;
+	}
 	for (struct replay_task *t = s->tasks; t; t = t->next)
 		if (t->alive) {
 			tracee_kill_all(t->tid);
 			break;
 		}
+}
+
+void replay_free_tasks(struct replay_session *s)
+{
+	for (struct replay_shared *f = s->shared, *n; f; f = n) {
+		n = f->next;
+		close(f->fd);
+		free(f);
+	}
+	s->shared = NULL;
+	for (struct replay_task *t = s->tasks, *n; t; t = n) {
+		n = t->next;
+		if (t->memfd >= 0)
+			close(t->memfd);
+		if (t->space && --t->space->refs == 0)
+			free(t->space);
+		free(t);
+	}
+	s->tasks = NULL;
 }

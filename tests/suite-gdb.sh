@@ -185,6 +185,74 @@ else
 fi
 expect_recorded_end rthr3 "$D/thr.rec.out" "$thr_status"
 
+# Checkpoints of the replay (replay_checkpoint.c), taken every few events
+# here (HEISEN_CKPT_EVERY; -1: none): reverse execution starts from the
+# latest one before its target, reverse-continue scans back span by span;
+# the answers are those of re-execution from the start.
+HEISEN_CKPT_EVERY=2 gdb_run rthrc "$D/thr.lz4" tests/gdb/reverse_threads.gdb
+if ! grep -q '^rev2 arg=' "$D/rthrc.gdb" ||
+	! cmp -s <(grep -v 'Remote debugging using' "$D/rthr1.gdb") <(grep -v 'Remote debugging using' "$D/rthrc.gdb"); then
+	fail "gdb-ckpt-threads: with a checkpoint every 2 events gdb printed otherwise ($D/rthrc.gdb, $D/rthr1.gdb)"
+else
+	pass "gdb-ckpt-threads (four threads, a checkpoint every 2 events: as without)"
+fi
+expect_recorded_end rthrc "$D/thr.rec.out" "$thr_status"
+
+timeout 60 "$BIN/rec" -q -o "$D/ckpt.lz4" -- "$TBIN/gdb_ckpt" >"$D/ckpt.rec.out" 2>/dev/null
+ckpt_status=$?
+HEISEN_CKPT_EVERY=10 gdb_run rckpt "$D/ckpt.lz4" tests/gdb/reverse_ckpt.gdb
+HEISEN_CKPT_EVERY=-1 gdb_run rckpt0 "$D/ckpt.lz4" tests/gdb/reverse_ckpt.gdb
+ck() { sed -n "s/^$1: by=\([0-9]*\).* total=\([0-9]*\)\$/\1 \2/p" "$D/rckpt.gdb"; }
+read -r lb lt <<<"$(ck late)"; read -r b1 t1 <<<"$(ck back1)"; read -r b2 t2 <<<"$(ck back2)"
+read -r f1 ft1 <<<"$(ck first)"; read -r f2 ft2 <<<"$(ck first2)"
+if [ -z "$ft2" ] || ! [ "$t2" -lt "$t1" ] || ! [ "$t1" -le "$lt" ] || ! [ "$ft2" -lt "$ft1" ] || ! [ "$ft1" -lt "$t2" ] ||
+	[ "$f1" = "$f2" ] || ! grep -Eq '^back1: by=[0-9]+ round=[0-9]+ now=([0-9]+) total=\1$' "$D/rckpt.gdb"; then
+	fail "gdb-ckpt-reverse: late ($lb $lt), back ($b1 $t1, $b2 $t2), first ($f1 $ft1, $f2 $ft2) ($D/rckpt.gdb)"
+elif ! grep -Eq '^The last re-execution began at the snapshot of event [1-9]' "$D/rckpt.gdb"; then
+	fail "gdb-ckpt-reverse: re-execution did not start from a checkpoint ($D/rckpt.gdb)"
+elif ! cmp -s <(grep -Ev 'Remote debugging using|^Snapshots|^The last re-exec' "$D/rckpt.gdb") \
+	<(grep -Ev 'Remote debugging using|^Snapshots|^The last re-exec' "$D/rckpt0.gdb"); then
+	fail "gdb-ckpt-reverse: with checkpoints gdb printed otherwise than without ($D/rckpt.gdb, $D/rckpt0.gdb)"
+else
+	pass "gdb-ckpt-reverse (back after the last checkpoint, and to hits only before it, as without checkpoints)"
+fi
+expect_recorded_end rckpt "$D/ckpt.rec.out" "$ckpt_status"
+
+# monitor checkpoint at an event's end snapshots the replay there; monitor
+# restart goes back to it, and the run from it is the same again.
+ev=$("$BIN/replay" --dump "$D/ckpt.lz4" | awk '/clock_nanosleep/ && ++n == 40 {print $1}')
+cat >"$D/ckmon.script" <<EOS
+monitor goto $ev
+maint flush register-cache
+monitor checkpoint
+break noted
+continue
+printf "after: by=%ld round=%d now=%ld\n", by, round, now
+continue
+printf "after2: by=%ld round=%d now=%ld\n", by, round, now
+monitor restart 1
+maint flush register-cache
+monitor when
+monitor checkpoints
+continue
+printf "again: by=%ld round=%d now=%ld\n", by, round, now
+continue
+printf "again2: by=%ld round=%d now=%ld\n", by, round, now
+delete
+continue
+EOS
+HEISEN_CKPT_EVERY=-1 gdb_run ckmon "$D/ckpt.lz4" "$D/ckmon.script"
+a1=$(sed -n 's/^after: //p' "$D/ckmon.gdb"); a2=$(sed -n 's/^after2: //p' "$D/ckmon.gdb")
+if [ -z "$a1" ] || [ "$a1" = "$a2" ] || [ "$a1" != "$(sed -n 's/^again: //p' "$D/ckmon.gdb")" ] ||
+	[ "$a2" != "$(sed -n 's/^again2: //p' "$D/ckmon.gdb")" ]; then
+	fail "gdb-ckpt-monitor: from the checkpoint the run went otherwise ($D/ckmon.gdb)"
+else
+	expect gdb-ckpt-monitor "$D/ckmon.gdb" "^Checkpoint 1 at event $ev \(a snapshot of the replay\)" \
+		"^Current event: $ev\$" "^The last re-execution began at the snapshot of event $ev\$" \
+		'^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+fi
+expect_recorded_end ckmon "$D/ckpt.rec.out" "$ckpt_status"
+
 # A counting site replay installs (gdb_sites): a breakpoint on it stops there,
 # gdb reads the program's instructions (not replay's jump), a step goes
 # through the site's slot back to the program's code, a breakpoint inside
