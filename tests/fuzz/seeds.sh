@@ -62,6 +62,7 @@ put("dec-file-small", b"D" + bytes([1]) + fl)
 put("dec-sysenter", b"D" + bytes([8]) + struct.pack("<II", 7, 202))
 put("dec-newtask", b"D" + bytes([9]) + struct.pack("<IIQQQ", 7, 8, 0x3d0f00, 0x7000, 0x7000))
 put("dec-frame", b"D" + bytes([11]) + struct.pack("<QQQQ", 1, 5, 1000, 0x1234))
+put("dec-sigframe", b"D" + bytes([13]) + struct.pack("<IIQI", 7, 10, 0x7ffff000, 16) + bytes(range(16)))
 # cut traces
 whole = open(f"{t}/frames.lz4", "rb").read()
 put("cut-half.lz4", whole[:len(whole) // 2])

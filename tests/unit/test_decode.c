@@ -238,6 +238,21 @@ static void test_decode_invalid_fields(void **state)
 		assert_int_equal(decode_buf(TR_SIGNAL, &b), (signos[i] >= 1 && signos[i] <= 64) ? 0 : -1);
 	}
 
+	/* a signal frame: a signal 1..64, 1..TRACE_SIGFRAME_MAX bytes, all there */
+	static const struct { uint32_t signo, len, have; int ok; } frames[] = {
+		{10, 16, 16, 1}, {64, TRACE_SIGFRAME_MAX, TRACE_SIGFRAME_MAX, 1}, {0, 16, 16, 0}, {65, 16, 16, 0},
+		{10, 0, 0, 0}, {10, TRACE_SIGFRAME_MAX + 1, TRACE_SIGFRAME_MAX + 1, 0}, {10, 16, 15, 0}, {10, 16, 17, 0}};
+	static uint8_t fbytes[TRACE_SIGFRAME_MAX + 1];
+	for (size_t i = 0; i < sizeof frames / sizeof frames[0]; i++) {
+		b.len = 0;
+		buf_u32(&b, 1);
+		buf_u32(&b, frames[i].signo);
+		buf_u64(&b, 0x7ffff000);
+		buf_u32(&b, frames[i].len);
+		buf_put(&b, fbytes, frames[i].have);
+		assert_int_equal(decode_buf(TR_SIGFRAME, &b), frames[i].ok ? 0 : -1);
+	}
+
 	/* a site's run is 5..24 bytes, its page 4096-aligned, its flags 0 or
 	 * 1 (SITE_LOOP) */
 	static const struct { uint32_t len, flags; uint64_t page; int ok; } sites[] = {
@@ -524,6 +539,7 @@ static void test_names(void **state)
 	assert_string_equal(trace_type_name(TR_EXEC), "exec");
 	assert_string_equal(trace_type_name(TR_SYSCALL), "syscall");
 	assert_string_equal(trace_type_name(TR_SIGNAL), "signal");
+	assert_string_equal(trace_type_name(TR_SIGFRAME), "sigframe");
 	assert_string_equal(trace_type_name(TR_RDTSC), "rdtsc");
 	assert_string_equal(trace_type_name(TR_EXIT), "exit");
 	assert_string_equal(trace_type_name(TR_END), "end");

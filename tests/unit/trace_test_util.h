@@ -451,6 +451,11 @@ static __attribute__((unused)) void decode_any(const struct trace_rec *rec, stru
 		r = trace_get_site(rec, &si);
 		break;
 	}
+	case TR_SIGFRAME: {
+		struct trace_sigframe f;
+		r = trace_get_sigframe(rec, &f);
+		break;
+	}
 	default:
 		fail_msg("trace_next returned unknown type %u", rec->type);
 	}
