@@ -394,6 +394,24 @@ gdb_run sigcont "$D/sigframe.lz4" tests/gdb/continue_signals.gdb
 expect gdb-sigframe-continue "$D/sigcont.gdb" '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
 expect_recorded_end sigcont "$D/sigframe.rec.out" "$sigframe_status"
 
+# A state-matched point found by the debug register (DR0) rather than a
+# trampoline leaves DR6.B0 set until the thread's next debug exception: a
+# later stop at gdb's int3 in that thread is gdb's breakpoint all the same.
+dr_event=$("$BIN/replay" --dump "$D/sigframe.lz4" | awk '$2 == "preempt" && /state-matched/ { print $1; exit }')
+if [ -z "$dr_event" ]; then
+	pass "gdb-dr-point (skipped: this recording has no state-matched point)"
+else
+	export HEISEN_TEST_NO_TRAMPOLINE=$dr_event
+	gdb_run drpoint "$D/sigframe.lz4" tests/gdb/dr_point.gdb
+	unset HEISEN_TEST_NO_TRAMPOLINE
+	if [ "$(grep -Ec '^Thread [0-9]+ .* hit Breakpoint 1, compute ' "$D/drpoint.gdb")" != 3 ]; then
+		fail "gdb-dr-point: want 3 threads stopped at the breakpoint in compute ($D/drpoint.gdb)"
+	else
+		expect gdb-dr-point "$D/drpoint.gdb" '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+	fi
+	expect_recorded_end drpoint "$D/sigframe.rec.out" "$sigframe_status"
+fi
+
 # Two sessions of one script answer alike.
 gdb_run break2 "$D/ok.lz4" tests/gdb/break.gdb
 if cmp -s <(grep -v 'Remote debugging using' "$D/break.gdb") <(grep -v 'Remote debugging using' "$D/break2.gdb"); then
