@@ -427,9 +427,10 @@ int gdb_server_stopped(struct gdb_server *g, struct replay_task *t, int status)
 	int r = dr_get(t->tid, 6, &dr6);
 	if (r || ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0 || (r = regs_get(t->tid, &t->regs)))
 		return r ? r : -errno;
-	if (dr6 & 1) {
+	if ((dr6 & 1) && si.si_code != SI_KERNEL) {
 		/* replay's own DR0 (a state-matched point): its stop, whatever
-		 * else came with it; a step ends after the event */
+		 * else came with it; a step ends after the event (an int3's
+		 * stop shows DR6 as the last debug exception left it) */
 		if (stepped)
 			g->step_pending = t->rec_tid;
 		return 0;

@@ -95,6 +95,9 @@ struct replay_options {
 	long unconfined_after; /* test hook (HEISEN_TEST_UNCONFINED_AFTER): after this
 				* syscall, let the program run its syscalls itself, as a
 				* buggy replay would, so the sandbox's backstop shows; -1: never */
+	long no_trampoline;    /* test hook (HEISEN_TEST_NO_TRAMPOLINE): state-matched
+				* points up to this event found by the debug register
+				* alone, not by a trampoline; 0: none */
 };
 
 struct replay_ckpts;

@@ -291,6 +291,8 @@ int main(int argc, char **argv)
 	opt.trace = argv[optind];
 	const char *hook = getenv("HEISEN_TEST_UNCONFINED_AFTER");
 	opt.unconfined_after = hook && *hook ? strtol(hook, NULL, 10) : -1;
+	hook = getenv("HEISEN_TEST_NO_TRAMPOLINE");
+	opt.no_trampoline = hook && *hook ? strtol(hook, NULL, 10) : 0;
 	int r = trace_reader_open(&s.r, opt.trace);
 	if (r) {
 		msg("%s", s.r.err);

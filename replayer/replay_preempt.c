@@ -148,8 +148,12 @@ static int matched_by_breakpoint(struct replay_session *s, struct replay_task *t
 		    !state_hash(s, t, 0, &mh) && mh == p->memhash)
 			break;
 	}
-	if (t->alive)
+	if (t->alive) {
+		/* DR6 keeps B0 until the next debug exception: an int3 (gdb's
+		 * breakpoint) would show it and pass for this point's stop */
 		set_dr(t->tid, 7, 0);
+		set_dr(t->tid, 6, 0);
+	}
 	if (!r) {
 		/* The breakpoint left RF set; the recording stopped this thread
 		 * without one, so its next instruction must count as executed. */
@@ -235,7 +239,7 @@ out:
 
 static int matched(struct replay_session *s, struct replay_task *t, const struct trace_preempt *p)
 {
-	int r = matched_by_patch(s, t, p);
+	int r = s->cur.rec.event <= (uint64_t)s->opt->no_trampoline ? 1 : matched_by_patch(s, t, p);
 	return r == 1 ? matched_by_breakpoint(s, t, p) : r;
 }
 

@@ -381,8 +381,36 @@ expect_recorded_end rerun "$D/ok.rec.out" "$ok_status"
 timeout 60 "$BIN/rec" -q -o "$D/sigframe.lz4" -- "$TBIN/sig_frame_kernel" >"$D/sigframe.rec.out" 2>/dev/null
 sigframe_status=$?
 gdb_run sigframe "$D/sigframe.lz4" tests/gdb/sigframe.gdb
-expect gdb-sigframe "$D/sigframe.gdb" '^Thread [0-9]+ .* hit Breakpoint 1, raiser' '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+expect gdb-sigframe "$D/sigframe.gdb" '^Thread [0-9]+ .* hit Breakpoint 1, raiser' \
+	'^Thread [0-9]+ .* received signal SIGSEGV' '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
 expect_recorded_end sigframe "$D/sigframe.rec.out" "$sigframe_status"
+
+# Only `continue`, the signals passed: gdb's single step at startup (over
+# its shared-library breakpoint) changes the trap number in every later
+# frame, and the frames left below the main thread's stack pointer are in
+# the memory a computing thread's state-matched preemption point compares
+# (the recording has one in most runs: replay --dump shows it).
+gdb_run sigcont "$D/sigframe.lz4" tests/gdb/continue_signals.gdb
+expect gdb-sigframe-continue "$D/sigcont.gdb" '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+expect_recorded_end sigcont "$D/sigframe.rec.out" "$sigframe_status"
+
+# A state-matched point found by the debug register (DR0) rather than a
+# trampoline leaves DR6.B0 set until the thread's next debug exception: a
+# later stop at gdb's int3 in that thread is gdb's breakpoint all the same.
+dr_event=$("$BIN/replay" --dump "$D/sigframe.lz4" | awk '$2 == "preempt" && /state-matched/ { print $1; exit }')
+if [ -z "$dr_event" ]; then
+	pass "gdb-dr-point (skipped: this recording has no state-matched point)"
+else
+	export HEISEN_TEST_NO_TRAMPOLINE=$dr_event
+	gdb_run drpoint "$D/sigframe.lz4" tests/gdb/dr_point.gdb
+	unset HEISEN_TEST_NO_TRAMPOLINE
+	if [ "$(grep -Ec '^Thread [0-9]+ .* hit Breakpoint 1, compute ' "$D/drpoint.gdb")" != 3 ]; then
+		fail "gdb-dr-point: want 3 threads stopped at the breakpoint in compute ($D/drpoint.gdb)"
+	else
+		expect gdb-dr-point "$D/drpoint.gdb" '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+	fi
+	expect_recorded_end drpoint "$D/sigframe.rec.out" "$sigframe_status"
+fi
 
 # Two sessions of one script answer alike.
 gdb_run break2 "$D/ok.lz4" tests/gdb/break.gdb

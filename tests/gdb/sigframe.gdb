@@ -8,3 +8,4 @@ stepi
 stepi
 stepi
 continue
+continue
