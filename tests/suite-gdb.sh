@@ -399,10 +399,12 @@ expect_recorded_end sigcont "$D/sigframe.rec.out" "$sigframe_status"
 # later stop at gdb's int3 in that thread is gdb's breakpoint all the same.
 dr_event=$("$BIN/replay" --dump "$D/sigframe.lz4" | awk '$2 == "preempt" && /state-matched/ { print $1; exit }')
 if [ -z "$dr_event" ]; then
-	pass "gdb-dr-point (skipped: this recording has no state-matched point)"
+	echo "SKIP: gdb-dr-point: this recording has no state-matched point"
 else
 	export HEISEN_TEST_NO_TRAMPOLINE=$dr_event
-	gdb_run drpoint "$D/sigframe.lz4" tests/gdb/dr_point.gdb
+	after_loop=$(grep -n 'after the loop: tests/gdb/dr_point.gdb' tests/programs/sig_frame_kernel.c | cut -d: -f1)
+	sed "s/AFTER_LOOP/$after_loop/" tests/gdb/dr_point.gdb >"$D/dr_point.gdb"
+	gdb_run drpoint "$D/sigframe.lz4" "$D/dr_point.gdb"
 	unset HEISEN_TEST_NO_TRAMPOLINE
 	if [ "$(grep -Ec '^Thread [0-9]+ .* hit Breakpoint 1, compute ' "$D/drpoint.gdb")" != 3 ]; then
 		fail "gdb-dr-point: want 3 threads stopped at the breakpoint in compute ($D/drpoint.gdb)"

@@ -54,7 +54,7 @@ static void *compute(void *arg)
 	unsigned long x = (unsigned long)arg;
 	for (long i = 0; i < 30000000; i++)
 		x = x * 6364136223846793005ul + 1442695040888963407ul;
-	sink = x;
+	sink = x; /* after the loop: tests/gdb/dr_point.gdb breaks here */
 	return NULL;
 }
 
