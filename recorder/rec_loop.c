@@ -446,6 +446,33 @@ static pid_t wait_next(struct rec_session *s, int *status)
 }
 
 /* Handles one wait status of t; returns 0 or -errno. */
+/* Whether thread tid is being killed: a SIGKILL pending for it or its
+ * process, or past the start of its exit (PF_EXITING). */
+static int rec_task_dying(pid_t tid)
+{
+	char path[64], line[512];
+	int dying = 0;
+	snprintf(path, sizeof path, "/proc/%d/status", tid);
+	FILE *f = fopen(path, "r");
+	while (f && !dying && fgets(line, sizeof line, f))
+		if (!strncmp(line, "SigPnd:", 7) || !strncmp(line, "ShdPnd:", 7))
+			dying = (strtoull(line + 7, NULL, 16) >> (SIGKILL - 1)) & 1;
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof path, "/proc/%d/stat", tid);
+	f = fopen(path, "r");
+	if (f && !dying && fgets(line, sizeof line, f)) {
+		/* after "(comm)": state, ppid, pgrp, session, tty, tpgid, flags */
+		const char *p = strrchr(line, ')');
+		unsigned long flags = 0;
+		if (p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) == 1)
+			dying = (flags & 0x4) != 0; /* PF_EXITING */
+	}
+	if (f)
+		fclose(f);
+	return dying || (kill(tid, 0) < 0 && errno == ESRCH);
+}
+
 static int dispatch(struct rec_session *s, struct rec_task *t, int status)
 {
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
@@ -459,6 +486,8 @@ static int dispatch(struct rec_session *s, struct rec_task *t, int status)
 		 * preemption point, which took its exit stop: that stop now. */
 		return on_stop(s, t, 0x7f | SIGTRAP << 8 | PTRACE_EVENT_EXIT << 16);
 	}
+	if (r == -EIO && rec_task_dying(t->tid))
+		return 0; /* its memory went as rec read it: killed, as below */
 	return r == -ESRCH ? 0 : r; /* killed under us: its exit status follows */
 }
 
