@@ -24,7 +24,7 @@
  * gets one signal and then none (not understood; not pursued). As an
  * ordinary user: without exclude_kernel perf_event_open fails with EACCES;
  * with it the event never fires (a context switch happens in the kernel).
- * See docs/inprocess.md, "Blocking calls". *
+ * See docs/inprocess.md, "Blocking calls".
  * Build: cc -D_GNU_SOURCE -O2 -o desched bench/inproc/desched.c (not built by make). */
 #include <errno.h>
 #include <fcntl.h>

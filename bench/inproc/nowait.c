@@ -5,7 +5,7 @@
  * block: try it without blocking, untraced, and make the traced call only
  * on EAGAIN. Prints one line per kind of fd; exit 0 if all are as hoped.
  * Found on the development VM (kernel 6.18): pipe and socket EAGAIN, file
- * read. *
+ * read.
  * Build: cc -D_GNU_SOURCE -O2 -o nowait bench/inproc/nowait.c (not built by make). */
 #include <errno.h>
 #include <fcntl.h>

@@ -10,7 +10,7 @@
  * with the kernel's BPF macros). "untraced+buffer" also appends what an
  * in-process recorder would (a 32-byte header and the bytes read) to a
  * buffer. Prints us per call for getpid and for a 64-byte read of
- * /dev/zero. Usage: untraced [N] (default 20000 calls per cell). *
+ * /dev/zero. Usage: untraced [N] (default 20000 calls per cell).
  * Build: cc -D_GNU_SOURCE -O2 -o untraced bench/inproc/untraced.c (not built by make). */
 #include <errno.h>
 #include <fcntl.h>
