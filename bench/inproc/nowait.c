@@ -1,11 +1,11 @@
 /* nowait.c - experiment for docs/inprocess.md: does preadv2(fd, iov, 1,
  * -1, RWF_NOWAIT) (a read at the current offset that must not block)
  * return EAGAIN on an empty pipe and an empty socket, and read a cached
- * regular file? That is the unprivileged way of buffering a read that may
+ * regular file? And pwritev2 with RWF_NOWAIT on a full pipe and a full
+ * socket? That is the unprivileged way of buffering a call that may
  * block: try it without blocking, untraced, and make the traced call only
- * on EAGAIN. Prints one line per kind of fd; exit 0 if all are as hoped.
- * Found on the development VM (kernel 6.18): pipe and socket EAGAIN, file
- * read.
+ * on EAGAIN. Prints one line per case; exit 0 if all are as hoped.
+ * Found on the development VM (kernel 6.18): all as hoped.
  * Build: cc -D_GNU_SOURCE -O2 -o nowait bench/inproc/nowait.c (not built by make). */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +25,22 @@ static ssize_t try_read(const char *what, int fd)
 	return r < 0 ? -errno : r;
 }
 
+/* Fills fd (a pipe or socket) without blocking, then tries one more byte. */
+static ssize_t try_write_full(const char *what, int fd)
+{
+	static char junk[4096];
+	int fl = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+	while (write(fd, junk, sizeof junk) > 0)
+		;
+	fcntl(fd, F_SETFL, fl);
+	struct iovec v = {junk, 1};
+	errno = 0;
+	ssize_t r = pwritev2(fd, &v, 1, -1, RWF_NOWAIT);
+	printf("%-8s pwritev2 RWF_NOWAIT when full: %zd (%s)\n", what, r, r < 0 ? strerror(errno) : "written");
+	return r < 0 ? -errno : r;
+}
+
 int main(void)
 {
 	int p[2], s[2], ok = 1;
@@ -34,5 +50,7 @@ int main(void)
 	ok &= try_read("pipe", p[0]) == -EAGAIN;
 	ok &= try_read("socket", s[0]) == -EAGAIN;
 	ok &= try_read("file", fd) > 0;
+	ok &= try_write_full("pipe", p[1]) == -EAGAIN;
+	ok &= try_write_full("socket", s[1]) == -EAGAIN;
 	return ok ? 0 : 1;
 }
