@@ -49,11 +49,20 @@ static void on_segv(int sig, siginfo_t *si, void *uc)
 
 static volatile unsigned long sink;
 
+/* A long straight-line body (1,000 steps): a preemption point in it comes
+ * back once per pass, so replay finds it after few passes, even with its
+ * debug register alone (suite-gdb's gdb-dr-point). */
+#define STEP x = (x ^ (x >> 29)) * 0xbf58476d1ce4e5b9ul;
+#define STEP10 STEP STEP STEP STEP STEP STEP STEP STEP STEP STEP
+#define STEP100 STEP10 STEP10 STEP10 STEP10 STEP10 STEP10 STEP10 STEP10 STEP10 STEP10
+#define STEP1000 STEP100 STEP100 STEP100 STEP100 STEP100 STEP100 STEP100 STEP100 STEP100 STEP100
+
 static void *compute(void *arg)
 {
 	unsigned long x = (unsigned long)arg;
-	for (long i = 0; i < 30000000; i++)
-		x = x * 6364136223846793005ul + 1442695040888963407ul;
+	for (long i = 0; i < 30000; i++) {
+		STEP1000
+	}
 	sink = x; /* after the loop: tests/gdb/dr_point.gdb breaks here */
 	return NULL;
 }
