@@ -20,7 +20,7 @@ mkdir -p "$S"
 # bench/capture.sh); samples not listed use SAMPLE_SEED and SAMPLE_TRIES.
 # Runs are short: enough tries that a sample failing in half of the chaos
 # runs is captured but for 1 in 10^9 runs of the suite (race_crash fails
-# by a random byte, in 1 run of 5, chaos or not).
+# by its random inputs, in about 1 run of 2, chaos or not).
 capture_args() {
 	case $1 in
 	race_crash) echo "${SAMPLE_SEED:-1} 100" ;;
