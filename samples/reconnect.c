@@ -37,7 +37,7 @@
 
 #define NWORKERS 2
 #define NREC 100   /* records per worker */
-#define ROTATE 25  /* records per connection */
+#define ROTATE 50  /* records per connection */
 #define RECSZ 32   /* bytes per record */
 #define FORMAT 200 /* formatting work per record (loop turns) */
 #define THINK 4000 /* other work between two records (loop turns) */
