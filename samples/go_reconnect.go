@@ -32,7 +32,7 @@ import (
 const (
 	workers     = 4
 	perWorker   = 400
-	rotateEvery = 200
+	rotateEvery = 300
 	workLoop    = 2000
 )
 
