@@ -3,6 +3,7 @@
 
 #include <capstone/capstone.h>
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -502,6 +503,36 @@ const char *tracee_stat(pid_t tid, char *buf, size_t n)
 	buf[len] = 0;
 	char *c = strrchr(buf, ')'); /* the name may hold anything */
 	return c && c[1] == ' ' && c[2] ? c + 2 : NULL;
+}
+
+long xstate_get(pid_t tid, void *buf, size_t cap)
+{
+	struct iovec iov = {buf, cap};
+	return ptrace(PTRACE_GETREGSET, tid, NT_X86_XSTATE, &iov) < 0 ? -errno : (long)iov.iov_len;
+}
+
+int xstate_set(pid_t tid, const void *buf, size_t len)
+{
+	struct iovec iov = {(void *)buf, len};
+	return ptrace(PTRACE_SETREGSET, tid, NT_X86_XSTATE, &iov) < 0 ? -errno : 0;
+}
+
+uint64_t proc_status_hex(pid_t tid, const char *field)
+{
+	char path[64], line[256];
+	uint64_t v = 0;
+	size_t n = strlen(field);
+	snprintf(path, sizeof path, "/proc/%d/status", tid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, field, n)) {
+			v = strtoull(line + n, NULL, 16);
+			break;
+		}
+	fclose(f);
+	return v;
 }
 
 char tracee_state(pid_t tid)

@@ -110,6 +110,13 @@ int tracee_wait_dead(pid_t tid, int *status);
 /* Reads /proc/TID/stat into buf; returns a pointer to its third field
  * (the state letter; later fields follow, space-separated) or NULL. */
 const char *tracee_stat(pid_t tid, char *buf, size_t n);
+/* Reads tid's XSAVE area (NT_X86_XSTATE) into buf (cap bytes); returns
+ * its length or -errno. */
+long xstate_get(pid_t tid, void *buf, size_t cap);
+/* Writes tid's XSAVE area from the len bytes at buf; 0 or -errno. */
+int xstate_set(pid_t tid, const void *buf, size_t len);
+/* A hex field ("SigBlk:") of /proc/TID/status; 0 if missing or gone. */
+uint64_t proc_status_hex(pid_t tid, const char *field);
 /* The state letter of thread tid in /proc (R, S, D, t, Z...); 0 if gone. */
 char tracee_state(pid_t tid);
 /* 1 if thread tid exists and is not a zombie; 0 if not. */

@@ -97,24 +97,6 @@ static int hide_vdso(pid_t tid, uint64_t sp)
 	return 0;
 }
 
-/* Reads a hex field ("SigBlk:") of /proc/TID/status; 0 if missing. */
-static uint64_t status_hex(pid_t tid, const char *field)
-{
-	char path[64], line[256];
-	uint64_t v = 0;
-	snprintf(path, sizeof path, "/proc/%d/status", tid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof line, f))
-		if (!strncmp(line, field, strlen(field))) {
-			v = strtoull(line + strlen(field), NULL, 16);
-			break;
-		}
-	fclose(f);
-	return v;
-}
-
 static uint64_t start_brk(pid_t tid)
 {
 	char path[64], line[4096];
@@ -226,8 +208,8 @@ int rec_exec_snapshot(struct rec_session *s, struct rec_task *t)
 	exe[n > 0 ? n : 0] = 0;
 	e.path = exe;
 	e.start_brk = start_brk(t->tid);
-	e.sigblocked = status_hex(t->tid, "SigBlk:");
-	e.sigignored = status_hex(t->tid, "SigIgn:");
+	e.sigblocked = proc_status_hex(t->tid, "SigBlk:");
+	e.sigignored = proc_status_hex(t->tid, "SigIgn:");
 	if ((ret = parse_maps(s, t->tid, &m)))
 		goto out;
 	/* The bytes of every writable or anonymous mapping. */

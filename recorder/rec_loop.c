@@ -3,6 +3,7 @@
 #include "rec.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -450,27 +451,15 @@ static pid_t wait_next(struct rec_session *s, int *status)
  * process, or past the start of its exit (PF_EXITING). */
 static int rec_task_dying(pid_t tid)
 {
-	char path[64], line[512];
-	int dying = 0;
-	snprintf(path, sizeof path, "/proc/%d/status", tid);
-	FILE *f = fopen(path, "r");
-	while (f && !dying && fgets(line, sizeof line, f))
-		if (!strncmp(line, "SigPnd:", 7) || !strncmp(line, "ShdPnd:", 7))
-			dying = (strtoull(line + 7, NULL, 16) >> (SIGKILL - 1)) & 1;
-	if (f)
-		fclose(f);
-	snprintf(path, sizeof path, "/proc/%d/stat", tid);
-	f = fopen(path, "r");
-	if (f && !dying && fgets(line, sizeof line, f)) {
-		/* after "(comm)": state, ppid, pgrp, session, tty, tpgid, flags */
-		const char *p = strrchr(line, ')');
-		unsigned long flags = 0;
-		if (p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) == 1)
-			dying = (flags & 0x4) != 0; /* PF_EXITING */
-	}
-	if (f)
-		fclose(f);
-	return dying || (kill(tid, 0) < 0 && errno == ESRCH);
+	uint64_t sigkill = 1ull << (SIGKILL - 1), flags = 0;
+	if ((proc_status_hex(tid, "SigPnd:") | proc_status_hex(tid, "ShdPnd:")) & sigkill)
+		return 1;
+	char buf[512];
+	/* after the state: ppid, pgrp, session, tty, tpgid, flags */
+	const char *st = tracee_stat(tid, buf, sizeof buf);
+	if (st && sscanf(st, "%*c %*d %*d %*d %*d %*d %" SCNu64, &flags) == 1 && (flags & 0x4)) /* PF_EXITING */
+		return 1;
+	return kill(tid, 0) < 0 && errno == ESRCH;
 }
 
 static int dispatch(struct rec_session *s, struct rec_task *t, int status)

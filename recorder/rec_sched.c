@@ -92,18 +92,7 @@ static struct rec_task *next_ready(struct rec_session *s, struct rec_task *after
 /* Whether tid's process has a handler for sig (/proc: SigCgt). */
 static int caught(pid_t tid, int sig)
 {
-	char path[64], line[256];
-	int yes = 0;
-	snprintf(path, sizeof path, "/proc/%d/status", tid);
-	FILE *f = fopen(path, "r");
-	while (f && fgets(line, sizeof line, f))
-		if (!strncmp(line, "SigCgt:", 7)) {
-			yes = (strtoull(line + 7, NULL, 16) >> (sig - 1)) & 1;
-			break;
-		}
-	if (f)
-		fclose(f);
-	return yes;
+	return (proc_status_hex(tid, "SigCgt:") >> (sig - 1)) & 1;
 }
 
 /* Resumes t with req (PTRACE_CONT, PTRACE_SINGLESTEP) and signal sig. */

@@ -17,7 +17,6 @@
  * for that breakpoint's hit). */
 #include "gdb_int.h"
 
-#include <elf.h>
 #include <errno.h>
 #include <linux/perf_event.h>
 #include <signal.h>
@@ -27,7 +26,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
-#include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 
@@ -79,8 +77,8 @@ static int state_get(pid_t tid, struct gdb_call *c)
 		return r;
 	if (ptrace(PTRACE_GETFPREGS, tid, 0, &c->fx) < 0)
 		return -errno;
-	struct iovec iov = {c->xs, sizeof c->xs};
-	c->xs_len = ptrace(PTRACE_GETREGSET, tid, NT_X86_XSTATE, &iov) < 0 ? 0 : iov.iov_len;
+	long n = xstate_get(tid, c->xs, sizeof c->xs);
+	c->xs_len = n < 0 ? 0 : (size_t)n;
 	return 0;
 }
 
@@ -89,9 +87,8 @@ static int state_set(pid_t tid, struct gdb_call *c)
 	int r = regs_set(tid, &c->gp);
 	if (!r && ptrace(PTRACE_SETFPREGS, tid, 0, &c->fx) < 0)
 		r = -errno;
-	struct iovec iov = {c->xs, c->xs_len};
-	if (!r && c->xs_len && ptrace(PTRACE_SETREGSET, tid, NT_X86_XSTATE, &iov) < 0)
-		r = -errno;
+	if (!r && c->xs_len)
+		r = xstate_set(tid, c->xs, c->xs_len);
 	return r;
 }
 

@@ -8,12 +8,10 @@
 #include "gdb_int.h"
 
 #include <cpuid.h>
-#include <elf.h>
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/ptrace.h>
-#include <sys/uio.h>
 
 enum { SRC_GP, SRC_FX, SRC_TAG, SRC_XS };
 enum { F_CORE, F_SSE, F_LINUX, F_SEGMENTS, F_AVX, F_AVX512, F_COUNT };
@@ -205,10 +203,10 @@ static int regstate_get(pid_t tid, int feats, struct regstate *st, int want_xs)
 	memset(st->xoff, 0, sizeof st->xoff);
 	if (!want_xs || !(feats & GDB_REGS_AVX))
 		return 0;
-	struct iovec iov = {st->xs, sizeof st->xs};
-	if (ptrace(PTRACE_GETREGSET, tid, NT_X86_XSTATE, &iov) < 0)
+	long n = xstate_get(tid, st->xs, sizeof st->xs);
+	if (n < 0)
 		return 0;
-	st->xs_len = iov.iov_len;
+	st->xs_len = (size_t)n;
 	for (int c = XC_AVX; c < XC_MAX; c++) {
 		unsigned size, off, ecx, edx;
 		if ((c != XC_AVX && !(feats & GDB_REGS_AVX512)) || (c > XC_AVX && c < XC_OPMASK))
@@ -343,9 +341,8 @@ static int regstate_set(pid_t tid, struct regstate *st)
 	if (st->have_xs) {
 		/* the legacy area of the XSAVE image is the fxsave one */
 		memcpy(st->xs, &st->fx, sizeof st->fx < 512 ? sizeof st->fx : 512);
-		struct iovec iov = {st->xs, st->xs_len};
-		if (ptrace(PTRACE_SETREGSET, tid, NT_X86_XSTATE, &iov) < 0)
-			return -errno;
+		if ((r = xstate_set(tid, st->xs, st->xs_len)))
+			return r;
 	}
 	return 0;
 }

@@ -17,7 +17,6 @@
  * the middle of a clone, an exit, an exec or a signal delivery. */
 #include "replay.h"
 
-#include <elf.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -27,7 +26,6 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -214,20 +212,21 @@ static const char *refusal(struct replay_session *s, struct replay_task **leader
 static int thread_save(struct replay_task *t, struct ckpt_thread *th)
 {
 	uint8_t xs[CKPT_XSTATE_MAX];
-	struct iovec iov = {xs, sizeof xs};
 	size_t rlen = 0;
 	int r = regs_get(t->tid, &th->regs);
 	if (r)
 		return r;
-	if (ptrace(PTRACE_GETREGSET, t->tid, NT_X86_XSTATE, &iov) < 0 ||
-	    ptrace(PTRACE_GETSIGMASK, t->tid, sizeof th->sigmask, &th->sigmask) < 0 ||
+	long xlen = xstate_get(t->tid, xs, sizeof xs);
+	if (xlen < 0)
+		return (int)xlen;
+	if (ptrace(PTRACE_GETSIGMASK, t->tid, sizeof th->sigmask, &th->sigmask) < 0 ||
 	    syscall(SYS_get_robust_list, t->tid, &th->robust, &rlen) < 0)
 		return -errno;
 	th->robust_len = rlen;
-	if (!(th->xstate = malloc(iov.iov_len)))
+	if (!(th->xstate = malloc((size_t)xlen)))
 		return -ENOMEM;
-	memcpy(th->xstate, xs, iov.iov_len);
-	th->xlen = iov.iov_len;
+	memcpy(th->xstate, xs, (size_t)xlen);
+	th->xlen = (size_t)xlen;
 	for (int i = 0; i < 5 && !r; i++)
 		r = dr_get(t->tid, dr_index[i], &th->dr[i]);
 	/* sigaltstack(NULL, buf) in it: no other way to read it. buf: below
@@ -272,10 +271,10 @@ static int thread_restore(pid_t tid, const struct ckpt_thread *th, const struct 
 		r = replay_inject(&it, t->gadget, SYS_sigaltstack, a_alt, &res, 0);
 	if (!r && res)
 		r = (int)res;
-	struct iovec iov = {th->xstate, th->xlen};
-	if (!r && (ptrace(PTRACE_SETSIGMASK, tid, sizeof th->sigmask, &th->sigmask) < 0 ||
-		   ptrace(PTRACE_SETREGSET, tid, NT_X86_XSTATE, &iov) < 0))
+	if (!r && ptrace(PTRACE_SETSIGMASK, tid, sizeof th->sigmask, &th->sigmask) < 0)
 		r = -errno;
+	if (!r)
+		r = xstate_set(tid, th->xstate, th->xlen);
 	for (int i = 0; i < 5 && !r; i++)
 		if (th->dr[i] && dr_index[i] != 7)
 			r = dr_set(tid, dr_index[i], th->dr[i]);
