@@ -88,6 +88,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_OBJ) | check-deps
 
 # The gdb connection module is replay's, without the replay session.
 $(BUILD)/tests/unit/test_gdb_conn: $(BUILD)/replayer/gdb_conn.o $(BUILD)/replayer/gdb_req.o
+$(BUILD)/tests/unit/test_gdb_ranges: $(BUILD)/replayer/gdb_ranges.o
 
 # Test tools (trace_edit, trace_craft): built with the project's own trace code.
 $(BUILD)/tests/tools/%: tests/tools/%.c $(COMMON_OBJ) | check-deps

@@ -5,9 +5,12 @@
 # watchpoint and times reverse-continue back to the last write of the
 # watched global, a second reverse-continue, a reverse-stepi, a
 # reverse-continue to a breakpoint hit shortly before (the line writing the
-# global, every 1000 rounds) and one to a breakpoint never hit before (on
-# finish(): back to the start, a replay of all the history). Prints the
-# times; measures only.
+# global, every 1000 rounds), one to a breakpoint never hit before but
+# armed all along (on finish(): back to the start; replay knows from the
+# first run that nothing is there), and, after running to the end again,
+# one to a breakpoint never armed before and never hit (on never_called():
+# back to the start, a replay of all the history). Prints the times;
+# measures only.
 # Environment: BIN (default bin), SECONDS_RUN (default 10).
 set -u
 cd "$(dirname "$0")/.."
@@ -40,6 +43,12 @@ delete
 break finish
 reverse-continue
 shell date +T6=%s.%N
+continue
+delete
+break never_called
+shell date +T7=%s.%N
+reverse-continue
+shell date +T8=%s.%N
 kill
 EOS
 sed -i "s/@LINE@/$(grep -n 'marker = rounds;' bench/reverse_target.c | cut -d: -f1)/" "$OUT/reverse.gdb"
@@ -64,4 +73,5 @@ printf '  reverse-continue again                 %6.2f s\n' "$(d "$T2" "$T3")"
 printf '  reverse-stepi                          %6.2f s\n' "$(d "$T3" "$T4")"
 printf '  reverse-continue to a breakpoint       %6.2f s\n' "$(d "$T4" "$T5")"
 printf '  reverse-continue to the start (no hit) %6.2f s\n' "$(d "$T5" "$T6")"
+printf '  the same, a breakpoint never armed     %6.2f s\n' "$(d "$T7" "$T8")"
 grep -q '^Old value = ' "$OUT/reverse.out" || echo "  (gdb did not stop at the watchpoint: see $OUT/reverse.out)"

@@ -1,7 +1,8 @@
 // reverse_target: what bench/gdb_reverse.sh reverse-executes: it computes
 // for about SECONDS seconds (argument, default 10), making a syscall every
 // millisecond or so and writing `marker` every 1000 rounds; finish() marks
-// its end.
+// its end; never_called() is not called (with a second argument, once at
+// the start).
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -15,8 +16,15 @@ __attribute__((noinline)) void finish(long rounds)
 	printf("rounds %ld marker %ld\n", rounds, marker);
 }
 
+__attribute__((noinline)) void never_called(void)
+{
+	printf("called\n");
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2)
+		never_called();
 	double seconds = argc > 1 ? atof(argv[1]) : 10;
 	struct timespec t0, t;
 	clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -169,7 +169,8 @@ static uint64_t r_debug_of(struct gdb_server *g, struct replay_task *t)
 
 /* The loaded objects of t's process as gdb's library-list-svr4 XML, from
  * the dynamic linker's list (r_debug.r_map: l_addr, l_name, l_ld, l_next):
- * the first one, the executable, is main-lm. */
+ * the first one, the executable, is main-lm. One namespace: the
+ * program's (dlmopen's others are not listed). */
 static int svr4_list(struct gdb_server *g, struct replay_task *t, struct buf *obj)
 {
 	uint64_t rd = t ? r_debug_of(g, t) : 0, lm = 0, main_lm = 0;
@@ -189,8 +190,10 @@ static int svr4_list(struct gdb_server *g, struct replay_task *t, struct buf *ob
 			gdb_buf_printf(&libs, "<library name=\"");
 			for (const char *c = name; *c; c++)
 				gdb_buf_printf(&libs, *c == '&' ? "&amp;" : *c == '<' ? "&lt;" : *c == '"' ? "&quot;" : "%c", *c);
-			gdb_buf_printf(&libs, "\" lm=\"0x%llx\" l_addr=\"0x%llx\" l_ld=\"0x%llx\"/>\n", (unsigned long long)lm,
-				       (unsigned long long)l[0], (unsigned long long)l[2]);
+			/* lmid: the namespace, named by its r_debug (gdb 13 wants it) */
+			gdb_buf_printf(&libs, "\" lm=\"0x%llx\" l_addr=\"0x%llx\" l_ld=\"0x%llx\" lmid=\"0x%llx\"/>\n",
+				       (unsigned long long)lm, (unsigned long long)l[0], (unsigned long long)l[2],
+				       (unsigned long long)rd);
 		}
 		lm = l[3];
 	}

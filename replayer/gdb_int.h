@@ -139,6 +139,7 @@ struct gdb_server {
 	struct gdb_pos pos;
 	struct gdb_seek seek;  /* re-executing to a position (reverse execution) */
 	struct gdb_hits *hits; /* the last reverse-continue scan's, or NULL */
+	struct gdb_cov *cov;   /* the history known free of breakpoints (gdb_cov.c) */
 	struct gdb_pos ckpt[GDB_MAX_CKPT]; /* monitor checkpoint */
 	int nckpt;
 	struct buf auxv;     /* the recorded auxiliary vector */
@@ -243,6 +244,29 @@ void gdb_seek_end(struct gdb_server *g);
 int gdb_seek_begin(struct gdb_server *g, struct replay_task *t);
 /* At a checkpoint the replay went back to. */
 int gdb_seek_resume(struct gdb_server *g);
+
+/* gdb_cov.c */
+/* The replay (re)starts at the current event: noting starts again. */
+void gdb_cov_restart(struct gdb_server *g);
+/* gdb wrote memory or registers: nothing is noted until the replay goes back. */
+void gdb_cov_taint(struct gdb_server *g);
+/* A thread of the shown process resumes with g->bps and g->hw armed (hw_ok:
+ * its debug registers were set), or (armed false) with none of them. */
+void gdb_cov_resume(struct gdb_server *g, bool armed, bool hw_ok);
+/* A debugger stop (an int3, a step, a debug register: g->hw's slot hw
+ * or 0) of a shown thread at rip. */
+void gdb_cov_stop(struct gdb_server *g, uint64_t rip, int hw);
+/* Event `event` was applied: its segment is noted. */
+void gdb_cov_event(struct gdb_server *g, uint64_t event);
+/* The latest segment (event) at or before last not known free of every
+ * breakpoint in bps and watchpoint in hw; 0: none back to the start. */
+uint64_t gdb_cov_unknown(struct gdb_server *g, const uint64_t *bps, int nbps, const struct gdb_hw *hw, uint64_t last);
+/* Counts events a reverse-continue skipped. */
+void gdb_cov_skipped(struct gdb_server *g, uint64_t events);
+/* One line for monitor checkpoints; snprintf's result. */
+int gdb_cov_describe(struct gdb_server *g, char *buf, size_t n);
+/* Frees what was noted. */
+void gdb_cov_free(struct gdb_server *g);
 
 /* gdb_server.c */
 /* vRun (reply: its answer is the first stop) or R: the replay starts again

@@ -13,7 +13,8 @@
  * step after the write); then a run to the last one (a watchpoint's: one
  * step before its trigger, where the write is about to happen, as gdb
  * expects in reverse). No hit: the same over the span before that
- * checkpoint, and so on back to the start.
+ * checkpoint, and so on back to the start, skipping the events known free
+ * of every breakpoint and watchpoint set (gdb_cov.c).
  * reverse-stepi: one step before the current position: when the last op
  * is not a step, a run counting single steps from that op's start first. */
 #include "gdb_int.h"
@@ -308,6 +309,11 @@ static int go_to_hit(struct gdb_server *g, uint64_t i)
 	struct gdb_pos h = hit->pos;
 	hs->cur = i;
 	hs->valid = hs->pending = true;
+	if (hit->reply == GDB_REPLY_WATCH && h.where == GDB_POS_END) {
+		/* a syscall's write: at its syscall instruction, before it ran
+		 * (the steps of its event's code counted) */
+		return seek_start(g, GDB_SEEK_COUNT, &h, hit->reply, hit->addr, hit->type);
+	}
 	if (hit->reply == GDB_REPLY_WATCH && h.where == GDB_POS_IN && !hit->before && !step_back(&h)) {
 		/* the write is one step before: the instruction that made it */
 		before_candidates(g, hit->rip, true, NULL, NULL);
@@ -317,27 +323,33 @@ static int go_to_hit(struct gdb_server *g, uint64_t i)
 	return seek_start(g, GDB_SEEK_GO, &h, hit->reply, hit->addr, hit->type);
 }
 
-/* The scan from the last checkpoint found nothing before where gdb is:
- * a scan of the span before it, from the checkpoint before that one (or
- * the start) to that checkpoint's event, inclusive. */
-static int scan_span_before(struct gdb_server *g)
-{
-	struct gdb_hits *h = g->hits;
-	struct gdb_pos p = {.where = GDB_POS_END, .event = h->from, .tid = g->cur};
-	int r = seek_start(g, GDB_SEEK_SCAN, &p, GDB_REPLY_STOP, 0, 0);
-	g->seek.span_end = true;
-	h->n = 0;
-	h->valid = h->pending = false;
-	h->from = g->s->restore_at;
-	return r;
-}
-
 static int to_begin(struct gdb_server *g)
 {
 	struct gdb_pos begin = {.where = GDB_POS_BEGIN};
 	if (g->hits)
 		g->hits->valid = false;
 	return seek_start(g, GDB_SEEK_GO, &begin, GDB_REPLY_BEGIN, 0, 0);
+}
+
+/* The scan from the last checkpoint found nothing before where gdb is:
+ * a scan of the span before it, from the checkpoint before that one (or
+ * the start) to that checkpoint's event, inclusive. */
+static int scan_span_before(struct gdb_server *g)
+{
+	struct gdb_hits *h = g->hits;
+	/* not the events known free of every breakpoint and watchpoint set
+	 * (gdb_cov.c): from the latest one not known so */
+	uint64_t last = gdb_cov_unknown(g, h->ubps, h->nubps, h->uhw, h->from);
+	gdb_cov_skipped(g, h->from - last);
+	if (!last)
+		return to_begin(g);
+	struct gdb_pos p = {.where = GDB_POS_END, .event = last, .tid = g->cur};
+	int r = seek_start(g, GDB_SEEK_SCAN, &p, GDB_REPLY_STOP, 0, 0);
+	g->seek.span_end = true;
+	h->n = 0;
+	h->valid = h->pending = false;
+	h->from = g->s->restore_at;
+	return r;
 }
 
 /* SCAN reached the position gdb reverse-continued from: on to the last hit. */
@@ -672,7 +684,9 @@ int gdb_reverse_monitor(struct gdb_server *g, const char *cmd, struct buf *out, 
 	}
 	if (!strcmp(cmd, "checkpoints")) {
 		char list[1024];
-		replay_ckpt_describe(g->s, list, sizeof list);
+		int len = gdb_cov_describe(g, list, sizeof list);
+		if (len > 0 && (size_t)len < sizeof list)
+			replay_ckpt_describe(g->s, list + len, sizeof list - (size_t)len);
 		gdb_buf_hex_str(out, list);
 		return 1;
 	}

@@ -102,6 +102,7 @@ static int mem_reply(struct gdb_server *g, const struct gdb_req *req, struct buf
 		if (!req->u.mem.len)
 			return gdb_buf_printf(out, "OK");
 		gdb_call_note(g, t);
+		gdb_cov_taint(g);
 		return gdb_buf_printf(out, mem_write(t->memfd, req->u.mem.addr, req->data, req->u.mem.len) ? "E01" : "OK");
 	}
 	long n = req->u.mem.len ? mem_read(t->tid, req->u.mem.addr, data, req->u.mem.len) : 0;
@@ -122,9 +123,11 @@ static int regs_reply(struct gdb_server *g, const struct gdb_req *req, struct bu
 	case GDB_REQ_READ_REG: r = gdb_regs_read_one(g->regs, t->tid, req->u.reg, out); break;
 	case GDB_REQ_WRITE_REGS:
 		gdb_call_note(g, t);
+		gdb_cov_taint(g);
 		r = gdb_regs_write_all(g->regs, t->tid, req->data, req->data_len, &t->regs); break;
 	default:
 		gdb_call_note(g, t);
+		gdb_cov_taint(g);
 		r = gdb_regs_write_one(g->regs, t->tid, req->u.reg, req->data, req->data_len, &t->regs); break;
 	}
 	if (r) {

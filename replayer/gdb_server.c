@@ -91,6 +91,7 @@ void gdb_server_free(struct gdb_server *g)
 		close(g->ready);
 	free(g->bps);
 	free(g->hits);
+	gdb_cov_free(g);
 	gdb_call_forget(g);
 	gdb_procs_free(g);
 	buf_free(&g->auxv);
@@ -306,8 +307,11 @@ static void disarm(struct gdb_server *g, struct replay_task *t)
 int gdb_server_arm(struct gdb_server *g, struct replay_task *t, int *req)
 {
 	*req = PTRACE_SYSEMU;
-	if (!g || !g->c || g->detached || g->closed || !gdb_shown(g, t))
+	if (!g || !g->c || g->detached || g->closed || !gdb_shown(g, t)) {
+		if (g && !g->c && gdb_shown(g, t))
+			gdb_cov_resume(g, false, false);
 		return 0;
+	}
 	if (g->seek.on) {
 		int r = gdb_seek_arm(g, t);
 		if (r < 0)
@@ -342,6 +346,7 @@ int gdb_server_arm(struct gdb_server *g, struct replay_task *t, int *req)
 			   mem_write(t->memfd, b->addr, &int3, 1) == 0;
 	}
 	uint64_t bits = dr7_bits(g), dr7;
+	bool hw_ok = true;
 	if (bits) {
 		int r = dr_get(t->tid, 7, &dr7);
 		for (int i = 1; i < GDB_NHW && !r; i++)
@@ -353,7 +358,9 @@ int gdb_server_arm(struct gdb_server *g, struct replay_task *t, int *req)
 			r = dr_set(t->tid, 7, (dr7 & DR7_REPLAY) | bits);
 		if (r)
 			msg("thread %u: cannot set the debug registers for gdb's watchpoints: %s", t->rec_tid, strerror(-r));
+		hw_ok = !r;
 	}
+	gdb_cov_resume(g, true, hw_ok);
 	g->armed = true;
 	g->armed_tid = t->tid;
 	g->armed_ns = now_ns();
@@ -456,6 +463,7 @@ int gdb_server_stopped(struct gdb_server *g, struct replay_task *t, int status)
 	       ((dr6 & DR6_BS) || (!hw && (si.si_code == TRAP_BRKPT || si.si_code == TRAP_TRACE || si.si_code == TRAP_UNK)));
 	if (dr6 & ~0xffff0ff0ull)
 		dr_set(t->tid, 6, 0);
+	gdb_cov_stop(g, t->regs.rip, hw);
 	if (g->seek.on) {
 		if (!hw && !sw && !step)
 			return 0;
@@ -538,6 +546,7 @@ int gdb_server_event(struct gdb_server *g, struct replay_task *t, const struct t
 	if (!g || g->detached || g->closed)
 		return 0;
 	uint32_t rec_type = rec->type;
+	gdb_cov_event(g, rec->event);
 	if (g->seek.on)
 		return gdb_seek_event(g, t, rec);
 	gdb_procs_event(g, t, rec);
@@ -622,6 +631,7 @@ int gdb_server_begin(struct gdb_server *g)
 	struct replay_task *t = replay_task_find(g->s, g->s->leader);
 	if (!t)
 		return -ESRCH;
+	gdb_cov_restart(g);
 	g->pid = g->pick_pid ? g->pick_pid : t->tgid;
 	g->cur = t->rec_tid;
 	gdb_call_forget(g);
@@ -655,6 +665,7 @@ int gdb_server_begin(struct gdb_server *g)
 
 int gdb_server_resume(struct gdb_server *g)
 {
+	gdb_cov_restart(g);
 	return g->seek.on ? gdb_seek_resume(g) : 0;
 }
 

@@ -210,13 +210,38 @@ if [ -z "$ft2" ] || ! [ "$t2" -lt "$t1" ] || ! [ "$t1" -le "$lt" ] || ! [ "$ft2"
 	fail "gdb-ckpt-reverse: late ($lb $lt), back ($b1 $t1, $b2 $t2), first ($f1 $ft1, $f2 $ft2) ($D/rckpt.gdb)"
 elif ! grep -Eq '^The last re-execution began at the snapshot of event [1-9]' "$D/rckpt.gdb"; then
 	fail "gdb-ckpt-reverse: re-execution did not start from a checkpoint ($D/rckpt.gdb)"
-elif ! cmp -s <(grep -Ev 'Remote debugging using|^Snapshots|^The last re-exec' "$D/rckpt.gdb") \
-	<(grep -Ev 'Remote debugging using|^Snapshots|^The last re-exec' "$D/rckpt0.gdb"); then
+elif ! cmp -s <(grep -Ev 'Remote debugging using|^Events known|^Snapshots|^The last re-exec' "$D/rckpt.gdb") \
+	<(grep -Ev 'Remote debugging using|^Events known|^Snapshots|^The last re-exec' "$D/rckpt0.gdb"); then
 	fail "gdb-ckpt-reverse: with checkpoints gdb printed otherwise than without ($D/rckpt.gdb, $D/rckpt0.gdb)"
 else
 	pass "gdb-ckpt-reverse (back after the last checkpoint, and to hits only before it, as without checkpoints)"
 fi
 expect_recorded_end rckpt "$D/ckpt.rec.out" "$ckpt_status"
+
+# What replay learned while breakpoints and watchpoints were armed
+# (gdb_cov.c): reverse-continue skips the events known free of every one
+# set, and lands where full scans (no checkpoints: every scan from the
+# start) land: back to the start past a breakpoint hit only here, to the
+# last hit long before, to a write long before, and to the write a syscall
+# (clock_gettime) made, stopped at its syscall instruction.
+HEISEN_CKPT_EVERY=10 gdb_run rknown "$D/ckpt.lz4" tests/gdb/reverse_known.gdb
+HEISEN_CKPT_EVERY=-1 gdb_run rknown0 "$D/ckpt.lz4" tests/gdb/reverse_known.gdb
+kv() { sed -n "s/^$1: by=//p" "$D/rknown.gdb" | head -1; }
+known_re='^Events known free of a breakpoint or watchpoint: [1-9][0-9]*; reverse-continue skipped [1-9][0-9]*$'
+if [ -z "$(kv f3)" ] || [ "$(kv 'back f3')" != "$(kv f3)" ] || [ "$(kv 'back f2')" != "$(kv f2)" ] ||
+	[ "$(kv 'back f1')" != "$(kv f1)" ]; then
+	fail "gdb-reverse-known: back to first_round's hits otherwise than forward ($D/rknown.gdb)"
+elif ! grep -A1 '^begin$' "$D/rknown.gdb" | grep -Eq "$known_re"; then
+	fail "gdb-reverse-known: reverse-continue skipped nothing ($D/rknown.gdb)"
+elif ! cmp -s <(grep -Ev 'Remote debugging using|^Events known|^Snapshots|^The last re-exec' "$D/rknown.gdb") \
+	<(grep -Ev 'Remote debugging using|^Events known|^Snapshots|^The last re-exec' "$D/rknown0.gdb"); then
+	fail "gdb-reverse-known: skipping, gdb printed otherwise than with full scans ($D/rknown.gdb, $D/rknown0.gdb)"
+else
+	expect gdb-reverse-known "$D/rknown.gdb" '^No more reverse-execution history\.' '^begin$' '^before f1$' \
+		'^back: phase=0$' '^stamp back: phase=0$' '^=> 0x[0-9a-f]+ <[_A-Za-z]*clock_gettime[^>]*>:[[:space:]]+syscall' \
+		'^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+fi
+expect_recorded_end rknown "$D/ckpt.rec.out" "$ckpt_status"
 
 # monitor checkpoint at an event's end snapshots the replay there; monitor
 # restart goes back to it, and the run from it is the same again.
@@ -330,12 +355,18 @@ done
 
 # The loaded libraries come from replay (qXfer:libraries-svr4:read, read from
 # the dynamic linker's list in the replayed memory): gdb lists libc with
-# its symbols, and a backtrace from inside libc's write names it.
+# its symbols, and a backtrace from inside libc's write names it. gdb 13
+# wants each library's namespace (lmid) and warns at every stop without it.
 gdb_run libs "$D/ok.lz4" tests/gdb/libraries.gdb
 expect gdb-libraries-svr4 "$D/libs.gdb" \
-	'Packet received: l<library-list-svr4 version="1\.0" main-lm="0x[0-9a-f]+">.*<library name="[^"]*/libc\.so\.6" lm="0x[0-9a-f]+" l_addr="0x[0-9a-f]+" l_ld="0x[0-9a-f]+"/>' \
+	'Packet received: l<library-list-svr4 version="1\.0" main-lm="0x[0-9a-f]+">.*<library name="[^"]*/libc\.so\.6" lm="0x[0-9a-f]+" l_addr="0x[0-9a-f]+" l_ld="0x[0-9a-f]+" lmid="0x[0-9a-f]+"/>' \
 	'^0x[0-9a-f]+ +0x[0-9a-f]+ +Yes .*libc\.so\.6$' '^#0 +(__GI___libc_write|__libc_write|write) \(' \
 	'^#1 +0x[0-9a-f]+ in say \(' '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+if grep -q 'while parsing target library list' "$D"/*.gdb; then
+	fail "gdb-libraries-xml: gdb warned about the library list: $(grep -h -m1 'while parsing target library list' "$D"/*.gdb | head -1)"
+else
+	pass "gdb-libraries-xml (no warning from gdb about the library list, in any session so far)"
+fi
 expect_recorded_end libs "$D/ok.rec.out" "$ok_status"
 
 # AVX-512 (org.gnu.gdb.i386.avx512, from the XSAVE area): opmasks, zmm

@@ -3,7 +3,9 @@
 // ROUNDS times each, with a syscall (nanosleep) every round so the run has
 // many events. first_round() marks each thread's first round, noted() each
 // addition (inside the lock: `now` is the counter then), last_round() each
-// thread's last round. Its output is deterministic.
+// thread's last round. main writes `phase` (1 before the threads, 2 after)
+// and has clock_gettime fill `stamp` first (a syscall's write). Its output
+// is deterministic.
 #include <pthread.h>
 #include <stdio.h>
 #include <time.h>
@@ -12,6 +14,8 @@
 #define ROUNDS 30
 
 volatile long total;
+volatile long phase;
+struct timespec stamp;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 __attribute__((noinline)) void first_round(long by)
@@ -51,10 +55,13 @@ int main(void)
 {
 	pthread_t th[NTHREADS];
 	long by = 1;
+	clock_gettime(CLOCK_REALTIME, &stamp);
+	phase = 1;
 	for (int i = 0; i < NTHREADS; i++, by *= 100)
 		pthread_create(&th[i], NULL, adder, (void *)by);
 	for (int i = 0; i < NTHREADS; i++)
 		pthread_join(th[i], NULL);
+	phase = 2;
 	printf("total %ld\n", total);
 	return 0;
 }
