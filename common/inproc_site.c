@@ -1,0 +1,174 @@
+/* inproc_site.c - finding and patching syscall sites for the in-process
+ * recording library (see inproc_site.h). */
+#include "inproc_site.h"
+
+#include <capstone/capstone.h>
+#include <errno.h>
+#include <string.h>
+
+#include "patch.h"
+
+#define TRAMP_CALL_END 11 /* lea -128(%rsp),%rsp (5); call *lit(%rip) (6) */
+#define TRAMP_BACK 8      /* lea 128(%rsp),%rsp */
+#define MOV_LEN 5         /* mov $N, %eax */
+#define SYSCALL_LEN 2
+#define AFTER_MIN (PATCH_JMP_LEN - SYSCALL_LEN) /* bytes after the syscall the after form moves, at least */
+
+/* The lengths of the whole instructions from addr (code: n bytes there)
+ * covering at least want bytes, into lens (max of them); their count, 0
+ * if undecodable. */
+static int insn_lens(const uint8_t *code, size_t n, uint64_t addr, size_t want, uint8_t *lens, int max)
+{
+	csh h;
+	cs_insn *insn;
+	int cnt = 0;
+	size_t len = 0;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return 0;
+	while (len < want && cnt < max) {
+		if (cs_disasm(h, code + len, n - len, addr + len, 1, &insn) != 1) {
+			cnt = 0;
+			break;
+		}
+		lens[cnt++] = (uint8_t)insn->size;
+		len += insn->size;
+		cs_free(insn, 1);
+	}
+	cs_close(&h);
+	return len >= want ? cnt : 0;
+}
+
+/* The relocated instructions after the syscall of an after-form site, as
+ * they must read at to. */
+static int relocate_after(const struct il_site *s, uint64_t to, uint8_t out[PATCH_RELOC_MAX], size_t *outlen)
+{
+	const uint8_t *after = s->code + SYSCALL_LEN;
+	size_t n = (size_t)s->len - SYSCALL_LEN;
+	int r = patch_relocate(after, n, s->sys + SYSCALL_LEN, to, out, outlen);
+	if (r == -EINVAL) /* fewer than 5 bytes, no branch: a straight line */
+		r = patch_relocate_line(after, n, s->sys + SYSCALL_LEN, to, out, PATCH_RELOC_MAX, outlen);
+	return r;
+}
+
+int il_site_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t sys, struct il_site *s)
+{
+	memset(s, 0, sizeof *s);
+	if (sys < wstart || sys - wstart + SYSCALL_LEN > wlen)
+		return -ENOENT;
+	size_t off = sys - wstart;
+	if (win[off] != 0x0f || win[off + 1] != 0x05)
+		return -ENOENT;
+	s->sys = sys;
+	/* after: the syscall and whole instructions after it, relocatable */
+	const uint8_t *after = win + off + SYSCALL_LEN;
+	size_t left = wlen - off - SYSCALL_LEN, n = patch_site_len(after, left, sys + SYSCALL_LEN);
+	if (!n) {
+		uint8_t lens[PATCH_RUN_INSNS], tmp[PATCH_RELOC_MAX];
+		size_t outlen;
+		int cnt = insn_lens(after, left, sys + SYSCALL_LEN, AFTER_MIN, lens, PATCH_RUN_INSNS);
+		for (int i = 0; i < cnt; i++)
+			n += lens[i];
+		if (cnt && patch_relocate_line(after, n, sys + SYSCALL_LEN, sys, tmp, sizeof tmp, &outlen))
+			n = 0;
+	}
+	if (n && SYSCALL_LEN + n <= IL_SITE_MAX && patch_run_safe(win, wlen, wstart, sys, SYSCALL_LEN + n)) {
+		s->addr = sys;
+		s->len = (uint8_t)(SYSCALL_LEN + n);
+		s->form = IL_FORM_AFTER;
+		memcpy(s->code, win + off, s->len);
+		return 0;
+	}
+	/* mov: `mov $N, %eax` right before it (the sweep in step there) */
+	if (off >= MOV_LEN && win[off - MOV_LEN] == 0xb8 &&
+	    patch_run_safe(win, wlen, wstart, sys - MOV_LEN, MOV_LEN + SYSCALL_LEN)) {
+		s->addr = sys - MOV_LEN;
+		s->len = MOV_LEN + SYSCALL_LEN;
+		s->form = IL_FORM_MOV;
+		memcpy(&s->nr, win + off - MOV_LEN + 1, 4);
+		memcpy(s->code, win + off - MOV_LEN, s->len);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int rel32(uint64_t from_end, uint64_t target, uint8_t out[4])
+{
+	int64_t rel = (int64_t)(target - from_end);
+	if (rel < INT32_MIN || rel > INT32_MAX)
+		return -ERANGE;
+	int32_t r = (int32_t)rel;
+	memcpy(out, &r, 4);
+	return 0;
+}
+
+int il_tramp_build(uint8_t out[IL_TRAMP_MAX], size_t *outlen, uint64_t at, const struct il_site *s, uint64_t entry)
+{
+	static const uint8_t down[] = {0x48, 0x8d, 0x64, 0x24, 0x80};                   /* lea -0x80(%rsp),%rsp */
+	static const uint8_t up[TRAMP_BACK] = {0x48, 0x8d, 0xa4, 0x24, 0x80, 0, 0, 0}; /* lea 0x80(%rsp),%rsp */
+	size_t o = 0, call_at, rl = 0;
+	uint64_t back;
+	memset(out, 0xcc, IL_TRAMP_MAX);
+	if (s->form == IL_FORM_MOV) {
+		out[o++] = 0xb8;
+		memcpy(out + o, &s->nr, 4);
+		o += 4;
+		back = s->sys + SYSCALL_LEN;
+	} else if (s->form == IL_FORM_AFTER) {
+		back = s->addr + s->len;
+	} else {
+		return -EINVAL;
+	}
+	memcpy(out + o, down, sizeof down);
+	o += sizeof down;
+	call_at = o;
+	out[o++] = 0xff; /* call *disp32(%rip): the entry's address below */
+	out[o++] = 0x15;
+	o += 4;
+	memcpy(out + o, up, sizeof up);
+	o += sizeof up;
+	if (s->form == IL_FORM_AFTER) {
+		int r = relocate_after(s, at + o, out + o, &rl);
+		if (r)
+			return r;
+		o += rl;
+	}
+	out[o] = 0xe9;
+	if (rel32(at + o + 5, back, out + o + 1))
+		return -ERANGE;
+	o += 5;
+	o = (o + 7) & ~(size_t)7;
+	if (o + 8 > IL_TRAMP_MAX)
+		return -EINVAL;
+	memcpy(out + o, &entry, 8);
+	if (rel32(at + call_at + 6, at + o, out + call_at + 2))
+		return -ERANGE;
+	*outlen = o + 8;
+	return 0;
+}
+
+int il_site_jump(uint8_t out[IL_SITE_MAX], const struct il_site *s, uint64_t tramp)
+{
+	memset(out, 0xcc, IL_SITE_MAX);
+	out[0] = 0xe9;
+	return rel32(s->addr + PATCH_JMP_LEN, tramp, out + 1);
+}
+
+uint64_t il_fix_rip(const struct il_site *s, uint64_t tramp, uint64_t rip)
+{
+	if (rip <= s->addr || rip >= s->addr + s->len)
+		return rip;
+	if (s->form == IL_FORM_MOV)
+		return rip == s->sys ? tramp + MOV_LEN : 0; /* eax is N already */
+	/* after: at an instruction boundary after the syscall; the relocated
+	 * instructions keep their lengths but the last (a branch grows) */
+	uint8_t lens[PATCH_RUN_INSNS];
+	size_t n = (size_t)s->len - SYSCALL_LEN, k = SYSCALL_LEN;
+	int cnt = insn_lens(s->code + SYSCALL_LEN, n, s->sys + SYSCALL_LEN, n, lens, PATCH_RUN_INSNS);
+	for (int i = 0; i <= cnt; i++) {
+		if (s->addr + k == rip)
+			return tramp + TRAMP_CALL_END + TRAMP_BACK + (k - SYSCALL_LEN);
+		if (i < cnt)
+			k += lens[i];
+	}
+	return 0;
+}

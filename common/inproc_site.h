@@ -1,0 +1,56 @@
+/* inproc_site.h - syscall sites patched to call the in-process recording
+ * library (docs/inprocess.md section 5): a `syscall` instruction and the
+ * code around it replaced by a 5-byte jump to a trampoline that calls the
+ * library's entry (rax: the number, the arguments in their syscall
+ * registers; rax back: the result) and goes on with the relocated code.
+ * Two forms, as compilers emit them:
+ *   after: `syscall` and the instructions after it (glibc's `cmp
+ *          $-4095, %rax`, Go's `mov %rax, off(%rsp)`), relocated into the
+ *          trampoline after the call;
+ *   mov:   `mov $N, %eax` right before the `syscall` (glibc's wrappers that
+ *          `ret` after it), the trampoline setting eax itself.
+ * Capstone decodes; common/patch.c relocates. Nothing here touches a
+ * process: rec and replay read and write the bytes. */
+#ifndef HEISEN_INPROC_SITE_H
+#define HEISEN_INPROC_SITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define IL_SITE_MAX 24    /* bytes a site's run may take */
+#define IL_TRAMP_MAX 96   /* bytes its trampoline takes, the entry's address included */
+
+enum il_form { IL_FORM_AFTER = 1, IL_FORM_MOV = 2 };
+
+struct il_site {
+	uint64_t addr;  /* the run's start */
+	uint64_t sys;   /* its `syscall` instruction */
+	uint8_t len;    /* the run's bytes */
+	uint8_t form;   /* enum il_form */
+	uint32_t nr;    /* IL_FORM_MOV: the number the mov sets */
+	uint8_t code[IL_SITE_MAX]; /* the run's original bytes */
+};
+
+/* Finds the run to patch around the `syscall` at sys, in the code window
+ * win (wlen bytes from wstart, sys inside, the more around it the
+ * safer): 0 with *s filled; -ENOENT if sys is not a `syscall`, -EINVAL if
+ * no form fits (a branch into the run, instructions that cannot move). */
+int il_site_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t sys, struct il_site *s);
+
+/* Builds into out (IL_TRAMP_MAX bytes) the trampoline for s at address
+ * at, calling the library entry at entry; *outlen its length. 0,
+ * -ERANGE (at out of rel32 reach of the run) or -EINVAL. */
+int il_tramp_build(uint8_t out[IL_TRAMP_MAX], size_t *outlen, uint64_t at, const struct il_site *s, uint64_t entry);
+
+/* The len bytes that replace s's run: a jump to tramp, int3s after it
+ * (never executed: nothing jumps inside). 0 or -ERANGE. */
+int il_site_jump(uint8_t out[IL_SITE_MAX], const struct il_site *s, uint64_t tramp);
+
+/* Where a thread whose rip is inside s's patched run (a syscall stop at
+ * the instruction after the `syscall`, a signal frame saved there) goes
+ * on in the trampoline at tramp: the same point of the code; rip itself
+ * when it is not inside the run, 0 when it is at no instruction boundary
+ * of it. */
+uint64_t il_fix_rip(const struct il_site *s, uint64_t tramp, uint64_t rip);
+
+#endif
