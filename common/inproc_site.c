@@ -91,16 +91,6 @@ int il_site_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t sys,
 	return -EINVAL;
 }
 
-static int rel32(uint64_t from_end, uint64_t target, uint8_t out[4])
-{
-	int64_t rel = (int64_t)(target - from_end);
-	if (rel < INT32_MIN || rel > INT32_MAX)
-		return -ERANGE;
-	int32_t r = (int32_t)rel;
-	memcpy(out, &r, 4);
-	return 0;
-}
-
 int il_tramp_build(uint8_t out[IL_TRAMP_MAX], size_t *outlen, uint64_t at, const struct il_site *s, uint64_t entry)
 {
 	static const uint8_t down[] = {0x48, 0x8d, 0x64, 0x24, 0x80};                   /* lea -0x80(%rsp),%rsp */
@@ -133,14 +123,14 @@ int il_tramp_build(uint8_t out[IL_TRAMP_MAX], size_t *outlen, uint64_t at, const
 		o += rl;
 	}
 	out[o] = 0xe9;
-	if (rel32(at + o + 5, back, out + o + 1))
+	if (patch_rel32(at + o + 5, back, out + o + 1))
 		return -ERANGE;
 	o += 5;
 	o = (o + 7) & ~(size_t)7;
 	if (o + 8 > IL_TRAMP_MAX)
 		return -EINVAL;
 	memcpy(out + o, &entry, 8);
-	if (rel32(at + call_at + 6, at + o, out + call_at + 2))
+	if (patch_rel32(at + call_at + 6, at + o, out + call_at + 2))
 		return -ERANGE;
 	*outlen = o + 8;
 	return 0;
@@ -149,8 +139,7 @@ int il_tramp_build(uint8_t out[IL_TRAMP_MAX], size_t *outlen, uint64_t at, const
 int il_site_jump(uint8_t out[IL_SITE_MAX], const struct il_site *s, uint64_t tramp)
 {
 	memset(out, 0xcc, IL_SITE_MAX);
-	out[0] = 0xe9;
-	return rel32(s->addr + PATCH_JMP_LEN, tramp, out + 1);
+	return patch_jump(out, s->addr, tramp);
 }
 
 uint64_t il_fix_rip(const struct il_site *s, uint64_t tramp, uint64_t rip)

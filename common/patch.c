@@ -135,6 +135,15 @@ static int rel32(uint64_t from_end, uint64_t target, int32_t *out)
 	return 0;
 }
 
+int patch_rel32(uint64_t from_end, uint64_t target, uint8_t out[4])
+{
+	int32_t rel;
+	if (rel32(from_end, target, &rel))
+		return -ERANGE;
+	memcpy(out, &rel, 4);
+	return 0;
+}
+
 /* Writes the cnt decoded instructions of code (from site) into out as
  * they must read at address to, at most cap bytes (see patch_relocate). */
 static int relocate(const struct decoded *d, int cnt, const uint8_t *code, uint64_t site, uint64_t to, uint64_t loop,

@@ -104,6 +104,11 @@ int patch_run_safe(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t si
  * before any is read, and before any branch; 0 if not known. */
 int patch_flags_dead(const uint8_t *code, size_t n, uint64_t addr);
 
+/* Writes into out (4 bytes, little-endian) the rel32 displacement from
+ * from_end (the end of the instruction holding it) to target. Returns 0
+ * or -ERANGE. */
+int patch_rel32(uint64_t from_end, uint64_t target, uint8_t out[4]);
+
 /* Writes the 5-byte jump from site to target into out. Returns 0 or -ERANGE. */
 int patch_jump(uint8_t out[PATCH_JMP_LEN], uint64_t site, uint64_t target);
 

@@ -45,16 +45,6 @@ int site_jump(uint8_t out[SITE_CODE], uint64_t addr, size_t len, uint64_t slot)
 	return len > SITE_CODE ? -EINVAL : patch_jump(out, addr, slot);
 }
 
-static int rel32_to(uint64_t from_end, uint64_t target, uint8_t out[4])
-{
-	int64_t rel = (int64_t)(target - from_end);
-	if (rel < INT32_MIN || rel > INT32_MAX)
-		return -ERANGE;
-	int32_t r = (int32_t)rel;
-	memcpy(out, &r, 4);
-	return 0;
-}
-
 /* Writes the loop lp around the site at addr into out (the slot at
  * address slot), after its head: from the site to the loop's branch, out
  * when the branch falls through, from the loop's top to the site again;
@@ -97,7 +87,7 @@ static int slot_loop(uint8_t out[SITE_SLOT], uint64_t slot, uint64_t addr, const
 		return r;
 	o += PATCH_JMP_LEN;
 	for (int i = 0; i < copies && lp->cond >= 0; i++)
-		if ((r = rel32_to(slot + exits[i] + 4, slot + o, out + exits[i])))
+		if ((r = patch_rel32(slot + exits[i] + 4, slot + o, out + exits[i])))
 			return r;
 	return patch_jump(out + o, slot + o, lp->end);
 }
@@ -115,10 +105,10 @@ int site_slot_build(uint8_t out[SITE_SLOT], uint64_t base, int k, uint64_t addr,
 	memset(out, 0xcc, SITE_SLOT);
 	/* sub qword [rip + counter], 1; jz hit */
 	out[0] = 0x48, out[1] = 0x83, out[2] = 0x2d, out[7] = 0x01;
-	if ((r = rel32_to(slot + 8, base, out + 3)))
+	if ((r = patch_rel32(slot + 8, base, out + 3)))
 		return r;
 	out[8] = 0x0f, out[9] = 0x84;
-	if ((r = rel32_to(slot + HEAD, slot + HIT_OFF, out + 10)))
+	if ((r = patch_rel32(slot + HEAD, slot + HIT_OFF, out + 10)))
 		return r;
 	if (flags & SITE_LOOP) {
 		if (!patch_loop_find(win, wlen, wstart, addr, &lp) || (r = slot_loop(out, slot, addr, &lp, win, wstart)))
