@@ -76,7 +76,8 @@ static void put_entry(long nr, const uint64_t *args, unsigned nargs, int64_t res
 	e->length = il_entry_len(len);
 	e->hash = il_args_hash(args, nargs);
 	e->result = result;
-	memcpy(e + 1, data, len);
+	if (len)
+		memcpy(e + 1, data, len);
 	ctl->head += e->length;
 }
 
