@@ -43,7 +43,8 @@ static long feed_nr, feed_result;
 
 /* The syscalls the tests allow. */
 static const long allowed_nrs[] = {SYS_clock_gettime, SYS_gettimeofday, SYS_time, SYS_getpid,
-				   SYS_gettid,        SYS_getppid,      SYS_getuid};
+				   SYS_gettid,        SYS_getppid,      SYS_getuid,
+				   SYS_nanosleep /* for its `always` region */};
 #define NALLOWED ((int)(sizeof allowed_nrs / sizeof allowed_nrs[0]))
 
 static void on_sys(int sig, siginfo_t *si, void *uc_)
@@ -468,6 +469,36 @@ static void test_replay_traps(void **state)
 	assert_int_equal(ctl->go_traced, 0);
 }
 
+/* A region marked `always` (nanosleep's remaining time) is kept when the
+ * call fails, except on EFAULT (its pointer may be the bad one); the
+ * others only on success. */
+static void test_always(void **state)
+{
+	(void)state;
+	reset(IL_MODE_RECORD);
+	struct timespec bad_req = {0, 2000000000}, rem = {3, 4};
+	uint64_t a_ns[2] = {(uint64_t)(uintptr_t)&bad_req, (uint64_t)(uintptr_t)&rem};
+	assert_int_equal(lib(SYS_nanosleep, a_ns[0], a_ns[1], 0), -EINVAL);
+	uint64_t a_fault[2] = {8, (uint64_t)(uintptr_t)&rem}; /* req unmapped */
+	assert_int_equal(lib(SYS_nanosleep, a_fault[0], a_fault[1], 0), -EFAULT);
+	struct timespec tod_bad;
+	uint64_t a_tod[2] = {(uint64_t)(uintptr_t)&tod_bad, 8}; /* tz unmapped */
+	assert_int_equal(lib(SYS_gettimeofday, a_tod[0], a_tod[1], 0), -EFAULT);
+	assert_int_equal(untraced_n, 3);
+	uint64_t pos = 0;
+	check_entry(&pos, SYS_nanosleep, a_ns, 2, -EINVAL, &rem, sizeof rem);
+	check_entry(&pos, SYS_nanosleep, a_fault, 2, -EFAULT, NULL, 0);
+	check_entry(&pos, SYS_gettimeofday, a_tod, 2, -EFAULT, NULL, 0);
+
+	/* replay writes it back on failure */
+	reset(IL_MODE_REPLAY);
+	struct timespec rec_rem = {5, 6};
+	put_entry(SYS_nanosleep, a_ns, 2, -EINTR, &rec_rem, sizeof rec_rem, 0);
+	assert_int_equal(lib(SYS_nanosleep, a_ns[0], a_ns[1], 0), -EINTR);
+	assert_memory_equal(&rem, &rec_rem, sizeof rem);
+	assert_int_equal(untraced_n + traced_n, 0);
+}
+
 /* RECORD with notify set: the result, then a traced getpid. */
 static void test_notify(void **state)
 {
@@ -628,7 +659,8 @@ int main(void)
 		cmocka_unit_test(test_ctl_init),    cmocka_unit_test(test_header),
 		cmocka_unit_test(test_record),      cmocka_unit_test(test_traced),
 		cmocka_unit_test(test_ring_room),   cmocka_unit_test(test_replay),
-		cmocka_unit_test(test_replay_traps), cmocka_unit_test(test_notify),
+		cmocka_unit_test(test_replay_traps), cmocka_unit_test(test_always),
+		cmocka_unit_test(test_notify),
 		cmocka_unit_test(test_registers),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
