@@ -24,7 +24,7 @@ REC_OBJ      := $(REC_SRC:%.c=$(BUILD)/%.o)
 REPLAY_OBJ   := $(REPLAY_SRC:%.c=$(BUILD)/%.o) $(BUILD)/replayer/stub_blob.o
 
 .PHONY: all test tests demo bench bench-capture asan fuzz install clean deps check-deps
-all: check-deps $(BIN)/rec $(BIN)/replay
+all: check-deps $(BIN)/rec $(BIN)/replay $(BUILD)/inproc/blob.o
 
 # Installs what is missing (as root, with apt-get); quiet when all is there.
 # An order-only prerequisite of everything that compiles, so that `make -j2`
@@ -60,6 +60,33 @@ $(BUILD)/replayer/stub_blob.o: replayer/stub_blob.S $(BUILD)/stub.elf | check-de
 	@mkdir -p $(dir $@)
 	$(CC) -c -DSTUB_PATH='"$(BUILD)/stub.elf"' -o $@ $<
 
+# The in-process library (docs/inprocess.md): freestanding, never built
+# with sanitizers, linked at 0 with no relocation at all (checked), then
+# flattened and embedded (heisen_inproc_start/end) as the stub is.
+INPROC_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -MMD -MP -ffreestanding -fPIC -nostdlib \
+                -fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables \
+                -fno-unwind-tables -fno-builtin -fno-tree-loop-distribute-patterns
+INPROC_OBJ := $(BUILD)/inproc/entry.o $(BUILD)/inproc/lib.o
+
+$(BUILD)/inproc/entry.o: inproc/entry.S | check-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(INPROC_CFLAGS) -c -o $@ $<
+
+$(BUILD)/inproc/lib.o: inproc/lib.c | check-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(INPROC_CFLAGS) -c -o $@ $<
+
+$(BUILD)/inproc.elf: $(INPROC_OBJ) inproc/lib.ld
+	$(CC) -nostdlib -shared -Wl,-T,inproc/lib.ld -Wl,--build-id=none -Wl,--fatal-warnings -o $@ $(INPROC_OBJ)
+	@if readelf -rW $@ | grep -q R_X86_64; then echo "heisen: $@ needs relocations: the library must not" >&2; rm -f $@; exit 1; fi
+
+$(BUILD)/inproc.bin: $(BUILD)/inproc.elf
+	objcopy -O binary $< $@
+
+$(BUILD)/inproc/blob.o: inproc/blob.S $(BUILD)/inproc.bin | check-deps
+	@mkdir -p $(dir $@)
+	$(CC) -c -DINPROC_PATH='"$(BUILD)/inproc.bin"' -o $@ $<
+
 # Tests: every tests/unit/*.c is a cmocka binary, every tests/programs/*.c
 # and tests/programs/*.go a program to record and replay; all picked up by
 # wildcard.
@@ -89,6 +116,8 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(COMMON_OBJ) | check-deps
 # The gdb connection module is replay's, without the replay session.
 $(BUILD)/tests/unit/test_gdb_conn: $(BUILD)/replayer/gdb_conn.o $(BUILD)/replayer/gdb_req.o
 $(BUILD)/tests/unit/test_gdb_ranges: $(BUILD)/replayer/gdb_ranges.o
+# The in-process library, mapped and called for real.
+$(BUILD)/tests/unit/test_inproc: $(BUILD)/inproc/blob.o
 
 # Test tools (trace_edit, trace_craft): built with the project's own trace code.
 $(BUILD)/tests/tools/%: tests/tools/%.c $(COMMON_OBJ) | check-deps

@@ -1,0 +1,52 @@
+/* inproc.c - the in-process library's control area, filled from the one
+ * syscall table (docs/inprocess.md section 4). */
+#include "inproc.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* 1 if the library can make d's call and record what it writes alone. */
+static int il_call_simple(const struct sc_desc *d)
+{
+	if (d->cls != SCC_EMU || d->echo || d->mask_arg || d->xfer_fd || d->reap)
+		return 0;
+	for (int i = 0; i < 3; i++) {
+		const struct sc_out *o = &d->out[i];
+		if (o->kind != OUT_NONE && o->kind != OUT_FIXED && o->kind != OUT_RET)
+			return 0;
+		if (o->kind != OUT_NONE && (o->a >= 6 || (o->kind == OUT_RET && o->b >= 6)))
+			return 0;
+	}
+	return 1;
+}
+
+int il_ctl_init(struct il_ctl *ctl, const long *nrs, int n)
+{
+	memset(ctl, 0, sizeof *ctl);
+	ctl->magic = IL_MAGIC;
+	ctl->version = IL_VERSION;
+	ctl->mode = IL_MODE_OFF;
+	if (n < 0)
+		return -EINVAL;
+	if (n > IL_MAX_CALLS)
+		return -E2BIG;
+	for (int i = 0; i < n; i++) {
+		const struct sc_desc *d = sc_lookup(nrs[i]);
+		if (!d || !il_call_simple(d)) {
+			/* nothing allowed rather than part of the list */
+			memset(ctl->allow, 0, sizeof ctl->allow);
+			memset(ctl->slot, 0, sizeof ctl->slot);
+			ctl->ncalls = 0;
+			return -EINVAL;
+		}
+		if (ctl->slot[nrs[i]])
+			continue;
+		struct il_call *c = &ctl->calls[ctl->ncalls];
+		c->nr = (uint16_t)nrs[i];
+		c->nargs = d->nargs;
+		memcpy(c->out, d->out, sizeof c->out);
+		ctl->slot[nrs[i]] = (uint8_t)++ctl->ncalls;
+		ctl->allow[nrs[i] / 8] |= (uint8_t)(1u << (nrs[i] % 8));
+	}
+	return 0;
+}

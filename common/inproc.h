@@ -1,0 +1,195 @@
+/* inproc.h - the in-process syscall library (docs/inprocess.md): its place
+ * and layout in a recorded process, the control area rec and replay share
+ * with it, and the ring entries it writes (record) or reads (replay).
+ * Included by the freestanding library (inproc/, IL_FREESTANDING defined),
+ * by its assembly (__ASSEMBLER__) and by ordinary code. */
+#ifndef HEISEN_INPROC_H
+#define HEISEN_INPROC_H
+
+/* Where the library lives in every process that has it (beside replay's
+ * stub at 0x5a5a00000000), and its layout from there. */
+#define IL_BASE 0x5a5c00000000ULL
+#define IL_TEXT_MAX (64 * 1024)          /* text at +0 (r-x), the header first */
+#define IL_CTL_OFF (64 * 1024)           /* control page (rw-): struct il_ctl */
+#define IL_CTL_SIZE 4096
+#define IL_STACK_OFF (68 * 1024)         /* the library's stack (rw-) */
+#define IL_STACK_SIZE (16 * 1024)
+#define IL_BUF_OFF (1024 * 1024)         /* the ring (rw-) */
+#define IL_BUF_SIZE (1024 * 1024)
+#define IL_MAP_SIZE (IL_BUF_OFF + IL_BUF_SIZE) /* the whole mapping */
+
+#define IL_MAGIC 0x4c494e48u  /* "HNIL" */
+#define IL_VERSION 1
+
+/* Control modes. */
+#define IL_MODE_OFF 0     /* every call traced */
+#define IL_MODE_RECORD 1  /* allowed calls made untraced and appended to the ring */
+#define IL_MODE_REPLAY 2  /* allowed calls fed from the ring; no syscall */
+
+/* Offsets into struct il_ctl the entry code uses (checked below). */
+#define IL_CTL_MODE 8
+#define IL_CTL_BUSY 12
+#define IL_CTL_NOTIFY 16
+#define IL_CTL_SAVED_RSP 40
+
+/* What il_main tells the entry code to do (rax: result, rdx: action). */
+#define IL_ACT_RETURN 0   /* return the result */
+#define IL_ACT_TRACED 1   /* make the call at the traced syscall instruction */
+#define IL_ACT_NOTIFY 2   /* return the result after a traced getpid */
+
+#define IL_MAX_CALLS 64   /* syscalls the control area can describe */
+#define IL_MAX_ENTRY (IL_BUF_SIZE / 4) /* a larger entry goes traced */
+
+/* il_entry.nr of a wrap marker: the rest of the ring up to its end is
+ * unused, the next entry is at the ring's start. */
+#define IL_NR_WRAP 0xffff
+/* il_entry.flags: rec drained the ring at the traced getpid of a notify
+ * right after this entry; replay makes the same traced getpid. */
+#define IL_EF_NOTIFY 1
+
+/* ctl->diverged.kind: why replay's library trapped (int3). */
+#define IL_DIV_NONE 0
+#define IL_DIV_EMPTY 1    /* the ring is empty: feed it or set go_traced */
+#define IL_DIV_CALL 2     /* the next entry is for another call (nr or args) */
+#define IL_DIV_ENTRY 3    /* the next entry is malformed (length, regions) */
+
+#ifndef __ASSEMBLER__
+#include <stddef.h>
+#include <stdint.h>
+
+#include "syscalls.h"
+
+#ifdef IL_FREESTANDING
+#define XXH_INLINE_ALL
+#endif
+#include <xxhash.h>
+
+/* At offset 0 of the blob (inproc/entry.S): what rec needs to map it and
+ * to let its untraced syscall through the seccomp filter. Offsets from
+ * IL_BASE. */
+struct il_header {
+	uint32_t magic, version;
+	uint32_t size;          /* bytes of text (the blob) */
+	uint32_t entry;         /* il_entry: what a patched site's trampoline calls */
+	uint32_t untraced_ret;  /* after the untraced `syscall` (the filter allows it) */
+	uint32_t traced;        /* the traced `syscall` (an ordinary seccomp stop) */
+	uint32_t traced_ret;    /* after it */
+	uint32_t trap_ret;      /* after replay's int3 */
+};
+
+/* One syscall the library may make untraced: its argument count and its
+ * output descriptors, copied from sc_table (only OUT_NONE, OUT_FIXED,
+ * OUT_RET kinds). */
+struct il_call {
+	uint16_t nr;
+	uint8_t nargs;
+	uint8_t pad[5];
+	struct sc_out out[3];
+};
+
+/* What replay's library found when it trapped. */
+struct il_diverged {
+	uint32_t kind;          /* IL_DIV_* */
+	uint32_t nr;            /* the call the program made */
+	uint32_t hash;          /* its args hash */
+	uint32_t found_nr;      /* the next entry's (IL_DIV_CALL, IL_DIV_ENTRY) */
+	uint32_t found_hash;
+	uint32_t pad;
+	uint64_t tail;          /* where in the ring */
+};
+
+/* The control area at IL_BASE + IL_CTL_OFF. */
+struct il_ctl {
+	uint32_t magic, version;
+	uint32_t mode;          /* IL_MODE_* */
+	uint32_t busy;          /* set while a call is inside the library */
+	uint32_t notify;        /* rec wants a stop when the current call ends */
+	uint32_t go_traced;     /* replay: on an empty ring, make the call traced */
+	uint64_t head;          /* ring bytes written (record: the library; replay: replay) */
+	uint64_t tail;          /* ring bytes consumed (record: rec; replay: the library) */
+	uint64_t saved_rsp;     /* the program's rsp while on the library stack */
+	struct il_diverged diverged;
+	uint32_t ncalls;
+	uint32_t pad;
+	uint8_t allow[SC_MAX / 8];  /* bit nr: nr may be made untraced */
+	uint8_t slot[SC_MAX];       /* 1 + index in calls[] of an allowed nr */
+	struct il_call calls[IL_MAX_CALLS];
+};
+
+_Static_assert(offsetof(struct il_ctl, mode) == IL_CTL_MODE, "entry.S offsets");
+_Static_assert(offsetof(struct il_ctl, busy) == IL_CTL_BUSY, "entry.S offsets");
+_Static_assert(offsetof(struct il_ctl, notify) == IL_CTL_NOTIFY, "entry.S offsets");
+_Static_assert(offsetof(struct il_ctl, saved_rsp) == IL_CTL_SAVED_RSP, "entry.S offsets");
+_Static_assert(sizeof(struct il_ctl) <= IL_CTL_SIZE, "the control area fits its page");
+
+/* A ring entry, 8-byte aligned: the header, then the bytes of each region
+ * the call wrote, in descriptor order; length counts both, rounded up to 8.
+ * A wrap marker needs only nr, flags and length (8 bytes). */
+struct il_entry {
+	uint16_t nr;
+	uint16_t flags;         /* IL_EF_* */
+	uint32_t length;
+	uint32_t hash;          /* il_args_hash of the call's arguments */
+	uint32_t pad;
+	int64_t result;
+};
+
+/* The hash of a call's arguments that replay's library checks. */
+static inline uint32_t il_args_hash(const uint64_t *args, unsigned nargs)
+{
+	return (uint32_t)XXH3_64bits(args, nargs * sizeof *args);
+}
+
+/* Length of an entry with data_len bytes of regions. */
+static inline uint32_t il_entry_len(uint64_t data_len)
+{
+	return (uint32_t)((sizeof(struct il_entry) + data_len + 7) & ~(uint64_t)7);
+}
+
+/* Bytes of memory descriptor o says the call wrote, given its arguments
+ * and result (0 for none); the rules of sc_out_regions for OUT_FIXED and
+ * OUT_RET, except that a call failing with EFAULT writes nothing (its
+ * `always` pointer may be the bad one: the library would fault on it). */
+static inline uint64_t il_out_len(const struct sc_out *o, const uint64_t args[6], int64_t result)
+{
+	if (o->a >= 6 || !args[o->a])
+		return 0;
+	if (result < 0 && result > -4096)
+		return o->kind == OUT_FIXED && o->always && result != -14 /* EFAULT */ ? o->size : 0;
+	if (o->kind == OUT_FIXED)
+		return o->size;
+	if (o->kind == OUT_RET && result > 0)
+		return o->b < 6 && args[o->b] < (uint64_t)result ? args[o->b] : (uint64_t)result;
+	return 0;
+}
+
+/* Most bytes descriptor o may write, from the arguments alone. */
+static inline uint64_t il_out_bound(const struct sc_out *o, const uint64_t args[6])
+{
+	if (o->a >= 6 || !args[o->a])
+		return 0;
+	if (o->kind == OUT_FIXED)
+		return o->size;
+	if (o->kind == OUT_RET)
+		return o->b < 6 ? args[o->b] : 0;
+	return 0;
+}
+
+/* The entry at ring position pos (a byte count), with the ring mapped at
+ * ring. */
+static inline struct il_entry *il_ring_at(void *ring, uint64_t pos)
+{
+	return (struct il_entry *)((char *)ring + (pos & (IL_BUF_SIZE - 1)));
+}
+
+#ifndef IL_FREESTANDING
+/* Fills ctl for a new process: magic, version, mode OFF, an empty ring,
+ * and the calls nrs[0..n) may make untraced with their descriptors from
+ * sc_table; -EINVAL if one is unknown, not emulated (SCC_EMU), writes
+ * memory the library cannot walk (not OUT_FIXED/OUT_RET) or is echoed
+ * (write-like); -E2BIG past IL_MAX_CALLS. */
+int il_ctl_init(struct il_ctl *ctl, const long *nrs, int n);
+#endif
+
+#endif /* __ASSEMBLER__ */
+#endif

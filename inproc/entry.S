@@ -1,0 +1,117 @@
+/* entry.S - the in-process library's header, entry and syscall
+ * instructions (docs/inprocess.md section 4).
+ *
+ * A patched site's trampoline does `lea -128(%rsp), %rsp; call *entry`
+ * with the syscall number in rax and its arguments in rdi, rsi, rdx, r10,
+ * r8, r9, as for a syscall. The result comes back in rax; every other
+ * register and the flags are kept, except rcx and r11 (as a syscall). */
+#include "../common/inproc.h"
+
+#define SYS_getpid 39
+#define CTL(field) il_ctl_area + IL_CTL_##field(%rip)
+
+	.hidden il_ctl_area, il_stack_top, il_main, il_text_end, il_header, il_entry, il_traced
+	.hidden il_sys_untraced, il_trap
+
+/* The header at offset 0 (struct il_header): lib.ld puts it first. */
+	.section .text.il_header, "ax", @progbits
+	.globl il_header
+il_header:
+	.long IL_MAGIC
+	.long IL_VERSION
+	.long il_text_end - il_header
+	.long il_entry - il_header
+	.long il_untraced_ret - il_header
+	.long il_traced - il_header
+	.long il_traced_ret - il_header
+	.long il_trap_ret - il_header
+
+	.text
+	.globl il_entry
+	.type il_entry, @function
+il_entry:
+	/* busy test-and-set without touching the flags */
+	mov $1, %ecx
+	xchg %ecx, CTL(BUSY)
+	jrcxz 1f
+	jmp il_traced		/* inside the library already (a handler): traced */
+1:	mov %rsp, CTL(SAVED_RSP)
+	lea il_stack_top(%rip), %rsp
+	pushfq
+	cld
+	push %rax		/* the number; also aligns the stack for the call */
+	push %r9
+	push %r8
+	push %r10
+	push %rdx
+	push %rsi
+	push %rdi		/* rsp: uint64_t args[6] */
+	mov %rax, %rdi
+	mov %rsp, %rsi
+	call il_main		/* rax: result, rdx: IL_ACT_* */
+	mov %rdx, %rcx
+	pop %rdi
+	pop %rsi
+	pop %rdx
+	pop %r10
+	pop %r8
+	pop %r9
+	pop %r11		/* the number */
+	cmp $IL_ACT_TRACED, %rcx
+	je 3f
+	/* back on the program's stack, then busy = 0; from here on nothing
+	 * may change the flags */
+	popfq
+	mov CTL(SAVED_RSP), %rsp
+	movl $0, CTL(BUSY)
+	jrcxz 2f
+	jmp 4f			/* IL_ACT_NOTIFY */
+2:	mov CTL(NOTIFY), %ecx
+	jrcxz 5f
+4:	push %rax		/* a stop for rec: a traced getpid */
+	mov $SYS_getpid, %eax
+	call il_traced
+	pop %rax
+5:	ret
+3:	popfq			/* IL_ACT_TRACED: the program's registers and stack */
+	mov CTL(SAVED_RSP), %rsp
+	mov %r11, %rax
+	movl $0, CTL(BUSY)
+	/* falls through */
+
+/* The traced syscall: an ordinary seccomp stop for rec. */
+	.globl il_traced
+il_traced:
+	syscall
+il_traced_ret:
+	ret
+	.size il_entry, . - il_entry
+
+/* long il_sys_untraced(long nr, const uint64_t args[6]): the one syscall
+ * instruction rec's filter lets through. */
+	.globl il_sys_untraced
+	.type il_sys_untraced, @function
+il_sys_untraced:
+	mov %rdi, %rax
+	mov %rsi, %r11
+	mov 0(%r11), %rdi
+	mov 8(%r11), %rsi
+	mov 16(%r11), %rdx
+	mov 24(%r11), %r10
+	mov 32(%r11), %r8
+	mov 40(%r11), %r9
+	syscall
+il_untraced_ret:
+	ret
+	.size il_sys_untraced, . - il_sys_untraced
+
+/* void il_trap(void): replay's library stops for its tracer. */
+	.globl il_trap
+	.type il_trap, @function
+il_trap:
+	int3
+il_trap_ret:
+	ret
+	.size il_trap, . - il_trap
+
+	.section .note.GNU-stack, "", @progbits

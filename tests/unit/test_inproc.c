@@ -1,0 +1,667 @@
+/* test_inproc.c - the in-process library (inproc/, common/inproc.c), run
+ * for real: the embedded blob is mapped at IL_BASE in this process and
+ * called as a patched site's trampoline would. A seccomp filter like rec's
+ * makes every syscall the library's code issues raise SIGSYS; the handler
+ * notes which instruction made it (untraced or traced) and performs it, so
+ * the tests see which path each call took, and that replay makes none. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <time.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "../../common/inproc.h"
+
+extern const char heisen_inproc_start[], heisen_inproc_end[];
+
+static const struct il_header *hdr;
+static struct il_ctl *ctl;
+static char *ring;
+static uint64_t entry;
+
+/* What the SIGSYS and SIGTRAP handlers saw. */
+static int untraced_n, traced_n, traps;
+static long last_nr;
+static uint64_t trap_rip;
+static sigjmp_buf trap_jmp;
+static int trap_feeds; /* SIGTRAP: 1 feeds the ring (below), 2 sets go_traced, 0 jumps out */
+static long feed_nr, feed_result;
+
+/* The syscalls the tests allow. */
+static const long allowed_nrs[] = {SYS_clock_gettime, SYS_gettimeofday, SYS_time, SYS_getpid,
+				   SYS_gettid,        SYS_getppid,      SYS_getuid,
+				   SYS_nanosleep /* for its `always` region */};
+#define NALLOWED ((int)(sizeof allowed_nrs / sizeof allowed_nrs[0]))
+
+static void on_sys(int sig, siginfo_t *si, void *uc_)
+{
+	(void)sig;
+	ucontext_t *uc = uc_;
+	greg_t *g = uc->uc_mcontext.gregs;
+	int e = errno;
+	uint64_t at = (uint64_t)(uintptr_t)si->si_call_addr;
+	if (at == IL_BASE + hdr->untraced_ret)
+		untraced_n++;
+	else if (at == IL_BASE + hdr->traced_ret)
+		traced_n++;
+	else
+		abort(); /* a syscall from elsewhere in the library */
+	last_nr = si->si_syscall;
+	long r = syscall(si->si_syscall, g[REG_RDI], g[REG_RSI], g[REG_RDX], g[REG_R10], g[REG_R8], g[REG_R9]);
+	g[REG_RAX] = r == -1 ? -errno : r;
+	errno = e;
+}
+
+/* Appends a ring entry as replay would: nr(args) returned result and
+ * wrote data. */
+static void put_entry(long nr, const uint64_t *args, unsigned nargs, int64_t result, const void *data,
+		      size_t len, uint16_t flags)
+{
+	struct il_entry *e = il_ring_at(ring, ctl->head);
+	e->nr = (uint16_t)nr;
+	e->flags = flags;
+	e->length = il_entry_len(len);
+	e->hash = il_args_hash(args, nargs);
+	e->result = result;
+	if (len)
+		memcpy(e + 1, data, len);
+	ctl->head += e->length;
+}
+
+static void on_trap(int sig, siginfo_t *si, void *uc_)
+{
+	(void)sig;
+	(void)si;
+	ucontext_t *uc = uc_;
+	trap_rip = (uint64_t)uc->uc_mcontext.gregs[REG_RIP];
+	traps++;
+	if (trap_feeds == 1) {
+		put_entry(feed_nr, NULL, 0, feed_result, NULL, 0, 0);
+		return;
+	}
+	if (trap_feeds == 2) {
+		ctl->go_traced = 1;
+		return;
+	}
+	siglongjmp(trap_jmp, 1);
+}
+
+/* The library's syscall instructions trap (SIGSYS) wherever they are:
+ * both in the 4 GiB from IL_BASE. */
+static void install_filter(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, instruction_pointer) + 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(IL_BASE >> 32), 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof f / sizeof f[0], .filter = f};
+	assert_int_equal(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
+	assert_int_equal(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog), 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	size_t size = (size_t)(heisen_inproc_end - heisen_inproc_start);
+	char *base = mmap((void *)IL_BASE, IL_MAP_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (base != (char *)IL_BASE || size > IL_TEXT_MAX)
+		return -1;
+	memcpy(base, heisen_inproc_start, size);
+	if (mprotect(base, IL_TEXT_MAX, PROT_READ | PROT_EXEC))
+		return -1;
+	hdr = (const struct il_header *)base;
+	ctl = (struct il_ctl *)(base + IL_CTL_OFF);
+	ring = base + IL_BUF_OFF;
+	entry = IL_BASE + hdr->entry;
+
+	static char altstack[64 * 1024];
+	stack_t ss = {.ss_sp = altstack, .ss_size = sizeof altstack};
+	if (sigaltstack(&ss, NULL))
+		return -1;
+	install_filter();
+	return 0;
+}
+
+/* The handlers, on the alternate stack (the library's is small); set in
+ * each test, as cmocka sets its own SIGSYS handler around each. */
+static void handlers(void)
+{
+	struct sigaction sa = {.sa_sigaction = on_sys, .sa_flags = SA_SIGINFO | SA_ONSTACK};
+	assert_int_equal(sigaction(SIGSYS, &sa, NULL), 0);
+	sa.sa_sigaction = on_trap;
+	assert_int_equal(sigaction(SIGTRAP, &sa, NULL), 0);
+}
+
+/* A fresh control area in mode, the tests' calls allowed. */
+static void reset(uint32_t mode)
+{
+	handlers();
+	assert_int_equal(il_ctl_init(ctl, allowed_nrs, NALLOWED), 0);
+	ctl->mode = mode;
+	untraced_n = traced_n = traps = 0;
+	last_nr = -1;
+	trap_feeds = 0;
+}
+
+/* Calls the library as a patched site's trampoline does. */
+static long lib(long nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	register long rax __asm__("rax") = nr;
+	register uint64_t rdi __asm__("rdi") = a0, rsi __asm__("rsi") = a1, rdx __asm__("rdx") = a2;
+	register uint64_t r10 __asm__("r10") = 0, r8 __asm__("r8") = 0, r9 __asm__("r9") = 0;
+	__asm__ volatile("lea -128(%%rsp), %%rsp\n\tcall *%[e]\n\tlea 128(%%rsp), %%rsp"
+			 : "+r"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+			 : [e] "r"(entry)
+			 : "rcx", "r11", "memory", "cc");
+	return rax;
+}
+
+/* The next ring entry at *pos (past a wrap marker), checked against nr,
+ * args, result and data; *pos moves past it. */
+static void check_entry(uint64_t *pos, long nr, const uint64_t *args, unsigned nargs, int64_t result,
+			const void *data, size_t len)
+{
+	struct il_entry *e = il_ring_at(ring, *pos);
+	if (e->nr == IL_NR_WRAP) {
+		*pos += e->length;
+		e = il_ring_at(ring, *pos);
+	}
+	assert_true(*pos < ctl->head);
+	assert_int_equal(e->nr, nr);
+	assert_int_equal(e->length, il_entry_len(len));
+	assert_int_equal(e->hash, il_args_hash(args, nargs));
+	assert_int_equal(e->result, result);
+	if (len)
+		assert_memory_equal(e + 1, data, len);
+	*pos += e->length;
+}
+
+static int64_t ns(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
+static void test_header(void **state)
+{
+	(void)state;
+	const uint8_t *b = (const uint8_t *)IL_BASE;
+	assert_int_equal(hdr->magic, IL_MAGIC);
+	assert_int_equal(hdr->version, IL_VERSION);
+	assert_int_equal(hdr->size, heisen_inproc_end - heisen_inproc_start);
+	assert_true(hdr->entry >= sizeof *hdr && hdr->entry < hdr->size);
+	assert_int_equal(b[hdr->untraced_ret - 2], 0x0f); /* syscall */
+	assert_int_equal(b[hdr->untraced_ret - 1], 0x05);
+	assert_int_equal(hdr->traced_ret, hdr->traced + 2);
+	assert_int_equal(b[hdr->traced], 0x0f);
+	assert_int_equal(b[hdr->traced + 1], 0x05);
+	assert_int_equal(b[hdr->trap_ret - 1], 0xcc); /* int3 */
+}
+
+static void test_record(void **state)
+{
+	(void)state;
+	reset(IL_MODE_RECORD);
+	uint64_t pos = ctl->head;
+
+	struct timespec before, ts, after;
+	clock_gettime(CLOCK_MONOTONIC, &before);
+	uint64_t a_cg[2] = {CLOCK_MONOTONIC, (uint64_t)(uintptr_t)&ts};
+	assert_int_equal(lib(SYS_clock_gettime, a_cg[0], a_cg[1], 0), 0);
+	clock_gettime(CLOCK_MONOTONIC, &after);
+	assert_true(ns(&before) <= ns(&ts) && ns(&ts) <= ns(&after));
+
+	struct timeval tv;
+	struct timezone tz, tz_real;
+	struct timeval tv_before;
+	gettimeofday(&tv_before, &tz_real);
+	uint64_t a_tod[2] = {(uint64_t)(uintptr_t)&tv, (uint64_t)(uintptr_t)&tz};
+	assert_int_equal(lib(SYS_gettimeofday, a_tod[0], a_tod[1], 0), 0);
+	assert_true(tv.tv_sec >= tv_before.tv_sec && tv.tv_sec <= tv_before.tv_sec + 1);
+	assert_memory_equal(&tz, &tz_real, sizeof tz);
+	char tod[sizeof tv + sizeof tz]; /* the bytes the entry holds */
+	memcpy(tod, &tv, sizeof tv);
+	memcpy(tod + sizeof tv, &tz, sizeof tz);
+	struct timeval tv2;
+	uint64_t a_tod0[2] = {(uint64_t)(uintptr_t)&tv2, 0}; /* no timezone: one region */
+	assert_int_equal(lib(SYS_gettimeofday, a_tod0[0], 0, 0), 0);
+
+	time_t t = 0, t0 = time(NULL);
+	uint64_t a_t[1] = {(uint64_t)(uintptr_t)&t};
+	long r_t = lib(SYS_time, a_t[0], 0, 0);
+	assert_int_equal(r_t, t);
+	assert_true(t >= t0 && t <= t0 + 1);
+	uint64_t a_t0[1] = {0};
+	long r_t0 = lib(SYS_time, 0, 0, 0);
+	assert_true(r_t0 >= t0 && r_t0 <= t0 + 1);
+
+	assert_int_equal(lib(SYS_getpid, 0, 0, 0), getpid());
+	assert_int_equal(lib(SYS_gettid, 0, 0, 0), syscall(SYS_gettid));
+	assert_int_equal(lib(SYS_getppid, 0, 0, 0), getppid());
+	assert_int_equal(lib(SYS_getuid, 0, 0, 0), getuid());
+	struct timespec bad;
+	uint64_t a_bad[2] = {12345, (uint64_t)(uintptr_t)&bad};
+	assert_int_equal(lib(SYS_clock_gettime, a_bad[0], a_bad[1], 0), -EINVAL);
+
+	/* each made untraced, none traced, and each in the ring */
+	assert_int_equal(untraced_n, 10);
+	assert_int_equal(traced_n, 0);
+	check_entry(&pos, SYS_clock_gettime, a_cg, 2, 0, &ts, sizeof ts);
+	check_entry(&pos, SYS_gettimeofday, a_tod, 2, 0, tod, sizeof tod);
+	check_entry(&pos, SYS_gettimeofday, a_tod0, 2, 0, &tv2, sizeof tv2);
+	check_entry(&pos, SYS_time, a_t, 1, r_t, &t, sizeof t);
+	check_entry(&pos, SYS_time, a_t0, 1, r_t0, NULL, 0);
+	check_entry(&pos, SYS_getpid, NULL, 0, getpid(), NULL, 0);
+	check_entry(&pos, SYS_gettid, NULL, 0, syscall(SYS_gettid), NULL, 0);
+	check_entry(&pos, SYS_getppid, NULL, 0, getppid(), NULL, 0);
+	check_entry(&pos, SYS_getuid, NULL, 0, getuid(), NULL, 0);
+	check_entry(&pos, SYS_clock_gettime, a_bad, 2, -EINVAL, NULL, 0);
+	assert_int_equal(pos, ctl->head);
+	assert_int_equal(ctl->busy, 0);
+}
+
+/* Calls that may not be buffered are made at the traced instruction, with
+ * their real result, and leave the ring alone. */
+static void test_traced(void **state)
+{
+	(void)state;
+	reset(IL_MODE_RECORD);
+	assert_int_equal(lib(SYS_getegid, 0, 0, 0), getegid()); /* emulated but not allowed */
+	assert_int_equal(last_nr, SYS_getegid);
+	assert_int_equal(lib(600, 0, 0, 0), -ENOSYS); /* past the table */
+	assert_int_equal(lib(-1, 0, 0, 0), -ENOSYS);
+	assert_int_equal(traced_n, 3);
+	assert_int_equal(untraced_n, 0);
+	assert_int_equal(ctl->head, 0);
+
+	/* mode OFF: everything traced */
+	reset(IL_MODE_OFF);
+	assert_int_equal(lib(SYS_getpid, 0, 0, 0), getpid());
+	assert_int_equal(traced_n, 1);
+	assert_int_equal(untraced_n, 0);
+	assert_int_equal(ctl->head, 0);
+
+	/* busy (a handler inside the library's call): traced */
+	reset(IL_MODE_RECORD);
+	ctl->busy = 1;
+	assert_int_equal(lib(SYS_getpid, 0, 0, 0), getpid());
+	assert_int_equal(traced_n, 1);
+	assert_int_equal(ctl->head, 0);
+	assert_int_equal(ctl->busy, 1); /* left to the outer call */
+	ctl->busy = 0;
+}
+
+/* A full ring makes the call traced; an entry that would cross the end
+ * of the ring starts at its beginning after a wrap marker. */
+static void test_ring_room(void **state)
+{
+	(void)state;
+	reset(IL_MODE_RECORD);
+	ctl->head = IL_BUF_SIZE - 16; /* 16 bytes free: less than an entry */
+	assert_int_equal(lib(SYS_getpid, 0, 0, 0), getpid());
+	assert_int_equal(traced_n, 1);
+	assert_int_equal(ctl->head, IL_BUF_SIZE - 16);
+
+	/* room for a getpid entry exactly */
+	ctl->head = IL_BUF_SIZE - sizeof(struct il_entry);
+	assert_int_equal(lib(SYS_getpid, 0, 0, 0), getpid());
+	assert_int_equal(untraced_n, 1);
+	assert_int_equal(ctl->head, IL_BUF_SIZE);
+
+	/* rec's tail lags behind, 32 bytes free: a clock_gettime entry (40
+	 * bytes) goes traced, a getpid (24) fits */
+	ctl->tail = 3 * IL_BUF_SIZE / 4;
+	ctl->head = ctl->tail + IL_BUF_SIZE - 32;
+	struct timespec ts;
+	uint64_t a_cg[2] = {CLOCK_REALTIME, (uint64_t)(uintptr_t)&ts};
+	assert_int_equal(lib(SYS_clock_gettime, a_cg[0], a_cg[1], 0), 0);
+	assert_int_equal(traced_n, 2);
+	assert_int_equal(lib(SYS_getpid, 0, 0, 0), getpid());
+	assert_int_equal(untraced_n, 2);
+	assert_int_equal(ctl->head, ctl->tail + IL_BUF_SIZE - 8);
+
+	/* empty ring ending 16 bytes before the end: wrap */
+	reset(IL_MODE_RECORD);
+	ctl->head = ctl->tail = 5 * (uint64_t)IL_BUF_SIZE - 16;
+	uint64_t pos = ctl->head;
+	assert_int_equal(lib(SYS_clock_gettime, a_cg[0], a_cg[1], 0), 0);
+	struct il_entry *w = il_ring_at(ring, pos);
+	assert_int_equal(w->nr, IL_NR_WRAP);
+	assert_int_equal(w->length, 16);
+	assert_int_equal(ctl->head, 5 * (uint64_t)IL_BUF_SIZE + il_entry_len(sizeof ts));
+	check_entry(&pos, SYS_clock_gettime, a_cg, 2, 0, &ts, sizeof ts);
+	assert_int_equal(pos, ctl->head);
+	assert_int_equal(untraced_n, 1);
+	assert_int_equal(traced_n, 0);
+}
+
+/* REPLAY: recorded results and bytes come back, no syscall is made. */
+static void test_replay(void **state)
+{
+	(void)state;
+	reset(IL_MODE_REPLAY);
+	ctl->head = ctl->tail = IL_BUF_SIZE - 48; /* the feed wraps */
+
+	struct timespec ts = {0}, rec_ts = {12345, 678};
+	uint64_t a_cg[2] = {CLOCK_MONOTONIC, (uint64_t)(uintptr_t)&ts};
+	put_entry(SYS_clock_gettime, a_cg, 2, 0, &rec_ts, sizeof rec_ts, 0);
+	struct {
+		struct timeval tv;
+		struct timezone tz;
+	} tod = {0}, rec_tod = {{111, 222}, {-60, 1}};
+	uint64_t a_tod[2] = {(uint64_t)(uintptr_t)&tod.tv, (uint64_t)(uintptr_t)&tod.tz};
+	uint64_t w = ctl->head;
+	il_ring_at(ring, w)->nr = IL_NR_WRAP; /* 8 bytes left at the end: a wrap marker */
+	il_ring_at(ring, w)->length = (uint32_t)(IL_BUF_SIZE - (w & (IL_BUF_SIZE - 1)));
+	ctl->head += il_ring_at(ring, w)->length;
+	put_entry(SYS_gettimeofday, a_tod, 2, 0, &rec_tod, sizeof rec_tod, 0);
+	time_t t = 0, rec_t = 42;
+	uint64_t a_t[1] = {(uint64_t)(uintptr_t)&t};
+	put_entry(SYS_time, a_t, 1, rec_t, &rec_t, sizeof rec_t, 0);
+	put_entry(SYS_getpid, NULL, 0, 777777, NULL, 0, 0);
+	put_entry(SYS_getuid, NULL, 0, 4242, NULL, 0, IL_EF_NOTIFY);
+	struct timespec bad = {7, 7};
+	uint64_t a_bad[2] = {CLOCK_MONOTONIC, (uint64_t)(uintptr_t)&bad};
+	put_entry(SYS_clock_gettime, a_bad, 2, -EINVAL, NULL, 0, 0);
+
+	assert_int_equal(lib(SYS_clock_gettime, a_cg[0], a_cg[1], 0), 0);
+	assert_memory_equal(&ts, &rec_ts, sizeof ts);
+	assert_int_equal(lib(SYS_gettimeofday, a_tod[0], a_tod[1], 0), 0);
+	assert_memory_equal(&tod, &rec_tod, sizeof tod);
+	assert_int_equal(lib(SYS_time, a_t[0], 0, 0), 42);
+	assert_int_equal(t, 42);
+	assert_int_equal(lib(SYS_getpid, 0, 0, 0), 777777);
+	assert_int_equal(untraced_n + traced_n, 0);
+	/* IL_EF_NOTIFY: the recorded result, then the notify stop's getpid */
+	assert_int_equal(lib(SYS_getuid, 0, 0, 0), 4242);
+	assert_int_equal(traced_n, 1);
+	assert_int_equal(last_nr, SYS_getpid);
+	assert_int_equal(lib(SYS_clock_gettime, a_bad[0], a_bad[1], 0), -EINVAL);
+	assert_int_equal(bad.tv_sec, 7); /* a failed call writes nothing */
+	assert_int_equal(ctl->tail, ctl->head);
+	assert_int_equal(untraced_n, 0);
+	assert_int_equal(traps, 0);
+
+	/* not allowed: traced, as in recording */
+	assert_int_equal(lib(SYS_getegid, 0, 0, 0), getegid());
+	assert_int_equal(traced_n, 2);
+	assert_int_equal(untraced_n, 0);
+}
+
+/* Calls the library expecting its int3: 1 if it trapped at il_trap. */
+static int lib_traps(long nr, uint64_t a0, uint64_t a1)
+{
+	if (sigsetjmp(trap_jmp, 1)) {
+		ctl->busy = 0; /* the tracer would have resumed the call */
+		return trap_rip == IL_BASE + hdr->trap_ret;
+	}
+	lib(nr, a0, a1, 0);
+	return 0;
+}
+
+static void test_replay_traps(void **state)
+{
+	(void)state;
+	/* empty ring */
+	reset(IL_MODE_REPLAY);
+	assert_true(lib_traps(SYS_getpid, 0, 0));
+	assert_int_equal(ctl->diverged.kind, IL_DIV_EMPTY);
+	assert_int_equal(ctl->diverged.nr, SYS_getpid);
+
+	/* another call */
+	reset(IL_MODE_REPLAY);
+	put_entry(SYS_getpid, NULL, 0, 1, NULL, 0, 0);
+	assert_true(lib_traps(SYS_gettid, 0, 0));
+	assert_int_equal(ctl->diverged.kind, IL_DIV_CALL);
+	assert_int_equal(ctl->diverged.nr, SYS_gettid);
+	assert_int_equal(ctl->diverged.found_nr, SYS_getpid);
+	assert_int_equal(ctl->tail, 0);
+
+	/* other arguments */
+	reset(IL_MODE_REPLAY);
+	struct timespec ts = {0}, rec_ts = {1, 2};
+	uint64_t a_cg[2] = {CLOCK_MONOTONIC, (uint64_t)(uintptr_t)&ts};
+	put_entry(SYS_clock_gettime, a_cg, 2, 0, &rec_ts, sizeof rec_ts, 0);
+	assert_true(lib_traps(SYS_clock_gettime, CLOCK_REALTIME, a_cg[1]));
+	assert_int_equal(ctl->diverged.kind, IL_DIV_CALL);
+	assert_int_equal(ctl->diverged.found_hash, il_args_hash(a_cg, 2));
+	assert_int_equal(ts.tv_sec, 0);
+
+	/* an entry whose length does not match its call's regions */
+	reset(IL_MODE_REPLAY);
+	put_entry(SYS_clock_gettime, a_cg, 2, 0, &rec_ts, 8, 0);
+	assert_true(lib_traps(SYS_clock_gettime, a_cg[0], a_cg[1]));
+	assert_int_equal(ctl->diverged.kind, IL_DIV_ENTRY);
+	assert_int_equal(ts.tv_sec, 0);
+	assert_int_equal(untraced_n + traced_n, 0);
+
+	/* the tracer feeds the ring at the trap: the call goes on with it */
+	reset(IL_MODE_REPLAY);
+	trap_feeds = 1;
+	feed_nr = SYS_getppid;
+	feed_result = 31337;
+	assert_int_equal(lib(SYS_getppid, 0, 0, 0), 31337);
+	assert_int_equal(traps, 1);
+	assert_int_equal(untraced_n + traced_n, 0);
+
+	/* or sets go_traced: the call is made traced */
+	reset(IL_MODE_REPLAY);
+	trap_feeds = 2;
+	assert_int_equal(lib(SYS_getppid, 0, 0, 0), getppid());
+	assert_int_equal(traps, 1);
+	assert_int_equal(traced_n, 1);
+	assert_int_equal(ctl->go_traced, 0);
+}
+
+/* A region marked `always` (nanosleep's remaining time) is kept when the
+ * call fails, except on EFAULT (its pointer may be the bad one); the
+ * others only on success. */
+static void test_always(void **state)
+{
+	(void)state;
+	reset(IL_MODE_RECORD);
+	struct timespec bad_req = {0, 2000000000}, rem = {3, 4};
+	uint64_t a_ns[2] = {(uint64_t)(uintptr_t)&bad_req, (uint64_t)(uintptr_t)&rem};
+	assert_int_equal(lib(SYS_nanosleep, a_ns[0], a_ns[1], 0), -EINVAL);
+	uint64_t a_fault[2] = {8, (uint64_t)(uintptr_t)&rem}; /* req unmapped */
+	assert_int_equal(lib(SYS_nanosleep, a_fault[0], a_fault[1], 0), -EFAULT);
+	struct timespec tod_bad;
+	uint64_t a_tod[2] = {(uint64_t)(uintptr_t)&tod_bad, 8}; /* tz unmapped */
+	assert_int_equal(lib(SYS_gettimeofday, a_tod[0], a_tod[1], 0), -EFAULT);
+	assert_int_equal(untraced_n, 3);
+	uint64_t pos = 0;
+	check_entry(&pos, SYS_nanosleep, a_ns, 2, -EINVAL, &rem, sizeof rem);
+	check_entry(&pos, SYS_nanosleep, a_fault, 2, -EFAULT, NULL, 0);
+	check_entry(&pos, SYS_gettimeofday, a_tod, 2, -EFAULT, NULL, 0);
+
+	/* replay writes it back on failure */
+	reset(IL_MODE_REPLAY);
+	struct timespec rec_rem = {5, 6};
+	put_entry(SYS_nanosleep, a_ns, 2, -EINTR, &rec_rem, sizeof rec_rem, 0);
+	assert_int_equal(lib(SYS_nanosleep, a_ns[0], a_ns[1], 0), -EINTR);
+	assert_memory_equal(&rem, &rec_rem, sizeof rem);
+	assert_int_equal(untraced_n + traced_n, 0);
+}
+
+/* RECORD with notify set: the result, then a traced getpid. */
+static void test_notify(void **state)
+{
+	(void)state;
+	reset(IL_MODE_RECORD);
+	ctl->notify = 1;
+	assert_int_equal(lib(SYS_getuid, 0, 0, 0), getuid());
+	assert_int_equal(untraced_n, 1);
+	assert_int_equal(traced_n, 1);
+	assert_int_equal(last_nr, SYS_getpid);
+	check_entry(&(uint64_t){0}, SYS_getuid, NULL, 0, getuid(), NULL, 0);
+}
+
+/* ---- registers: the library keeps all but rax, rcx, r11 ---- */
+
+struct regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp, r8, r9, r10, r11, r12, r13, r14, r15, flags;
+	uint64_t xmm0[2];
+};
+
+/* void regs_call(struct regs *r, uint64_t entry): loads r, calls entry as a
+ * trampoline does, stores the registers back into r. */
+void regs_call(struct regs *r, uint64_t entry);
+__asm__(".text\n"
+	".globl regs_call\n"
+	".type regs_call, @function\n"
+	"regs_call:\n"
+	"	push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n"
+	"	push %rdi\n"
+	"	push %rsi\n"
+	"	movdqu 128(%rdi), %xmm0\n"
+	"	push 120(%rdi); popfq\n"
+	"	mov 0(%rdi), %rax; mov 8(%rdi), %rbx; mov 24(%rdi), %rdx; mov 32(%rdi), %rsi\n"
+	"	mov 48(%rdi), %rbp; mov 56(%rdi), %r8; mov 64(%rdi), %r9; mov 72(%rdi), %r10\n"
+	"	mov 88(%rdi), %r12; mov 96(%rdi), %r13; mov 104(%rdi), %r14; mov 112(%rdi), %r15\n"
+	"	mov 40(%rdi), %rdi\n"
+	"	lea -128(%rsp), %rsp\n"
+	"	call *128(%rsp)\n"
+	"	lea 128(%rsp), %rsp\n"
+	"	pushfq\n"
+	"	push %rdi\n"
+	"	mov 24(%rsp), %rdi\n"
+	"	pop 40(%rdi)\n"
+	"	pop 120(%rdi)\n"
+	"	cld\n"
+	"	mov %rax, 0(%rdi); mov %rbx, 8(%rdi); mov %rcx, 16(%rdi); mov %rdx, 24(%rdi)\n"
+	"	mov %rsi, 32(%rdi); mov %rbp, 48(%rdi); mov %r8, 56(%rdi); mov %r9, 64(%rdi)\n"
+	"	mov %r10, 72(%rdi); mov %r11, 80(%rdi); mov %r12, 88(%rdi); mov %r13, 96(%rdi)\n"
+	"	mov %r14, 104(%rdi); mov %r15, 112(%rdi)\n"
+	"	movdqu %xmm0, 128(%rdi)\n"
+	"	add $16, %rsp\n"
+	"	pop %r15; pop %r14; pop %r13; pop %r12; pop %rbp; pop %rbx\n"
+	"	ret\n"
+	".size regs_call, . - regs_call\n");
+
+#define FLAGS_KEPT 0xcd5 /* CF PF AF ZF SF DF OF */
+
+/* Calls getpid through regs_call with flags and patterned registers:
+ * returns rax; fails the test if another register or flag changed. */
+static long check_regs(uint64_t flags)
+{
+	struct regs in, out;
+	uint64_t *w = (uint64_t *)&in;
+	for (size_t i = 0; i < sizeof in / 8; i++)
+		w[i] = 0x1111111111111111ull * (i + 1) ^ 0x0123456789abcdefull;
+	in.rax = SYS_getpid;
+	in.flags = 0x202 | flags;
+	out = in;
+	regs_call(&out, entry);
+	long result = (long)out.rax;
+	/* rax, rcx, r11 may change (as in a syscall), other flags too */
+	out.rax = in.rax;
+	out.rcx = in.rcx;
+	out.r11 = in.r11;
+	assert_int_equal(out.flags & FLAGS_KEPT, in.flags & FLAGS_KEPT);
+	out.flags = in.flags;
+	assert_memory_equal(&out, &in, sizeof in); /* the other registers and xmm0 */
+	return result;
+}
+
+static void test_registers(void **state)
+{
+	(void)state;
+	static const uint64_t flag_sets[] = {0, FLAGS_KEPT, 0x1 | 0x40 | 0x800 /* CF ZF OF */};
+	for (size_t i = 0; i < sizeof flag_sets / sizeof flag_sets[0]; i++) {
+		uint64_t f = flag_sets[i];
+		reset(IL_MODE_RECORD); /* untraced, appended */
+		assert_int_equal(check_regs(f), getpid());
+		assert_int_equal(untraced_n, 1);
+		ctl->notify = 1; /* then a traced getpid */
+		assert_int_equal(check_regs(f), getpid());
+		assert_int_equal(traced_n, 1);
+		reset(IL_MODE_OFF); /* traced from the library's decision */
+		assert_int_equal(check_regs(f), getpid());
+		assert_int_equal(traced_n, 1);
+		reset(IL_MODE_RECORD); /* busy: traced at once */
+		ctl->busy = 1;
+		assert_int_equal(check_regs(f), getpid());
+		assert_int_equal(traced_n, 1);
+		reset(IL_MODE_REPLAY); /* fed */
+		put_entry(SYS_getpid, NULL, 0, 9999, NULL, 0, 0);
+		assert_int_equal(check_regs(f), 9999);
+		assert_int_equal(untraced_n + traced_n, 0);
+	}
+}
+
+/* ---- il_ctl_init: only emulated calls with simple outputs ---- */
+
+static void test_ctl_init(void **state)
+{
+	(void)state;
+	struct il_ctl c;
+	assert_int_equal(il_ctl_init(&c, allowed_nrs, NALLOWED), 0);
+	assert_int_equal(c.magic, IL_MAGIC);
+	assert_int_equal(c.mode, IL_MODE_OFF);
+	assert_int_equal(c.ncalls, NALLOWED);
+	for (int nr = 0; nr < SC_MAX; nr++) {
+		int want = 0;
+		for (int i = 0; i < NALLOWED; i++)
+			want |= allowed_nrs[i] == nr;
+		assert_int_equal(!!(c.allow[nr / 8] & (1 << (nr % 8))), want);
+		assert_int_equal(!!c.slot[nr], want);
+		if (!want)
+			continue;
+		const struct il_call *k = &c.calls[c.slot[nr] - 1];
+		assert_int_equal(k->nr, nr);
+		assert_int_equal(k->nargs, sc_table[nr].nargs);
+		assert_memory_equal(k->out, sc_table[nr].out, sizeof k->out);
+	}
+	assert_int_equal(c.calls[c.slot[SYS_clock_gettime] - 1].out[0].kind, OUT_FIXED);
+
+	/* getrandom (OUT_RET) and nanosleep (`always`) are simple */
+	long simple[] = {SYS_getrandom, SYS_nanosleep, SYS_getrandom};
+	assert_int_equal(il_ctl_init(&c, simple, 3), 0);
+	assert_int_equal(c.ncalls, 2);
+
+	/* refused: not emulated, outputs the library cannot walk, echoed
+	 * writes, unknown numbers; then nothing is allowed */
+	static const long refused[] = {SYS_mmap,  SYS_clone, SYS_execve, SYS_rt_sigaction, SYS_readv, SYS_ioctl,
+				       SYS_write, SYS_wait4, SYS_pselect6, -1, 600, 511};
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		long nrs[2] = {SYS_getpid, refused[i]};
+		assert_int_equal(il_ctl_init(&c, nrs, 2), -EINVAL);
+		assert_int_equal(c.ncalls, 0);
+		assert_int_equal(c.allow[SYS_getpid / 8], 0);
+	}
+	long many[IL_MAX_CALLS + 1];
+	for (int i = 0; i <= IL_MAX_CALLS; i++)
+		many[i] = SYS_getpid;
+	assert_int_equal(il_ctl_init(&c, many, IL_MAX_CALLS + 1), -E2BIG);
+	assert_int_equal(il_ctl_init(&c, many, IL_MAX_CALLS), 0);
+	assert_int_equal(c.ncalls, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ctl_init),    cmocka_unit_test(test_header),
+		cmocka_unit_test(test_record),      cmocka_unit_test(test_traced),
+		cmocka_unit_test(test_ring_room),   cmocka_unit_test(test_replay),
+		cmocka_unit_test(test_replay_traps), cmocka_unit_test(test_always),
+		cmocka_unit_test(test_notify),
+		cmocka_unit_test(test_registers),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
