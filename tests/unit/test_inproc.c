@@ -3,7 +3,8 @@
  * called as a patched site's trampoline would. A seccomp filter like rec's
  * makes every syscall the library's code issues raise SIGSYS; the handler
  * notes which instruction made it (untraced or traced) and performs it, so
- * the tests see which path each call took, and that replay makes none. */
+ * the tests see which path each call took, and that replay makes none.
+ * Last, a glibc-style syscall site patched to call it (inproc_site.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "../../common/inproc.h"
+#include "../../common/inproc_site.h"
 
 extern const char heisen_inproc_start[], heisen_inproc_end[];
 
@@ -653,6 +655,53 @@ static void test_ctl_init(void **state)
 	assert_int_equal(c.ncalls, 1);
 }
 
+/* A syscall site as glibc writes it (clock_gettime: mov $228, %eax;
+ * syscall; cmp $-4095, %rax; jae; ret), patched as rec will patch it
+ * (common/inproc_site.c) to call the library: recorded untraced, then
+ * replayed from the ring with no syscall. */
+static void test_patched_site(void **state)
+{
+	(void)state;
+	static const uint8_t site_code[] = {0xb8, 0xe4, 0, 0, 0, 0x0f, 0x05, 0x48, 0x3d, 0x01, 0xf0,
+					    0xff, 0xff, 0x73, 0x01, 0xc3, 0x48, 0xf7, 0xd8, 0xc3};
+	uint8_t *page = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(page != MAP_FAILED);
+	memset(page, 0xcc, 2 * 4096);
+	memcpy(page, site_code, sizeof site_code);
+	long (*cg)(long, struct timespec *) = (long (*)(long, struct timespec *))(void *)page;
+	struct il_site s;
+	uint8_t tramp[IL_TRAMP_MAX], jump[IL_SITE_MAX];
+	size_t tlen;
+	assert_int_equal(il_site_find(page, 4096, (uint64_t)page, (uint64_t)page + 5, &s), 0);
+	assert_int_equal(il_tramp_build(tramp, &tlen, (uint64_t)page + 4096, &s, entry), 0);
+	assert_int_equal(il_site_jump(jump, &s, (uint64_t)page + 4096), 0);
+	memcpy(page + 4096, tramp, tlen);
+	memcpy((uint8_t *)s.addr, jump, s.len);
+
+	reset(IL_MODE_RECORD);
+	uint64_t pos = ctl->head;
+	struct timespec ts, before, after;
+	clock_gettime(CLOCK_REALTIME, &before);
+	assert_int_equal(cg(CLOCK_REALTIME, &ts), 0);
+	clock_gettime(CLOCK_REALTIME, &after);
+	assert_true(ns(&before) <= ns(&ts) && ns(&ts) <= ns(&after));
+	assert_int_equal(cg(12345, &ts), EINVAL); /* the site's error path after the call negates it */
+	assert_int_equal(untraced_n, 2);
+	assert_int_equal(traced_n, 0);
+	uint64_t args[2] = {CLOCK_REALTIME, (uint64_t)(uintptr_t)&ts}, bad[2] = {12345, (uint64_t)(uintptr_t)&ts};
+	check_entry(&pos, SYS_clock_gettime, args, 2, 0, &ts, sizeof ts);
+	check_entry(&pos, SYS_clock_gettime, bad, 2, -EINVAL, NULL, 0);
+
+	reset(IL_MODE_REPLAY);
+	struct timespec rec_ts = {4242, 4343};
+	put_entry(SYS_clock_gettime, args, 2, 0, &rec_ts, sizeof rec_ts, 0);
+	assert_int_equal(cg(CLOCK_REALTIME, &ts), 0);
+	assert_memory_equal(&ts, &rec_ts, sizeof ts);
+	assert_int_equal(untraced_n + traced_n, 0);
+	assert_int_equal(ctl->tail, ctl->head);
+	munmap(page, 2 * 4096);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -661,7 +710,7 @@ int main(void)
 		cmocka_unit_test(test_ring_room),   cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_replay_traps), cmocka_unit_test(test_always),
 		cmocka_unit_test(test_notify),
-		cmocka_unit_test(test_registers),
+		cmocka_unit_test(test_registers),  cmocka_unit_test(test_patched_site),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
