@@ -266,8 +266,8 @@ static void dump_buffer(const struct trace_rec *rec, int json)
 		       bf.flags & BUF_NOTIFY ? ", then a stop for rec" : "");
 	for (uint32_t i = 0; i < bf.count; i++) {
 		const struct trace_bufentry *e = &bf.entries[i];
-		char name[32];
-		sc_name(e->nr, name);
+		char buf[32];
+		const char *name = sc_name(e->nr, buf);
 		uint64_t eb = 0;
 		for (uint32_t k = 0; k < e->nregions; k++)
 			eb += e->regions[k].len;
