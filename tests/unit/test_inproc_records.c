@@ -269,6 +269,21 @@ static void test_prefixes(void **state)
 	unlink(path);
 }
 
+/* Ends and closes w's trace, then reads it whole: nrec records after the
+ * header, all decoding. */
+static void end_and_read(struct trace_writer *w, const char *path, uint64_t nrec)
+{
+	struct trace_end end = {.reason = ""};
+	assert_int_equal(trace_put_end(w, &end), 0);
+	assert_int_equal(trace_writer_close(w), 0);
+	struct scan s;
+	scan_file(path, &s);
+	assert_int_equal(s.open_ret, 0);
+	assert_int_equal(s.next_ret, 0);
+	assert_int_equal(s.nrec, nrec);
+	assert_int_equal(s.decode_errs, 0);
+}
+
 /* ---- invalid fields ---- */
 
 static int decode_buf(uint32_t type, const struct buf *b)
@@ -450,7 +465,6 @@ static void test_writer_limits(void **state)
 	tmp_path(path);
 	struct trace_writer w;
 	struct trace_header h;
-	struct trace_end end = {.reason = ""};
 	sample_header(&h);
 	assert_int_equal(trace_writer_open(&w, path, 0), 0);
 	assert_int_equal(trace_put_header(&w, &h), 0);
@@ -473,14 +487,7 @@ static void test_writer_limits(void **state)
 	assert_int_equal(w.rec.len, len);
 	bf.count = TRACE_BUFFER_REGIONS_MAX / TRACE_MAX_REGIONS;
 	assert_int_equal(trace_put_buffer(&w, &bf), 0);
-	assert_int_equal(trace_put_end(&w, &end), 0);
-	assert_int_equal(trace_writer_close(&w), 0);
-	struct scan s;
-	scan_file(path, &s);
-	assert_int_equal(s.open_ret, 0);
-	assert_int_equal(s.next_ret, 0);
-	assert_int_equal(s.nrec, 2);
-	assert_int_equal(s.decode_errs, 0);
+	end_and_read(&w, path, 2);
 	free(many);
 	free(regs);
 	unlink(path);
@@ -499,20 +506,13 @@ static void test_format5(void **state)
 	struct trace_writer w;
 	struct trace_header h;
 	struct trace_rdtsc rd;
-	struct trace_end end = {.reason = ""};
 	sample_header(&h);
 	h.version = 5;
 	sample_rdtsc(&rd);
 	assert_int_equal(trace_writer_open(&w, path, 0), 0);
 	assert_int_equal(trace_put_header(&w, &h), 0);
 	assert_int_equal(trace_put_rdtsc(&w, &rd), 0);
-	assert_int_equal(trace_put_end(&w, &end), 0);
-	assert_int_equal(trace_writer_close(&w), 0);
-	struct scan s;
-	scan_file(path, &s);
-	assert_int_equal(s.open_ret, 0);
-	assert_int_equal(s.next_ret, 0);
-	assert_int_equal(s.nrec, 2);
+	end_and_read(&w, path, 2);
 
 	write_inproc_trace(path, 5);
 	struct trace_reader r;
@@ -524,6 +524,7 @@ static void test_format5(void **state)
 	trace_reader_close(&r);
 
 	write_inproc_trace(path, 6);
+	struct scan s;
 	scan_file(path, &s);
 	assert_int_equal(s.next_ret, 0);
 	assert_int_equal(s.nrec, 5);
