@@ -8,6 +8,8 @@
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <stddef.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -42,6 +44,31 @@ int filter_export(void *ctx, struct buf *bpf)
 		close(fd);
 	}
 	return r;
+}
+
+int filter_allow_ip(struct buf *bpf, uint64_t ip)
+{
+	const uint32_t ip_off = offsetof(struct seccomp_data, instruction_pointer);
+	const struct sock_filter prefix[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip_off), /* low half (little-endian) */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)ip, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip_off + 4), /* high half */
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(ip >> 32), 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		/* libseccomp's program: its first instruction loads what it needs */
+	};
+	const size_t n = sizeof prefix / sizeof prefix[0];
+	if (!bpf->len || bpf->len % sizeof(struct sock_filter))
+		return -EINVAL;
+	if (bpf->len / sizeof(struct sock_filter) + n > BPF_MAXINSNS)
+		return -E2BIG;
+	int r = buf_reserve(bpf, sizeof prefix);
+	if (r)
+		return r;
+	memmove(bpf->p + sizeof prefix, bpf->p, bpf->len);
+	memcpy(bpf->p, prefix, sizeof prefix);
+	bpf->len += sizeof prefix;
+	return 0;
 }
 
 /* The rules for syscalls the table says replay runs again. */

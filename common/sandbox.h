@@ -17,6 +17,15 @@
  * so a child can load it after fork with one prctl; returns 0 or -errno. */
 int filter_export(void *ctx, struct buf *bpf);
 
+/* Puts before the BPF program in bpf (a filter_export of libseccomp's,
+ * whose jumps are relative: it runs unchanged after it) five instructions
+ * that return SECCOMP_RET_ALLOW for a syscall whose instruction pointer
+ * (the address after its syscall instruction) is ip, both 32-bit halves
+ * compared: in-process recording's one untraced syscall
+ * (docs/inprocess.md, section 10). Returns 0, -EINVAL (bpf not a whole
+ * program) or -E2BIG (longer than BPF_MAXINSNS), or -ENOMEM. */
+int filter_allow_ip(struct buf *bpf, uint64_t ip);
+
 /* Builds replay's sandbox filter as BPF in bpf: syscalls of another
  * architecture (int 0x80, x32) and every syscall replay does not re-execute
  * kill the process; replay's own injections are allowed only with cookie in

@@ -11,7 +11,8 @@
 #include "util.h"
 
 #define TRACE_MAGIC "HEISENTR"
-#define TRACE_VERSION 5
+#define TRACE_VERSION 6
+#define TRACE_VERSION_MIN 5  /* the oldest version the reader reads (5: no inproc, patch, buffer records) */
 #define TRACE_INDEX_MAGIC 0x184D2A5Eu   /* LZ4 skippable frame, nibble E */
 #define TRACE_FRAME_TARGET (256 * 1024) /* flush a frame at this raw size */
 #define TRACE_FRAME_SPAN_NS (200ull * 1000 * 1000) /* a frame's records span at most this */
@@ -38,7 +39,10 @@ enum trace_type {
 	TR_FRAME = 12,
 	TR_SITE = 13,
 	TR_SIGFRAME = 14,
-	TR_TYPE_MAX = 14,
+	TR_INPROC = 15,
+	TR_PATCH = 16,
+	TR_BUFFER = 17,
+	TR_TYPE_MAX = 17,
 };
 
 /* Reader errors (returned negated). */
@@ -223,6 +227,53 @@ struct trace_site {
 	uint8_t code[24]; /* the run's bytes (len of them) */
 };
 
+/* The in-process recording library (docs/inprocess.md) was mapped into
+ * the process of thread tid at its exec (the record follows the exec
+ * record): at base, in the given version of its layout. */
+struct trace_inproc {
+	uint32_t tid;
+	uint32_t version; /* not 0 */
+	uint64_t base;    /* 4096-aligned, not 0 */
+};
+
+/* Thread tid, at its current point, patched the syscall site at addr: the
+ * run of len bytes there (code, which a jump to the slot replaced) now
+ * jumps to the trampoline at page + slot, which calls the library. */
+struct trace_patch {
+	uint32_t tid, len; /* len: 5 to TRACE_PATCH_CODE */
+	uint64_t addr;
+	uint64_t page;     /* 4096-aligned */
+	uint32_t slot;     /* the slot's offset in its page: below 4096 */
+	uint8_t code[24];  /* the run's bytes (len of them, zeros after) */
+};
+#define TRACE_PATCH_CODE 24 /* PATCH_RUN_MAX (common/patch.h) */
+
+/* One syscall the library made and recorded in the process's ring. Its
+ * regions are the bytes the syscall table's walker finds for it (replay
+ * finds their addresses again from the arguments and the result); addr
+ * is not stored (0 when decoded). */
+struct trace_bufentry {
+	uint16_t nr;
+	int64_t result;
+	uint32_t args_hash;   /* 32-bit hash of the arguments, as the library computed it */
+	uint32_t nregions;
+	const struct trace_region *regions;
+};
+
+/* The entries rec drained from a process's ring at one point, in the
+ * order the thread tid made them, before the record of that point. */
+enum { BUF_NOTIFY = 1 }; /* the drain was at rec's notify: a traced getpid follows the last entry */
+struct trace_buffer {
+	uint32_t tid, flags;
+	uint32_t count;
+	struct trace_bufentry *entries; /* decoder: malloc'd (trace_buffer_free) */
+	struct trace_region *regions;   /* decoder: every entry's regions, malloc'd; data points into the record */
+};
+/* A buffer record holds at most this many entries and regions (rec splits
+ * a bigger drain; the decoder refuses more). */
+#define TRACE_BUFFER_MAX 65536
+#define TRACE_BUFFER_REGIONS_MAX (4 * TRACE_BUFFER_MAX)
+
 /* The first record of every LZ4 frame but the first: the frames' order. */
 struct trace_frame {
 	uint64_t seq;     /* 1 for the second LZ4 frame, then 2, 3, ... */
@@ -288,6 +339,12 @@ int trace_put_sysenter(struct trace_writer *w, const struct trace_sysenter *e);
 int trace_put_newtask(struct trace_writer *w, const struct trace_newtask *n);
 int trace_put_preempt(struct trace_writer *w, const struct trace_preempt *p);
 int trace_put_site(struct trace_writer *w, const struct trace_site *p);
+int trace_put_inproc(struct trace_writer *w, const struct trace_inproc *p);
+int trace_put_patch(struct trace_writer *w, const struct trace_patch *p);
+/* Appends a buffer record; returns the sticky error, or -E2BIG (nothing
+ * written) for more than TRACE_BUFFER_MAX entries or
+ * TRACE_BUFFER_REGIONS_MAX regions, or -EINVAL for a bad entry. */
+int trace_put_buffer(struct trace_writer *w, const struct trace_buffer *b);
 /* Appends a frame record, which is not an event (trace_begin does, at
  * each new frame). */
 void trace_put_frame(struct trace_writer *w, const struct trace_frame *f);
@@ -366,6 +423,13 @@ int trace_get_newtask(const struct trace_rec *rec, struct trace_newtask *n);
 int trace_get_preempt(const struct trace_rec *rec, struct trace_preempt *p);
 int trace_get_site(const struct trace_rec *rec, struct trace_site *p);
 int trace_get_frame(const struct trace_rec *rec, struct trace_frame *f);
+int trace_get_inproc(const struct trace_rec *rec, struct trace_inproc *p);
+int trace_get_patch(const struct trace_rec *rec, struct trace_patch *p);
+/* Decodes a buffer record (entries and regions malloc'd, freed by
+ * trace_buffer_free even after an error); 0 or -TRE_CORRUPT. */
+int trace_get_buffer(const struct trace_rec *rec, struct trace_buffer *b);
+/* Frees what trace_get_buffer allocated. */
+void trace_buffer_free(struct trace_buffer *b);
 /* Frees what trace_get_header allocated. */
 void trace_header_free(struct trace_header *h);
 

@@ -167,7 +167,8 @@ next:
 	if (rec->len > left - 8)
 		return fail(r, TRE_CORRUPT, "trace corrupt: record %llu longer than its frame",
 			    (unsigned long long)r->event);
-	if (rec->type == 0 || rec->type > TR_TYPE_MAX)
+	/* format 5 had no inproc, patch or buffer records */
+	if (rec->type == 0 || rec->type > TR_TYPE_MAX || (r->hdr.version == 5 && rec->type >= TR_INPROC))
 		return fail(r, TRE_CORRUPT, "trace corrupt: record %llu has unknown type %u",
 			    (unsigned long long)r->event, rec->type);
 	if ((rec->type == TR_HEADER) != (r->event == 0 && r->frame_seq == 0))
@@ -286,7 +287,7 @@ int trace_reader_open(struct trace_reader *r, const char *path)
 	if (ret == -TRE_VERSION)
 		return fail(r, TRE_VERSION,
 			    "%s: trace format version %u is older than this replay supports (%u): replay it with the heisen release that recorded it",
-			    path, r->hdr.version, TRACE_VERSION);
+			    path, r->hdr.version, TRACE_VERSION_MIN);
 	if (ret)
 		return fail(r, TRE_NOTTRACE, "%s is not a heisen trace (bad header)", path);
 	return 0;

@@ -84,7 +84,7 @@ int trace_get_header(const struct trace_rec *rec, struct trace_header *h)
 	if (!magic || memcmp(magic, TRACE_MAGIC, 8))
 		return -TRE_NOTTRACE;
 	h->version = cur_u32(&c);
-	if (h->version != TRACE_VERSION)
+	if (h->version < TRACE_VERSION_MIN || h->version > TRACE_VERSION)
 		return -TRE_VERSION;
 	h->tool_version = cur_str(&c);
 	h->argc = cur_u32(&c);
@@ -550,6 +550,158 @@ int trace_get_site(const struct trace_rec *rec, struct trace_site *p)
 	return finish(&c);
 }
 
+int trace_put_inproc(struct trace_writer *w, const struct trace_inproc *p)
+{
+	struct buf *b = trace_begin(w, TR_INPROC);
+	buf_u32(b, p->tid);
+	buf_u32(b, p->version);
+	buf_u64(b, p->base);
+	return trace_end(w);
+}
+
+int trace_get_inproc(const struct trace_rec *rec, struct trace_inproc *p)
+{
+	struct cursor c = rec_cursor(rec);
+	p->tid = cur_u32(&c);
+	p->version = cur_u32(&c);
+	p->base = cur_u64(&c);
+	if (p->version == 0 || p->base == 0 || (p->base & 4095))
+		c.bad = 1;
+	return finish(&c);
+}
+
+int trace_put_patch(struct trace_writer *w, const struct trace_patch *p)
+{
+	struct buf *b = trace_begin(w, TR_PATCH);
+	buf_u32(b, p->tid);
+	buf_u32(b, p->len);
+	buf_u64(b, p->addr);
+	buf_u64(b, p->page);
+	buf_u32(b, p->slot);
+	buf_put(b, p->code, p->len <= sizeof p->code ? p->len : sizeof p->code);
+	return trace_end(w);
+}
+
+int trace_get_patch(const struct trace_rec *rec, struct trace_patch *p)
+{
+	struct cursor c = rec_cursor(rec);
+	memset(p, 0, sizeof *p);
+	p->tid = cur_u32(&c);
+	p->len = cur_u32(&c);
+	p->addr = cur_u64(&c);
+	p->page = cur_u64(&c);
+	p->slot = cur_u32(&c);
+	if (p->len < 5 || p->len > sizeof p->code || (p->page & 4095) || p->slot >= 4096)
+		c.bad = 1;
+	const uint8_t *code = c.bad ? NULL : cur_bytes(&c, p->len);
+	if (code)
+		memcpy(p->code, code, p->len);
+	return finish(&c);
+}
+
+int trace_put_buffer(struct trace_writer *w, const struct trace_buffer *bf)
+{
+	uint64_t nreg = 0;
+	for (uint32_t i = 0; i < bf->count && bf->count <= TRACE_BUFFER_MAX; i++)
+		nreg += bf->entries[i].nregions;
+	if (bf->count > TRACE_BUFFER_MAX || nreg > TRACE_BUFFER_REGIONS_MAX)
+		return -E2BIG;
+	for (uint32_t i = 0; i < bf->count; i++)
+		if (bf->entries[i].nregions > TRACE_MAX_REGIONS)
+			return -EINVAL;
+	struct buf *b = trace_begin(w, TR_BUFFER);
+	buf_u32(b, bf->tid);
+	buf_u32(b, bf->flags);
+	buf_u32(b, bf->count);
+	for (uint32_t i = 0; i < bf->count; i++) {
+		const struct trace_bufentry *e = &bf->entries[i];
+		buf_varint(b, e->nr);
+		buf_zigzag(b, e->result);
+		buf_u32(b, e->args_hash);
+		buf_varint(b, e->nregions);
+		for (uint32_t k = 0; k < e->nregions; k++) {
+			buf_varint(b, e->regions[k].len);
+			buf_put(b, e->regions[k].data, e->regions[k].len);
+		}
+	}
+	return trace_end(w);
+}
+
+/* Reads a buffer record's entries from c: into entries and regions when
+ * they are given, else only checking them and counting the regions
+ * into *nreg. */
+static void get_bufentries(struct cursor *c, uint32_t count, struct trace_bufentry *entries,
+			   struct trace_region *regions, uint64_t *nreg)
+{
+	uint64_t k = 0;
+	for (uint32_t i = 0; i < count && !c->bad; i++) {
+		struct trace_bufentry e = {0};
+		uint64_t nr = cur_varint(c);
+		e.nr = (uint16_t)nr;
+		e.result = cur_zigzag(c);
+		e.args_hash = cur_u32(c);
+		uint64_t n = cur_varint(c);
+		/* a region takes at least its length's byte */
+		if (nr > UINT16_MAX || n > TRACE_MAX_REGIONS || n > (size_t)(c->end - c->p) ||
+		    k + n > TRACE_BUFFER_REGIONS_MAX) {
+			c->bad = 1;
+			break;
+		}
+		e.nregions = (uint32_t)n;
+		e.regions = regions ? regions + k : NULL;
+		for (uint64_t j = 0; j < n && !c->bad; j++, k++) {
+			uint64_t len = cur_varint(c);
+			if (len > (size_t)(c->end - c->p)) {
+				c->bad = 1;
+				break;
+			}
+			const uint8_t *data = cur_bytes(c, (size_t)len);
+			if (regions)
+				regions[k] = (struct trace_region){0, (uint32_t)len, data};
+		}
+		if (entries)
+			entries[i] = e;
+	}
+	*nreg = k;
+}
+
+int trace_get_buffer(const struct trace_rec *rec, struct trace_buffer *b)
+{
+	struct cursor c = rec_cursor(rec);
+	memset(b, 0, sizeof *b);
+	b->tid = cur_u32(&c);
+	b->flags = cur_u32(&c);
+	b->count = cur_u32(&c);
+	/* an entry takes at least 7 bytes: nr, result, hash, nregions */
+	if (c.bad || (b->flags & ~(uint32_t)BUF_NOTIFY) || b->count > TRACE_BUFFER_MAX ||
+	    b->count > (size_t)(c.end - c.p) / 7)
+		return -TRE_CORRUPT;
+	struct cursor check = c;
+	uint64_t nreg = 0;
+	get_bufentries(&check, b->count, NULL, NULL, &nreg);
+	if (finish(&check))
+		return -TRE_CORRUPT;
+	b->entries = calloc(b->count + 1, sizeof *b->entries);
+	b->regions = calloc(nreg + 1, sizeof *b->regions);
+	if (!b->entries || !b->regions) {
+		trace_buffer_free(b);
+		return -TRE_CORRUPT;
+	}
+	get_bufentries(&c, b->count, b->entries, b->regions, &nreg);
+	int r = finish(&c);
+	if (r)
+		trace_buffer_free(b);
+	return r;
+}
+
+void trace_buffer_free(struct trace_buffer *b)
+{
+	free(b->entries);
+	free(b->regions);
+	b->entries = NULL;
+	b->regions = NULL;
+}
+
 void trace_put_frame(struct trace_writer *w, const struct trace_frame *f)
 {
 	buf_u32(&w->rec, TR_FRAME);
@@ -577,7 +729,8 @@ const char *trace_type_name(uint32_t type)
 		[TR_SYSCALL] = "syscall", [TR_SIGNAL] = "signal", [TR_RDTSC] = "rdtsc",
 		[TR_EXIT] = "exit",     [TR_END] = "end",       [TR_SYSENTER] = "sysenter",
 		[TR_NEWTASK] = "newtask", [TR_PREEMPT] = "preempt", [TR_FRAME] = "frame",
-		[TR_SITE] = "site",     [TR_SIGFRAME] = "sigframe",
+		[TR_SITE] = "site",     [TR_SIGFRAME] = "sigframe", [TR_INPROC] = "inproc",
+		[TR_PATCH] = "patch",   [TR_BUFFER] = "buffer",
 	};
 	return (type > 0 && type <= TR_TYPE_MAX) ? names[type] : "?";
 }

@@ -131,6 +131,25 @@ int buf_str(struct buf *b, const char *s)
 	return r ? r : buf_u8(b, 0);
 }
 
+int buf_varint(struct buf *b, uint64_t v)
+{
+	uint8_t out[10];
+	size_t n = 0;
+	do {
+		out[n] = (uint8_t)(v & 0x7f);
+		v >>= 7;
+		if (v)
+			out[n] |= 0x80;
+		n++;
+	} while (v);
+	return buf_put(b, out, n);
+}
+
+int buf_zigzag(struct buf *b, int64_t v)
+{
+	return buf_varint(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
 void buf_free(struct buf *b)
 {
 	free(b->p);
@@ -161,6 +180,30 @@ CUR_GET(uint8_t, cur_u8)
 CUR_GET(uint16_t, cur_u16)
 CUR_GET(uint32_t, cur_u32)
 CUR_GET(uint64_t, cur_u64)
+
+uint64_t cur_varint(struct cursor *c)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 10; i++) {
+		const uint8_t *p = cur_bytes(c, 1);
+		if (!p)
+			return 0;
+		/* the 10th byte holds bit 63 only */
+		if ((i == 9 && *p > 1) || (i > 0 && *p == 0))
+			break;
+		v |= (uint64_t)(*p & 0x7f) << (7 * i);
+		if (!(*p & 0x80))
+			return v;
+	}
+	c->bad = 1;
+	return 0;
+}
+
+int64_t cur_zigzag(struct cursor *c)
+{
+	uint64_t u = cur_varint(c);
+	return (int64_t)((u >> 1) ^ (0 - (u & 1)));
+}
 
 const char *cur_cstr(struct cursor *c)
 {

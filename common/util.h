@@ -51,6 +51,12 @@ int buf_u8(struct buf *b, uint8_t v);
 int buf_u16(struct buf *b, uint16_t v);
 int buf_u32(struct buf *b, uint32_t v);
 int buf_u64(struct buf *b, uint64_t v);
+/* Appends v as an unsigned LEB128 varint: 7 bits a byte, low bits first,
+ * the top bit set on every byte but the last (1 to 10 bytes). */
+int buf_varint(struct buf *b, uint64_t v);
+/* Appends a signed value as the varint of its zigzag form (0, -1, 1, -2,
+ * ... as 0, 1, 2, 3, ...), so that small negatives stay short. */
+int buf_zigzag(struct buf *b, int64_t v);
 /* Appends a string as u32 length (NUL included), bytes, NUL (NULL = ""). */
 int buf_str(struct buf *b, const char *s);
 /* Frees the buffer's memory and resets it. */
@@ -67,6 +73,13 @@ uint8_t cur_u8(struct cursor *c);
 uint16_t cur_u16(struct cursor *c);
 uint32_t cur_u32(struct cursor *c);
 uint64_t cur_u64(struct cursor *c);
+/* Reads a varint written by buf_varint; sets bad (and returns 0) if it
+ * runs past the end, is longer than 10 bytes, overflows 64 bits or is not
+ * in its shortest form (a last byte of 0 after the first): one value, one
+ * encoding. */
+uint64_t cur_varint(struct cursor *c);
+/* Reads a value written by buf_zigzag; bad as cur_varint. */
+int64_t cur_zigzag(struct cursor *c);
 /* Returns a pointer to the next n bytes, or NULL (and sets bad) if fewer remain. */
 const uint8_t *cur_bytes(struct cursor *c, size_t n);
 /* Returns a string written by buf_str, pointing into the data; NULL if bad. */

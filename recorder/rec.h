@@ -139,6 +139,7 @@ struct rec_options {
 	unsigned until_fail; /* --until-fail: at most this many runs; 0: one plain run */
 	unsigned jobs;       /* -j: recordings at once */
 	const char *fail_on; /* --fail-on: the statuses that count as failing, or NULL: any but 0 */
+	int no_inprocess;    /* --no-inprocess: no in-process recording (accepted; none is built yet) */
 };
 
 struct mem_skip;
@@ -189,6 +190,10 @@ struct rec_session {
 	int stop_forwarded;       /* passed on to the program */
 	uint64_t stop_deadline_ns; /* when rec ends the program itself */
 	int status;               /* shell-style exit status of the leader */
+	/* The one syscall return address the seccomp filter lets through
+	 * untraced (the in-process library's, docs/inprocess.md section 10);
+	 * 0: none, the filter traps every syscall. Nothing sets it yet. */
+	uint64_t untraced_ip;
 	struct rec_chaos *chaos;  /* --chaos policy state, or NULL: the fair scheduler */
 	uint64_t chaos_seed;
 	int timed_out;            /* --timeout reached: the recording was stopped */

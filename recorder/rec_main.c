@@ -24,7 +24,8 @@ extern char **environ;
 static void usage(FILE *f) /* --help */
 {
 	fprintf(f, "usage: rec [-o TRACE] [-q] [--cpu N] [--chaos [--seed N]] [--timeout SECONDS]\n"
-		   "           [--until-fail[=N] [-j K] [--fail-on STATUS,...]] [--] PROG [ARGS...]\n"
+		   "           [--until-fail[=N] [-j K] [--fail-on STATUS,...]] [--no-inprocess]\n"
+		   "           [--] PROG [ARGS...]\n"
 		   "Runs PROG and records every nondeterministic input into TRACE\n"
 		   "(default: rec-PROG-N.lz4, never overwriting). Exits with PROG's status.\n"
 		   "  -o, --output FILE   trace file to write\n"
@@ -41,6 +42,9 @@ static void usage(FILE *f) /* --help */
 		   "      --fail-on LIST  with --until-fail: the statuses that count as failing:\n"
 		   "                      comma-separated exit statuses (0-255) and signal\n"
 		   "                      names (SIGSEGV or SEGV: killed by it, i.e. 128+N)\n"
+		   "      --no-inprocess  record every syscall with a ptrace stop, none inside the\n"
+		   "                      program (in-process recording is not built yet; the\n"
+		   "                      option is accepted so scripts can pass it)\n"
 		   "      --version       print the version of rec and of the trace format\n");
 }
 
@@ -285,14 +289,15 @@ int main(int argc, char **argv)
 {
 	sigset_t orig_mask;
 	rec_block_signals(&orig_mask); /* before anything: a SIGTERM now is passed on, not lost */
-	enum { O_CHAOS = 256, O_SEED, O_TIMEOUT, O_UNTIL, O_FAILON };
+	enum { O_CHAOS = 256, O_SEED, O_TIMEOUT, O_UNTIL, O_FAILON, O_NOINPROC };
 	static const struct option longs[] = {
 		{"output", required_argument, 0, 'o'},  {"quiet", no_argument, 0, 'q'},
 		{"cpu", required_argument, 0, 'C'},     {"help", no_argument, 0, 'h'},
 		{"version", no_argument, 0, 'V'},       {"chaos", no_argument, 0, O_CHAOS},
 		{"seed", required_argument, 0, O_SEED}, {"timeout", required_argument, 0, O_TIMEOUT},
 		{"until-fail", optional_argument, 0, O_UNTIL}, {"jobs", required_argument, 0, 'j'},
-		{"fail-on", required_argument, 0, O_FAILON}, {0, 0, 0, 0},
+		{"fail-on", required_argument, 0, O_FAILON}, {"no-inprocess", no_argument, 0, O_NOINPROC},
+		{0, 0, 0, 0},
 	};
 	struct rec_options opt = {.cpu = -1, .orig_mask = orig_mask, .jobs = 1};
 	char path[PATH_MAX];
@@ -336,6 +341,7 @@ int main(int argc, char **argv)
 			opt.jobs = (unsigned)v;
 			break;
 		case O_FAILON: opt.fail_on = optarg; break;
+		case O_NOINPROC: opt.no_inprocess = 1; break;
 		default:
 			msg("%s: unknown option or missing argument; %s", argv[optind - 1], "see --help");
 			return EXIT_USAGE;

@@ -42,14 +42,17 @@ static scmp_filter_ctx build_filter(void)
 }
 
 /* Compiles the filter to BPF before fork, so the child loads it with one
- * prctl and no allocation (rdtsc already traps there). */
-static int export_filter(struct buf *bpf)
+ * prctl and no allocation (rdtsc already traps there); with an untraced
+ * address (not 0), a syscall returning there passes untraced. */
+static int export_filter(struct buf *bpf, uint64_t untraced_ip)
 {
 	scmp_filter_ctx ctx = build_filter();
 	if (!ctx)
 		return -ENOMEM;
 	int r = filter_export(ctx, bpf);
 	seccomp_release(ctx);
+	if (!r && untraced_ip)
+		r = filter_allow_ip(bpf, untraced_ip);
 	return r;
 }
 
@@ -57,7 +60,7 @@ pid_t rec_spawn(struct rec_session *s, const char *path)
 {
 	int go[2];
 	struct buf bpf = {0};
-	int r = export_filter(&bpf);
+	int r = export_filter(&bpf, s->untraced_ip);
 	if (r) {
 		buf_free(&bpf);
 		return r;

@@ -49,6 +49,9 @@ int replay_rec_ok(const struct trace_rec *rec)
 		struct trace_preempt pr;
 		struct trace_site si;
 		struct trace_sigframe sf;
+		struct trace_inproc ip;
+		struct trace_patch pa;
+		struct trace_buffer bf;
 	} u;
 	int r = -TRE_CORRUPT;
 	switch (rec->type) {
@@ -64,6 +67,9 @@ int replay_rec_ok(const struct trace_rec *rec)
 	case TR_PREEMPT: r = trace_get_preempt(rec, &u.pr); break;
 	case TR_SITE: r = trace_get_site(rec, &u.si); break;
 	case TR_SIGFRAME: r = trace_get_sigframe(rec, &u.sf); break;
+	case TR_INPROC: r = trace_get_inproc(rec, &u.ip); break;
+	case TR_PATCH: r = trace_get_patch(rec, &u.pa); break;
+	case TR_BUFFER: r = trace_get_buffer(rec, &u.bf); trace_buffer_free(&u.bf); break;
 	}
 	return r == 0;
 }
@@ -241,6 +247,46 @@ static void json_str(const char *str)
 	putchar('"');
 }
 
+/* A buffer record: its count, then one line per entry (text) or an
+ * array of entries (JSON). */
+static void dump_buffer(const struct trace_rec *rec, int json)
+{
+	struct trace_buffer bf;
+	if (trace_get_buffer(rec, &bf))
+		return;
+	uint64_t bytes = 0;
+	for (uint32_t i = 0; i < bf.count; i++)
+		for (uint32_t k = 0; k < bf.entries[i].nregions; k++)
+			bytes += bf.entries[i].regions[k].len;
+	if (json)
+		printf(",\"tid\":%u,\"count\":%u,\"notify\":%s,\"bytes\":%" PRIu64 ",\"entries\":[", bf.tid, bf.count,
+		       bf.flags & BUF_NOTIFY ? "true" : "false", bytes);
+	else
+		printf(" tid %u: %u buffered syscalls, %" PRIu64 " bytes%s", bf.tid, bf.count, bytes,
+		       bf.flags & BUF_NOTIFY ? ", then a stop for rec" : "");
+	for (uint32_t i = 0; i < bf.count; i++) {
+		const struct trace_bufentry *e = &bf.entries[i];
+		char buf[32];
+		const char *name = sc_name(e->nr, buf);
+		uint64_t eb = 0;
+		for (uint32_t k = 0; k < e->nregions; k++)
+			eb += e->regions[k].len;
+		if (json) {
+			printf("%s{\"nr\":%u,\"call\":", i ? "," : "", e->nr);
+			json_str(name);
+			printf(",\"result\":%" PRId64 ",\"args_hash\":%u,\"regions\":%u,\"bytes\":%" PRIu64 "}", e->result,
+			       e->args_hash, e->nregions, eb);
+		} else {
+			printf("\n%8s  %-8s   %s = %" PRId64, "", "", name, e->result);
+			if (e->nregions)
+				printf("  [%u regions, %" PRIu64 " bytes]", e->nregions, eb);
+		}
+	}
+	if (json)
+		putchar(']');
+	trace_buffer_free(&bf);
+}
+
 static void dump_one(struct replay_session *s, const struct trace_rec *rec)
 {
 	int json = s->opt->json;
@@ -383,6 +429,30 @@ static void dump_one(struct replay_session *s, const struct trace_rec *rec)
 		       json ? (si.flags & SITE_LOOP ? "true" : "false") : si.flags & SITE_LOOP ? ", its loop in the slot" : "");
 		break;
 	}
+	case TR_INPROC: {
+		struct trace_inproc ip;
+		if (!trace_get_inproc(rec, &ip))
+			printf(json ? ",\"tid\":%u,\"base\":%" PRIu64 ",\"version\":%u"
+				    : " tid %u has the in-process library at %#" PRIx64 " (version %u)",
+			       ip.tid, ip.base, ip.version);
+		break;
+	}
+	case TR_PATCH: {
+		struct trace_patch pa;
+		if (trace_get_patch(rec, &pa))
+			break;
+		printf(json ? ",\"tid\":%u,\"addr\":%" PRIu64 ",\"len\":%u,\"page\":%" PRIu64 ",\"slot\":%u,\"code\":\""
+			    : " tid %u patches the syscall site %#" PRIx64 " (%u bytes) to slot %#" PRIx64 "+%#x, code ",
+		       pa.tid, pa.addr, pa.len, pa.page, pa.slot);
+		for (uint32_t i = 0; i < pa.len; i++)
+			printf("%02x", pa.code[i]);
+		if (json)
+			putchar('"');
+		break;
+	}
+	case TR_BUFFER:
+		dump_buffer(rec, json);
+		break;
 	case TR_END: {
 		struct trace_end e;
 		if (trace_get_end(rec, &e))

@@ -106,6 +106,28 @@ const char *describe_rec(const struct trace_rec *rec, char *buf, size_t n)
 	return buf;
 }
 
+/* The records of in-process recording (docs/inprocess.md), which nothing
+ * writes yet: refused with -TRE_VERSION, or -TRE_CORRUPT if bad. */
+static int inproc_refuse(struct replay_session *s, const struct trace_rec *rec)
+{
+	struct trace_inproc ip;
+	struct trace_patch pa;
+	struct trace_buffer bf;
+	uint32_t tid;
+	if (rec->type == TR_INPROC && !trace_get_inproc(rec, &ip))
+		tid = ip.tid;
+	else if (rec->type == TR_PATCH && !trace_get_patch(rec, &pa))
+		tid = pa.tid;
+	else if (rec->type == TR_BUFFER && !trace_get_buffer(rec, &bf))
+		tid = bf.tid, trace_buffer_free(&bf);
+	else
+		return -TRE_CORRUPT;
+	snprintf(s->r.err, sizeof s->r.err,
+		 "thread %u: %s record at event %llu: in-process recording is not supported by this replay yet", tid,
+		 trace_type_name(rec->type), (unsigned long long)rec->event);
+	return -TRE_VERSION;
+}
+
 /* Marks t gone (its wait status is taken). */
 void replay_task_gone(struct replay_session *s, struct replay_task *t)
 {
@@ -584,6 +606,13 @@ int replay_run(struct replay_session *s)
 				return replay_diverged(s, NULL, "the recording ends while %d threads run on", s->nlive);
 			return 0;
 		}
+		case TR_INPROC:
+		case TR_PATCH:
+		case TR_BUFFER:
+			r = inproc_refuse(s, rec);
+			if (r != -TRE_CORRUPT)
+				return r;
+			break;
 		default: r = -TRE_CORRUPT; break;
 		}
 		if (r) {

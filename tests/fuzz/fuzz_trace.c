@@ -129,6 +129,27 @@ static void decode(const struct trace_rec *rec)
 			(void)*(volatile const uint8_t *)&f.data[f.len - 1];
 		break;
 	}
+	case TR_INPROC: {
+		struct trace_inproc p;
+		trace_get_inproc(rec, &p);
+		break;
+	}
+	case TR_PATCH: {
+		struct trace_patch p;
+		trace_get_patch(rec, &p);
+		break;
+	}
+	case TR_BUFFER: {
+		struct trace_buffer b;
+		if (!trace_get_buffer(rec, &b))
+			for (uint32_t i = 0; i < b.count; i++)
+				for (uint32_t k = 0; k < b.entries[i].nregions; k++)
+					if (b.entries[i].regions[k].len)
+						(void)*(volatile const uint8_t *)&b.entries[i].regions[k]
+							 .data[b.entries[i].regions[k].len - 1];
+		trace_buffer_free(&b);
+		break;
+	}
 	default:
 		break;
 	}

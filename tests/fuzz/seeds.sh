@@ -46,6 +46,13 @@ put("raw-version99", b"R" + bytes(h) + r[-1])
 put("raw-after-end", b"R" + b"".join(small) + small[1])
 put("raw-badtype", b"R" + r[0] + struct.pack("<II", 9, 0) + r[-1])
 put("raw-overlong", b"R" + r[0] + struct.pack("<II", 4, 1000) + b"x" * 16)
+# the in-process records after the exec record
+ip = struct.pack("<IIQ", 7, 1, 0x5a5c00000000)
+pa = struct.pack("<IIQQI", 7, 8, 0x7ffff7e9a1b2, 0x7ffff7ff0000, 0x300) + bytes.fromhex("0f05483d01f0ffff")
+bf = struct.pack("<III", 7, 0, 1) + bytes.fromhex("27a442") + struct.pack("<I", 1) + b"\0"
+ex = types.index(3)
+inproc = [struct.pack("<II", 15, len(ip)) + ip, struct.pack("<II", 16, len(pa)) + pa, struct.pack("<II", 17, len(bf)) + bf]
+put("raw-inproc", b"R" + b"".join(x for x, ty in zip(r[:ex + 1], types) if ty not in (2, 3, 12)) + b"".join(inproc) + b"".join(small[1:]))
 # single payloads for the decoders ('D', type - 1, payload)
 for i, (x, ty) in enumerate(zip(r, types)):
     if ty in (2, 3) and len(x) > 20000:
@@ -63,6 +70,13 @@ put("dec-sysenter", b"D" + bytes([8]) + struct.pack("<II", 7, 202))
 put("dec-newtask", b"D" + bytes([9]) + struct.pack("<IIQQQ", 7, 8, 0x3d0f00, 0x7000, 0x7000))
 put("dec-frame", b"D" + bytes([11]) + struct.pack("<QQQQ", 1, 5, 1000, 0x1234))
 put("dec-sigframe", b"D" + bytes([13]) + struct.pack("<IIQI", 7, 10, 0x7ffff000, 16) + bytes(range(16)))
+# in-process recording: the library's base, a patched syscall site, a
+# buffer of two calls (getpid = 4242; clock_gettime = 0 with 16 bytes)
+put("dec-inproc", b"D" + bytes([14]) + struct.pack("<IIQ", 7, 1, 0x5a5c00000000))
+put("dec-patch", b"D" + bytes([15]) + struct.pack("<IIQQI", 7, 8, 0x7ffff7e9a1b2, 0x7ffff7ff0000, 0x300)
+    + bytes.fromhex("0f05483d01f0ffff"))
+put("dec-buffer", b"D" + bytes([16]) + struct.pack("<III", 7, 1, 2) + bytes.fromhex("27a442") + struct.pack("<I", 1)
+    + b"\0" + bytes.fromhex("e40100") + struct.pack("<I", 0xdeadbeef) + b"\x01\x10" + bytes(range(16)))
 # cut traces
 whole = open(f"{t}/frames.lz4", "rb").read()
 put("cut-half.lz4", whole[:len(whole) // 2])

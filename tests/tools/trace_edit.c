@@ -5,6 +5,8 @@
  *                                            record dropped, repeated or swapped)
  *   trace_edit IN OUT frames SEED            one random edit of whole LZ4 frames
  *                                            (dropped, repeated, swapped, cut)
+ *   trace_edit IN OUT insert EVENT TYPE HEX  a record of TYPE with payload HEX
+ *                                            put before event EVENT
  *
  * set and mutate read IN with the project's reader and write OUT with its
  * writer, frame by frame as IN had them: every checksum, frame record and
@@ -227,10 +229,24 @@ static int hexval(int c)
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* Decodes hex into out (strlen(hex) / 2 bytes); returns 0 or -1. */
+static int unhex(const char *hex, uint8_t *out)
+{
+	for (size_t i = 0; i < strlen(hex) / 2; i++) {
+		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0 || strlen(hex) % 2) {
+			fprintf(stderr, "trace_edit: bad hex %s\n", hex);
+			return -1;
+		}
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 5) {
-		fprintf(stderr, "usage: trace_edit IN OUT set EVENT OFFSET HEX | mutate SEED [N] | frames SEED\n");
+		fprintf(stderr, "usage: trace_edit IN OUT set EVENT OFFSET HEX | mutate SEED [N] | frames SEED | insert EVENT TYPE HEX\n");
 		return 2;
 	}
 	struct recs rs = {0};
@@ -248,15 +264,22 @@ int main(int argc, char **argv)
 			fprintf(stderr, "trace_edit: no bytes %zu to %zu in event %zu\n", off, off + len, ev);
 			return 2;
 		}
-		for (size_t i = 0; i < len; i++) {
-			int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-			if (hi < 0 || lo < 0) {
-				fprintf(stderr, "trace_edit: bad hex %s\n", hex);
-				return 2;
-			}
-			rs.v[ev].data.p[off + i] = (uint8_t)(hi << 4 | lo);
-		}
+		if (unhex(hex, rs.v[ev].data.p + off))
+			return 2;
 		printf("event %zu (%s): %zu bytes at offset %zu set\n", ev, trace_type_name(rs.v[ev].type), len, off);
+	} else if (!strcmp(what, "insert") && argc == 7) {
+		size_t ev = strtoull(argv[4], NULL, 0), len = strlen(argv[6]) / 2;
+		uint32_t type = (uint32_t)strtoul(argv[5], NULL, 0);
+		uint8_t *p = malloc(len + 1);
+		if (ev == 0 || ev >= rs.n || !p || unhex(argv[6], p) || add(&rs, type, p, len)) {
+			fprintf(stderr, "trace_edit: cannot insert a record before event %zu\n", ev);
+			return 2;
+		}
+		free(p);
+		struct rec r = rs.v[rs.n - 1];
+		memmove(&rs.v[ev + 1], &rs.v[ev], (rs.n - 1 - ev) * sizeof r);
+		rs.v[ev] = r;
+		printf("event %zu: a %s record of %zu bytes inserted\n", ev, trace_type_name(type), len);
 	} else if (!strcmp(what, "mutate")) {
 		mutate(&rs, argc > 5 ? atoi(argv[5]) : 1);
 	} else {

@@ -456,6 +456,28 @@ static __attribute__((unused)) void decode_any(const struct trace_rec *rec, stru
 		r = trace_get_sigframe(rec, &f);
 		break;
 	}
+	case TR_INPROC: {
+		struct trace_inproc ip;
+		r = trace_get_inproc(rec, &ip);
+		break;
+	}
+	case TR_PATCH: {
+		struct trace_patch pa;
+		r = trace_get_patch(rec, &pa);
+		break;
+	}
+	case TR_BUFFER: {
+		struct trace_buffer bf;
+		r = trace_get_buffer(rec, &bf);
+		/* every region's last byte is in the record */
+		for (uint32_t i = 0; !r && i < bf.count; i++)
+			for (uint32_t k = 0; k < bf.entries[i].nregions; k++)
+				if (bf.entries[i].regions[k].len)
+					(void)*(volatile const uint8_t *)&bf.entries[i].regions[k]
+						 .data[bf.entries[i].regions[k].len - 1];
+		trace_buffer_free(&bf);
+		break;
+	}
 	default:
 		fail_msg("trace_next returned unknown type %u", rec->type);
 	}
