@@ -137,18 +137,20 @@ measure() {
 	T=$(awk -v ns="$b" 'BEGIN { printf "%.3f", ns / 1e9 }')
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
-# failed MODE WHAT: notes how MODE's last run failed (command, status, its
-# last line of stderr) and marks the row.
+# failed MODE WHAT: notes how MODE's last run failed (the command, WHAT and
+# the first line of its stderr naming an error, else its last line) and
+# marks the row.
 failed() {
-	local cmd
+	local cmd err=$W/$w.$1.err msg
 	case $1 in
 	rec) cmd="$BIN/rec -o $W/$w.lz4 -- ${CMD[*]}" ;;
 	replay) cmd="$BIN/replay $W/$w.lz4" ;;
 	noinproc) cmd="$BIN/rec --no-inprocess -o $W/$w-ni.lz4 -- ${CMD[*]}" ;;
 	*) cmd="${CMD[*]}" ;;
 	esac
-	note "$LABEL: $2: \`$cmd\`: $(tail -n 1 "$W/$w.$1.err")"
-	check="FAIL"
+	msg=$(grep -m1 -iE '^(rec|replay):|error|fault|signal|diverg' "$err" || tail -n 1 "$err")
+	note "$LABEL: $2: \`$cmd\`: $msg"
+	if [ "$check" = ok ]; then check="FAIL:$1"; else check="$check,$1"; fi
 }
 
 echo
@@ -157,22 +159,26 @@ echo "each time is the best of the row's runs (native: of at least $RUNS), in se
 echo "RSS = rec's peak resident memory (its own process, not the program's)"
 echo "syscalls = syscall records in the trace (replay --info); B/syscall = trace bytes / syscalls"
 echo
-fmt='%-13s %4s %8s %7s %15s %15s %15s %15s %11s %9s %8s %5s\n'
+fmt='%-13s %4s %8s %7s %15s %15s %15s %15s %11s %9s %8s %s\n'
 printf "$fmt" workload runs syscalls native rec replay "strace -f" "rec --no-inproc" "trace bytes" B/syscall "RSS MiB" check
 for w in $WORKLOADS; do
 	setup "$w" || continue
 	rss=0 check=ok
 	measure native; native=$T
 	[ "$ST" = 0 ] || failed native "exited $ST natively"
-	measure rec; rec=$T
-	[ "$ST" = 0 ] || failed rec "rec exited $ST"
-	measure replay; replay=$T
+	measure rec; rec=$T rec_st=$ST
 	if [ "$ST" != 0 ]; then
-		failed replay "replay exited $ST"
+		failed rec "rec exited $ST"
+	elif ! cmp -s "$W/$w.native.out" "$W/$w.rec.out"; then
+		note "$LABEL: under rec it printed other output than natively"
+	fi
+	# replay exits with the recorded status and prints the recorded output
+	measure replay; replay=$T
+	if [ "$ST" != "$rec_st" ]; then
+		failed replay "replay exited $ST, the recording $rec_st"
 	elif ! cmp -s "$W/$w.rec.out" "$W/$w.replay.out"; then
 		failed replay "replay printed other output than the recording"
 	fi
-	cmp -s "$W/$w.native.out" "$W/$w.rec.out" || note "$LABEL: under rec it printed other output than natively"
 	if command -v strace >/dev/null; then
 		measure strace; strace_col="$T ($(ratio "$T" "$native"))"
 	else
