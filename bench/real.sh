@@ -155,7 +155,8 @@ failed() {
 
 echo
 echo "real workloads (bench/real.sh): $(nproc) usable CPUs, load average $(cut -d' ' -f1 /proc/loadavg) (other load skews the times)"
-echo "each time is the best of the row's runs (native: of at least $RUNS), in seconds; (Nx) = relative to native"
+echo "each time is the best of the row's runs (native: of at least $RUNS), in seconds; (Nx) = relative to native;"
+echo "runs: cp, go http and make run HEAVY_RUNS=$HEAVY_RUNS time(s) in each mode, sqlite3 and python3 RUNS=$RUNS"
 echo "RSS = rec's peak resident memory (its own process, not the program's)"
 echo "syscalls = syscall records in the trace (replay --info); B/syscall = trace bytes / syscalls"
 echo
