@@ -176,8 +176,11 @@ asan:
 demo: all
 	samples/demo.sh
 
+# What recording and replay cost: bench/run.sh (syscall_heavy, compute and
+# threaded workloads), bench/real.sh (cp, sqlite3, python3, Go HTTP, make).
 bench: all
 	bench/run.sh
+	BIN=$(BIN) bench/real.sh
 
 # How often each sample fails natively, under rec and under rec --chaos, and
 # how many runs rec --until-fail needs (bench/capture.sh: RUNS, CAPTURES).

@@ -65,19 +65,7 @@ setup() {
 			"${GO:-go}" build -o "$OUT/http_mix" bench/inproc/http_mix.go || return 1
 		CMD=("$OUT/http_mix" 300) ;;
 	make)
-		mkdir -p "$W/cproj"
-		for i in $(seq 1 8); do
-			printf '#include <stdio.h>\n#include <string.h>\nint f%d(const char *s) { return (int)strlen(s) * %d; }\n' "$i" "$i" >"$W/cproj/f$i.c"
-		done
-		{
-			printf '#include <stdio.h>\n'
-			for i in $(seq 1 8); do printf 'int f%d(const char *s);\n' "$i"; done
-			printf 'int main(void) { int t = 0;\n'
-			for i in $(seq 1 8); do printf 't += f%d("x");\n' "$i"; done
-			printf 'printf("%%d\\n", t); return 0; }\n'
-		} >"$W/cproj/main.c"
-		printf 'OBJ = main.o %s\nprog: $(OBJ)\n\tcc -o $@ $(OBJ)\n%%.o: %%.c\n\tcc -O1 -c -o $@ $<\n' \
-			"$(for i in $(seq 1 8); do printf 'f%d.o ' "$i"; done)" >"$W/cproj/Makefile"
+		bench/cproj.sh "$W/cproj" 9 || return 1
 		CMD=(make -s -C "$W/cproj" -j1) ;;
 	*) echo "syscall_mix: unknown workload $1" >&2; return 1 ;;
 	esac
