@@ -203,7 +203,8 @@ int patch_loop_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t s
 							     PATCH_LOOP_INSNS, &cnt);
 	if (!len || !cnt || !d[cnt - 1].branch)
 		return 0;
-	const struct decoded *b = &d[cnt - 1];
+	/* a copy: the decode from the top below reuses d */
+	const struct decoded br = d[cnt - 1], *b = &br;
 	uint64_t top = b->target, end = site + len;
 	if (top > site || top < wstart || end - top > PATCH_LOOP_MAX)
 		return 0;

@@ -139,6 +139,72 @@ static void test_slot_runs_the_loop(void **state)
 	munmap(mem, 3 * PAGE);
 }
 
+/* glibc's string hash (h = h * 67 + c - 113 while c = *s++), as its
+ * bytes are: three instructions from the loop's top to the site, as many
+ * from the site to the branch; the slot must keep the branch (it once
+ * took the instruction before the site for it: the loop ran past the
+ * string's end). */
+static const uint8_t strhash[] = {
+	0x0f, 0xb6, 0x17,             /* 00 movzbl (%rdi),%edx */
+	0x48, 0x8d, 0x4f, 0x01,       /* 03 lea 0x1(%rdi),%rcx */
+	0x31, 0xc0,                   /* 07 xor %eax,%eax */
+	0x84, 0xd2,                   /* 09 test %dl,%dl */
+	0x74, 0x1b,                   /* 0b je 28 */
+	0x0f, 0x1f, 0x00,             /* 0d nopl (%rax) */
+	0x6b, 0xc0, 0x43,             /* 10 T: imul $0x43,%eax,%eax */
+	0x48, 0x83, 0xc1, 0x01,       /* 13 add $0x1,%rcx */
+	0x8d, 0x44, 0x10, 0x8f,       /* 17 lea -0x71(%rax,%rdx,1),%eax */
+	0x0f, 0xb6, 0x51, 0xff,       /* 1b S: movzbl -0x1(%rcx),%edx */
+	0x84, 0xd2,                   /* 1f test %dl,%dl */
+	0x75, 0xed,                   /* 21 jne T */
+	0xc3,                         /* 23 ret */
+	0x0f, 0x1f, 0x40, 0x00,       /* 24 nopl 0x0(%rax) */
+	0xc3,                         /* 28 ret */
+};
+
+static uint32_t strhash_ref(const char *s)
+{
+	uint32_t h = 0;
+	for (unsigned char c; (c = (unsigned char)*s++);)
+		h = h * 67 + c - 113;
+	return h;
+}
+
+static void test_slot_loop_shape(void **state)
+{
+	(void)state;
+	uint8_t *mem = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(mem != MAP_FAILED);
+	uint8_t *f = mem, *page = mem + 2 * PAGE;
+	const uint64_t w = (uint64_t)(uintptr_t)f, S = w + 0x1b, base = (uint64_t)(uintptr_t)page;
+	memset(f, 0xcc, 2 * PAGE);
+	memcpy(f, strhash, sizeof strhash);
+	uint32_t (*fn)(const char *) = (uint32_t (*)(const char *))(void *)f;
+	static const char *const words[] = {"", "a", "heisen", "a string long enough for several counts of the slot"};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		assert_int_equal(fn(words[i]), strhash_ref(words[i]));
+	struct patch_loop lp;
+	assert_int_equal(patch_loop_find(f, PAGE, w, S, &lp), 1);
+	assert_int_equal(lp.top, w + 0x10);
+	assert_int_equal(lp.brk, w + 0x21);
+	assert_int_equal(lp.end, w + 0x23);
+	assert_int_equal(lp.cond, 5); /* jne */
+	size_t len = site_patchable(f, PAGE, w, S, 1);
+	assert_int_equal(len, 6); /* movzbl + test */
+	struct site_table tab = {0};
+	int k = site_add(&tab, -1, base, S, f + 0x1b, len);
+	uint8_t slot[SITE_SLOT], jump[SITE_CODE];
+	assert_int_equal(site_slot_build(slot, base, k, S, len, f, PAGE, w, SITE_LOOP), 0);
+	assert_int_equal(site_jump(jump, S, len, base + SITE_SLOT), 0);
+	*(uint64_t *)page = SITE_REM_INIT;
+	memcpy(page + SITE_SLOT, slot, sizeof slot);
+	memcpy(f + 0x1b, jump, len);
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		assert_int_equal(fn(words[i]), strhash_ref(words[i]));
+	assert_true(SITE_REM_INIT - *(uint64_t *)page > 0); /* through the slot */
+	munmap(mem, 3 * PAGE);
+}
+
 static void test_patchable(void **state)
 {
 	(void)state;
@@ -182,6 +248,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_slot_counts_and_traps),
 		cmocka_unit_test(test_slot_runs_the_loop),
+		cmocka_unit_test(test_slot_loop_shape),
 		cmocka_unit_test(test_patchable),
 		cmocka_unit_test(test_forget),
 	};
