@@ -13,7 +13,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 /* gdb's File-I/O errno values. */
@@ -25,22 +27,7 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
-/* The stored file gdb asks for by path: the same path, else the same file
- * name (gdb asks for /lib64/ld-linux-x86-64.so.2, the recording saw the
- * file the link leads to). */
-static struct replay_blob *find_blob(struct gdb_server *g, const char *path)
-{
-	struct replay_blob *same_name = NULL;
-	for (struct replay_blob *b = g->s->blobs; b; b = b->next) {
-		if (!b->path)
-			continue;
-		if (!strcmp(b->path, path))
-			return b;
-		if (!same_name && !strcmp(base_name(b->path), base_name(path)))
-			same_name = b;
-	}
-	return same_name;
-}
+static struct replay_blob *find_blob(struct gdb_server *g, const char *path);
 
 static int fio_error(struct buf *out, int e)
 {
@@ -167,6 +154,69 @@ static uint64_t r_debug_of(struct gdb_server *g, struct replay_task *t)
 	return 0;
 }
 
+/* One entry of the dynamic linker's list at lm in t's process: l_addr,
+ * l_name, l_ld, l_next into l, its name into name (n bytes); false if
+ * unreadable. */
+static bool lm_read(struct replay_task *t, uint64_t lm, uint64_t l[4], char *name, size_t n)
+{
+	if (mem_read(t->tid, lm, l, 4 * sizeof l[0]) != 4 * sizeof l[0])
+		return false;
+	long got = l[1] ? mem_read(t->tid, l[1], name, n - 1) : 0;
+	name[got > 0 ? strnlen(name, (size_t)got) : 0] = 0;
+	return true;
+}
+
+/* The stored file mapped at addr in t's process: the blob whose file the
+ * mapping there maps (same device and inode), or NULL. */
+static struct replay_blob *blob_mapped_at(struct gdb_server *g, struct replay_task *t, uint64_t addr)
+{
+	char path[64], line[512];
+	unsigned long long lo, hi, inode = 0;
+	unsigned int maj = 0, min = 0;
+	bool found = false;
+	snprintf(path, sizeof path, "/proc/%d/maps", (int)t->tid);
+	FILE *f = fopen(path, "r");
+	while (f && !found && fgets(line, sizeof line, f))
+		found = sscanf(line, "%llx-%llx %*s %*s %x:%x %llu", &lo, &hi, &maj, &min, &inode) == 5 && addr >= lo &&
+			addr < hi && inode;
+	if (f)
+		fclose(f);
+	for (struct replay_blob *b = g->s->blobs; found && b; b = b->next) {
+		struct stat st;
+		if (b->fd >= 0 && !fstat(b->fd, &st) && st.st_ino == inode && major(st.st_dev) == maj &&
+		    minor(st.st_dev) == min)
+			return b;
+	}
+	return NULL;
+}
+
+/* The stored file gdb asks for by path: the same path, else the same file
+ * name (gdb asks for /lib64/ld-linux-x86-64.so.2, the recording saw the
+ * file the link leads to), else the object the dynamic linker lists under
+ * that name (a soname link: libz.so.1, the recording saw libz.so.1.2.13),
+ * found by the file mapped at its dynamic section. */
+static struct replay_blob *find_blob(struct gdb_server *g, const char *path)
+{
+	struct replay_blob *same_name = NULL;
+	for (struct replay_blob *b = g->s->blobs; b; b = b->next) {
+		if (!b->path)
+			continue;
+		if (!strcmp(b->path, path))
+			return b;
+		if (!same_name && !strcmp(base_name(b->path), base_name(path)))
+			same_name = b;
+	}
+	struct replay_task *t = gdb_task(g, 0);
+	uint64_t rd = same_name || !t ? 0 : r_debug_of(g, t), lm = 0, l[4];
+	char name[4096];
+	if (rd && mem_read(t->tid, rd + 8, &lm, 8) != 8)
+		lm = 0;
+	for (int i = 0; lm && i < 4096 && lm_read(t, lm, l, name, sizeof name); i++, lm = l[3])
+		if (!strcmp(name, path))
+			return l[2] ? blob_mapped_at(g, t, l[2]) : NULL;
+	return same_name;
+}
+
 /* The loaded objects of t's process as gdb's library-list-svr4 XML, from
  * the dynamic linker's list (r_debug.r_map: l_addr, l_name, l_ld, l_next):
  * the first one, the executable, is main-lm. One namespace: the
@@ -180,10 +230,8 @@ static int svr4_list(struct gdb_server *g, struct replay_task *t, struct buf *ob
 	for (int i = 0; lm && i < 4096; i++) {
 		uint64_t l[4]; /* l_addr, l_name, l_ld, l_next */
 		char name[4096];
-		if (mem_read(t->tid, lm, l, sizeof l) != sizeof l)
+		if (!lm_read(t, lm, l, name, sizeof name))
 			break;
-		long n = l[1] ? mem_read(t->tid, l[1], name, sizeof name - 1) : 0;
-		name[n > 0 ? strnlen(name, (size_t)n) : 0] = 0;
 		if (!main_lm) {
 			main_lm = lm;
 		} else if (name[0]) {

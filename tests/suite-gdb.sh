@@ -369,6 +369,25 @@ else
 fi
 expect_recorded_end libs "$D/ok.rec.out" "$ok_status"
 
+# A library loaded through its soname link (libz.so.1 -> libz.so.1.2.x):
+# gdb asks for it by the soname, the recording stored the file the link
+# leads to; replay finds it through the dynamic linker's list and the file
+# mapped there. gdb stops in it and lists it with its symbols.
+if [ -e /lib/x86_64-linux-gnu/libz.so.1 ] || [ -e /usr/lib/x86_64-linux-gnu/libz.so.1 ]; then
+	timeout 60 "$BIN/rec" -q -o "$D/soname.lz4" -- "$TBIN/gdb_soname" >"$D/soname.rec.out" 2>/dev/null
+	soname_status=$?
+	gdb_run soname "$D/soname.lz4" tests/gdb/soname.gdb
+	if grep -q "Could not open" "$D/soname.gdb"; then
+		fail "gdb-soname: gdb could not read a library: $(grep -m1 'Could not open' "$D/soname.gdb")"
+	else
+		expect gdb-soname "$D/soname.gdb" '^Breakpoint 1, (0x[0-9a-f]+ in )?zlibVersion \(\) from target:.*libz\.so\.1$' \
+			'^#1 +0x[0-9a-f]+ in main \(\)' '^0x[0-9a-f]+ +0x[0-9a-f]+ +Yes.* target:.*libz\.so\.1$'
+	fi
+	expect_recorded_end soname "$D/soname.rec.out" "$soname_status"
+else
+	echo "SKIP: gdb-soname: no libz.so.1 on this machine"
+fi
+
 # AVX-512 (org.gnu.gdb.i386.avx512, from the XSAVE area): opmasks, zmm
 # upper halves, xmm16-31, when this CPU and the recording's have it.
 if grep -qw avx512f /proc/cpuinfo; then
