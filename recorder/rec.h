@@ -70,6 +70,7 @@ struct rec_task {
 	uint64_t catch_count;
 	uint64_t catch_deadline;
 	int interrupting;    /* PTRACE_INTERRUPT sent */
+	uint64_t interrupt_ns; /* when (sent again if no stop came: another stop may have taken it) */
 	int preempted_once;  /* later slices are long: its loop need not be learned fast */
 	int spin_checking;   /* going round once more to see if it spins */
 	int spin_delay;      /* ...after running on for a little first */

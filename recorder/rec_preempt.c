@@ -30,6 +30,12 @@
 
 #define FIRST_SLICE_NS (100ull * 1000) /* its first turn: short, so that short-lived threads interleave */
 #define SLICE_NS REC_SLICE_NS
+/* A PTRACE_INTERRUPT with no stop for this long is sent again: any other
+ * ptrace stop of the thread (a signal's, a syscall's) that comes first
+ * takes it (the kernel clears a pending STOP trap at every trap), and no
+ * PTRACE_EVENT_STOP follows; a thread spinning after that would never be
+ * preempted. A second one is harmless: a pending trap is one bit. */
+#define INTERRUPT_RETRY_NS (50ull * 1000 * 1000)
 #define CATCH_NS (5ull * 1000 * 1000)         /* to reach the learned address again */
 #define DIFF_NS (50ull * 1000)                /* between a point's first pass and the one it is at */
 #define DIFF_TRIES 20                         /* ...if it ran meanwhile */
@@ -87,9 +93,13 @@ void rec_preempt_reset(struct rec_task *t)
 int64_t rec_preempt_due_ns(struct rec_session *s)
 {
 	struct rec_task *t = s->running;
-	if (!t || t->interrupting || t->state != T_RUNNING)
+	if (!t || t->state != T_RUNNING)
 		return -1; /* none, or inside a quick syscall */
 	uint64_t now = now_ns();
+	if (t->interrupting) {
+		uint64_t again = t->interrupt_ns + INTERRUPT_RETRY_NS;
+		return again > now ? (int64_t)(again - now) : 0;
+	}
 	if (t->catching || t->spin_checking || t->site_catching)
 		return t->catch_deadline > now ? (int64_t)(t->catch_deadline - now) : 0;
 	int others = s->nheld > 0; /* stops of others wait for this turn to end */
@@ -115,7 +125,8 @@ int64_t rec_preempt_due_ns(struct rec_session *s)
 int rec_preempt_start(struct rec_session *s)
 {
 	struct rec_task *t = s->running;
-	if (!t || t->interrupting)
+	uint64_t now = now_ns();
+	if (!t || (t->interrupting && now - t->interrupt_ns < INTERRUPT_RETRY_NS))
 		return 0;
 	if (t->catching && t->ctr_fd >= 0) {
 		/* The learned address was not reached: match the state instead. */
@@ -124,6 +135,7 @@ int rec_preempt_start(struct rec_session *s)
 		t->catching = 0;
 	}
 	t->interrupting = 1;
+	t->interrupt_ns = now;
 	return ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0 && errno != ESRCH ? -errno : 0;
 }
 
