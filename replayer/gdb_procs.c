@@ -27,31 +27,79 @@ static bool name_matches(const char *name, const char *path)
 	return !strcmp(b, name) || (strlen(name) == 15 && !strncmp(b, name, 15));
 }
 
+#define PICK_SEEN 64 /* processes that ran NAME whose ends are followed */
+#define PICK_LISTED 8
+
+/* One process that ran NAME, and how it ended. */
+struct pick_seen {
+	uint32_t pid;
+	bool ended;
+	struct trace_exit x;
+};
+
+/* The note when several processes ran NAME: which they are, how each
+ * ended, which one gdb is shown. */
+static void pick_note(const char *name, const struct pick_seen *seen, int nseen, uint64_t total)
+{
+	char line[1024];
+	size_t len = (size_t)snprintf(line, sizeof line, "-p %s: %llu processes ran it:", name, (unsigned long long)total);
+	for (int i = 0; i < nseen && i < PICK_LISTED && len < sizeof line; i++) {
+		const struct pick_seen *p = &seen[i];
+		const char *sig = p->ended && p->x.how != EXIT_HOW_EXITED ? sigabbrev_np(p->x.code) : NULL, *sep = i ? "," : "";
+		if (!p->ended)
+			len += (size_t)snprintf(line + len, sizeof line - len, "%s %u (running at the end)", sep, p->pid);
+		else if (p->x.how == EXIT_HOW_EXITED)
+			len += (size_t)snprintf(line + len, sizeof line - len, "%s %u (exit %d)", sep, p->pid, p->x.code);
+		else
+			len += (size_t)snprintf(line + len, sizeof line - len, "%s %u (killed by SIG%s)", sep, p->pid,
+						sig ? sig : "?");
+	}
+	if (total > PICK_LISTED && len < sizeof line)
+		len += (size_t)snprintf(line + len, sizeof line - len, ", ...");
+	msg("%s; gdb is shown %u, the first (-p PID shows another)", line, seen[0].pid);
+}
+
 int gdb_pick(const char *trace, const char *spec, uint32_t *pid, uint64_t *event)
 {
 	struct trace_reader *r = calloc(1, sizeof *r);
 	struct trace_rec rec;
 	bool numeric = *spec && strspn(spec, "0123456789") == strlen(spec), first = true;
 	unsigned long want = numeric ? strtoul(spec, NULL, 10) : 0;
-	int k = -ESRCH;
+	struct pick_seen seen[PICK_SEEN];
+	int k = -ESRCH, nseen = 0;
+	uint64_t total = 0;
 	if (!r)
 		return -ENOMEM;
 	if (trace_reader_open(r, trace)) {
 		k = -EINVAL;
 		goto out;
 	}
-	while (k == -ESRCH && trace_next(r, &rec) > 0) {
+	/* PID: up to its appearance; NAME: on to the end, for the others */
+	while (!(numeric && !k) && trace_next(r, &rec) > 0) {
 		if (rec.type == TR_EXEC) {
 			struct trace_exec e;
 			if (trace_get_exec(&rec, &e))
 				break;
 			free(e.maps);
-			if ((numeric && e.tid == want && first) || (!numeric && e.path && name_matches(spec, e.path))) {
+			bool named = !numeric && e.path && name_matches(spec, e.path);
+			if (k == -ESRCH && ((numeric && e.tid == want && first) || named)) {
 				*pid = e.tid;
 				*event = first ? 0 : rec.event;
 				k = 0;
 			}
+			total += named;
+			if (named && nseen < PICK_SEEN)
+				seen[nseen++] = (struct pick_seen){.pid = e.tid};
 			first = false;
+		} else if (rec.type == TR_EXIT && nseen) {
+			struct trace_exit x;
+			if (trace_get_exit(&rec, &x))
+				break;
+			for (int i = 0; i < nseen; i++)
+				if (seen[i].pid == x.tid) {
+					seen[i].ended = true;
+					seen[i].x = x;
+				}
 		} else if (rec.type == TR_NEWTASK && numeric) {
 			struct trace_newtask n;
 			if (trace_get_newtask(&rec, &n))
@@ -63,6 +111,8 @@ int gdb_pick(const char *trace, const char *spec, uint32_t *pid, uint64_t *event
 			}
 		}
 	}
+	if (!k && total > 1)
+		pick_note(spec, seen, nseen, total);
 out:
 	trace_reader_close(r);
 	free(r);

@@ -74,7 +74,8 @@ struct gdb_server *gdb_server_new(struct replay_session *s, int lfd, int ready, 
  * process, at the start). */
 void gdb_server_pick(struct gdb_server *g, uint32_t pid, uint64_t event);
 /* Finds the process -p SPEC names in the trace at path (its recorded pid,
- * or the file name of what it executes): its pid and the event where it
+ * or the file name of what it executes: the first that does, the others
+ * listed in a note with how each ended): its pid and the event where it
  * appears (0: the first process). 0, -ESRCH (none), -EINVAL (unreadable)
  * or -ENOMEM. */
 int gdb_pick(const char *trace, const char *spec, uint32_t *pid, uint64_t *event);

@@ -540,6 +540,7 @@ expect_recorded_end pid "$D/procs.rec.out" "$procs_status"
 cp "$TBIN/gdb_sample" "$D/sample"
 timeout 60 "$BIN/rec" -q -o "$D/pipe.lz4" -- sh -c "echo hi | $D/sample | cat" >"$D/pipe.rec.out" 2>/dev/null
 pipe_status=$?
+timeout 60 "$BIN/rec" -q -o "$D/two.lz4" -- sh -c "$D/sample >/dev/null; $D/sample crash >/dev/null 2>&1; true" >/dev/null 2>&1
 rm -f "$D/sample"
 spid=$("$BIN/replay" --dump "$D/pipe.lz4" | sed -n 's/.* exec *tid \([0-9]*\) .*\/sample,.*/\1/p' | head -1)
 printf 'info inferiors\nbreak area\ncontinue\nprint *p\ninfo threads\ncontinue\n' >"$D/name.script"
@@ -548,6 +549,16 @@ expect gdb-process-name "$D/name.gdb" "^\\* 1 +process $spid .*target:$D/sample"
 	'^\$1 = \{x = 3, y = 4, name = 0x[0-9a-f]+ "origin"\}' "^\\* 1 +Thread $spid\\.$spid \"sample\"" \
 	"^\\[Inferior 1 \\(process $spid\\) exited normally\\]"
 expect_recorded_end name "$D/pipe.rec.out" "$pipe_status"
+# -p NAME run by several processes: the first is shown, and a note lists
+# them with how each ended (here the second crashed).
+printf 'info inferiors\nkill\n' >"$D/two.script"
+SARGS="-p sample" gdb_run two "$D/two.lz4" "$D/two.script"
+first=$(sed -n 's/^replay: -p sample: 2 processes ran it: \([0-9]*\) (exit 0), [0-9]* (killed by SIGSEGV); gdb is shown \([0-9]*\), the first (-p PID shows another)$/\1 \2/p' "$D/two.err")
+if [ -z "$first" ] || [ "${first% *}" != "${first#* }" ]; then
+	fail "gdb-process-name-several: no note of the two processes ($D/two.err)"
+else
+	expect gdb-process-name-several "$D/two.gdb" "^\\* 1 +process ${first% *} "
+fi
 timeout 10 "$BIN/replay" --gdbserver 0 -p nosuch "$D/pipe.lz4" >"$D/nosuch.out" 2>&1 </dev/null
 st=$?
 if [ "$st" != 120 ] || [ "$(wc -l <"$D/nosuch.out")" != 1 ] || ! grep -q '^replay: -p nosuch: no such process' "$D/nosuch.out"; then
