@@ -36,13 +36,14 @@ for f in bench/*.go; do
 	WORKLOADS="$WORKLOADS $w"
 done
 
-# best CMD...: runs CMD $RUNS times (output discarded); sets $T to the
-# fastest wall time in seconds and $st to the last run's exit status.
+# best CMD...: runs CMD $RUNS times (output discarded, the last run's
+# stderr in $OUT/last.err); sets $T to the fastest wall time in seconds and
+# $st to the last run's exit status.
 best() {
 	local b='' i t0 t1
 	for i in $(seq 1 "$RUNS"); do
 		t0=$(date +%s%N)
-		"$@" >/dev/null 2>&1 </dev/null
+		"$@" >/dev/null 2>"$OUT/last.err" </dev/null
 		st=$?
 		t1=$(date +%s%N)
 		if [ -z "$b" ] || [ $((t1 - t0)) -lt "$b" ]; then b=$((t1 - t0)); fi
@@ -50,6 +51,15 @@ best() {
 	T=$(awk -v ns="$b" 'BEGIN { printf "%.3f", ns / 1e9 }')
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "-" }'; }
+# failed WHAT TRACE: notes that WHAT exited $st, with the first line rec or
+# replay printed (from $OUT/last.err), and keeps TRACE as TRACE.failed.
+failed() {
+	local why
+	why=$(grep -m1 -E '^(rec|replay):' "$OUT/last.err" 2>/dev/null)
+	[ -n "$why" ] || why=$(head -n 1 "$OUT/last.err" 2>/dev/null)
+	cp "$2" "$2.failed" 2>/dev/null
+	warn="$warn$1 exited $st (${why:-no message}; trace kept as $2.failed); "
+}
 ratio2() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 # The number of syscall records in a trace, from replay --info.
 nsyscalls() { "$BIN/replay" --info "$1" | awk '$1 == "syscall" { print $2; exit }'; }
@@ -69,9 +79,9 @@ for w in $WORKLOADS; do
 	best "$prog"; native=$T
 	rm -f "$trace"
 	best sh -c 'rm -f "$1"; exec "$2" -q -o "$1" -- "$3"' sh "$trace" "$BIN/rec" "$prog"; rec=$T
-	[ "$st" = 0 ] || warn="$warn$w: bin/rec exited $st; "
+	[ "$st" = 0 ] || failed "$w: bin/rec" "$trace"
 	best "$BIN/replay" "$trace"; replay=$T
-	[ "$st" = 0 ] || warn="$warn$w: bin/replay exited $st; "
+	[ "$st" = 0 ] || failed "$w: bin/replay" "$trace"
 	if command -v strace >/dev/null; then
 		best strace -f -o /dev/null "$prog"; strace=$T
 		strace_col="$strace ($(ratio "$strace" "$native"))"
@@ -101,7 +111,7 @@ cputime() {
 	local bw='' bc='' i t0 t1 c f=$OUT/time.out
 	for i in $(seq 1 "$RUNS"); do
 		t0=$(date +%s%N)
-		/usr/bin/time -f '%U %S' -o "$f" "$@" >/dev/null 2>&1 </dev/null
+		/usr/bin/time -f '%U %S' -o "$f" "$@" >/dev/null 2>"$OUT/last.err" </dev/null
 		st=$?
 		t1=$(date +%s%N)
 		c=$(tail -n 1 "$f" | awk '{ printf "%d", ($1 + $2) * 1e9 }')
@@ -135,9 +145,9 @@ else
 		trace=$OUT/$w.lz4
 		cputime "$@"; nw=$W nc=$C
 		cputime sh -c 't=$1 r=$2; shift 2; rm -f "$t"; exec "$r" -q -o "$t" -- "$@"' sh "$trace" "$BIN/rec" "$@"; rw=$W rc=$C
-		[ "$st" = 0 ] || warn="$warn$w: bin/rec exited $st; "
+		[ "$st" = 0 ] || failed "$w: bin/rec" "$trace"
 		cputime "$BIN/replay" "$trace"; pw=$W pc=$C
-		[ "$st" = 0 ] || warn="$warn$w: bin/replay exited $st; "
+		[ "$st" = 0 ] || failed "$w: bin/replay" "$trace"
 		printf "$fmt2" "$w" "$nw" "$nc" "$rw ($(ratio2 "$rw" "$nc") cpu)" "$rc" "$pw ($(ratio2 "$pw" "$nc") cpu)" "$pc" "$(ratio2 "$pw" "$rw")"
 		switches="$switches$(printf '%-15s' "$w") $("$BIN/replay" --info "$trace" | sed -n 's/^switches *//p')
 "
