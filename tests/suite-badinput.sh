@@ -274,6 +274,23 @@ else
 	expect_status badinput-rec-user 0 "${AS_USER[@]}" sh -c "cd '$NB/w' && ../rec -q -o t.lz4 -- /bin/true && ../replay t.lz4 && echo recorded and replayed >&2"
 	expect_status badinput-rec-user-noread 125 "${AS_USER[@]}" "$NB/rec" -q -o "$NB/w/t2.lz4" -- "$NB/true-noread"
 	[ -e "$NB/w/t2.lz4" ] && fail "badinput: rec left a trace of a program it could not record"
+	# What rec does for every program, unprivileged: threads, signal
+	# frames, faults, rdtsc, preemption with counting sites, fork and
+	# exec, mapped files (read by name, not /proc/PID/map_files): each
+	# recorded as that user, with no message from rec, and replayed as that
+	# user to the same output.
+	for p in sig_frame_kernel preempt_compute fork_tree mmap_file proc_exec; do
+		[ -x "$TBIN/$p" ] || continue
+		cp "$TBIN/$p" "$NB/$p"
+		"${AS_USER[@]}" sh -c "cd '$NB/w' && ../rec -q -o $p.lz4 -- ../$p >$p.rec 2>$p.rec.err && ../replay $p.lz4 >$p.rep 2>$p.rep.err"
+		st=$?
+		if [ "$st" = 0 ] && [ -s "$NB/w/$p.rec" ] && cmp -s "$NB/w/$p.rec" "$NB/w/$p.rep" &&
+			! grep -q '^rec: ' "$NB/w/$p.rec.err" && ! grep -q '^replay: ' "$NB/w/$p.rep.err"; then
+			pass "badinput-rec-user-$p (recorded and replayed unprivileged, $(wc -c <"$NB/w/$p.rec") bytes as recorded)"
+		else
+			fail "badinput-rec-user-$p: status $st: $(cat "$NB/w/$p.rec.err" "$NB/w/$p.rep.err" 2>/dev/null | head -2)"
+		fi
+	done
 	rm -rf "$NB"
 fi
 
