@@ -36,25 +36,35 @@ static void on_trap(int sig, siginfo_t *si, void *ctx)
 	traps++; /* resumes after the int3: the slot's copy of the run */
 }
 
+/* Makes the run of len bytes at site (code f, a PAGE window) a site of
+ * tab whose slot (built with flags) lives in the site page at page, the
+ * page's counter fresh: the code then runs through the slot. Returns the
+ * slot number. */
+static int install(struct site_table *tab, uint8_t *f, uint8_t *page, uint64_t site, size_t len, int flags)
+{
+	const uint64_t w = (uint64_t)(uintptr_t)f, base = (uint64_t)(uintptr_t)page;
+	int k = site_add(tab, -1, base, site, f + (site - w), len);
+	uint8_t slot[SITE_SLOT], jump[SITE_CODE];
+	assert_int_equal(site_slot_build(slot, base, k, site, len, f, PAGE, w, flags), 0);
+	assert_int_equal(site_jump(jump, site, len, base + SITE_SLOT), 0);
+	*(uint64_t *)page = SITE_REM_INIT;
+	memcpy(page + SITE_SLOT, slot, sizeof slot);
+	memcpy(f + (site - w), jump, len);
+	return k;
+}
+
 static void test_slot_counts_and_traps(void **state)
 {
 	(void)state;
 	uint8_t *mem = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(mem != MAP_FAILED);
 	uint8_t *f = mem, *page = mem + 2 * PAGE;
-	const uint64_t L = (uint64_t)(uintptr_t)(f + 5), base = (uint64_t)(uintptr_t)page;
+	const uint64_t L = (uint64_t)(uintptr_t)(f + 5);
 	memcpy(f, down, sizeof down);
 	size_t len = site_patchable(f, PAGE, (uint64_t)(uintptr_t)f, L, 1);
 	assert_int_equal(len, 5); /* sub + jne, flags dead (sub writes them all) */
 	struct site_table tab = {0};
-	int k = site_add(&tab, -1, base, L, f + 5, len);
-	assert_int_equal(k, 0);
-	uint8_t slot[SITE_SLOT], jump[SITE_CODE];
-	assert_int_equal(site_slot_build(slot, base, k, L, len, f, PAGE, (uint64_t)(uintptr_t)f, 0), 0);
-	assert_int_equal(site_jump(jump, L, len, base + SITE_SLOT), 0);
-	*(uint64_t *)page = SITE_REM_INIT;
-	memcpy(page + SITE_SLOT, slot, sizeof slot);
-	memcpy(f + 5, jump, len);
+	assert_int_equal(install(&tab, f, page, L, len, 0), 0);
 	assert_int_equal(((int (*)(void))f)(), 7);
 	assert_int_equal(SITE_REM_INIT - *(uint64_t *)page, 1000); /* every pass counted */
 	/* the 500th pass traps, before its sub: eax is 1000 - 499 */
@@ -90,7 +100,7 @@ static void test_slot_runs_the_loop(void **state)
 	uint8_t *mem = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(mem != MAP_FAILED);
 	uint8_t *f = mem, *page = mem + 2 * PAGE;
-	const uint64_t S = (uint64_t)(uintptr_t)(f + 10), base = (uint64_t)(uintptr_t)page, w = (uint64_t)(uintptr_t)f;
+	const uint64_t S = (uint64_t)(uintptr_t)(f + 10), w = (uint64_t)(uintptr_t)f;
 	for (int flags = SITE_LOOP; flags >= 0; flags -= SITE_LOOP) {
 		memset(f, 0xcc, 2 * PAGE);
 		memcpy(f, mid, sizeof mid);
@@ -103,13 +113,7 @@ static void test_slot_runs_the_loop(void **state)
 		size_t len = site_patchable(f, PAGE, w, S, 1);
 		assert_int_equal(len, 5);
 		struct site_table tab = {0};
-		int k = site_add(&tab, -1, base, S, f + 10, len);
-		uint8_t slot[SITE_SLOT], jump[SITE_CODE];
-		assert_int_equal(site_slot_build(slot, base, k, S, len, f, PAGE, w, flags), 0);
-		assert_int_equal(site_jump(jump, S, len, base + SITE_SLOT), 0);
-		*(uint64_t *)page = SITE_REM_INIT;
-		memcpy(page + SITE_SLOT, slot, sizeof slot);
-		memcpy(f + 10, jump, len);
+		install(&tab, f, page, S, len, flags);
 		assert_int_equal(((int (*)(void))f)(), 3000);
 		uint64_t passes = flags ? (1000 + SITE_UNROLL - 1) / SITE_UNROLL : 1000;
 		assert_int_equal(SITE_REM_INIT - *(uint64_t *)page, passes);
@@ -176,7 +180,7 @@ static void test_slot_loop_shape(void **state)
 	uint8_t *mem = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	assert_true(mem != MAP_FAILED);
 	uint8_t *f = mem, *page = mem + 2 * PAGE;
-	const uint64_t w = (uint64_t)(uintptr_t)f, S = w + 0x1b, base = (uint64_t)(uintptr_t)page;
+	const uint64_t w = (uint64_t)(uintptr_t)f, S = w + 0x1b;
 	memset(f, 0xcc, 2 * PAGE);
 	memcpy(f, strhash, sizeof strhash);
 	uint32_t (*fn)(const char *) = (uint32_t (*)(const char *))(void *)f;
@@ -192,13 +196,7 @@ static void test_slot_loop_shape(void **state)
 	size_t len = site_patchable(f, PAGE, w, S, 1);
 	assert_int_equal(len, 6); /* movzbl + test */
 	struct site_table tab = {0};
-	int k = site_add(&tab, -1, base, S, f + 0x1b, len);
-	uint8_t slot[SITE_SLOT], jump[SITE_CODE];
-	assert_int_equal(site_slot_build(slot, base, k, S, len, f, PAGE, w, SITE_LOOP), 0);
-	assert_int_equal(site_jump(jump, S, len, base + SITE_SLOT), 0);
-	*(uint64_t *)page = SITE_REM_INIT;
-	memcpy(page + SITE_SLOT, slot, sizeof slot);
-	memcpy(f + 0x1b, jump, len);
+	install(&tab, f, page, S, len, SITE_LOOP);
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
 		assert_int_equal(fn(words[i]), strhash_ref(words[i]));
 	assert_true(SITE_REM_INIT - *(uint64_t *)page > 0); /* through the slot */
