@@ -20,8 +20,8 @@ COMMON_SRC   := $(wildcard common/*.c)
 REC_SRC      := $(wildcard recorder/*.c)
 REPLAY_SRC   := $(wildcard replayer/*.c)
 COMMON_OBJ   := $(COMMON_SRC:%.c=$(BUILD)/%.o)
-REC_OBJ      := $(REC_SRC:%.c=$(BUILD)/%.o)
-REPLAY_OBJ   := $(REPLAY_SRC:%.c=$(BUILD)/%.o) $(BUILD)/replayer/stub_blob.o
+REC_OBJ      := $(REC_SRC:%.c=$(BUILD)/%.o) $(BUILD)/inproc/blob.o
+REPLAY_OBJ   := $(REPLAY_SRC:%.c=$(BUILD)/%.o) $(BUILD)/replayer/stub_blob.o $(BUILD)/inproc/blob.o
 
 .PHONY: all test tests demo bench bench-capture asan fuzz install clean deps check-deps
 all: check-deps $(BIN)/rec $(BIN)/replay $(BUILD)/inproc/blob.o

@@ -130,7 +130,7 @@ struct il_entry {
 	uint16_t flags;         /* IL_EF_* */
 	uint32_t length;
 	uint32_t hash;          /* il_args_hash of the call's arguments */
-	uint32_t pad;
+	uint32_t data_len;      /* bytes of region data (length less the header and padding) */
 	int64_t result;
 };
 

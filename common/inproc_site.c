@@ -5,6 +5,8 @@
 #include <capstone/capstone.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 
 #include "patch.h"
 
@@ -139,7 +141,13 @@ int il_tramp_build(uint8_t out[IL_TRAMP_MAX], size_t *outlen, uint64_t at, const
 int il_site_jump(uint8_t out[IL_SITE_MAX], const struct il_site *s, uint64_t tramp)
 {
 	memset(out, 0xcc, IL_SITE_MAX);
-	return patch_jump(out, s->addr, tramp);
+	int r = patch_jump(out, s->addr, tramp);
+	if (!r && s->form == IL_FORM_MOV) {
+		/* the syscall stays: a call the kernel restarts goes back to it */
+		out[MOV_LEN] = 0x0f;
+		out[MOV_LEN + 1] = 0x05;
+	}
+	return r;
 }
 
 uint64_t il_fix_rip(const struct il_site *s, uint64_t tramp, uint64_t rip)
@@ -160,4 +168,101 @@ uint64_t il_fix_rip(const struct il_site *s, uint64_t tramp, uint64_t rip)
 			k += lens[i];
 	}
 	return 0;
+}
+
+const struct il_patch *il_patch_at(const struct il_patches *tab, uint64_t a, uint64_t len)
+{
+	for (uint32_t i = 0; i < tab->n; i++) {
+		const struct il_site *s = &tab->p[i].site;
+		if (a < s->addr + s->len && a + len > s->addr)
+			return &tab->p[i];
+	}
+	return NULL;
+}
+
+/* 1 if a jump at the run at addr reaches all of the page at base. */
+static int page_reaches(uint64_t base, uint64_t addr)
+{
+	uint64_t lo = base < addr ? base : addr, hi = base < addr ? addr : base + IL_TRAMP_PAGE;
+	return hi - lo < (1ull << 31) - 2 * IL_TRAMP_PAGE;
+}
+
+int il_patch_page_for(const struct il_patches *tab, uint64_t addr)
+{
+	for (uint32_t k = 0; k < tab->npages; k++)
+		if (tab->page[k].base && tab->page[k].used < IL_TRAMP_PAGE / IL_TRAMP_SLOT &&
+		    page_reaches(tab->page[k].base, addr))
+			return (int)k;
+	return -1;
+}
+
+uint32_t il_patch_next_slot(const struct il_patches *tab, int k)
+{
+	return tab->page[k].used * IL_TRAMP_SLOT;
+}
+
+int il_patch_add(struct il_patches *tab, const struct il_site *s, uint64_t base, uint32_t slot)
+{
+	uint32_t k;
+	for (k = 0; k < tab->npages && tab->page[k].base != base; k++)
+		;
+	if (tab->n == IL_PATCH_MAX || (k == tab->npages && k == IL_PATCH_PAGES))
+		return -ENOSPC;
+	if (!base || (base & (IL_TRAMP_PAGE - 1)) || !page_reaches(base, s->addr) || il_patch_at(tab, s->addr, s->len))
+		return -EINVAL;
+	if (k == tab->npages) {
+		tab->page[k].base = base;
+		tab->page[k].used = 0;
+		tab->npages++;
+	}
+	if (slot != tab->page[k].used * IL_TRAMP_SLOT || slot + IL_TRAMP_SLOT > IL_TRAMP_PAGE)
+		return -EINVAL;
+	tab->page[k].used++;
+	tab->p[tab->n].site = *s;
+	tab->p[tab->n++].tramp = base + slot;
+	return 0;
+}
+
+uint64_t il_patches_fix_rip(const struct il_patches *tab, uint64_t rip)
+{
+	const struct il_patch *p = il_patch_at(tab, rip, 1);
+	return p ? il_fix_rip(&p->site, p->tramp, rip) : rip;
+}
+
+int il_patch_in_tramp(const struct il_patches *tab, uint64_t rip)
+{
+	for (uint32_t k = 0; k < tab->npages; k++)
+		if (tab->page[k].base && rip >= tab->page[k].base && rip < tab->page[k].base + IL_TRAMP_PAGE)
+			return 1;
+	return 0;
+}
+
+/* Forgets the patches in [a, b) and the trampoline pages there (with
+ * their patches). */
+static void patches_forget(struct il_patches *tab, uint64_t a, uint64_t b)
+{
+	for (uint32_t k = 0; k < tab->npages; k++)
+		if (tab->page[k].base && tab->page[k].base < b && tab->page[k].base + IL_TRAMP_PAGE > a)
+			tab->page[k].base = 0; /* its slot stays counted: never reused */
+	for (uint32_t i = 0; i < tab->n;) {
+		const struct il_patch *p = &tab->p[i];
+		if ((p->site.addr < b && p->site.addr + p->site.len > a) || (p->tramp >= a && p->tramp < b))
+			tab->p[i] = tab->p[--tab->n];
+		else
+			i++;
+	}
+}
+
+void il_patches_syscall_forget(struct il_patches *tab, long nr, const uint64_t args[6], int64_t result)
+{
+	if (!tab->n || (result < 0 && result > -4096))
+		return;
+	if (nr == SYS_munmap)
+		patches_forget(tab, args[0], args[0] + args[1]);
+	else if (nr == SYS_mmap && (args[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
+		patches_forget(tab, (uint64_t)result, (uint64_t)result + args[1]);
+	else if (nr == SYS_mremap) {
+		patches_forget(tab, args[0], args[0] + args[1]);
+		patches_forget(tab, (uint64_t)result, (uint64_t)result + args[2]);
+	}
 }

@@ -43,7 +43,8 @@ int il_site_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t sys,
 int il_tramp_build(uint8_t out[IL_TRAMP_MAX], size_t *outlen, uint64_t at, const struct il_site *s, uint64_t entry);
 
 /* The len bytes that replace s's run: a jump to tramp, int3s after it
- * (never executed: nothing jumps inside). 0 or -ERANGE. */
+ * (never executed: nothing jumps inside), but the mov form's `syscall`,
+ * kept where it was for a call the kernel restarts (rip moved back to it). 0 or -ERANGE. */
 int il_site_jump(uint8_t out[IL_SITE_MAX], const struct il_site *s, uint64_t tramp);
 
 /* Where a thread whose rip is inside s's patched run (a syscall stop at
@@ -52,5 +53,51 @@ int il_site_jump(uint8_t out[IL_SITE_MAX], const struct il_site *s, uint64_t tra
  * when it is not inside the run, 0 when it is at no instruction boundary
  * of it. */
 uint64_t il_fix_rip(const struct il_site *s, uint64_t tramp, uint64_t rip);
+
+/* A process's patched sites and the pages of their trampolines (mapped
+ * near the code they serve: the jump is rel32). Plain data: a fork's copy
+ * is a struct copy, as the site table's. */
+#define IL_PATCH_MAX 256
+#define IL_PATCH_PAGES 16
+#define IL_TRAMP_SLOT 128  /* a trampoline's slot in its page: offsets k * IL_TRAMP_SLOT, k >= 0 */
+#define IL_TRAMP_PAGE 4096
+struct il_patches {
+	uint32_t n, npages;
+	struct il_patch {
+		struct il_site site;
+		uint64_t tramp;
+	} p[IL_PATCH_MAX];
+	struct {
+		uint64_t base;
+		uint32_t used; /* slots taken */
+	} page[IL_PATCH_PAGES];
+};
+
+/* The patch whose run holds any of [a, a + len), or NULL. */
+const struct il_patch *il_patch_at(const struct il_patches *tab, uint64_t a, uint64_t len);
+
+/* The trampoline page of tab with a free slot within a jump's reach of
+ * the run at addr: its index, or -1 if a new page is needed. */
+int il_patch_page_for(const struct il_patches *tab, uint64_t addr);
+
+/* Notes s patched to the trampoline in slot `slot` (a byte offset) of the
+ * page at base (added if new); 0, -ENOSPC (table or page full) or
+ * -EINVAL (slot taken or misplaced, run overlapping another). */
+int il_patch_add(struct il_patches *tab, const struct il_site *s, uint64_t base, uint32_t slot);
+
+/* The offset of the next free slot in page k of tab. */
+uint32_t il_patch_next_slot(const struct il_patches *tab, int k);
+
+/* Where a thread at rip goes on (il_fix_rip over every patch of tab):
+ * rip itself outside every patched run, 0 inside one but at no
+ * instruction boundary. */
+uint64_t il_patches_fix_rip(const struct il_patches *tab, uint64_t rip);
+
+/* 1 if rip is in a trampoline page of tab. */
+int il_patch_in_tramp(const struct il_patches *tab, uint64_t rip);
+
+/* After a syscall (nr, args, result) that unmapped or replaced memory:
+ * forgets the patches whose runs or trampoline pages it touched. */
+void il_patches_syscall_forget(struct il_patches *tab, long nr, const uint64_t args[6], int64_t result);
 
 #endif

@@ -1,5 +1,6 @@
 /* ptrace_util.c - tracee registers and memory, wait statuses, disassembly. */
 #include "ptrace_util.h"
+#include "inproc.h"
 
 #include <capstone/capstone.h>
 #include <dirent.h>
@@ -356,6 +357,11 @@ int mem_skip_dead_stack(struct mem_skip *k, pid_t tid, uint64_t rsp)
 	struct dead_stack_ctx c = {k, rsp};
 	int r = maps_foreach(tid, dead_stack_map, &c);
 	return r > 0 ? 0 : r;
+}
+
+int mem_skip_inproc(struct mem_skip *k)
+{
+	return mem_skip_add(k, IL_BASE + IL_CTL_OFF, IL_MAP_SIZE - IL_CTL_OFF);
 }
 
 int mem_skip_syscall(struct mem_skip *k, pid_t tid, const struct sc_desc *d, const uint64_t args[6])

@@ -86,6 +86,9 @@ int mem_skip_syscall(struct mem_skip *k, pid_t tid, const struct sc_desc *d, con
  * red zone: dead by the ABI (signal frames land there), and not the same
  * in record and replay. Returns 0 or -errno. */
 int mem_skip_dead_stack(struct mem_skip *k, pid_t tid, uint64_t rsp);
+/* Adds the in-process library's control page, stack and ring: not the
+ * same in record and replay. Returns 0 or -ENOMEM. */
+int mem_skip_inproc(struct mem_skip *k);
 /* Frees k's ranges (k itself is the caller's). */
 void mem_skip_free(struct mem_skip *k);
 /* 1 if k leaves out any of the len bytes at a. */

@@ -113,7 +113,7 @@ static struct il_ret record(struct il_ctl *ctl, const struct il_call *c, long nr
 	e->flags = 0;
 	e->length = il_entry_len((uint64_t)(p - (char *)(e + 1)));
 	e->hash = il_args_hash(args, c->nargs);
-	e->pad = 0;
+	e->data_len = (uint32_t)(p - (char *)(e + 1));
 	e->result = r.result;
 	__atomic_store_n(&ctl->head, at + e->length, __ATOMIC_RELEASE);
 	return r;

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
+#include "../common/inproc_site.h"
 #include "../common/patch.h"
 #include "../common/syscalls.h"
 #include "../common/site.h"
@@ -35,6 +36,10 @@ struct rec_space {
 	int memfd;             /* /proc/TID/mem of one of its threads, or -1 */
 	uint64_t syscall_insn; /* a syscall instruction of the program, for injections */
 	struct site_table sites;
+	int il;                /* the in-process library is mapped (docs/inprocess.md) */
+	struct il_patches patches; /* syscall sites patched to call it */
+	uint64_t il_unpatchable[16]; /* sites found unfit, not tried again (a ring of them) */
+	unsigned il_nunpatchable;
 };
 
 struct rec_task {
@@ -47,6 +52,7 @@ struct rec_task {
 	enum rec_state state;
 	int marked;      /* its sysenter record is written (others ran meanwhile) */
 	int exit_recorded;
+	int exec_ended;  /* its execve's syscall-exit stop was taken at its exec stop (rec_inproc_inject) */
 	int announced;   /* its newtask record is written: it may be scheduled */
 	int first_stop;  /* its first stop came before its parent's clone event */
 	uint64_t enter_seq; /* when it entered its current syscall */
@@ -156,6 +162,7 @@ struct rec_snap {
 };
 
 struct rec_chaos;
+struct il_ctl;
 
 /* What one recording came to (rec --until-fail reads it from each run). */
 struct rec_result {
@@ -195,6 +202,13 @@ struct rec_session {
 	 * untraced (the in-process library's, docs/inprocess.md section 10);
 	 * 0: none, the filter traps every syscall. Nothing sets it yet. */
 	uint64_t untraced_ip;
+	struct il_ctl *il_ctl;    /* the control area every process's library starts with; NULL: --no-inprocess */
+	uint64_t il_entry;        /* the library's entry, for trampolines */
+	uint64_t il_traced;       /* its traced syscall instruction */
+	uint64_t nbuffered;       /* syscalls the library recorded */
+	struct buf ilbuf;         /* ring bytes being drained */
+	struct trace_bufentry *ilents;
+	struct trace_region *ilregs;
 	struct rec_chaos *chaos;  /* --chaos policy state, or NULL: the fair scheduler */
 	uint64_t chaos_seed;
 	int timed_out;            /* --timeout reached: the recording was stopped */
@@ -282,6 +296,17 @@ void rec_site_syscall_done(struct rec_task *t, long nr, const uint64_t args[6], 
  * counting site if it can be one, and up to `more` runs further down the
  * same straight line of code, and records each. Returns 0 or -errno. */
 int rec_site_install(struct rec_session *s, struct rec_task *t, int more);
+/* Runs syscall nr(args) in t (stopped at a ptrace stop: a preemption
+ * point, a syscall's end, its exec) through the syscall instruction at
+ * insn_at, then leaves t at an interrupt stop with its registers as they
+ * were; 0 with the kernel's answer in *result, -EFAULT if insn_at holds
+ * no syscall instruction or t faulted there (nothing done, t as it was),
+ * or -errno. Asynchronous signals meanwhile are held (rec_hold_async). */
+int rec_inject(struct rec_task *t, uint64_t insn_at, long nr, const uint64_t args[6], int64_t *result);
+/* Maps one RWX page at `at` in t (rec_inject at its program's syscall
+ * instruction); 0, -EFAULT (no syscall instruction: none known now),
+ * -EEXIST (taken) or -errno. */
+int rec_inject_page(struct rec_task *t, uint64_t at);
 /* Sets every site counter of t's address space to n (t stopped): its
  * turn ends at its n-th site pass from now (1: the next). Returns 1 if
  * there are any, 0 if none, -errno on error. */
@@ -360,6 +385,31 @@ int rec_shared_mmap(struct rec_session *s, struct rec_task *t, struct trace_sysc
 /* Captures a write into a file mapped shared, for replay's copy of it;
  * returns 0 or -errno. */
 int rec_shared_write(struct rec_session *s, struct rec_task *t, const struct sc_desc *d, struct trace_syscall *rec);
+/* Sets up in-process recording (not with --no-inprocess): the control
+ * area and the address the filter lets through; returns 0 or -errno. */
+int rec_inproc_setup(struct rec_session *s);
+/* Frees what rec_inproc_setup and the drains allocated. */
+void rec_inproc_free(struct rec_session *s);
+/* At t's exec stop: maps the library into the new image, before its
+ * snapshot, from the end of execve (t->exec_ended set: that stop is
+ * taken); returns 0 (also when it cannot be mapped: the process is then
+ * recorded without it) or -errno. */
+int rec_inproc_inject(struct rec_session *s, struct rec_task *t);
+/* After t's exec record: the inproc record, if the library is there. */
+int rec_inproc_announce(struct rec_session *s, struct rec_task *t);
+/* At a stop of t: writes what its process's library recorded since the
+ * last drain into a buffer record (before the stop's own records);
+ * returns 0 or -errno. */
+int rec_inproc_flush(struct rec_session *s, struct rec_task *t);
+/* After t's syscall record (registers r, at its end; the result not a
+ * restart code): patches the site if the library may make the call,
+ * forgets patches the call unmapped, and moves t out of a patched run
+ * (r and the thread). Returns 0 or -errno. */
+int rec_inproc_exit(struct rec_session *s, struct rec_task *t, struct user_regs_struct *r);
+/* t is stopped to be preempted: if it is inside the library or a
+ * trampoline, single-steps it out (returns 0), or lets it run on to the
+ * library's traced syscall, a stop of its own (returns 1); -errno. */
+int rec_inproc_step_out(struct rec_session *s, struct rec_task *t);
 /* Marks the recording failed with a reason naming the thread and event. */
 void rec_fail(struct rec_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -203,6 +203,8 @@ int rec_exec_snapshot(struct rec_session *s, struct rec_task *t)
 		rec_fail(s, "thread %d: exec: cannot hide the vDSO: %s", t->tid, strerror(-ret));
 		return ret;
 	}
+	if ((ret = rec_inproc_inject(s, t)))
+		return ret;
 	snprintf(path, sizeof path, "/proc/%d/exe", t->tid);
 	ssize_t n = readlink(path, exe, sizeof exe - 1);
 	exe[n > 0 ? n : 0] = 0;
@@ -241,6 +243,8 @@ int rec_exec_snapshot(struct rec_session *s, struct rec_task *t)
 	rec_mark(s, t->tid);
 	ret = trace_put_exec(&s->w, &e);
 	s->snapshots += !ret;
+	if (!ret)
+		ret = rec_inproc_announce(s, t);
 	if (ret == -EFBIG)
 		rec_fail(s, "thread %d: exec: the new image's memory is larger than a trace record can hold (%u MiB): recording stopped",
 			 t->tid, TRACE_RECORD_MAX >> 20);

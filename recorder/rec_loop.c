@@ -323,6 +323,11 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 		if (r)
 			return r;
 		trace_flush(&s->w);
+		if (t->exec_ended) {
+			/* its execve's end, taken to map the library: as it came */
+			t->exec_ended = 0;
+			return rec_syscall_exit(s, t);
+		}
 		return cont(t->tid, PTRACE_SYSCALL);
 	}
 	case PTRACE_EVENT_EXIT: {
@@ -468,7 +473,12 @@ static int dispatch(struct rec_session *s, struct rec_task *t, int status)
 		on_gone(s, t, status);
 		return 0;
 	}
-	int r = on_stop(s, t, status);
+	/* What the library recorded since the last stop, before this stop's
+	 * records (only the running thread ran user code meanwhile). */
+	int r = !s->running || s->running == t ? rec_inproc_flush(s, t) : 0;
+	if (r)
+		return r;
+	r = on_stop(s, t, status);
 	siginfo_t si;
 	if (r == -EPROTO && !ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) && si.si_code >> 8 == PTRACE_EVENT_EXIT) {
 		/* Killed (a group exit: SIGTERM...) while rec stepped it to a

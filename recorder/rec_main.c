@@ -162,6 +162,7 @@ static void session_free(struct rec_session *s)
 	buf_free(&s->fwbuf);
 	free(s->regions);
 	rec_chaos_free(s);
+	rec_inproc_free(s);
 }
 
 /* Parses a non-negative decimal number into *v; returns 0 or -EINVAL. */
@@ -222,10 +223,16 @@ int rec_record(const struct rec_options *opt, const char *path, struct rec_resul
 	s.start_ns = now_ns();
 	if (opt->timeout_ns)
 		s.stop_deadline_ns = s.start_ns + opt->timeout_ns;
+	if ((ret = rec_inproc_setup(&s))) {
+		msg("cannot set up in-process recording: %s", strerror(-ret));
+		rec_chaos_free(&s);
+		return EXIT_RECFAIL;
+	}
 	s.leader = rec_spawn(&s, path);
 	if (s.leader < 0) {
 		msg("cannot start %s: %s", opt->argv[0], strerror(-s.leader));
 		rec_chaos_free(&s);
+		rec_inproc_free(&s);
 		return EXIT_RECFAIL;
 	}
 	write_header(&s, opt->argc, opt->argv);

@@ -145,6 +145,8 @@ int rec_preempt_start(struct rec_session *s)
 static int point_skips(struct rec_session *s, struct rec_task *t, uint64_t rsp, struct mem_skip *k)
 {
 	int r = mem_skip_dead_stack(k, t->tid, rsp);
+	if (!r)
+		r = mem_skip_inproc(k);
 	for (struct rec_task *o = s->tasks; o && !r; o = o->next) {
 		const struct sc_desc *d = o != t && o->state == T_KERNEL ? sc_lookup(o->nr) : NULL;
 		if (d)
@@ -529,9 +531,14 @@ int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
 	/* The point: at a run replay can patch if one is near; a spinner at
 	 * its first pass, a thread making progress at a later pass with the
 	 * filter words that tell the passes apart (rec_preempt_spin_trap). */
+	/* Never a point inside the in-process library or a trampoline. */
+	if ((r = rec_inproc_step_out(s, t)))
+		return r < 0 ? r : 0;
 	r = step_to_patchable(t);
 	if (r < 0)
 		return r;
+	if ((r = rec_inproc_step_out(s, t)))
+		return r < 0 ? r : 0;
 	if (t->deferred_sig && !t->sig_checked) {
 		/* Once more round to this rip first: where registers repeat
 		 * pass after pass, the point gets a stack word that tells the

@@ -25,6 +25,8 @@ struct rec_space *rec_space_new(const struct rec_space *from)
 	if (from) {
 		sp->sites = from->sites;
 		sp->syscall_insn = from->syscall_insn;
+		sp->il = from->il;
+		sp->patches = from->patches;
 	}
 	sp->refs = 1;
 	sp->memfd = -1;
@@ -61,33 +63,26 @@ static int space_memfd(struct rec_task *t)
 }
 
 
-/* Runs an mmap of one RWX page at `at` in t (stopped at a preemption
- * point) through a syscall instruction of its own, then leaves t at an
- * interrupt stop with its registers as they were. Returns 0, -EFAULT if
- * the syscall instruction is gone (nothing done, t as it was), or -errno. */
-static int inject_page(struct rec_task *t, uint64_t at)
+int rec_inject(struct rec_task *t, uint64_t insn_at, long nr, const uint64_t args[6], int64_t *result)
 {
 	struct user_regs_struct save, r;
 	uint8_t insn[2];
 	int status, ret = regs_get(t->tid, &save), req = PTRACE_CONT, done = 0;
 	if (ret)
 		return ret;
-	if (mem_read(t->tid, t->space->syscall_insn, insn, 2) != 2 || insn[0] != 0x0f || insn[1] != 0x05) {
-		t->space->syscall_insn = 0; /* unmapped or rewritten since: another one is found at the next syscall */
+	if (mem_read(t->tid, insn_at, insn, 2) != 2 || insn[0] != 0x0f || insn[1] != 0x05)
 		return -EFAULT;
-	}
 	r = save;
-	r.rip = t->space->syscall_insn;
-	r.rax = SYS_mmap;
-	r.rdi = at;
-	r.rsi = SITE_PAGE;
-	r.rdx = PROT_READ | PROT_WRITE | PROT_EXEC;
-	r.r10 = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE;
-	r.r8 = (unsigned long long)-1;
-	r.r9 = 0;
+	r.rip = insn_at;
+	r.rax = (unsigned long long)nr;
+	r.rdi = args[0];
+	r.rsi = args[1];
+	r.rdx = args[2];
+	r.r10 = args[3];
+	r.r8 = args[4];
+	r.r9 = args[5];
 	if ((ret = regs_set(t->tid, &r)))
 		return ret;
-	int result = 0;
 	for (int i = 0; i < 32 && !ret; i++) {
 		if (ptrace(req, t->tid, 0, 0) < 0)
 			return -errno;
@@ -95,7 +90,7 @@ static int inject_page(struct rec_task *t, uint64_t at)
 			return ret;
 		int ev = status >> 16, sig = WSTOPSIG(status);
 		if (done && ev == PTRACE_EVENT_STOP)
-			return result;
+			return 0;
 		if (ev == PTRACE_EVENT_STOP && sig == SIGTRAP)
 			continue; /* an earlier interrupt of rec's: nothing ran */
 		if (ev == PTRACE_EVENT_SECCOMP) {
@@ -103,8 +98,7 @@ static int inject_page(struct rec_task *t, uint64_t at)
 		} else if (ev == 0 && sig == (SIGTRAP | 0x80) && !done) {
 			if ((ret = regs_get(t->tid, &r)))
 				return ret;
-			if (r.rax != at) /* taken meanwhile (MAP_FIXED_NOREPLACE): no page */
-				result = (int64_t)r.rax < 0 && (int64_t)r.rax > -4096 ? -EEXIST : -EPROTO;
+			*result = (int64_t)r.rax;
 			/* Back where it was, at an interrupt stop: nothing runs. */
 			if (!(ret = regs_set(t->tid, &save)) && ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
 				ret = -errno;
@@ -125,6 +119,20 @@ static int inject_page(struct rec_task *t, uint64_t at)
 		}
 	}
 	return ret ? ret : -EPROTO;
+}
+
+int rec_inject_page(struct rec_task *t, uint64_t at)
+{
+	const uint64_t args[6] = {at, SITE_PAGE, PROT_READ | PROT_WRITE | PROT_EXEC,
+				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, (uint64_t)-1, 0};
+	int64_t res = 0;
+	int ret = rec_inject(t, t->space->syscall_insn, SYS_mmap, args, &res);
+	if (ret == -EFAULT)
+		t->space->syscall_insn = 0; /* unmapped or rewritten since: another one is found at the next syscall */
+	if (ret || (uint64_t)res == at)
+		return ret;
+	/* taken meanwhile (MAP_FIXED_NOREPLACE): no page */
+	return res < 0 && res > -4096 ? -EEXIST : -EPROTO;
 }
 
 /* 1 if a thread of t's address space other than t is stopped inside the
@@ -158,7 +166,7 @@ static int install_at(struct rec_session *s, struct rec_task *t, const uint8_t *
 		return 0;
 	if (pg < 0) {
 		uint64_t init = SITE_REM_INIT;
-		ret = inject_page(t, base);
+		ret = rec_inject_page(t, base);
 		if (ret == -EFAULT || ret == -EEXIST)
 			return 0; /* no site this time */
 		if (ret || (ret = mem_write(fd, base, &init, sizeof init)))

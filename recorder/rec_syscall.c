@@ -375,6 +375,8 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 	if (s->running == t)
 		s->running = NULL; /* a quick syscall's end */
 	ret = trace_put_syscall(&s->w, &rec);
+	if (!ret && (!is_restart_code(rec.result) || t->nr == SYS_rt_sigreturn))
+		ret = rec_inproc_exit(s, t, &r);
 	if (!ret && s->chaos && t->nr == SYS_futex && rec.result > 0 && sc_futex_wakes(t->args))
 		ret = rec_chaos_wakes(s, (int)rec.result); /* the woken are candidates of the next decision */
 	if (ret == -EFBIG) {

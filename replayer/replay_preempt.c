@@ -56,6 +56,8 @@ static int state_hash(struct replay_session *s, struct replay_task *t, uint64_t 
 {
 	struct mem_skip k = {.map = tramp};
 	int r = mem_skip_dead_stack(&k, t->tid, t->regs.rsp);
+	if (!r)
+		r = mem_skip_inproc(&k);
 	for (struct replay_task *o = s->tasks; o && !r; o = o->next) {
 		uint64_t args[6];
 		const struct sc_desc *d = o != t && o->alive && o->at_syscall ? sc_lookup((long)o->regs.orig_rax) : NULL;

@@ -1,0 +1,367 @@
+/* rec_inproc.c - in-process recording in rec (docs/inprocess.md): the
+ * library mapped into every new image, syscall sites patched to call it,
+ * its ring drained into buffer records at every stop, and threads kept
+ * out of it at preemption points. */
+#include "rec.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/inproc.h"
+#include "../common/ptrace_util.h"
+
+extern const char heisen_inproc_start[], heisen_inproc_end[];
+
+/* The calls the library records (stage 1: clocks, ids, getrandom; none
+ * may block, none writes more than a fixed struct or its buffer). */
+static const long buffered[] = {
+	SYS_clock_gettime, SYS_gettimeofday, SYS_time,   SYS_getpid,  SYS_gettid,   SYS_getppid,
+	SYS_getuid,        SYS_geteuid,      SYS_getgid, SYS_getegid, SYS_getrandom,
+};
+
+static const struct il_header *blob_header(void)
+{
+	return (const struct il_header *)heisen_inproc_start;
+}
+
+int rec_inproc_setup(struct rec_session *s)
+{
+	const struct il_header *h = blob_header();
+	size_t size = (size_t)(heisen_inproc_end - heisen_inproc_start);
+	if (s->opt->no_inprocess)
+		return 0;
+	if (h->magic != IL_MAGIC || h->version != IL_VERSION || h->size != size || size > IL_TEXT_MAX)
+		return -EINVAL; /* a build error */
+	if (!(s->il_ctl = calloc(1, IL_CTL_SIZE)))
+		return -ENOMEM;
+	int r = il_ctl_init(s->il_ctl, buffered, (int)(sizeof buffered / sizeof *buffered));
+	if (r) {
+		free(s->il_ctl);
+		s->il_ctl = NULL;
+		return r;
+	}
+	s->il_ctl->mode = IL_MODE_RECORD;
+	s->untraced_ip = IL_BASE + h->untraced_ret;
+	s->il_entry = IL_BASE + h->entry;
+	s->il_traced = IL_BASE + h->traced;
+	return 0;
+}
+
+void rec_inproc_free(struct rec_session *s)
+{
+	free(s->il_ctl);
+	s->il_ctl = NULL;
+	buf_free(&s->ilbuf);
+	free(s->ilents);
+	free(s->ilregs);
+	s->ilents = NULL;
+	s->ilregs = NULL;
+}
+
+static int space_fd(struct rec_task *t)
+{
+	if (t->space->memfd < 0)
+		t->space->memfd = mem_open(t->tid);
+	return t->space->memfd;
+}
+
+/* Lets t (at its exec stop) on to the end of its execve, where registers
+ * set are not overwritten by execve's result; its entry point in *rip.
+ * Returns 0 or -errno. */
+static int to_exec_end(struct rec_task *t, uint64_t *rip)
+{
+	struct user_regs_struct r;
+	int status, ret;
+	if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
+		return -errno;
+	if ((ret = tracee_wait_stop(t->tid, &status, NULL)))
+		return ret;
+	if ((status >> 16) != 0 || WSTOPSIG(status) != (SIGTRAP | 0x80))
+		return -EPROTO;
+	t->exec_ended = 1;
+	if ((ret = regs_get(t->tid, &r)))
+		return ret;
+	*rip = r.rip;
+	return 0;
+}
+
+int rec_inproc_inject(struct rec_session *s, struct rec_task *t)
+{
+	static const uint8_t sc[2] = {0x0f, 0x05};
+	const uint64_t map[6] = {IL_BASE, IL_MAP_SIZE, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, (uint64_t)-1, 0};
+	const uint64_t prot[6] = {IL_BASE, IL_TEXT_MAX, PROT_READ | PROT_EXEC, 0, 0, 0};
+	uint8_t orig[2];
+	uint64_t rip = 0;
+	int64_t res = 0, res2 = 0;
+	int fd, ret;
+	if (!s->il_ctl)
+		return 0;
+	if ((fd = space_fd(t)) < 0)
+		return fd;
+	if ((ret = to_exec_end(t, &rip))) {
+		rec_fail(s, "thread %d: exec: cannot reach the end of execve to map the in-process library: %s", t->tid,
+			 strerror(-ret));
+		return ret;
+	}
+	/* The new image's first instruction becomes a syscall for the
+	 * injections, then goes back to what it was. */
+	if (mem_read(t->tid, rip, orig, 2) != 2)
+		return -EFAULT;
+	if ((ret = mem_write(fd, rip, sc, 2)))
+		return ret;
+	ret = rec_inject(t, rip, SYS_mmap, map, &res);
+	if (!ret && (uint64_t)res == IL_BASE &&
+	    !(ret = mem_write(fd, IL_BASE, heisen_inproc_start, (size_t)(heisen_inproc_end - heisen_inproc_start))) &&
+	    !(ret = mem_write(fd, IL_BASE + IL_CTL_OFF, s->il_ctl, sizeof *s->il_ctl)))
+		ret = rec_inject(t, rip, SYS_mprotect, prot, &res2);
+	int r2 = mem_write(fd, rip, orig, 2);
+	if (ret || r2) {
+		rec_fail(s, "thread %d: exec: cannot map the in-process library: %s", t->tid, strerror(-(ret ? ret : r2)));
+		return ret ? ret : r2;
+	}
+	if ((uint64_t)res != IL_BASE || res2) {
+		if (!s->opt->quiet)
+			fprintf(stderr, "rec: thread %d: exec: the in-process library cannot be mapped at %#llx (%s): this process's syscalls are all traced\n",
+				t->tid, (unsigned long long)IL_BASE, strerror(-(int)(res2 ? res2 : (uint64_t)res == IL_BASE ? 0 : res)));
+		return 0;
+	}
+	t->space->il = 1;
+	return 0;
+}
+
+int rec_inproc_announce(struct rec_session *s, struct rec_task *t)
+{
+	if (!t->space || !t->space->il)
+		return 0;
+	struct trace_inproc p = {.tid = (uint32_t)t->tid, .version = IL_VERSION, .base = IL_BASE};
+	return trace_put_inproc(&s->w, &p);
+}
+
+/* Writes the count entries of s->ilents drained from t's ring (in
+ * records of at most TRACE_BUFFER_MAX). */
+static int put_entries(struct rec_session *s, struct rec_task *t, uint32_t count)
+{
+	int ret = 0;
+	rec_mark(s, t->tid);
+	for (uint32_t i = 0; i < count && !ret; i += TRACE_BUFFER_MAX) {
+		uint32_t n = count - i < TRACE_BUFFER_MAX ? count - i : TRACE_BUFFER_MAX;
+		struct trace_buffer b = {.tid = (uint32_t)t->tid, .count = n, .entries = s->ilents + i};
+		ret = trace_put_buffer(&s->w, &b);
+	}
+	s->nbuffered += count;
+	return ret;
+}
+
+int rec_inproc_flush(struct rec_session *s, struct rec_task *t)
+{
+	uint64_t ht[2]; /* head, tail */
+	int fd, ret;
+	if (!t->space || !t->space->il || (fd = space_fd(t)) < 0)
+		return 0;
+	if (pread(fd, ht, sizeof ht, (off_t)(IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, head))) != sizeof ht)
+		return 0; /* gone (killed): nothing to drain */
+	uint64_t head = ht[0], tail = ht[1], n = head - tail;
+	if (!n)
+		return 0;
+	if (n > IL_BUF_SIZE || (head & 7) || (tail & 7)) {
+		rec_fail(s, "thread %d: the in-process library's ring is corrupt (head %" PRIu64 ", tail %" PRIu64 "): recording stopped",
+			 t->tid, head, tail);
+		return -EPROTO;
+	}
+	s->ilbuf.len = 0;
+	if ((ret = buf_reserve(&s->ilbuf, n)))
+		return ret;
+	uint64_t off = tail & (IL_BUF_SIZE - 1), first = n < IL_BUF_SIZE - off ? n : IL_BUF_SIZE - off;
+	if (pread(fd, s->ilbuf.p, first, (off_t)(IL_BASE + IL_BUF_OFF + off)) != (ssize_t)first ||
+	    (n > first && pread(fd, s->ilbuf.p + first, n - first, (off_t)(IL_BASE + IL_BUF_OFF)) != (ssize_t)(n - first)))
+		return 0; /* gone */
+	uint32_t max = (uint32_t)(n / 8), count = 0;
+	if (!s->ilents) {
+		s->ilents = malloc(IL_BUF_SIZE / 8 * sizeof *s->ilents);
+		s->ilregs = malloc(IL_BUF_SIZE / 8 * sizeof *s->ilregs);
+		if (!s->ilents || !s->ilregs)
+			return -ENOMEM;
+	}
+	for (uint64_t pos = 0; pos < n;) {
+		const struct il_entry *e = (const struct il_entry *)(s->ilbuf.p + pos);
+		if (n - pos < 8 || e->length < 8 || (e->length & 7) || e->length > n - pos ||
+		    (e->nr != IL_NR_WRAP && (e->length < sizeof *e || il_entry_len(e->data_len) != e->length)) ||
+		    count == max) {
+			rec_fail(s, "thread %d: the in-process library's ring is corrupt at %" PRIu64 ": recording stopped",
+				 t->tid, tail + pos);
+			return -EPROTO;
+		}
+		pos += e->length;
+		if (e->nr == IL_NR_WRAP)
+			continue;
+		struct trace_bufentry *b = &s->ilents[count];
+		*b = (struct trace_bufentry){.nr = e->nr, .result = e->result, .args_hash = e->hash};
+		if (e->data_len) {
+			s->ilregs[count] = (struct trace_region){0, e->data_len, (const uint8_t *)(e + 1)};
+			b->nregions = 1;
+			b->regions = &s->ilregs[count];
+		}
+		count++;
+	}
+	/* Consumed: the library may write there again once t runs. */
+	if ((ret = mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, tail), &head, sizeof head)))
+		return ret;
+	return put_entries(s, t, count);
+}
+
+static int unpatchable(const struct rec_space *sp, uint64_t sys)
+{
+	for (unsigned i = 0; i < sizeof sp->il_unpatchable / sizeof *sp->il_unpatchable; i++)
+		if (sp->il_unpatchable[i] == sys)
+			return 1;
+	return 0;
+}
+
+static void note_unpatchable(struct rec_space *sp, uint64_t sys)
+{
+	const unsigned n = sizeof sp->il_unpatchable / sizeof *sp->il_unpatchable;
+	sp->il_unpatchable[sp->il_nunpatchable++ % n] = sys;
+}
+
+/* 1 if a thread of t's process other than t is stopped inside the run
+ * [at, at + len) (not at its start). Threads inside a syscall there come
+ * back through rec_inproc_exit, which moves them. */
+static int other_inside(struct rec_session *s, struct rec_task *t, uint64_t at, size_t len)
+{
+	for (struct rec_task *o = s->tasks; o; o = o->next) {
+		struct user_regs_struct r;
+		if (o != t && o->space == t->space && !regs_get(o->tid, &r) && r.rip > at && r.rip < at + len)
+			return 1;
+	}
+	return 0;
+}
+
+/* Patches the syscall site whose instruction ends at rip, if it can be;
+ * returns 0 (patched or not) or -errno. */
+static int patch_site(struct rec_session *s, struct rec_task *t, uint64_t rip)
+{
+	struct rec_space *sp = t->space;
+	uint8_t win[SITE_WIN], tramp[IL_TRAMP_MAX], jump[IL_SITE_MAX];
+	uint64_t wstart, sys = rip - 2, base;
+	struct il_site site;
+	size_t tlen;
+	int fd = space_fd(t), ret;
+	if (fd < 0 || unpatchable(sp, sys) || il_patch_at(&sp->patches, sys, 2) ||
+	    (sys >= IL_BASE && sys < IL_BASE + IL_MAP_SIZE))
+		return 0;
+	size_t wlen = site_window(t->tid, sys, win, &wstart);
+	if (!wlen || il_site_find(win, wlen, wstart, sys, &site) || !site_code_is_file(t->tid, sys)) {
+		note_unpatchable(sp, sys);
+		return 0;
+	}
+	if (other_inside(s, t, site.addr, site.len))
+		return 0; /* another time */
+	int k = il_patch_page_for(&sp->patches, site.addr);
+	uint32_t slot = 0;
+	if (k >= 0) {
+		base = sp->patches.page[k].base;
+		slot = il_patch_next_slot(&sp->patches, k);
+	} else {
+		if (sp->patches.npages == IL_PATCH_PAGES || !(base = site_free_page_near(t->tid, site.addr)))
+			return 0;
+		ret = rec_inject_page(t, base);
+		if (ret == -EFAULT || ret == -EEXIST)
+			return 0;
+		if (ret)
+			goto fail;
+	}
+	if (il_tramp_build(tramp, &tlen, base + slot, &site, s->il_entry) || il_site_jump(jump, &site, base + slot)) {
+		note_unpatchable(sp, sys);
+		return 0;
+	}
+	if ((ret = il_patch_add(&sp->patches, &site, base, slot)))
+		return ret == -ENOSPC ? 0 : ret;
+	if ((ret = mem_write(fd, base + slot, tramp, tlen)) || (ret = mem_write(fd, site.addr, jump, site.len)))
+		goto fail;
+	struct trace_patch p = {.tid = (uint32_t)t->tid, .len = site.len, .addr = site.addr, .page = base, .slot = slot};
+	memcpy(p.code, site.code, site.len);
+	return trace_put_patch(&s->w, &p);
+fail:
+	rec_fail(s, "thread %d: cannot patch the syscall site at %#llx: %s", t->tid, (unsigned long long)sys,
+		 strerror(-ret));
+	return ret;
+}
+
+int rec_inproc_exit(struct rec_session *s, struct rec_task *t, struct user_regs_struct *r)
+{
+	struct rec_space *sp = t->space;
+	int ret = 0;
+	if (!sp || !sp->il)
+		return 0;
+	il_patches_syscall_forget(&sp->patches, t->nr, t->args, (int64_t)r->rax);
+	if (t->nr >= 0 && t->nr < SC_MAX && (s->il_ctl->allow[t->nr / 8] & (1u << (t->nr % 8))) &&
+	    (ret = patch_site(s, t, r->rip)))
+		return ret;
+	uint64_t to = il_patches_fix_rip(&sp->patches, r->rip);
+	if (to == r->rip)
+		return 0;
+	if (!to) {
+		rec_fail(s, "thread %d: %s returned inside a patched syscall site at %#llx: recording stopped", t->tid,
+			 sc_lookup(t->nr) ? sc_lookup(t->nr)->name : "a syscall", (unsigned long long)r->rip);
+		return -EPROTO;
+	}
+	r->rip = to;
+	t->exit_regs = *r;
+	return regs_set(t->tid, r);
+}
+
+/* 1 if rip is in the library's text or a trampoline of t's process. */
+static int in_library(const struct rec_task *t, uint64_t rip)
+{
+	return t->space && t->space->il &&
+	       ((rip >= IL_BASE && rip < IL_BASE + IL_TEXT_MAX) || il_patch_in_tramp(&t->space->patches, rip));
+}
+
+#define STEP_OUT_MAX 100000 /* instructions: the library's longest path is a few hundred */
+
+int rec_inproc_step_out(struct rec_session *s, struct rec_task *t)
+{
+	for (int i = 0; i < STEP_OUT_MAX; i++) {
+		struct user_regs_struct r;
+		int status, ret;
+		siginfo_t si;
+		if ((ret = regs_get(t->tid, &r)))
+			return ret;
+		if (!in_library(t, r.rip))
+			return 0;
+		if (r.rip == s->il_traced)
+			/* its traced syscall is next: a stop where its turn ends */
+			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 1;
+		if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0)
+			return -errno;
+		if ((ret = tracee_wait_stop(t->tid, &status, NULL)))
+			return ret;
+		int sig = WSTOPSIG(status);
+		if ((status >> 16) == PTRACE_EVENT_STOP && sig == SIGTRAP)
+			continue; /* an interrupt of rec's: no step made */
+		if ((status >> 16) != 0 || ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0)
+			return -EPROTO;
+		if (sig == SIGTRAP && si.si_code == TRAP_TRACE)
+			continue;
+		if (rec_sig_is_sync(&si)) {
+			rec_fail(s, "thread %d: fault (signal %d) in the in-process library at %#llx: recording stopped",
+				 t->tid, sig, (unsigned long long)r.rip);
+			return -EPROTO;
+		}
+		if ((ret = rec_hold_async(t, sig, &si)))
+			return ret;
+	}
+	rec_fail(s, "thread %d: still in the in-process library after %d instructions: recording stopped", t->tid,
+		 STEP_OUT_MAX);
+	return -EPROTO;
+}
