@@ -327,6 +327,45 @@ static int in_library(const struct rec_task *t, uint64_t rip)
 	       ((rip >= IL_BASE && rip < IL_BASE + IL_TEXT_MAX) || il_patch_in_tramp(&t->space->patches, rip));
 }
 
+/* Sets debug register i of t to v; 0 or -errno. */
+static int set_dr(pid_t tid, int i, uint64_t v)
+{
+	size_t off = offsetof(struct user, u_debugreg) + (size_t)i * sizeof(long);
+	return ptrace(PTRACE_POKEUSER, tid, (void *)off, (void *)v) < 0 ? -errno : 0;
+}
+
+/* Lets t (at the library's untraced syscall instruction) run the syscall
+ * up to the next instruction, with a hardware breakpoint there: a single
+ * step over a syscall leaves a SIGTRAP queued for the program. Returns 0
+ * or -errno. */
+static int over_syscall(struct rec_task *t, uint64_t next)
+{
+	size_t off7 = offsetof(struct user, u_debugreg) + 7 * sizeof(long);
+	errno = 0;
+	long dr7 = ptrace(PTRACE_PEEKUSER, t->tid, (void *)off7, 0);
+	if (errno)
+		return -errno;
+	int ret = set_dr(t->tid, 3, next);
+	if (!ret)
+		ret = set_dr(t->tid, 7, ((uint64_t)dr7 & ~(0xfull << 28)) | (1ull << 6));
+	for (int i = 0; !ret; i++) {
+		int status;
+		siginfo_t si;
+		if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 || (ret = tracee_wait_stop(t->tid, &status, NULL)))
+			ret = ret ? ret : -errno;
+		else if ((status >> 16) == PTRACE_EVENT_STOP && WSTOPSIG(status) == SIGTRAP)
+			continue;
+		else if ((status >> 16) != 0 || ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0)
+			ret = -EPROTO;
+		else if (WSTOPSIG(status) == SIGTRAP && si.si_code == TRAP_HWBKPT)
+			break;
+		else
+			ret = rec_sig_is_sync(&si) ? -EPROTO : rec_hold_async(t, WSTOPSIG(status), &si);
+	}
+	int r2 = set_dr(t->tid, 7, (uint64_t)dr7);
+	return ret ? ret : r2;
+}
+
 #define STEP_OUT_MAX 100000 /* instructions: the library's longest path is a few hundred */
 
 int rec_inproc_step_out(struct rec_session *s, struct rec_task *t)
@@ -337,11 +376,23 @@ int rec_inproc_step_out(struct rec_session *s, struct rec_task *t)
 		siginfo_t si;
 		if ((ret = regs_get(t->tid, &r)))
 			return ret;
-		if (!in_library(t, r.rip))
+		if (!in_library(t, r.rip)) {
+			/* The library's pushfq, stepped, saved the trap flag, and
+			 * its popfq put it back as the program's own: cleared. */
+			if (r.eflags & 0x100) {
+				r.eflags &= ~0x100ull;
+				return regs_set(t->tid, &r);
+			}
 			return 0;
+		}
 		if (r.rip == s->il_traced)
 			/* its traced syscall is next: a stop where its turn ends */
 			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 1;
+		if (r.rip == s->untraced_ip - 2) {
+			if ((ret = over_syscall(t, s->untraced_ip)))
+				return ret;
+			continue;
+		}
 		if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0)
 			return -errno;
 		if ((ret = tracee_wait_stop(t->tid, &status, NULL)))

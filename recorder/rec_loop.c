@@ -194,7 +194,8 @@ static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
 	 * with (at that handler's entry): points replay finds. */
 	struct user_regs_struct sr;
 	int got = !regs_get(t->tid, &sr);
-	int at_syscall_return = got && (long long)sr.orig_rax >= 0;
+	/* (not the in-process library's untraced syscall: no record has it) */
+	int at_syscall_return = got && (long long)sr.orig_rax >= 0 && sr.rip != s->untraced_ip;
 	int chained = got && t->delivered_sig && sr.rdi == (unsigned long long)t->delivered_sig && sr.rdx == sr.rsp + 8;
 	if (got && t->exit_regs_valid) {
 		/* Pending when its syscall returned (after rt_sigreturn, whose
@@ -473,12 +474,23 @@ static int dispatch(struct rec_session *s, struct rec_task *t, int status)
 		on_gone(s, t, status);
 		return 0;
 	}
-	/* What the library recorded since the last stop, before this stop's
-	 * records (only the running thread ran user code meanwhile). */
-	int r = !s->running || s->running == t ? rec_inproc_flush(s, t) : 0;
-	if (r)
-		return r;
-	r = on_stop(s, t, status);
+	/* What the in-process library recorded goes into the trace before
+	 * the records of the thread that made it (rec_mark), and at the end of
+	 * its turn (a syscall entry, which may block while another thread of
+	 * its process runs); not at the stops a running thread goes on from. */
+	int was_running = s->running == t, r = 0;
+	pid_t tid = t->tid;
+	if ((status >> 16) == PTRACE_EVENT_SECCOMP && (was_running || !s->running))
+		r = rec_inproc_flush(s, t);
+	if (!r)
+		r = on_stop(s, t, status);
+	if (!r && was_running && s->running != t) {
+		struct rec_task *o = s->tasks;
+		while (o && o->tid != tid)
+			o = o->next;
+		if (o == t) /* (still there: not gone at this stop) */
+			r = rec_inproc_flush(s, t);
+	}
 	siginfo_t si;
 	if (r == -EPROTO && !ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) && si.si_code >> 8 == PTRACE_EVENT_EXIT) {
 		/* Killed (a group exit: SIGTERM...) while rec stepped it to a

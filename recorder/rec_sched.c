@@ -52,6 +52,12 @@ static int unmarked(const struct rec_session *s, const struct rec_task *t)
 
 void rec_mark(struct rec_session *s, pid_t tid)
 {
+	/* What the in-process library recorded for this thread goes first. */
+	struct rec_task *self = NULL;
+	for (struct rec_task *t = s->tasks; t && !self; t = t->next)
+		self = t->tid == tid ? t : NULL;
+	if (self && self->space && self->space->il && (s->running == self || (!s->running && s->last == self)))
+		rec_inproc_flush(s, self); /* (an error fails the recording) */
 	/* Threads inside syscalls get their sysenter records in the order
 	 * they entered: that is the order their turns ended. The thread the
 	 * coming record is about needs none if it entered last. */

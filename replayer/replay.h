@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
+#include "../common/inproc_site.h"
 #include "../common/ptrace_util.h"
 #include "../common/site.h"
 #include "../common/syscalls.h"
@@ -45,6 +46,11 @@ struct replay_space {
 	uint64_t brk;       /* current program break */
 	int refs;
 	struct site_table sites; /* its counting sites */
+	int il;             /* the in-process library is there (an inproc record) */
+	uint64_t il_entry, il_traced, il_trap_ret; /* its addresses, from its header */
+	uint64_t il_head;   /* ring bytes replay has fed */
+	uint32_t il_feeder; /* the recorded thread whose entries were fed last */
+	struct il_patches patches; /* syscall sites patched to call it */
 };
 
 struct gdb_server;
@@ -267,5 +273,27 @@ int replay_info(struct replay_session *s);
 int replay_dump(struct replay_session *s);
 /* Formats a syscall with its arguments ("read(3, 0x7ff..., 4096)") into buf. */
 const char *replay_fmt_syscall(long nr, const uint64_t args[6], char *buf, size_t n);
+
+/* An inproc record: the library the exec snapshot brought is set to
+ * replay mode; returns 0, or -EDOM after reporting a divergence. */
+int replay_inproc_start(struct replay_session *s, struct replay_task *t, const struct trace_inproc *ip);
+/* A patch record: patches the site as rec did and moves t out of it;
+ * returns 0, -EDOM after reporting a divergence, or -errno. */
+int replay_inproc_patch(struct replay_session *s, struct replay_task *t, const struct trace_patch *pa);
+/* A buffer record: its entries fed into the ring of t's process, which
+ * must be empty; returns 0, -EDOM after reporting a divergence, or -errno. */
+int replay_inproc_feed(struct replay_session *s, struct replay_task *t, const struct trace_buffer *b);
+/* After t's record: every call fed to its process's library was made;
+ * returns 0 or -EDOM after reporting a divergence. */
+int replay_inproc_check(struct replay_session *s, struct replay_task *t);
+/* After t's syscall record sc: forgets patches the call unmapped and
+ * moves t out of a patched run (as rec did); returns 0 or -errno. */
+int replay_inproc_syscall_done(struct replay_session *s, struct replay_task *t, const struct trace_syscall *sc);
+/* t stopped with SIGTRAP: if at the library's int3 with an empty ring,
+ * lets it make its call traced and returns 1; 0 if not that; -errno. */
+int replay_inproc_trap(struct replay_task *t);
+/* Describes what the library found when it trapped (for a divergence
+ * report) into buf; NULL if t is not at the library's int3. */
+const char *replay_inproc_describe(struct replay_task *t, char *buf, size_t n);
 
 #endif

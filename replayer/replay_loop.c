@@ -106,28 +106,6 @@ const char *describe_rec(const struct trace_rec *rec, char *buf, size_t n)
 	return buf;
 }
 
-/* The records of in-process recording (docs/inprocess.md), which nothing
- * writes yet: refused with -TRE_VERSION, or -TRE_CORRUPT if bad. */
-static int inproc_refuse(struct replay_session *s, const struct trace_rec *rec)
-{
-	struct trace_inproc ip;
-	struct trace_patch pa;
-	struct trace_buffer bf;
-	uint32_t tid;
-	if (rec->type == TR_INPROC && !trace_get_inproc(rec, &ip))
-		tid = ip.tid;
-	else if (rec->type == TR_PATCH && !trace_get_patch(rec, &pa))
-		tid = pa.tid;
-	else if (rec->type == TR_BUFFER && !trace_get_buffer(rec, &bf))
-		tid = bf.tid, trace_buffer_free(&bf);
-	else
-		return -TRE_CORRUPT;
-	snprintf(s->r.err, sizeof s->r.err,
-		 "thread %u: %s record at event %llu: in-process recording is not supported by this replay yet", tid,
-		 trace_type_name(rec->type), (unsigned long long)rec->event);
-	return -TRE_VERSION;
-}
-
 /* Marks t gone (its wait status is taken). */
 void replay_task_gone(struct replay_session *s, struct replay_task *t)
 {
@@ -174,6 +152,12 @@ int replay_run_task(struct replay_task *t, int *status)
 			return -errno;
 		sig = 0;
 		r = tracee_wait(t->tid, status, t->bound);
+		if (!r && WIFSTOPPED(*status) && (*status >> 16) == 0 && WSTOPSIG(*status) == SIGTRAP &&
+		    (r = replay_inproc_trap(t)) != 0) {
+			if (r < 0)
+				return r;
+			continue; /* the library makes its call traced */
+		}
 		if (t->gdb) {
 			/* gdb's stop (reported, and gdb has resumed): go on */
 			int d = gdb_server_stopped(t->gdb, t, r ? 0 : *status);
@@ -220,6 +204,8 @@ static const char *describe_stop(struct replay_task *t, int kind, int status, ch
 			 i386 ? "a 32-bit (int 0x80)" : "an x32", (unsigned long long)t->regs.orig_rax);
 		return buf;
 	}
+	if (kind == STOP_SIGNAL && WSTOPSIG(status) == SIGTRAP && replay_inproc_describe(t, buf, n))
+		return buf;
 	if (kind == STOP_SIGNAL) {
 		snprintf(buf, n, "signal SIG%s", sigabbrev_np(WSTOPSIG(status)) ?: "?");
 		return buf;
@@ -577,6 +563,9 @@ int replay_run(struct replay_session *s)
 			struct trace_preempt pr;
 			struct trace_site si;
 			struct trace_sigframe sf;
+			struct trace_inproc ip;
+			struct trace_patch pa;
+			struct trace_buffer bf;
 		} u;
 		memset(&u, 0, sizeof u);
 		switch (rec->type) {
@@ -606,16 +595,14 @@ int replay_run(struct replay_session *s)
 				return replay_diverged(s, NULL, "the recording ends while %d threads run on", s->nlive);
 			return 0;
 		}
-		case TR_INPROC:
-		case TR_PATCH:
-		case TR_BUFFER:
-			r = inproc_refuse(s, rec);
-			if (r != -TRE_CORRUPT)
-				return r;
-			break;
+		case TR_INPROC: r = trace_get_inproc(rec, &u.ip), tid = u.ip.tid; break;
+		case TR_PATCH: r = trace_get_patch(rec, &u.pa), tid = u.pa.tid; break;
+		case TR_BUFFER: r = trace_get_buffer(rec, &u.bf), tid = u.bf.tid; break;
 		default: r = -TRE_CORRUPT; break;
 		}
 		if (r) {
+			if (rec->type == TR_BUFFER)
+				trace_buffer_free(&u.bf);
 			snprintf(s->r.err, sizeof s->r.err, "trace corrupt: bad %s record at event %llu",
 				 trace_type_name(rec->type), (unsigned long long)rec->event);
 			return -TRE_CORRUPT;
@@ -652,6 +639,13 @@ int replay_run(struct replay_session *s)
 			s->npreempt[u.pr.kind]++;
 		} else if (rec->type == TR_SITE) {
 			r = replay_site_install(s, t, &u.si);
+		} else if (rec->type == TR_INPROC) {
+			r = replay_inproc_start(s, t, &u.ip);
+		} else if (rec->type == TR_PATCH) {
+			r = replay_inproc_patch(s, t, &u.pa);
+		} else if (rec->type == TR_BUFFER) {
+			r = replay_inproc_feed(s, t, &u.bf);
+			trace_buffer_free(&u.bf);
 		} else if (rec->type == TR_SIGNAL) {
 			r = on_signal(s, t, &u.sg);
 		} else if (rec->type == TR_SIGFRAME) {
@@ -662,6 +656,8 @@ int replay_run(struct replay_session *s)
 			r = on_exit_rec(s, t);
 		}
 		free(rec->type == TR_SYSCALL ? (void *)u.sc.regions : rec->type == TR_EXEC ? (void *)u.e.maps : NULL);
+		if (!r && t && rec->type != TR_BUFFER)
+			r = replay_inproc_check(s, t);
 		if (!r && s->gdb)
 			r = gdb_server_event(s->gdb, t, rec);
 		if (!r && s->gdb && gdb_server_active(s->gdb))

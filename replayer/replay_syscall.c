@@ -404,6 +404,8 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 		r = replay_diverged(s, t, "%s: replay's re-run of it met another instruction, ABI or event", got);
 	if (!r)
 		replay_site_syscall_done(t, &sc);
+	if (!r)
+		r = replay_inproc_syscall_done(s, t, &sc);
 	if (!r && nr == SYS_set_tid_address)
 		t->clear_tid = args[0]; /* kernel state a checkpoint's copy of t needs again */
 	return r;

@@ -138,6 +138,13 @@ int replay_newtask(struct replay_session *s, struct replay_task *p, const struct
 		return r;
 	} else {
 		c->space->sites = p->space->sites; /* a fork's copy has them too */
+		c->space->il = p->space->il; /* and the library, its ring and patches */
+		c->space->il_entry = p->space->il_entry;
+		c->space->il_traced = p->space->il_traced;
+		c->space->il_trap_ret = p->space->il_trap_ret;
+		c->space->il_head = p->space->il_head;
+		c->space->il_feeder = p->space->il_feeder;
+		c->space->patches = p->space->patches;
 	}
 	/* The tids the kernel stored are live ones: store the recorded one. */
 	if (ca.ctid && (r = mem_write(c->memfd, ca.ctid, &n->child, 4)))
