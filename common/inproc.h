@@ -109,6 +109,8 @@ struct il_ctl {
 	uint64_t tail;          /* ring bytes consumed (record: rec; replay: the library) */
 	uint64_t saved_rsp;     /* the program's rsp while on the library stack */
 	struct il_diverged diverged;
+	uint64_t done;          /* calls made through the ring (record: appended; replay: taken):
+				 * the same at the same point of both, unlike head and tail */
 	uint32_t ncalls;
 	uint32_t pad;
 	uint8_t allow[SC_MAX / 8];  /* bit nr: nr may be made untraced */

@@ -116,6 +116,7 @@ static struct il_ret record(struct il_ctl *ctl, const struct il_call *c, long nr
 	e->data_len = (uint32_t)(p - (char *)(e + 1));
 	e->result = r.result;
 	__atomic_store_n(&ctl->head, at + e->length, __ATOMIC_RELEASE);
+	ctl->done++;
 	return r;
 }
 
@@ -176,6 +177,7 @@ static struct il_ret replay(struct il_ctl *ctl, const struct il_call *c, long nr
 		}
 		struct il_ret r = {e->result, e->flags & IL_EF_NOTIFY ? IL_ACT_NOTIFY : IL_ACT_RETURN};
 		__atomic_store_n(&ctl->tail, tail + e->length, __ATOMIC_RELEASE);
+		ctl->done++;
 		return r;
 	}
 }

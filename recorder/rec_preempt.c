@@ -26,6 +26,7 @@
 #include <linux/perf_event.h>
 
 #include "../common/patch.h"
+#include "../common/inproc.h"
 #include "../common/ptrace_util.h"
 
 #define FIRST_SLICE_NS (100ull * 1000) /* its first turn: short, so that short-lived threads interleave */
@@ -232,7 +233,12 @@ static int filter_words(struct rec_session *s, struct rec_task *t, struct trace_
 	const struct site_table *sites = t->space ? &t->space->sites : NULL;
 	struct mem_skip k = {0};
 	size_t n = 0;
-	for (int i = 0; sites && i < sites->npages && n < 2; i++) {
+	uint64_t done;
+	/* The calls the in-process library made: a loop of buffered calls
+	 * repeats registers and memory, not this. */
+	if (t->space && t->space->il && mem_read(t->tid, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, done), &done, 8) == 8)
+		p->words[n++] = (struct preempt_word){IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, done), done};
+	for (int i = 0; sites && i < sites->npages && n < 3; i++) {
 		uint64_t v;
 		if (mem_read(t->tid, sites->page[i].base, &v, 8) == 8)
 			p->words[n++] = (struct preempt_word){sites->page[i].base, v};

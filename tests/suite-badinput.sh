@@ -166,34 +166,37 @@ else
 	fail "badinput: version-1 trace: $($T "$R" "$D/v1.lz4" 2>&1 >/dev/null | head -1)"
 fi
 
-# In-process recording's records (trace format 6): nothing writes them
-# yet. Inserted after the exec record of a real trace (checksums right),
-# replay refuses each with one line (status 123), --dump and --dump --json
-# show them, and a buffer record claiming more entries than it holds is
-# corrupt. A format-5 trace (the header's version set back; it has none of
-# them) still replays, and one with such a record is corrupt.
+# In-process recording's records (trace format 6), inserted after the
+# exec record of a real trace made without them (checksums right), for a
+# thread that does not exist: replay says so in one line (status 125);
+# --dump and --dump --json show them, and a buffer record claiming more
+# entries than it holds is corrupt. A format-5 trace (the header's version
+# set back; it has none of them) still replays, and one with such a record
+# is corrupt.
+$T "$BIN/rec" --no-inprocess -q -o "$D/plain.lz4" -- /bin/true
 TOOLS=${TOOLS:-${TBIN%/programs}/tools}
-ev=$($T "$R" --dump "$D/good.lz4" | awk '$2 == "exec" { print $1 + 1; exit }')
+ev=$($T "$R" --dump "$D/plain.lz4" | awk '$2 == "exec" { print $1 + 1; exit }')
 IP=d204000001000000000000005c5a0000     # tid 1234, version 1, base 0x5a5c00000000
 PA=d204000008000000b2a1e9f7ff7f00000000fff7ff7f0000000300000f05483d01f0ffff
 # tid 1234, flags 1 (notify), 2 entries: getpid = 4242 (hash 1, no region),
 # clock_gettime = 0 (hash 0xdeadbeef, one region of 16 bytes)
 BF=d20400000100000002000000""27a4420100000000""e40100efbeadde0110000102030405060708090a0b0c0d0e0f
 BFBAD=d2040000000000000300000027a4420100000000 # 3 entries claimed, one there
-if [ -z "$ev" ] || ! "$TOOLS/trace_edit" "$D/good.lz4" "$D/ip.lz4" insert "$ev" 15 "$IP" >/dev/null ||
+if [ -z "$ev" ] || ! "$TOOLS/trace_edit" "$D/plain.lz4" "$D/ip.lz4" insert "$ev" 15 "$IP" >/dev/null ||
 	! "$TOOLS/trace_edit" "$D/ip.lz4" "$D/ippa.lz4" insert $((ev + 1)) 16 "$PA" >/dev/null ||
 	! "$TOOLS/trace_edit" "$D/ippa.lz4" "$D/inproc.lz4" insert $((ev + 2)) 17 "$BF" >/dev/null ||
-	! "$TOOLS/trace_edit" "$D/good.lz4" "$D/pa.lz4" insert "$ev" 16 "$PA" >/dev/null ||
-	! "$TOOLS/trace_edit" "$D/good.lz4" "$D/bf.lz4" insert "$ev" 17 "$BF" >/dev/null ||
-	! "$TOOLS/trace_edit" "$D/good.lz4" "$D/bfbad.lz4" insert "$ev" 17 "$BFBAD" >/dev/null ||
-	! "$TOOLS/trace_edit" "$D/good.lz4" "$D/v5.lz4" set 0 8 05000000 >/dev/null ||
+	! "$TOOLS/trace_edit" "$D/plain.lz4" "$D/pa.lz4" insert "$ev" 16 "$PA" >/dev/null ||
+	! "$TOOLS/trace_edit" "$D/plain.lz4" "$D/bf.lz4" insert "$ev" 17 "$BF" >/dev/null ||
+	! "$TOOLS/trace_edit" "$D/plain.lz4" "$D/bfbad.lz4" insert "$ev" 17 "$BFBAD" >/dev/null ||
+	! "$TOOLS/trace_edit" "$D/plain.lz4" "$D/v5.lz4" set 0 8 05000000 >/dev/null ||
 	! "$TOOLS/trace_edit" "$D/v5.lz4" "$D/v5ip.lz4" insert "$ev" 15 "$IP" >/dev/null; then
 	fail "badinput-inproc: cannot make the traces with trace_edit (exec record at event ${ev:-?})"
 else
-	for f in ip pa bf; do
-		expect_status "badinput-inproc-$f" 123 $T "$R" "$D/$f.lz4"
-		grep -q "thread 1234: .* record at event $ev: in-process recording is not supported by this replay yet" \
-			"$TMPD/badinput-inproc-$f.err" || fail "badinput-inproc-$f: not the message: $(cat "$TMPD/badinput-inproc-$f.err")"
+	for f in ip:inproc pa:patch bf:buffer; do
+		expect_status "badinput-inproc-${f%%:*}" 125 $T "$R" "$D/${f%%:*}.lz4"
+		grep -q "^replay: divergence at event $ev (thread 0): ${f#*:} record for thread 1234, which does not exist" \
+			"$TMPD/badinput-inproc-${f%%:*}.err" ||
+			fail "badinput-inproc-${f%%:*}: not the message: $(head -1 "$TMPD/badinput-inproc-${f%%:*}.err")"
 	done
 	$T "$R" --dump "$D/inproc.lz4" >"$D/inproc.dump" 2>&1
 	st=$?
@@ -247,9 +250,9 @@ expect_status badinput-rec-dir 126 $T "$BIN/rec" -q -o "$D/r5.lz4" -- "$D/dir"
 printf 'not a program\001\002' >"$D/junk.bin"
 chmod +x "$D/junk.bin"
 expect_status badinput-rec-notelf 126 $T "$BIN/rec" -q -o "$D/r6.lz4" -- "$D/junk.bin"
-# --no-inprocess is accepted (in-process recording is not built yet: the
-# trace is the one rec writes without it)
-expect_status badinput-rec-noinprocess 0 sh -c "$BIN/rec --no-inprocess -q -o '$D/noinproc.lz4' -- /bin/true && $R '$D/noinproc.lz4' && echo recorded and replayed >&2"
+# --no-inprocess: no library in the trace (the default has it), and both replay
+expect_status badinput-rec-noinprocess 0 sh -c "$BIN/rec --no-inprocess -q -o '$D/noinproc.lz4' -- /bin/true && $R '$D/noinproc.lz4' &&
+	! $R --dump '$D/noinproc.lz4' | grep -q ' inproc ' && $R --dump '$D/good.lz4' | grep -q ' inproc ' && echo recorded and replayed >&2"
 expect_fail badinput-rec-outdir "$BIN/rec" -q -o "$D/no/such/dir/t.lz4" -- /bin/true
 expect_fail badinput-rec-outisdir "$BIN/rec" -q -o "$D/dir" -- /bin/true
 # an existing trace named with -o is replaced, not appended to
