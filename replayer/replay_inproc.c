@@ -177,13 +177,24 @@ int replay_inproc_feed(struct replay_session *s, struct replay_task *t, const st
 
 int replay_inproc_check(struct replay_session *s, struct replay_task *t)
 {
+	struct il_entry e;
+	uint64_t tail;
+	char want[32], got[256];
 	if (!t || !t->alive || !t->space || !t->space->il || t->space->il_feeder != t->rec_tid)
 		return 0;
-	int64_t left = ring_left(t);
-	if (left > 0)
-		return replay_diverged(s, t, "%lld bytes of buffered syscalls fed to its library were not made by this point",
-				       (long long)left);
-	return 0;
+	if (mem_read(t->tid, CTL(tail), &tail, sizeof tail) != sizeof tail || tail == t->space->il_head)
+		return 0;
+	/* the next entry (past a wrap marker) names the call not made */
+	for (int i = 0; i < 2; i++) {
+		if (mem_read(t->tid, IL_BASE + IL_BUF_OFF + (tail & (IL_BUF_SIZE - 1)), &e, sizeof e) != sizeof e)
+			e.nr = IL_NR_WRAP;
+		if (e.nr != IL_NR_WRAP || e.length < 8 || e.length > IL_BUF_SIZE)
+			break;
+		tail += e.length;
+	}
+	return replay_diverged(s, t, "expected %s(), got %s (%llu bytes of the recording's buffered calls, from that one, not made before it)",
+			       e.nr == IL_NR_WRAP ? "a buffered call" : sc_name(e.nr, want), describe_rec(&s->cur.rec, got, sizeof got),
+			       (unsigned long long)(t->space->il_head - tail));
 }
 
 int replay_inproc_syscall_done(struct replay_session *s, struct replay_task *t, const struct trace_syscall *sc)
@@ -224,12 +235,12 @@ const char *replay_inproc_describe(struct replay_task *t, char *buf, size_t n)
 	    mem_read(t->tid, CTL(diverged), &d, sizeof d) != sizeof d)
 		return NULL;
 	if (d.kind == IL_DIV_CALL)
-		snprintf(buf, n, "a buffered %s (arguments hash %08x) where the recording's next buffered call is %s (%08x)",
-			 sc_name(d.nr, a), d.hash, sc_name(d.found_nr, b), d.found_hash);
+		snprintf(buf, n, "%s(), buffered, where the recording's next buffered call is %s() (arguments hash %08x, recorded %08x)",
+			 sc_name(d.nr, a), sc_name(d.found_nr, b), d.hash, d.found_hash);
 	else if (d.kind == IL_DIV_ENTRY)
-		snprintf(buf, n, "a buffered %s, and a malformed recorded entry at ring position %llu", sc_name(d.nr, a),
+		snprintf(buf, n, "%s(), buffered, and a malformed recorded entry at ring position %llu", sc_name(d.nr, a),
 			 (unsigned long long)d.tail);
 	else
-		snprintf(buf, n, "a buffered %s with no recorded result left", sc_name(d.nr, a));
+		snprintf(buf, n, "%s(), buffered, with no recorded result left", sc_name(d.nr, a));
 	return buf;
 }
