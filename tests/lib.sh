@@ -5,11 +5,13 @@
 # REC_FLAGS (extra rec options, e.g. --no-inprocess: see below), REC_REAL.
 #
 # REC_FLAGS reaches every rec the suites run: when it is set, run.sh
-# makes BIN a directory of its own ($TMPD/bin) whose `rec` is a script
-# that execs the real rec (real/rec there) with $REC_FLAGS before the
-# test's own arguments, and whose `replay` is a link. So the suites keep
-# calling "$BIN/rec" (check_replay too); REC_REAL names the real rec for a
-# test that sets rec's options itself (suite-real's inproc-buffered).
+# makes BIN a directory of its own ($TMPD/bin) whose `rec` is
+# tests/tools/rec_flags, which execs the real rec (real/rec there) with
+# $REC_FLAGS (real/flags) before the test's own arguments, leaving pid,
+# environment and stdio as they are, and whose `replay` is a link. So the
+# suites keep calling "$BIN/rec" (check_replay too); REC_REAL names the
+# real rec for a test that sets rec's options itself (suite-real's
+# inproc-buffered).
 # With REC_FLAGS empty, BIN is left as it is.
 
 BIN=${BIN:-bin}

@@ -13,15 +13,20 @@ export RESULTS=$TMPD/results
 # REC_REAL: the real rec, for a test that must choose rec's options itself.
 export REC_REAL=$BIN/rec
 if [ -n "$REC_FLAGS" ]; then
-	# $TMPD/bin: rec runs real/rec (a link to the real one) with REC_FLAGS
-	# first, replay is a link. exec keeps rec's pid and stdio for the tests
-	# that signal or wait for it; suite-badinput copies real/ along with rec.
+	# $TMPD/bin: rec is a copy of tests/tools/rec_flags, which execs
+	# real/rec (a link to the real one) with the options in real/flags
+	# first: the same pid, environment and stdio. replay is a link.
 	w=$TMPD/bin
+	wrap=${TOOLS:-${TBIN%/programs}/tools}/rec_flags
+	if [ ! -x "$wrap" ]; then
+		echo "run.sh: REC_FLAGS needs $wrap ('make tests' builds it)" >&2
+		exit 2
+	fi
 	mkdir -p "$w/real"
+	cp "$wrap" "$w/rec"
 	ln -s "$(cd "$BIN" && pwd)/rec" "$w/real/rec"
 	ln -s "$(cd "$BIN" && pwd)/replay" "$w/replay"
-	printf '#!/bin/sh\n# rec with REC_FLAGS (tests/run.sh)\nexec "${0%%/*}/real/rec" %s "$@"\n' "$REC_FLAGS" >"$w/rec"
-	chmod 755 "$w/rec"
+	echo "$REC_FLAGS" >"$w/real/flags"
 	BIN=$w
 fi
 : >"$RESULTS"
