@@ -2,17 +2,17 @@
 # Each suite reports with pass/fail; run.sh adds them up.
 # Environment: BIN (where rec and replay are), TBIN (built test programs),
 # TMPD (a scratch directory of this run), REPLAYS (replays per recording),
-# REC_FLAGS (extra rec options, e.g. --no-inprocess: see below).
+# REC_FLAGS (extra rec options, e.g. --no-inprocess: see below), REC_REAL.
 #
-# REC_FLAGS reaches the recordings made through check_replay (every
-# program of suite-programs, suite-real and one of suite-isolation). The
-# other suites call "$BIN/rec" directly (about 50 places: badinput,
-# capture, confine, divergence, gdb, isolation, long, outside, samples);
-# to give them REC_FLAGS too, run.sh would put a wrapper first: a
-# directory with `rec` (exec the real rec with $REC_FLAGS "$@") and a
-# link to replay, exported as BIN. suite-badinput's unprivileged-user test
-# copies "$BIN/rec" elsewhere, so the wrapper would have to name the real
-# rec by an absolute path that user can read.
+# REC_FLAGS reaches every rec the suites run: when it is set, run.sh
+# makes BIN a directory of its own ($TMPD/bin) whose `rec` is
+# tests/tools/rec_flags, which execs the real rec (real/rec there) with
+# $REC_FLAGS (real/flags) before the test's own arguments, leaving pid,
+# environment and stdio as they are, and whose `replay` is a link. So the
+# suites keep calling "$BIN/rec" (check_replay too); REC_REAL names the
+# real rec for a test that sets rec's options itself (suite-real's
+# inproc-buffered).
+# With REC_FLAGS empty, BIN is left as it is.
 
 BIN=${BIN:-bin}
 TBIN=${TBIN:-build/tests/programs}
@@ -35,8 +35,7 @@ check_replay() {
 	[ "$1" = -- ] && shift
 	local d="$TMPD/$name" i rs ps
 	mkdir -p "$d"
-	# shellcheck disable=SC2086 # REC_FLAGS: options, split on blanks
-	timeout -k 10 120 "$BIN/rec" ${REC_FLAGS:-} -q -o "$d/trace.lz4" -- "$@" <"$stdin" >"$d/rec.out" 2>"$d/rec.err"
+	timeout -k 10 120 "$BIN/rec" -q -o "$d/trace.lz4" -- "$@" <"$stdin" >"$d/rec.out" 2>"$d/rec.err"
 	rs=$?
 	ns=$rs
 	if [ -n "${CHECK_NATIVE:-}" ]; then

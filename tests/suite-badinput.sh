@@ -270,6 +270,8 @@ else
 	chmod 755 "$NB"
 	mkdir -m 1777 "$NB/w"
 	cp "$BIN/rec" "$BIN/replay" "$NB/"
+	# with REC_FLAGS, rec is run.sh's wrapper: the real rec and its options go too
+	if [ -d "$BIN/real" ]; then mkdir -m 755 "$NB/real" && cp "$BIN/real/rec" "$BIN/real/flags" "$NB/real/"; fi
 	cp /bin/true "$NB/true-noread"
 	chmod 711 "$NB/true-noread"
 	AS_USER=()

@@ -27,7 +27,7 @@
 CBIN=${CBIN:-$(dirname "$TBIN")/capture}
 C=$TMPD/capture
 mkdir -p "$C"
-R=$BIN/rec
+R=$(cd "$BIN" && pwd)/rec # absolute: some tests run it from their own directory
 P=$BIN/replay
 
 # replays_as NAME TRACE STATUS OUTFILE: replay exits STATUS, prints OUTFILE's bytes.
@@ -54,7 +54,7 @@ until_fail() {
 	local name=$1 want=$2 d st n; shift 2
 	d=$C/$name
 	mkdir -p "$d"
-	(cd "$d" && timeout -k 5 300 "$OLDPWD/$R" -o fail.lz4 "$@" "$OLDPWD/$CBIN/rand_fail" >out 2>err)
+	(cd "$d" && timeout -k 5 300 "$R" -o fail.lz4 "$@" "$OLDPWD/$CBIN/rand_fail" >out 2>err)
 	st=$?
 	n=$(traces_in "$d")
 	if ! echo " $want " | grep -q " $st "; then
@@ -98,7 +98,7 @@ fi
 # A program that never fails: exit 0, a message, no trace, no temporaries.
 d=$C/nofail
 mkdir -p "$d"
-(cd "$d" && timeout -k 5 120 "$OLDPWD/$R" --until-fail=5 -j 2 -o x.lz4 "$OLDPWD/$TBIN/exit_0" >out 2>err)
+(cd "$d" && timeout -k 5 120 "$R" --until-fail=5 -j 2 -o x.lz4 "$OLDPWD/$TBIN/exit_0" >out 2>err)
 st=$?
 if [ "$st" = 0 ] && [ "$(traces_in "$d")" = 2 ] && grep -q '^rec: no failure in 5 runs' "$d/err"; then
 	pass "until-fail-none: exit_0 5 times: status 0, '$(cat "$d/err")', no trace left"
@@ -109,7 +109,7 @@ fi
 ## --chaos: a bug only a starved thread shows; its seed; reproducing it.
 d=$C/chaos
 mkdir -p "$d"
-(cd "$d" && timeout -k 5 300 "$OLDPWD/$R" --chaos --seed 1000 --until-fail=50 -o q.lz4 "$OLDPWD/$CBIN/queue_overflow" >out 2>err)
+(cd "$d" && timeout -k 5 300 "$R" --chaos --seed 1000 --until-fail=50 -o q.lz4 "$OLDPWD/$CBIN/queue_overflow" >out 2>err)
 st=$?
 seed=$(sed -n 's/^rec: chaos seed \([0-9]*\)$/\1/p' "$d/err")
 if [ "$st" != 134 ] || [ -z "$seed" ] || [ "$(traces_in "$d")" != 3 ]; then
@@ -241,7 +241,7 @@ done
 # --timeout with --until-fail: the first run hangs, counts as failing.
 d=$C/until-timeout
 mkdir -p "$d"
-(cd "$d" && timeout -s KILL 60 "$OLDPWD/$R" --until-fail=3 --timeout 0.5 -o h.lz4 "$OLDPWD/$CBIN/hang" mutex >out 2>err)
+(cd "$d" && timeout -s KILL 60 "$R" --until-fail=3 --timeout 0.5 -o h.lz4 "$OLDPWD/$CBIN/hang" mutex >out 2>err)
 st=$?
 timeout -k 5 60 "$P" "$d/h.lz4" >/dev/null 2>&1
 rst=$?
@@ -258,7 +258,7 @@ fi
 ## is left, no trace and no temporary file either.
 d=$C/ctrlc
 mkdir -p "$d"
-(cd "$d" && exec setsid "$OLDPWD/$R" --until-fail=5 -j 2 --timeout 60 -o c.lz4 "$OLDPWD/$CBIN/hang" mutex >out 2>err) &
+(cd "$d" && exec setsid "$R" --until-fail=5 -j 2 --timeout 60 -o c.lz4 "$OLDPWD/$CBIN/hang" mutex >out 2>err) &
 spid=$!
 for _ in $(seq 1 200); do [ "$(grep -c '^ready$' "$d/out" 2>/dev/null)" -ge 2 ] && break; sleep 0.05; done
 kids=$(cat /proc/"$spid"/task/*/children 2>/dev/null)

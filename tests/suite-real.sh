@@ -109,4 +109,45 @@ have stat /usr/bin/stat && check_replay real-stat -- /usr/bin/stat "$D/dir" "$D/
 have head /usr/bin/head && check_replay real-head-stdin --stdin "$D/numbers.txt" -- /usr/bin/head -n 3
 have false /usr/bin/false && check_replay real-false -- /usr/bin/false
 have id /usr/bin/id && check_replay real-id -- /usr/bin/id
+# In-process recording (docs/inprocess.md, section 13, stage 1):
+# inproc_clock makes 100,000 clock and id calls in two threads, then
+# getrandom and the other id calls. With it, they are recorded inside the
+# process: its trace must hold `buffer` records with entries and under
+# 1,000 syscall records (inproc-buffered); with rec --no-inprocess, no
+# buffer record and a syscall record for each of the 100,000 calls
+# (inproc-buffered-off). Both traces replay to the recording's output and
+# status. The real rec ($REC_REAL): this test sets the option itself,
+# whatever REC_FLAGS says.
+IP=$TBIN/inproc_clock
+if [ -x "$IP" ]; then
+	d=$TMPD/inproc-buffered
+	mkdir -p "$d"
+	for mode in on off; do
+		name=inproc-buffered flags=
+		[ "$mode" = off ] && name=inproc-buffered-off flags=--no-inprocess
+		timeout -k 10 120 "$REC_REAL" $flags -q -o "$d/$mode.lz4" -- "$IP" </dev/null >"$d/$mode.out" 2>"$d/$mode.err"
+		rs=$?
+		timeout -k 10 120 "$BIN/replay" "$d/$mode.lz4" </dev/null >"$d/$mode.replay" 2>"$d/$mode.replay.err"
+		ps=$?
+		timeout 120 "$BIN/replay" --dump --json "$d/$mode.lz4" >"$d/$mode.json" 2>"$d/$mode.json.err"
+		nsys=$(grep -c '^{"event":[0-9]*,"type":"syscall"' "$d/$mode.json")
+		nbuf=$(grep -c '^{"event":[0-9]*,"type":"buffer"' "$d/$mode.json")
+		nent=$(sed -n 's/^{"event":[0-9]*,"type":"buffer","tid":[0-9]*,"count":\([0-9]*\),.*/\1/p' "$d/$mode.json" |
+			awk '{ n += $1 } END { print n + 0 }')
+		found="rec ${flags:-(in-process on)}: $nsys syscall records, $nbuf buffer records holding $nent buffered calls"
+		if [ "$rs" != 0 ] || grep -q '^rec: ' "$d/$mode.err"; then
+			fail "$name: recording inproc_clock exited $rs: $(grep -m1 '^rec: ' "$d/$mode.err")$(tail -1 "$d/$mode.out")"
+		elif [ "$ps" != "$rs" ] || ! cmp -s "$d/$mode.out" "$d/$mode.replay" || grep -q '^replay: ' "$d/$mode.replay.err"; then
+			fail "$name: replay exited $ps (recording $rs), output $(cmp -s "$d/$mode.out" "$d/$mode.replay" && echo same || echo OTHER): $(grep -m1 '^replay: ' "$d/$mode.replay.err"); $found"
+		elif [ ! -s "$d/$mode.json" ] || [ -s "$d/$mode.json.err" ]; then
+			fail "$name: replay --dump --json failed: $(head -1 "$d/$mode.json.err")"
+		elif [ "$mode" = on ] && { [ "$nbuf" = 0 ] || [ "$nent" = 0 ] || [ "$nsys" -ge 1000 ]; }; then
+			fail "$name: want buffer records with buffered calls and under 1000 syscall records; $found"
+		elif [ "$mode" = off ] && { [ "$nbuf" != 0 ] || [ "$nsys" -lt 100000 ]; }; then
+			fail "$name: want no buffer record and 100000 syscall records or more; $found"
+		else
+			pass "$name: $found; replay: same output, status 0"
+		fi
+	done
+fi
 exit 0
