@@ -26,6 +26,35 @@ il_header:
 	.long il_traced_ret - il_header
 	.long il_trap_ret - il_header
 
+/* Pops the flags pushfq saved at the entry back into the flags register,
+ * without popfq (a tracer single-stepping popfq is left with the trap flag
+ * set as the program's own, and the program gets a SIGTRAP later): DF,
+ * then OF by an addition, then SF ZF AF PF CF by sahf. Keeps rax and rcx;
+ * clobbers r11 (as a syscall does). */
+.macro RESTORE_FLAGS
+	mov %rax, %r11
+	mov (%rsp), %rax
+	bt $10, %rax		/* DF */
+	jnc 91f
+	std
+	jmp 92f
+91:	cld
+92:	bt $11, %rax		/* OF */
+	jnc 93f
+	push %rax
+	mov $0x7f, %al
+	add $1, %al		/* overflows: OF = 1 */
+	pop %rax
+	jmp 94f
+93:	push %rax
+	xor %eax, %eax		/* OF = 0 */
+	pop %rax
+94:	mov %al, %ah
+	sahf			/* SF ZF AF PF CF; OF kept */
+	mov %r11, %rax
+	lea 8(%rsp), %rsp
+.endm
+
 	.text
 	.globl il_entry
 	.type il_entry, @function
@@ -59,9 +88,9 @@ il_entry:
 	pop %r11		/* the number */
 	cmp $IL_ACT_TRACED, %rcx
 	je 3f
-	/* back on the program's stack, then busy = 0; from here on nothing
-	 * may change the flags */
-	popfq
+	/* the flags, then back on the program's stack, then busy = 0; from
+	 * here on nothing may change the flags */
+	RESTORE_FLAGS
 	mov CTL(SAVED_RSP), %rsp
 	movl $0, CTL(BUSY)
 	jrcxz 2f
@@ -73,9 +102,9 @@ il_entry:
 	call il_traced
 	pop %rax
 5:	ret
-3:	popfq			/* IL_ACT_TRACED: the program's registers and stack */
+3:	mov %r11, %rax		/* IL_ACT_TRACED: the program's registers and stack */
+	RESTORE_FLAGS
 	mov CTL(SAVED_RSP), %rsp
-	mov %r11, %rax
 	movl $0, CTL(BUSY)
 	/* falls through */
 

@@ -376,15 +376,8 @@ int rec_inproc_step_out(struct rec_session *s, struct rec_task *t)
 		siginfo_t si;
 		if ((ret = regs_get(t->tid, &r)))
 			return ret;
-		if (!in_library(t, r.rip)) {
-			/* The library's pushfq, stepped, saved the trap flag, and
-			 * its popfq put it back as the program's own: cleared. */
-			if (r.eflags & 0x100) {
-				r.eflags &= ~0x100ull;
-				return regs_set(t->tid, &r);
-			}
+		if (!in_library(t, r.rip))
 			return 0;
-		}
 		if (r.rip == s->il_traced)
 			/* its traced syscall is next: a stop where its turn ends */
 			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 1;

@@ -299,4 +299,9 @@ int gdb_sig_to_linux(int gsig);
 /* Appends "p<pid>.<tid>" or "<tid>" for recorded thread tid. */
 int gdb_put_tid(struct gdb_server *g, struct buf *b, uint32_t tid);
 
+/* 1 if rip is in replay's own code: a site page or a trampoline page,
+ * the in-process library or a trampoline of a patched syscall site (a
+ * step goes on through it: one step for gdb, forward and in seeks). */
+int gdb_in_replay_code(const struct replay_task *t, uint64_t rip);
+
 #endif

@@ -478,6 +478,8 @@ int gdb_seek_stopped(struct gdb_server *g, struct replay_task *t, int hw, bool s
 		sw = true; /* a WRITER candidate's execution breakpoint: an arrival */
 		wh = NULL;
 	}
+	if (step && gdb_in_replay_code(t, rip))
+		step = false; /* on through replay's code: part of the step that comes out */
 	if (step) {
 		k->steps++;
 		if (o && o->kind == GDB_OP_STEP)

@@ -18,6 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/inproc.h"
+
 #define DR6_BS 0x4000ull
 #define DR7_REPLAY 0x000f0003ull /* DR0's enable and condition bits: replay's own */
 
@@ -258,13 +260,16 @@ static int inside_replay_jump(const struct replay_task *t, uint64_t addr)
 		for (int k = 0; k < tab->page[i].n; k++)
 			if (addr > tab->page[i].site[k] && addr < tab->page[i].site[k] + tab->page[i].len[k])
 				return 1;
-	return 0;
+	const struct il_patch *p = t->space ? il_patch_at(&t->space->patches, addr, 1) : NULL;
+	return p && addr > p->site.addr; /* a patched syscall site's */
 }
 
-/* 1 if rip is in replay's own code: a site page or a trampoline page. */
-static int in_replay_page(const struct replay_task *t, uint64_t rip)
+int gdb_in_replay_code(const struct replay_task *t, uint64_t rip)
 {
 	if (t->patch_tramp && rip >= t->patch_tramp && rip < t->patch_tramp + 4096)
+		return 1;
+	if (t->space && t->space->il &&
+	    ((rip >= IL_BASE && rip < IL_BASE + IL_TEXT_MAX) || il_patch_in_tramp(&t->space->patches, rip)))
 		return 1;
 	return t->space && site_page_of(&t->space->sites, rip) >= 0;
 }
@@ -280,6 +285,12 @@ void gdb_overlay(struct gdb_server *g, uint64_t addr, uint8_t *p, size_t n)
 			for (uint64_t a = tab->page[i].site[k]; a < tab->page[i].site[k] + tab->page[i].len[k]; a++)
 				if (a >= addr && a - addr < n)
 					p[a - addr] = tab->page[i].code[k][a - tab->page[i].site[k]];
+	for (uint32_t i = 0; t->space && i < t->space->patches.n; i++) {
+		const struct il_site *ps = &t->space->patches.p[i].site;
+		for (uint64_t a = ps->addr; a < ps->addr + ps->len; a++)
+			if (a >= addr && a - addr < n)
+				p[a - addr] = ps->code[a - ps->addr];
+	}
 	for (struct replay_task *o = g->s->tasks; o; o = o->next)
 		for (uint64_t a = o->patch_at; gdb_shown(g, o) && a && a < o->patch_at + o->patch_len; a++)
 			if (a >= addr && a - addr < n)
@@ -469,8 +480,8 @@ int gdb_server_stopped(struct gdb_server *g, struct replay_task *t, int status)
 			return 0;
 		return gdb_seek_stopped(g, t, hw, sw, step);
 	}
-	if (step)
-		gdb_pos_op(g, GDB_OP_STEP, 0, 0, 0);
+	if (step && !gdb_in_replay_code(t, t->regs.rip))
+		gdb_pos_op(g, GDB_OP_STEP, 0, 0, 0); /* (a step on through replay's code is part of one) */
 	else if (sw || (hw && g->hw[hw].type == 1))
 		gdb_pos_op(g, GDB_OP_ARRIVE, sw ? t->regs.rip : g->hw[hw].addr, 0, 0);
 	else if (hw)
@@ -492,7 +503,7 @@ int gdb_server_stopped(struct gdb_server *g, struct replay_task *t, int status)
 		ours = true;
 	}
 	if (!ours && step) {
-		if (in_replay_page(t, t->regs.rip) || (t->regs.rip >= g->range_start && t->regs.rip < g->range_end)) {
+		if (gdb_in_replay_code(t, t->regs.rip) || (t->regs.rip >= g->range_start && t->regs.rip < g->range_end)) {
 			/* a step into a site's slot or a trampoline: on through
 			 * replay's code, back to the program's; a range step: on
 			 * while in the range */

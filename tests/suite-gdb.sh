@@ -278,6 +278,22 @@ else
 fi
 expect_recorded_end ckmon "$D/ckpt.rec.out" "$ckpt_status"
 
+# Syscall sites rec patched to record in-process (gdb_inproc): gdb reads
+# the program's code there (not the jump), one stepi goes over the site and
+# its buffered call (the recorded result in rax), reverse-stepi comes back.
+timeout 60 "$BIN/rec" -q -o "$D/inproc.lz4" -- "$TBIN/gdb_inproc" >"$D/inproc.rec.out" 2>/dev/null
+inproc_status=$?
+inproc_pid=$(sed -n 's/^pid \([0-9]*\) .*/\1/p' "$D/inproc.rec.out")
+if ! "$BIN/replay" --dump "$D/inproc.lz4" | grep -q ' patch .* code b827000000'; then
+	fail "gdb-inproc: getpid's site is not patched in the recording of gdb_inproc"
+else
+	gdb_run inproc "$D/inproc.lz4" tests/gdb/inproc_step.gdb
+	expect gdb-inproc "$D/inproc.gdb" '^=> 0x[0-9a-f]+ <(__GI_)?getpid>:[[:space:]]+mov +\$0x27,%eax' \
+		'<(__GI_)?getpid\+5>:[[:space:]]+syscall' "^after buffered getpid: rax=$inproc_pid advanced=7" \
+		'^back at the site: 1' '^\[Inferior 1 \(process [0-9]+\) exited normally\]'
+	expect_recorded_end inproc "$D/inproc.rec.out" "$inproc_status"
+fi
+
 # A counting site replay installs (gdb_sites): a breakpoint on it stops there,
 # gdb reads the program's instructions (not replay's jump), a step goes
 # through the site's slot back to the program's code, a breakpoint inside
