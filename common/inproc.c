@@ -4,11 +4,24 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/syscall.h>
+
+/* The calls that may block the library makes without blocking, and how. */
+static int il_io(long nr)
+{
+	switch (nr) {
+	case SYS_read: return IL_IO_READ;
+	case SYS_pread64: return IL_IO_PREAD;
+	case SYS_write: return IL_IO_WRITE;
+	case SYS_pwrite64: return IL_IO_PWRITE;
+	default: return IL_IO_NONE;
+	}
+}
 
 /* 1 if the library can make d's call and record what it writes alone. */
 static int il_call_simple(const struct sc_desc *d)
 {
-	if (d->cls != SCC_EMU || d->echo || d->mask_arg || d->xfer_fd || d->reap)
+	if (d->cls != SCC_EMU || (d->echo && d->echo != ECHO_BUF) || d->mask_arg || d->xfer_fd || d->reap)
 		return 0;
 	for (int i = 0; i < 3; i++) {
 		const struct sc_out *o = &d->out[i];
@@ -32,7 +45,7 @@ int il_ctl_init(struct il_ctl *ctl, const long *nrs, int n)
 		return -E2BIG;
 	for (int i = 0; i < n; i++) {
 		const struct sc_desc *d = sc_lookup(nrs[i]);
-		if (!d || !il_call_simple(d)) {
+		if (!d || !il_call_simple(d) || (d->echo && il_io(nrs[i]) == IL_IO_NONE)) {
 			/* nothing allowed rather than part of the list */
 			memset(ctl->allow, 0, sizeof ctl->allow);
 			memset(ctl->slot, 0, sizeof ctl->slot);
@@ -44,6 +57,8 @@ int il_ctl_init(struct il_ctl *ctl, const long *nrs, int n)
 		struct il_call *c = &ctl->calls[ctl->ncalls];
 		c->nr = (uint16_t)nrs[i];
 		c->nargs = d->nargs;
+		c->io = (uint8_t)il_io(nrs[i]);
+		c->echo = d->echo;
 		memcpy(c->out, d->out, sizeof c->out);
 		ctl->slot[nrs[i]] = (uint8_t)++ctl->ncalls;
 		ctl->allow[nrs[i] / 8] |= (uint8_t)(1u << (nrs[i] % 8));

@@ -83,9 +83,20 @@ struct il_header {
 struct il_call {
 	uint16_t nr;
 	uint8_t nargs;
-	uint8_t pad[5];
+	uint8_t io;             /* IL_IO_*: how the library makes it without blocking */
+	uint8_t echo;           /* ECHO_BUF: its bytes (args[1], result of them) are hashed with its arguments */
+	uint8_t pad[3];
 	struct sc_out out[3];
 };
+
+/* How the library makes a call that may block: never blocking, with
+ * preadv2/pwritev2 and RWF_NOWAIT (EAGAIN: the call is made traced). */
+#define IL_IO_NONE 0
+#define IL_IO_READ 1    /* read(fd, buf, n): at the file position */
+#define IL_IO_PREAD 2   /* pread64(fd, buf, n, off) */
+#define IL_IO_WRITE 3   /* write(fd, buf, n) */
+#define IL_IO_PWRITE 4  /* pwrite64(fd, buf, n, off) */
+#define IL_IO_WRITE_MAX 4096 /* larger writes are traced (a pipe's atomic size) */
 
 /* What replay's library found when it trapped. */
 struct il_diverged {
@@ -111,6 +122,9 @@ struct il_ctl {
 	struct il_diverged diverged;
 	uint64_t done;          /* calls made through the ring (record: appended; replay: taken):
 				 * the same at the same point of both, unlike head and tail */
+	uint64_t echo_dev[2], echo_ino[2]; /* rec's stdout and stderr: writes there are traced (replay shows them) */
+	uint32_t no_file_writes; /* writes to regular files are traced (a file is mapped shared) */
+	uint32_t pad2;
 	uint32_t ncalls;
 	uint32_t pad;
 	uint8_t allow[SC_MAX / 8];  /* bit nr: nr may be made untraced */
@@ -140,6 +154,13 @@ struct il_entry {
 static inline uint32_t il_args_hash(const uint64_t *args, unsigned nargs)
 {
 	return (uint32_t)XXH3_64bits(args, nargs * sizeof *args);
+}
+
+/* The hash a write-like call's entry has: its arguments' and the n bytes
+ * it wrote from buf. */
+static inline uint32_t il_echo_hash(uint32_t args_hash, const void *buf, uint64_t n)
+{
+	return args_hash ^ (uint32_t)XXH3_64bits(buf, n);
 }
 
 /* Length of an entry with data_len bytes of regions. */

@@ -14,6 +14,22 @@ extern char il_ring_area[IL_BUF_SIZE];
 long il_sys_untraced(long nr, const uint64_t args[6]);
 void il_trap(void);
 
+/* x86-64 numbers and layouts the library uses itself. */
+#define NR_FSTAT 5
+#define NR_PREADV2 327
+#define NR_PWRITEV2 328
+#define RWF_NOWAIT 0x8
+#define S_IFMT 0170000
+#define S_IFREG 0100000
+struct il_stat {       /* struct stat: what the library reads of it */
+	uint64_t dev, ino, nlink;
+	uint32_t mode;
+	uint8_t rest[144 - 28];
+};
+struct il_iovec {
+	uint64_t base, len;
+};
+
 /* What il_main returns to entry.S: rax and rdx. */
 struct il_ret {
 	int64_t result;
@@ -76,6 +92,42 @@ static uint64_t reserve(uint64_t head, uint64_t tail, uint64_t len)
 	return at;
 }
 
+/* 1 if write-like call c on args must be made traced: larger than a
+ * pipe's atomic write, to rec's stdout or stderr (replay shows those), to
+ * a regular file while one is mapped shared, or on a bad fd. */
+static int write_traced(const struct il_ctl *ctl, const uint64_t args[6])
+{
+	struct il_stat st;
+	uint64_t a[6] = {args[0], (uint64_t)&st, 0, 0, 0, 0};
+	if (args[2] > IL_IO_WRITE_MAX || il_sys_untraced(NR_FSTAT, a) < 0)
+		return 1;
+	for (int i = 0; i < 2; i++)
+		if (st.dev == ctl->echo_dev[i] && st.ino == ctl->echo_ino[i])
+			return 1;
+	return ctl->no_file_writes && (st.mode & S_IFMT) == S_IFREG;
+}
+
+/* Makes call c: as it is, or an I/O call with preadv2/pwritev2 and
+ * RWF_NOWAIT; *traced set (nothing done) where it must be traced instead:
+ * it would block, or failed (the traced call gives the program its own
+ * answer). */
+static int64_t make_call(const struct il_ctl *ctl, const struct il_call *c, long nr, const uint64_t args[6], int *traced)
+{
+	if (c->io == IL_IO_NONE)
+		return il_sys_untraced(nr, args);
+	int wr = c->io == IL_IO_WRITE || c->io == IL_IO_PWRITE;
+	if (wr && write_traced(ctl, args)) {
+		*traced = 1;
+		return 0;
+	}
+	struct il_iovec iov = {args[1], args[2]};
+	uint64_t pos = c->io == IL_IO_READ || c->io == IL_IO_WRITE ? (uint64_t)-1 : args[3];
+	uint64_t a[6] = {args[0], (uint64_t)&iov, 1, pos, 0, RWF_NOWAIT};
+	int64_t r = il_sys_untraced(wr ? NR_PWRITEV2 : NR_PREADV2, a);
+	*traced = r < 0 && r > -4096;
+	return r;
+}
+
 static struct il_ret record(struct il_ctl *ctl, const struct il_call *c, long nr, const uint64_t args[6])
 {
 	struct il_ret r = {0, IL_ACT_TRACED};
@@ -93,7 +145,10 @@ static struct il_ret record(struct il_ctl *ctl, const struct il_call *c, long nr
 	if (at == UINT64_MAX)
 		return r;
 
-	r.result = il_sys_untraced(nr, args);
+	int traced = 0;
+	r.result = make_call(ctl, c, nr, args, &traced);
+	if (traced)
+		return (struct il_ret){0, IL_ACT_TRACED};
 	r.action = IL_ACT_RETURN;
 	if (at != head) {
 		struct il_entry *w = il_ring_at(ring(), head);
@@ -113,6 +168,8 @@ static struct il_ret record(struct il_ctl *ctl, const struct il_call *c, long nr
 	e->flags = 0;
 	e->length = il_entry_len((uint64_t)(p - (char *)(e + 1)));
 	e->hash = il_args_hash(args, c->nargs);
+	if (c->echo && r.result > 0)
+		e->hash = il_echo_hash(e->hash, (const void *)args[1], (uint64_t)r.result);
 	e->data_len = (uint32_t)(p - (char *)(e + 1));
 	e->result = r.result;
 	__atomic_store_n(&ctl->head, at + e->length, __ATOMIC_RELEASE);
@@ -160,7 +217,11 @@ static struct il_ret replay(struct il_ctl *ctl, const struct il_call *c, long nr
 			trap(ctl, IL_DIV_ENTRY, nr, hash, NULL, tail);
 			continue;
 		}
-		if (e->nr != nr || e->hash != hash) {
+		uint32_t want = hash;
+		if (c->echo && e->nr == nr && e->result > 0)
+			want = (uint64_t)e->result <= args[2] ? il_echo_hash(hash, (const void *)args[1], (uint64_t)e->result)
+							       : ~e->hash; /* wrote more than it has */
+		if (e->nr != nr || e->hash != want) {
 			trap(ctl, IL_DIV_CALL, nr, hash, e, tail);
 			continue;
 		}

@@ -21,12 +21,16 @@
 
 extern const char heisen_inproc_start[], heisen_inproc_end[];
 
-/* The calls the library records (stage 1: clocks, ids, getrandom; none
- * may block, none writes more than a fixed struct or its buffer). */
+/* The calls the library records: clocks, ids, getrandom, and reads and
+ * writes, which it makes without blocking (or traced: docs/inprocess.md
+ * section 7). */
 static const long buffered[] = {
-	SYS_clock_gettime, SYS_gettimeofday, SYS_time,   SYS_getpid,  SYS_gettid,   SYS_getppid,
-	SYS_getuid,        SYS_geteuid,      SYS_getgid, SYS_getegid, SYS_getrandom,
+	SYS_clock_gettime, SYS_gettimeofday, SYS_time,    SYS_getpid,  SYS_gettid,   SYS_getppid,
+	SYS_getuid,        SYS_geteuid,      SYS_getgid,  SYS_getegid, SYS_getrandom, SYS_read,
+	SYS_write,         SYS_pread64,      SYS_pwrite64,
 };
+
+static int space_fd(struct rec_task *t);
 
 static const struct il_header *blob_header(void)
 {
@@ -50,9 +54,29 @@ int rec_inproc_setup(struct rec_session *s)
 		return r;
 	}
 	s->il_ctl->mode = IL_MODE_RECORD;
+	/* rec's stdout and stderr: writes there stay traced, replay shows them */
+	const struct stat *echo[2] = {&s->out_st, &s->err_st};
+	for (int i = 0; i < 2; i++) {
+		s->il_ctl->echo_dev[i] = echo[i]->st_ino ? (uint64_t)echo[i]->st_dev : ~0ull;
+		s->il_ctl->echo_ino[i] = echo[i]->st_ino ? (uint64_t)echo[i]->st_ino : ~0ull;
+	}
 	s->untraced_ip = IL_BASE + h->untraced_ret;
 	s->il_entry = IL_BASE + h->entry;
 	s->il_traced = IL_BASE + h->traced;
+	return 0;
+}
+
+int rec_inproc_no_file_writes(struct rec_session *s)
+{
+	const uint32_t one = 1;
+	if (!s->il_ctl || s->il_ctl->no_file_writes)
+		return 0;
+	s->il_ctl->no_file_writes = 1;
+	for (struct rec_task *t = s->tasks; t; t = t->next) {
+		int fd = t->space && t->space->il ? space_fd(t) : -1;
+		if (fd >= 0) /* (a process being killed is not told) */
+			mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, no_file_writes), &one, sizeof one);
+	}
 	return 0;
 }
 

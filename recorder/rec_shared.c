@@ -45,7 +45,8 @@ int rec_shared_mmap(struct rec_session *s, struct rec_task *t, struct trace_sysc
 		return -ENOMEM;
 	*f = (struct rec_shared){st.st_dev, st.st_ino, s->shared};
 	s->shared = f;
-	return 0;
+	/* writes into files are now traced, where rec sees them */
+	return rec_inproc_no_file_writes(s);
 }
 
 /* File position of fd after the syscall, from /proc/TID/fdinfo. */

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -125,7 +126,6 @@ static int64_t ring_left(struct replay_task *t)
 int replay_inproc_feed(struct replay_session *s, struct replay_task *t, const struct trace_buffer *b)
 {
 	struct replay_space *sp = t->space;
-	uint8_t hdr[sizeof(struct il_entry)];
 	int r;
 	if (!sp || !sp->il)
 		return replay_diverged(s, t, "buffered syscalls recorded in a process without the in-process library");
@@ -135,7 +135,10 @@ int replay_inproc_feed(struct replay_session *s, struct replay_task *t, const st
 	if (left < 0 || (left && sp->il_feeder != t->rec_tid) || left > IL_BUF_SIZE)
 		return replay_diverged(s, t, "%lld bytes of buffered syscalls of thread %u were not made before thread %u's were fed",
 				       (long long)left, sp->il_feeder, t->rec_tid);
-	uint64_t head = sp->il_head, tail = sp->il_head - (uint64_t)left;
+	uint64_t head = sp->il_head, tail = sp->il_head - (uint64_t)left, start = head;
+	uint8_t *img = malloc(IL_BUF_SIZE); /* the ring's bytes from start on, written at once */
+	if (!img)
+		return -ENOMEM;
 	for (uint32_t i = 0; i < b->count; i++) {
 		const struct trace_bufentry *e = &b->entries[i];
 		uint64_t data = 0;
@@ -145,28 +148,34 @@ int replay_inproc_feed(struct replay_session *s, struct replay_task *t, const st
 		uint64_t off = head & (IL_BUF_SIZE - 1), at = head;
 		if (off + len > IL_BUF_SIZE)
 			at = head + (IL_BUF_SIZE - off);
-		if (data > IL_MAX_ENTRY || at + len - tail > IL_BUF_SIZE)
+		if (data > IL_MAX_ENTRY || at + len - tail > IL_BUF_SIZE) {
+			free(img);
 			return replay_diverged(s, t, "buffered syscalls that the library's ring cannot have held (entry %u of %u)",
 					       i, b->count);
+		}
 		if (at != head) {
 			struct il_entry w = {.nr = IL_NR_WRAP, .length = (uint32_t)(at - head)};
-			if ((r = mem_write(t->memfd, IL_BASE + IL_BUF_OFF + off, &w, 8)))
-				return r;
+			memcpy(img + (head - start), &w, 8);
 		}
 		struct il_entry h = {.nr = e->nr, .length = len, .hash = e->args_hash, .data_len = (uint32_t)data,
 				     .result = e->result};
-		uint64_t p = IL_BASE + IL_BUF_OFF + (at & (IL_BUF_SIZE - 1));
-		memcpy(hdr, &h, sizeof h);
-		if ((r = mem_write(t->memfd, p, hdr, sizeof hdr)))
-			return r;
-		p += sizeof hdr;
+		uint8_t *p = img + (at - start);
+		memcpy(p, &h, sizeof h);
+		p += sizeof h;
 		for (uint32_t j = 0; j < e->nregions; j++) {
-			if ((r = mem_write(t->memfd, p, e->regions[j].data, e->regions[j].len)))
-				return r;
+			memcpy(p, e->regions[j].data, e->regions[j].len);
 			p += e->regions[j].len;
 		}
+		memset(p, 0, len - sizeof h - data);
 		head = at + len;
 	}
+	uint64_t n = head - start, off = start & (IL_BUF_SIZE - 1), first = n < IL_BUF_SIZE - off ? n : IL_BUF_SIZE - off;
+	r = n ? mem_write(t->memfd, IL_BASE + IL_BUF_OFF + off, img, first) : 0;
+	if (!r && n > first)
+		r = mem_write(t->memfd, IL_BASE + IL_BUF_OFF, img + first, n - first);
+	free(img);
+	if (r)
+		return r;
 	/* the library reads head with an acquire load: everything is there */
 	if ((r = mem_write(t->memfd, CTL(head), &head, sizeof head)))
 		return r;

@@ -637,10 +637,20 @@ static void test_ctl_init(void **state)
 	assert_int_equal(il_ctl_init(&c, simple, 3), 0);
 	assert_int_equal(c.ncalls, 2);
 
+	/* reads and writes: made without blocking, a write's bytes hashed */
+	long io[] = {SYS_read, SYS_write, SYS_pread64, SYS_pwrite64};
+	assert_int_equal(il_ctl_init(&c, io, 4), 0);
+	assert_int_equal(c.calls[c.slot[SYS_read] - 1].io, IL_IO_READ);
+	assert_int_equal(c.calls[c.slot[SYS_read] - 1].echo, 0);
+	assert_int_equal(c.calls[c.slot[SYS_write] - 1].io, IL_IO_WRITE);
+	assert_int_equal(c.calls[c.slot[SYS_write] - 1].echo, ECHO_BUF);
+	assert_int_equal(c.calls[c.slot[SYS_pwrite64] - 1].io, IL_IO_PWRITE);
+
 	/* refused: not emulated, outputs the library cannot walk, echoed
-	 * writes, unknown numbers; then nothing is allowed */
-	static const long refused[] = {SYS_mmap,  SYS_clone, SYS_execve, SYS_rt_sigaction, SYS_readv, SYS_ioctl,
-				       SYS_write, SYS_wait4, SYS_pselect6, -1, 600, 511};
+	 * calls it cannot make without blocking, unknown numbers; then
+	 * nothing is allowed */
+	static const long refused[] = {SYS_mmap,   SYS_clone, SYS_execve,   SYS_rt_sigaction, SYS_readv, SYS_ioctl,
+				       SYS_sendto, SYS_wait4, SYS_pselect6, -1,               600,       511};
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
 		long nrs[2] = {SYS_getpid, refused[i]};
 		assert_int_equal(il_ctl_init(&c, nrs, 2), -EINVAL);
