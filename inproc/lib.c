@@ -16,6 +16,10 @@ void il_trap(void);
 
 /* x86-64 numbers and layouts the library uses itself. */
 #define NR_FSTAT 5
+#define NR_FCNTL 72
+#define F_GETFL 3
+#define O_NONBLOCK 04000
+#define EAGAIN 11
 #define NR_PREADV2 327
 #define NR_PWRITEV2 328
 #define RWF_NOWAIT 0x8
@@ -110,7 +114,7 @@ static int write_traced(const struct il_ctl *ctl, const uint64_t args[6])
 /* Makes call c: as it is, or an I/O call with preadv2/pwritev2 and
  * RWF_NOWAIT; *traced set (nothing done) where it must be traced instead:
  * it would block, or failed (the traced call gives the program its own
- * answer). */
+ * answer), but EAGAIN on a non-blocking fd, which is the program's own. */
 static int64_t make_call(const struct il_ctl *ctl, const struct il_call *c, long nr, const uint64_t args[6], int *traced)
 {
 	if (c->io == IL_IO_NONE)
@@ -124,6 +128,13 @@ static int64_t make_call(const struct il_ctl *ctl, const struct il_call *c, long
 	uint64_t pos = c->io == IL_IO_READ || c->io == IL_IO_WRITE ? (uint64_t)-1 : args[3];
 	uint64_t a[6] = {args[0], (uint64_t)&iov, 1, pos, 0, RWF_NOWAIT};
 	int64_t r = il_sys_untraced(wr ? NR_PWRITEV2 : NR_PREADV2, a);
+	if (r == -EAGAIN) {
+		/* on an fd the program made non-blocking, its own answer */
+		uint64_t f[6] = {args[0], F_GETFL, 0, 0, 0, 0};
+		int64_t fl = il_sys_untraced(NR_FCNTL, f);
+		if (fl >= 0 && (fl & O_NONBLOCK))
+			return r;
+	}
 	*traced = r < 0 && r > -4096;
 	return r;
 }

@@ -41,7 +41,8 @@ int rec_inproc_setup(struct rec_session *s)
 {
 	const struct il_header *h = blob_header();
 	size_t size = (size_t)(heisen_inproc_end - heisen_inproc_start);
-	if (s->opt->no_inprocess)
+	/* --chaos wants every syscall a point where it may switch threads */
+	if (s->opt->no_inprocess || s->opt->chaos)
 		return 0;
 	if (h->magic != IL_MAGIC || h->version != IL_VERSION || h->size != size || size > IL_TEXT_MAX)
 		return -EINVAL; /* a build error */

@@ -300,9 +300,10 @@ static int call_run(struct gdb_server *g, struct gdb_call *c, struct replay_task
 			continue; /* a counting site's count ran out (put back after) */
 		} else {
 			sig = SIGSYS; /* a syscall, a fault, a trap of replay's */
-			if (!regs_get(t->tid, &t->regs) && stop == (SIGTRAP | 0x80))
+			long il = stop == SIGTRAP ? replay_inproc_trap_call(t) : -1; /* one the in-process library would make */
+			if (!regs_get(t->tid, &t->regs) && (stop == (SIGTRAP | 0x80) || il >= 0))
 				msg("thread %u: the function gdb called makes a syscall (%lld): abandoned, the thread is as it was",
-				    t->rec_tid, (long long)t->regs.orig_rax);
+				    t->rec_tid, il >= 0 ? (long long)il : (long long)t->regs.orig_rax);
 			else
 				msg("thread %u: the function gdb called stopped with signal %d at %#llx: abandoned, the thread is as it was",
 				    t->rec_tid, stop, (unsigned long long)t->regs.rip);

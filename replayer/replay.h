@@ -292,6 +292,8 @@ int replay_inproc_syscall_done(struct replay_session *s, struct replay_task *t, 
 /* t stopped with SIGTRAP: if at the library's int3 with an empty ring,
  * lets it make its call traced and returns 1; 0 if not that; -errno. */
 int replay_inproc_trap(struct replay_task *t);
+/* The syscall number the library trapped on (t at its int3), or -1. */
+long replay_inproc_trap_call(struct replay_task *t);
 /* Describes what the library found when it trapped (for a divergence
  * report) into buf; NULL if t is not at the library's int3. */
 const char *replay_inproc_describe(struct replay_task *t, char *buf, size_t n);

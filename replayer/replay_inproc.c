@@ -253,3 +253,13 @@ const char *replay_inproc_describe(struct replay_task *t, char *buf, size_t n)
 		snprintf(buf, n, "%s(), buffered, with no recorded result left", sc_name(d.nr, a));
 	return buf;
 }
+
+long replay_inproc_trap_call(struct replay_task *t)
+{
+	struct il_diverged d;
+	struct user_regs_struct regs;
+	if (!t->space || !t->space->il || regs_get(t->tid, &regs) || regs.rip != t->space->il_trap_ret ||
+	    mem_read(t->tid, CTL(diverged), &d, sizeof d) != sizeof d)
+		return -1;
+	return d.nr;
+}
