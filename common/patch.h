@@ -20,7 +20,7 @@
 #define PATCH_LOOP_MAX 48   /* bytes of a loop a counting site's slot may run whole */
 #define PATCH_LOOP_INSNS 16
 #define PATCH_TRAMP_MAX 1024 /* bytes a trampoline takes, its data included */
-#define PATCH_WORDS 6        /* memory words a trampoline can compare */
+#define PATCH_WORDS 8        /* memory words a trampoline can compare */
 #define STACK_WORD_REACH 16384 /* a point's stack word lies this close above rsp */
 
 struct patch_tramp {

@@ -198,7 +198,7 @@ struct trace_newtask {
 
 /* A running thread was stopped where no syscall or signal marks the place. */
 enum { PREEMPT_STATE = 0, PREEMPT_COUNTED = 1, PREEMPT_SITE = 2 };
-#define PREEMPT_WORDS 6 /* memory words a state-matched point's filter compares */
+#define PREEMPT_WORDS 8 /* memory words a state-matched point's filter compares */
 struct preempt_word {
 	uint64_t addr, val;
 };

@@ -84,6 +84,7 @@ struct rec_task {
 	uint64_t spin_fphash;
 	int spin_pass;       /* registers repeated once: spin_memhash taken */
 	uint64_t spin_memhash;
+	uint64_t spin_done;  /* the in-process library's calls made at the first pass */
 	int sig_check;       /* the spin check is a held signal's second pass (see rec_preempt_stop) */
 	int sig_checked;     /* that second pass was tried since its last record */
 	int deferred_sig;    /* an asynchronous signal held for the next preemption point */

@@ -224,6 +224,14 @@ static int to_delivery_stop(struct rec_task *t, int sig)
 	return -EPROTO;
 }
 
+/* The in-process library's count of calls made in t's process: 1 and
+ * *done, or 0 without the library. */
+static int il_done(struct rec_task *t, uint64_t *done)
+{
+	return t->space && t->space->il &&
+	       mem_read(t->tid, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, done), done, 8) == 8;
+}
+
 /* The filter words of t's state-matched point p (its addr and count: a
  * stack word, or 0): the counters of its site pages (they move whenever a
  * site runs), the stack word, and what changed in memory since the
@@ -235,8 +243,9 @@ static int filter_words(struct rec_session *s, struct rec_task *t, struct trace_
 	size_t n = 0;
 	uint64_t done;
 	/* The calls the in-process library made: a loop of buffered calls
-	 * repeats registers and memory, not this. */
-	if (t->space && t->space->il && mem_read(t->tid, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, done), &done, 8) == 8)
+	 * repeats registers and memory, not this. Not when they did not move
+	 * since the first pass (a slot a word that changed needs more). */
+	if (il_done(t, &done) && (!s->snap || s->snap->tid != t->tid || done != t->spin_done))
 		p->words[n++] = (struct preempt_word){IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, done), done};
 	for (int i = 0; sites && i < sites->npages && n < 3; i++) {
 		uint64_t v;
@@ -340,6 +349,8 @@ static int spin_check(struct rec_session *s, struct rec_task *t)
 		s->snap = calloc(1, sizeof *s->snap);
 	if (s->snap && (!s->chaos || t->sig_check))
 		rec_snap_take(s->snap, t->tid); /* what changes by the point: its filter */
+	if (!il_done(t, &t->spin_done))
+		t->spin_done = 0;
 	if (!t->sig_check) {
 		/* and the stack as it is now: a word of it that moves on by the
 		 * point tells replay's passes apart (an interpreter's state) */

@@ -271,9 +271,9 @@ static void test_decode_invalid_fields(void **state)
 	}
 
 	/* a preemption: a known kind; filter words only for state-matched
-	 * points, at most 6, 8-aligned; counted and site points count from 1 */
+	 * points, at most PREEMPT_WORDS (8), 8-aligned; counted and site points count from 1 */
 	static const struct { uint32_t kind; uint64_t count; uint32_t nwords; uint64_t waddr; int ok; } pre[] = {
-		{PREEMPT_STATE, 0, 2, 0x1000, 1}, {PREEMPT_STATE, 0, 6, 0x1000, 1}, {PREEMPT_STATE, 0, 7, 0x1000, 0},
+		{PREEMPT_STATE, 0, 2, 0x1000, 1}, {PREEMPT_STATE, 0, 8, 0x1000, 1}, {PREEMPT_STATE, 0, 9, 0x1000, 0},
 		{PREEMPT_STATE, 0, 1, 0x1004, 0}, {PREEMPT_SITE, 5, 0, 0, 1},       {PREEMPT_SITE, 0, 0, 0, 0},
 		{PREEMPT_SITE, 5, 1, 0x1000, 0},  {3, 0, 0, 0, 0}};
 	for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) {
@@ -287,7 +287,7 @@ static void test_decode_invalid_fields(void **state)
 		uint8_t regs[sizeof(struct user_regs_struct)] = {0};
 		buf_put(&b, regs, sizeof regs);
 		buf_u32(&b, pre[i].nwords);
-		for (uint32_t k = 0; k < pre[i].nwords && k < 8; k++) {
+		for (uint32_t k = 0; k < pre[i].nwords && k < 9; k++) {
 			buf_u64(&b, pre[i].waddr);
 			buf_u64(&b, 42);
 		}
