@@ -20,6 +20,7 @@ void il_trap(void);
 #define F_GETFL 3
 #define O_NONBLOCK 04000
 #define EAGAIN 11
+#define EOPNOTSUPP 95
 #define NR_PREADV2 327
 #define NR_PWRITEV2 328
 #define RWF_NOWAIT 0x8
@@ -96,46 +97,65 @@ static uint64_t reserve(uint64_t head, uint64_t tail, uint64_t len)
 	return at;
 }
 
-/* 1 if write-like call c on args must be made traced: larger than a
- * pipe's atomic write, to rec's stdout or stderr (replay shows those), to
- * a regular file while one is mapped shared, or on a bad fd. */
-static int write_traced(const struct il_ctl *ctl, const uint64_t args[6])
+/* fstat of fd into *st; 0 or -errno. */
+static int64_t il_fstat(uint64_t fd, struct il_stat *st)
 {
-	struct il_stat st;
-	uint64_t a[6] = {args[0], (uint64_t)&st, 0, 0, 0, 0};
-	if (args[2] > IL_IO_WRITE_MAX || il_sys_untraced(NR_FSTAT, a) < 0)
-		return 1;
-	for (int i = 0; i < 2; i++)
-		if (st.dev == ctl->echo_dev[i] && st.ino == ctl->echo_ino[i])
-			return 1;
-	return ctl->no_file_writes && (st.mode & S_IFMT) == S_IFREG;
+	uint64_t a[6] = {fd, (uint64_t)st, 0, 0, 0, 0};
+	return il_sys_untraced(NR_FSTAT, a);
 }
 
-/* Makes call c: as it is, or an I/O call with preadv2/pwritev2 and
- * RWF_NOWAIT; *traced set (nothing done) where it must be traced instead:
- * it would block, or failed (the traced call gives the program its own
- * answer), but EAGAIN on a non-blocking fd, which is the program's own. */
+/* 1 if fd is non-blocking (its EAGAIN is the program's own answer). */
+static int nonblocking(uint64_t fd)
+{
+	uint64_t f[6] = {fd, F_GETFL, 0, 0, 0, 0};
+	int64_t fl = il_sys_untraced(NR_FCNTL, f);
+	return fl >= 0 && (fl & O_NONBLOCK);
+}
+
+/* Makes call c: as it is, or an I/O call that must not block. Regular
+ * files are read and written as asked (the disk does not wait for another
+ * thread); anything else with preadv2/pwritev2 and RWF_NOWAIT at the file
+ * position or the offset. *traced is set (nothing done) where the call
+ * must be made traced instead: it would block (EAGAIN, but on a
+ * non-blocking fd, where that is the program's own answer), it failed (the
+ * traced call gives the program its own answer), a write larger than a
+ * pipe's atomic size, to rec's stdout or stderr (replay shows those), or
+ * to a regular file while one is mapped shared (rec captures those). */
 static int64_t make_call(const struct il_ctl *ctl, const struct il_call *c, long nr, const uint64_t args[6], int *traced)
 {
+	struct il_stat st;
 	if (c->io == IL_IO_NONE)
 		return il_sys_untraced(nr, args);
 	int wr = c->io == IL_IO_WRITE || c->io == IL_IO_PWRITE;
-	if (wr && write_traced(ctl, args)) {
-		*traced = 1;
-		return 0;
+	int64_t r;
+	*traced = 1;
+	if (wr) {
+		if (il_fstat(args[0], &st) < 0)
+			return 0;
+		for (int i = 0; i < 2; i++)
+			if (st.dev == ctl->echo_dev[i] && st.ino == ctl->echo_ino[i])
+				return 0;
+		if ((st.mode & S_IFMT) == S_IFREG) {
+			if (ctl->no_file_writes)
+				return 0;
+			*traced = 0;
+			return il_sys_untraced(nr, args);
+		}
+		if (args[2] > IL_IO_WRITE_MAX)
+			return 0;
 	}
 	struct il_iovec iov = {args[1], args[2]};
 	uint64_t pos = c->io == IL_IO_READ || c->io == IL_IO_WRITE ? (uint64_t)-1 : args[3];
 	uint64_t a[6] = {args[0], (uint64_t)&iov, 1, pos, 0, RWF_NOWAIT};
-	int64_t r = il_sys_untraced(wr ? NR_PWRITEV2 : NR_PREADV2, a);
-	if (r == -EAGAIN) {
-		/* on an fd the program made non-blocking, its own answer */
-		uint64_t f[6] = {args[0], F_GETFL, 0, 0, 0, 0};
-		int64_t fl = il_sys_untraced(NR_FCNTL, f);
-		if (fl >= 0 && (fl & O_NONBLOCK))
-			return r;
+	r = il_sys_untraced(wr ? NR_PWRITEV2 : NR_PREADV2, a);
+	if (!wr && (r == -EAGAIN || r == -EOPNOTSUPP) && il_fstat(args[0], &st) == 0 && (st.mode & S_IFMT) == S_IFREG) {
+		*traced = 0;
+		return il_sys_untraced(nr, args); /* a file not in the page cache */
 	}
-	*traced = r < 0 && r > -4096;
+	if (r == -EAGAIN && nonblocking(args[0]))
+		*traced = 0;
+	else
+		*traced = r < 0 && r > -4096;
 	return r;
 }
 

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
@@ -607,6 +609,131 @@ static void test_registers(void **state)
 	}
 }
 
+/* ---- reads and writes: never blocking ---- */
+
+/* The next entry at *pos: a write-like call's, whose hash covers the
+ * bytes it wrote. */
+static void check_write_entry(uint64_t *pos, long nr, const uint64_t *args, unsigned nargs, int64_t result,
+			      const void *buf)
+{
+	struct il_entry *e = il_ring_at(ring, *pos);
+	assert_int_equal(e->nr, nr);
+	assert_int_equal(e->length, il_entry_len(0));
+	assert_int_equal(e->hash, il_echo_hash(il_args_hash(args, nargs), buf, (uint64_t)result));
+	assert_int_equal(e->result, result);
+	*pos += e->length;
+}
+
+static long lib4(long nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	register long rax __asm__("rax") = nr;
+	register uint64_t rdi __asm__("rdi") = a0, rsi __asm__("rsi") = a1, rdx __asm__("rdx") = a2;
+	register uint64_t r10 __asm__("r10") = a3, r8 __asm__("r8") = 0, r9 __asm__("r9") = 0;
+	__asm__ volatile("lea -128(%%rsp), %%rsp\n\tcall *%[e]\n\tlea 128(%%rsp), %%rsp"
+			 : "+r"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+			 : [e] "r"(entry)
+			 : "rcx", "r11", "memory", "cc");
+	return rax;
+}
+
+static void test_io(void **state)
+{
+	(void)state;
+	static const long io[] = {SYS_read, SYS_write, SYS_pread64, SYS_pwrite64};
+	int p[2], m = memfd_create("test_io", 0);
+	char out[3] = {'a', 'b', 'c'}, in[8] = {0}, big[5000] = {0};
+	struct stat st;
+	reset(IL_MODE_RECORD);
+	assert_int_equal(il_ctl_init(ctl, io, 4), 0);
+	ctl->mode = IL_MODE_RECORD;
+	for (int i = 0; i < 2; i++)
+		ctl->echo_dev[i] = ctl->echo_ino[i] = ~0ull;
+	assert_int_equal(pipe(p), 0);
+	assert_true(m >= 0);
+	uint64_t pos = ctl->head;
+
+	/* a write and a read on a pipe: untraced (fstat, pwritev2; preadv2) */
+	uint64_t a_w[3] = {(uint64_t)p[1], (uint64_t)(uintptr_t)out, 3};
+	assert_int_equal(lib4(SYS_write, a_w[0], a_w[1], a_w[2], 0), 3);
+	assert_int_equal(last_nr, SYS_pwritev2);
+	uint64_t a_r[3] = {(uint64_t)p[0], (uint64_t)(uintptr_t)in, sizeof in};
+	assert_int_equal(lib4(SYS_read, a_r[0], a_r[1], a_r[2], 0), 3);
+	assert_int_equal(last_nr, SYS_preadv2);
+	assert_memory_equal(in, out, 3);
+	assert_int_equal(untraced_n, 3);
+	assert_int_equal(traced_n, 0);
+	check_write_entry(&pos, SYS_write, a_w, 3, 3, out);
+	check_entry(&pos, SYS_read, a_r, 3, 3, out, 3);
+
+	/* the empty pipe made non-blocking: its EAGAIN is the program's own */
+	assert_int_equal(fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(lib4(SYS_read, a_r[0], a_r[1], a_r[2], 0), -EAGAIN);
+	check_entry(&pos, SYS_read, a_r, 3, -EAGAIN, NULL, 0);
+	assert_int_equal(traced_n, 0);
+
+	/* at a position: pwrite64 and pread64 on a memfd */
+	uint64_t a_pw[4] = {(uint64_t)m, (uint64_t)(uintptr_t)out, 3, 10};
+	assert_int_equal(lib4(SYS_pwrite64, a_pw[0], a_pw[1], a_pw[2], a_pw[3]), 3);
+	uint64_t a_pr[4] = {(uint64_t)m, (uint64_t)(uintptr_t)in, sizeof in, 9};
+	memset(in, 'x', sizeof in);
+	assert_int_equal(lib4(SYS_pread64, a_pr[0], a_pr[1], a_pr[2], a_pr[3]), 4);
+	assert_memory_equal(in, "\0abc", 4);
+	check_write_entry(&pos, SYS_pwrite64, a_pw, 4, 3, out);
+	check_entry(&pos, SYS_pread64, a_pr, 4, 4, "\0abc", 4);
+	assert_int_equal(traced_n, 0);
+	assert_int_equal(pos, ctl->head);
+
+	/* traced: a write over 4096 bytes to a pipe, one to rec's stdout
+	 * (its device and inode), one to a regular file while one is mapped
+	 * shared, one to a bad fd (a read that would block is traced too: the
+	 * suite's programs block in reads) */
+	int n = untraced_n;
+	assert_int_equal(lib4(SYS_write, (uint64_t)p[1], (uint64_t)(uintptr_t)big, sizeof big, 0), (long)sizeof big);
+	assert_int_equal(traced_n, 1);
+	assert_int_equal(fstat(p[1], &st), 0);
+	ctl->echo_dev[1] = st.st_dev;
+	ctl->echo_ino[1] = st.st_ino;
+	assert_int_equal(lib4(SYS_write, a_w[0], a_w[1], a_w[2], 0), 3);
+	assert_int_equal(traced_n, 2);
+	ctl->no_file_writes = 1;
+	assert_int_equal(lib4(SYS_write, (uint64_t)m, a_w[1], a_w[2], 0), 3);
+	assert_int_equal(traced_n, 3);
+	assert_int_equal(lib4(SYS_write, 9999, a_w[1], a_w[2], 0), -EBADF);
+	assert_int_equal(traced_n, 4);
+	assert_int_equal(ctl->head, pos); /* none of them in the ring */
+	assert_true(untraced_n > n);
+	/* a regular file is written as asked, with no size limit */
+	ctl->no_file_writes = 0;
+	assert_int_equal(lib4(SYS_write, (uint64_t)m, (uint64_t)(uintptr_t)big, sizeof big, 0), (long)sizeof big);
+	assert_int_equal(last_nr, SYS_write);
+	assert_int_equal(traced_n, 4);
+	assert_true(ctl->head > pos);
+
+	/* replay: the bytes a write writes are checked */
+	reset(IL_MODE_REPLAY);
+	assert_int_equal(il_ctl_init(ctl, io, 4), 0);
+	ctl->mode = IL_MODE_REPLAY;
+	struct il_entry *e = il_ring_at(ring, ctl->head);
+	*e = (struct il_entry){.nr = SYS_write, .length = il_entry_len(0),
+			       .hash = il_echo_hash(il_args_hash(a_w, 3), out, 3), .result = 3};
+	ctl->head += e->length;
+	out[1] = 'X'; /* other bytes: the library traps */
+	if (!sigsetjmp(trap_jmp, 1)) {
+		lib4(SYS_write, a_w[0], a_w[1], a_w[2], 0);
+		fail_msg("a write of other bytes took the recorded entry");
+	}
+	ctl->busy = 0;
+	assert_int_equal(trap_rip, IL_BASE + hdr->trap_ret);
+	assert_int_equal(ctl->diverged.kind, IL_DIV_CALL);
+	out[1] = 'b'; /* the recorded bytes: fed, no syscall */
+	assert_int_equal(lib4(SYS_write, a_w[0], a_w[1], a_w[2], 0), 3);
+	assert_int_equal(ctl->tail, ctl->head);
+	assert_int_equal(untraced_n + traced_n, 0);
+	close(p[0]);
+	close(p[1]);
+	close(m);
+}
+
 /* ---- il_ctl_init: only emulated calls with simple outputs ---- */
 
 static void test_ctl_init(void **state)
@@ -721,6 +848,7 @@ int main(void)
 		cmocka_unit_test(test_replay_traps), cmocka_unit_test(test_always),
 		cmocka_unit_test(test_notify),
 		cmocka_unit_test(test_registers),  cmocka_unit_test(test_patched_site),
+		cmocka_unit_test(test_io),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
