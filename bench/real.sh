@@ -158,7 +158,7 @@ echo "real workloads (bench/real.sh): $(nproc) usable CPUs, load average $(cut -
 echo "each time is the best of the row's runs (native: of at least $RUNS), in seconds; (Nx) = relative to native;"
 echo "runs: cp, go http and make run HEAVY_RUNS=$HEAVY_RUNS time(s) in each mode, sqlite3 and python3 RUNS=$RUNS"
 echo "RSS = rec's peak resident memory (its own process, not the program's)"
-echo "syscalls = syscall records in the trace (replay --info); B/syscall = trace bytes / syscalls"
+echo "syscalls = syscalls in the trace, traced and buffered (replay --info); B/syscall = trace bytes / syscalls"
 echo
 fmt='%-13s %4s %8s %7s %15s %15s %15s %15s %11s %9s %8s %s\n'
 printf "$fmt" workload runs syscalls native rec replay "strace -f" "rec --no-inproc" "trace bytes" B/syscall "RSS MiB" check
@@ -192,7 +192,7 @@ for w in $WORKLOADS; do
 		ni_col=n/a
 	fi
 	bytes=$(stat -c %s "$W/$w.lz4" 2>/dev/null || echo 0)
-	n=$("$BIN/replay" --info "$W/$w.lz4" 2>/dev/null | awk '$1 == "syscall" { print $2; exit }')
+	n=$("$BIN/replay" --info "$W/$w.lz4" 2>/dev/null | awk '$1 == "syscall" && !s { s = $2 } $1 == "buffered" { b = $2 } END { print s + b }')
 	per=$(awk -v b="$bytes" -v n="${n:-0}" 'BEGIN { if (n > 0) printf "%.1f", b / n; else print "-" }')
 	printf "$fmt" "$LABEL" "$N" "${n:--}" "$native" "$rec ($(ratio "$rec" "$native"))" \
 		"$replay ($(ratio "$replay" "$native"))" "$strace_col" "$ni_col" "$bytes" "$per" \

@@ -61,8 +61,9 @@ failed() {
 	warn="$warn$1 exited $st (${why:-no message}; trace kept as $2.failed); "
 }
 ratio2() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
-# The number of syscall records in a trace, from replay --info.
-nsyscalls() { "$BIN/replay" --info "$1" | awk '$1 == "syscall" { print $2; exit }'; }
+# The syscalls a trace records (syscall records and calls in buffer
+# records), from replay --info.
+nsyscalls() { "$BIN/replay" --info "$1" | awk '$1 == "syscall" && !s { s = $2 } $1 == "buffered" { b = $2 } END { print s + b }'; }
 
 echo "host: $(nproc --all) CPUs, $(nproc) usable here ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')), kernel $(uname -r), $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1 /proc/loadavg) (other load skews the times)"
 echo "each time is the best of $RUNS runs, in seconds; (Nx) = relative to native"

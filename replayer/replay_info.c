@@ -108,7 +108,7 @@ int replay_info(struct replay_session *s)
 {
 	struct trace_header *h = &s->r.hdr;
 	struct trace_rec rec;
-	uint64_t counts[TR_TYPE_MAX + 1] = {0}, sc_counts[SC_MAX] = {0}, file_bytes = 0;
+	uint64_t counts[TR_TYPE_MAX + 1] = {0}, sc_counts[SC_MAX] = {0}, file_bytes = 0, nbuffered = 0;
 	uint32_t threads[64], nthreads = 0;
 	uint64_t nnew[2] = {0, 0}, npre[3] = {0, 0, 0};
 	struct trace_end end = {0};
@@ -169,6 +169,12 @@ records:
 					threads[nthreads++] = sc.tid;
 				free(sc.regions);
 			}
+		} else if (rec.type == TR_BUFFER) {
+			struct trace_buffer bf;
+			if (!trace_get_buffer(&rec, &bf))
+				for (uint32_t i = 0; i < bf.count; i++, nbuffered++)
+					sc_counts[bf.entries[i].nr < SC_MAX ? bf.entries[i].nr : 0]++;
+			trace_buffer_free(&bf);
 		} else if (rec.type == TR_END) {
 			have_end = !trace_get_end(&rec, &end);
 		} else if (rec.type == TR_NEWTASK) {
@@ -207,7 +213,8 @@ records:
 	for (int t = TR_EXEC; t <= TR_TYPE_MAX; t++)
 		if (t != TR_END)
 			printf("  %-10s %" PRIu64 "\n", trace_type_name((uint32_t)t), counts[t]);
-	printf("syscalls:\n");
+	printf("%-12s %" PRIu64 " syscalls recorded inside the program (in the buffer records)\n", "buffered", nbuffered);
+	printf("syscalls:    (traced and buffered)\n");
 	for (int i = 0; i < SC_MAX; i++)
 		if (sc_counts[i])
 			printf("  %-20s %" PRIu64 "\n", sc_lookup(i) ? sc_lookup(i)->name : "?", sc_counts[i]);
