@@ -13,6 +13,7 @@
 #define TRAMP_CALL_END 11 /* lea -128(%rsp),%rsp (5); call *lit(%rip) (6) */
 #define TRAMP_BACK 8      /* lea 128(%rsp),%rsp */
 #define MOV_LEN 5         /* mov $N, %eax */
+#define MOVQ_LEN 7        /* mov $N, %rax */
 #define SYSCALL_LEN 2
 #define AFTER_MIN (PATCH_JMP_LEN - SYSCALL_LEN) /* bytes after the syscall the after form moves, at least */
 
@@ -80,14 +81,19 @@ int il_site_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t sys,
 		memcpy(s->code, win + off, s->len);
 		return 0;
 	}
-	/* mov: `mov $N, %eax` right before it (the sweep in step there) */
-	if (off >= MOV_LEN && win[off - MOV_LEN] == 0xb8 &&
-	    patch_run_safe(win, wlen, wstart, sys - MOV_LEN, MOV_LEN + SYSCALL_LEN)) {
-		s->addr = sys - MOV_LEN;
-		s->len = MOV_LEN + SYSCALL_LEN;
+	/* mov: `mov $N, %eax` (glibc) or `mov $N, %rax` (Go: 48 c7 c0 imm32,
+	 * N positive) right before it */
+	size_t ml = off >= MOV_LEN && win[off - MOV_LEN] == 0xb8 ? MOV_LEN
+		    : off >= MOVQ_LEN && win[off - MOVQ_LEN] == 0x48 && win[off - MOVQ_LEN + 1] == 0xc7 &&
+				  win[off - MOVQ_LEN + 2] == 0xc0 && !(win[off - 1] & 0x80)
+			    ? MOVQ_LEN
+			    : 0;
+	if (ml && patch_run_safe(win, wlen, wstart, sys - ml, ml + SYSCALL_LEN)) {
+		s->addr = sys - ml;
+		s->len = (uint8_t)(ml + SYSCALL_LEN);
 		s->form = IL_FORM_MOV;
-		memcpy(&s->nr, win + off - MOV_LEN + 1, 4);
-		memcpy(s->code, win + off - MOV_LEN, s->len);
+		memcpy(&s->nr, win + off - 4, 4);
+		memcpy(s->code, win + off - ml, s->len);
 		return 0;
 	}
 	return -EINVAL;
@@ -144,8 +150,8 @@ int il_site_jump(uint8_t out[IL_SITE_MAX], const struct il_site *s, uint64_t tra
 	int r = patch_jump(out, s->addr, tramp);
 	if (!r && s->form == IL_FORM_MOV) {
 		/* the syscall stays: a call the kernel restarts goes back to it */
-		out[MOV_LEN] = 0x0f;
-		out[MOV_LEN + 1] = 0x05;
+		out[s->sys - s->addr] = 0x0f;
+		out[s->sys - s->addr + 1] = 0x05;
 	}
 	return r;
 }

@@ -7,7 +7,7 @@
  *   after: `syscall` and the instructions after it (glibc's `cmp
  *          $-4095, %rax`, Go's `mov %rax, off(%rsp)`), relocated into the
  *          trampoline after the call;
- *   mov:   `mov $N, %eax` right before the `syscall` (glibc's wrappers that
+ *   mov:   `mov $N, %eax` (or Go's `mov $N, %rax`) right before the `syscall` (glibc's wrappers that
  *          `ret` after it), the trampoline setting eax itself.
  * Capstone decodes; common/patch.c relocates. Nothing here touches a
  * process: rec and replay read and write the bytes. */

@@ -92,8 +92,8 @@ int replay_inproc_patch(struct replay_session *s, struct replay_task *t, const s
 	    memcmp(win + (pa->addr - wstart), pa->code, pa->len))
 		return replay_diverged(s, t, "the code at %#llx differs from the recording's: it cannot be patched",
 				       (unsigned long long)pa->addr);
-	/* the after form starts at its syscall, the mov form 5 bytes before */
-	uint64_t sys = pa->code[0] == 0x0f && pa->code[1] == 0x05 ? pa->addr : pa->addr + 5;
+	/* the after form starts at its syscall, the mov form ends with it */
+	uint64_t sys = pa->code[0] == 0x0f && pa->code[1] == 0x05 ? pa->addr : pa->addr + pa->len - 2;
 	if (il_site_find(win, wlen, wstart, sys, &site) || site.addr != pa->addr || site.len != pa->len ||
 	    !site_code_is_file(t->tid, pa->addr) || il_patch_at(&sp->patches, site.addr, site.len))
 		return replay_diverged(s, t, "the syscall site at %#llx cannot be patched as recorded",
