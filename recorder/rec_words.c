@@ -78,14 +78,48 @@ static void consider(struct preempt_word *w, uint64_t *score, size_t max, size_t
 	score[i] = sc;
 }
 
+/* The mappings of a process, to tell addresses from counters. */
+struct ranges {
+	size_t n;
+	struct { uint64_t a, b; } r[REC_SNAP_MAPS];
+};
+
+static int add_range(void *ctx, const struct map_range *m)
+{
+	struct ranges *g = ctx;
+	if (g->n < REC_SNAP_MAPS) {
+		g->r[g->n].a = m->start;
+		g->r[g->n++].b = m->end;
+	}
+	return 0;
+}
+
+/* 1 if v is an address in one of g's mappings (in address order). */
+static int is_address(const struct ranges *g, uint64_t v)
+{
+	size_t lo = 0, hi = g->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (v < g->r[mid].a)
+			hi = mid;
+		else if (v >= g->r[mid].b)
+			lo = mid + 1;
+		else
+			return 1;
+	}
+	return 0;
+}
+
 size_t rec_snap_words(const struct rec_snap *sn, pid_t tid, const struct mem_skip *k, const struct site_table *sites,
 		      struct preempt_word *w, size_t max)
 {
 	uint64_t score[PREEMPT_WORDS];
 	uint64_t *now = malloc(1u << 20);
+	struct ranges *g = calloc(1, sizeof *g);
 	size_t n = 0;
-	if (!now || sn->tid != tid || max > PREEMPT_WORDS)
+	if (!now || !g || sn->tid != tid || max > PREEMPT_WORDS)
 		goto out;
+	maps_foreach(tid, add_range, g);
 	for (size_t m = 0; m < sn->n; m++) {
 		const uint64_t *old = (const uint64_t *)(sn->data.p + sn->map[m].off);
 		for (size_t done = 0; done + 8 <= sn->map[m].len;) {
@@ -103,13 +137,17 @@ size_t rec_snap_words(const struct rec_snap *sn, pid_t tid, const struct mem_ski
 				 * are large numbers. A reference count goes up and
 				 * down: it moves least. */
 				uint64_t d = v > o ? v - o : o - v;
-				if (v < (1ull << 32))
-					consider(w, score, max, &n, a, v, UINT64_MAX - d);
+				/* Counters first: up, not to 0 (a pointer cleared, a
+				 * flag reset: the same at most passes), and not an
+				 * address (a non-PIE program's are small numbers). */
+				if (v < (1ull << 32) && !is_address(g, v))
+					consider(w, score, max, &n, a, v, (v > o ? 0 : 1ull << 63) | ((UINT64_MAX >> 1) - (d >> 1)));
 			}
 			done += (size_t)got & ~(size_t)7;
 		}
 	}
 out:
 	free(now);
+	free(g);
 	return n;
 }
