@@ -304,6 +304,10 @@ int rec_site_install(struct rec_session *s, struct rec_task *t, int more);
  * no syscall instruction or t faulted there (nothing done, t as it was),
  * or -errno. Asynchronous signals meanwhile are held (rec_hold_async). */
 int rec_inject(struct rec_task *t, uint64_t insn_at, long nr, const uint64_t args[6], int64_t *result);
+/* 1 if a thread of t's address space other than t is stopped inside the
+ * run [at, at + len) (not at its start): a patch would cut its next
+ * instruction. */
+int rec_thread_inside(struct rec_session *s, struct rec_task *t, uint64_t at, size_t len);
 /* Maps one RWX page at `at` in t (rec_inject at its program's syscall
  * instruction); 0, -EFAULT (no syscall instruction: none known now),
  * -EEXIST (taken) or -errno. */

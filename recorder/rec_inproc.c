@@ -258,19 +258,6 @@ static void note_unpatchable(struct rec_space *sp, uint64_t sys)
 	sp->il_unpatchable[sp->il_nunpatchable++ % n] = sys;
 }
 
-/* 1 if a thread of t's process other than t is stopped inside the run
- * [at, at + len) (not at its start). Threads inside a syscall there come
- * back through rec_inproc_exit, which moves them. */
-static int other_inside(struct rec_session *s, struct rec_task *t, uint64_t at, size_t len)
-{
-	for (struct rec_task *o = s->tasks; o; o = o->next) {
-		struct user_regs_struct r;
-		if (o != t && o->space == t->space && !regs_get(o->tid, &r) && r.rip > at && r.rip < at + len)
-			return 1;
-	}
-	return 0;
-}
-
 /* Patches the syscall site whose instruction ends at rip, if it can be;
  * returns 0 (patched or not) or -errno. */
 static int patch_site(struct rec_session *s, struct rec_task *t, uint64_t rip)
@@ -289,8 +276,8 @@ static int patch_site(struct rec_session *s, struct rec_task *t, uint64_t rip)
 		note_unpatchable(sp, sys);
 		return 0;
 	}
-	if (other_inside(s, t, site.addr, site.len))
-		return 0; /* another time */
+	if (rec_thread_inside(s, t, site.addr, site.len))
+		return 0; /* another time (threads inside a syscall there come back through rec_inproc_exit) */
 	int k = il_patch_page_for(&sp->patches, site.addr);
 	uint32_t slot = 0;
 	if (k >= 0) {

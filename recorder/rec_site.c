@@ -135,10 +135,7 @@ int rec_inject_page(struct rec_task *t, uint64_t at)
 	return res < 0 && res > -4096 ? -EEXIST : -EPROTO;
 }
 
-/* 1 if a thread of t's address space other than t is stopped inside the
- * run [at, at + len) (not at its start): a patch would cut its next
- * instruction. */
-static int thread_inside(struct rec_session *s, struct rec_task *t, uint64_t at, size_t len)
+int rec_thread_inside(struct rec_session *s, struct rec_task *t, uint64_t at, size_t len)
 {
 	for (struct rec_task *o = s->tasks; o; o = o->next) {
 		struct user_regs_struct r;
@@ -157,7 +154,7 @@ static int install_at(struct rec_session *s, struct rec_task *t, const uint8_t *
 	uint8_t slot[SITE_SLOT], jump[SITE_CODE];
 	size_t len = site_patchable(win, wlen, wstart, at, 1);
 	if (!len || site_covers(tab, at) || site_covers(tab, at + len - 1) || site_page_of(tab, at) >= 0 ||
-	    thread_inside(s, t, at, len))
+	    rec_thread_inside(s, t, at, len))
 		return 0;
 	const uint8_t *code = win + (at - wstart);
 	int pg = site_page_for(tab, at), fd = space_memfd(t), ret;
