@@ -106,12 +106,24 @@ static int to_exec_end(struct rec_task *t, uint64_t *rip)
 {
 	struct user_regs_struct r;
 	int status, ret;
-	if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
-		return -errno;
-	if ((ret = tracee_wait_stop(t->tid, &status, NULL)))
-		return ret;
-	if ((status >> 16) != 0 || WSTOPSIG(status) != (SIGTRAP | 0x80))
-		return -EPROTO;
+	for (int i = 0;; i++) {
+		if (i == 32)
+			return -EPROTO;
+		if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
+			return -errno;
+		if ((ret = tracee_wait_stop(t->tid, &status, NULL)))
+			return ret;
+		int ev = status >> 16, sig = WSTOPSIG(status);
+		if (ev == 0 && sig == (SIGTRAP | 0x80))
+			break;
+		if (ev == PTRACE_EVENT_STOP)
+			continue; /* an interrupt rec sent before the exec: nothing ran */
+		siginfo_t si;
+		if (ev != 0 || ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0)
+			return -EPROTO;
+		if ((ret = rec_hold_async(t, sig, &si))) /* delivered at its next preemption point */
+			return ret;
+	}
 	t->exec_ended = 1;
 	if ((ret = regs_get(t->tid, &r)))
 		return ret;
@@ -390,8 +402,10 @@ int rec_inproc_step_out(struct rec_session *s, struct rec_task *t)
 			return ret;
 		if (!in_library(t, r.rip))
 			return 0;
-		if (r.rip == s->il_traced)
-			/* its traced syscall is next: a stop where its turn ends */
+		if (r.rip == s->il_traced || r.rip == s->il_traced + 2)
+			/* its traced syscall is next, or it just made it and the
+			 * kernel may restart it (a step would enter it again): on
+			 * to that stop, or to its next preemption */
 			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 1;
 		if (r.rip == s->untraced_ip - 2) {
 			if ((ret = over_syscall(t, s->untraced_ip)))
