@@ -251,8 +251,10 @@ printf 'not a program\001\002' >"$D/junk.bin"
 chmod +x "$D/junk.bin"
 expect_status badinput-rec-notelf 126 $T "$BIN/rec" -q -o "$D/r6.lz4" -- "$D/junk.bin"
 # --no-inprocess: no library in the trace (the default has it), and both replay
-expect_status badinput-rec-noinprocess 0 sh -c "$BIN/rec --no-inprocess -q -o '$D/noinproc.lz4' -- /bin/true && $R '$D/noinproc.lz4' &&
-	! $R --dump '$D/noinproc.lz4' | grep -q ' inproc ' && $R --dump '$D/good.lz4' | grep -q ' inproc ' && echo recorded and replayed >&2"
+# (the real rec, whatever REC_FLAGS says)
+expect_status badinput-rec-noinprocess 0 sh -c "${REC_REAL:-$BIN/rec} --no-inprocess -q -o '$D/noinproc.lz4' -- /bin/true && $R '$D/noinproc.lz4' &&
+	${REC_REAL:-$BIN/rec} -q -o '$D/inproc-on.lz4' -- /bin/true && $R '$D/inproc-on.lz4' &&
+	! $R --dump '$D/noinproc.lz4' | grep -q ' inproc ' && $R --dump '$D/inproc-on.lz4' | grep -q ' inproc ' && echo recorded and replayed >&2"
 expect_fail badinput-rec-outdir "$BIN/rec" -q -o "$D/no/such/dir/t.lz4" -- /bin/true
 expect_fail badinput-rec-outisdir "$BIN/rec" -q -o "$D/dir" -- /bin/true
 # an existing trace named with -o is replaced, not appended to
