@@ -281,7 +281,8 @@ expect_recorded_end ckmon "$D/ckpt.rec.out" "$ckpt_status"
 # Syscall sites rec patched to record in-process (gdb_inproc): gdb reads
 # the program's code there (not the jump), one stepi goes over the site and
 # its buffered call (the recorded result in rax), reverse-stepi comes back.
-timeout 60 "$BIN/rec" -q -o "$D/inproc.lz4" -- "$TBIN/gdb_inproc" >"$D/inproc.rec.out" 2>/dev/null
+# (the real rec: this test is about in-process recording, whatever REC_FLAGS says)
+timeout 60 "${REC_REAL:-$BIN/rec}" -q -o "$D/inproc.lz4" -- "$TBIN/gdb_inproc" >"$D/inproc.rec.out" 2>/dev/null
 inproc_status=$?
 inproc_pid=$(sed -n 's/^pid \([0-9]*\) .*/\1/p' "$D/inproc.rec.out")
 if ! "$BIN/replay" --dump "$D/inproc.lz4" | grep -q ' patch .* code b827000000'; then
