@@ -645,7 +645,6 @@ int replay_run(struct replay_session *s)
 			r = replay_inproc_patch(s, t, &u.pa);
 		} else if (rec->type == TR_BUFFER) {
 			r = replay_inproc_feed(s, t, &u.bf);
-			trace_buffer_free(&u.bf);
 		} else if (rec->type == TR_SIGNAL) {
 			r = on_signal(s, t, &u.sg);
 		} else if (rec->type == TR_SIGFRAME) {
@@ -656,6 +655,8 @@ int replay_run(struct replay_session *s)
 			r = on_exit_rec(s, t);
 		}
 		free(rec->type == TR_SYSCALL ? (void *)u.sc.regions : rec->type == TR_EXEC ? (void *)u.e.maps : NULL);
+		if (rec->type == TR_BUFFER)
+			trace_buffer_free(&u.bf);
 		if (!r && t && rec->type != TR_BUFFER)
 			r = replay_inproc_check(s, t);
 		if (!r && s->gdb)
