@@ -5,10 +5,9 @@
 #include <capstone/capstone.h>
 #include <errno.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
 
 #include "patch.h"
+#include "site.h"
 
 #define TRAMP_CALL_END 11 /* lea -128(%rsp),%rsp (5); call *lit(%rip) (6) */
 #define TRAMP_BACK 8      /* lea 128(%rsp),%rsp */
@@ -261,14 +260,7 @@ static void patches_forget(struct il_patches *tab, uint64_t a, uint64_t b)
 
 void il_patches_syscall_forget(struct il_patches *tab, long nr, const uint64_t args[6], int64_t result)
 {
-	if (!tab->n || (result < 0 && result > -4096))
-		return;
-	if (nr == SYS_munmap)
-		patches_forget(tab, args[0], args[0] + args[1]);
-	else if (nr == SYS_mmap && (args[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
-		patches_forget(tab, (uint64_t)result, (uint64_t)result + args[1]);
-	else if (nr == SYS_mremap) {
-		patches_forget(tab, args[0], args[0] + args[1]);
-		patches_forget(tab, (uint64_t)result, (uint64_t)result + args[2]);
-	}
+	uint64_t r[2][2];
+	for (int i = 0, n = tab->n ? site_syscall_replaced(nr, args, result, r) : 0; i < n; i++)
+		patches_forget(tab, r[i][0], r[i][1]);
 }

@@ -210,18 +210,31 @@ void site_forget(struct site_table *tab, uint64_t a, uint64_t b)
 	}
 }
 
-void site_syscall_forget(struct site_table *tab, long nr, const uint64_t args[6], int64_t result)
+int site_syscall_replaced(long nr, const uint64_t args[6], int64_t result, uint64_t r[2][2])
 {
 	if (result < 0 && result > -4096)
-		return;
-	if (nr == SYS_munmap)
-		site_forget(tab, args[0], args[0] + args[1]);
-	else if (nr == SYS_mmap && (args[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
-		site_forget(tab, (uint64_t)result, (uint64_t)result + args[1]);
-	else if (nr == SYS_mremap) {
-		site_forget(tab, args[0], args[0] + args[1]);
-		site_forget(tab, (uint64_t)result, (uint64_t)result + args[2]);
+		return 0;
+	if (nr == SYS_munmap) {
+		r[0][0] = args[0], r[0][1] = args[0] + args[1];
+		return 1;
 	}
+	if (nr == SYS_mmap && (args[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE))) {
+		r[0][0] = (uint64_t)result, r[0][1] = (uint64_t)result + args[1];
+		return 1;
+	}
+	if (nr == SYS_mremap) {
+		r[0][0] = args[0], r[0][1] = args[0] + args[1];
+		r[1][0] = (uint64_t)result, r[1][1] = (uint64_t)result + args[2];
+		return 2;
+	}
+	return 0;
+}
+
+void site_syscall_forget(struct site_table *tab, long nr, const uint64_t args[6], int64_t result)
+{
+	uint64_t r[2][2];
+	for (int i = 0, n = site_syscall_replaced(nr, args, result, r); i < n; i++)
+		site_forget(tab, r[i][0], r[i][1]);
 }
 
 struct file_ctx {

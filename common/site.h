@@ -92,6 +92,9 @@ int site_add(struct site_table *tab, int pg, uint64_t base, uint64_t addr, const
  * or replaced that memory: its bytes are no longer ours). */
 void site_forget(struct site_table *tab, uint64_t a, uint64_t b);
 
+/* The address ranges syscall nr (args, result) unmapped or replaced, into
+ * r: how many (munmap, a fixed mmap: 1; mremap: 2; others: 0). */
+int site_syscall_replaced(long nr, const uint64_t args[6], int64_t result, uint64_t r[2][2]);
 /* After syscall nr (args, result) of the address space: forgets what an
  * munmap, a fixed mmap or an mremap replaced. */
 void site_syscall_forget(struct site_table *tab, long nr, const uint64_t args[6], int64_t result);

@@ -218,13 +218,19 @@ int replay_inproc_syscall_done(struct replay_session *s, struct replay_task *t, 
 	return fix_rip(s, t);
 }
 
+/* 1 with what the library found in *d if t is stopped at its int3. */
+static int at_trap(struct replay_task *t, struct il_diverged *d)
+{
+	struct user_regs_struct regs;
+	return t->space && t->space->il && !regs_get(t->tid, &regs) && regs.rip == t->space->il_trap_ret &&
+	       mem_read(t->tid, CTL(diverged), d, sizeof *d) == sizeof *d;
+}
+
 int replay_inproc_trap(struct replay_task *t)
 {
 	struct il_diverged d;
 	uint32_t one = 1;
-	struct user_regs_struct regs;
-	if (!t->space || !t->space->il || regs_get(t->tid, &regs) || regs.rip != t->space->il_trap_ret ||
-	    mem_read(t->tid, CTL(diverged), &d, sizeof d) != sizeof d || d.kind != IL_DIV_EMPTY)
+	if (!at_trap(t, &d) || d.kind != IL_DIV_EMPTY)
 		return 0;
 	/* The call went traced in the recording (the ring was full): its
 	 * syscall record follows, which the stop it makes is checked against. */
@@ -238,10 +244,8 @@ int replay_inproc_trap(struct replay_task *t)
 const char *replay_inproc_describe(struct replay_task *t, char *buf, size_t n)
 {
 	struct il_diverged d;
-	struct user_regs_struct regs;
 	char a[32], b[32];
-	if (!t->space || !t->space->il || regs_get(t->tid, &regs) || regs.rip != t->space->il_trap_ret ||
-	    mem_read(t->tid, CTL(diverged), &d, sizeof d) != sizeof d)
+	if (!at_trap(t, &d))
 		return NULL;
 	if (d.kind == IL_DIV_CALL)
 		snprintf(buf, n, "%s(), buffered, where the recording's next buffered call is %s() (arguments hash %08x, recorded %08x)",
@@ -257,9 +261,5 @@ const char *replay_inproc_describe(struct replay_task *t, char *buf, size_t n)
 long replay_inproc_trap_call(struct replay_task *t)
 {
 	struct il_diverged d;
-	struct user_regs_struct regs;
-	if (!t->space || !t->space->il || regs_get(t->tid, &regs) || regs.rip != t->space->il_trap_ret ||
-	    mem_read(t->tid, CTL(diverged), &d, sizeof d) != sizeof d)
-		return -1;
-	return d.nr;
+	return at_trap(t, &d) ? (long)d.nr : -1;
 }
