@@ -42,21 +42,20 @@ struct il_ret {
 };
 struct il_ret il_main(long nr, const uint64_t args[6]);
 
-/* The compiler may call these for struct copies. */
+/* The compiler may call these for struct copies. rep movsb/stosb: fast
+ * on every x86-64 with ERMS, and no vector register touched. DF is clear
+ * (the entry's cld). */
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	char *d = dst;
-	const char *s = src;
-	while (n--)
-		*d++ = *s++;
+	void *d = dst;
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
 	return dst;
 }
 
 void *memset(void *dst, int c, size_t n)
 {
-	char *d = dst;
-	while (n--)
-		*d++ = (char)c;
+	void *d = dst;
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
 	return dst;
 }
 
