@@ -4,6 +4,7 @@
 
 #include <capstone/capstone.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "patch.h"
@@ -52,7 +53,8 @@ static int relocate_after(const struct il_site *s, uint64_t to, uint8_t out[PATC
 	return r;
 }
 
-int il_site_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t sys, struct il_site *s)
+int il_site_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t sys, struct il_site *s,
+		 struct patch_sweep_cache *cache)
 {
 	memset(s, 0, sizeof *s);
 	if (sys < wstart || sys - wstart + SYSCALL_LEN > wlen)
@@ -73,12 +75,21 @@ int il_site_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t sys,
 		if (cnt && patch_relocate_line(after, n, sys + SYSCALL_LEN, sys, tmp, sizeof tmp, &outlen))
 			n = 0;
 	}
-	if (n && SYSCALL_LEN + n <= IL_SITE_MAX && patch_run_safe(win, wlen, wstart, sys, SYSCALL_LEN + n)) {
+	/* one sweep of the window (made at the first question) answers for
+	 * both forms */
+	struct patch_sweep *own = malloc(sizeof *own);
+	const struct patch_sweep *sw = NULL;
+	int ret = -EINVAL;
+	if (!own)
+		return -ENOMEM;
+	if (n && SYSCALL_LEN + n <= IL_SITE_MAX && (sw = patch_sweep_cached(cache, win, wlen, wstart, own)) &&
+	    patch_sweep_safe(sw, sys, SYSCALL_LEN + n)) {
 		s->addr = sys;
 		s->len = (uint8_t)(SYSCALL_LEN + n);
 		s->form = IL_FORM_AFTER;
 		memcpy(s->code, win + off, s->len);
-		return 0;
+		ret = 0;
+		goto out;
 	}
 	/* mov: `mov $N, %eax` (glibc) or `mov $N, %rax` (Go: 48 c7 c0 imm32,
 	 * N positive) right before it */
@@ -87,15 +98,19 @@ int il_site_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t sys,
 				  win[off - MOVQ_LEN + 2] == 0xc0 && !(win[off - 1] & 0x80)
 			    ? MOVQ_LEN
 			    : 0;
-	if (ml && patch_run_safe(win, wlen, wstart, sys - ml, ml + SYSCALL_LEN)) {
+	if (ml && !sw)
+		sw = patch_sweep_cached(cache, win, wlen, wstart, own);
+	if (ml && sw && patch_sweep_safe(sw, sys - ml, ml + SYSCALL_LEN)) {
 		s->addr = sys - ml;
 		s->len = (uint8_t)(ml + SYSCALL_LEN);
 		s->form = IL_FORM_MOV;
 		memcpy(&s->nr, win + off - 4, 4);
 		memcpy(s->code, win + off - ml, s->len);
-		return 0;
+		ret = 0;
 	}
-	return -EINVAL;
+out:
+	free(own);
+	return ret;
 }
 
 int il_tramp_build(uint8_t out[IL_TRAMP_MAX], size_t *outlen, uint64_t at, const struct il_site *s, uint64_t entry)

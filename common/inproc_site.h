@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "patch.h"
+
 #define IL_SITE_MAX 24    /* bytes a site's run may take */
 #define IL_TRAMP_MAX 96   /* bytes its trampoline takes, the entry's address included */
 
@@ -34,8 +36,10 @@ struct il_site {
 /* Finds the run to patch around the `syscall` at sys, in the code window
  * win (wlen bytes from wstart, sys inside, the more around it the
  * safer): 0 with *s filled; -ENOENT if sys is not a `syscall`, -EINVAL if
- * no form fits (a branch into the run, instructions that cannot move). */
-int il_site_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t sys, struct il_site *s);
+ * no form fits (a branch into the run, instructions that cannot move),
+ * -ENOMEM. Sweeps of the window are kept in cache (NULL: none). */
+int il_site_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t sys, struct il_site *s,
+		 struct patch_sweep_cache *cache);
 
 /* Builds into out (IL_TRAMP_MAX bytes) the trampoline for s at address
  * at, calling the library entry at entry; *outlen its length. 0,

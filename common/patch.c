@@ -6,7 +6,9 @@
 #include <capstone/capstone.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 struct decoded {
 	size_t len;
@@ -260,37 +262,99 @@ int patch_relocate_line(const uint8_t *code, size_t len, uint64_t addr, uint64_t
 	return relocate(d, cnt, code, addr, to, 0, out, cap, outlen);
 }
 
-int patch_run_safe(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t site, size_t len)
+static void sweep_set(uint64_t *bits, const struct patch_sweep *sw, uint64_t a)
+{
+	if (a >= sw->wstart && a - sw->wstart < sw->wlen)
+		bits[(a - sw->wstart) / 64] |= 1ull << ((a - sw->wstart) % 64);
+}
+
+static int sweep_has(const uint64_t *bits, const struct patch_sweep *sw, uint64_t a)
+{
+	return a >= sw->wstart && a - sw->wstart < sw->wlen &&
+	       (bits[(a - sw->wstart) / 64] >> ((a - sw->wstart) % 64) & 1);
+}
+
+int patch_sweep(const uint8_t *win, size_t wlen, uint64_t wstart, struct patch_sweep *sw)
 {
 	csh h;
 	cs_insn *insn;
-	int safe = 1;
+	if (wlen > PATCH_SWEEP_MAX)
+		return -E2BIG;
+	memset(sw, 0, sizeof *sw);
+	sw->wstart = wstart;
+	sw->wlen = wlen;
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
-		return 0;
+		return -ENOMEM;
 	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
 	cs_option(h, CS_OPT_SKIPDATA, CS_OPT_ON); /* a linear sweep over padding and data */
 	insn = cs_malloc(h);
 	const uint8_t *p = win;
 	size_t left = wlen;
 	uint64_t a = wstart;
-	while (safe && insn && cs_disasm_iter(h, &p, &left, &a, insn)) {
+	while (insn && cs_disasm_iter(h, &p, &left, &a, insn)) {
 		if (insn->id != X86_INS_INVALID && insn->detail &&
 		    (cs_insn_group(h, insn, CS_GRP_JUMP) || cs_insn_group(h, insn, CS_GRP_CALL))) {
 			const cs_x86 *x = &insn->detail->x86;
-			if (x->op_count == 1 && x->operands[0].type == X86_OP_IMM) {
-				uint64_t t = (uint64_t)x->operands[0].imm;
-				safe = !(t > site && t < site + len);
-			}
+			if (x->op_count == 1 && x->operands[0].type == X86_OP_IMM)
+				sweep_set(sw->target, sw, (uint64_t)x->operands[0].imm);
 		}
-		/* an instruction of the sweep straddling the run's start: the
-		 * sweep is out of step there, or code jumps into it */
-		if (insn->address < site && insn->address + insn->size > site)
-			safe = 0;
+		for (uint64_t b = insn->address + 1; b < insn->address + insn->size; b++)
+			sweep_set(sw->inner, sw, b);
 	}
+	int ret = insn ? 0 : -ENOMEM;
 	if (insn)
 		cs_free(insn, 1);
 	cs_close(&h);
-	return safe;
+	return ret;
+}
+
+int patch_sweep_safe(const struct patch_sweep *sw, uint64_t site, size_t len)
+{
+	if (site < sw->wstart || site - sw->wstart >= sw->wlen || len > sw->wlen - (site - sw->wstart))
+		return 0;
+	/* an instruction of the sweep straddling the run's start: the sweep
+	 * is out of step there, or code jumps into it */
+	if (sweep_has(sw->inner, sw, site))
+		return 0;
+	for (uint64_t t = site + 1; t < site + len; t++)
+		if (sweep_has(sw->target, sw, t))
+			return 0;
+	return 1;
+}
+
+const struct patch_sweep *patch_sweep_cached(struct patch_sweep_cache *c, const uint8_t *win, size_t wlen,
+					     uint64_t wstart, struct patch_sweep *own)
+{
+	if (!c)
+		return patch_sweep(win, wlen, wstart, own) ? NULL : own;
+	XXH128_hash_t h = XXH3_128bits_withSeed(win, wlen, wstart ^ ((uint64_t)wlen << 48));
+	for (unsigned i = 0; i < PATCH_SWEEP_CACHED; i++)
+		if (c->sw[i] && c->key[i][0] == h.low64 && c->key[i][1] == h.high64 && c->sw[i]->wstart == wstart &&
+		    c->sw[i]->wlen == wlen)
+			return c->sw[i];
+	unsigned k = c->next++ % PATCH_SWEEP_CACHED;
+	if (!c->sw[k] && !(c->sw[k] = malloc(sizeof *c->sw[k])))
+		return NULL;
+	c->key[k][0] = c->key[k][1] = 0;
+	if (patch_sweep(win, wlen, wstart, c->sw[k]))
+		return NULL;
+	c->key[k][0] = h.low64;
+	c->key[k][1] = h.high64;
+	return c->sw[k];
+}
+
+void patch_sweep_cache_free(struct patch_sweep_cache *c)
+{
+	for (unsigned i = 0; i < PATCH_SWEEP_CACHED; i++) {
+		free(c->sw[i]);
+		c->sw[i] = NULL;
+	}
+}
+
+int patch_run_safe(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t site, size_t len)
+{
+	struct patch_sweep sw;
+	return !patch_sweep(win, wlen, wstart, &sw) && patch_sweep_safe(&sw, site, len);
 }
 
 #define STATUS_FLAGS (X86_EFLAGS_MODIFY_CF | X86_EFLAGS_MODIFY_PF | X86_EFLAGS_MODIFY_AF | X86_EFLAGS_MODIFY_ZF | \

@@ -99,6 +99,46 @@ int patch_relocate_line(const uint8_t *code, size_t len, uint64_t addr, uint64_t
  * the sweep is in step at site; 0 if one may. */
 int patch_run_safe(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t site, size_t len);
 
+#define PATCH_SWEEP_MAX (3 * 4096) /* the largest window patch_sweep takes */
+
+/* What one linear sweep of a code window says, for patch_run_safe's
+ * question about any run in it: decoding costs ~0.25 us an instruction,
+ * so callers asking about many runs of one window sweep it once. */
+struct patch_sweep {
+	uint64_t wstart;
+	size_t wlen;
+	uint64_t inner[PATCH_SWEEP_MAX / 64];  /* bit i: byte wstart + i is inside an instruction, not its first */
+	uint64_t target[PATCH_SWEEP_MAX / 64]; /* bit i: a direct branch or call goes to wstart + i */
+};
+
+/* Sweeps the window (wlen <= PATCH_SWEEP_MAX bytes at wstart) into sw.
+ * Returns 0, -E2BIG or -ENOMEM. */
+int patch_sweep(const uint8_t *win, size_t wlen, uint64_t wstart, struct patch_sweep *sw);
+
+/* patch_run_safe's answer from a sweep: 0 too for a run not inside the
+ * window. */
+int patch_sweep_safe(const struct patch_sweep *sw, uint64_t site, size_t len);
+
+#define PATCH_SWEEP_CACHED 32
+
+/* Sweeps already made, by the window's bytes and place (a sweep depends
+ * on nothing else, so an entry never goes stale): rec asks about the same
+ * windows again and again (a thread preempted in the same loop, the same
+ * libc in every process). Zeroed to start. */
+struct patch_sweep_cache {
+	struct patch_sweep *sw[PATCH_SWEEP_CACHED];
+	uint64_t key[PATCH_SWEEP_CACHED][2];
+	unsigned next;
+};
+
+/* The sweep of the window: from c when made before, else made and kept
+ * (c may be NULL: then into *own). NULL if it cannot be made. */
+const struct patch_sweep *patch_sweep_cached(struct patch_sweep_cache *c, const uint8_t *win, size_t wlen,
+					     uint64_t wstart, struct patch_sweep *own);
+
+/* Frees the cache's sweeps. */
+void patch_sweep_cache_free(struct patch_sweep_cache *c);
+
 /* 1 if the arithmetic flags are dead at addr (code holds n bytes from
  * it): along the straight line from it, all six status flags are written
  * before any is read, and before any branch; 0 if not known. */

@@ -27,7 +27,11 @@ size_t site_window(int tid, uint64_t addr, uint8_t win[SITE_WIN], uint64_t *wsta
 	}
 }
 
-size_t site_patchable(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t addr, int flags_dead)
+_Static_assert(SITE_WIN <= PATCH_SWEEP_MAX, "a site window is swept whole");
+
+/* The run at addr if it has the shape of a patchable one (before the
+ * sweep's question), else 0. */
+static size_t run_len(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t addr, int flags_dead)
 {
 	if (addr < wstart || addr >= wstart + wlen)
 		return 0;
@@ -36,7 +40,30 @@ size_t site_patchable(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t
 	size_t len = patch_site_len(code, n < 64 ? n : 64, addr);
 	if (!len || len > SITE_CODE || (flags_dead && !patch_flags_dead(code, n < 256 ? n : 256, addr)))
 		return 0;
-	return patch_run_safe(win, wlen, wstart, addr, len) ? len : 0;
+	return len;
+}
+
+size_t site_patchable(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t addr, int flags_dead)
+{
+	size_t len = run_len(win, wlen, wstart, addr, flags_dead);
+	return len && patch_run_safe(win, wlen, wstart, addr, len) ? len : 0;
+}
+
+size_t site_win_read(struct site_win *w, int tid, uint64_t addr)
+{
+	uint64_t page = addr & ~(SITE_PAGE - 1);
+	if (w->len && w->page == page)
+		return w->len;
+	w->page = page;
+	w->len = site_window(tid, addr, w->code, &w->start);
+	return w->len;
+}
+
+size_t site_win_patchable(struct site_win *w, uint64_t addr, int flags_dead)
+{
+	size_t len = run_len(w->code, w->len, w->start, addr, flags_dead);
+	const struct patch_sweep *sw = len ? patch_sweep_cached(w->cache, w->code, w->len, w->start, &w->own) : NULL;
+	return sw && patch_sweep_safe(sw, addr, len) ? len : 0;
 }
 
 int site_jump(uint8_t out[SITE_CODE], uint64_t addr, size_t len, uint64_t slot)

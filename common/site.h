@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "patch.h"
+
 #define SITE_PAGE 4096ull
 #define SITE_SLOT 256
 #define SITE_PER_PAGE ((int)(SITE_PAGE / SITE_SLOT) - 1)
@@ -54,6 +56,25 @@ size_t site_window(int tid, uint64_t addr, uint8_t win[SITE_WIN], uint64_t *wsta
  * With flags_dead, also the arithmetic flags must be dead at addr (a
  * counting site's slot changes them). 0 if not. */
 size_t site_patchable(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t addr, int flags_dead);
+
+/* A code window read once (site_win_read), for callers asking
+ * site_win_patchable about many runs of it; its sweep comes from the
+ * cache (or is made each time without one). */
+struct site_win {
+	uint8_t code[SITE_WIN];
+	size_t len;      /* 0: nothing read */
+	uint64_t start;
+	uint64_t page;   /* the page it was read for (site_window's window depends on it) */
+	struct patch_sweep_cache *cache; /* where sweeps are kept, or NULL: in own */
+	struct patch_sweep own;
+};
+
+/* Reads the window around addr into w (as site_window) unless w already
+ * holds the window of addr's page. Returns w->len (0: unreadable). */
+size_t site_win_read(struct site_win *w, int tid, uint64_t addr);
+
+/* site_patchable for a run of the window w. */
+size_t site_win_patchable(struct site_win *w, uint64_t addr, int flags_dead);
 
 /* Builds slot k of the page at base for the site at addr (a run of len
  * bytes, the code window win, wlen bytes at wstart, holding it) into out.

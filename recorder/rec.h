@@ -228,6 +228,7 @@ struct rec_session {
 	struct rec_snap *snap;    /* memory at a point's first pass, for its filter words */
 	struct trace_region *regions;
 	uint32_t nregions, cap_regions;
+	struct patch_sweep_cache sweeps; /* code windows swept (patch.h) */
 };
 
 /* Writes the sysenter records of threads inside syscalls, before a record

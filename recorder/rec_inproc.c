@@ -284,7 +284,7 @@ static int patch_site(struct rec_session *s, struct rec_task *t, uint64_t rip)
 	    (sys >= IL_BASE && sys < IL_BASE + IL_MAP_SIZE))
 		return 0;
 	size_t wlen = site_window(t->tid, sys, win, &wstart);
-	if (!wlen || il_site_find(win, wlen, wstart, sys, &site) || !site_code_is_file(t->tid, sys)) {
+	if (!wlen || il_site_find(win, wlen, wstart, sys, &site, &s->sweeps) || !site_code_is_file(t->tid, sys)) {
 		note_unpatchable(sp, sys);
 		return 0;
 	}

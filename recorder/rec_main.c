@@ -161,6 +161,7 @@ static void session_free(struct rec_session *s)
 	free(s->snap);
 	buf_free(&s->fwbuf);
 	free(s->regions);
+	patch_sweep_cache_free(&s->sweeps);
 	rec_chaos_free(s);
 	rec_inproc_free(s);
 }

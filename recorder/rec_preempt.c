@@ -430,50 +430,59 @@ int rec_preempt_spin_trap(struct rec_session *s, struct rec_task *t)
 	return preempted(s, t, PREEMPT_STATE, addr, val);
 }
 
-/* Whether replay can patch the run at rip (as replay_preempt.c checks). */
-static int window_patchable(pid_t tid, uint64_t rip)
-{
-	uint8_t win[SITE_WIN];
-	uint64_t wstart;
-	size_t wlen = site_window(tid, rip, win, &wstart);
-	return wlen && site_patchable(win, wlen, wstart, rip, 0);
-}
-
 /* Single-steps t, for at most MAX_STEPS instructions, to one that replay
  * can patch (patch_site_len). Signals arriving meanwhile are held as its
  * deferred signal. Returns 1 there, 0 if not reached, or -errno. */
-static int step_to_patchable(struct rec_task *t)
+static int step_to_patchable(struct rec_session *s, struct rec_task *t)
 {
 	const struct site_table *sites = t->space ? &t->space->sites : NULL;
+	/* Whether replay can patch the run at rip (as replay_preempt.c
+	 * checks): the window of a page is read and swept once for all the
+	 * steps in it (the thread only runs, single-stepped, meanwhile). */
+	struct site_win *win = malloc(sizeof *win);
+	int ret = 0;
+	if (!win)
+		return -ENOMEM;
+	win->len = 0;
+	win->cache = &s->sweeps;
 	for (int i = 0;; i++) {
 		struct user_regs_struct r;
 		uint8_t code[64];
 		int status;
 		siginfo_t si;
-		if (regs_get(t->tid, &r))
-			return -EIO;
+		if (regs_get(t->tid, &r)) {
+			ret = -EIO;
+			break;
+		}
 		if (mem_read(t->tid, r.rip, code, sizeof code) < 16)
-			return 0;
+			break;
 		if (patch_site_len(code, sizeof code, r.rip) && !(sites && site_page_of(sites, r.rip) >= 0) &&
-		    window_patchable(t->tid, r.rip))
-			return 1; /* (a site's slot is no place for a point) */
+		    site_win_read(win, t->tid, r.rip) && site_win_patchable(win, r.rip, 0)) {
+			ret = 1; /* (a site's slot is no place for a point) */
+			break;
+		}
 		if (i == MAX_STEPS || !patch_insn_steppable(code, sizeof code, r.rip))
-			return 0;
-		if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0)
-			return -errno;
-		int ret = tracee_wait_stop(t->tid, &status, NULL);
-		if (ret)
-			return ret;
+			break;
+		if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0) {
+			ret = -errno;
+			break;
+		}
+		if ((ret = tracee_wait_stop(t->tid, &status, NULL)))
+			break;
 		int sig = WSTOPSIG(status);
 		if ((status >> 16) == PTRACE_EVENT_STOP && sig == SIGTRAP)
 			continue; /* an interrupt rec asked for before a signal stopped it: no step made */
-		if ((status >> 16) != 0 || ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0)
-			return -EPROTO;
+		if ((status >> 16) != 0 || ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0) {
+			ret = -EPROTO;
+			break;
+		}
 		if (sig == SIGTRAP && si.si_code == TRAP_TRACE)
 			continue;
 		if ((ret = rec_hold_async(t, sig, &si)))
-			return ret;
+			break;
 	}
+	free(win);
+	return ret;
 }
 
 int rec_hold_async(struct rec_task *t, int sig, const siginfo_t *si)
@@ -551,7 +560,7 @@ int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
 	/* Never a point inside the in-process library or a trampoline. */
 	if ((r = rec_inproc_step_out(s, t)))
 		return r < 0 ? r : 0;
-	r = step_to_patchable(t);
+	r = step_to_patchable(s, t);
 	if (r < 0)
 		return r;
 	if ((r = rec_inproc_step_out(s, t)))

@@ -147,12 +147,14 @@ int rec_thread_inside(struct rec_session *s, struct rec_task *t, uint64_t at, si
 
 /* Makes the run at `at` (in the code window win) a site if it can be
  * one, and records that; 1 if it did, 0 if not, -errno on error. */
-static int install_at(struct rec_session *s, struct rec_task *t, const uint8_t *win, size_t wlen, uint64_t wstart,
-		      uint64_t at)
+static int install_at(struct rec_session *s, struct rec_task *t, struct site_win *w, uint64_t at)
 {
+	const uint8_t *win = w->code;
+	size_t wlen = w->len;
+	uint64_t wstart = w->start;
 	struct site_table *tab = &t->space->sites;
 	uint8_t slot[SITE_SLOT], jump[SITE_CODE];
-	size_t len = site_patchable(win, wlen, wstart, at, 1);
+	size_t len = site_win_patchable(w, at, 1);
 	if (!len || site_covers(tab, at) || site_covers(tab, at + len - 1) || site_page_of(tab, at) >= 0 ||
 	    rec_thread_inside(s, t, at, len))
 		return 0;
@@ -195,13 +197,20 @@ fail:
 int rec_site_install(struct rec_session *s, struct rec_task *t, int more)
 {
 	struct user_regs_struct r;
-	uint8_t win[SITE_WIN];
-	uint64_t wstart;
 	if (!t->space || !t->space->syscall_insn || regs_get(t->tid, &r))
 		return 0;
-	size_t wlen = site_window(t->tid, r.rip, win, &wstart);
-	if (!wlen || !site_code_is_file(t->tid, r.rip))
+	struct site_win *w = malloc(sizeof *w);
+	if (!w)
+		return -ENOMEM;
+	w->len = 0; /* read once for all the runs asked about */
+	w->cache = &s->sweeps;
+	size_t wlen = site_win_read(w, t->tid, r.rip);
+	const uint8_t *win = w->code;
+	uint64_t wstart = w->start;
+	if (!wlen || !site_code_is_file(t->tid, r.rip)) {
+		free(w);
 		return 0;
+	}
 	/* Without --chaos a loop gets one site: right after the loop's first
 	 * load when it can (its turns then end with a loaded value held: a
 	 * read-modify-write race window open, as a timer interrupt would leave
@@ -210,12 +219,12 @@ int rec_site_install(struct rec_session *s, struct rec_task *t, int more)
 	int ret = 0;
 	if (!s->chaos && !more && patch_loop_find(win, wlen, wstart, r.rip, &lp)) {
 		uint64_t at = patch_loop_after_load(win, wlen, wstart, &lp);
-		size_t len = at ? site_patchable(win, wlen, wstart, at, 1) : 0;
+		size_t len = at ? site_win_patchable(w, at, 1) : 0;
 		if (len && !(r.rip > at && r.rip < at + len))
-			ret = install_at(s, t, win, wlen, wstart, at); /* (t stopped inside it would be cut) */
+			ret = install_at(s, t, w, at); /* (t stopped inside it would be cut) */
 	}
 	if (!ret)
-		ret = install_at(s, t, win, wlen, wstart, r.rip);
+		ret = install_at(s, t, w, r.rip);
 	/* More sites further down the same straight line of code: a count
 	 * then ends a turn at one of several places of the loop (inside a
 	 * race's window, between a load and its store, among them). */
@@ -227,9 +236,10 @@ int rec_site_install(struct rec_session *s, struct rec_task *t, int more)
 		if (disasm_ends_line(id))
 			break;
 		a += size;
-		if (a != r.rip && (ret = install_at(s, t, win, wlen, wstart, a)) > 0)
+		if (a != r.rip && (ret = install_at(s, t, w, a)) > 0)
 			made++;
 	}
+	free(w);
 	return ret < 0 ? ret : 0;
 }
 

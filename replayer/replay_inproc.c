@@ -94,7 +94,7 @@ int replay_inproc_patch(struct replay_session *s, struct replay_task *t, const s
 				       (unsigned long long)pa->addr);
 	/* the after form starts at its syscall, the mov form ends with it */
 	uint64_t sys = pa->code[0] == 0x0f && pa->code[1] == 0x05 ? pa->addr : pa->addr + pa->len - 2;
-	if (il_site_find(win, wlen, wstart, sys, &site) || site.addr != pa->addr || site.len != pa->len ||
+	if (il_site_find(win, wlen, wstart, sys, &site, NULL) || site.addr != pa->addr || site.len != pa->len ||
 	    !site_code_is_file(t->tid, pa->addr) || il_patch_at(&sp->patches, site.addr, site.len))
 		return replay_diverged(s, t, "the syscall site at %#llx cannot be patched as recorded",
 				       (unsigned long long)pa->addr);

@@ -809,7 +809,7 @@ static void test_patched_site(void **state)
 	struct il_site s;
 	uint8_t tramp[IL_TRAMP_MAX], jump[IL_SITE_MAX];
 	size_t tlen;
-	assert_int_equal(il_site_find(page, 4096, (uint64_t)page, (uint64_t)page + 5, &s), 0);
+	assert_int_equal(il_site_find(page, 4096, (uint64_t)page, (uint64_t)page + 5, &s, NULL), 0);
 	assert_int_equal(il_tramp_build(tramp, &tlen, (uint64_t)page + 4096, &s, entry), 0);
 	assert_int_equal(il_site_jump(jump, &s, (uint64_t)page + 4096), 0);
 	memcpy(page + 4096, tramp, tlen);

@@ -106,7 +106,7 @@ static void test_forms(void **state)
 		uint64_t at = (uint64_t)(p->code + i * SLOT), sys = at + sn->sys;
 		struct il_site s;
 		print_message("%s\n", sn->name);
-		assert_int_equal(il_site_find(p->code, 4096, (uint64_t)p->code, sys, &s), 0);
+		assert_int_equal(il_site_find(p->code, 4096, (uint64_t)p->code, sys, &s, NULL), 0);
 		assert_int_equal(s.form, sn->form);
 		assert_int_equal(s.len, sn->run);
 		assert_int_equal(s.sys, sys);
@@ -117,8 +117,8 @@ static void test_forms(void **state)
 	}
 	/* not a syscall; outside the window */
 	struct il_site s;
-	assert_int_equal(il_site_find(p->code, 4096, (uint64_t)p->code, (uint64_t)p->code + 1, &s), -ENOENT);
-	assert_int_equal(il_site_find(p->code, 64, (uint64_t)p->code + 4096, (uint64_t)p->code, &s), -ENOENT);
+	assert_int_equal(il_site_find(p->code, 4096, (uint64_t)p->code, (uint64_t)p->code + 1, &s, NULL), -ENOENT);
+	assert_int_equal(il_site_find(p->code, 64, (uint64_t)p->code + 4096, (uint64_t)p->code, &s, NULL), -ENOENT);
 }
 
 /* A jump to right after the syscall rules out the after form; one to the
@@ -133,16 +133,16 @@ static void test_branch_into(void **state)
 	uint8_t *j = c + 100; /* jmp rel8 back to c + 7 */
 	j[0] = 0xeb;
 	j[1] = (uint8_t)(int8_t)((c + 7) - (j + 2));
-	assert_int_equal(il_site_find(p->code, 4096, (uint64_t)p->code, (uint64_t)c + 5, &s), 0);
+	assert_int_equal(il_site_find(p->code, 4096, (uint64_t)p->code, (uint64_t)c + 5, &s, NULL), 0);
 	assert_int_equal(s.form, IL_FORM_MOV);
 	j[2] = 0xeb; /* and one to c + 5 */
 	j[3] = (uint8_t)(int8_t)((c + 5) - (j + 4));
-	assert_int_equal(il_site_find(p->code, 4096, (uint64_t)p->code, (uint64_t)c + 5, &s), -EINVAL);
+	assert_int_equal(il_site_find(p->code, 4096, (uint64_t)p->code, (uint64_t)c + 5, &s, NULL), -EINVAL);
 	/* a REX prefix before the b8: mov $N, %r8d, not eax */
 	uint8_t *r = p->code + 3072;
 	const uint8_t rex[] = {0x41, 0xb8, 0x27, 0, 0, 0, 0x0f, 0x05, 0xc3};
 	memcpy(r, rex, sizeof rex);
-	assert_int_equal(il_site_find(p->code, 4096, (uint64_t)p->code, (uint64_t)r + 6, &s), -EINVAL);
+	assert_int_equal(il_site_find(p->code, 4096, (uint64_t)p->code, (uint64_t)r + 6, &s, NULL), -EINVAL);
 }
 
 static void test_run_patched(void **state)
@@ -158,7 +158,7 @@ static void test_run_patched(void **state)
 		size_t tlen;
 		print_message("%s\n", sn->name);
 		assert_int_equal(fn(), pid + sn->add); /* as it is */
-		assert_int_equal(il_site_find(p->code, 4096, (uint64_t)p->code, (uint64_t)at + sn->sys, &s), 0);
+		assert_int_equal(il_site_find(p->code, 4096, (uint64_t)p->code, (uint64_t)at + sn->sys, &s, NULL), 0);
 		assert_int_equal(il_tramp_build(t, &tlen, (uint64_t)tr, &s, (uint64_t)il_test_entry), 0);
 		assert_true(tlen <= IL_TRAMP_MAX);
 		assert_int_equal(il_site_jump(jump, &s, (uint64_t)tr), 0);
@@ -193,7 +193,7 @@ static void test_reach(void **state)
 	struct il_site s;
 	uint8_t t[IL_TRAMP_MAX], jump[IL_SITE_MAX];
 	size_t tlen;
-	assert_int_equal(il_site_find(p->code, 4096, (uint64_t)p->code, (uint64_t)p->code + 5, &s), 0);
+	assert_int_equal(il_site_find(p->code, 4096, (uint64_t)p->code, (uint64_t)p->code + 5, &s, NULL), 0);
 	uint64_t far = s.addr + (3ull << 31);
 	assert_int_equal(il_tramp_build(t, &tlen, far, &s, 0x1000), -ERANGE);
 	assert_int_equal(il_site_jump(jump, &s, far), -ERANGE);
