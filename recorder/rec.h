@@ -77,10 +77,12 @@ struct rec_task {
 	uint64_t catch_deadline;
 	int interrupting;    /* PTRACE_INTERRUPT sent */
 	uint64_t interrupt_ns; /* when (sent again if no stop came: another stop may have taken it) */
-	int preempted_once;  /* later slices are long: its loop need not be learned fast */
+	int preempted_once;  /* its first turn is over: later slices are long */
 	int spin_checking;   /* going round once more to see if it spins */
 	int spin_delay;      /* ...after running on for a little first */
+	int spin_snapped;    /* ...its memory taken halfway (rec_snap_take) */
 	struct user_regs_struct spin_regs;
+	struct user_regs_struct snap_regs; /* its registers when its memory was taken */
 	uint64_t spin_fphash;
 	int spin_pass;       /* registers repeated once: spin_memhash taken */
 	uint64_t spin_memhash;
@@ -271,6 +273,9 @@ void rec_preempt_disarm(struct rec_task *t);
 void rec_preempt_reset(struct rec_task *t);
 /* Nanoseconds until the running thread is to be preempted, -1 if never. */
 int64_t rec_preempt_due_ns(struct rec_session *s);
+/* How long t's turns last (without --chaos): short until its first turn
+ * has ended, by a preemption or at a syscall once the slice was over. */
+uint64_t rec_slice_ns(const struct rec_task *t);
 /* Interrupts the running thread to preempt it; returns 0 or -errno. */
 int rec_preempt_start(struct rec_session *s);
 /* t stopped after PTRACE_INTERRUPT: preempt it here or at the next

@@ -82,6 +82,7 @@ void rec_preempt_disarm(struct rec_task *t)
 		t->spin_checking = 0;
 	}
 	t->spin_delay = 0;
+	t->spin_snapped = 0;
 	t->sig_check = 0;
 }
 
@@ -89,6 +90,11 @@ void rec_preempt_reset(struct rec_task *t)
 {
 	if (t->ctr_fd >= 0 && !t->catching)
 		ioctl(t->ctr_fd, PERF_EVENT_IOC_RESET, 0);
+}
+
+uint64_t rec_slice_ns(const struct rec_task *t)
+{
+	return t->learned || t->preempted_once ? SLICE_NS : FIRST_SLICE_NS;
 }
 
 int64_t rec_preempt_due_ns(struct rec_session *s)
@@ -108,7 +114,7 @@ int64_t rec_preempt_due_ns(struct rec_session *s)
 		others = o != t && o->state == T_READY;
 	if (!others)
 		return -1;
-	uint64_t slice = t->learned || t->preempted_once ? SLICE_NS : FIRST_SLICE_NS;
+	uint64_t slice = rec_slice_ns(t);
 	if (t->slice_ns && (t->slice_ns < slice || t->preempted_once))
 		slice = t->slice_ns; /* --chaos: its drawn slice, short ones at first */
 	uint64_t end = t->slice_start_ns + slice;
@@ -347,8 +353,14 @@ static int spin_check(struct rec_session *s, struct rec_task *t)
 		return -EIO;
 	if (!s->snap)
 		s->snap = calloc(1, sizeof *s->snap);
-	if (s->snap && (!s->chaos || t->sig_check))
-		rec_snap_take(s->snap, t->tid); /* what changes by the point: its filter */
+	/* What changes by the point is its filter: the memory it is compared
+	 * with is taken after a first delay (rec_preempt_stop); --chaos,
+	 * which has none, takes it here. */
+	if (s->snap)
+		s->snap->tid = 0;
+	t->spin_snapped = 0;
+	if (s->snap && s->chaos && t->sig_check)
+		rec_snap_take(s->snap, t->tid);
 	if (!il_done(t, &t->spin_done))
 		t->spin_done = 0;
 	if (!t->sig_check) {
@@ -508,15 +520,29 @@ int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
 	t->interrupting = 0;
 	if (t->spin_delay) {
 		/* Its next pass through the point's instruction is compared,
-		 * once it has run on (with others on the CPU, it may not have). */
+		 * once it has run on (with others on the CPU, it may not have)
+		 * since the first pass, then since its memory was taken. */
 		struct user_regs_struct now;
 		if ((r = regs_get(t->tid, &now)))
 			return r;
-		if (same_regs(&now, &t->spin_regs) && ++t->spin_delay < DIFF_TRIES) {
+		if (same_regs(&now, t->spin_snapped ? &t->snap_regs : &t->spin_regs) && ++t->spin_delay < DIFF_TRIES) {
 			t->catch_deadline = now_ns() + DIFF_NS;
 			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
 		}
 		t->spin_delay = 0;
+		if (s->snap && !t->spin_snapped) {
+			/* The memory the point's is compared with, taken now and
+			 * not at the first pass (most attempts end at a syscall
+			 * before this: make's compilers), then as long again
+			 * before the pass compared, for a loop's counters to move
+			 * on by then. */
+			rec_snap_take(s->snap, t->tid);
+			t->snap_regs = now;
+			t->spin_snapped = 1;
+			t->spin_delay = 1;
+			t->catch_deadline = now_ns() + DIFF_NS;
+			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
+		}
 		if (set_dr(t->tid, 0, t->spin_regs.rip) || set_dr(t->tid, 7, 1))
 			return -EIO;
 		t->catch_deadline = now_ns() + ROUND_NS;
