@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "../common/inproc.h"
 #include "../common/ptrace_util.h"
 
 int rec_blob_store(struct rec_session *s, const char *path, const char *name, struct trace_hash *h)
@@ -188,6 +189,35 @@ static int parse_maps(struct rec_session *s, pid_t tid, struct maps_ctx *m)
 	return ret;
 }
 
+#define IL_ZEROS (IL_BASE + IL_STACK_OFF + IL_STACK_SIZE) /* the library's ring and what precedes it */
+
+/* Splits the in-process library's writable mapping, just injected, into
+ * its control page and stack, stored, and the rest (the ring: zeros that
+ * need no bytes in the trace; 2 MiB read and compressed at every exec
+ * before). Returns 0 or -ENOMEM. */
+static int split_library(struct maps_ctx *m)
+{
+	for (uint32_t i = 0; i < m->n; i++) {
+		if (m->maps[i].start != IL_BASE + IL_CTL_OFF || m->maps[i].end != IL_BASE + IL_MAP_SIZE ||
+		    m->maps[i].kind)
+			continue;
+		char *name = strdup(m->maps[i].name);
+		struct trace_map *nm = name ? realloc(m->maps, (m->n + 1) * sizeof *nm) : NULL;
+		if (!nm) {
+			free(name);
+			return -ENOMEM;
+		}
+		m->maps = nm;
+		m->cap = ++m->n;
+		memmove(&nm[i + 2], &nm[i + 1], (m->n - i - 2) * sizeof *nm);
+		nm[i + 1] = nm[i];
+		nm[i + 1].name = name;
+		nm[i].end = nm[i + 1].start = IL_ZEROS;
+		return 0;
+	}
+	return 0;
+}
+
 int rec_exec_snapshot(struct rec_session *s, struct rec_task *t)
 {
 	struct trace_exec e = {.tid = (uint32_t)t->tid};
@@ -212,7 +242,7 @@ int rec_exec_snapshot(struct rec_session *s, struct rec_task *t)
 	e.start_brk = start_brk(t->tid);
 	e.sigblocked = proc_status_hex(t->tid, "SigBlk:");
 	e.sigignored = proc_status_hex(t->tid, "SigIgn:");
-	if ((ret = parse_maps(s, t->tid, &m)))
+	if ((ret = parse_maps(s, t->tid, &m)) || (t->space->il && (ret = split_library(&m))))
 		goto out;
 	/* The bytes of every writable or anonymous mapping. */
 	s->scratch.len = 0;
@@ -220,7 +250,8 @@ int rec_exec_snapshot(struct rec_session *s, struct rec_task *t)
 		struct trace_map *mp = &m.maps[i];
 		mp->content = NULL;
 		if (mp->kind == MAPK_SPECIAL || !(mp->prot & PROT_READ) ||
-		    (mp->kind == MAPK_FILE && !(mp->prot & PROT_WRITE)))
+		    (mp->kind == MAPK_FILE && !(mp->prot & PROT_WRITE)) ||
+		    (t->space->il && mp->start == IL_ZEROS && mp->end == IL_BASE + IL_MAP_SIZE))
 			continue;
 		size_t len = mp->end - mp->start;
 		if ((ret = buf_reserve(&s->scratch, len)))
