@@ -468,9 +468,14 @@ static int step_to_patchable(struct rec_session *s, struct rec_task *t)
 		}
 		if (mem_read(t->tid, r.rip, code, sizeof code) < 16)
 			break;
+		size_t len = 0;
 		if (patch_site_len(code, sizeof code, r.rip) && !(sites && site_page_of(sites, r.rip) >= 0) &&
-		    site_win_read(win, t->tid, r.rip) && site_win_patchable(win, r.rip, 0)) {
-			ret = 1; /* (a site's slot is no place for a point) */
+		    site_win_read(win, t->tid, r.rip) && (len = site_win_patchable(win, r.rip, 0)) &&
+		    !rec_thread_inside(s, t, r.rip, len)) {
+			/* (a site's slot is no place for a point; nor a run that
+			 * another thread is stopped inside: replay would not patch
+			 * it and would stop at every pass instead, 10 us each) */
+			ret = 1;
 			break;
 		}
 		if (i == MAX_STEPS || !patch_insn_steppable(code, sizeof code, r.rip))
