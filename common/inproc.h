@@ -97,6 +97,9 @@ struct il_call {
 #define IL_IO_WRITE 3   /* write(fd, buf, n) */
 #define IL_IO_PWRITE 4  /* pwrite64(fd, buf, n, off) */
 #define IL_IO_WRITE_MAX 4096 /* larger writes are traced (a pipe's atomic size) */
+#define IL_IO_POLL 8    /* epoll_wait, epoll_pwait: with timeout 0 (nothing ready and a
+			 * timeout: traced); epoll_pwait with a signal mask: traced */
+#define IL_IO_NBFD 9    /* accept, accept4, connect: on an O_NONBLOCK fd only (else traced) */
 
 /* What replay's library found when it trapped. */
 struct il_diverged {
@@ -183,6 +186,8 @@ static inline uint64_t il_out_len(const struct sc_out *o, const uint64_t args[6]
 		return o->size;
 	if (o->kind == OUT_RET && result > 0)
 		return o->b < 6 && args[o->b] < (uint64_t)result ? args[o->b] : (uint64_t)result;
+	if (o->kind == OUT_RET_ELEMS && result > 0 && o->b < 6)
+		return (args[o->b] < (uint64_t)result ? args[o->b] : (uint64_t)result) * o->size;
 	return 0;
 }
 
@@ -195,6 +200,8 @@ static inline uint64_t il_out_bound(const struct sc_out *o, const uint64_t args[
 		return o->size;
 	if (o->kind == OUT_RET)
 		return o->b < 6 ? args[o->b] : 0;
+	if (o->kind == OUT_RET_ELEMS) /* (a count past the ring is as good as infinite) */
+		return o->b < 6 ? (args[o->b] > IL_BUF_SIZE ? UINT64_MAX : args[o->b] * o->size) : 0;
 	return 0;
 }
 
