@@ -79,7 +79,7 @@ struct il_header {
 
 /* One syscall the library may make untraced: its argument count and its
  * output descriptors, copied from sc_table (only OUT_NONE, OUT_FIXED,
- * OUT_RET kinds). */
+ * OUT_RET, OUT_RET_ELEMS, OUT_LENPTR, OUT_SOCKOPT kinds). */
 struct il_call {
 	uint16_t nr;
 	uint8_t nargs;
@@ -173,8 +173,8 @@ static inline uint32_t il_entry_len(uint64_t data_len)
 }
 
 /* Bytes of memory descriptor o says the call wrote, given its arguments
- * and result (0 for none); the rules of sc_out_regions for OUT_FIXED and
- * OUT_RET, except that a call failing with EFAULT writes nothing (its
+ * and result (0 for none); the rules of sc_out_regions for OUT_FIXED,
+ * OUT_RET and OUT_RET_ELEMS (the length-pointer kinds: inproc/lib.c), except that a call failing with EFAULT writes nothing (its
  * `always` pointer may be the bad one: the library would fault on it). */
 static inline uint64_t il_out_len(const struct sc_out *o, const uint64_t args[6], int64_t result)
 {
@@ -216,7 +216,7 @@ static inline struct il_entry *il_ring_at(void *ring, uint64_t pos)
 /* Fills ctl for a new process: magic, version, mode OFF, an empty ring,
  * and the calls nrs[0..n) may make untraced with their descriptors from
  * sc_table; -EINVAL if one is unknown, not emulated (SCC_EMU), writes
- * memory the library cannot walk (not OUT_FIXED/OUT_RET) or is echoed
+ * memory the library cannot walk (see il_call) or is echoed
  * (write-like); -E2BIG past IL_MAX_CALLS. */
 int il_ctl_init(struct il_ctl *ctl, const long *nrs, int n);
 #endif
