@@ -94,12 +94,23 @@ static int lenptr_kind(const struct sc_out *o)
 	return o->kind == OUT_LENPTR || o->kind == OUT_SOCKOPT;
 }
 
+/* 1 if length-pointer descriptor o has entry data for a call that
+ * returned result: it succeeded and has a length pointer (accept with
+ * none writes no address; getsockname fails). */
+static int lenptr_has(const struct sc_out *o, const uint64_t args[6], int64_t result)
+{
+	return lenptr_kind(o) && !failed(result) && args[o->b];
+}
+
 /* Bytes a length-pointer call wrote into its buffer, its length being
  * in_len before the call and out_len after: the smaller (the kernel
- * truncates, and reports the full length), at most o->size if set. */
-static uint64_t lenptr_bytes(const struct sc_out *o, uint32_t in_len, uint32_t out_len)
+ * truncates, and reports the full length), at most o->size if set; none
+ * without a buffer (accept's length is then left alone). */
+static uint64_t lenptr_bytes(const struct sc_out *o, const uint64_t args[6], uint32_t in_len, uint32_t out_len)
 {
 	uint64_t n = in_len < out_len ? in_len : out_len;
+	if (!args[o->a])
+		return 0;
 	return o->size && n > o->size ? o->size : n;
 }
 
@@ -118,12 +129,14 @@ static int64_t peek_u32(uint64_t addr, uint32_t *v)
 
 /* Most bytes length-pointer descriptor o may write (the length and the
  * buffer), its length before the call in *in_len; UINT64_MAX (the call
- * goes traced) for a NULL pointer or a length the library cannot read. */
+ * goes traced) for a length the library cannot read. */
 static uint64_t lenptr_bound(const struct sc_out *o, const uint64_t args[6], uint32_t *in_len)
 {
-	if (!args[o->a] || !args[o->b] || peek_u32(args[o->b], in_len) || *in_len > IL_MAX_ENTRY)
+	if (!args[o->b])
+		return 0;
+	if (peek_u32(args[o->b], in_len) || *in_len > IL_MAX_ENTRY)
 		return UINT64_MAX;
-	return 4 + lenptr_bytes(o, *in_len, *in_len);
+	return 4 + lenptr_bytes(o, args, *in_len, *in_len);
 }
 
 /* Appends at p the memory call c (args, result) wrote, in descriptor
@@ -135,10 +148,10 @@ static char *put_regions(const struct il_call *c, const uint64_t args[6], int64_
 	for (int i = 0; i < 3; i++) {
 		const struct sc_out *o = &c->out[i];
 		if (lenptr_kind(o)) {
-			if (failed(result))
+			if (!lenptr_has(o, args, result))
 				continue;
 			uint32_t out_len = *(const uint32_t *)args[o->b];
-			uint64_t n = lenptr_bytes(o, in_len[i], out_len);
+			uint64_t n = lenptr_bytes(o, args, in_len[i], out_len);
 			memcpy(p, &out_len, 4);
 			memcpy(p + 4, (const void *)args[o->a], n);
 			p += 4 + n;
@@ -164,12 +177,12 @@ static int take_regions(const struct il_call *c, const uint64_t args[6], const s
 	uint32_t in_len[3] = {0}, out_len[3] = {0};
 	for (int i = 0; i < 3; i++) {
 		const struct sc_out *o = &c->out[i];
-		if (lenptr_kind(o) && !failed(e->result)) {
-			if (!args[o->a] || !args[o->b] || avail - n < 4)
+		if (lenptr_has(o, args, e->result)) {
+			if (avail - n < 4)
 				return -1;
 			in_len[i] = *(const uint32_t *)args[o->b];
 			memcpy(&out_len[i], data + n, 4);
-			n += 4 + lenptr_bytes(o, in_len[i], out_len[i]);
+			n += 4 + lenptr_bytes(o, args, in_len[i], out_len[i]);
 		} else if (!lenptr_kind(o)) {
 			n += il_out_len(o, args, e->result);
 		}
@@ -180,9 +193,10 @@ static int take_regions(const struct il_call *c, const uint64_t args[6], const s
 		return -1;
 	for (int i = 0; i < 3; i++) {
 		const struct sc_out *o = &c->out[i];
-		uint64_t k = lenptr_kind(o) ? (failed(e->result) ? 0 : lenptr_bytes(o, in_len[i], out_len[i]))
+		int has = lenptr_has(o, args, e->result);
+		uint64_t k = lenptr_kind(o) ? (has ? lenptr_bytes(o, args, in_len[i], out_len[i]) : 0)
 					    : il_out_len(o, args, e->result);
-		if (lenptr_kind(o) && !failed(e->result)) {
+		if (has) {
 			memcpy((void *)args[o->b], data, 4);
 			data += 4;
 		}

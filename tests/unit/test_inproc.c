@@ -850,6 +850,27 @@ static void test_net(void **state)
 	uint64_t a_ac[6] = {(uint64_t)lfd, (uint64_t)(uintptr_t)&got, (uint64_t)(uintptr_t)&len, 0, 0, 0};
 	assert_int_equal(lib6(SYS_accept4, a_ac), -EAGAIN);
 	check_entry(&pos, SYS_accept4, a_ac, 4, -EAGAIN, NULL, 0);
+	/* accept4 with no address: nothing to walk, buffered all the same */
+	uint64_t a_an[6] = {(uint64_t)lfd, 0, 0, 0, 0, 0};
+	assert_int_equal(lib6(SYS_accept4, a_an), -EAGAIN);
+	check_entry(&pos, SYS_accept4, a_an, 4, -EAGAIN, NULL, 0);
+	/* a non-blocking connect (buffered) and the accept4 that takes it:
+	 * the peer, unnamed, is its family alone */
+	int cfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	assert_true(cfd >= 0);
+	uint64_t a_nb[6] = {(uint64_t)cfd, (uint64_t)(uintptr_t)&un, klen, 0, 0, 0};
+	assert_int_equal(lib6(SYS_connect, a_nb), 0);
+	check_entry(&pos, SYS_connect, a_nb, 3, 0, NULL, 0);
+	len = sizeof got;
+	long afd = lib6(SYS_accept4, a_ac);
+	assert_true(afd >= 0);
+	assert_int_equal(len, sizeof(sa_family_t));
+	assert_int_equal(got.sun_family, AF_UNIX);
+	uint32_t peer[2] = {sizeof(sa_family_t), AF_UNIX};
+	check_entry(&pos, SYS_accept4, a_ac, 4, afd, peer, 6);
+	assert_int_equal(traced_n, 3);
+	close((int)afd);
+	close(cfd);
 	uint64_t a_co[6] = {(uint64_t)sv[0], (uint64_t)(uintptr_t)&un, klen, 0, 0, 0};
 	assert_int_equal(lib6(SYS_connect, a_co), -EISCONN);
 	assert_int_equal(traced_n, 4);
