@@ -14,20 +14,34 @@ static int il_io(long nr)
 	case SYS_pread64: return IL_IO_PREAD;
 	case SYS_write: return IL_IO_WRITE;
 	case SYS_pwrite64: return IL_IO_PWRITE;
+	case SYS_epoll_wait: return IL_IO_POLL;
+	case SYS_epoll_pwait: return IL_IO_POLL;
+	case SYS_accept: return IL_IO_NBFD;
+	case SYS_accept4: return IL_IO_NBFD;
+	case SYS_connect: return IL_IO_NBFD;
 	default: return IL_IO_NONE;
 	}
 }
 
-/* 1 if the library can make d's call and record what it writes alone. */
+/* 1 if the library walks output kind k (inproc/lib.c). */
+static int il_kind_walked(int k)
+{
+	return k == OUT_NONE || k == OUT_FIXED || k == OUT_RET || k == OUT_RET_ELEMS || k == OUT_LENPTR ||
+	       k == OUT_SOCKOPT;
+}
+
+/* 1 if the library can make d's call and record what it writes alone
+ * (a temporary mask only where the library makes it traced: IL_IO_POLL). */
 static int il_call_simple(const struct sc_desc *d)
 {
-	if (d->cls != SCC_EMU || (d->echo && d->echo != ECHO_BUF) || d->mask_arg || d->xfer_fd || d->reap)
+	if (d->cls != SCC_EMU || (d->echo && d->echo != ECHO_BUF) || d->xfer_fd || d->reap ||
+	    (d->mask_arg && (d->mask_arg & SC_MASK_INDIRECT || il_io(d - sc_table) != IL_IO_POLL)))
 		return 0;
 	for (int i = 0; i < 3; i++) {
 		const struct sc_out *o = &d->out[i];
-		if (o->kind != OUT_NONE && o->kind != OUT_FIXED && o->kind != OUT_RET)
+		if (!il_kind_walked(o->kind))
 			return 0;
-		if (o->kind != OUT_NONE && (o->a >= 6 || (o->kind == OUT_RET && o->b >= 6)))
+		if (o->kind != OUT_NONE && (o->a >= 6 || (o->kind != OUT_FIXED && o->b >= 6)))
 			return 0;
 	}
 	return 1;

@@ -79,7 +79,7 @@ struct il_header {
 
 /* One syscall the library may make untraced: its argument count and its
  * output descriptors, copied from sc_table (only OUT_NONE, OUT_FIXED,
- * OUT_RET kinds). */
+ * OUT_RET, OUT_RET_ELEMS, OUT_LENPTR, OUT_SOCKOPT kinds). */
 struct il_call {
 	uint16_t nr;
 	uint8_t nargs;
@@ -97,6 +97,9 @@ struct il_call {
 #define IL_IO_WRITE 3   /* write(fd, buf, n) */
 #define IL_IO_PWRITE 4  /* pwrite64(fd, buf, n, off) */
 #define IL_IO_WRITE_MAX 4096 /* larger writes are traced (a pipe's atomic size) */
+#define IL_IO_POLL 8    /* epoll_wait, epoll_pwait: with timeout 0 (nothing ready and a
+			 * timeout: traced); epoll_pwait with a signal mask: traced */
+#define IL_IO_NBFD 9    /* accept, accept4, connect: on an O_NONBLOCK fd only (else traced) */
 
 /* What replay's library found when it trapped. */
 struct il_diverged {
@@ -170,8 +173,8 @@ static inline uint32_t il_entry_len(uint64_t data_len)
 }
 
 /* Bytes of memory descriptor o says the call wrote, given its arguments
- * and result (0 for none); the rules of sc_out_regions for OUT_FIXED and
- * OUT_RET, except that a call failing with EFAULT writes nothing (its
+ * and result (0 for none); the rules of sc_out_regions for OUT_FIXED,
+ * OUT_RET and OUT_RET_ELEMS (the length-pointer kinds: inproc/lib.c), except that a call failing with EFAULT writes nothing (its
  * `always` pointer may be the bad one: the library would fault on it). */
 static inline uint64_t il_out_len(const struct sc_out *o, const uint64_t args[6], int64_t result)
 {
@@ -183,6 +186,8 @@ static inline uint64_t il_out_len(const struct sc_out *o, const uint64_t args[6]
 		return o->size;
 	if (o->kind == OUT_RET && result > 0)
 		return o->b < 6 && args[o->b] < (uint64_t)result ? args[o->b] : (uint64_t)result;
+	if (o->kind == OUT_RET_ELEMS && result > 0 && o->b < 6)
+		return (args[o->b] < (uint64_t)result ? args[o->b] : (uint64_t)result) * o->size;
 	return 0;
 }
 
@@ -195,6 +200,8 @@ static inline uint64_t il_out_bound(const struct sc_out *o, const uint64_t args[
 		return o->size;
 	if (o->kind == OUT_RET)
 		return o->b < 6 ? args[o->b] : 0;
+	if (o->kind == OUT_RET_ELEMS) /* (a count past the ring is as good as infinite) */
+		return o->b < 6 ? (args[o->b] > IL_BUF_SIZE ? UINT64_MAX : args[o->b] * o->size) : 0;
 	return 0;
 }
 
@@ -209,7 +216,7 @@ static inline struct il_entry *il_ring_at(void *ring, uint64_t pos)
 /* Fills ctl for a new process: magic, version, mode OFF, an empty ring,
  * and the calls nrs[0..n) may make untraced with their descriptors from
  * sc_table; -EINVAL if one is unknown, not emulated (SCC_EMU), writes
- * memory the library cannot walk (not OUT_FIXED/OUT_RET) or is echoed
+ * memory the library cannot walk (see il_call) or is echoed
  * (write-like); -E2BIG past IL_MAX_CALLS. */
 int il_ctl_init(struct il_ctl *ctl, const long *nrs, int n);
 #endif

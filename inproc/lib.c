@@ -23,6 +23,9 @@ void il_trap(void);
 #define EOPNOTSUPP 95
 #define NR_PREADV2 327
 #define NR_PWRITEV2 328
+#define NR_GETPID 39
+#define NR_PROCESS_VM_READV 310
+#define EFAULT 14
 #define RWF_NOWAIT 0x8
 #define S_IFMT 0170000
 #define S_IFREG 0100000
@@ -75,13 +78,133 @@ static const struct il_call *allowed(const struct il_ctl *ctl, long nr)
 	return &ctl->calls[s - 1];
 }
 
-/* Total region bytes of call c with args and result. */
-static uint64_t regions_len(const struct il_call *c, const uint64_t args[6], int64_t result)
+/* 1 if result is an error. */
+static int failed(int64_t result)
 {
-	uint64_t n = 0;
-	for (int i = 0; i < 3; i++)
-		n += il_out_len(&c->out[i], args, result);
-	return n;
+	return result < 0 && result > -4096;
+}
+
+/* 1 for the output kinds whose length is in memory (OUT_LENPTR,
+ * OUT_SOCKOPT): a buffer at arg a, a u32 length at arg b that the call
+ * reads (the buffer's size) and writes (the length of the result). Their
+ * entry data: the new length (4 bytes), then the bytes of the buffer the
+ * call wrote (lenptr_bytes). */
+static int lenptr_kind(const struct sc_out *o)
+{
+	return o->kind == OUT_LENPTR || o->kind == OUT_SOCKOPT;
+}
+
+/* 1 if length-pointer descriptor o has entry data for a call that
+ * returned result: it succeeded and has a length pointer (accept with
+ * none writes no address; getsockname fails). */
+static int lenptr_has(const struct sc_out *o, const uint64_t args[6], int64_t result)
+{
+	return lenptr_kind(o) && !failed(result) && args[o->b];
+}
+
+/* Bytes a length-pointer call wrote into its buffer, its length being
+ * in_len before the call and out_len after: the smaller (the kernel
+ * truncates, and reports the full length), at most o->size if set; none
+ * without a buffer (accept's length is then left alone). */
+static uint64_t lenptr_bytes(const struct sc_out *o, const uint64_t args[6], uint32_t in_len, uint32_t out_len)
+{
+	uint64_t n = in_len < out_len ? in_len : out_len;
+	if (!args[o->a])
+		return 0;
+	return o->size && n > o->size ? o->size : n;
+}
+
+/* Reads the program's u32 at addr into *v through the kernel (a bad
+ * address is an error, not a fault in the library); 0 or -errno. Record
+ * only: replay makes no syscall. */
+static int64_t peek_u32(uint64_t addr, uint32_t *v)
+{
+	const uint64_t none[6] = {0};
+	int64_t pid = il_sys_untraced(NR_GETPID, none);
+	struct il_iovec local = {(uint64_t)v, 4}, remote = {addr, 4};
+	uint64_t a[6] = {(uint64_t)pid, (uint64_t)&local, 1, (uint64_t)&remote, 1, 0};
+	int64_t n = il_sys_untraced(NR_PROCESS_VM_READV, a);
+	return n == 4 ? 0 : failed(n) ? n : -EFAULT;
+}
+
+/* Most bytes length-pointer descriptor o may write (the length and the
+ * buffer), its length before the call in *in_len; UINT64_MAX (the call
+ * goes traced) for a length the library cannot read. */
+static uint64_t lenptr_bound(const struct sc_out *o, const uint64_t args[6], uint32_t *in_len)
+{
+	if (!args[o->b])
+		return 0;
+	if (peek_u32(args[o->b], in_len) || *in_len > IL_MAX_ENTRY)
+		return UINT64_MAX;
+	return 4 + lenptr_bytes(o, args, *in_len, *in_len);
+}
+
+/* Appends at p the memory call c (args, result) wrote, in descriptor
+ * order, in_len[i] being the length before the call of a length-pointer
+ * descriptor i; returns the end. Reads only what the kernel wrote. */
+static char *put_regions(const struct il_call *c, const uint64_t args[6], int64_t result, const uint32_t in_len[3],
+			 char *p)
+{
+	for (int i = 0; i < 3; i++) {
+		const struct sc_out *o = &c->out[i];
+		if (lenptr_kind(o)) {
+			if (!lenptr_has(o, args, result))
+				continue;
+			uint32_t out_len = *(const uint32_t *)args[o->b];
+			uint64_t n = lenptr_bytes(o, args, in_len[i], out_len);
+			memcpy(p, &out_len, 4);
+			memcpy(p + 4, (const void *)args[o->a], n);
+			p += 4 + n;
+			continue;
+		}
+		uint64_t n = il_out_len(o, args, result);
+		if (n)
+			memcpy(p, (const void *)args[o->a], n);
+		p += n;
+	}
+	return p;
+}
+
+/* Writes the memory of entry e (call c, args) into the program, in
+ * descriptor order; -1 (nothing written) if the entry's length is not
+ * what its result and lengths say. A length-pointer descriptor's bytes
+ * follow from the length in the program's memory (as it was before the
+ * call in the recording) and the recorded new one. */
+static int take_regions(const struct il_call *c, const uint64_t args[6], const struct il_entry *e)
+{
+	const char *data = (const char *)(e + 1);
+	uint64_t avail = e->length - sizeof *e, n = 0;
+	uint32_t in_len[3] = {0}, out_len[3] = {0};
+	for (int i = 0; i < 3; i++) {
+		const struct sc_out *o = &c->out[i];
+		if (lenptr_has(o, args, e->result)) {
+			if (avail - n < 4)
+				return -1;
+			in_len[i] = *(const uint32_t *)args[o->b];
+			memcpy(&out_len[i], data + n, 4);
+			n += 4 + lenptr_bytes(o, args, in_len[i], out_len[i]);
+		} else if (!lenptr_kind(o)) {
+			n += il_out_len(o, args, e->result);
+		}
+		if (n > avail)
+			return -1;
+	}
+	if (il_entry_len(n) != e->length)
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		const struct sc_out *o = &c->out[i];
+		int has = lenptr_has(o, args, e->result);
+		uint64_t k = lenptr_kind(o) ? (has ? lenptr_bytes(o, args, in_len[i], out_len[i]) : 0)
+					    : il_out_len(o, args, e->result);
+		if (has) {
+			memcpy((void *)args[o->b], data, 4);
+			data += 4;
+		}
+		if (k)
+			memcpy((void *)args[o->a], data, k);
+		data += k;
+	}
+	return 0;
 }
 
 /* Where an entry of len bytes goes after head (a wrap marker first if it
@@ -111,6 +234,31 @@ static int nonblocking(uint64_t fd)
 	return fl >= 0 && (fl & O_NONBLOCK);
 }
 
+/* Makes a call of kind IL_IO_POLL or IL_IO_NBFD without blocking, or
+ * sets *traced (nothing done, or nothing the program sees): an epoll
+ * wait with a temporary signal mask (epoll_pwait's arg 4), an epoll wait
+ * that, made with timeout 0, found nothing ready or failed while the
+ * program's timeout (arg 3) is not 0 (the traced call waits: a stop where
+ * rec runs another thread); an accept or connect on a blocking fd. */
+static int64_t net_call(const struct il_call *c, long nr, const uint64_t args[6], int *traced)
+{
+	if (c->io == IL_IO_NBFD) {
+		if (!nonblocking(args[0])) {
+			*traced = 1;
+			return 0;
+		}
+		return il_sys_untraced(nr, args);
+	}
+	if (c->nargs > 4 && args[4]) {
+		*traced = 1;
+		return 0;
+	}
+	uint64_t a[6] = {args[0], args[1], args[2], 0, args[4], args[5]};
+	int64_t r = il_sys_untraced(nr, a);
+	*traced = failed(r) || (r == 0 && (int32_t)args[3] != 0);
+	return r;
+}
+
 /* Makes call c: as it is, or an I/O call that must not block. Regular
  * files are read and written as asked (the disk does not wait for another
  * thread); anything else with preadv2/pwritev2 and RWF_NOWAIT at the file
@@ -123,6 +271,8 @@ static int nonblocking(uint64_t fd)
 static int64_t make_call(const struct il_ctl *ctl, const struct il_call *c, long nr, const uint64_t args[6], int *traced)
 {
 	struct il_stat st;
+	if (c->io == IL_IO_POLL || c->io == IL_IO_NBFD)
+		return net_call(c, nr, args, traced);
 	if (c->io == IL_IO_NONE)
 		return il_sys_untraced(nr, args);
 	int wr = c->io == IL_IO_WRITE || c->io == IL_IO_PWRITE;
@@ -162,8 +312,11 @@ static struct il_ret record(struct il_ctl *ctl, const struct il_call *c, long nr
 {
 	struct il_ret r = {0, IL_ACT_TRACED};
 	uint64_t bound = 0;
+	uint32_t in_len[3] = {0};
 	for (int i = 0; i < 3; i++) {
 		uint64_t b = il_out_bound(&c->out[i], args);
+		if (lenptr_kind(&c->out[i]))
+			b = lenptr_bound(&c->out[i], args, &in_len[i]);
 		if (b > IL_MAX_ENTRY)
 			return r;
 		bound += b;
@@ -187,13 +340,7 @@ static struct il_ret record(struct il_ctl *ctl, const struct il_call *c, long nr
 		w->length = (uint32_t)(at - head);
 	}
 	struct il_entry *e = il_ring_at(ring(), at);
-	char *p = (char *)(e + 1);
-	for (int i = 0; i < 3; i++) {
-		uint64_t n = il_out_len(&c->out[i], args, r.result);
-		if (n)
-			memcpy(p, (const void *)args[c->out[i].a], n);
-		p += n;
-	}
+	char *p = put_regions(c, args, r.result, in_len, (char *)(e + 1));
 	e->nr = (uint16_t)nr;
 	e->flags = 0;
 	e->length = il_entry_len((uint64_t)(p - (char *)(e + 1)));
@@ -255,16 +402,9 @@ static struct il_ret replay(struct il_ctl *ctl, const struct il_call *c, long nr
 			trap(ctl, IL_DIV_CALL, nr, hash, e, tail);
 			continue;
 		}
-		if (il_entry_len(regions_len(c, args, e->result)) != e->length) {
+		if (take_regions(c, args, e)) {
 			trap(ctl, IL_DIV_ENTRY, nr, hash, e, tail);
 			continue;
-		}
-		const char *p = (const char *)(e + 1);
-		for (int i = 0; i < 3; i++) {
-			uint64_t n = il_out_len(&c->out[i], args, e->result);
-			if (n)
-				memcpy((void *)args[c->out[i].a], p, n);
-			p += n;
 		}
 		struct il_ret r = {e->result, e->flags & IL_EF_NOTIFY ? IL_ACT_NOTIFY : IL_ACT_RETURN};
 		__atomic_store_n(&ctl->tail, tail + e->length, __ATOMIC_RELEASE);

@@ -22,12 +22,15 @@
 extern const char heisen_inproc_start[], heisen_inproc_end[];
 
 /* The calls the library records: clocks, ids, getrandom, and reads and
- * writes, which it makes without blocking (or traced: docs/inprocess.md
- * section 7). */
+ * writes, epoll waits, accept and connect, which it makes without blocking
+ * (or traced: docs/inprocess.md section 7). */
 static const long buffered[] = {
 	SYS_clock_gettime, SYS_gettimeofday, SYS_time,    SYS_getpid,  SYS_gettid,   SYS_getppid,
 	SYS_getuid,        SYS_geteuid,      SYS_getgid,  SYS_getegid, SYS_getrandom, SYS_read,
 	SYS_write,         SYS_pread64,      SYS_pwrite64,
+	/* sockets and epoll (what a Go net/http server makes most) */
+	SYS_socket, SYS_setsockopt, SYS_getsockopt, SYS_getsockname, SYS_getpeername, SYS_epoll_ctl,
+	SYS_epoll_wait, SYS_epoll_pwait, SYS_accept, SYS_accept4, SYS_connect,
 };
 
 static int space_fd(struct rec_task *t);

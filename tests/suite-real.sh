@@ -150,4 +150,38 @@ if [ -x "$IP" ]; then
 		fi
 	done
 fi
+# Sockets and epoll recorded in-process (docs/inprocess.md, section 15):
+# inproc_sock makes, 100 times, the calls of a Go net/http server's
+# connection (socket, setsockopt, connect, epoll_ctl, epoll_wait and
+# epoll_pwait, accept4, getsockopt, getsockname, getpeername). Its trace
+# must hold at least 50 buffered entries of each (inproc-sock-buffered),
+# and epoll_pwait with a signal mask must stay traced (at least 30 syscall
+# records: one round in three); the trace replays to the recording's
+# output and status. The real rec ($REC_REAL), in-process on.
+IS=$TBIN/inproc_sock
+if [ -x "$IS" ]; then
+	d=$TMPD/inproc-sock
+	mkdir -p "$d"
+	timeout -k 10 120 "$REC_REAL" -q -o "$d/t.lz4" -- "$IS" </dev/null >"$d/out" 2>"$d/err"
+	rs=$?
+	timeout -k 10 120 "$BIN/replay" "$d/t.lz4" </dev/null >"$d/replay" 2>"$d/replay.err"
+	ps=$?
+	timeout 120 "$BIN/replay" --dump --json "$d/t.lz4" >"$d/json" 2>"$d/json.err"
+	missing= found=
+	for c in socket setsockopt connect epoll_ctl epoll_wait epoll_pwait accept4 getsockopt getsockname getpeername; do
+		n=$(grep '^{"event":[0-9]*,"type":"buffer"' "$d/json" | grep -o "\"call\":\"$c\"" | wc -l)
+		found="$found $c $n"
+		[ "$n" -ge 50 ] || missing="$missing $c"
+	done
+	masked=$(grep -c '^{"event":[0-9]*,"type":"syscall".*"call":"epoll_pwait(.*, 0x[0-9a-f]*, 8)"' "$d/json")
+	if [ "$rs" != 0 ] || grep -q '^rec: ' "$d/err"; then
+		fail "inproc-sock-buffered: recording inproc_sock exited $rs: $(grep -m1 '^rec: ' "$d/err")$(tail -1 "$d/out")"
+	elif [ "$ps" != 0 ] || ! cmp -s "$d/out" "$d/replay" || grep -q '^replay: ' "$d/replay.err"; then
+		fail "inproc-sock-buffered: replay exited $ps, output $(cmp -s "$d/out" "$d/replay" && echo same || echo OTHER): $(grep -m1 '^replay: ' "$d/replay.err")"
+	elif [ -n "$missing" ] || [ "$masked" -lt 30 ]; then
+		fail "inproc-sock-buffered: want 50 buffered calls or more of each, and 30 traced epoll_pwait with a mask or more; not buffered enough:$missing; buffered:$found; traced epoll_pwait with a mask: $masked"
+	else
+		pass "inproc-sock-buffered: buffered:$found; traced epoll_pwait with a mask: $masked; replay: same output, status 0"
+	fi
+fi
 exit 0

@@ -19,7 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -734,6 +737,178 @@ static void test_io(void **state)
 	close(m);
 }
 
+static long lib6(long nr, const uint64_t a[6])
+{
+	register long rax __asm__("rax") = nr;
+	register uint64_t rdi __asm__("rdi") = a[0], rsi __asm__("rsi") = a[1], rdx __asm__("rdx") = a[2];
+	register uint64_t r10 __asm__("r10") = a[3], r8 __asm__("r8") = a[4], r9 __asm__("r9") = a[5];
+	__asm__ volatile("lea -128(%%rsp), %%rsp\n\tcall *%[e]\n\tlea 128(%%rsp), %%rsp"
+			 : "+r"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+			 : [e] "r"(entry)
+			 : "rcx", "r11", "memory", "cc");
+	return rax;
+}
+
+/* Sockets and epoll: the length-pointer outputs (getsockname, getsockopt:
+ * the new length, then the bytes the kernel wrote, as many as the smaller
+ * of the old and new lengths), epoll events, the calls that go traced
+ * (a bad length pointer, epoll_pwait with a mask, nothing ready with a
+ * timeout, accept/connect on a blocking fd), and replay writing the
+ * recorded lengths and bytes. */
+static void test_net(void **state)
+{
+	(void)state;
+	static const long net[] = {SYS_getsockname, SYS_getsockopt, SYS_epoll_wait, SYS_epoll_pwait,
+				   SYS_accept4,     SYS_connect};
+	int sv[2], p[2], ep = epoll_create1(0), lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_un un = {.sun_family = AF_UNIX}, got;
+	const char name[] = "\0heisen-test-inproc-net";
+	memcpy(un.sun_path, name, sizeof name - 1);
+	socklen_t klen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + sizeof name - 1);
+	assert_true(ep >= 0 && lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&un, klen), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(pipe(p), 0);
+	reset(IL_MODE_RECORD);
+	assert_int_equal(il_ctl_init(ctl, net, 6), 0);
+	assert_int_equal(ctl->calls[ctl->slot[SYS_epoll_pwait] - 1].io, IL_IO_POLL);
+	assert_int_equal(ctl->calls[ctl->slot[SYS_accept4] - 1].io, IL_IO_NBFD);
+	ctl->mode = IL_MODE_RECORD;
+	uint64_t pos = ctl->head;
+
+	/* getsockname into a buffer of 4 bytes: the length says klen */
+	uint32_t len = 4, out[2];
+	memset(&got, 0xee, sizeof got);
+	uint64_t a_gn[6] = {(uint64_t)lfd, (uint64_t)(uintptr_t)&got, (uint64_t)(uintptr_t)&len, 0, 0, 0};
+	assert_int_equal(lib6(SYS_getsockname, a_gn), 0);
+	assert_int_equal(len, klen);
+	assert_int_equal(((unsigned char *)&got)[4], 0xee);
+	assert_int_equal(traced_n, 0);
+	out[0] = klen;
+	memcpy(&out[1], &got, 4);
+	check_entry(&pos, SYS_getsockname, a_gn, 3, 0, out, 8);
+	/* the full address */
+	len = sizeof got;
+	assert_int_equal(lib6(SYS_getsockname, a_gn), 0);
+	assert_int_equal(len, klen);
+	char full[4 + sizeof got];
+	memcpy(full, &len, 4);
+	memcpy(full + 4, &got, klen);
+	check_entry(&pos, SYS_getsockname, a_gn, 3, 0, full, 4 + klen);
+	assert_memory_equal(got.sun_path, name, sizeof name - 1);
+	/* a bad length pointer: traced (the library does not fault) */
+	uint64_t a_bad[6] = {(uint64_t)lfd, (uint64_t)(uintptr_t)&got, 8, 0, 0, 0};
+	assert_int_equal(lib6(SYS_getsockname, a_bad), -EFAULT);
+	assert_int_equal(traced_n, 1);
+	assert_int_equal(ctl->head, pos);
+
+	/* getsockopt SO_TYPE with a length of 4, then 1 */
+	int v = 0;
+	len = 4;
+	uint64_t a_so[6] = {(uint64_t)sv[0], SOL_SOCKET, SO_TYPE, (uint64_t)(uintptr_t)&v, (uint64_t)(uintptr_t)&len, 0};
+	assert_int_equal(lib6(SYS_getsockopt, a_so), 0);
+	assert_int_equal(v, SOCK_STREAM);
+	uint32_t so[2] = {4, SOCK_STREAM};
+	check_entry(&pos, SYS_getsockopt, a_so, 5, 0, so, 8);
+	v = 0x55555500;
+	len = 1;
+	assert_int_equal(lib6(SYS_getsockopt, a_so), 0);
+	assert_int_equal(len, 1);
+	assert_int_equal(v, 0x55555500 | SOCK_STREAM);
+	unsigned char so1[5] = {1, 0, 0, 0, SOCK_STREAM};
+	check_entry(&pos, SYS_getsockopt, a_so, 5, 0, so1, 5);
+
+	/* epoll: one event ready (buffered, timeout -1 made 0), none with
+	 * timeout 0 (buffered), none with a timeout (traced), a mask (traced) */
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 77}, evs[4];
+	assert_int_equal(epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev), 0);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	uint64_t a_ew[6] = {(uint64_t)ep, (uint64_t)(uintptr_t)evs, 4, (uint64_t)-1, 0, 0};
+	assert_int_equal(lib6(SYS_epoll_pwait, a_ew), 1);
+	assert_int_equal(evs[0].data.u64, 77);
+	check_entry(&pos, SYS_epoll_pwait, a_ew, 6, 1, evs, sizeof evs[0]);
+	char c;
+	assert_int_equal(read(p[0], &c, 1), 1);
+	a_ew[3] = 0;
+	assert_int_equal(lib6(SYS_epoll_wait, a_ew), 0);
+	check_entry(&pos, SYS_epoll_wait, a_ew, 4, 0, NULL, 0);
+	assert_int_equal(traced_n, 1);
+	a_ew[3] = 5;
+	assert_int_equal(lib6(SYS_epoll_wait, a_ew), 0);
+	assert_int_equal(traced_n, 2);
+	sigset_t mask;
+	sigemptyset(&mask);
+	uint64_t a_em[6] = {(uint64_t)ep, (uint64_t)(uintptr_t)evs, 4, 0, (uint64_t)(uintptr_t)&mask, 8};
+	assert_int_equal(lib6(SYS_epoll_pwait, a_em), 0);
+	assert_int_equal(traced_n, 3);
+	assert_int_equal(ctl->head, pos);
+
+	/* accept4 on the non-blocking listener: its EAGAIN buffered; connect
+	 * on a blocking socket: traced */
+	len = sizeof got;
+	uint64_t a_ac[6] = {(uint64_t)lfd, (uint64_t)(uintptr_t)&got, (uint64_t)(uintptr_t)&len, 0, 0, 0};
+	assert_int_equal(lib6(SYS_accept4, a_ac), -EAGAIN);
+	check_entry(&pos, SYS_accept4, a_ac, 4, -EAGAIN, NULL, 0);
+	/* accept4 with no address: nothing to walk, buffered all the same */
+	uint64_t a_an[6] = {(uint64_t)lfd, 0, 0, 0, 0, 0};
+	assert_int_equal(lib6(SYS_accept4, a_an), -EAGAIN);
+	check_entry(&pos, SYS_accept4, a_an, 4, -EAGAIN, NULL, 0);
+	/* a non-blocking connect (buffered) and the accept4 that takes it:
+	 * the peer, unnamed, is its family alone */
+	int cfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	assert_true(cfd >= 0);
+	uint64_t a_nb[6] = {(uint64_t)cfd, (uint64_t)(uintptr_t)&un, klen, 0, 0, 0};
+	assert_int_equal(lib6(SYS_connect, a_nb), 0);
+	check_entry(&pos, SYS_connect, a_nb, 3, 0, NULL, 0);
+	len = sizeof got;
+	long afd = lib6(SYS_accept4, a_ac);
+	assert_true(afd >= 0);
+	assert_int_equal(len, sizeof(sa_family_t));
+	assert_int_equal(got.sun_family, AF_UNIX);
+	uint32_t peer[2] = {sizeof(sa_family_t), AF_UNIX};
+	check_entry(&pos, SYS_accept4, a_ac, 4, afd, peer, 6);
+	assert_int_equal(traced_n, 3);
+	close((int)afd);
+	close(cfd);
+	uint64_t a_co[6] = {(uint64_t)sv[0], (uint64_t)(uintptr_t)&un, klen, 0, 0, 0};
+	assert_int_equal(lib6(SYS_connect, a_co), -EISCONN);
+	assert_int_equal(traced_n, 4);
+	assert_int_equal(ctl->head, pos);
+
+	/* replay: getsockname's recorded length and 4 bytes written into a
+	 * 4-byte buffer, the rest untouched, no syscall */
+	reset(IL_MODE_REPLAY);
+	assert_int_equal(il_ctl_init(ctl, net, 6), 0);
+	ctl->mode = IL_MODE_REPLAY;
+	len = 4;
+	memset(&got, 0xee, sizeof got);
+	const unsigned char rec[8] = {40, 0, 0, 0, 'a', 'b', 'c', 'd'};
+	put_entry(SYS_getsockname, a_gn, 3, 0, rec, 8, 0);
+	assert_int_equal(lib6(SYS_getsockname, a_gn), 0);
+	assert_int_equal(len, 40);
+	assert_memory_equal(&got, "abcd", 4);
+	assert_int_equal(((unsigned char *)&got)[4], 0xee);
+	/* an entry with fewer bytes than the lengths say (12 of the 40):
+	 * trapped, nothing written */
+	len = 12;
+	put_entry(SYS_getsockname, a_gn, 3, 0, rec, 8, 0);
+	if (!sigsetjmp(trap_jmp, 1)) {
+		lib6(SYS_getsockname, a_gn);
+		fail_msg("a getsockname entry of the wrong length was taken");
+	}
+	ctl->busy = 0;
+	assert_int_equal(ctl->diverged.kind, IL_DIV_ENTRY);
+	assert_int_equal(len, 12);
+	assert_int_equal(untraced_n + traced_n, 0);
+	close(sv[0]);
+	close(sv[1]);
+	close(p[0]);
+	close(p[1]);
+	close(ep);
+	close(lfd);
+}
+
 /* ---- il_ctl_init: only emulated calls with simple outputs ---- */
 
 static void test_ctl_init(void **state)
@@ -777,7 +952,8 @@ static void test_ctl_init(void **state)
 	 * calls it cannot make without blocking, unknown numbers; then
 	 * nothing is allowed */
 	static const long refused[] = {SYS_mmap,   SYS_clone, SYS_execve,   SYS_rt_sigaction, SYS_readv, SYS_ioctl,
-				       SYS_sendto, SYS_wait4, SYS_pselect6, -1,               600,       511};
+				       SYS_sendto, SYS_wait4, SYS_pselect6, SYS_epoll_pwait2, -1,         600,
+				       511};
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
 		long nrs[2] = {SYS_getpid, refused[i]};
 		assert_int_equal(il_ctl_init(&c, nrs, 2), -EINVAL);
@@ -848,7 +1024,7 @@ int main(void)
 		cmocka_unit_test(test_replay_traps), cmocka_unit_test(test_always),
 		cmocka_unit_test(test_notify),
 		cmocka_unit_test(test_registers),  cmocka_unit_test(test_patched_site),
-		cmocka_unit_test(test_io),
+		cmocka_unit_test(test_io),          cmocka_unit_test(test_net),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
