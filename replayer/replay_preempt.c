@@ -127,8 +127,11 @@ static int words_match(struct replay_task *t, const struct trace_preempt *p)
 }
 
 /* The first execution of rip with the recorded state, by stopping at each
- * execution of rip (a debug register): one ptrace stop per pass. */
-static int matched_by_breakpoint(struct replay_session *s, struct replay_task *t, const struct trace_preempt *p)
+ * execution of rip (a debug register): one ptrace stop per pass, max
+ * passes at most (MAX_HITS: then a divergence). Returns 0 there, 1 when
+ * max (below MAX_HITS) passes went by without it, or -errno. */
+static int breakpoint_passes(struct replay_session *s, struct replay_task *t, const struct trace_preempt *p,
+			     uint64_t max)
 {
 	int r = set_dr(t->tid, 0, p->regs.rip);
 	if (!r)
@@ -137,8 +140,8 @@ static int matched_by_breakpoint(struct replay_session *s, struct replay_task *t
 		return replay_diverged(s, t, "cannot set a breakpoint at %#llx: %s", p->regs.rip, strerror(-r));
 	for (uint64_t hits = 0; !r; hits++) {
 		int status;
-		if (hits == MAX_HITS) {
-			r = replay_diverged(s, t, "the recorded state at %#llx never came back", p->regs.rip);
+		if (hits == max) {
+			r = max < MAX_HITS ? 1 : replay_diverged(s, t, "the recorded state at %#llx never came back", p->regs.rip);
 			break;
 		}
 		int k = replay_run_task(t, &status);
@@ -156,11 +159,12 @@ static int matched_by_breakpoint(struct replay_session *s, struct replay_task *t
 		set_dr(t->tid, 7, 0);
 		set_dr(t->tid, 6, 0);
 	}
-	if (!r) {
+	if (r >= 0) {
 		/* The breakpoint left RF set; the recording stopped this thread
 		 * without one, so its next instruction must count as executed. */
 		t->regs.eflags &= ~0x10000ull;
-		r = regs_set(t->tid, &t->regs);
+		int e = regs_set(t->tid, &t->regs);
+		r = e ? e : r;
 	}
 	return r;
 }
@@ -178,6 +182,15 @@ static int matched_by_patch(struct replay_session *s, struct replay_task *t, con
 	size_t len = wlen ? site_patchable(win, wlen, wstart, site, 0) : 0;
 	if (len && replay_thread_inside(s, t, site, len))
 		len = 0;
+	if (len && t->regs.rip > site && t->regs.rip < site + len) {
+		/* The thread itself is inside the run (its turn began at a site
+		 * there): the jump would cut its next instruction. Its first pass
+		 * through rip is taken with a breakpoint; from there on, at the
+		 * run's start, the patch works. */
+		int r = breakpoint_passes(s, t, p, 1);
+		if (r <= 0)
+			return r;
+	}
 	const uint8_t *code = len ? win + (site - wstart) : win; /* site_patchable: site is in the window */
 	uint64_t at = len ? site_free_page_near(t->tid, site) : 0;
 	struct patch_word w[PREEMPT_WORDS];
@@ -242,7 +255,7 @@ out:
 static int matched(struct replay_session *s, struct replay_task *t, const struct trace_preempt *p)
 {
 	int r = s->cur.rec.event <= (uint64_t)s->opt->no_trampoline ? 1 : matched_by_patch(s, t, p);
-	return r == 1 ? matched_by_breakpoint(s, t, p) : r;
+	return r == 1 ? breakpoint_passes(s, t, p, MAX_HITS) : r;
 }
 
 int replay_preempt(struct replay_session *s, struct replay_task *t, const struct trace_preempt *p)
