@@ -279,7 +279,8 @@ int rec_record(const struct rec_options *opt, const char *path, struct rec_resul
 		return EXIT_RECFAIL;
 	}
 	if (ret || s.failed) {
-		msg("%s", s.failed ? s.reason : strerror(-ret));
+		if (!s.w.err) /* the trace could not be written: said once, below */
+			msg("%s", s.failed ? s.reason : strerror(-ret));
 		for (struct rec_task *t = s.tasks; t; t = t->next) {
 			kill(t->tid, SIGKILL);
 			ptrace(PTRACE_CONT, t->tid, 0, 0); /* a stop already reported is not ended by SIGKILL */
