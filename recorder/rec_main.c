@@ -111,6 +111,24 @@ static int pin_cpu(struct rec_session *s, int cpu)
 	return sched_setaffinity(0, sizeof one, &one) < 0 ? -errno : 0;
 }
 
+/* Makes the trace writer asynchronous once the program is forked (rec
+ * forks nothing after): its worker compresses and writes the frames on the
+ * CPUs rec may use other than the one rec and the program are pinned to
+ * (that one if there is no other). If it cannot, the writer stays
+ * synchronous: slower, the same trace. */
+static void start_writer(struct rec_session *s)
+{
+	cpu_set_t pinned, cpus;
+	CPU_ZERO(&cpus);
+	if (sched_getaffinity(0, sizeof pinned, &pinned) == 0) {
+		CPU_XOR(&cpus, &s->orig_affinity, &pinned);
+		CPU_AND(&cpus, &cpus, &s->orig_affinity);
+		if (CPU_COUNT(&cpus) == 0)
+			cpus = pinned;
+	}
+	(void)trace_writer_async(&s->w, CPU_COUNT(&cpus) ? &cpus : NULL);
+}
+
 static int write_header(struct rec_session *s, int argc, char **argv)
 {
 	struct trace_header h = {.version = TRACE_VERSION, .argc = (uint32_t)argc, .argv = argv};
@@ -235,11 +253,7 @@ int rec_record(const struct rec_options *opt, const char *path, struct rec_resul
 		rec_inproc_free(&s);
 		return EXIT_RECFAIL;
 	}
-	/* The writer's worker starts at the first frame, after the fork (rec
-	 * forks nothing after it), on every CPU rec was given: the scheduler
-	 * puts it where rec's pinned CPU is not busy. If it cannot start, the
-	 * writer stays synchronous: slower, the same trace. */
-	(void)trace_writer_async(&s.w, &s.orig_affinity);
+	start_writer(&s);
 	write_header(&s, opt->argc, opt->argv);
 	ret = rec_run(&s);
 	int exec_errno = 0;
