@@ -330,6 +330,7 @@ struct trace_writer {
 	 * and cpus are guarded by mu. */
 	int async, started;
 	cpu_set_t cpus;       /* the worker's CPUs (none set: inherited) */
+	cpu_set_t wait_cpus;  /* ...and the caller's while it waits for the worker */
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t queued;  /* a frame was queued, or closing */
@@ -346,9 +347,11 @@ struct trace_writer {
  * (synchronous) until trace_writer_async. */
 int trace_writer_open(struct trace_writer *w, const char *path, int excl);
 /* Makes w asynchronous: from the next frame on, a worker thread (started
- * then, with every signal blocked, on cpus if not NULL) compresses and
- * writes the frames while the caller goes on; returns 0 or -errno. A
- * process that forks after the first frame must not need w in the child. */
+ * then, with every signal blocked) compresses and writes the frames while
+ * the caller goes on; returns 0 or -errno. The worker runs on cpus if not
+ * NULL, and also on the caller's CPUs while the caller waits for it (a full
+ * queue, close). A process that forks after the first frame must not need
+ * w in the child. */
 int trace_writer_async(struct trace_writer *w, const cpu_set_t *cpus);
 /* Starts a record of the given type in w->rec; returns w->rec for the payload. */
 struct buf *trace_begin(struct trace_writer *w, uint32_t type);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -165,15 +166,29 @@ static int worker_start(struct trace_writer *w)
 	return 0;
 }
 
+/* Lets the worker run on set (w->cpus or w->wait_cpus), if w has them. A
+ * failure is no error: the worker stays where it was. */
+static void worker_cpus(struct trace_writer *w, const cpu_set_t *set)
+{
+	if (w->started && CPU_COUNT(&w->cpus) > 0)
+		(void)pthread_setaffinity_np(w->thread, sizeof *set, set);
+}
+
 /* Hands w->rec to the worker (swapped with a free slot's buffer: no copy),
- * waiting while the queue is full; returns 0 or -errno. */
+ * waiting while the queue is full (the worker may use the caller's CPU
+ * meanwhile); returns 0 or -errno. */
 static int hand_over(struct trace_writer *w)
 {
-	int r = 0;
+	int r = 0, widened = 0;
 	pthread_mutex_lock(&w->mu);
 	while (!w->werr && (w->qcount == TRACE_QUEUE_FRAMES ||
-			    (w->qcount > 0 && w->qbytes + w->rec.len > TRACE_QUEUE_BYTES)))
+			    (w->qcount > 0 && w->qbytes + w->rec.len > TRACE_QUEUE_BYTES))) {
+		if (!widened++)
+			worker_cpus(w, &w->wait_cpus);
 		pthread_cond_wait(&w->done, &w->mu);
+	}
+	if (widened)
+		worker_cpus(w, &w->cpus);
 	if (w->werr) {
 		r = w->werr;
 		goto out;
@@ -198,6 +213,7 @@ static void worker_stop(struct trace_writer *w)
 	if (!w->async)
 		return;
 	if (w->started) {
+		worker_cpus(w, &w->wait_cpus);
 		pthread_mutex_lock(&w->mu);
 		w->closing = 1;
 		pthread_cond_signal(&w->queued);
@@ -254,8 +270,11 @@ int trace_writer_async(struct trace_writer *w, const cpu_set_t *cpus)
 	if ((r = pthread_cond_init(&w->done, NULL)))
 		goto fail;
 	CPU_ZERO(&w->cpus);
-	if (cpus)
+	CPU_ZERO(&w->wait_cpus);
+	if (cpus && sched_getaffinity(0, sizeof w->wait_cpus, &w->wait_cpus) == 0) {
 		w->cpus = *cpus;
+		CPU_OR(&w->wait_cpus, &w->wait_cpus, cpus);
+	}
 	w->async = 1;
 	return 0;
 fail:

@@ -114,10 +114,10 @@ static int pin_cpu(struct rec_session *s, int cpu)
 /* Makes the trace writer asynchronous once the program is forked (rec
  * forks nothing after): its worker compresses and writes the frames on the
  * CPUs rec may use other than the one rec and the program are pinned to
- * (that one if there is no other): on the program's CPU it would take the
- * program's time (under --chaos, race_counter's seeds 1-10 gave 3-4
- * distinct totals instead of 10). If it cannot, the writer stays
- * synchronous: slower, the same trace. */
+ * (that one if there is no other), and on that one too only while rec
+ * waits for it: beside the program it would take the program's time (under
+ * --chaos, race_counter's seeds 1-10 gave 3-4 distinct totals instead of
+ * 10). If it cannot, the writer stays synchronous: slower, the same trace. */
 static void start_writer(struct rec_session *s)
 {
 	cpu_set_t pinned, cpus;
