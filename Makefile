@@ -8,7 +8,7 @@ BIN      ?= bin
 GO       ?= go
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP $(CFLAGS)
-LDLIBS   += -lseccomp -lcapstone -llz4 -lxxhash
+LDLIBS   += -lseccomp -lcapstone -llz4 -lxxhash -pthread
 
 # Debian packages heisen builds and tests with.
 DEPS_PKGS = libseccomp-dev libcapstone-dev liblz4-dev libcmocka-dev libxxhash-dev \

@@ -5,6 +5,8 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/user.h>
 #include <lz4frame.h>
 
@@ -293,35 +295,78 @@ struct trace_end {
 
 /* ---- writer ---- */
 
+/* An asynchronous writer's queue: at most this many frames handed over and
+ * not yet written (the one being compressed included), and no more than
+ * TRACE_QUEUE_BYTES raw bytes among them unless a single frame is larger.
+ * The caller waits when it is full: with frames of TRACE_FRAME_TARGET, the
+ * writer holds about (TRACE_QUEUE_FRAMES + 1) frames and their compressed
+ * copy however long the recording. */
+#define TRACE_QUEUE_FRAMES 4
+#define TRACE_QUEUE_BYTES (64u << 20)
+
+struct trace_qframe {
+	struct buf raw;       /* records of the frame; len 0 when the slot is free */
+	uint64_t first_event;
+};
+
 struct trace_writer {
 	int fd;
 	int err;              /* sticky first error, -errno */
 	struct buf rec;       /* records of the frame being built */
 	size_t rec_start;     /* offset of the record being built */
-	struct buf out;       /* compression scratch */
+	struct buf out;       /* compression scratch (the worker's when async) */
 	struct buf index;     /* (file offset, first event) per frame */
 	uint64_t events;      /* records written, header included */
 	uint64_t frame_first_event;
-	uint64_t file_bytes, raw_bytes;
-	uint32_t nframes;
+	uint64_t file_bytes;  /* bytes in the file: when async, only after trace_writer_close */
+	uint64_t raw_bytes;   /* raw bytes of the frames ended (handed over when async) */
+	uint32_t nframes;     /* frames ended (handed over when async) */
 	uint64_t start_ns;    /* when the writer was opened */
 	uint64_t frame_ns;    /* when the pending frame began */
 	struct XXH3_state_s *chain; /* hash of every raw byte flushed */
 	LZ4F_preferences_t prefs;
+	/* Asynchronous mode (trace_writer_async): a worker thread compresses
+	 * and writes the frames in order; the fields below but async, started
+	 * and cpus are guarded by mu. */
+	int async, started;
+	cpu_set_t cpus;       /* the worker's CPUs (none set: inherited) */
+	cpu_set_t wait_cpus;  /* ...and the caller's while it waits for the worker */
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t queued;  /* a frame was queued, or closing */
+	pthread_cond_t done;    /* a frame was written (or dropped after an error) */
+	struct trace_qframe q[TRACE_QUEUE_FRAMES];
+	unsigned qhead, qcount;
+	size_t qbytes;          /* raw bytes queued */
+	int closing;
+	int werr;               /* the worker's first error, -errno (also read atomically) */
 };
 
 /* Creates path (failing if it exists when excl) and prepares a writer;
- * returns 0 or -errno. */
+ * returns 0 or -errno. Frames are compressed and written by the caller
+ * (synchronous) until trace_writer_async. */
 int trace_writer_open(struct trace_writer *w, const char *path, int excl);
+/* Makes w asynchronous: from the next frame on, a worker thread (started
+ * then, with every signal blocked) compresses and writes the frames while
+ * the caller goes on; returns 0 or -errno. The worker runs on cpus if not
+ * NULL, and also on the caller's CPUs while the caller waits for it (a full
+ * queue, close). A process that forks after the first frame must not need
+ * w in the child. */
+int trace_writer_async(struct trace_writer *w, const cpu_set_t *cpus);
 /* Starts a record of the given type in w->rec; returns w->rec for the payload. */
 struct buf *trace_begin(struct trace_writer *w, uint32_t type);
 /* Finishes the current record, flushing a frame when it is big enough or
  * old enough; returns the writer's sticky error (0 if none), or -EFBIG
- * (not sticky: the record is dropped) for a payload over TRACE_RECORD_MAX. */
+ * (not sticky: the record is dropped) for a payload over TRACE_RECORD_MAX.
+ * When async, an error of the worker shows here (and in w->err) at the
+ * first call after it happened. */
 int trace_end(struct trace_writer *w);
-/* Compresses and writes the pending records as one LZ4 frame; returns 0 or -errno. */
+/* Ends the pending records' frame: compresses and writes it as one LZ4
+ * frame, or hands it to the worker when async (waiting while the queue is
+ * full); returns the sticky error, 0 if none. */
 int trace_flush(struct trace_writer *w);
-/* Flushes, writes the index frame and closes; returns the first error or 0. */
+/* Flushes, waits for the worker to write every frame, writes the index
+ * frame and closes; returns the first error or 0. */
 int trace_writer_close(struct trace_writer *w);
 
 /* Record encoders: each appends one whole record; return the sticky error. */

@@ -257,6 +257,9 @@ expect_status badinput-rec-noinprocess 0 sh -c "${REC_REAL:-$BIN/rec} --no-inpro
 	! $R --dump '$D/noinproc.lz4' | grep -q ' inproc ' && $R --dump '$D/inproc-on.lz4' | grep -q ' inproc ' && echo recorded and replayed >&2"
 expect_fail badinput-rec-outdir "$BIN/rec" -q -o "$D/no/such/dir/t.lz4" -- /bin/true
 expect_fail badinput-rec-outisdir "$BIN/rec" -q -o "$D/dir" -- /bin/true
+# a disk full (rec's writer thread fails to write a frame): one line, no hang
+expect_fail badinput-rec-diskfull "$BIN/rec" -q -o /dev/full -- /bin/true
+expect_fail badinput-rec-diskfull-long "$BIN/rec" -q -o /dev/full -- "$TBIN/ticker" 400 1
 # an existing trace named with -o is replaced, not appended to
 $T "$BIN/rec" -q -o "$D/good.lz4" -- /bin/true
 expect_status badinput-rec-overwrite 0 sh -c "$R --info '$D/good.lz4' >/dev/null && echo ok >&2"

@@ -39,7 +39,7 @@ mkdir -p "$OUT/corpus" "$FINDINGS"
 "$CLANG" -std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Wno-string-plus-int \
 	-o "$OUT/fuzz_trace" tests/fuzz/fuzz_trace.c common/*.c \
-	-lseccomp -lcapstone -llz4 -lxxhash || exit 2
+	-lseccomp -lcapstone -llz4 -lxxhash -pthread || exit 2
 "$CLANG" -std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-o "$OUT/fuzz_gdb" tests/fuzz/fuzz_gdb.c replayer/gdb_conn.c replayer/gdb_req.c common/util.c || exit 2
