@@ -19,7 +19,7 @@
 #define IL_MAP_SIZE (IL_BUF_OFF + IL_BUF_SIZE) /* the whole mapping */
 
 #define IL_MAGIC 0x4c494e48u  /* "HNIL" */
-#define IL_VERSION 1
+#define IL_VERSION 2
 
 /* Control modes. */
 #define IL_MODE_OFF 0     /* every call traced */
@@ -85,7 +85,8 @@ struct il_call {
 	uint8_t nargs;
 	uint8_t io;             /* IL_IO_*: how the library makes it without blocking */
 	uint8_t echo;           /* ECHO_BUF: its bytes (args[1], result of them) are hashed with its arguments */
-	uint8_t pad[3];
+	uint8_t check;          /* IL_CHECK_*: what the library checks before making it */
+	uint8_t pad[2];
 	struct sc_out out[3];
 };
 
@@ -97,6 +98,26 @@ struct il_call {
 #define IL_IO_WRITE 3   /* write(fd, buf, n) */
 #define IL_IO_PWRITE 4  /* pwrite64(fd, buf, n, off) */
 #define IL_IO_WRITE_MAX 4096 /* larger writes are traced (a pipe's atomic size) */
+
+/* Calls on files the library makes only once it knows they cannot block
+ * or change what rec must see (docs/inprocess.md section 15); others go
+ * traced. */
+#define IL_CHECK_NONE 0
+#define IL_CHECK_OPEN 1   /* openat: the path names a regular file, a directory or nothing */
+#define IL_CHECK_CLOSE 2  /* close: not a socket (a lingering close blocks) */
+#define IL_CHECK_FCNTL 3  /* fcntl: F_GETFD/SETFD/GETFL/SETFL and the non-waiting locks */
+#define IL_CHECK_FUTEX 4  /* futex: FUTEX_WAKE and FUTEX_WAKE_BITSET */
+
+/* What the library knows of an fd below IL_FDCACHE_N (ctl->fdcache): 0
+ * unknown, else a kind and IL_FD_ECHO. The library fills an entry from
+ * an fstat and clears it when it closes the fd; rec clears them all at
+ * every traced call that may close or replace an fd (il_fd_replacing). */
+#define IL_FDCACHE_N 1024
+#define IL_FD_FILE 1      /* a regular file: read and written as asked */
+#define IL_FD_OTHER 2     /* a pipe, a device...: read and written with RWF_NOWAIT */
+#define IL_FD_SOCKET 3    /* a socket: as IL_FD_OTHER; its close is traced */
+#define IL_FD_KIND 3
+#define IL_FD_ECHO 4      /* rec's stdout or stderr: writes traced */
 
 /* What replay's library found when it trapped. */
 struct il_diverged {
@@ -130,6 +151,9 @@ struct il_ctl {
 	uint8_t allow[SC_MAX / 8];  /* bit nr: nr may be made untraced */
 	uint8_t slot[SC_MAX];       /* 1 + index in calls[] of an allowed nr */
 	struct il_call calls[IL_MAX_CALLS];
+	uint32_t fdcache_off;   /* the fd table is shared with a process that has other memory: no cache */
+	uint32_t pad3;
+	uint8_t fdcache[IL_FDCACHE_N]; /* IL_FD_* of each fd, 0 unknown */
 };
 
 _Static_assert(offsetof(struct il_ctl, mode) == IL_CTL_MODE, "entry.S offsets");
@@ -169,6 +193,13 @@ static inline uint32_t il_entry_len(uint64_t data_len)
 	return (uint32_t)((sizeof(struct il_entry) + data_len + 7) & ~(uint64_t)7);
 }
 
+/* Bytes an fcntl the library makes (IL_CHECK_FCNTL) writes through arg 2:
+ * a struct flock for F_GETLK and F_OFD_GETLK (the OUT_FCNTL rule). */
+static inline uint64_t il_fcntl_out(const uint64_t args[6])
+{
+	return args[1] == 5 /* F_GETLK */ || args[1] == 36 /* F_OFD_GETLK */ ? 32 : 0;
+}
+
 /* Bytes of memory descriptor o says the call wrote, given its arguments
  * and result (0 for none); the rules of sc_out_regions for OUT_FIXED and
  * OUT_RET, except that a call failing with EFAULT writes nothing (its
@@ -183,7 +214,9 @@ static inline uint64_t il_out_len(const struct sc_out *o, const uint64_t args[6]
 		return o->size;
 	if (o->kind == OUT_RET && result > 0)
 		return o->b < 6 && args[o->b] < (uint64_t)result ? args[o->b] : (uint64_t)result;
-	return 0;
+	if (o->kind == OUT_FCNTL)
+		return il_fcntl_out(args);
+	return 0; /* OUT_FUTEX: the wakes the library makes write nothing */
 }
 
 /* Most bytes descriptor o may write, from the arguments alone. */
@@ -195,6 +228,8 @@ static inline uint64_t il_out_bound(const struct sc_out *o, const uint64_t args[
 		return o->size;
 	if (o->kind == OUT_RET)
 		return o->b < 6 ? args[o->b] : 0;
+	if (o->kind == OUT_FCNTL)
+		return il_fcntl_out(args);
 	return 0;
 }
 
@@ -212,6 +247,9 @@ static inline struct il_entry *il_ring_at(void *ring, uint64_t pos)
  * memory the library cannot walk (not OUT_FIXED/OUT_RET) or is echoed
  * (write-like); -E2BIG past IL_MAX_CALLS. */
 int il_ctl_init(struct il_ctl *ctl, const long *nrs, int n);
+/* 1 if syscall nr (made traced) may close an fd or make it name another
+ * file: rec then clears the control area's fdcache. */
+int il_fd_replacing(long nr);
 #endif
 
 #endif /* __ASSEMBLER__ */

@@ -40,6 +40,7 @@ struct rec_space {
 	struct il_patches patches; /* syscall sites patched to call it */
 	uint64_t il_unpatchable[16]; /* sites found unfit, not tried again (a ring of them) */
 	unsigned il_nunpatchable;
+	int il_fdcache_off;    /* the library's fdcache is off in this process (rec_inproc_exit) */
 };
 
 struct rec_task {

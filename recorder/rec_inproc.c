@@ -28,6 +28,10 @@ static const long buffered[] = {
 	SYS_clock_gettime, SYS_gettimeofday, SYS_time,    SYS_getpid,  SYS_gettid,   SYS_getppid,
 	SYS_getuid,        SYS_geteuid,      SYS_getgid,  SYS_getegid, SYS_getrandom, SYS_read,
 	SYS_write,         SYS_pread64,      SYS_pwrite64,
+	/* files (docs/inprocess.md section 15): what python3, make and sqlite3
+	 * call most; openat, close, fcntl and futex checked first */
+	SYS_fstat, SYS_newfstatat, SYS_statx, SYS_lseek, SYS_openat, SYS_close, SYS_readlink, SYS_readlinkat,
+	SYS_access, SYS_faccessat, SYS_faccessat2, SYS_getdents64, SYS_fcntl, SYS_futex,
 };
 
 static int space_fd(struct rec_task *t);
@@ -321,6 +325,40 @@ fail:
 	return ret;
 }
 
+/* After t's traced call with result res: the library's fd kinds in t's
+ * process are cleared where the call may have closed or replaced an fd
+ * (il_fd_replacing), or where a vfork-like child sharing the memory but
+ * not the fd table has ended or exec'd (its fds were cached there too);
+ * the cache is turned off for good where such sharing goes on (a CLONE_VM
+ * child without CLONE_FILES or CLONE_VFORK, unshare(CLONE_FILES)).
+ * (A process being killed is not told.) */
+static void fdcache_forget(struct rec_task *t, int64_t res)
+{
+	static const uint8_t zero[IL_FDCACHE_N];
+	const struct sc_desc *d = sc_lookup(t->nr);
+	struct sc_clone ca;
+	uint32_t off = 0;
+	int fd;
+	if (t->space->il_fdcache_off || !d)
+		return;
+	if (t->nr == SYS_unshare)
+		off = !res && (t->args[0] & CLONE_FILES);
+	else if (d->cls == SCC_PROCESS) {
+		if (res <= 0 || sc_clone_args(t->nr, t->args, mem_read_pid, &t->tid, &ca) ||
+		    (ca.flags & (CLONE_VM | CLONE_FILES)) != CLONE_VM)
+			return;
+		off = !(ca.flags & CLONE_VFORK);
+	} else if (!il_fd_replacing(t->nr))
+		return;
+	if ((fd = space_fd(t)) < 0)
+		return;
+	if (off) {
+		t->space->il_fdcache_off = 1;
+		mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, fdcache_off), &off, sizeof off);
+	} else
+		mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, fdcache), zero, sizeof zero);
+}
+
 int rec_inproc_exit(struct rec_session *s, struct rec_task *t, struct user_regs_struct *r)
 {
 	struct rec_space *sp = t->space;
@@ -328,6 +366,7 @@ int rec_inproc_exit(struct rec_session *s, struct rec_task *t, struct user_regs_
 	if (!sp || !sp->il)
 		return 0;
 	il_patches_syscall_forget(&sp->patches, t->nr, t->args, (int64_t)r->rax);
+	fdcache_forget(t, (int64_t)r->rax);
 	if (t->nr >= 0 && t->nr < SC_MAX && (s->il_ctl->allow[t->nr / 8] & (1u << (t->nr % 8))) &&
 	    (ret = patch_site(s, t, r->rip)))
 		return ret;
