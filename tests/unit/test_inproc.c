@@ -14,12 +14,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/futex.h>
 #include <linux/seccomp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -741,6 +744,80 @@ static void test_io(void **state)
 	close(m);
 }
 
+/* ---- file calls: made in-process only when they cannot block ---- */
+
+static void test_file_checks(void **state)
+{
+	(void)state;
+	static const long files[] = {SYS_openat, SYS_close, SYS_fcntl, SYS_futex, SYS_write};
+	char dir[] = "/tmp/test_inproc-XXXXXX", reg[64], fifo[64];
+	int sv[2], word = 7;
+	assert_non_null(mkdtemp(dir));
+	snprintf(reg, sizeof reg, "%s/reg", dir);
+	snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	reset(IL_MODE_RECORD);
+	assert_int_equal(il_ctl_init(ctl, files, 5), 0);
+	ctl->mode = IL_MODE_RECORD;
+	for (int i = 0; i < 2; i++)
+		ctl->echo_dev[i] = ctl->echo_ino[i] = ~0ull;
+	uint64_t pos = ctl->head;
+
+	/* openat of a regular file (made: O_CREAT) and of nothing: in-process;
+	 * of a FIFO (its open may block): traced */
+	long fd = lib4(SYS_openat, (uint64_t)AT_FDCWD, (uint64_t)(uintptr_t)reg, O_CREAT | O_RDWR, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(lib4(SYS_openat, (uint64_t)AT_FDCWD, (uint64_t)(uintptr_t)"/nonexistent-heisen", O_RDONLY, 0), -ENOENT);
+	assert_int_equal(traced_n, 0);
+	long ff = lib4(SYS_openat, (uint64_t)AT_FDCWD, (uint64_t)(uintptr_t)fifo, O_RDONLY | O_NONBLOCK, 0);
+	assert_true(ff >= 0);
+	assert_int_equal(traced_n, 1);
+
+	/* fcntl: flags and F_SETLK in-process, F_SETLKW traced */
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	assert_int_equal(lib4(SYS_fcntl, (uint64_t)fd, F_SETLK, (uint64_t)(uintptr_t)&fl, 0), 0);
+	assert_int_equal(lib4(SYS_fcntl, (uint64_t)fd, F_GETLK, (uint64_t)(uintptr_t)&fl, 0), 0);
+	assert_int_equal(fl.l_type, F_UNLCK);
+	assert_int_equal(lib4(SYS_fcntl, (uint64_t)fd, F_GETFL, 0, 0) & O_ACCMODE, O_RDWR);
+	assert_int_equal(traced_n, 1);
+	fl.l_type = F_WRLCK;
+	assert_int_equal(lib4(SYS_fcntl, (uint64_t)fd, F_SETLKW, (uint64_t)(uintptr_t)&fl, 0), 0);
+	assert_int_equal(traced_n, 2);
+
+	/* futex: a wake in-process, a wait traced (the word differs: EAGAIN) */
+	assert_int_equal(lib4(SYS_futex, (uint64_t)(uintptr_t)&word, FUTEX_WAKE_PRIVATE, 1, 0), 0);
+	assert_int_equal(traced_n, 2);
+	assert_int_equal(lib4(SYS_futex, (uint64_t)(uintptr_t)&word, FUTEX_WAIT_PRIVATE, 8, 0), -EAGAIN);
+	assert_int_equal(traced_n, 3);
+
+	/* a write caches what the fd is; its close (in-process) forgets it */
+	assert_int_equal(lib4(SYS_write, (uint64_t)fd, (uint64_t)(uintptr_t)"ab", 2, 0), 2);
+	assert_int_equal(ctl->fdcache[fd], IL_FD_FILE);
+	assert_int_equal(lib4(SYS_close, (uint64_t)fd, 0, 0, 0), 0);
+	assert_int_equal(ctl->fdcache[fd], 0);
+	assert_int_equal(lib4(SYS_close, (uint64_t)ff, 0, 0, 0), 0);
+	assert_int_equal(traced_n, 3);
+	/* a socket's close is traced (a lingering close blocks) */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(lib4(SYS_close, (uint64_t)sv[0], 0, 0, 0), 0);
+	assert_int_equal(traced_n, 4);
+	assert_int_equal(ctl->fdcache[sv[0]], IL_FD_SOCKET);
+	close(sv[1]);
+
+	/* the entries: openat, openat, fcntl x3, futex, write, close, close */
+	static const long want[] = {SYS_openat, SYS_openat, SYS_fcntl, SYS_fcntl, SYS_fcntl, SYS_futex, SYS_write, SYS_close, SYS_close};
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		struct il_entry *e = il_ring_at(ring, pos);
+		assert_int_equal(e->nr, want[i]);
+		assert_int_equal(e->data_len, i == 3 ? sizeof(struct flock) : 0); /* F_GETLK writes its struct flock */
+		pos += e->length;
+	}
+	assert_int_equal(pos, ctl->head);
+	unlink(reg);
+	unlink(fifo);
+	rmdir(dir);
+}
+
 /* ---- il_ctl_init: only emulated calls with simple outputs ---- */
 
 static void test_ctl_init(void **state)
@@ -855,7 +932,7 @@ int main(void)
 		cmocka_unit_test(test_replay_traps), cmocka_unit_test(test_always),
 		cmocka_unit_test(test_notify),
 		cmocka_unit_test(test_registers),  cmocka_unit_test(test_patched_site),
-		cmocka_unit_test(test_io),
+		cmocka_unit_test(test_io),          cmocka_unit_test(test_file_checks),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
