@@ -107,6 +107,10 @@ struct il_call {
 #define IL_CHECK_CLOSE 2  /* close: not a socket (a lingering close blocks) */
 #define IL_CHECK_FCNTL 3  /* fcntl: F_GETFD/SETFD/GETFL/SETFL and the non-waiting locks */
 #define IL_CHECK_FUTEX 4  /* futex: FUTEX_WAKE and FUTEX_WAKE_BITSET */
+#define IL_CHECK_IOCTL 5  /* ioctl: TCGETS (isatty) */
+
+#define IL_TCGETS 0x5401
+#define IL_TCGETS_SIZE 36 /* the kernel's struct termios (sc_ioctl_out_size) */
 
 /* What the library knows of an fd below IL_FDCACHE_N (ctl->fdcache): 0
  * unknown, else a kind and IL_FD_ECHO. The library fills an entry from
@@ -118,6 +122,9 @@ struct il_call {
 #define IL_FD_SOCKET 3    /* a socket: as IL_FD_OTHER; its close is traced */
 #define IL_FD_KIND 3
 #define IL_FD_ECHO 4      /* rec's stdout or stderr: writes traced */
+#define IL_FD_SHARED 8    /* a file mapped shared (ctl->shared_*): writes traced */
+
+#define IL_SHARED_N 4     /* files mapped shared the control area names; more: no_file_writes */
 
 /* What replay's library found when it trapped. */
 struct il_diverged {
@@ -144,7 +151,7 @@ struct il_ctl {
 	uint64_t done;          /* calls made through the ring (record: appended; replay: taken):
 				 * the same at the same point of both, unlike head and tail */
 	uint64_t echo_dev[2], echo_ino[2]; /* rec's stdout and stderr: writes there are traced (replay shows them) */
-	uint32_t no_file_writes; /* writes to regular files are traced (a file is mapped shared) */
+	uint32_t no_file_writes; /* writes to regular files are traced (more than IL_SHARED_N files mapped shared) */
 	uint32_t pad2;
 	uint32_t ncalls;
 	uint32_t pad;
@@ -152,7 +159,8 @@ struct il_ctl {
 	uint8_t slot[SC_MAX];       /* 1 + index in calls[] of an allowed nr */
 	struct il_call calls[IL_MAX_CALLS];
 	uint32_t fdcache_off;   /* the fd table is shared with a process that has other memory: no cache */
-	uint32_t pad3;
+	uint32_t nshared;       /* files mapped shared in the recording, in shared_dev/ino */
+	uint64_t shared_dev[IL_SHARED_N], shared_ino[IL_SHARED_N]; /* writes to them are traced (rec_shared_write) */
 	uint8_t fdcache[IL_FDCACHE_N]; /* IL_FD_* of each fd, 0 unknown */
 };
 
@@ -216,6 +224,8 @@ static inline uint64_t il_out_len(const struct sc_out *o, const uint64_t args[6]
 		return o->b < 6 && args[o->b] < (uint64_t)result ? args[o->b] : (uint64_t)result;
 	if (o->kind == OUT_FCNTL)
 		return il_fcntl_out(args);
+	if (o->kind == OUT_IOCTL)
+		return args[1] == IL_TCGETS ? IL_TCGETS_SIZE : 0;
 	return 0; /* OUT_FUTEX: the wakes the library makes write nothing */
 }
 
@@ -230,6 +240,8 @@ static inline uint64_t il_out_bound(const struct sc_out *o, const uint64_t args[
 		return o->b < 6 ? args[o->b] : 0;
 	if (o->kind == OUT_FCNTL)
 		return il_fcntl_out(args);
+	if (o->kind == OUT_IOCTL)
+		return args[1] == IL_TCGETS ? IL_TCGETS_SIZE : 0;
 	return 0;
 }
 

@@ -126,6 +126,9 @@ static unsigned stat_kind(const struct il_ctl *ctl, const struct il_stat *st)
 	for (int i = 0; i < 2; i++)
 		if (st->dev == ctl->echo_dev[i] && st->ino == ctl->echo_ino[i])
 			k |= IL_FD_ECHO;
+	for (uint32_t i = 0; i < ctl->nshared && i < IL_SHARED_N; i++)
+		if (type == S_IFREG && st->dev == ctl->shared_dev[i] && st->ino == ctl->shared_ino[i])
+			k |= IL_FD_SHARED;
 	return k;
 }
 
@@ -199,6 +202,10 @@ static int64_t make_checked(struct il_ctl *ctl, const struct il_call *c, long nr
 		if (cmd != 1 /* FUTEX_WAKE */ && cmd != 10 /* FUTEX_WAKE_BITSET */)
 			return 0;
 		break;
+	case IL_CHECK_IOCTL:
+		if (args[1] != IL_TCGETS)
+			return 0;
+		break;
 	default:
 		return 0;
 	}
@@ -214,7 +221,7 @@ static int64_t make_checked(struct il_ctl *ctl, const struct il_call *c, long nr
  * non-blocking fd, where that is the program's own answer), it failed (the
  * traced call gives the program its own answer), a write larger than a
  * pipe's atomic size, to rec's stdout or stderr (replay shows those), or
- * to a regular file while one is mapped shared (rec captures those). What
+ * to a file mapped shared (rec captures those). What
  * an fd is comes from the control area's fdcache, filled by an fstat. */
 static int64_t make_call(struct il_ctl *ctl, const struct il_call *c, long nr, const uint64_t args[6], int *traced)
 {
@@ -227,7 +234,7 @@ static int64_t make_call(struct il_ctl *ctl, const struct il_call *c, long nr, c
 	*traced = 1;
 	if (wr) {
 		unsigned k = fd_kind(ctl, args[0]);
-		if (!k || (k & IL_FD_ECHO))
+		if (!k || (k & (IL_FD_ECHO | IL_FD_SHARED)))
 			return 0;
 		if ((k & IL_FD_KIND) == IL_FD_FILE) {
 			if (ctl->no_file_writes)

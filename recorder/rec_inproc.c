@@ -29,9 +29,9 @@ static const long buffered[] = {
 	SYS_getuid,        SYS_geteuid,      SYS_getgid,  SYS_getegid, SYS_getrandom, SYS_read,
 	SYS_write,         SYS_pread64,      SYS_pwrite64,
 	/* files (docs/inprocess.md section 15): what python3, make and sqlite3
-	 * call most; openat, close, fcntl and futex checked first */
+	 * call most; openat, close, fcntl, futex and ioctl checked first */
 	SYS_fstat, SYS_newfstatat, SYS_statx, SYS_lseek, SYS_openat, SYS_close, SYS_readlink, SYS_readlinkat,
-	SYS_access, SYS_faccessat, SYS_faccessat2, SYS_getdents64, SYS_fcntl, SYS_futex,
+	SYS_access, SYS_faccessat, SYS_faccessat2, SYS_getdents64, SYS_fcntl, SYS_futex, SYS_ioctl,
 };
 
 static int space_fd(struct rec_task *t);
@@ -71,16 +71,29 @@ int rec_inproc_setup(struct rec_session *s)
 	return 0;
 }
 
-int rec_inproc_no_file_writes(struct rec_session *s)
+int rec_inproc_shared_file(struct rec_session *s, uint64_t dev, uint64_t ino)
 {
+	static const uint8_t zero[IL_FDCACHE_N];
 	const uint32_t one = 1;
-	if (!s->il_ctl || s->il_ctl->no_file_writes)
+	struct il_ctl *c = s->il_ctl;
+	if (!c || c->no_file_writes)
 		return 0;
-	s->il_ctl->no_file_writes = 1;
+	if (c->nshared == IL_SHARED_N)
+		c->no_file_writes = 1;
+	else {
+		c->shared_dev[c->nshared] = dev;
+		c->shared_ino[c->nshared++] = ino;
+	}
+	size_t from = offsetof(struct il_ctl, nshared), to = offsetof(struct il_ctl, fdcache);
 	for (struct rec_task *t = s->tasks; t; t = t->next) {
 		int fd = t->space && t->space->il ? space_fd(t) : -1;
-		if (fd >= 0) /* (a process being killed is not told) */
+		if (fd < 0) /* (a process being killed is not told) */
+			continue;
+		if (c->no_file_writes)
 			mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, no_file_writes), &one, sizeof one);
+		else if (!mem_write(fd, IL_BASE + IL_CTL_OFF + from, (const char *)c + from, to - from))
+			/* what each fd is, forgotten: one may name the new file */
+			mem_write(fd, IL_BASE + IL_CTL_OFF + to, zero, sizeof zero);
 	}
 	return 0;
 }

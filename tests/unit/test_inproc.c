@@ -20,12 +20,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <termios.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -749,7 +751,7 @@ static void test_io(void **state)
 static void test_file_checks(void **state)
 {
 	(void)state;
-	static const long files[] = {SYS_openat, SYS_close, SYS_fcntl, SYS_futex, SYS_write};
+	static const long files[] = {SYS_openat, SYS_close, SYS_fcntl, SYS_futex, SYS_write, SYS_ioctl};
 	char dir[] = "/tmp/test_inproc-XXXXXX", reg[64], fifo[64];
 	int sv[2], word = 7;
 	assert_non_null(mkdtemp(dir));
@@ -757,7 +759,7 @@ static void test_file_checks(void **state)
 	snprintf(fifo, sizeof fifo, "%s/fifo", dir);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	reset(IL_MODE_RECORD);
-	assert_int_equal(il_ctl_init(ctl, files, 5), 0);
+	assert_int_equal(il_ctl_init(ctl, files, 6), 0);
 	ctl->mode = IL_MODE_RECORD;
 	for (int i = 0; i < 2; i++)
 		ctl->echo_dev[i] = ctl->echo_ino[i] = ~0ull;
@@ -784,28 +786,47 @@ static void test_file_checks(void **state)
 	assert_int_equal(lib4(SYS_fcntl, (uint64_t)fd, F_SETLKW, (uint64_t)(uintptr_t)&fl, 0), 0);
 	assert_int_equal(traced_n, 2);
 
+	/* ioctl: TCGETS (isatty) in-process, any other request traced */
+	struct winsize ws;
+	char tio[64];
+	assert_int_equal(lib4(SYS_ioctl, (uint64_t)fd, TCGETS, (uint64_t)(uintptr_t)tio, 0), -ENOTTY);
+	assert_int_equal(traced_n, 2);
+	assert_int_equal(lib4(SYS_ioctl, (uint64_t)fd, TIOCGWINSZ, (uint64_t)(uintptr_t)&ws, 0), -ENOTTY);
+	assert_int_equal(traced_n, 3);
+
 	/* futex: a wake in-process, a wait traced (the word differs: EAGAIN) */
 	assert_int_equal(lib4(SYS_futex, (uint64_t)(uintptr_t)&word, FUTEX_WAKE_PRIVATE, 1, 0), 0);
-	assert_int_equal(traced_n, 2);
-	assert_int_equal(lib4(SYS_futex, (uint64_t)(uintptr_t)&word, FUTEX_WAIT_PRIVATE, 8, 0), -EAGAIN);
 	assert_int_equal(traced_n, 3);
+	assert_int_equal(lib4(SYS_futex, (uint64_t)(uintptr_t)&word, FUTEX_WAIT_PRIVATE, 8, 0), -EAGAIN);
+	assert_int_equal(traced_n, 4);
 
 	/* a write caches what the fd is; its close (in-process) forgets it */
 	assert_int_equal(lib4(SYS_write, (uint64_t)fd, (uint64_t)(uintptr_t)"ab", 2, 0), 2);
 	assert_int_equal(ctl->fdcache[fd], IL_FD_FILE);
+	/* a file mapped shared (rec names it and clears the cache): its
+	 * writes are traced, rec captures them */
+	struct stat st;
+	assert_int_equal(fstat((int)fd, &st), 0);
+	ctl->shared_dev[0] = st.st_dev;
+	ctl->shared_ino[0] = st.st_ino;
+	ctl->nshared = 1;
+	memset(ctl->fdcache, 0, sizeof ctl->fdcache);
+	assert_int_equal(lib4(SYS_write, (uint64_t)fd, (uint64_t)(uintptr_t)"cd", 2, 0), 2);
+	assert_int_equal(traced_n, 5);
+	assert_int_equal(ctl->fdcache[fd], IL_FD_FILE | IL_FD_SHARED);
 	assert_int_equal(lib4(SYS_close, (uint64_t)fd, 0, 0, 0), 0);
 	assert_int_equal(ctl->fdcache[fd], 0);
 	assert_int_equal(lib4(SYS_close, (uint64_t)ff, 0, 0, 0), 0);
-	assert_int_equal(traced_n, 3);
+	assert_int_equal(traced_n, 5);
 	/* a socket's close is traced (a lingering close blocks) */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	assert_int_equal(lib4(SYS_close, (uint64_t)sv[0], 0, 0, 0), 0);
-	assert_int_equal(traced_n, 4);
+	assert_int_equal(traced_n, 6);
 	assert_int_equal(ctl->fdcache[sv[0]], IL_FD_SOCKET);
 	close(sv[1]);
 
-	/* the entries: openat, openat, fcntl x3, futex, write, close, close */
-	static const long want[] = {SYS_openat, SYS_openat, SYS_fcntl, SYS_fcntl, SYS_fcntl, SYS_futex, SYS_write, SYS_close, SYS_close};
+	/* the entries: openat, openat, fcntl x3, ioctl, futex, write, close, close */
+	static const long want[] = {SYS_openat, SYS_openat, SYS_fcntl, SYS_fcntl, SYS_fcntl, SYS_ioctl, SYS_futex, SYS_write, SYS_close, SYS_close};
 	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
 		struct il_entry *e = il_ring_at(ring, pos);
 		assert_int_equal(e->nr, want[i]);
@@ -860,7 +881,7 @@ static void test_ctl_init(void **state)
 	/* refused: not emulated, outputs the library cannot walk, echoed
 	 * calls it cannot make without blocking, unknown numbers; then
 	 * nothing is allowed */
-	static const long refused[] = {SYS_mmap,   SYS_clone, SYS_execve,   SYS_rt_sigaction, SYS_readv, SYS_ioctl,
+	static const long refused[] = {SYS_mmap,   SYS_clone, SYS_execve,   SYS_rt_sigaction, SYS_readv, SYS_recvmmsg,
 				       SYS_sendto, SYS_wait4, SYS_pselect6, -1,               600,       511};
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
 		long nrs[2] = {SYS_getpid, refused[i]};
