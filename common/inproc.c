@@ -45,7 +45,7 @@ int il_fd_replacing(long nr)
 }
 
 /* 1 if the library can make d's call and record what it writes alone
- * (fcntl and futex: only the commands its check lets through). */
+ * (fcntl, futex, ioctl: only the commands its check lets through). */
 static int il_call_simple(const struct sc_desc *d, long nr)
 {
 	if (d->cls != SCC_EMU || (d->echo && d->echo != ECHO_BUF) || d->mask_arg || d->xfer_fd || d->reap)
