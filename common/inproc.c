@@ -30,16 +30,47 @@ static int il_kind_walked(int k)
 	       k == OUT_SOCKOPT;
 }
 
+/* What the library checks before making call nr (IL_CHECK_*). */
+static int il_check(long nr)
+{
+	switch (nr) {
+	case SYS_openat: return IL_CHECK_OPEN;
+	case SYS_close: return IL_CHECK_CLOSE;
+	case SYS_fcntl: return IL_CHECK_FCNTL;
+	case SYS_futex: return IL_CHECK_FUTEX;
+	case SYS_ioctl: return IL_CHECK_IOCTL;
+	default: return IL_CHECK_NONE;
+	}
+}
+
+int il_fd_replacing(long nr)
+{
+	switch (nr) {
+	case SYS_close:
+	case SYS_close_range:
+	case SYS_dup2:
+	case SYS_dup3:
+		return 1; /* (execve: the new image gets a new control area) */
+	default:
+		return 0;
+	}
+}
+
 /* 1 if the library can make d's call and record what it writes alone
- * (a temporary mask only where the library makes it traced: IL_IO_POLL). */
-static int il_call_simple(const struct sc_desc *d)
+ * (a temporary mask only where the library makes it traced: IL_IO_POLL;
+ * fcntl, futex, ioctl: only the commands its check lets through). */
+static int il_call_simple(const struct sc_desc *d, long nr)
 {
 	if (d->cls != SCC_EMU || (d->echo && d->echo != ECHO_BUF) || d->xfer_fd || d->reap ||
 	    (d->mask_arg && (d->mask_arg & SC_MASK_INDIRECT || il_io(d - sc_table) != IL_IO_POLL)))
 		return 0;
 	for (int i = 0; i < 3; i++) {
 		const struct sc_out *o = &d->out[i];
-		if (!il_kind_walked(o->kind))
+		if (!il_kind_walked(o->kind) &&
+		    !(o->kind == OUT_FCNTL && il_check(nr) == IL_CHECK_FCNTL && o->a == 2) &&
+		    !(o->kind == OUT_FUTEX && il_check(nr) == IL_CHECK_FUTEX) &&
+		    !(o->kind == OUT_IOCTL && il_check(nr) == IL_CHECK_IOCTL && o->a == 2 &&
+		      sc_ioctl_out_size(IL_TCGETS) == IL_TCGETS_SIZE))
 			return 0;
 		if (o->kind != OUT_NONE && (o->a >= 6 || (o->kind != OUT_FIXED && o->b >= 6)))
 			return 0;
@@ -59,7 +90,7 @@ int il_ctl_init(struct il_ctl *ctl, const long *nrs, int n)
 		return -E2BIG;
 	for (int i = 0; i < n; i++) {
 		const struct sc_desc *d = sc_lookup(nrs[i]);
-		if (!d || !il_call_simple(d) || (d->echo && il_io(nrs[i]) == IL_IO_NONE)) {
+		if (!d || !il_call_simple(d, nrs[i]) || (d->echo && il_io(nrs[i]) == IL_IO_NONE)) {
 			/* nothing allowed rather than part of the list */
 			memset(ctl->allow, 0, sizeof ctl->allow);
 			memset(ctl->slot, 0, sizeof ctl->slot);
@@ -73,6 +104,7 @@ int il_ctl_init(struct il_ctl *ctl, const long *nrs, int n)
 		c->nargs = d->nargs;
 		c->io = (uint8_t)il_io(nrs[i]);
 		c->echo = d->echo;
+		c->check = (uint8_t)il_check(nrs[i]);
 		memcpy(c->out, d->out, sizeof c->out);
 		ctl->slot[nrs[i]] = (uint8_t)++ctl->ncalls;
 		ctl->allow[nrs[i] / 8] |= (uint8_t)(1u << (nrs[i] % 8));

@@ -19,7 +19,7 @@
 #define IL_MAP_SIZE (IL_BUF_OFF + IL_BUF_SIZE) /* the whole mapping */
 
 #define IL_MAGIC 0x4c494e48u  /* "HNIL" */
-#define IL_VERSION 1
+#define IL_VERSION 2
 
 /* Control modes. */
 #define IL_MODE_OFF 0     /* every call traced */
@@ -85,7 +85,8 @@ struct il_call {
 	uint8_t nargs;
 	uint8_t io;             /* IL_IO_*: how the library makes it without blocking */
 	uint8_t echo;           /* ECHO_BUF: its bytes (args[1], result of them) are hashed with its arguments */
-	uint8_t pad[3];
+	uint8_t check;          /* IL_CHECK_*: what the library checks before making it */
+	uint8_t pad[2];
 	struct sc_out out[3];
 };
 
@@ -100,6 +101,33 @@ struct il_call {
 #define IL_IO_POLL 8    /* epoll_wait, epoll_pwait: with timeout 0 (nothing ready and a
 			 * timeout: traced); epoll_pwait with a signal mask: traced */
 #define IL_IO_NBFD 9    /* accept, accept4, connect: on an O_NONBLOCK fd only (else traced) */
+
+/* Calls on files the library makes only once it knows they cannot block
+ * or change what rec must see (docs/inprocess.md section 15); others go
+ * traced. */
+#define IL_CHECK_NONE 0
+#define IL_CHECK_OPEN 1   /* openat: the path names a regular file, a directory or nothing */
+#define IL_CHECK_CLOSE 2  /* close: not a socket (a lingering close blocks) */
+#define IL_CHECK_FCNTL 3  /* fcntl: F_GETFD/SETFD/GETFL/SETFL and the non-waiting locks */
+#define IL_CHECK_FUTEX 4  /* futex: FUTEX_WAKE and FUTEX_WAKE_BITSET */
+#define IL_CHECK_IOCTL 5  /* ioctl: TCGETS (isatty) */
+
+#define IL_TCGETS 0x5401
+#define IL_TCGETS_SIZE 36 /* the kernel's struct termios (sc_ioctl_out_size) */
+
+/* What the library knows of an fd below IL_FDCACHE_N (ctl->fdcache): 0
+ * unknown, else a kind and IL_FD_ECHO. The library fills an entry from
+ * an fstat and clears it when it closes the fd; rec clears them all at
+ * every traced call that may close or replace an fd (il_fd_replacing). */
+#define IL_FDCACHE_N 1024
+#define IL_FD_FILE 1      /* a regular file: read and written as asked */
+#define IL_FD_OTHER 2     /* a pipe, a device...: read and written with RWF_NOWAIT */
+#define IL_FD_SOCKET 3    /* a socket: as IL_FD_OTHER; its close is traced */
+#define IL_FD_KIND 3
+#define IL_FD_ECHO 4      /* rec's stdout or stderr: writes traced */
+#define IL_FD_SHARED 8    /* a file mapped shared (ctl->shared_*): writes traced */
+
+#define IL_SHARED_N 4     /* files mapped shared the control area names; more: no_file_writes */
 
 /* What replay's library found when it trapped. */
 struct il_diverged {
@@ -126,13 +154,17 @@ struct il_ctl {
 	uint64_t done;          /* calls made through the ring (record: appended; replay: taken):
 				 * the same at the same point of both, unlike head and tail */
 	uint64_t echo_dev[2], echo_ino[2]; /* rec's stdout and stderr: writes there are traced (replay shows them) */
-	uint32_t no_file_writes; /* writes to regular files are traced (a file is mapped shared) */
+	uint32_t no_file_writes; /* writes to regular files are traced (more than IL_SHARED_N files mapped shared) */
 	uint32_t pad2;
 	uint32_t ncalls;
 	uint32_t pad;
 	uint8_t allow[SC_MAX / 8];  /* bit nr: nr may be made untraced */
 	uint8_t slot[SC_MAX];       /* 1 + index in calls[] of an allowed nr */
 	struct il_call calls[IL_MAX_CALLS];
+	uint32_t fdcache_off;   /* the fd table is shared with a process that has other memory: no cache */
+	uint32_t nshared;       /* files mapped shared in the recording, in shared_dev/ino */
+	uint64_t shared_dev[IL_SHARED_N], shared_ino[IL_SHARED_N]; /* writes to them are traced (rec_shared_write) */
+	uint8_t fdcache[IL_FDCACHE_N]; /* IL_FD_* of each fd, 0 unknown */
 };
 
 _Static_assert(offsetof(struct il_ctl, mode) == IL_CTL_MODE, "entry.S offsets");
@@ -172,6 +204,13 @@ static inline uint32_t il_entry_len(uint64_t data_len)
 	return (uint32_t)((sizeof(struct il_entry) + data_len + 7) & ~(uint64_t)7);
 }
 
+/* Bytes an fcntl the library makes (IL_CHECK_FCNTL) writes through arg 2:
+ * a struct flock for F_GETLK and F_OFD_GETLK (the OUT_FCNTL rule). */
+static inline uint64_t il_fcntl_out(const uint64_t args[6])
+{
+	return args[1] == 5 /* F_GETLK */ || args[1] == 36 /* F_OFD_GETLK */ ? 32 : 0;
+}
+
 /* Bytes of memory descriptor o says the call wrote, given its arguments
  * and result (0 for none); the rules of sc_out_regions for OUT_FIXED,
  * OUT_RET and OUT_RET_ELEMS (the length-pointer kinds: inproc/lib.c), except that a call failing with EFAULT writes nothing (its
@@ -188,7 +227,11 @@ static inline uint64_t il_out_len(const struct sc_out *o, const uint64_t args[6]
 		return o->b < 6 && args[o->b] < (uint64_t)result ? args[o->b] : (uint64_t)result;
 	if (o->kind == OUT_RET_ELEMS && result > 0 && o->b < 6)
 		return (args[o->b] < (uint64_t)result ? args[o->b] : (uint64_t)result) * o->size;
-	return 0;
+	if (o->kind == OUT_FCNTL)
+		return il_fcntl_out(args);
+	if (o->kind == OUT_IOCTL)
+		return args[1] == IL_TCGETS ? IL_TCGETS_SIZE : 0;
+	return 0; /* OUT_FUTEX: the wakes the library makes write nothing */
 }
 
 /* Most bytes descriptor o may write, from the arguments alone. */
@@ -202,6 +245,10 @@ static inline uint64_t il_out_bound(const struct sc_out *o, const uint64_t args[
 		return o->b < 6 ? args[o->b] : 0;
 	if (o->kind == OUT_RET_ELEMS) /* (a count past the ring is as good as infinite) */
 		return o->b < 6 ? (args[o->b] > IL_BUF_SIZE ? UINT64_MAX : args[o->b] * o->size) : 0;
+	if (o->kind == OUT_FCNTL)
+		return il_fcntl_out(args);
+	if (o->kind == OUT_IOCTL)
+		return args[1] == IL_TCGETS ? IL_TCGETS_SIZE : 0;
 	return 0;
 }
 
@@ -219,6 +266,9 @@ static inline struct il_entry *il_ring_at(void *ring, uint64_t pos)
  * memory the library cannot walk (see il_call) or is echoed
  * (write-like); -E2BIG past IL_MAX_CALLS. */
 int il_ctl_init(struct il_ctl *ctl, const long *nrs, int n);
+/* 1 if syscall nr (made traced) may close an fd or make it name another
+ * file: rec then clears the control area's fdcache. */
+int il_fd_replacing(long nr);
 #endif
 
 #endif /* __ASSEMBLER__ */

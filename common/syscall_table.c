@@ -405,8 +405,9 @@ const struct sc_desc sc_table[SC_MAX] = {
 	SC(SYS_exit_group, 1, SCC_EXIT),
 	[SYS_wait4] = {.name = "wait4", .nargs = 4, .cls = SCC_EMU, .reap = SC_REAP_WAIT4,
 		       .out = {FIX(1, SZ_INT), FIX(3, SZ_RUSAGE)}},
+	/* waitid stores si_signo..si_status (zeros) on failure too (ECHILD) */
 	[SYS_waitid] = {.name = "waitid", .nargs = 5, .cls = SCC_EMU, .reap = SC_REAP_WAITID,
-			.out = {FIX(2, SZ_SIGINFO), FIX(4, SZ_RUSAGE)}},
+			.out = {FIXA(2, SZ_SIGINFO), FIX(4, SZ_RUSAGE)}},
 	EMU(SYS_unshare, 1),
 	EMU(SYS_setns, 2),
 	/* PI and requeue-PI operations store owner tids in the futex word (arg

@@ -29,6 +29,13 @@ void il_trap(void);
 #define RWF_NOWAIT 0x8
 #define S_IFMT 0170000
 #define S_IFREG 0100000
+#define S_IFDIR 0040000
+#define S_IFLNK 0120000
+#define S_IFSOCK 0140000
+#define NR_NEWFSTATAT 262
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define O_NOFOLLOW 0400000
+#define ENOENT 2
 struct il_stat {       /* struct stat: what the library reads of it */
 	uint64_t dev, ino, nlink;
 	uint32_t mode;
@@ -259,6 +266,101 @@ static int64_t net_call(const struct il_call *c, long nr, const uint64_t args[6]
 	return r;
 }
 
+/* IL_FD_* of a file with stat st. */
+static unsigned stat_kind(const struct il_ctl *ctl, const struct il_stat *st)
+{
+	uint32_t type = st->mode & S_IFMT;
+	unsigned k = type == S_IFREG ? IL_FD_FILE : type == S_IFSOCK ? IL_FD_SOCKET : IL_FD_OTHER;
+	for (int i = 0; i < 2; i++)
+		if (st->dev == ctl->echo_dev[i] && st->ino == ctl->echo_ino[i])
+			k |= IL_FD_ECHO;
+	for (uint32_t i = 0; i < ctl->nshared && i < IL_SHARED_N; i++)
+		if (type == S_IFREG && st->dev == ctl->shared_dev[i] && st->ino == ctl->shared_ino[i])
+			k |= IL_FD_SHARED;
+	return k;
+}
+
+/* IL_FD_* of fd if the cache knows it, else 0. */
+static unsigned fd_known(const struct il_ctl *ctl, uint64_t fd)
+{
+	return fd < IL_FDCACHE_N && !ctl->fdcache_off ? ctl->fdcache[fd] : 0;
+}
+
+/* IL_FD_* of fd, from the cache or from an fstat the cache then keeps;
+ * 0 if fstat fails. */
+static unsigned fd_kind(struct il_ctl *ctl, uint64_t fd)
+{
+	struct il_stat st;
+	unsigned k = fd_known(ctl, fd);
+	if (k)
+		return k;
+	if (il_fstat(fd, &st) < 0)
+		return 0;
+	k = stat_kind(ctl, &st);
+	if (fd < IL_FDCACHE_N && !ctl->fdcache_off)
+		ctl->fdcache[fd] = (uint8_t)k;
+	return k;
+}
+
+/* 1 if openat(args) opens a regular file, a directory or a symbolic link
+ * (O_NOFOLLOW, O_PATH), or nothing (it fails, or O_CREAT makes a regular
+ * file): no open of a FIFO or a device, which may block or act. */
+static int open_ok(const uint64_t args[6])
+{
+	struct il_stat st;
+	uint64_t a[6] = {args[0], args[1], (uint64_t)&st, args[2] & O_NOFOLLOW ? AT_SYMLINK_NOFOLLOW : 0, 0, 0};
+	int64_t r = il_sys_untraced(NR_NEWFSTATAT, a);
+	if (r)
+		return r == -ENOENT;
+	uint32_t type = st.mode & S_IFMT;
+	return type == S_IFREG || type == S_IFDIR || type == S_IFLNK;
+}
+
+/* 1 if fcntl command cmd never blocks and writes at most a struct flock
+ * (il_fcntl_out): F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK,
+ * F_OFD_GETLK, F_OFD_SETLK; never the waiting F_SETLKW. */
+static int fcntl_ok(uint64_t cmd)
+{
+	return (cmd >= 1 && cmd <= 6) || cmd == 36 || cmd == 37;
+}
+
+/* Makes call c with a check (IL_CHECK_*), or sets *traced (nothing done)
+ * if the check does not let it through. */
+static int64_t make_checked(struct il_ctl *ctl, const struct il_call *c, long nr, const uint64_t args[6], int *traced)
+{
+	uint64_t cmd = args[1] & ~(uint64_t)(128 | 256); /* futex: without FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME */
+	*traced = 1;
+	switch (c->check) {
+	case IL_CHECK_OPEN:
+		if (!open_ok(args))
+			return 0;
+		break;
+	case IL_CHECK_CLOSE:
+		/* (an fd fstat refuses: the close fails the same way) */
+		if ((fd_kind(ctl, args[0]) & IL_FD_KIND) == IL_FD_SOCKET)
+			return 0;
+		if (args[0] < IL_FDCACHE_N)
+			ctl->fdcache[args[0]] = 0;
+		break;
+	case IL_CHECK_FCNTL:
+		if (!fcntl_ok(args[1]))
+			return 0;
+		break;
+	case IL_CHECK_FUTEX:
+		if (cmd != 1 /* FUTEX_WAKE */ && cmd != 10 /* FUTEX_WAKE_BITSET */)
+			return 0;
+		break;
+	case IL_CHECK_IOCTL:
+		if (args[1] != IL_TCGETS)
+			return 0;
+		break;
+	default:
+		return 0;
+	}
+	*traced = 0;
+	return il_sys_untraced(nr, args);
+}
+
 /* Makes call c: as it is, or an I/O call that must not block. Regular
  * files are read and written as asked (the disk does not wait for another
  * thread); anything else with preadv2/pwritev2 and RWF_NOWAIT at the file
@@ -267,10 +369,12 @@ static int64_t net_call(const struct il_call *c, long nr, const uint64_t args[6]
  * non-blocking fd, where that is the program's own answer), it failed (the
  * traced call gives the program its own answer), a write larger than a
  * pipe's atomic size, to rec's stdout or stderr (replay shows those), or
- * to a regular file while one is mapped shared (rec captures those). */
-static int64_t make_call(const struct il_ctl *ctl, const struct il_call *c, long nr, const uint64_t args[6], int *traced)
+ * to a file mapped shared (rec captures those). What
+ * an fd is comes from the control area's fdcache, filled by an fstat. */
+static int64_t make_call(struct il_ctl *ctl, const struct il_call *c, long nr, const uint64_t args[6], int *traced)
 {
-	struct il_stat st;
+	if (c->check)
+		return make_checked(ctl, c, nr, args, traced);
 	if (c->io == IL_IO_POLL || c->io == IL_IO_NBFD)
 		return net_call(c, nr, args, traced);
 	if (c->io == IL_IO_NONE)
@@ -279,12 +383,10 @@ static int64_t make_call(const struct il_ctl *ctl, const struct il_call *c, long
 	int64_t r;
 	*traced = 1;
 	if (wr) {
-		if (il_fstat(args[0], &st) < 0)
+		unsigned k = fd_kind(ctl, args[0]);
+		if (!k || (k & (IL_FD_ECHO | IL_FD_SHARED)))
 			return 0;
-		for (int i = 0; i < 2; i++)
-			if (st.dev == ctl->echo_dev[i] && st.ino == ctl->echo_ino[i])
-				return 0;
-		if ((st.mode & S_IFMT) == S_IFREG) {
+		if ((k & IL_FD_KIND) == IL_FD_FILE) {
 			if (ctl->no_file_writes)
 				return 0;
 			*traced = 0;
@@ -292,12 +394,15 @@ static int64_t make_call(const struct il_ctl *ctl, const struct il_call *c, long
 		}
 		if (args[2] > IL_IO_WRITE_MAX)
 			return 0;
+	} else if ((fd_known(ctl, args[0]) & IL_FD_KIND) == IL_FD_FILE) {
+		*traced = 0;
+		return il_sys_untraced(nr, args);
 	}
 	struct il_iovec iov = {args[1], args[2]};
 	uint64_t pos = c->io == IL_IO_READ || c->io == IL_IO_WRITE ? (uint64_t)-1 : args[3];
 	uint64_t a[6] = {args[0], (uint64_t)&iov, 1, pos, 0, RWF_NOWAIT};
 	r = il_sys_untraced(wr ? NR_PWRITEV2 : NR_PREADV2, a);
-	if (!wr && (r == -EAGAIN || r == -EOPNOTSUPP) && il_fstat(args[0], &st) == 0 && (st.mode & S_IFMT) == S_IFREG) {
+	if (!wr && (r == -EAGAIN || r == -EOPNOTSUPP) && (fd_kind(ctl, args[0]) & IL_FD_KIND) == IL_FD_FILE) {
 		*traced = 0;
 		return il_sys_untraced(nr, args); /* a file not in the page cache */
 	}

@@ -40,6 +40,7 @@ struct rec_space {
 	struct il_patches patches; /* syscall sites patched to call it */
 	uint64_t il_unpatchable[16]; /* sites found unfit, not tried again (a ring of them) */
 	unsigned il_nunpatchable;
+	int il_fdcache_off;    /* the library's fdcache is off in this process (rec_inproc_exit) */
 };
 
 struct rec_task {
@@ -417,9 +418,10 @@ int rec_inproc_flush(struct rec_session *s, struct rec_task *t);
  * forgets patches the call unmapped, and moves t out of a patched run
  * (r and the thread). Returns 0 or -errno. */
 int rec_inproc_exit(struct rec_session *s, struct rec_task *t, struct user_regs_struct *r);
-/* A file is mapped shared: every library (and every new one) makes
- * writes to regular files traced, for rec_shared_write; 0 or -errno. */
-int rec_inproc_no_file_writes(struct rec_session *s);
+/* File dev/ino is newly mapped shared: every library (and every new one)
+ * makes writes to it traced, for rec_shared_write (past IL_SHARED_N such
+ * files: writes to any regular file); 0 or -errno. */
+int rec_inproc_shared_file(struct rec_session *s, uint64_t dev, uint64_t ino);
 /* t is stopped to be preempted: if it is inside the library or a
  * trampoline, single-steps it out (returns 0), or lets it run on to the
  * library's traced syscall, a stop of its own (returns 1); -errno. */

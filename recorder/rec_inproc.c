@@ -31,6 +31,10 @@ static const long buffered[] = {
 	/* sockets and epoll (what a Go net/http server makes most) */
 	SYS_socket, SYS_setsockopt, SYS_getsockopt, SYS_getsockname, SYS_getpeername, SYS_epoll_ctl,
 	SYS_epoll_wait, SYS_epoll_pwait, SYS_accept, SYS_accept4, SYS_connect,
+	/* files (docs/inprocess.md section 15): what python3, make and sqlite3
+	 * call most; openat, close, fcntl, futex and ioctl checked first */
+	SYS_fstat, SYS_newfstatat, SYS_statx, SYS_lseek, SYS_openat, SYS_close, SYS_readlink, SYS_readlinkat,
+	SYS_access, SYS_faccessat, SYS_faccessat2, SYS_getdents64, SYS_fcntl, SYS_futex, SYS_ioctl,
 };
 
 static int space_fd(struct rec_task *t);
@@ -70,16 +74,29 @@ int rec_inproc_setup(struct rec_session *s)
 	return 0;
 }
 
-int rec_inproc_no_file_writes(struct rec_session *s)
+int rec_inproc_shared_file(struct rec_session *s, uint64_t dev, uint64_t ino)
 {
+	static const uint8_t zero[IL_FDCACHE_N];
 	const uint32_t one = 1;
-	if (!s->il_ctl || s->il_ctl->no_file_writes)
+	struct il_ctl *c = s->il_ctl;
+	if (!c || c->no_file_writes)
 		return 0;
-	s->il_ctl->no_file_writes = 1;
+	if (c->nshared == IL_SHARED_N)
+		c->no_file_writes = 1;
+	else {
+		c->shared_dev[c->nshared] = dev;
+		c->shared_ino[c->nshared++] = ino;
+	}
+	size_t from = offsetof(struct il_ctl, nshared), to = offsetof(struct il_ctl, fdcache);
 	for (struct rec_task *t = s->tasks; t; t = t->next) {
 		int fd = t->space && t->space->il ? space_fd(t) : -1;
-		if (fd >= 0) /* (a process being killed is not told) */
+		if (fd < 0) /* (a process being killed is not told) */
+			continue;
+		if (c->no_file_writes)
 			mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, no_file_writes), &one, sizeof one);
+		else if (!mem_write(fd, IL_BASE + IL_CTL_OFF + from, (const char *)c + from, to - from))
+			/* what each fd is, forgotten: one may name the new file */
+			mem_write(fd, IL_BASE + IL_CTL_OFF + to, zero, sizeof zero);
 	}
 	return 0;
 }
@@ -324,6 +341,40 @@ fail:
 	return ret;
 }
 
+/* After t's traced call with result res: the library's fd kinds in t's
+ * process are cleared where the call may have closed or replaced an fd
+ * (il_fd_replacing), or where a vfork-like child sharing the memory but
+ * not the fd table has ended or exec'd (its fds were cached there too);
+ * the cache is turned off for good where such sharing goes on (a CLONE_VM
+ * child without CLONE_FILES or CLONE_VFORK, unshare(CLONE_FILES)).
+ * (A process being killed is not told.) */
+static void fdcache_forget(struct rec_task *t, int64_t res)
+{
+	static const uint8_t zero[IL_FDCACHE_N];
+	const struct sc_desc *d = sc_lookup(t->nr);
+	struct sc_clone ca;
+	uint32_t off = 0;
+	int fd;
+	if (t->space->il_fdcache_off || !d)
+		return;
+	if (t->nr == SYS_unshare)
+		off = !res && (t->args[0] & CLONE_FILES);
+	else if (d->cls == SCC_PROCESS) {
+		if (res <= 0 || sc_clone_args(t->nr, t->args, mem_read_pid, &t->tid, &ca) ||
+		    (ca.flags & (CLONE_VM | CLONE_FILES)) != CLONE_VM)
+			return;
+		off = !(ca.flags & CLONE_VFORK);
+	} else if (!il_fd_replacing(t->nr))
+		return;
+	if ((fd = space_fd(t)) < 0)
+		return;
+	if (off) {
+		t->space->il_fdcache_off = 1;
+		mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, fdcache_off), &off, sizeof off);
+	} else
+		mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, fdcache), zero, sizeof zero);
+}
+
 int rec_inproc_exit(struct rec_session *s, struct rec_task *t, struct user_regs_struct *r)
 {
 	struct rec_space *sp = t->space;
@@ -331,6 +382,7 @@ int rec_inproc_exit(struct rec_session *s, struct rec_task *t, struct user_regs_
 	if (!sp || !sp->il)
 		return 0;
 	il_patches_syscall_forget(&sp->patches, t->nr, t->args, (int64_t)r->rax);
+	fdcache_forget(t, (int64_t)r->rax);
 	if (t->nr >= 0 && t->nr < SC_MAX && (s->il_ctl->allow[t->nr / 8] & (1u << (t->nr % 8))) &&
 	    (ret = patch_site(s, t, r->rip)))
 		return ret;

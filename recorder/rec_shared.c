@@ -45,8 +45,8 @@ int rec_shared_mmap(struct rec_session *s, struct rec_task *t, struct trace_sysc
 		return -ENOMEM;
 	*f = (struct rec_shared){st.st_dev, st.st_ino, s->shared};
 	s->shared = f;
-	/* writes into files are now traced, where rec sees them */
-	return rec_inproc_no_file_writes(s);
+	/* writes into the file are now traced, where rec sees them */
+	return rec_inproc_shared_file(s, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
 }
 
 /* File position of fd after the syscall, from /proc/TID/fdinfo. */

@@ -426,6 +426,12 @@ static bool interrupted(struct gdb_server *g)
 	return ev.kind == GDB_EV_INTERRUPT;
 }
 
+void gdb_server_disarm(struct gdb_server *g, struct replay_task *t)
+{
+	if (g && g->armed && g->armed_tid == t->tid)
+		disarm(g, t);
+}
+
 int gdb_server_stopped(struct gdb_server *g, struct replay_task *t, int status)
 {
 	if (!g || !g->armed || g->armed_tid != t->tid)

@@ -93,6 +93,10 @@ int gdb_server_arm(struct gdb_server *g, struct replay_task *t, int *req);
  * debugger's (reported to gdb, who has resumed since: resume t again), 0 if
  * it is the replay's to handle, or an error. */
 int gdb_server_stopped(struct gdb_server *g, struct replay_task *t, int status);
+/* Takes gdb's breakpoints out of t's memory (armed for t) where t stopped
+ * at a trap of replay's own and runs on: arming again over them would
+ * take their int3 for the program's. */
+void gdb_server_disarm(struct gdb_server *g, struct replay_task *t);
 /* After a trace event was applied (rec: its record, t its thread or
  * NULL): reports a step that ended in it, a recorded signal, a write a
  * syscall made to a watched address, or gdb's interrupt. */

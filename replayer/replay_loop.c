@@ -156,6 +156,7 @@ int replay_run_task(struct replay_task *t, int *status)
 		    (r = replay_inproc_trap(t)) != 0) {
 			if (r < 0)
 				return r;
+			gdb_server_disarm(t->gdb, t); /* (armed again below) */
 			continue; /* the library makes its call traced */
 		}
 		if (t->gdb) {

@@ -184,4 +184,34 @@ if [ -x "$IS" ]; then
 		pass "inproc-sock-buffered: buffered:$found; traced epoll_pwait with a mask: $masked; replay: same output, status 0"
 	fi
 fi
+# File calls recorded in-process (docs/inprocess.md section 15):
+# inproc_files makes 60 rounds of openat, fcntl locks, lseek, read, write,
+# fstat (glibc: newfstatat), newfstatat, statx, access, readlink(at),
+# getdents64, futex wakes and close. Each of those calls must be in the trace's buffer records at
+# least 50 times (a site's first call is traced: it is patched then), and
+# the trace replays to the recording's output and status. The real rec.
+IF=$TBIN/inproc_files
+if [ -x "$IF" ]; then
+	d=$TMPD/inproc-files
+	mkdir -p "$d"
+	timeout -k 10 120 "$REC_REAL" -q -o "$d/t.lz4" -- "$IF" </dev/null >"$d/rec.out" 2>"$d/rec.err"
+	rs=$?
+	timeout -k 10 120 "$BIN/replay" "$d/t.lz4" </dev/null >"$d/replay.out" 2>"$d/replay.err"
+	ps=$?
+	timeout 120 "$BIN/replay" --dump --json "$d/t.lz4" >"$d/t.json" 2>"$d/json.err"
+	missing=
+	for c in openat close fcntl lseek read write newfstatat statx access readlink readlinkat getdents64 futex; do
+		n=$(grep -o "\"call\":\"$c\"" "$d/t.json" | wc -l)
+		[ "$n" -ge 50 ] || missing="$missing $c ($n)"
+	done
+	if [ "$rs" != 0 ] || grep -q '^rec: ' "$d/rec.err"; then
+		fail "inproc-files: recording inproc_files exited $rs: $(grep -m1 '^rec: ' "$d/rec.err")$(tail -1 "$d/rec.out")"
+	elif [ "$ps" != 0 ] || ! cmp -s "$d/rec.out" "$d/replay.out" || grep -q '^replay: ' "$d/replay.err"; then
+		fail "inproc-files: replay exited $ps, output $(cmp -s "$d/rec.out" "$d/replay.out" && echo same || echo OTHER): $(grep -m1 '^replay: ' "$d/replay.err")"
+	elif [ -n "$missing" ]; then
+		fail "inproc-files: want each file call buffered 50 times or more; buffered:$missing"
+	else
+		pass "inproc-files: openat, close, fcntl, lseek, read, write, newfstatat, statx, access, readlink(at), getdents64, futex buffered; replay: same output, status 0"
+	fi
+fi
 exit 0

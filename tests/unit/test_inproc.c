@@ -14,10 +14,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/futex.h>
 #include <linux/seccomp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
@@ -26,6 +29,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <termios.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -696,20 +700,27 @@ static void test_io(void **state)
 	assert_int_equal(fstat(p[1], &st), 0);
 	ctl->echo_dev[1] = st.st_dev;
 	ctl->echo_ino[1] = st.st_ino;
+	/* what the fd is comes from the cache until rec clears it (as at a
+	 * dup2): the pipe is then rec's stdout */
+	assert_int_equal(ctl->fdcache[p[1]], IL_FD_OTHER);
+	memset(ctl->fdcache, 0, sizeof ctl->fdcache);
 	assert_int_equal(lib4(SYS_write, a_w[0], a_w[1], a_w[2], 0), 3);
 	assert_int_equal(traced_n, 2);
+	assert_int_equal(ctl->fdcache[p[1]], IL_FD_OTHER | IL_FD_ECHO);
+	assert_int_equal(lib4(SYS_write, a_w[0], a_w[1], a_w[2], 0), 3);
+	assert_int_equal(traced_n, 3);
 	ctl->no_file_writes = 1;
 	assert_int_equal(lib4(SYS_write, (uint64_t)m, a_w[1], a_w[2], 0), 3);
-	assert_int_equal(traced_n, 3);
-	assert_int_equal(lib4(SYS_write, 9999, a_w[1], a_w[2], 0), -EBADF);
 	assert_int_equal(traced_n, 4);
+	assert_int_equal(lib4(SYS_write, 9999, a_w[1], a_w[2], 0), -EBADF);
+	assert_int_equal(traced_n, 5);
 	assert_int_equal(ctl->head, pos); /* none of them in the ring */
 	assert_true(untraced_n > n);
 	/* a regular file is written as asked, with no size limit */
 	ctl->no_file_writes = 0;
 	assert_int_equal(lib4(SYS_write, (uint64_t)m, (uint64_t)(uintptr_t)big, sizeof big, 0), (long)sizeof big);
 	assert_int_equal(last_nr, SYS_write);
-	assert_int_equal(traced_n, 4);
+	assert_int_equal(traced_n, 5);
 	assert_true(ctl->head > pos);
 
 	/* replay: the bytes a write writes are checked */
@@ -909,6 +920,99 @@ static void test_net(void **state)
 	close(lfd);
 }
 
+/* ---- file calls: made in-process only when they cannot block ---- */
+
+static void test_file_checks(void **state)
+{
+	(void)state;
+	static const long files[] = {SYS_openat, SYS_close, SYS_fcntl, SYS_futex, SYS_write, SYS_ioctl};
+	char dir[] = "/tmp/test_inproc-XXXXXX", reg[64], fifo[64];
+	int sv[2], word = 7;
+	assert_non_null(mkdtemp(dir));
+	snprintf(reg, sizeof reg, "%s/reg", dir);
+	snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	reset(IL_MODE_RECORD);
+	assert_int_equal(il_ctl_init(ctl, files, 6), 0);
+	ctl->mode = IL_MODE_RECORD;
+	for (int i = 0; i < 2; i++)
+		ctl->echo_dev[i] = ctl->echo_ino[i] = ~0ull;
+	uint64_t pos = ctl->head;
+
+	/* openat of a regular file (made: O_CREAT) and of nothing: in-process;
+	 * of a FIFO (its open may block): traced */
+	long fd = lib4(SYS_openat, (uint64_t)AT_FDCWD, (uint64_t)(uintptr_t)reg, O_CREAT | O_RDWR, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(lib4(SYS_openat, (uint64_t)AT_FDCWD, (uint64_t)(uintptr_t)"/nonexistent-heisen", O_RDONLY, 0), -ENOENT);
+	assert_int_equal(traced_n, 0);
+	long ff = lib4(SYS_openat, (uint64_t)AT_FDCWD, (uint64_t)(uintptr_t)fifo, O_RDONLY | O_NONBLOCK, 0);
+	assert_true(ff >= 0);
+	assert_int_equal(traced_n, 1);
+
+	/* fcntl: flags and F_SETLK in-process, F_SETLKW traced */
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+	assert_int_equal(lib4(SYS_fcntl, (uint64_t)fd, F_SETLK, (uint64_t)(uintptr_t)&fl, 0), 0);
+	assert_int_equal(lib4(SYS_fcntl, (uint64_t)fd, F_GETLK, (uint64_t)(uintptr_t)&fl, 0), 0);
+	assert_int_equal(fl.l_type, F_UNLCK);
+	assert_int_equal(lib4(SYS_fcntl, (uint64_t)fd, F_GETFL, 0, 0) & O_ACCMODE, O_RDWR);
+	assert_int_equal(traced_n, 1);
+	fl.l_type = F_WRLCK;
+	assert_int_equal(lib4(SYS_fcntl, (uint64_t)fd, F_SETLKW, (uint64_t)(uintptr_t)&fl, 0), 0);
+	assert_int_equal(traced_n, 2);
+
+	/* ioctl: TCGETS (isatty) in-process, any other request traced */
+	struct winsize ws;
+	char tio[64];
+	assert_int_equal(lib4(SYS_ioctl, (uint64_t)fd, TCGETS, (uint64_t)(uintptr_t)tio, 0), -ENOTTY);
+	assert_int_equal(traced_n, 2);
+	assert_int_equal(lib4(SYS_ioctl, (uint64_t)fd, TIOCGWINSZ, (uint64_t)(uintptr_t)&ws, 0), -ENOTTY);
+	assert_int_equal(traced_n, 3);
+
+	/* futex: a wake in-process, a wait traced (the word differs: EAGAIN) */
+	assert_int_equal(lib4(SYS_futex, (uint64_t)(uintptr_t)&word, FUTEX_WAKE_PRIVATE, 1, 0), 0);
+	assert_int_equal(traced_n, 3);
+	assert_int_equal(lib4(SYS_futex, (uint64_t)(uintptr_t)&word, FUTEX_WAIT_PRIVATE, 8, 0), -EAGAIN);
+	assert_int_equal(traced_n, 4);
+
+	/* a write caches what the fd is; its close (in-process) forgets it */
+	assert_int_equal(lib4(SYS_write, (uint64_t)fd, (uint64_t)(uintptr_t)"ab", 2, 0), 2);
+	assert_int_equal(ctl->fdcache[fd], IL_FD_FILE);
+	/* a file mapped shared (rec names it and clears the cache): its
+	 * writes are traced, rec captures them */
+	struct stat st;
+	assert_int_equal(fstat((int)fd, &st), 0);
+	ctl->shared_dev[0] = st.st_dev;
+	ctl->shared_ino[0] = st.st_ino;
+	ctl->nshared = 1;
+	memset(ctl->fdcache, 0, sizeof ctl->fdcache);
+	assert_int_equal(lib4(SYS_write, (uint64_t)fd, (uint64_t)(uintptr_t)"cd", 2, 0), 2);
+	assert_int_equal(traced_n, 5);
+	assert_int_equal(ctl->fdcache[fd], IL_FD_FILE | IL_FD_SHARED);
+	assert_int_equal(lib4(SYS_close, (uint64_t)fd, 0, 0, 0), 0);
+	assert_int_equal(ctl->fdcache[fd], 0);
+	assert_int_equal(lib4(SYS_close, (uint64_t)ff, 0, 0, 0), 0);
+	assert_int_equal(traced_n, 5);
+	/* a socket's close is traced (a lingering close blocks) */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(lib4(SYS_close, (uint64_t)sv[0], 0, 0, 0), 0);
+	assert_int_equal(traced_n, 6);
+	assert_int_equal(ctl->fdcache[sv[0]], IL_FD_SOCKET);
+	close(sv[1]);
+
+	/* the entries: openat, openat, fcntl x3, ioctl, futex, write, close, close */
+	static const long want[] = {SYS_openat, SYS_openat, SYS_fcntl, SYS_fcntl, SYS_fcntl, SYS_ioctl, SYS_futex, SYS_write, SYS_close, SYS_close};
+	for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+		struct il_entry *e = il_ring_at(ring, pos);
+		assert_int_equal(e->nr, want[i]);
+		assert_int_equal(e->data_len, i == 3 ? sizeof(struct flock) : 0); /* F_GETLK writes its struct flock */
+		pos += e->length;
+	}
+	assert_int_equal(pos, ctl->head);
+	unlink(reg);
+	unlink(fifo);
+	rmdir(dir);
+}
+
 /* ---- il_ctl_init: only emulated calls with simple outputs ---- */
 
 static void test_ctl_init(void **state)
@@ -951,9 +1055,9 @@ static void test_ctl_init(void **state)
 	/* refused: not emulated, outputs the library cannot walk, echoed
 	 * calls it cannot make without blocking, unknown numbers; then
 	 * nothing is allowed */
-	static const long refused[] = {SYS_mmap,   SYS_clone, SYS_execve,   SYS_rt_sigaction, SYS_readv, SYS_ioctl,
-				       SYS_sendto, SYS_wait4, SYS_pselect6, SYS_epoll_pwait2, -1,         600,
-				       511};
+	static const long refused[] = {SYS_mmap,   SYS_clone,  SYS_execve,   SYS_rt_sigaction, SYS_readv,
+				       SYS_recvmmsg, SYS_sendto, SYS_wait4, SYS_pselect6,    SYS_epoll_pwait2,
+				       -1,         600,        511};
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
 		long nrs[2] = {SYS_getpid, refused[i]};
 		assert_int_equal(il_ctl_init(&c, nrs, 2), -EINVAL);
@@ -1025,6 +1129,7 @@ int main(void)
 		cmocka_unit_test(test_notify),
 		cmocka_unit_test(test_registers),  cmocka_unit_test(test_patched_site),
 		cmocka_unit_test(test_io),          cmocka_unit_test(test_net),
+		cmocka_unit_test(test_file_checks),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
