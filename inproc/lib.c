@@ -33,6 +33,7 @@ void il_trap(void);
 #define S_IFLNK 0120000
 #define S_IFSOCK 0140000
 #define NR_NEWFSTATAT 262
+#define NR_GETSOCKOPT 55
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define O_NOFOLLOW 0400000
 #define ENOENT 2
@@ -316,6 +317,18 @@ static int open_ok(const uint64_t args[6])
 	return type == S_IFREG || type == S_IFDIR || type == S_IFLNK;
 }
 
+/* 1 if closing socket fd returns at once: SO_LINGER off (on, close
+ * waits for the unsent data to go out). */
+static int linger_off(uint64_t fd)
+{
+	struct {
+		int32_t onoff, secs;
+	} l = {1, 0};
+	uint32_t len = sizeof l;
+	uint64_t a[6] = {fd, 1 /* SOL_SOCKET */, 13 /* SO_LINGER */, (uint64_t)&l, (uint64_t)&len, 0};
+	return il_sys_untraced(NR_GETSOCKOPT, a) == 0 && len == sizeof l && l.onoff == 0;
+}
+
 /* 1 if fcntl command cmd never blocks and writes at most a struct flock
  * (il_fcntl_out): F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK,
  * F_OFD_GETLK, F_OFD_SETLK; never the waiting F_SETLKW. */
@@ -337,7 +350,7 @@ static int64_t make_checked(struct il_ctl *ctl, const struct il_call *c, long nr
 		break;
 	case IL_CHECK_CLOSE:
 		/* (an fd fstat refuses: the close fails the same way) */
-		if ((fd_kind(ctl, args[0]) & IL_FD_KIND) == IL_FD_SOCKET)
+		if ((fd_kind(ctl, args[0]) & IL_FD_KIND) == IL_FD_SOCKET && !linger_off(args[0]))
 			return 0;
 		if (args[0] < IL_FDCACHE_N)
 			ctl->fdcache[args[0]] = 0;
