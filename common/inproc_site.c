@@ -10,7 +10,7 @@
 #include "patch.h"
 #include "site.h"
 
-#define SWEEP_REACH 2048 /* bytes swept on each side of a syscall site */
+#define SWEEP_REACH 1024 /* bytes swept on each side of a syscall site */
 
 #define TRAMP_CALL_END 11 /* lea -128(%rsp),%rsp (5); call *lit(%rip) (6) */
 #define TRAMP_BACK 8      /* lea 128(%rsp),%rsp */
