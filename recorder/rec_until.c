@@ -154,6 +154,18 @@ static int wait_event(void)
 	return sig < 0 ? SIGCHLD : sig;
 }
 
+/* Takes the results the runs sent so far (resp is non-blocking). */
+static void read_msgs(int fd, struct run *runs, unsigned k)
+{
+	struct run_msg m;
+	while (read(fd, &m, sizeof m) == sizeof m)
+		for (unsigned i = 0; i < k; i++)
+			if (runs[i].pid && runs[i].index == m.index) {
+				runs[i].res = m.res;
+				runs[i].have_msg = 1;
+			}
+}
+
 /* Stops every run in flight (SIGTERM: each ends its recording within
  * REC_STOP_GRACE_MS; one still there after STOP_KILL_MS gets SIGKILL, its
  * program with it) and waits for them; deletes their traces. */
@@ -228,17 +240,13 @@ int rec_until_fail(const struct rec_options *opt, const char *path)
 			stop_sig = sig;
 			break;
 		}
-		struct run_msg m;
-		while (read(resp[0], &m, sizeof m) == sizeof m)
-			for (unsigned i = 0; i < k; i++)
-				if (runs[i].pid && runs[i].index == m.index) {
-					runs[i].res = m.res;
-					runs[i].have_msg = 1;
-				}
+		read_msgs(resp[0], runs, k);
 		for (unsigned i = 0; i < k; i++) {
 			int st;
 			if (!runs[i].pid || waitpid(runs[i].pid, &st, WNOHANG) != runs[i].pid)
 				continue;
+			if (!runs[i].have_msg)
+				read_msgs(resp[0], runs, k); /* written after the read above, before it ended */
 			runs[i].pid = 0;
 			finished++;
 			if (!runs[i].have_msg) {
