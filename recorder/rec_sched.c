@@ -44,10 +44,16 @@ void rec_task_free(struct rec_task *t)
 	free(t);
 }
 
+/* Whether t is inside a syscall whose entry has no place in the trace yet.
+ * A held one (it returned a restart code, rec_syscall_exit) is inside it
+ * still: its record waits for the thread's next stop, but other threads'
+ * records may come first, and its entry goes before them: the user code it
+ * ran up to the entry (a futex word it read as 0) ran before theirs. */
 static int unmarked(const struct rec_session *s, const struct rec_task *t)
 {
 	return s->started && !t->marked &&
-	       (t->state == T_KERNEL || (t->state == T_EXITING && !t->exit_recorded && t->enter_seq));
+	       (t->state == T_KERNEL || (t->held && t->enter_seq) ||
+		(t->state == T_EXITING && !t->exit_recorded && t->enter_seq));
 }
 
 void rec_mark(struct rec_session *s, pid_t tid)
@@ -142,8 +148,10 @@ int rec_schedule(struct rec_session *s)
 	}
 	/* Out of any syscall from here on: if it is killed before its next
 	 * one, its end gets no sysenter record (replay would wait for a
-	 * syscall the thread never made). */
-	t->enter_seq = 0;
+	 * syscall the thread never made). Not one whose syscall is held: it
+	 * restarts it or takes a signal first, running none of its code. */
+	if (!t->held)
+		t->enter_seq = 0;
 	t->turn_preempted = 0;
 	int sig = t->resume_sig;
 	t->resume_sig = 0;

@@ -117,8 +117,12 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 		return ret;
 	t->nr = (long)r.orig_rax;
 	t->state = T_KERNEL;
-	t->marked = 0;
-	t->enter_seq = ++s->enter_seq;
+	if (!t->held || !t->enter_seq) {
+		/* (a held call restarted is the call it entered then: its
+		 * place among the others' entries is that one's) */
+		t->marked = 0;
+		t->enter_seq = ++s->enter_seq;
+	}
 	t->skip = 0;
 	regs_syscall_args(&r, t->args);
 	rec_space_note_syscall(t, r.rip);
@@ -269,9 +273,10 @@ int rec_syscall_unhold(struct rec_session *s, struct rec_task *t)
 {
 	if (!t->held)
 		return 0;
-	t->held = 0;
 	s->nsyscalls++;
-	rec_mark(s, t->tid);
+	rec_mark(s, t->tid); /* while t still counts as inside its syscall */
+	t->held = 0;
+	t->enter_seq = 0;
 	return trace_put_syscall(&s->w, &t->held_rec);
 }
 
