@@ -81,9 +81,7 @@ struct rec_task {
 	int preempted_once;  /* its first turn is over: later slices are long */
 	int spin_checking;   /* going round once more to see if it spins */
 	int spin_delay;      /* ...after running on for a little first */
-	int spin_snapped;    /* ...its memory taken halfway (rec_snap_take) */
 	struct user_regs_struct spin_regs;
-	struct user_regs_struct snap_regs; /* its registers when its memory was taken */
 	uint64_t spin_fphash;
 	int spin_pass;       /* registers repeated once: spin_memhash taken */
 	uint64_t spin_memhash;

@@ -82,7 +82,6 @@ void rec_preempt_disarm(struct rec_task *t)
 		t->spin_checking = 0;
 	}
 	t->spin_delay = 0;
-	t->spin_snapped = 0;
 	t->sig_check = 0;
 }
 
@@ -353,14 +352,8 @@ static int spin_check(struct rec_session *s, struct rec_task *t)
 		return -EIO;
 	if (!s->snap)
 		s->snap = calloc(1, sizeof *s->snap);
-	/* What changes by the point is its filter: the memory it is compared
-	 * with is taken after a first delay (rec_preempt_stop); --chaos,
-	 * which has none, takes it here. */
-	if (s->snap)
-		s->snap->tid = 0;
-	t->spin_snapped = 0;
-	if (s->snap && s->chaos && t->sig_check)
-		rec_snap_take(s->snap, t->tid);
+	if (s->snap && (!s->chaos || t->sig_check))
+		rec_snap_take(s->snap, t->tid); /* what changes by the point: its filter */
 	if (!il_done(t, &t->spin_done))
 		t->spin_done = 0;
 	if (!t->sig_check) {
@@ -525,29 +518,15 @@ int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
 	t->interrupting = 0;
 	if (t->spin_delay) {
 		/* Its next pass through the point's instruction is compared,
-		 * once it has run on (with others on the CPU, it may not have)
-		 * since the first pass, then since its memory was taken. */
+		 * once it has run on (with others on the CPU, it may not have). */
 		struct user_regs_struct now;
 		if ((r = regs_get(t->tid, &now)))
 			return r;
-		if (same_regs(&now, t->spin_snapped ? &t->snap_regs : &t->spin_regs) && ++t->spin_delay < DIFF_TRIES) {
+		if (same_regs(&now, &t->spin_regs) && ++t->spin_delay < DIFF_TRIES) {
 			t->catch_deadline = now_ns() + DIFF_NS;
 			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
 		}
 		t->spin_delay = 0;
-		if (s->snap && !t->spin_snapped) {
-			/* The memory the point's is compared with, taken now and
-			 * not at the first pass (most attempts end at a syscall
-			 * before this: make's compilers), then as long again
-			 * before the pass compared, for a loop's counters to move
-			 * on by then. */
-			rec_snap_take(s->snap, t->tid);
-			t->snap_regs = now;
-			t->spin_snapped = 1;
-			t->spin_delay = 1;
-			t->catch_deadline = now_ns() + DIFF_NS;
-			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
-		}
 		if (set_dr(t->tid, 0, t->spin_regs.rip) || set_dr(t->tid, 7, 1))
 			return -EIO;
 		t->catch_deadline = now_ns() + ROUND_NS;
