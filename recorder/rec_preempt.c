@@ -42,6 +42,7 @@
 #define DIFF_TRIES 20                         /* ...if it ran meanwhile */
 #define ROUND_NS (200ull * 1000)              /* to come round to a point's instruction again */
 #define MAX_STEPS 64                          /* to reach an instruction replay can patch */
+#define ABORTED_MAX 3                         /* attempts a syscall ends before turns are long */
 #define SIG_PASSES 1024                         /* a held signal's point waits for its registers to repeat */
 
 void rec_preempt_arm(struct rec_session *s, struct rec_task *t)
@@ -71,6 +72,14 @@ static int set_dr(pid_t tid, int i, uint64_t v)
 
 void rec_preempt_disarm(struct rec_task *t)
 {
+	/* An attempt that a syscall ended: after a few, the thread's turns
+	 * are long (a new process making syscalls every few hundred us,
+	 * make's compilers, tried a point every 100 us: 3,547 attempts for
+	 * 39 points). Not after one: a thread's start makes syscalls, and a
+	 * racing loop's threads must still meet their short first turn. */
+	if ((t->interrupting || t->catching || t->site_catching || t->spin_checking || t->spin_delay) &&
+	    ++t->aborted >= ABORTED_MAX)
+		t->preempted_once = 1;
 	if (t->site_catching)
 		rec_site_catch_cancel(t); /* it reached a syscall or signal first */
 	if (t->ctr_fd >= 0)

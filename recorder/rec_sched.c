@@ -131,17 +131,11 @@ int rec_schedule(struct rec_session *s)
 	if (s->chaos) {
 		if (!(t = rec_chaos_pick(s, now)))
 			return 0;
-	} else if (!t || t->state != T_READY || now - t->slice_start_ns > rec_slice_ns(t)) {
-		/* The last thread goes on while its slice lasts; then the next
-		 * one. A first turn that ended at a syscall is over as one ended
-		 * by a preemption is: its preemption points cost far more than a
-		 * switch at a syscall, and a new process (make's compilers) would
-		 * otherwise try one every 100 us. */
+	} else if (!t || t->state != T_READY || now - t->slice_start_ns > REC_SLICE_NS) {
+		/* The last thread goes on while its slice lasts; then the next one. */
 		struct rec_task *n = next_ready(s, t);
 		if (!n)
 			return 0;
-		if (t && t->state == T_READY && n != t)
-			t->preempted_once = 1;
 		if (n != t)
 			n->slice_start_ns = now;
 		t = n;
