@@ -78,8 +78,8 @@ struct rec_task {
 	uint64_t catch_deadline;
 	int interrupting;    /* PTRACE_INTERRUPT sent */
 	uint64_t interrupt_ns; /* when (sent again if no stop came: another stop may have taken it) */
-	int preempted_once;  /* its first turn is over: later slices are long */
-	int aborted;         /* preemption attempts a syscall ended first (ABORTED_MAX: turns are long) */
+	int preempted_once;  /* it was preempted: later slices are long */
+	int aborted;         /* preemption attempts a syscall ended first (ABORTED_MAX: slices are long too) */
 	int spin_checking;   /* going round once more to see if it spins */
 	int spin_delay;      /* ...after running on for a little first */
 	struct user_regs_struct spin_regs;
@@ -273,9 +273,6 @@ void rec_preempt_disarm(struct rec_task *t);
 void rec_preempt_reset(struct rec_task *t);
 /* Nanoseconds until the running thread is to be preempted, -1 if never. */
 int64_t rec_preempt_due_ns(struct rec_session *s);
-/* How long t's turns last (without --chaos): short until it was first
- * preempted, or until ABORTED_MAX attempts ended at a syscall first. */
-uint64_t rec_slice_ns(const struct rec_task *t);
 /* Interrupts the running thread to preempt it; returns 0 or -errno. */
 int rec_preempt_start(struct rec_session *s);
 /* t stopped after PTRACE_INTERRUPT: preempt it here or at the next

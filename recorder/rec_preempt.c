@@ -77,9 +77,8 @@ void rec_preempt_disarm(struct rec_task *t)
 	 * make's compilers, tried a point every 100 us: 3,547 attempts for
 	 * 39 points). Not after one: a thread's start makes syscalls, and a
 	 * racing loop's threads must still meet their short first turn. */
-	if ((t->interrupting || t->catching || t->site_catching || t->spin_checking || t->spin_delay) &&
-	    ++t->aborted >= ABORTED_MAX)
-		t->preempted_once = 1;
+	if (t->interrupting || t->catching || t->site_catching || t->spin_checking || t->spin_delay)
+		t->aborted++;
 	if (t->site_catching)
 		rec_site_catch_cancel(t); /* it reached a syscall or signal first */
 	if (t->ctr_fd >= 0)
@@ -100,10 +99,6 @@ void rec_preempt_reset(struct rec_task *t)
 		ioctl(t->ctr_fd, PERF_EVENT_IOC_RESET, 0);
 }
 
-uint64_t rec_slice_ns(const struct rec_task *t)
-{
-	return t->learned || t->preempted_once ? SLICE_NS : FIRST_SLICE_NS;
-}
 
 int64_t rec_preempt_due_ns(struct rec_session *s)
 {
@@ -122,7 +117,10 @@ int64_t rec_preempt_due_ns(struct rec_session *s)
 		others = o != t && o->state == T_READY;
 	if (!others)
 		return -1;
-	uint64_t slice = rec_slice_ns(t);
+	/* (--chaos: not after aborted attempts, which depend on timing: a
+	 * seed must draw the same schedule again) */
+	uint64_t slice = t->learned || t->preempted_once || (t->aborted >= ABORTED_MAX && !s->chaos) ? SLICE_NS
+													    : FIRST_SLICE_NS;
 	if (t->slice_ns && (t->slice_ns < slice || t->preempted_once))
 		slice = t->slice_ns; /* --chaos: its drawn slice, short ones at first */
 	uint64_t end = t->slice_start_ns + slice;
