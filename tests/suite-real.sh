@@ -150,6 +150,29 @@ if [ -x "$IP" ]; then
 		fi
 	done
 fi
+# inproc_run NAME PROG: records PROG with the real rec ($REC_REAL, in-process
+# on) into $TMPD/NAME, replays it and dumps it as JSON there (out, err,
+# replay, replay.err, json); sets rs and ps to rec's and replay's status.
+inproc_run() {
+	d=$TMPD/$1
+	mkdir -p "$d"
+	timeout -k 10 120 "$REC_REAL" -q -o "$d/t.lz4" -- "$2" </dev/null >"$d/out" 2>"$d/err"
+	rs=$?
+	timeout -k 10 120 "$BIN/replay" "$d/t.lz4" </dev/null >"$d/replay" 2>"$d/replay.err"
+	ps=$?
+	timeout 120 "$BIN/replay" --dump --json "$d/t.lz4" >"$d/json" 2>"$d/json.err"
+}
+# inproc_failed NAME PROG: fails NAME (and returns 0) when the recording or
+# its replay of inproc_run went wrong.
+inproc_failed() {
+	if [ "$rs" != 0 ] || grep -q '^rec: ' "$d/err"; then
+		fail "$1: recording $2 exited $rs: $(grep -m1 '^rec: ' "$d/err")$(tail -1 "$d/out")"
+	elif [ "$ps" != 0 ] || ! cmp -s "$d/out" "$d/replay" || grep -q '^replay: ' "$d/replay.err"; then
+		fail "$1: replay exited $ps, output $(cmp -s "$d/out" "$d/replay" && echo same || echo OTHER): $(grep -m1 '^replay: ' "$d/replay.err")"
+	else
+		return 1
+	fi
+}
 # Sockets and epoll recorded in-process (docs/inprocess.md, section 15):
 # inproc_sock makes, 100 times, the calls of a Go net/http server's
 # connection (socket, setsockopt, connect, epoll_ctl, epoll_wait and
@@ -160,13 +183,7 @@ fi
 # output and status. The real rec ($REC_REAL), in-process on.
 IS=$TBIN/inproc_sock
 if [ -x "$IS" ]; then
-	d=$TMPD/inproc-sock
-	mkdir -p "$d"
-	timeout -k 10 120 "$REC_REAL" -q -o "$d/t.lz4" -- "$IS" </dev/null >"$d/out" 2>"$d/err"
-	rs=$?
-	timeout -k 10 120 "$BIN/replay" "$d/t.lz4" </dev/null >"$d/replay" 2>"$d/replay.err"
-	ps=$?
-	timeout 120 "$BIN/replay" --dump --json "$d/t.lz4" >"$d/json" 2>"$d/json.err"
+	inproc_run inproc-sock "$IS"
 	missing= found=
 	for c in socket setsockopt connect epoll_ctl epoll_wait epoll_pwait accept4 getsockopt getsockname getpeername; do
 		n=$(grep '^{"event":[0-9]*,"type":"buffer"' "$d/json" | grep -o "\"call\":\"$c\"" | wc -l)
@@ -174,10 +191,8 @@ if [ -x "$IS" ]; then
 		[ "$n" -ge 50 ] || missing="$missing $c"
 	done
 	masked=$(grep -c '^{"event":[0-9]*,"type":"syscall".*"call":"epoll_pwait(.*, 0x[0-9a-f]*, 8)"' "$d/json")
-	if [ "$rs" != 0 ] || grep -q '^rec: ' "$d/err"; then
-		fail "inproc-sock-buffered: recording inproc_sock exited $rs: $(grep -m1 '^rec: ' "$d/err")$(tail -1 "$d/out")"
-	elif [ "$ps" != 0 ] || ! cmp -s "$d/out" "$d/replay" || grep -q '^replay: ' "$d/replay.err"; then
-		fail "inproc-sock-buffered: replay exited $ps, output $(cmp -s "$d/out" "$d/replay" && echo same || echo OTHER): $(grep -m1 '^replay: ' "$d/replay.err")"
+	if inproc_failed inproc-sock-buffered inproc_sock; then
+		:
 	elif [ -n "$missing" ] || [ "$masked" -lt 30 ]; then
 		fail "inproc-sock-buffered: want 50 buffered calls or more of each, and 30 traced epoll_pwait with a mask or more; not buffered enough:$missing; buffered:$found; traced epoll_pwait with a mask: $masked"
 	else
@@ -192,22 +207,14 @@ fi
 # the trace replays to the recording's output and status. The real rec.
 IF=$TBIN/inproc_files
 if [ -x "$IF" ]; then
-	d=$TMPD/inproc-files
-	mkdir -p "$d"
-	timeout -k 10 120 "$REC_REAL" -q -o "$d/t.lz4" -- "$IF" </dev/null >"$d/rec.out" 2>"$d/rec.err"
-	rs=$?
-	timeout -k 10 120 "$BIN/replay" "$d/t.lz4" </dev/null >"$d/replay.out" 2>"$d/replay.err"
-	ps=$?
-	timeout 120 "$BIN/replay" --dump --json "$d/t.lz4" >"$d/t.json" 2>"$d/json.err"
+	inproc_run inproc-files "$IF"
 	missing=
 	for c in openat close fcntl lseek read write newfstatat statx access readlink readlinkat getdents64 futex; do
-		n=$(grep -o "\"call\":\"$c\"" "$d/t.json" | wc -l)
+		n=$(grep -o "\"call\":\"$c\"" "$d/json" | wc -l)
 		[ "$n" -ge 50 ] || missing="$missing $c ($n)"
 	done
-	if [ "$rs" != 0 ] || grep -q '^rec: ' "$d/rec.err"; then
-		fail "inproc-files: recording inproc_files exited $rs: $(grep -m1 '^rec: ' "$d/rec.err")$(tail -1 "$d/rec.out")"
-	elif [ "$ps" != 0 ] || ! cmp -s "$d/rec.out" "$d/replay.out" || grep -q '^replay: ' "$d/replay.err"; then
-		fail "inproc-files: replay exited $ps, output $(cmp -s "$d/rec.out" "$d/replay.out" && echo same || echo OTHER): $(grep -m1 '^replay: ' "$d/replay.err")"
+	if inproc_failed inproc-files inproc_files; then
+		:
 	elif [ -n "$missing" ]; then
 		fail "inproc-files: want each file call buffered 50 times or more; buffered:$missing"
 	else
