@@ -91,6 +91,8 @@ struct trace_file {
 	uint64_t size;          /* the whole file */
 	const uint8_t *data;    /* writer: the whole content; decoder: the chunk, in the reader's frame */
 	uint64_t offset, len;   /* decoder: where the chunk goes, its length */
+	int mapped;             /* writer: data is a private mmap of the file the writer takes over
+				 * (not copied; each chunk unmapped once compressed) */
 };
 
 /* Mapping kinds in an exec snapshot. */
@@ -296,17 +298,27 @@ struct trace_end {
 /* ---- writer ---- */
 
 /* An asynchronous writer's queue: at most this many frames handed over and
- * not yet written (the one being compressed included), and no more than
+ * not yet written (those being compressed included), and no more than
  * TRACE_QUEUE_BYTES raw bytes among them unless a single frame is larger.
- * The caller waits when it is full: with frames of TRACE_FRAME_TARGET, the
- * writer holds about (TRACE_QUEUE_FRAMES + 1) frames and their compressed
- * copy however long the recording. */
-#define TRACE_QUEUE_FRAMES 4
+ * The worker compresses the oldest frame not yet taken; a caller that would
+ * wait for room compresses one itself meanwhile (its CPU is idle then), and
+ * whoever finishes writes the compressed frames in order. Frames are
+ * compressed faster (LZ4 acceleration TRACE_FAST_LEVEL) while the queue is
+ * at least half full. */
+#define TRACE_QUEUE_FRAMES 32
 #define TRACE_QUEUE_BYTES (64u << 20)
+#define TRACE_FAST_LEVEL (-2)
+
+enum { QF_FREE, QF_QUEUED, QF_BUSY, QF_DONE };
 
 struct trace_qframe {
-	struct buf raw;       /* records of the frame; len 0 when the slot is free */
+	struct buf raw;       /* records of the frame */
+	const uint8_t *ext;   /* and after them these bytes (a mapped file's chunk, unmapped once compressed) */
+	size_t ext_len;
+	struct buf out;       /* its LZ4 frame once compressed */
+	size_t outlen;
 	uint64_t first_event;
+	int state;            /* QF_* */
 };
 
 struct trace_writer {
@@ -314,6 +326,8 @@ struct trace_writer {
 	int err;              /* sticky first error, -errno */
 	struct buf rec;       /* records of the frame being built */
 	size_t rec_start;     /* offset of the record being built */
+	const uint8_t *ext;   /* the last record's payload ends with these bytes (not in rec) */
+	size_t ext_len;
 	struct buf out;       /* compression scratch (the worker's when async) */
 	struct buf index;     /* (file offset, first event) per frame */
 	uint64_t events;      /* records written, header included */
@@ -338,6 +352,8 @@ struct trace_writer {
 	struct trace_qframe q[TRACE_QUEUE_FRAMES];
 	unsigned qhead, qcount;
 	size_t qbytes;          /* raw bytes queued */
+	size_t idle_bytes;      /* capacity of the buffers free slots keep */
+	int writing;            /* a thread writes the head frames (one at a time, in order) */
 	int closing;
 	int werr;               /* the worker's first error, -errno (also read atomically) */
 };

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static void put_hash(struct buf *b, struct trace_hash h)
 {
@@ -149,22 +150,33 @@ void trace_header_free(struct trace_header *h)
 
 int trace_put_file(struct trace_writer *w, const struct trace_file *f)
 {
-	uint64_t off = 0;
+	uint64_t off = 0, len = 0;
+	int r = 0;
 	do { /* one record per chunk; an empty file is one empty chunk */
-		uint64_t len = f->size - off < TRACE_FILE_CHUNK ? f->size - off : TRACE_FILE_CHUNK;
+		len = f->size - off < TRACE_FILE_CHUNK ? f->size - off : TRACE_FILE_CHUNK;
 		struct buf *b = trace_begin(w, TR_FILE);
 		put_hash(b, f->hash);
 		buf_str(b, f->path);
 		buf_u64(b, f->size);
 		buf_u64(b, off);
 		buf_u64(b, len);
-		buf_put(b, len ? f->data + off : f->data, len);
-		int r = trace_end(w);
-		if (r)
-			return r;
+		if (f->mapped && len) {
+			w->ext = f->data + off; /* the frame ends with it, not copied */
+			w->ext_len = len;
+		} else {
+			buf_put(b, len ? f->data + off : f->data, len);
+		}
+		r = trace_end(w);
+		if (w->ext) { /* not taken over (an error) */
+			munmap((void *)(uintptr_t)w->ext, (w->ext_len + 4095) & ~(uint64_t)4095);
+			w->ext = NULL;
+			w->ext_len = 0;
+		}
 		off += len;
-	} while (off < f->size);
-	return 0;
+	} while (!r && off < f->size);
+	if (f->mapped && off < f->size) /* the chunks an error left */
+		munmap((void *)(uintptr_t)(f->data + off), (f->size - off + 4095) & ~(uint64_t)4095);
+	return r;
 }
 
 int trace_get_file(const struct trace_rec *rec, struct trace_file *f)

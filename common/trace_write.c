@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -68,75 +69,180 @@ int trace_end(struct trace_writer *w)
 		w->err = w->rec.err;
 	if (worker_err(w))
 		return w->err;
-	size_t len = w->rec.len - w->rec_start - 8;
+	size_t len = w->rec.len - w->rec_start - 8 + w->ext_len;
 	if (len > TRACE_RECORD_MAX) {
 		w->rec.len = w->rec_start; /* dropped: the trace stays readable */
-		return -EFBIG;
+		return -EFBIG; /* (an ext is the caller's to release) */
 	}
 	uint32_t l32 = (uint32_t)len;
 	memcpy(w->rec.p + w->rec_start + 4, &l32, 4);
 	w->events++;
-	if (w->rec.len >= TRACE_FRAME_TARGET || now_ns() - w->frame_ns > TRACE_FRAME_SPAN_NS)
+	if (w->ext_len || w->rec.len >= TRACE_FRAME_TARGET || now_ns() - w->frame_ns > TRACE_FRAME_SPAN_NS)
 		return trace_flush(w);
 	return 0;
 }
 
-/* A queue slot's buffer above this capacity is freed once its frame is
- * written, so that one big record does not hold its memory for good. */
+/* The sync writer's compression buffer above this capacity is freed once
+ * its frame is written, so that one big record does not hold its memory
+ * for good. */
 #define QBUF_KEEP (4 * TRACE_FRAME_TARGET)
+/* Free queue slots keep their buffers (no page faults for the next frame)
+ * up to this many bytes of capacity among them; the rest are freed. */
+#define QBUF_IDLE_MAX (8u << 20)
 
-/* Compresses raw as one LZ4 frame, appends its index entry and writes it:
- * the caller's in sync mode, the worker's in async mode (never both).
- * Returns 0 or -errno. */
-static int frame_write(struct trace_writer *w, const struct buf *raw, uint64_t first_event)
+/* Unmaps a mapped file's chunk (from a page boundary: chunks begin at
+ * multiples of TRACE_FILE_CHUNK) once it is compressed. */
+static void ext_release(const uint8_t *ext, size_t len)
 {
-	size_t bound = LZ4F_compressFrameBound(raw->len, &w->prefs);
-	w->out.len = 0;
-	if (buf_reserve(&w->out, bound))
+	if (ext && len)
+		munmap((void *)(uintptr_t)ext, (len + 4095) & ~(size_t)4095);
+}
+
+/* Compresses raw, then ext_len bytes at ext, as one LZ4 frame into out at
+ * LZ4 level level, its size in *n; returns 0 or -errno. */
+static int frame_compress(const struct trace_writer *w, const struct buf *raw, const uint8_t *ext, size_t ext_len,
+			  struct buf *out, int level, size_t *n)
+{
+	LZ4F_preferences_t prefs = w->prefs;
+	prefs.compressionLevel = level;
+	out->len = 0;
+	if (!ext_len) {
+		size_t bound = LZ4F_compressFrameBound(raw->len, &prefs);
+		if (buf_reserve(out, bound))
+			return -ENOMEM;
+		*n = LZ4F_compressFrame(out->p, bound, raw->p, raw->len, &prefs);
+		return LZ4F_isError(*n) ? -EIO : 0;
+	}
+	size_t bound = LZ4F_HEADER_SIZE_MAX + LZ4F_compressBound(raw->len, &prefs) +
+		       LZ4F_compressBound(ext_len, &prefs) + LZ4F_compressBound(0, &prefs);
+	LZ4F_cctx *cx;
+	if (buf_reserve(out, bound))
 		return -ENOMEM;
-	size_t n = LZ4F_compressFrame(w->out.p, bound, raw->p, raw->len, &w->prefs);
-	if (LZ4F_isError(n))
+	if (LZ4F_isError(LZ4F_createCompressionContext(&cx, LZ4F_VERSION)))
+		return -ENOMEM;
+	size_t at = 0, r = LZ4F_compressBegin(cx, out->p, bound, &prefs);
+	if (!LZ4F_isError(r) && (at += r, 1))
+		r = LZ4F_compressUpdate(cx, out->p + at, bound - at, raw->p, raw->len, NULL);
+	if (!LZ4F_isError(r) && (at += r, 1))
+		r = LZ4F_compressUpdate(cx, out->p + at, bound - at, ext, ext_len, NULL);
+	if (!LZ4F_isError(r) && (at += r, 1))
+		r = LZ4F_compressEnd(cx, out->p + at, bound - at, NULL);
+	LZ4F_freeCompressionContext(cx);
+	if (LZ4F_isError(r))
 		return -EIO;
-	buf_u64(&w->index, w->file_bytes);
-	buf_u64(&w->index, first_event);
-	int r = write_all(w->fd, w->out.p, n);
-	if (r)
-		return r;
-	w->file_bytes += n;
-	if (w->out.cap > 2 * QBUF_KEEP)
-		buf_free(&w->out);
+	*n = at + r;
 	return 0;
 }
 
-/* The worker: writes the queued frames in order until closing and empty.
- * After an error it drops the frames (the caller never waits for
- * nothing): the file ends within the frame that failed. */
+/* Appends a compressed frame's index entry and writes the frame: the
+ * caller's in sync mode, the one writing thread's in async mode. Returns 0
+ * or -errno. */
+static int frame_put(struct trace_writer *w, const void *p, size_t n, uint64_t first_event)
+{
+	buf_u64(&w->index, w->file_bytes);
+	buf_u64(&w->index, first_event);
+	int r = write_all(w->fd, p, n);
+	if (!r)
+		w->file_bytes += n;
+	return r;
+}
+
+/* Frees the head slot (w->mu held). */
+static void head_release(struct trace_writer *w)
+{
+	struct trace_qframe *f = &w->q[w->qhead];
+	w->qbytes -= f->raw.len + f->ext_len;
+	ext_release(f->ext, f->ext_len); /* dropped after an error: not compressed */
+	f->ext = NULL;
+	f->ext_len = 0;
+	f->raw.len = 0;
+	f->raw.err = 0;
+	f->out.len = 0;
+	if (w->idle_bytes + f->raw.cap > QBUF_IDLE_MAX)
+		buf_free(&f->raw);
+	w->idle_bytes += f->raw.cap;
+	if (w->idle_bytes + f->out.cap > QBUF_IDLE_MAX)
+		buf_free(&f->out);
+	w->idle_bytes += f->out.cap;
+	f->state = QF_FREE;
+	w->qhead = (w->qhead + 1) % TRACE_QUEUE_FRAMES;
+	w->qcount--;
+}
+
+/* Whether the head frame can go: compressed, or (after an error, when
+ * frames are dropped) not being compressed. */
+static int head_ready(const struct trace_writer *w)
+{
+	int st = w->q[w->qhead].state;
+	return w->qcount > 0 && (st == QF_DONE || (w->werr && st == QF_QUEUED));
+}
+
+/* One step of the queue's work, w->mu held (let go meanwhile): writes the
+ * compressed frames at the head in order, unless another thread is
+ * writing; else compresses the oldest frame nobody has taken. After an
+ * error, frames are dropped unwritten. Returns 1 if it did something, 0 if
+ * nothing was left to this thread. */
+static int queue_step(struct trace_writer *w)
+{
+	if (!w->writing && head_ready(w)) {
+		w->writing = 1;
+		while (head_ready(w)) {
+			struct trace_qframe *f = &w->q[w->qhead];
+			if (!w->werr) {
+				pthread_mutex_unlock(&w->mu);
+				int err = frame_put(w, f->out.p, f->outlen, f->first_event);
+				pthread_mutex_lock(&w->mu);
+				if (err && !w->werr)
+					__atomic_store_n(&w->werr, err, __ATOMIC_RELEASE);
+			}
+			head_release(w);
+			pthread_cond_broadcast(&w->done);
+		}
+		w->writing = 0;
+		return 1;
+	}
+	if (w->werr)
+		return 0;
+	struct trace_qframe *f = NULL;
+	for (unsigned i = 0; i < w->qcount && !f; i++) {
+		struct trace_qframe *g = &w->q[(w->qhead + i) % TRACE_QUEUE_FRAMES];
+		if (g->state == QF_QUEUED)
+			f = g;
+	}
+	if (!f)
+		return 0;
+	f->state = QF_BUSY;
+	/* Falling behind: faster, for a larger trace. */
+	int level = w->prefs.compressionLevel;
+	if (w->qcount >= TRACE_QUEUE_FRAMES * 3 / 4)
+		level = TRACE_FAST_LEVEL * 4;
+	else if (w->qcount >= TRACE_QUEUE_FRAMES / 2)
+		level = TRACE_FAST_LEVEL;
+	pthread_mutex_unlock(&w->mu);
+	int err = frame_compress(w, &f->raw, f->ext, f->ext_len, &f->out, level, &f->outlen);
+	ext_release(f->ext, f->ext_len);
+	pthread_mutex_lock(&w->mu);
+	f->ext = NULL; /* (its length stays counted in qbytes until written) */
+	if (err && !w->werr)
+		__atomic_store_n(&w->werr, err, __ATOMIC_RELEASE);
+	f->state = QF_DONE;
+	/* the head may be written now (by whoever is free) */
+	pthread_cond_broadcast(&w->queued);
+	return 1;
+}
+
+/* The worker: compresses and writes queued frames until closing and
+ * empty. */
 static void *worker(void *arg)
 {
 	struct trace_writer *w = arg;
-	int err = 0;
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
-		while (w->qcount == 0 && !w->closing)
-			pthread_cond_wait(&w->queued, &w->mu);
-		if (w->qcount == 0)
+		if (queue_step(w))
+			continue;
+		if (w->closing && w->qcount == 0)
 			break;
-		struct trace_qframe *f = &w->q[w->qhead];
-		size_t len = f->raw.len;
-		pthread_mutex_unlock(&w->mu);
-		if (!err)
-			err = frame_write(w, &f->raw, f->first_event);
-		f->raw.len = 0;
-		f->raw.err = 0;
-		if (f->raw.cap > QBUF_KEEP)
-			buf_free(&f->raw);
-		pthread_mutex_lock(&w->mu);
-		if (err && !w->werr)
-			__atomic_store_n(&w->werr, err, __ATOMIC_RELEASE);
-		w->qhead = (w->qhead + 1) % TRACE_QUEUE_FRAMES;
-		w->qcount--;
-		w->qbytes -= len;
-		pthread_cond_signal(&w->done);
+		pthread_cond_wait(&w->queued, &w->mu);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -174,31 +280,57 @@ static void worker_cpus(struct trace_writer *w, const cpu_set_t *set)
 		(void)pthread_setaffinity_np(w->thread, sizeof *set, set);
 }
 
-/* Hands w->rec to the worker (swapped with a free slot's buffer: no copy),
- * waiting while the queue is full (the worker may use the caller's CPU
- * meanwhile); returns 0 or -errno. */
-static int hand_over(struct trace_writer *w)
+/* The caller's wait (w->mu held) while cond holds: it does the queue's
+ * work meanwhile, and lets the worker onto its CPUs when nothing is left
+ * to it. */
+static void caller_wait(struct trace_writer *w, int (*cond)(const struct trace_writer *))
 {
-	int r = 0, widened = 0;
-	pthread_mutex_lock(&w->mu);
-	while (!w->werr && (w->qcount == TRACE_QUEUE_FRAMES ||
-			    (w->qcount > 0 && w->qbytes + w->rec.len > TRACE_QUEUE_BYTES))) {
+	int widened = 0;
+	while (cond(w)) {
+		if (queue_step(w))
+			continue;
 		if (!widened++)
 			worker_cpus(w, &w->wait_cpus);
 		pthread_cond_wait(&w->done, &w->mu);
 	}
 	if (widened)
 		worker_cpus(w, &w->cpus);
+}
+
+static int queue_full(const struct trace_writer *w)
+{
+	return !w->werr && (w->qcount == TRACE_QUEUE_FRAMES ||
+			    (w->qcount > 0 && w->qbytes + w->rec.len + w->ext_len > TRACE_QUEUE_BYTES));
+}
+
+static int queue_busy(const struct trace_writer *w)
+{
+	return w->qcount > 0;
+}
+
+/* Hands w->rec to the worker (swapped with a free slot's buffer: no copy),
+ * working on the queue while it is full; returns 0 or -errno. */
+static int hand_over(struct trace_writer *w)
+{
+	int r = 0;
+	pthread_mutex_lock(&w->mu);
+	caller_wait(w, queue_full);
 	if (w->werr) {
 		r = w->werr;
 		goto out;
 	}
 	struct trace_qframe *f = &w->q[(w->qhead + w->qcount) % TRACE_QUEUE_FRAMES];
 	struct buf empty = f->raw;
+	w->idle_bytes -= f->raw.cap + f->out.cap; /* in use from here on */
 	f->raw = w->rec;
+	f->ext = w->ext;
+	f->ext_len = w->ext_len;
 	f->first_event = w->frame_first_event;
+	f->state = QF_QUEUED;
 	w->rec = empty;
-	w->qbytes += f->raw.len;
+	w->ext = NULL;
+	w->ext_len = 0;
+	w->qbytes += f->raw.len + f->ext_len;
 	w->qcount++;
 	pthread_cond_signal(&w->queued);
 out:
@@ -206,24 +338,26 @@ out:
 	return r;
 }
 
-/* Waits for the worker to write every queued frame and ends it; takes its
- * error; frees the queue. */
+/* Waits for every queued frame to be written (working on them too) and
+ * ends the worker; takes its error; frees the queue. */
 static void worker_stop(struct trace_writer *w)
 {
 	if (!w->async)
 		return;
 	if (w->started) {
-		worker_cpus(w, &w->wait_cpus);
 		pthread_mutex_lock(&w->mu);
+		caller_wait(w, queue_busy);
 		w->closing = 1;
-		pthread_cond_signal(&w->queued);
+		pthread_cond_broadcast(&w->queued);
 		pthread_mutex_unlock(&w->mu);
 		pthread_join(w->thread, NULL);
 		w->started = 0;
 	}
 	worker_err(w);
-	for (int i = 0; i < TRACE_QUEUE_FRAMES; i++)
+	for (int i = 0; i < TRACE_QUEUE_FRAMES; i++) {
 		buf_free(&w->q[i].raw);
+		buf_free(&w->q[i].out);
+	}
 	pthread_cond_destroy(&w->done);
 	pthread_cond_destroy(&w->queued);
 	pthread_mutex_destroy(&w->mu);
@@ -240,14 +374,24 @@ int trace_flush(struct trace_writer *w)
 		worker_stop(w); /* no thread: the writer stays synchronous */
 	/* The chain and the counters are the caller's: the next frame record
 	 * needs them now, whoever writes this frame. */
-	size_t len = w->rec.len;
-	XXH3_64bits_update(w->chain, w->rec.p, len);
+	size_t len = w->rec.len + w->ext_len;
+	XXH3_64bits_update(w->chain, w->rec.p, w->rec.len);
+	if (w->ext_len)
+		XXH3_64bits_update(w->chain, w->ext, w->ext_len);
 	int r;
 	if (w->async) {
-		r = hand_over(w);
+		r = hand_over(w); /* takes the ext over, unless it fails */
 	} else {
-		r = frame_write(w, &w->rec, w->frame_first_event);
+		size_t n;
+		r = frame_compress(w, &w->rec, w->ext, w->ext_len, &w->out, w->prefs.compressionLevel, &n);
+		if (!r)
+			r = frame_put(w, w->out.p, n, w->frame_first_event);
+		if (w->out.cap > 2 * QBUF_KEEP)
+			buf_free(&w->out);
 		w->rec.len = 0;
+		ext_release(w->ext, w->ext_len);
+		w->ext = NULL;
+		w->ext_len = 0;
 	}
 	if (r)
 		return w->err = r;

@@ -191,6 +191,7 @@ struct rec_session {
 	struct buf fwbuf;         /* bytes written into a shared-mapped file */
 	cpu_set_t orig_affinity;  /* what the program would see unpinned */
 	struct stat out_st, err_st; /* rec's stdout and stderr: writes there are echoed */
+	struct stat trace_st;       /* the trace file as opened (st_ino 0: not a regular file) */
 	sigset_t orig_sigmask;    /* the signal mask the program starts with */
 	struct sigaction orig_actions[4]; /* of rec_forwarded, as rec found them */
 	int started;              /* the first exec has happened */
@@ -378,8 +379,11 @@ int rec_syscall_unhold(struct rec_session *s, struct rec_task *t);
 /* Writes the exec snapshot of t's new image (after PTRACE_EVENT_EXEC); returns 0 or -errno. */
 int rec_exec_snapshot(struct rec_session *s, struct rec_task *t);
 /* Ensures the file open at path is stored in the trace; its hash in *h;
- * returns 0, or -errno (-ENODEV for a non-regular file). */
-int rec_blob_store(struct rec_session *s, const char *path, const char *name, struct trace_hash *h);
+ * returns 0, or -errno (-ENODEV for a non-regular file). A stable file (an
+ * executable or a library, mapped private: not expected to change while
+ * the trace writer compresses it) is handed to the writer mapped, not
+ * copied. */
+int rec_blob_store(struct rec_session *s, const char *path, const char *name, int stable, struct trace_hash *h);
 /* How long the program has to end after rec passed a signal on. */
 #define REC_STOP_GRACE_MS 700
 /* Blocks SIGCHLD and the signals rec passes on (first thing in main: none

@@ -18,7 +18,7 @@
 #include "../common/inproc.h"
 #include "../common/ptrace_util.h"
 
-int rec_blob_store(struct rec_session *s, const char *path, const char *name, struct trace_hash *h)
+int rec_blob_store(struct rec_session *s, const char *path, const char *name, int stable, struct trace_hash *h)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -63,8 +63,13 @@ int rec_blob_store(struct rec_session *s, const char *path, const char *name, st
 		ssize_t n = name ? -1 : readlink(path, target, sizeof target - 1);
 		if (n >= 0)
 			target[n] = 0;
-		struct trace_file f = {*h, name ? name : n >= 0 ? target : path, (uint64_t)st.st_size, data, 0, 0};
+		/* A stable file's mapping goes to the writer, not copied; any
+		 * other may change before the writer compresses it: copied. */
+		struct trace_file f = {*h, name ? name : n >= 0 ? target : path, (uint64_t)st.st_size, data, 0, 0,
+				       stable && map != MAP_FAILED};
 		ret = trace_put_file(&s->w, &f);
+		if (f.mapped)
+			map = MAP_FAILED; /* the writer's now: unmapped once compressed */
 	}
 out:
 	if (map != MAP_FAILED)
@@ -172,13 +177,15 @@ static int parse_maps(struct rec_session *s, pid_t tid, struct maps_ctx *m)
 			char mf[96];
 			snprintf(mf, sizeof mf, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, tid, start, end);
 			mp->kind = MAPK_FILE;
-			ret = rec_blob_store(s, mf, name, &mp->hash);
+			/* the program and its interpreter: exec denies writes to them */
+			int stable = !(mp->flags & MAPF_SHARED);
+			ret = rec_blob_store(s, mf, name, stable, &mp->hash);
 			/* map_files needs CAP_CHECKPOINT_RESTORE: an ordinary user
 			 * reads the file by its name, if it is still the one mapped. */
 			struct stat st;
 			if ((ret == -EPERM || ret == -EACCES) && !stat(name, &st) && st.st_ino == ino &&
 			    st.st_dev == makedev(dmaj, dmin))
-				ret = rec_blob_store(s, name, name, &mp->hash);
+				ret = rec_blob_store(s, name, name, stable, &mp->hash);
 			if (ret) {
 				rec_fail(s, "thread %d: exec: cannot store mapped file %s: %s", tid, name, strerror(-ret));
 				break;

@@ -157,6 +157,17 @@ static int write_header(struct rec_session *s, int argc, char **argv)
 	return r;
 }
 
+/* Removes a trace that holds nothing worth keeping: only the regular file
+ * rec opened (never /dev/full or a FIFO named with -o, not a file put in
+ * its place since). */
+static void remove_trace(const struct rec_session *s)
+{
+	struct stat st;
+	if (s->trace_st.st_ino && lstat(s->trace_path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_dev == s->trace_st.st_dev && st.st_ino == s->trace_st.st_ino)
+		unlink(s->trace_path);
+}
+
 static void session_free(struct rec_session *s)
 {
 	while (s->tasks) {
@@ -237,6 +248,8 @@ int rec_record(const struct rec_options *opt, const char *path, struct rec_resul
 		rec_chaos_free(&s);
 		return EXIT_RECFAIL;
 	}
+	if (fstat(s.w.fd, &s.trace_st) < 0 || !S_ISREG(s.trace_st.st_mode))
+		s.trace_st.st_ino = 0;
 	if (fstat(1, &s.out_st) < 0)
 		s.out_st.st_ino = 0;
 	if (fstat(2, &s.err_st) < 0)
@@ -265,7 +278,7 @@ int rec_record(const struct rec_options *opt, const char *path, struct rec_resul
 		msg("cannot execute %s: %s", opt->argv[0], strerror(exec_errno));
 		tracee_kill_all(s.leader);
 		trace_writer_close(&s.w);
-		unlink(s.trace_path);
+		remove_trace(&s);
 		session_free(&s);
 		return exec_errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
 	}
@@ -277,7 +290,7 @@ int rec_record(const struct rec_options *opt, const char *path, struct rec_resul
 			kill(t->tid, SIGKILL);
 		tracee_kill_all(s.leader);
 		trace_writer_close(&s.w);
-		unlink(s.trace_path);
+		remove_trace(&s);
 		session_free(&s);
 		return EXIT_RECFAIL;
 	}

@@ -231,7 +231,10 @@ static int mmap_blob(struct rec_session *s, struct rec_task *t, struct trace_sys
 		return 0;
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/fd/%d", t->tid, (int)t->args[4]);
-	int r = rec_blob_store(s, path, NULL, &rec->blob);
+	/* ld.so maps libraries MAP_DENYWRITE (ignored by the kernel, but it
+	 * tells a library), code PROT_EXEC: stable enough not to copy */
+	int stable = !(t->args[3] & MAP_SHARED) && ((t->args[3] & MAP_DENYWRITE) || (t->args[2] & PROT_EXEC));
+	int r = rec_blob_store(s, path, NULL, stable, &rec->blob);
 	if (r == -ENODEV)
 		return 0; /* /dev/zero and the like: anonymous memory in replay */
 	if (r) {

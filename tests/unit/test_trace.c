@@ -632,7 +632,7 @@ static void test_big_records(void **state)
 	tmp_path(path);
 	assert_int_equal(trace_writer_open(&w, path, 0), 0);
 	assert_int_equal(trace_put_header(&w, &h), 0);
-	struct trace_file f = {{7, 8}, "/big", fsize, fdata, 0, 0};
+	struct trace_file f = {{7, 8}, "/big", fsize, fdata, 0, 0, 0};
 	assert_int_equal(trace_put_file(&w, &f), 0);
 	struct trace_region reg = {0x10000, (uint32_t)big, bdata};
 	struct trace_syscall sc = {.tid = 9, .nr = 0, .result = (int64_t)big, .nregions = 1, .regions = &reg};
@@ -765,7 +765,7 @@ static void test_multiblock_frame(void **state)
 	size_t frame1 = w.file_bytes;
 	struct trace_exit x = {1, EXIT_HOW_EXITED, 0};
 	assert_int_equal(trace_put_exit(&w, &x), 0);
-	struct trace_file f = {{1, 2}, "/big", big, data, 0, 0};
+	struct trace_file f = {{1, 2}, "/big", big, data, 0, 0, 0};
 	assert_int_equal(trace_put_file(&w, &f), 0); /* flushes: over the frame target */
 	size_t frame2 = w.file_bytes;
 	assert_true(frame2 > frame1);

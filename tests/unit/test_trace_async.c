@@ -5,6 +5,7 @@
 #include "trace_test_util.h"
 
 #include <pthread.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #define NREC 60000
@@ -225,6 +226,78 @@ static void test_async_big_records(void **state)
 	unlink(path);
 }
 
+/* A mapped file handed over (trace_file.mapped): its bytes are not copied
+ * but read by the writer, which unmaps the mapping once it compressed it;
+ * synchronous and asynchronous writers alike, between other records. */
+static void test_mapped_file(void **state)
+{
+	(void)state;
+	const size_t size = (3u << 20) + 12345;
+	uint8_t *content = malloc(size), *data = malloc(2000);
+	assert_non_null(content);
+	assert_non_null(data);
+	for (size_t i = 0; i < size; i++)
+		content[i] = (uint8_t)(i * 13 + (i >> 10));
+	char fpath[128], path[128];
+	tmp_path(fpath);
+	write_file(fpath, content, size);
+	for (int async = 0; async < 2; async++) {
+		struct trace_writer w;
+		struct trace_header h;
+		struct trace_end end = {.reason = ""};
+		int fd = open(fpath, O_RDONLY);
+		assert_true(fd >= 0);
+		uint8_t *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+		assert_true(map != MAP_FAILED);
+		close(fd);
+		tmp_path(path);
+		sample_header(&h);
+		assert_int_equal(trace_writer_open(&w, path, 0), 0);
+		if (async)
+			assert_int_equal(trace_writer_async(&w, NULL), 0);
+		assert_int_equal(trace_put_header(&w, &h), 0);
+		assert_int_equal(put_rec(&w, 1, 1000, data), 0);
+		struct trace_file f = {.hash = {5, 6}, .path = "/mapped", .size = size, .data = map, .mapped = 1};
+		assert_int_equal(trace_put_file(&w, &f), 0);
+		assert_int_equal(put_rec(&w, 2, 1500, data), 0);
+		assert_int_equal(trace_put_end(&w, &end), 0);
+		assert_int_equal(trace_writer_close(&w), 0);
+		/* unmapped by the writer: mincore fails on a hole */
+		unsigned char vec[1];
+		assert_int_equal(mincore(map, 4096, vec), -1);
+		assert_int_equal(errno, ENOMEM);
+
+		struct trace_reader r;
+		struct trace_rec rec;
+		struct trace_syscall sc;
+		struct trace_file got;
+		assert_int_equal(trace_reader_open(&r, path), 0);
+		assert_int_equal(trace_next(&r, &rec), 1);
+		assert_int_equal(trace_get_syscall(&rec, &sc), 0);
+		assert_int_equal(sc.args[0], 1);
+		free(sc.regions);
+		assert_int_equal(trace_next(&r, &rec), 1);
+		assert_int_equal(rec.type, TR_FILE);
+		assert_int_equal(trace_get_file(&rec, &got), 0);
+		assert_int_equal(got.len, size);
+		assert_memory_equal(got.data, content, size);
+		assert_int_equal(trace_next(&r, &rec), 1);
+		assert_int_equal(trace_get_syscall(&rec, &sc), 0);
+		assert_int_equal(sc.args[0], 2);
+		gen_data(data, 1500, 2);
+		assert_memory_equal(sc.regions[0].data, data, 1500);
+		free(sc.regions);
+		assert_int_equal(trace_next(&r, &rec), 1);
+		assert_int_equal(rec.type, TR_END);
+		assert_int_equal(trace_next(&r, &rec), 0);
+		trace_reader_close(&r);
+		unlink(path);
+	}
+	unlink(fpath);
+	free(content);
+	free(data);
+}
+
 /* ---- a bounded queue: the trace goes into a FIFO read late ---- */
 
 struct drain {
@@ -373,6 +446,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_async_round_trip),
 		cmocka_unit_test(test_async_big_records),
+		cmocka_unit_test(test_mapped_file),
 		cmocka_unit_test(test_async_queue_bound),
 		cmocka_unit_test(test_async_write_error),
 		cmocka_unit_test(test_async_write_error_at_close),
