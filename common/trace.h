@@ -323,6 +323,7 @@ struct trace_qframe {
 
 struct trace_writer {
 	int fd;
+	int old_fd;           /* the file this trace replaced, closed by the worker (-1: none) */
 	int err;              /* sticky first error, -errno */
 	struct buf rec;       /* records of the frame being built */
 	size_t rec_start;     /* offset of the record being built */

@@ -112,9 +112,10 @@ int64_t rec_preempt_due_ns(struct rec_session *s)
 	}
 	if (t->catching || t->spin_checking || t->site_catching)
 		return t->catch_deadline > now ? (int64_t)(t->catch_deadline - now) : 0;
-	if (t->deferred_sig)
-		return 0; /* held while rec worked on it (patching, stepping): a point now delivers it */
-	int others = s->nheld > 0; /* stops of others wait for this turn to end */
+	/* Stops of others wait for this turn to end; so does a signal held
+	 * while rec worked on this thread (patching, stepping): a thread
+	 * computing alone gets a point for it at its slice's end. */
+	int others = s->nheld > 0 || t->deferred_sig;
 	for (struct rec_task *o = s->tasks; o && !others; o = o->next)
 		others = o != t && o->state == T_READY;
 	if (!others)
