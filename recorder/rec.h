@@ -39,6 +39,8 @@ struct rec_space {
 	int il;                /* the in-process library is mapped (docs/inprocess.md) */
 	struct il_patches patches; /* syscall sites patched to call it */
 	uint64_t il_unpatchable[16]; /* sites found unfit, not tried again (a ring of them) */
+	uint64_t il_seen[64];        /* sites traced once, patched when traced again (a ring of them) */
+	unsigned il_nseen;
 	unsigned il_nunpatchable;
 	int il_fdcache_off;    /* the library's fdcache is off in this process (rec_inproc_exit) */
 };

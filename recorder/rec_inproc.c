@@ -290,8 +290,22 @@ static void note_unpatchable(struct rec_space *sp, uint64_t sys)
 	sp->il_unpatchable[sp->il_nunpatchable++ % n] = sys;
 }
 
-/* Patches the syscall site whose instruction ends at rip, if it can be;
- * returns 0 (patched or not) or -errno. */
+/* Whether the site at sys was traced before (a second time: worth a
+ * patch); notes it if not. A patch costs a capstone sweep of the code
+ * around it (~150 us), a trampoline and often a page injected: more than
+ * the traced call itself, and many sites (a program's startup) run once. */
+static int seen_before(struct rec_space *sp, uint64_t sys)
+{
+	const unsigned n = sizeof sp->il_seen / sizeof *sp->il_seen;
+	for (unsigned i = 0; i < n && i < sp->il_nseen; i++)
+		if (sp->il_seen[i] == sys)
+			return 1;
+	sp->il_seen[sp->il_nseen++ % n] = sys;
+	return 0;
+}
+
+/* Patches the syscall site whose instruction ends at rip, if it can be
+ * (at its second traced call); returns 0 (patched or not) or -errno. */
 static int patch_site(struct rec_session *s, struct rec_task *t, uint64_t rip)
 {
 	struct rec_space *sp = t->space;
@@ -301,7 +315,7 @@ static int patch_site(struct rec_session *s, struct rec_task *t, uint64_t rip)
 	size_t tlen;
 	int fd = space_fd(t), ret;
 	if (fd < 0 || unpatchable(sp, sys) || il_patch_at(&sp->patches, sys, 2) ||
-	    (sys >= IL_BASE && sys < IL_BASE + IL_MAP_SIZE))
+	    (sys >= IL_BASE && sys < IL_BASE + IL_MAP_SIZE) || !seen_before(sp, sys))
 		return 0;
 	size_t wlen = site_window(t->tid, sys, win, &wstart);
 	if (!wlen || il_site_find(win, wlen, wstart, sys, &site, &s->sweeps) || !site_code_is_file(t->tid, sys)) {
