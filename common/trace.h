@@ -23,7 +23,7 @@
  * frame record and the records before it, its frame stays within
  * TRACE_FRAME_MAX. */
 #define TRACE_RECORD_MAX (TRACE_FRAME_MAX - 4 * TRACE_FRAME_TARGET)
-#define TRACE_FILE_CHUNK (64u << 20)    /* a file's content goes in records of at most this */
+#define TRACE_FILE_CHUNK (1u << 20)     /* a file's content goes in records (frames) of at most this */
 #define TRACE_MAX_REGIONS 4096
 
 enum trace_type {
