@@ -124,17 +124,29 @@ measure() {
 		sh -c "$PREP"
 		[ "$mode" = rec ] && rm -f "$W/$w.lz4"
 		[ "$mode" = noinproc ] && rm -f "$W/$w-ni.lz4"
+		child_cpu "$W/c0"
 		t0=$(date +%s%N)
 		"${run[@]}" >"$W/$w.$mode.out" 2>"$W/$w.$mode.err" </dev/null
 		ST=$?
 		t1=$(date +%s%N)
-		if [ -z "$b" ] || [ $((t1 - t0)) -lt "$b" ]; then b=$((t1 - t0)); fi
+		child_cpu "$W/c1"
+		if [ -z "$b" ] || [ $((t1 - t0)) -lt "$b" ]; then
+			b=$((t1 - t0))
+			CPU=$(awk 'NR == FNR { a = $1; next } { printf "%.3f", $1 - a }' "$W/c0" "$W/c1")
+		fi
 		if [ "$mode" = rec ]; then
 			pk=$(cat "$W/rss" 2>/dev/null || echo 0)
 			[ "$pk" -gt "$rss" ] && rss=$pk
 		fi
 	done
 	T=$(awk -v ns="$b" 'BEGIN { printf "%.3f", ns / 1e9 }')
+}
+# child_cpu FILE: writes the user + system seconds of this shell's
+# waited-for children so far to FILE (bash's times, in this shell: no
+# process of its own around the timed one; clock ticks, 10 ms).
+child_cpu() {
+	times >"$1.t"
+	awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.3f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$1.t" >"$1"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 # failed MODE WHAT: notes how MODE's last run failed (the command, WHAT and
@@ -160,12 +172,16 @@ echo "runs: cp, go http and make run HEAVY_RUNS=$HEAVY_RUNS time(s) in each mode
 echo "RSS = rec's peak resident memory (its own process, not the program's)"
 echo "syscalls = syscalls in the trace, traced and buffered (replay --info); B/syscall = trace bytes / syscalls"
 echo
-fmt='%-13s %4s %8s %7s %15s %15s %15s %15s %11s %9s %8s %s\n'
-printf "$fmt" workload runs syscalls native rec replay "strace -f" "rec --no-inproc" "trace bytes" B/syscall "RSS MiB" check
+echo "native CPU = user + system time of the fastest native run: rec runs the program's threads on one"
+echo "virtual core, so a program that keeps both CPUs busy cannot record faster than its CPU time"
+echo
+fmt='%-13s %4s %8s %7s %15s %15s %15s %15s %15s %11s %9s %8s %s\n'
+printf "$fmt" workload runs syscalls native "native CPU" rec replay "strace -f" "rec --no-inproc" "trace bytes" B/syscall "RSS MiB" check
 for w in $WORKLOADS; do
 	setup "$w" || continue
 	rss=0 check=ok
-	measure native; native=$T
+	CPU=
+	measure native; native=$T cpu_col="${CPU:--} ($(ratio "${CPU:-0}" "$native"))"
 	[ "$ST" = 0 ] || failed native "exited $ST natively"
 	measure rec; rec=$T rec_st=$ST
 	if [ "$ST" != 0 ]; then
@@ -194,7 +210,7 @@ for w in $WORKLOADS; do
 	bytes=$(stat -c %s "$W/$w.lz4" 2>/dev/null || echo 0)
 	n=$("$BIN/replay" --info "$W/$w.lz4" 2>/dev/null | awk '$1 == "syscall" && !s { s = $2 } $1 == "buffered" { b = $2 } END { print s + b }')
 	per=$(awk -v b="$bytes" -v n="${n:-0}" 'BEGIN { if (n > 0) printf "%.1f", b / n; else print "-" }')
-	printf "$fmt" "$LABEL" "$N" "${n:--}" "$native" "$rec ($(ratio "$rec" "$native"))" \
+	printf "$fmt" "$LABEL" "$N" "${n:--}" "$native" "$cpu_col" "$rec ($(ratio "$rec" "$native"))" \
 		"$replay ($(ratio "$replay" "$native"))" "$strace_col" "$ni_col" "$bytes" "$per" \
 		"$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')" "$check"
 	rm -f "$W/$w.lz4" "$W/$w-ni.lz4" "$W/cp-src" "$W/cp-dst"
