@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #define NREC 60000
@@ -307,6 +308,55 @@ static void test_mapped_file(void **state)
 	free(data);
 }
 
+/* A trace written over an old one: the path gets a new file (the old
+ * one's blocks are freed off the caller's path), a reader that had the old
+ * one open still reads it whole; a path that is not a regular file is
+ * written in place, never removed. */
+static void test_replace_old(void **state)
+{
+	(void)state;
+	char path[128];
+	static const char old[] = "an old trace, still open";
+	struct trace_writer w;
+	struct trace_header h;
+	struct trace_end end = {.reason = ""};
+	struct stat st, dn;
+	tmp_path(path);
+	write_file(path, old, sizeof old);
+	int rfd = open(path, O_RDONLY);
+	assert_true(rfd >= 0);
+	assert_int_equal(fstat(rfd, &st), 0);
+	sample_header(&h);
+	for (int async = 0; async < 2; async++) {
+		assert_int_equal(trace_writer_open(&w, path, 0), 0);
+		if (async)
+			assert_int_equal(trace_writer_async(&w, NULL), 0);
+		assert_int_equal(trace_put_header(&w, &h), 0);
+		assert_int_equal(trace_put_end(&w, &end), 0);
+		assert_int_equal(trace_writer_close(&w), 0);
+		struct trace_reader r;
+		struct trace_rec rec;
+		assert_int_equal(trace_reader_open(&r, path), 0);
+		assert_int_equal(trace_next(&r, &rec), 1);
+		assert_int_equal(rec.type, TR_END);
+		trace_reader_close(&r);
+	}
+	char got[sizeof old];
+	assert_int_equal(pread(rfd, got, sizeof got, 0), sizeof old);
+	assert_memory_equal(got, old, sizeof old);
+	struct stat now;
+	assert_int_equal(stat(path, &now), 0);
+	assert_true(now.st_ino != st.st_ino);
+	close(rfd);
+	unlink(path);
+	/* /dev/null: written to, still the device */
+	assert_int_equal(trace_writer_open(&w, "/dev/null", 0), 0);
+	assert_int_equal(trace_put_header(&w, &h), 0);
+	assert_int_equal(trace_writer_close(&w), 0);
+	assert_int_equal(stat("/dev/null", &dn), 0);
+	assert_true(S_ISCHR(dn.st_mode));
+}
+
 /* ---- a bounded queue: the trace goes into a FIFO read late ---- */
 
 struct drain {
@@ -456,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_async_round_trip),
 		cmocka_unit_test(test_async_big_records),
 		cmocka_unit_test(test_mapped_file),
+		cmocka_unit_test(test_replace_old),
 		cmocka_unit_test(test_async_queue_bound),
 		cmocka_unit_test(test_async_write_error),
 		cmocka_unit_test(test_async_write_error_at_close),
