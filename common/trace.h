@@ -308,6 +308,7 @@ struct trace_end {
 #define TRACE_QUEUE_FRAMES 32
 #define TRACE_QUEUE_BYTES (64u << 20)
 #define TRACE_FAST_LEVEL (-2)
+#define QBUF_POOL 8
 
 enum { QF_FREE, QF_QUEUED, QF_BUSY, QF_DONE };
 
@@ -353,7 +354,9 @@ struct trace_writer {
 	struct trace_qframe q[TRACE_QUEUE_FRAMES];
 	unsigned qhead, qcount;
 	size_t qbytes;          /* raw bytes queued */
-	size_t idle_bytes;      /* capacity of the buffers free slots keep */
+	struct buf pool[QBUF_POOL]; /* buffers of written frames, for the next ones */
+	unsigned npool;
+	size_t pool_bytes;      /* their capacity */
 	int writing;            /* a thread writes the head frames (one at a time, in order) */
 	int closing;
 	int werr;               /* the worker's first error, -errno (also read atomically) */

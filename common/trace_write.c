@@ -110,9 +110,34 @@ int trace_end(struct trace_writer *w)
  * its frame is written, so that one big record does not hold its memory
  * for good. */
 #define QBUF_KEEP (4 * TRACE_FRAME_TARGET)
-/* Free queue slots keep their buffers (no page faults for the next frame)
- * up to this many bytes of capacity among them; the rest are freed. */
-#define QBUF_IDLE_MAX (8u << 20)
+/* Buffers of written frames are kept in a pool for the next frames (no
+ * page faults per frame: cp's 1 MiB frames), up to QBUF_POOL of them and
+ * QBUF_IDLE_MAX bytes of capacity; the rest are freed. */
+#define QBUF_IDLE_MAX (4u << 20)
+
+/* Puts b's memory into w's pool or frees it (w->mu held); b is left empty. */
+static void pool_put(struct trace_writer *w, struct buf *b)
+{
+	if (b->cap && w->npool < QBUF_POOL && w->pool_bytes + b->cap <= QBUF_IDLE_MAX) {
+		b->len = 0;
+		b->err = 0;
+		w->pool_bytes += b->cap;
+		w->pool[w->npool++] = *b;
+	} else {
+		buf_free(b);
+	}
+	*b = (struct buf){0};
+}
+
+/* A buffer from w's pool, or an empty one (w->mu held). */
+static struct buf pool_get(struct trace_writer *w)
+{
+	if (!w->npool)
+		return (struct buf){0};
+	struct buf b = w->pool[--w->npool];
+	w->pool_bytes -= b.cap;
+	return b;
+}
 
 /* Unmaps a mapped file's chunk (from a page boundary: chunks begin at
  * multiples of TRACE_FILE_CHUNK) once it is compressed. */
@@ -179,15 +204,8 @@ static void head_release(struct trace_writer *w)
 	ext_release(f->ext, f->ext_len); /* dropped after an error: not compressed */
 	f->ext = NULL;
 	f->ext_len = 0;
-	f->raw.len = 0;
-	f->raw.err = 0;
-	f->out.len = 0;
-	if (w->idle_bytes + f->raw.cap > QBUF_IDLE_MAX)
-		buf_free(&f->raw);
-	w->idle_bytes += f->raw.cap;
-	if (w->idle_bytes + f->out.cap > QBUF_IDLE_MAX)
-		buf_free(&f->out);
-	w->idle_bytes += f->out.cap;
+	pool_put(w, &f->raw);
+	pool_put(w, &f->out);
 	f->state = QF_FREE;
 	w->qhead = (w->qhead + 1) % TRACE_QUEUE_FRAMES;
 	w->qcount--;
@@ -236,6 +254,8 @@ static int queue_step(struct trace_writer *w)
 	if (!f)
 		return 0;
 	f->state = QF_BUSY;
+	if (!f->out.cap)
+		f->out = pool_get(w);
 	/* Falling behind: faster, for a larger trace. */
 	int level = w->prefs.compressionLevel;
 	if (w->qcount >= TRACE_QUEUE_FRAMES * 3 / 4)
@@ -345,14 +365,12 @@ static int hand_over(struct trace_writer *w)
 		goto out;
 	}
 	struct trace_qframe *f = &w->q[(w->qhead + w->qcount) % TRACE_QUEUE_FRAMES];
-	struct buf empty = f->raw;
-	w->idle_bytes -= f->raw.cap + f->out.cap; /* in use from here on */
 	f->raw = w->rec;
 	f->ext = w->ext;
 	f->ext_len = w->ext_len;
 	f->first_event = w->frame_first_event;
 	f->state = QF_QUEUED;
-	w->rec = empty;
+	w->rec = pool_get(w);
 	w->ext = NULL;
 	w->ext_len = 0;
 	w->qbytes += f->raw.len + f->ext_len;
@@ -383,6 +401,9 @@ static void worker_stop(struct trace_writer *w)
 		buf_free(&w->q[i].raw);
 		buf_free(&w->q[i].out);
 	}
+	while (w->npool)
+		buf_free(&w->pool[--w->npool]);
+	w->pool_bytes = 0;
 	pthread_cond_destroy(&w->done);
 	pthread_cond_destroy(&w->queued);
 	pthread_mutex_destroy(&w->mu);
