@@ -19,8 +19,9 @@
 
 extern char **environ;
 
-/* Every syscall traps to the recorder; the event message carries the
- * table's class so the recorder tells known from unknown at a glance. */
+/* Every syscall traps to the recorder but the unrecorded ones
+ * (sc_unrecorded); the event message carries the table's class so the
+ * recorder tells known from unknown at a glance. */
 static scmp_filter_ctx build_filter(void)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRACE(SCC_UNKNOWN));
@@ -33,7 +34,7 @@ static scmp_filter_ctx build_filter(void)
 	}
 	for (int nr = 0; nr < SC_MAX; nr++) {
 		const struct sc_desc *d = sc_lookup(nr);
-		if (d && seccomp_rule_add(ctx, SCMP_ACT_TRACE(d->cls), nr, 0) < 0) {
+		if (d && seccomp_rule_add(ctx, sc_unrecorded(nr) ? SCMP_ACT_ALLOW : SCMP_ACT_TRACE(d->cls), nr, 0) < 0) {
 			seccomp_release(ctx);
 			return NULL;
 		}
