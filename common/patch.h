@@ -119,7 +119,7 @@ int patch_sweep(const uint8_t *win, size_t wlen, uint64_t wstart, struct patch_s
  * window. */
 int patch_sweep_safe(const struct patch_sweep *sw, uint64_t site, size_t len);
 
-#define PATCH_SWEEP_CACHED 32
+#define PATCH_SWEEP_CACHED 256
 
 /* Sweeps already made, by the window's bytes and place (a sweep depends
  * on nothing else, so an entry never goes stale): rec asks about the same

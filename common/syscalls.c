@@ -376,6 +376,11 @@ int sc_is_quick(const struct sc_desc *d)
 	       d->cls == SCC_BRK;
 }
 
+int sc_unrecorded(long nr)
+{
+	return nr == SYS_rt_sigaction;
+}
+
 int sc_out_regions(const struct sc_desc *d, const uint64_t args[6], int64_t result,
 		   sc_read_fn rd, sc_region_fn fn, void *ctx)
 {

@@ -102,6 +102,12 @@ int sc_clone_args(long nr, const uint64_t args[6], sc_read_fn rd, void *ctx, str
 /* 1 if d's syscalls return at once and change only the caller's process
  * (mmap, mprotect, sigaction...: re-executed classes); 0 if not. */
 int sc_is_quick(const struct sc_desc *d);
+/* 1 if neither rec nor replay stops for syscall nr (trace format 7 on):
+ * rt_sigaction, whose effect and result follow from the process's own
+ * signal state, which the run so far rebuilds in replay; the program runs
+ * it itself in rec (the seccomp filter lets it through) and replay runs it
+ * where the program makes it, with no record. */
+int sc_unrecorded(long nr);
 /* Name of a replay class. */
 const char *sc_class_name(int cls);
 

@@ -13,8 +13,9 @@
 #include "util.h"
 
 #define TRACE_MAGIC "HEISENTR"
-#define TRACE_VERSION 6
+#define TRACE_VERSION 7
 #define TRACE_VERSION_MIN 5  /* the oldest version the reader reads (5: no inproc, patch, buffer records) */
+#define TRACE_VERSION_UNRECORDED 7 /* from this version on, sc_unrecorded's syscalls have no records */
 #define TRACE_INDEX_MAGIC 0x184D2A5Eu   /* LZ4 skippable frame, nibble E */
 #define TRACE_FRAME_TARGET (256 * 1024) /* flush a frame at this raw size */
 #define TRACE_FRAME_SPAN_NS (200ull * 1000 * 1000) /* a frame's records span at most this */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../common/inproc.h"
 #include "../common/ptrace_util.h"
 
 #define SNAP_MAX (256u << 20) /* larger programs go without a memory diff */
@@ -29,6 +30,10 @@ static int snap_map(void *ctx, const struct map_range *m)
 	struct snap_ctx *c = ctx;
 	struct rec_snap *sn = c->sn;
 	if (m->perms[0] != 'r' || m->perms[1] != 'w')
+		return 0;
+	/* The in-process library's control page, stack and ring: 2 MiB that
+	 * rec_snap_words leaves out (mem_skip_inproc) */
+	if (m->start >= IL_BASE + IL_CTL_OFF && m->end <= IL_BASE + IL_MAP_SIZE)
 		return 0;
 	size_t len = m->end - m->start;
 	if (sn->data.len + len > SNAP_MAX || sn->n == REC_SNAP_MAPS)

@@ -91,6 +91,7 @@ struct replay_task {
 	int counting;       /* a counted preemption runs it: count_fd is its perf counter */
 	int count_fd;
 	uint64_t clear_tid; /* its clear-tid address (CLONE_CHILD_CLEARTID, set_tid_address) */
+	int unrecorded;     /* the trace has no records of sc_unrecorded's syscalls: run where made */
 	struct user_regs_struct regs;
 };
 

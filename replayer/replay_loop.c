@@ -136,9 +136,32 @@ static int syscall_stop_kind(struct replay_task *t)
 	return STOP_FOREIGN;
 }
 
+/* At t's syscall stop: runs the syscall if rec let the program run it
+ * unrecorded (sc_unrecorded), at replay's own syscall instruction (the
+ * program's would count as executed twice, by a counted preemption's
+ * breakpoint counter), and leaves t after it with its result. Returns 1
+ * then, 0 for a recorded syscall, or -errno. (A gdb stepi onto it stops
+ * one instruction after it.) */
+static int run_unrecorded(struct replay_task *t)
+{
+	uint64_t args[6];
+	int64_t res;
+	int r;
+	if (!t->unrecorded || (r = regs_get(t->tid, &t->regs)))
+		return t->unrecorded ? r : 0;
+	if (!sc_unrecorded((long)t->regs.orig_rax))
+		return 0;
+	regs_syscall_args(&t->regs, args);
+	if ((r = replay_inject(t, t->gadget, (long)t->regs.orig_rax, args, &res, 0)))
+		return r;
+	t->regs.rax = (uint64_t)res;
+	return (r = regs_set(t->tid, &t->regs)) ? r : 1;
+}
+
 /* Resumes t (with its pending signal) until its next stop: a syscall, a
  * signal or its end. PTRACE_SYSEMU: no syscall of the program runs on
- * its own. Returns STOP_* or -errno; *status is the wait status. */
+ * its own, but the unrecorded ones (run_unrecorded). Returns STOP_* or
+ * -errno; *status is the wait status. */
 int replay_run_task(struct replay_task *t, int *status)
 {
 	t->temp_mask_set = 0; /* it runs on: the call's temporary mask is gone */
@@ -173,8 +196,15 @@ int replay_run_task(struct replay_task *t, int *status)
 			return STOP_GONE;
 		if ((*status >> 16) == PTRACE_EVENT_EXIT)
 			return replay_exit_stop(t, status);
-		if (WSTOPSIG(*status) == (SIGTRAP | 0x80))
-			return syscall_stop_kind(t);
+		if (WSTOPSIG(*status) == (SIGTRAP | 0x80)) {
+			int k = syscall_stop_kind(t);
+			if (k == STOP_SYSCALL && (r = run_unrecorded(t)) != 0) {
+				if (r < 0)
+					return r;
+				continue;
+			}
+			return k;
+		}
 		if ((*status >> 16) == 0) {
 			/* Signals replay's own re-run syscalls cause (a child's
 			 * SIGCHLD) are dropped: recorded ones are raised. */

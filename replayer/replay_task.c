@@ -25,6 +25,7 @@ struct replay_task *replay_task_new(struct replay_session *s, uint32_t rec_tid)
 	t->cookie = s->cookie;
 	t->bound = &s->wait;
 	t->gdb = s->gdb;
+	t->unrecorded = s->r.hdr.version >= TRACE_VERSION_UNRECORDED;
 	t->next = s->tasks;
 	s->tasks = t;
 	return t;

@@ -185,7 +185,7 @@ static void test_roundtrip(void **state)
 	struct trace_reader r;
 	struct trace_rec rec;
 	assert_int_equal(trace_reader_open(&r, path), 0);
-	assert_int_equal(r.hdr.version, 6);
+	assert_int_equal(r.hdr.version, TRACE_VERSION);
 
 	struct trace_inproc ip, wip;
 	sample_inproc(&wip);
@@ -533,9 +533,9 @@ static void test_format5(void **state)
 	assert_int_equal(trace_reader_open(&r, path), -TRE_VERSION);
 	assert_non_null(strstr(r.err, "trace format version 4 is older than this replay supports (5)"));
 	trace_reader_close(&r);
-	write_inproc_trace(path, 7);
+	write_inproc_trace(path, 8);
 	assert_int_equal(trace_reader_open(&r, path), -TRE_VERSION);
-	assert_non_null(strstr(r.err, "trace format version 7 is newer than this replay supports (6)"));
+	assert_non_null(strstr(r.err, "trace format version 8 is newer than this replay supports (7)"));
 	trace_reader_close(&r);
 	unlink(path);
 }
