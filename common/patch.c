@@ -128,6 +128,33 @@ int patch_insn_steppable(const uint8_t *code, size_t n, uint64_t addr)
 	return ok;
 }
 
+size_t patch_rep_string_len(const uint8_t *code, size_t n, uint64_t addr)
+{
+	static const unsigned strings[] = {
+		X86_INS_MOVSB, X86_INS_MOVSW, X86_INS_MOVSD, X86_INS_MOVSQ, X86_INS_STOSB, X86_INS_STOSW,
+		X86_INS_STOSD, X86_INS_STOSQ, X86_INS_LODSB, X86_INS_LODSW, X86_INS_LODSD, X86_INS_LODSQ,
+		X86_INS_CMPSB, X86_INS_CMPSW, X86_INS_CMPSD, X86_INS_CMPSQ, X86_INS_SCASB, X86_INS_SCASW,
+		X86_INS_SCASD, X86_INS_SCASQ, X86_INS_INSB,  X86_INS_INSW,  X86_INS_INSD,  X86_INS_OUTSB,
+		X86_INS_OUTSW, X86_INS_OUTSD,
+	};
+	csh h;
+	cs_insn *insn;
+	size_t len = 0;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+		return 0;
+	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
+	if (cs_disasm(h, code, n, addr, 1, &insn) == 1) {
+		const cs_x86 *x = &insn->detail->x86;
+		int rep = x->prefix[0] == X86_PREFIX_REP || x->prefix[0] == X86_PREFIX_REPNE;
+		for (size_t i = 0; rep && i < sizeof strings / sizeof *strings; i++)
+			if (insn->id == strings[i])
+				len = insn->size;
+		cs_free(insn, 1);
+	}
+	cs_close(&h);
+	return len;
+}
+
 static int rel32(uint64_t from_end, uint64_t target, int32_t *out)
 {
 	int64_t rel = (int64_t)(target - from_end);

@@ -41,6 +41,10 @@ size_t patch_site_len(const uint8_t *code, size_t n, uint64_t addr);
 /* 1 if single-stepping the instruction at addr stops right after it (no
  * syscall, trap or trapping rdtsc); 0 if not or undecodable. */
 int patch_insn_steppable(const uint8_t *code, size_t n, uint64_t addr);
+/* The length of the instruction at code (at addr) if it is a rep- or
+ * repne-prefixed string instruction (movs, stos, lods, cmps, scas, ins,
+ * outs), which an interrupt may stop between iterations; else 0. */
+size_t patch_rep_string_len(const uint8_t *code, size_t n, uint64_t addr);
 
 /* Builds into *t the trampoline at address at for the run of len bytes
  * at site (its bytes in insn), trapping when the registers

@@ -448,6 +448,57 @@ int rec_preempt_spin_trap(struct rec_session *s, struct rec_task *t)
 /* Single-steps t, for at most MAX_STEPS instructions, to one that replay
  * can patch (patch_site_len). Signals arriving meanwhile are held as its
  * deferred signal. Returns 1 there, 0 if not reached, or -errno. */
+/* A rep string instruction at t's rip may be partly done (an interrupt
+ * stops it between iterations, rip still on it, rcx and rdi moved on): a
+ * state replay's breakpoints, which stop at an instruction's start, never
+ * meet. t runs to the instruction's end first (a hardware breakpoint, DR3,
+ * after it). Returns 0 if not at one, 1 once past it, 2 if t was let go
+ * instead (it faulted there: the fault comes again as a stop of its own),
+ * or -errno. */
+static int finish_rep(struct rec_task *t, const struct user_regs_struct *r, const uint8_t *code, size_t n)
+{
+	size_t len = patch_rep_string_len(code, n, r->rip);
+	if (!len)
+		return 0;
+	size_t off7 = offsetof(struct user, u_debugreg) + 7 * sizeof(long);
+	errno = 0;
+	long dr7 = ptrace(PTRACE_PEEKUSER, t->tid, (void *)off7, 0);
+	if (errno)
+		return -errno;
+	int ret = set_dr(t->tid, 3, r->rip + len);
+	if (!ret)
+		ret = set_dr(t->tid, 7, ((uint64_t)dr7 & ~(0xfull << 28)) | (1ull << 6));
+	while (!ret) {
+		int status;
+		siginfo_t si;
+		if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0) {
+			ret = -errno;
+			break;
+		}
+		if ((ret = tracee_wait_stop(t->tid, &status, NULL)))
+			break;
+		int sig = WSTOPSIG(status);
+		if ((status >> 16) == PTRACE_EVENT_STOP && sig == SIGTRAP)
+			continue; /* an interrupt of rec's: nothing ran */
+		if ((status >> 16) != 0 || ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0) {
+			ret = -EPROTO;
+			break;
+		}
+		if (sig == SIGTRAP && si.si_code == TRAP_HWBKPT)
+			break;
+		if (rec_sig_is_sync(&si)) {
+			/* its own fault in the string: not delivered now, made
+			 * again once it runs on (an ordinary signal stop) */
+			if ((ret = set_dr(t->tid, 7, (uint64_t)dr7)))
+				return ret;
+			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 2;
+		}
+		ret = rec_hold_async(t, sig, &si);
+	}
+	int r2 = set_dr(t->tid, 7, (uint64_t)dr7);
+	return ret ? ret : r2 ? r2 : 1;
+}
+
 static int step_to_patchable(struct rec_session *s, struct rec_task *t)
 {
 	const struct site_table *sites = t->space ? &t->space->sites : NULL;
@@ -471,6 +522,17 @@ static int step_to_patchable(struct rec_session *s, struct rec_task *t)
 		}
 		if (mem_read(t->tid, r.rip, code, sizeof code) < 16)
 			break;
+		if ((ret = finish_rep(t, &r, code, sizeof code)) == 2 || ret < 0)
+			break;
+		if (ret == 1) { /* past a rep string instruction: where now */
+			ret = 0;
+			if (regs_get(t->tid, &r)) {
+				ret = -EIO;
+				break;
+			}
+			if (mem_read(t->tid, r.rip, code, sizeof code) < 16)
+				break;
+		}
 		size_t len = 0;
 		if (patch_site_len(code, sizeof code, r.rip) && !(sites && site_page_of(sites, r.rip) >= 0) &&
 		    site_win_read(win, t->tid, r.rip) && (len = site_win_patchable(win, r.rip, 0)) &&
@@ -583,6 +645,8 @@ int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
 	r = step_to_patchable(s, t);
 	if (r < 0)
 		return r;
+	if (r == 2)
+		return 0; /* let go: it faulted in a rep string instruction */
 	if ((r = rec_inproc_step_out(s, t)))
 		return r < 0 ? r : 0;
 	if (t->deferred_sig && !t->sig_checked) {
