@@ -213,6 +213,12 @@ static int put_entries(struct rec_session *s, struct rec_task *t, uint32_t count
 	for (uint32_t i = 0; i < count && !ret; i += TRACE_BUFFER_MAX) {
 		uint32_t n = count - i < TRACE_BUFFER_MAX ? count - i : TRACE_BUFFER_MAX;
 		struct trace_buffer b = {.tid = (uint32_t)t->tid, .count = n, .entries = s->ilents + i};
+		if (s->il_notify_drain && i + n == count) {
+			/* its last call is followed by the library's traced getpid:
+			 * replay's library makes it too */
+			b.flags = BUF_NOTIFY;
+			s->il_notify_drain = 0;
+		}
 		ret = trace_put_buffer(&s->w, &b);
 	}
 	s->nbuffered += count;
@@ -397,6 +403,33 @@ int rec_inproc_exit(struct rec_session *s, struct rec_task *t, struct user_regs_
 	r->rip = to;
 	t->exit_regs = *r;
 	return regs_set(t->tid, r);
+}
+
+int rec_inproc_notify(struct rec_task *t, int on)
+{
+	struct rec_space *sp = t->space;
+	uint32_t v = on ? 1 : 0;
+	int fd;
+	if (!sp || !sp->il || sp->il_notify == (int)v)
+		return sp && sp->il ? (int)v : 0;
+	if ((fd = space_fd(t)) < 0)
+		return fd;
+	int r = mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, notify), &v, sizeof v);
+	if (r)
+		return r;
+	sp->il_notify = (int)v;
+	return (int)v;
+}
+
+int rec_inproc_at_notify(struct rec_session *s, struct rec_task *t)
+{
+	struct user_regs_struct r;
+	uint64_t ret;
+	/* at the library's traced syscall, called (not jumped to: a call the
+	 * library made traced returns to its trampoline) from its own text */
+	return t->space && t->space->il && t->space->il_notify && !regs_get(t->tid, &r) &&
+	       r.rip == s->il_traced + 2 && r.orig_rax == SYS_getpid && mem_read(t->tid, r.rsp, &ret, 8) == 8 &&
+	       ret >= IL_BASE && ret < IL_BASE + IL_TEXT_MAX;
 }
 
 /* 1 if rip is in the library's text or a trampoline of t's process. */
