@@ -79,6 +79,7 @@ struct rec_task {
 	uint64_t catch_deadline;
 	int interrupting;    /* PTRACE_INTERRUPT sent */
 	uint64_t interrupt_ns; /* when (sent again if no stop came: another stop may have taken it) */
+	int leave_bp;        /* DR2 is where it returns from the in-process library (rec_inproc_step_out) */
 	int to_syscall;      /* let run on to the in-process library's traced syscall (rec_inproc_step_out) */
 	uint64_t notify_ns;  /* when rec set its library's notify word to end its turn (0: not set) */
 	int preempted_once;  /* it was preempted: later slices are long */
@@ -424,8 +425,14 @@ int rec_inproc_exit(struct rec_session *s, struct rec_task *t, struct user_regs_
 int rec_inproc_shared_file(struct rec_session *s, uint64_t dev, uint64_t ino);
 /* t is stopped to be preempted: if it is inside the library or a
  * trampoline, single-steps it out (returns 0), or lets it run on to the
- * library's traced syscall, a stop of its own (returns 1); -errno. */
+ * library's traced syscall, a stop of its own (returns 1), or to its
+ * return into the trampoline, a hardware breakpoint's stop where
+ * rec_inproc_leave_clear and rec_preempt_stop take it again (returns 2);
+ * -errno. */
 int rec_inproc_step_out(struct rec_session *s, struct rec_task *t);
+/* Clears the breakpoint rec_inproc_step_out set where t returns from the
+ * library (t stopped), if set; 0 or -errno. */
+int rec_inproc_leave_clear(struct rec_task *t);
 /* Sets (on 1) or clears (on 0) the notify word of t's library: with it
  * set, its next buffered call ends with a traced getpid, a stop where its
  * turn ends. Returns 1 if set, 0 if not (no library, cleared), -errno. */

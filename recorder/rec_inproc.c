@@ -478,6 +478,51 @@ static int over_syscall(struct rec_task *t, uint64_t next)
 	return ret ? ret : r2;
 }
 
+/* Lets t, in the library's text (not a trampoline), run on to where it
+ * returns to its trampoline, with a hardware breakpoint there (DR2):
+ * single steps cost ~10 us each, and a copy or hash of a 4 KiB write
+ * takes thousands (a rep movsb one per byte). The return address is the
+ * word at the program's rsp that the entry saved; a stale one (t before
+ * the entry saved it) is no return address of a trampoline, or one whose
+ * breakpoint a later pass hits: t is then stopped there instead, which
+ * rec_preempt_stop takes as it comes. Returns 2 (t runs on: its next stop
+ * is that breakpoint or the library's traced syscall), 0 (not done) or
+ * -errno. */
+static int to_library_return(struct rec_task *t, uint64_t rip)
+{
+	uint64_t sp = 0, ret = 0;
+	if (rip < IL_BASE || rip >= IL_BASE + IL_TEXT_MAX ||
+	    mem_read(t->tid, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, saved_rsp), &sp, 8) != 8 ||
+	    mem_read(t->tid, sp, &ret, 8) != 8 || !il_patch_in_tramp(&t->space->patches, ret))
+		return 0;
+	size_t off7 = offsetof(struct user, u_debugreg) + 7 * sizeof(long);
+	errno = 0;
+	long dr7 = ptrace(PTRACE_PEEKUSER, t->tid, (void *)off7, 0);
+	if (errno)
+		return -errno;
+	/* L2, an execution breakpoint (R/W2 and LEN2 zero) */
+	int r = set_dr(t->tid, 2, ret);
+	if (!r)
+		r = set_dr(t->tid, 7, ((uint64_t)dr7 & ~(0xfull << 24)) | (1ull << 4));
+	if (r)
+		return r;
+	t->leave_bp = 1;
+	return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 2;
+}
+
+int rec_inproc_leave_clear(struct rec_task *t)
+{
+	if (!t->leave_bp)
+		return 0;
+	t->leave_bp = 0;
+	size_t off7 = offsetof(struct user, u_debugreg) + 7 * sizeof(long);
+	errno = 0;
+	long dr7 = ptrace(PTRACE_PEEKUSER, t->tid, (void *)off7, 0);
+	if (errno)
+		return -errno;
+	return set_dr(t->tid, 7, (uint64_t)dr7 & ~(3ull << 4));
+}
+
 #define STEP_OUT_MAX 100000 /* instructions: the library's longest path is a few hundred */
 
 int rec_inproc_step_out(struct rec_session *s, struct rec_task *t)
@@ -500,6 +545,8 @@ int rec_inproc_step_out(struct rec_session *s, struct rec_task *t)
 				return ret;
 			continue;
 		}
+		if ((ret = to_library_return(t, r.rip)))
+			return ret;
 		if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0)
 			return -errno;
 		if ((ret = tracee_wait_stop(t->tid, &status, NULL)))

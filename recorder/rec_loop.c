@@ -148,6 +148,8 @@ static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
 	if (frame_sig && sig == SIGTRAP && si.si_code == SIGTRAP)
 		return rec_sigframe(s, t, frame_sig); /* at the handler's entry */
 	if (sig == SIGTRAP && si.si_code == TRAP_HWBKPT) {
+		if (t->leave_bp && t->to_syscall)
+			return rec_preempt_stop(s, t); /* back from the library, to be preempted */
 		if (t->spin_checking)
 			return rec_preempt_spin_trap(s, t);
 		/* The spin check's breakpoint, hit just before the check was

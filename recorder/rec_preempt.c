@@ -92,6 +92,7 @@ void rec_preempt_disarm(struct rec_task *t)
 	t->ctr_fd = -1;
 	t->catching = 0;
 	t->to_syscall = 0;
+	rec_inproc_leave_clear(t); /* (a thread being killed keeps it) */
 	if (t->notify_ns) {
 		rec_inproc_notify(t, 0); /* (a thread being killed is not told) */
 		t->notify_ns = 0;
@@ -561,6 +562,8 @@ int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
 	int left_loop = 0, r;
 	t->interrupting = 0;
 	t->to_syscall = 0;
+	if ((r = rec_inproc_leave_clear(t)))
+		return r;
 	if (t->spin_delay) {
 		/* Its next pass through the point's instruction is compared,
 		 * once it has run on (with others on the CPU, it may not have). */
