@@ -93,7 +93,9 @@ void rec_preempt_disarm(struct rec_task *t)
 	t->catching = 0;
 	t->to_syscall = 0;
 	rec_inproc_leave_clear(t); /* (a thread being killed keeps it) */
-	if (t->notify_ns) {
+	/* (also one set for a thread killed meanwhile: disarm is for the
+	 * thread that runs, or when none does) */
+	if (t->notify_ns || (t->space && t->space->il_notify)) {
 		rec_inproc_notify(t, 0); /* (a thread being killed is not told) */
 		t->notify_ns = 0;
 	}
