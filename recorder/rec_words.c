@@ -16,6 +16,7 @@
 #include "../common/ptrace_util.h"
 
 #define SNAP_MAX (256u << 20) /* larger programs go without a memory diff */
+#define SNAP_GAP 16           /* untouched pages that end a run of touched ones in a snapshot */
 
 struct snap_ctx {
 	struct rec_snap *sn;
@@ -44,31 +45,38 @@ static int snap_add(struct snap_ctx *c, uint64_t start, size_t len)
 static int snap_map(void *ctx, const struct map_range *m)
 {
 	struct snap_ctx *c = ctx;
-	uint64_t ent[256], run = 0; /* run: the start of a run of touched pages, or 0 */
+	/* run: the start of a run of touched pages, or 0; gap: the start of
+	 * the untouched pages that follow it, or 0 */
+	uint64_t ent[256], run = 0, gap = 0;
 	if (m->perms[0] != 'r' || m->perms[1] != 'w')
 		return 0;
 	if (m->inode != 0 || m->perms[3] != 'p' || c->pm < 0 || (m->start & 4095) || (m->end & 4095))
 		return snap_add(c, m->start, m->end - m->start);
 	/* Private anonymous memory: only its touched pages (a Go heap is
-	 * mostly untouched, read as zeros: 40 of its 50 MiB here). A page
-	 * touched after the snapshot is left out of the diff: its words are
-	 * not filter words, which only spares replay some traps. */
+	 * mostly untouched, read as zeros: 40 of its 50 MiB here), in runs
+	 * that gaps of fewer than SNAP_GAP untouched pages do not break (the
+	 * entries are few). A page touched after the snapshot is left out of
+	 * the diff: its words are not filter words, which only spares replay
+	 * some traps. */
 	for (uint64_t a = m->start; a < m->end;) {
 		size_t n = (m->end - a) / 4096 < 256 ? (m->end - a) / 4096 : 256;
 		if (pread(c->pm, ent, n * 8, (off_t)(a / 4096 * 8)) != (ssize_t)(n * 8))
 			return snap_add(c, run ? run : a, m->end - (run ? run : a));
 		for (size_t i = 0; i < n; i++, a += 4096) {
-			int touched = (ent[i] >> 62) != 0;
-			if (touched && !run)
-				run = a;
-			else if (!touched && run) {
-				if (snap_add(c, run, a - run))
+			if ((ent[i] >> 62) != 0) { /* touched (present or swapped) */
+				if (!run)
+					run = a;
+				gap = 0;
+			} else if (run && !gap) {
+				gap = a;
+			} else if (run && a + 4096 - gap >= SNAP_GAP * 4096) {
+				if (snap_add(c, run, gap - run))
 					return c->err;
-				run = 0;
+				run = gap = 0;
 			}
 		}
 	}
-	return run ? snap_add(c, run, m->end - run) : 0;
+	return run ? snap_add(c, run, (gap ? gap : m->end) - run) : 0;
 }
 
 void rec_snap_take(struct rec_snap *sn, pid_t tid)
