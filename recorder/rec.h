@@ -43,6 +43,7 @@ struct rec_space {
 	unsigned il_nseen;
 	unsigned il_nunpatchable;
 	int il_fdcache_off;    /* the library's fdcache is off in this process (rec_inproc_exit) */
+	int il_notify;         /* its library's notify word is set: a stop after its next buffered call */
 };
 
 struct rec_task {
@@ -80,6 +81,9 @@ struct rec_task {
 	uint64_t catch_deadline;
 	int interrupting;    /* PTRACE_INTERRUPT sent */
 	uint64_t interrupt_ns; /* when (sent again if no stop came: another stop may have taken it) */
+	int leave_bp;        /* DR2 is where it returns from the in-process library (rec_inproc_step_out) */
+	int to_syscall;      /* let run on to the in-process library's traced syscall (rec_inproc_step_out) */
+	uint64_t notify_ns;  /* when rec set its library's notify word to end its turn (0: not set) */
 	int preempted_once;  /* it was preempted: later slices are long */
 	int aborted;         /* preemption attempts a syscall ended first (ABORTED_MAX: slices are long too) */
 	int spin_checking;   /* going round once more to see if it spins */
@@ -213,6 +217,7 @@ struct rec_session {
 	uint64_t il_traced;       /* its traced syscall instruction */
 	uint64_t nbuffered;       /* syscalls the library recorded */
 	struct buf ilbuf;         /* ring bytes being drained */
+	int il_notify_drain;      /* the drain in progress is at a notify stop: its buffer record says so */
 	struct trace_bufentry *ilents;
 	struct trace_region *ilregs;
 	struct rec_chaos *chaos;  /* --chaos policy state, or NULL: the fair scheduler */
@@ -426,8 +431,21 @@ int rec_inproc_exit(struct rec_session *s, struct rec_task *t, struct user_regs_
 int rec_inproc_shared_file(struct rec_session *s, uint64_t dev, uint64_t ino);
 /* t is stopped to be preempted: if it is inside the library or a
  * trampoline, single-steps it out (returns 0), or lets it run on to the
- * library's traced syscall, a stop of its own (returns 1); -errno. */
+ * library's traced syscall, a stop of its own (returns 1), or to its
+ * return into the trampoline, a hardware breakpoint's stop where
+ * rec_inproc_leave_clear and rec_preempt_stop take it again (returns 2);
+ * -errno. */
 int rec_inproc_step_out(struct rec_session *s, struct rec_task *t);
+/* Clears the breakpoint rec_inproc_step_out set where t returns from the
+ * library (t stopped), if set; 0 or -errno. */
+int rec_inproc_leave_clear(struct rec_task *t);
+/* Sets (on 1) or clears (on 0) the notify word of t's library: with it
+ * set, its next buffered call ends with a traced getpid, a stop where its
+ * turn ends. Returns 1 if set, 0 if not (no library, cleared), -errno. */
+int rec_inproc_notify(struct rec_task *t, int on);
+/* Whether t, at a seccomp stop, is at the traced getpid its library makes
+ * after a buffered call when notify is set (1) or not (0). */
+int rec_inproc_at_notify(struct rec_session *s, struct rec_task *t);
 /* Marks the recording failed with a reason naming the thread and event. */
 void rec_fail(struct rec_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -214,6 +214,12 @@ static int put_entries(struct rec_session *s, struct rec_task *t, uint32_t count
 	for (uint32_t i = 0; i < count && !ret; i += TRACE_BUFFER_MAX) {
 		uint32_t n = count - i < TRACE_BUFFER_MAX ? count - i : TRACE_BUFFER_MAX;
 		struct trace_buffer b = {.tid = (uint32_t)t->tid, .count = n, .entries = s->ilents + i};
+		if (s->il_notify_drain && i + n == count) {
+			/* its last call is followed by the library's traced getpid:
+			 * replay's library makes it too */
+			b.flags = BUF_NOTIFY;
+			s->il_notify_drain = 0;
+		}
 		ret = trace_put_buffer(&s->w, &b);
 	}
 	s->nbuffered += count;
@@ -418,6 +424,33 @@ int rec_inproc_exit(struct rec_session *s, struct rec_task *t, struct user_regs_
 	return regs_set(t->tid, r);
 }
 
+int rec_inproc_notify(struct rec_task *t, int on)
+{
+	struct rec_space *sp = t->space;
+	uint32_t v = on ? 1 : 0;
+	int fd;
+	if (!sp || !sp->il || sp->il_notify == (int)v)
+		return sp && sp->il ? (int)v : 0;
+	if ((fd = space_fd(t)) < 0)
+		return fd;
+	int r = mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, notify), &v, sizeof v);
+	if (r)
+		return r;
+	sp->il_notify = (int)v;
+	return (int)v;
+}
+
+int rec_inproc_at_notify(struct rec_session *s, struct rec_task *t)
+{
+	struct user_regs_struct r;
+	uint64_t ret;
+	/* at the library's traced syscall, called (not jumped to: a call the
+	 * library made traced returns to its trampoline) from its own text */
+	return t->space && t->space->il && t->space->il_notify && !regs_get(t->tid, &r) &&
+	       r.rip == s->il_traced + 2 && r.orig_rax == SYS_getpid && mem_read(t->tid, r.rsp, &ret, 8) == 8 &&
+	       ret >= IL_BASE && ret < IL_BASE + IL_TEXT_MAX;
+}
+
 /* 1 if rip is in the library's text or a trampoline of t's process. */
 static int in_library(const struct rec_task *t, uint64_t rip)
 {
@@ -464,6 +497,51 @@ static int over_syscall(struct rec_task *t, uint64_t next)
 	return ret ? ret : r2;
 }
 
+/* Lets t, in the library's text (not a trampoline), run on to where it
+ * returns to its trampoline, with a hardware breakpoint there (DR2):
+ * single steps cost ~10 us each, and a copy or hash of a 4 KiB write
+ * takes thousands (a rep movsb one per byte). The return address is the
+ * word at the program's rsp that the entry saved; a stale one (t before
+ * the entry saved it) is no return address of a trampoline, or one whose
+ * breakpoint a later pass hits: t is then stopped there instead, which
+ * rec_preempt_stop takes as it comes. Returns 2 (t runs on: its next stop
+ * is that breakpoint or the library's traced syscall), 0 (not done) or
+ * -errno. */
+static int to_library_return(struct rec_task *t, uint64_t rip)
+{
+	uint64_t sp = 0, ret = 0;
+	if (rip < IL_BASE || rip >= IL_BASE + IL_TEXT_MAX ||
+	    mem_read(t->tid, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, saved_rsp), &sp, 8) != 8 ||
+	    mem_read(t->tid, sp, &ret, 8) != 8 || !il_patch_in_tramp(&t->space->patches, ret))
+		return 0;
+	size_t off7 = offsetof(struct user, u_debugreg) + 7 * sizeof(long);
+	errno = 0;
+	long dr7 = ptrace(PTRACE_PEEKUSER, t->tid, (void *)off7, 0);
+	if (errno)
+		return -errno;
+	/* L2, an execution breakpoint (R/W2 and LEN2 zero) */
+	int r = set_dr(t->tid, 2, ret);
+	if (!r)
+		r = set_dr(t->tid, 7, ((uint64_t)dr7 & ~(0xfull << 24)) | (1ull << 4));
+	if (r)
+		return r;
+	t->leave_bp = 1;
+	return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 2;
+}
+
+int rec_inproc_leave_clear(struct rec_task *t)
+{
+	if (!t->leave_bp)
+		return 0;
+	t->leave_bp = 0;
+	size_t off7 = offsetof(struct user, u_debugreg) + 7 * sizeof(long);
+	errno = 0;
+	long dr7 = ptrace(PTRACE_PEEKUSER, t->tid, (void *)off7, 0);
+	if (errno)
+		return -errno;
+	return set_dr(t->tid, 7, (uint64_t)dr7 & ~(3ull << 4));
+}
+
 #define STEP_OUT_MAX 100000 /* instructions: the library's longest path is a few hundred */
 
 int rec_inproc_step_out(struct rec_session *s, struct rec_task *t)
@@ -486,6 +564,8 @@ int rec_inproc_step_out(struct rec_session *s, struct rec_task *t)
 				return ret;
 			continue;
 		}
+		if ((ret = to_library_return(t, r.rip)))
+			return ret;
 		if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0)
 			return -errno;
 		if ((ret = tracee_wait_stop(t->tid, &status, NULL)))

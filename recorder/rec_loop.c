@@ -148,6 +148,8 @@ static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
 	if (frame_sig && sig == SIGTRAP && si.si_code == SIGTRAP)
 		return rec_sigframe(s, t, frame_sig); /* at the handler's entry */
 	if (sig == SIGTRAP && si.si_code == TRAP_HWBKPT) {
+		if (t->leave_bp && t->to_syscall)
+			return rec_preempt_stop(s, t); /* back from the library, to be preempted */
 		if (t->spin_checking)
 			return rec_preempt_spin_trap(s, t);
 		/* The spin check's breakpoint, hit just before the check was
@@ -209,7 +211,7 @@ static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
 	t->exit_regs_valid = 0;
 	if (was_running && !at_syscall_return && !chained && !rec_hold_async(t, sig, &si)) {
 		/* held (a second one is raised again after the first) */
-		if (t->catching || t->site_catching || t->spin_delay)
+		if (t->catching || t->site_catching || t->spin_delay || t->to_syscall)
 			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
 		return rec_preempt_stop(s, t);
 	}
@@ -480,8 +482,18 @@ static int dispatch(struct rec_session *s, struct rec_task *t, int status)
 	 * its process runs); not at the stops a running thread goes on from. */
 	int was_running = s->running == t, r = 0;
 	pid_t tid = t->tid;
-	if ((status >> 16) == PTRACE_EVENT_SECCOMP && (was_running || !s->running))
+	if ((status >> 16) == PTRACE_EVENT_SECCOMP && (was_running || !s->running)) {
+		/* (the getpid rec's notify asked for: replay's library makes it
+		 * after the drain's last call) */
+		s->il_notify_drain = rec_inproc_at_notify(s, t);
 		r = rec_inproc_flush(s, t);
+		if (!r && s->il_notify_drain) {
+			rec_fail(s, "thread %d: getpid: the in-process library's stop for rec came with no buffered call before it: recording stopped",
+				 t->tid);
+			r = -EPROTO;
+		}
+		s->il_notify_drain = 0;
+	}
 	if (!r)
 		r = on_stop(s, t, status);
 	if (!r && was_running && s->running != t) {

@@ -44,6 +44,12 @@
 #define MAX_STEPS 64                          /* to reach an instruction replay can patch */
 #define ABORTED_MAX 3                         /* attempts a syscall ends before turns are long */
 #define SIG_PASSES 1024                         /* a held signal's point waits for its registers to repeat */
+/* After a turn's end is due, a thread with the in-process library has this
+ * long to reach its next buffered call, which then ends with a traced
+ * getpid (the library's notify): a stop, no preemption point to find. Then
+ * it is interrupted. Short for a first turn (short-lived threads interleave). */
+#define NOTIFY_NS (1000ull * 1000)
+#define NOTIFY_FIRST_NS (FIRST_SLICE_NS / 4)
 
 void rec_preempt_arm(struct rec_session *s, struct rec_task *t)
 {
@@ -85,6 +91,14 @@ void rec_preempt_disarm(struct rec_task *t)
 		close(t->ctr_fd);
 	t->ctr_fd = -1;
 	t->catching = 0;
+	t->to_syscall = 0;
+	rec_inproc_leave_clear(t); /* (a thread being killed keeps it) */
+	/* (also one set for a thread killed meanwhile: disarm is for the
+	 * thread that runs, or when none does) */
+	if (t->notify_ns || (t->space && t->space->il_notify)) {
+		rec_inproc_notify(t, 0); /* (a thread being killed is not told) */
+		t->notify_ns = 0;
+	}
 	if (t->spin_checking) {
 		set_dr(t->tid, 7, 0); /* t is stopped: its debug registers can be set */
 		t->spin_checking = 0;
@@ -110,8 +124,10 @@ int64_t rec_preempt_due_ns(struct rec_session *s)
 		uint64_t again = t->interrupt_ns + INTERRUPT_RETRY_NS;
 		return again > now ? (int64_t)(again - now) : 0;
 	}
-	if (t->catching || t->spin_checking || t->site_catching)
+	if (t->catching || t->spin_checking || t->site_catching || t->to_syscall)
 		return t->catch_deadline > now ? (int64_t)(t->catch_deadline - now) : 0;
+	if (t->notify_ns)
+		return t->notify_ns > now ? (int64_t)(t->notify_ns - now) : 0;
 	/* Stops of others wait for this turn to end; so does a signal held
 	 * while rec worked on this thread (patching, stepping): a thread
 	 * computing alone gets a point for it at its slice's end. */
@@ -149,6 +165,15 @@ int rec_preempt_start(struct rec_session *s)
 		close(t->ctr_fd);
 		t->ctr_fd = -1;
 		t->catching = 0;
+	}
+	if (!t->notify_ns && !t->interrupting) {
+		/* its next buffered call ends the turn, if it comes soon */
+		int r = rec_inproc_notify(t, 1);
+		if (r == 1) {
+			t->notify_ns = now + (t->preempted_once || t->learned || t->aborted >= ABORTED_MAX ? NOTIFY_NS
+														 : NOTIFY_FIRST_NS);
+			return 0;
+		}
 	}
 	t->interrupting = 1;
 	t->interrupt_ns = now;
@@ -583,11 +608,27 @@ int rec_hold_async(struct rec_task *t, int sig, const siginfo_t *si)
 	return 0;
 }
 
+/* After rec_inproc_step_out returned r: 1 if it let t run on to the
+ * library's traced syscall, a stop that ends its turn, which no interrupt
+ * may come before (at once, it would stop t there again, and again).
+ * Returns 0 or -errno. */
+static int to_library_syscall(struct rec_task *t, int r)
+{
+	if (r < 0)
+		return r;
+	t->to_syscall = 1;
+	t->catch_deadline = now_ns() + CATCH_NS;
+	return 0;
+}
+
 int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
 {
 	uint64_t n = 0;
 	int left_loop = 0, r;
 	t->interrupting = 0;
+	t->to_syscall = 0;
+	if ((r = rec_inproc_leave_clear(t)))
+		return r;
 	if (t->spin_delay) {
 		/* Its next pass through the point's instruction is compared,
 		 * once it has run on (with others on the CPU, it may not have). */
@@ -641,14 +682,14 @@ int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
 	 * filter words that tell the passes apart (rec_preempt_spin_trap). */
 	/* Never a point inside the in-process library or a trampoline. */
 	if ((r = rec_inproc_step_out(s, t)))
-		return r < 0 ? r : 0;
+		return to_library_syscall(t, r);
 	r = step_to_patchable(s, t);
 	if (r < 0)
 		return r;
 	if (r == 2)
 		return 0; /* let go: it faulted in a rep string instruction */
 	if ((r = rec_inproc_step_out(s, t)))
-		return r < 0 ? r : 0;
+		return to_library_syscall(t, r);
 	if (t->deferred_sig && !t->sig_checked) {
 		/* Once more round to this rip first: where registers repeat
 		 * pass after pass, the point gets a stack word that tells the

@@ -159,6 +159,8 @@ int replay_inproc_feed(struct replay_session *s, struct replay_task *t, const st
 		}
 		struct il_entry h = {.nr = e->nr, .length = len, .hash = e->args_hash, .data_len = (uint32_t)data,
 				     .result = e->result};
+		if ((b->flags & BUF_NOTIFY) && i + 1 == b->count)
+			h.flags = IL_EF_NOTIFY; /* the library's traced getpid follows, as recorded */
 		uint8_t *p = img + (at - start);
 		memcpy(p, &h, sizeof h);
 		p += sizeof h;

@@ -116,8 +116,11 @@ have id /usr/bin/id && check_replay real-id -- /usr/bin/id
 # 1,000 syscall records (inproc-buffered); with rec --no-inprocess, no
 # buffer record and a syscall record for each of the 100,000 calls
 # (inproc-buffered-off). Both traces replay to the recording's output and
-# status. The real rec ($REC_REAL): this test sets the option itself,
-# whatever REC_FLAGS says.
+# status. The two threads run together far longer than a 5 ms turn, and
+# their turns end at rec's notify (docs/inprocess.md, section 15): with
+# in-process recording on, at least one buffer record must say so. The
+# real rec ($REC_REAL): this test sets the option itself, whatever
+# REC_FLAGS says.
 IP=$TBIN/inproc_clock
 if [ -x "$IP" ]; then
 	d=$TMPD/inproc-buffered
@@ -134,15 +137,16 @@ if [ -x "$IP" ]; then
 		nbuf=$(grep -c '^{"event":[0-9]*,"type":"buffer"' "$d/$mode.json")
 		nent=$(sed -n 's/^{"event":[0-9]*,"type":"buffer","tid":[0-9]*,"count":\([0-9]*\),.*/\1/p' "$d/$mode.json" |
 			awk '{ n += $1 } END { print n + 0 }')
-		found="rec ${flags:-(in-process on)}: $nsys syscall records, $nbuf buffer records holding $nent buffered calls"
+		nnot=$(grep -c '^{"event":[0-9]*,"type":"buffer",.*"notify":true' "$d/$mode.json")
+		found="rec ${flags:-(in-process on)}: $nsys syscall records, $nbuf buffer records holding $nent buffered calls, $nnot ending a turn at rec's notify"
 		if [ "$rs" != 0 ] || grep -q '^rec: ' "$d/$mode.err"; then
 			fail "$name: recording inproc_clock exited $rs: $(grep -m1 '^rec: ' "$d/$mode.err")$(tail -1 "$d/$mode.out")"
 		elif [ "$ps" != "$rs" ] || ! cmp -s "$d/$mode.out" "$d/$mode.replay" || grep -q '^replay: ' "$d/$mode.replay.err"; then
 			fail "$name: replay exited $ps (recording $rs), output $(cmp -s "$d/$mode.out" "$d/$mode.replay" && echo same || echo OTHER): $(grep -m1 '^replay: ' "$d/$mode.replay.err"); $found"
 		elif [ ! -s "$d/$mode.json" ] || [ -s "$d/$mode.json.err" ]; then
 			fail "$name: replay --dump --json failed: $(head -1 "$d/$mode.json.err")"
-		elif [ "$mode" = on ] && { [ "$nbuf" = 0 ] || [ "$nent" = 0 ] || [ "$nsys" -ge 1000 ]; }; then
-			fail "$name: want buffer records with buffered calls and under 1000 syscall records; $found"
+		elif [ "$mode" = on ] && { [ "$nbuf" = 0 ] || [ "$nent" = 0 ] || [ "$nsys" -ge 1000 ] || [ "$nnot" = 0 ]; }; then
+			fail "$name: want buffer records with buffered calls, one at least ending a turn at rec's notify, and under 1000 syscall records; $found"
 		elif [ "$mode" = off ] && { [ "$nbuf" != 0 ] || [ "$nsys" -lt 100000 ]; }; then
 			fail "$name: want no buffer record and 100000 syscall records or more; $found"
 		else
