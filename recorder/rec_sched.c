@@ -131,8 +131,12 @@ int rec_schedule(struct rec_session *s)
 	if (s->chaos) {
 		if (!(t = rec_chaos_pick(s, now)))
 			return 0;
-	} else if (!t || t->state != T_READY || now - t->slice_start_ns > REC_SLICE_NS) {
-		/* The last thread goes on while its slice lasts; then the next one. */
+	} else if (!t || t->state != T_READY || t->turn_preempted || now - t->slice_start_ns > REC_SLICE_NS) {
+		/* The last thread goes on while its slice lasts; then the next
+		 * one. Not after a preemption point, which ended its slice (a
+		 * first one of 100 us): race_counter's threads were preempted
+		 * in their loops and went on, unless rec's own work at the point
+		 * (a slow memory snapshot) had outlasted REC_SLICE_NS. */
 		struct rec_task *n = next_ready(s, t);
 		if (!n)
 			return 0;

@@ -151,10 +151,12 @@ fi
 ## docs/scheduling.md): race_counter's four threads do an unsynchronized
 ## counter++ 10^6 times each. Under --chaos, seeds 1 to 10 give at least 8
 ## different totals, each replaying to the same output; under plain rec the
-## total is not always 4000000 (one of 20 recordings at least: a short run's
-## threads are not always preempted while they count; about 1 in 4 races,
-## so 10 tries failed 1 suite run in 20). Without
-## preemption of computing threads every total is 4000000.
+## total is not always 4000000 (one of 20 recordings at least; 30 of 30
+## raced once a thread preempted at its first turn's end let the next one
+## run: before, the preempted thread went on unless rec's work at the point
+## outlasted 5 ms, 1 in 30 with fast snapshots). Without preemption of
+## computing threads, or when the preempted thread goes on, every total is
+## 4000000.
 totals= replayed=0
 for seed in 1 2 3 4 5 6 7 8 9 10; do
 	"$R" -q --chaos --seed "$seed" -o "$C/rc$seed.lz4" "$TBIN/race_counter" >"$C/rc$seed.out" 2>&1
