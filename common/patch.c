@@ -139,15 +139,25 @@ size_t patch_rep_string_len(const uint8_t *code, size_t n, uint64_t addr)
 	};
 	csh h;
 	cs_insn *insn;
-	size_t len = 0;
+	size_t len = 0, i = 0;
+	int rep = 0;
+	/* Most instructions carry no rep prefix: capstone (a decoder opened
+	 * per call) only for those that do (this runs at every single step) */
+	for (; i < n && i < 15 && ((code[i] & 0xf0) == 0x40 || code[i] == 0xf2 || code[i] == 0xf3 || code[i] == 0x66 ||
+				    code[i] == 0x67 || code[i] == 0xf0 || code[i] == 0x2e || code[i] == 0x3e ||
+				    code[i] == 0x26 || code[i] == 0x36 || code[i] == 0x64 || code[i] == 0x65);
+	     i++)
+		rep |= code[i] == 0xf2 || code[i] == 0xf3;
+	if (!rep || i == n)
+		return 0;
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
 		return 0;
 	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
 	if (cs_disasm(h, code, n, addr, 1, &insn) == 1) {
 		const cs_x86 *x = &insn->detail->x86;
-		int rep = x->prefix[0] == X86_PREFIX_REP || x->prefix[0] == X86_PREFIX_REPNE;
-		for (size_t i = 0; rep && i < sizeof strings / sizeof *strings; i++)
-			if (insn->id == strings[i])
+		rep = x->prefix[0] == X86_PREFIX_REP || x->prefix[0] == X86_PREFIX_REPNE;
+		for (size_t k = 0; rep && k < sizeof strings / sizeof *strings; k++)
+			if (insn->id == strings[k])
 				len = insn->size;
 		cs_free(insn, 1);
 	}

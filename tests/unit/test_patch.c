@@ -235,9 +235,38 @@ static void test_match_traps(void **state)
 	sigaction(SIGTRAP, &old, NULL);
 }
 
+/* rep string instructions (an interrupt may stop them between
+ * iterations) are told from others, a mandatory f3 prefix included. */
+static void test_rep_string(void **state)
+{
+	(void)state;
+	static const struct {
+		uint8_t code[8];
+		size_t want;
+	} cases[] = {
+		{{0xf3, 0xaa}, 2},             /* rep stosb */
+		{{0xf3, 0x48, 0xab}, 3},       /* rep stosq */
+		{{0xf3, 0xa4}, 2},             /* rep movsb */
+		{{0xf2, 0xae}, 2},             /* repne scasb */
+		{{0xaa}, 0},                   /* stosb, no rep */
+		{{0xf3, 0x0f, 0x10, 0xc1}, 0}, /* movss: f3 is its opcode's */
+		{{0xf3, 0xc3}, 0},             /* rep ret */
+		{{0x48, 0x89, 0xd1}, 0},       /* mov */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		uint8_t code[16];
+		memset(code, 0x90, sizeof code);
+		memcpy(code, cases[i].code, sizeof cases[i].code);
+		for (size_t k = sizeof cases[i].code; k > 0 && !cases[i].code[k - 1]; k--)
+			code[k - 1] = 0x90; /* the case's unused bytes: nops */
+		assert_int_equal(patch_rep_string_len(code, sizeof code, 0x401000), cases[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rep_string),
 		cmocka_unit_test(test_site_len),
 		cmocka_unit_test(test_rip_relative),
 		cmocka_unit_test(test_flags_kept),
