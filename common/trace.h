@@ -307,7 +307,7 @@ struct trace_end {
  * compressed faster (LZ4 acceleration TRACE_FAST_LEVEL) while the queue is
  * at least half full. */
 #define TRACE_QUEUE_FRAMES 32
-#define TRACE_QUEUE_BYTES (64u << 20)
+#define TRACE_QUEUE_BYTES (16u << 20)
 #define TRACE_FAST_LEVEL (-2)
 #define QBUF_POOL 8
 

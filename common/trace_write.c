@@ -258,9 +258,9 @@ static int queue_step(struct trace_writer *w)
 		f->out = pool_get(w);
 	/* Falling behind: faster, for a larger trace. */
 	int level = w->prefs.compressionLevel;
-	if (w->qcount >= TRACE_QUEUE_FRAMES * 3 / 4)
+	if (w->qcount >= TRACE_QUEUE_FRAMES * 3 / 4 || w->qbytes >= TRACE_QUEUE_BYTES / 4 * 3)
 		level = TRACE_FAST_LEVEL * 4;
-	else if (w->qcount >= TRACE_QUEUE_FRAMES / 2)
+	else if (w->qcount >= TRACE_QUEUE_FRAMES / 2 || w->qbytes >= TRACE_QUEUE_BYTES / 2)
 		level = TRACE_FAST_LEVEL;
 	pthread_mutex_unlock(&w->mu);
 	int err = frame_compress(w, &f->raw, f->ext, f->ext_len, &f->out, level, &f->outlen);
