@@ -146,7 +146,7 @@ static int run_unrecorded(struct replay_task *t)
 {
 	uint64_t args[6];
 	int64_t res;
-	int r;
+	int r = 0;
 	if (!t->unrecorded || (r = regs_get(t->tid, &t->regs)))
 		return t->unrecorded ? r : 0;
 	if (!sc_unrecorded((long)t->regs.orig_rax))
