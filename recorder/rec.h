@@ -273,6 +273,11 @@ int rec_sig_is_sync(const siginfo_t *si);
  * place it: delivered at t's next preemption point (a second, different
  * one after the first). Returns 0, or -EPROTO for a fault or a third. */
 int rec_hold_async(struct rec_task *t, int sig, const siginfo_t *si);
+/* Lets stopped t run up to next, with a hardware breakpoint there (DR3,
+ * DR7 as it was after): 0 there, 1 if t stopped at a fault of its own
+ * first (its signal not delivered), or -errno; asynchronous signals
+ * meanwhile are held (rec_hold_async). */
+int rec_run_to(struct rec_task *t, uint64_t next);
 /* Arms t's counter before it runs, if it has a learned address. */
 void rec_preempt_arm(struct rec_session *s, struct rec_task *t);
 /* Closes t's counter (its turn ended at a record). */

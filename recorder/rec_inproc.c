@@ -465,11 +465,7 @@ static int set_dr(pid_t tid, int i, uint64_t v)
 	return ptrace(PTRACE_POKEUSER, tid, (void *)off, (void *)v) < 0 ? -errno : 0;
 }
 
-/* Lets t (at the library's untraced syscall instruction) run the syscall
- * up to the next instruction, with a hardware breakpoint there: a single
- * step over a syscall leaves a SIGTRAP queued for the program. Returns 0
- * or -errno. */
-static int over_syscall(struct rec_task *t, uint64_t next)
+int rec_run_to(struct rec_task *t, uint64_t next)
 {
 	size_t off7 = offsetof(struct user, u_debugreg) + 7 * sizeof(long);
 	errno = 0;
@@ -491,7 +487,7 @@ static int over_syscall(struct rec_task *t, uint64_t next)
 		else if (WSTOPSIG(status) == SIGTRAP && si.si_code == TRAP_HWBKPT)
 			break;
 		else
-			ret = rec_sig_is_sync(&si) ? -EPROTO : rec_hold_async(t, WSTOPSIG(status), &si);
+			ret = rec_sig_is_sync(&si) ? 1 : rec_hold_async(t, WSTOPSIG(status), &si);
 	}
 	int r2 = set_dr(t->tid, 7, (uint64_t)dr7);
 	return ret ? ret : r2;
@@ -560,8 +556,10 @@ int rec_inproc_step_out(struct rec_session *s, struct rec_task *t)
 			 * to that stop, or to its next preemption */
 			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 1;
 		if (r.rip == s->untraced_ip - 2) {
-			if ((ret = over_syscall(t, s->untraced_ip)))
-				return ret;
+			/* (a single step over a syscall leaves a SIGTRAP queued
+			 * for the program) */
+			if ((ret = rec_run_to(t, s->untraced_ip)))
+				return ret == 1 ? -EPROTO : ret;
 			continue;
 		}
 		if ((ret = to_library_return(t, r.rip)))

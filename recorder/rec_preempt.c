@@ -485,43 +485,10 @@ static int finish_rep(struct rec_task *t, const struct user_regs_struct *r, cons
 	size_t len = patch_rep_string_len(code, n, r->rip);
 	if (!len)
 		return 0;
-	size_t off7 = offsetof(struct user, u_debugreg) + 7 * sizeof(long);
-	errno = 0;
-	long dr7 = ptrace(PTRACE_PEEKUSER, t->tid, (void *)off7, 0);
-	if (errno)
-		return -errno;
-	int ret = set_dr(t->tid, 3, r->rip + len);
-	if (!ret)
-		ret = set_dr(t->tid, 7, ((uint64_t)dr7 & ~(0xfull << 28)) | (1ull << 6));
-	while (!ret) {
-		int status;
-		siginfo_t si;
-		if (ptrace(PTRACE_CONT, t->tid, 0, 0) < 0) {
-			ret = -errno;
-			break;
-		}
-		if ((ret = tracee_wait_stop(t->tid, &status, NULL)))
-			break;
-		int sig = WSTOPSIG(status);
-		if ((status >> 16) == PTRACE_EVENT_STOP && sig == SIGTRAP)
-			continue; /* an interrupt of rec's: nothing ran */
-		if ((status >> 16) != 0 || ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0) {
-			ret = -EPROTO;
-			break;
-		}
-		if (sig == SIGTRAP && si.si_code == TRAP_HWBKPT)
-			break;
-		if (rec_sig_is_sync(&si)) {
-			/* its own fault in the string: not delivered now, made
-			 * again once it runs on (an ordinary signal stop) */
-			if ((ret = set_dr(t->tid, 7, (uint64_t)dr7)))
-				return ret;
-			return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 2;
-		}
-		ret = rec_hold_async(t, sig, &si);
-	}
-	int r2 = set_dr(t->tid, 7, (uint64_t)dr7);
-	return ret ? ret : r2 ? r2 : 1;
+	int ret = rec_run_to(t, r->rip + len);
+	if (ret == 1) /* its own fault in the string: made again once it runs on */
+		return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 2;
+	return ret ? ret : 1;
 }
 
 static int step_to_patchable(struct rec_session *s, struct rec_task *t)
