@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <linux/hw_breakpoint.h>
@@ -336,6 +337,61 @@ int maps_foreach(pid_t tid, maps_fn fn, void *ctx)
 	}
 	fclose(f);
 	return r;
+}
+
+#ifndef PROCMAP_QUERY
+/* Linux 6.11's query of one mapping by address (uapi linux/fs.h). */
+struct procmap_query {
+	uint64_t size, query_flags, query_addr;
+	uint64_t vma_start, vma_end, vma_flags, vma_page_size, vma_offset, inode;
+	uint32_t dev_major, dev_minor, vma_name_size, build_id_size;
+	uint64_t vma_name_addr, build_id_addr;
+};
+#define PROCMAP_QUERY _IOWR('f', 17, struct procmap_query)
+#endif
+#define PMQ_READ 0x1
+#define PMQ_WRITE 0x2
+#define PMQ_EXEC 0x4
+#define PMQ_SHARED 0x8
+
+struct find_ctx {
+	uint64_t addr;
+	struct map_range *m;
+};
+
+static int find_map(void *ctx, const struct map_range *m)
+{
+	struct find_ctx *c = ctx;
+	if (c->addr < m->start || c->addr >= m->end)
+		return 0;
+	*c->m = *m;
+	return 1;
+}
+
+int maps_find(pid_t tid, uint64_t addr, struct map_range *m)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/maps", tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct procmap_query q = {.size = sizeof q, .query_addr = addr};
+	int r = ioctl(fd, PROCMAP_QUERY, &q), err = errno;
+	close(fd);
+	if (r == 0) {
+		*m = (struct map_range){.start = q.vma_start, .end = q.vma_end, .inode = q.inode};
+		m->perms[0] = q.vma_flags & PMQ_READ ? 'r' : '-';
+		m->perms[1] = q.vma_flags & PMQ_WRITE ? 'w' : '-';
+		m->perms[2] = q.vma_flags & PMQ_EXEC ? 'x' : '-';
+		m->perms[3] = q.vma_flags & PMQ_SHARED ? 's' : 'p';
+		return 1;
+	}
+	if (err == ENOENT)
+		return 0; /* no mapping there */
+	/* an older kernel (ENOTTY, EINVAL): the text */
+	struct find_ctx c = {addr, m};
+	r = maps_foreach(tid, find_map, &c);
+	return r < 0 ? r : r > 0;
 }
 
 struct dead_stack_ctx {

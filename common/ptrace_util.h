@@ -68,6 +68,9 @@ typedef int (*maps_fn)(void *ctx, const struct map_range *m);
 /* Calls fn for each mapping of tid's process, in address order, until fn
  * returns non-zero; returns that value, 0, or -errno if maps is unreadable. */
 int maps_foreach(pid_t tid, maps_fn fn, void *ctx);
+/* The mapping of tid's process that holds addr, in *m: 1 if there is
+ * one, 0 if not, -errno (PROCMAP_QUERY, else /proc/PID/maps' text). */
+int maps_find(pid_t tid, uint64_t addr, struct map_range *m);
 /* Memory a hash leaves out: a mapping (replay's own trampoline page) and
  * byte ranges (what syscalls still in flight may write), hashed as zeros. */
 struct mem_skip {

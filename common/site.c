@@ -264,24 +264,10 @@ void site_syscall_forget(struct site_table *tab, long nr, const uint64_t args[6]
 		site_forget(tab, r[i][0], r[i][1]);
 }
 
-struct file_ctx {
-	uint64_t addr;
-	int ok;
-};
-
-static int file_map(void *ctx, const struct map_range *m)
-{
-	struct file_ctx *c = ctx;
-	if (c->addr < m->start || c->addr >= m->end)
-		return 0;
-	c->ok = m->inode != 0 && m->perms[1] != 'w' && m->perms[2] == 'x';
-	return 1;
-}
-
 int site_code_is_file(int tid, uint64_t addr)
 {
-	struct file_ctx c = {addr, 0};
-	return maps_foreach(tid, file_map, &c) > 0 && c.ok;
+	struct map_range m;
+	return maps_find(tid, addr, &m) == 1 && m.inode != 0 && m.perms[1] != 'w' && m.perms[2] == 'x';
 }
 
 struct gap_ctx {

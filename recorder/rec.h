@@ -44,6 +44,8 @@ struct rec_space {
 	unsigned il_nunpatchable;
 	int il_fdcache_off;    /* the library's fdcache is off in this process (rec_inproc_exit) */
 	int il_notify;         /* its library's notify word is set: a stop after its next buffered call */
+	int shared_mem;        /* it has (had) a writable MAP_SHARED mapping: its stores may race another process's */
+	int shared_ro;         /* it has (had) a read-only MAP_SHARED mapping of a file */
 };
 
 struct rec_task {
@@ -65,6 +67,7 @@ struct rec_task {
 	uint64_t slice_ns;   /* this turn's timeslice, set when it starts; 0: the default */
 	uint64_t slice_sites; /* --chaos: this turn ends at this site pass, where it has sites */
 	int turn_preempted;  /* its last turn ended at a preemption, not a syscall */
+	int soft_preempted;  /* ...with no point recorded (rec_preempt_stop): its ring waits for its next stop */
 	int sched_fd;        /* --chaos: its /proc/TID/schedstat, or -1 */
 	uint64_t turn_cpu_ns; /* --chaos: its CPU time when its turn started */
 	int64_t chaos_prio;  /* --chaos: its priority (0: not drawn yet) */
@@ -227,7 +230,8 @@ struct rec_session {
 	char reason[256];
 	uint64_t start_ns;
 	uint64_t nsyscalls, nsignals, nrdtsc, nthreads;
-	uint64_t npreempt_state, npreempt_counted, npreempt_site, nsites;
+	uint64_t npreempt_state, npreempt_counted, npreempt_site, npreempt_soft, nsites;
+	int shared_written;    /* a file mapped MAP_SHARED was written (rec_shared_write) */
 	uint64_t enter_seq;       /* syscall entries so far */
 	uint64_t last_learned;    /* the last hot address learned, for new threads */
 	struct { pid_t tid; int status; } *held; /* stops of others while one thread runs */

@@ -500,7 +500,9 @@ static int dispatch(struct rec_session *s, struct rec_task *t, int status)
 		struct rec_task *o = s->tasks;
 		while (o && o->tid != tid)
 			o = o->next;
-		if (o == t) /* (still there: not gone at this stop) */
+		if (o == t && t->soft_preempted) /* (still there: not gone at this stop) */
+			t->soft_preempted = 0;
+		else if (o == t)
 			r = rec_inproc_flush(s, t);
 	}
 	siginfo_t si;

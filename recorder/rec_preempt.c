@@ -51,6 +51,34 @@
 #define NOTIFY_NS (1000ull * 1000)
 #define NOTIFY_FIRST_NS (FIRST_SLICE_NS / 4)
 
+/* Whether t's turn may end where an interrupt stops it (soft_ok), as far
+ * as rec knows without stopping it. (Its next buffered call, if it comes
+ * within NOTIFY_NS, still ends the turn first: an interrupt would often
+ * stop a thread that makes them in a loop inside the library, where no
+ * soft end is taken.) */
+static int soft_candidate(const struct rec_session *s, const struct rec_task *t)
+{
+	const struct rec_space *sp = t->space;
+	return !s->chaos && sp && sp->refs == 1 && !sp->shared_mem && !(sp->shared_ro && s->shared_written) &&
+	       !t->deferred_sig;
+}
+
+/* Whether t's turns are long from the start: after ABORTED_MAX attempts
+ * a syscall ended, once preempted or with a learned address; and, but
+ * under --chaos (which draws slices), a thread alone in an address space
+ * that shares no memory with another process (no MAP_SHARED mapping): a
+ * point inside its computation orders no store of it against another
+ * thread's, only its next syscall against others' (make's compilers: 186
+ * attempts at 0.4-1 ms of rec each, for 7 points, with short first turns). */
+static int long_turns(const struct rec_session *s, const struct rec_task *t)
+{
+	if (t->learned || t->preempted_once)
+		return 1;
+	if (s->chaos)
+		return 0;
+	return t->aborted >= ABORTED_MAX || !t->space || soft_candidate(s, t);
+}
+
 void rec_preempt_arm(struct rec_session *s, struct rec_task *t)
 {
 	t->site_tried = 0;
@@ -138,8 +166,7 @@ int64_t rec_preempt_due_ns(struct rec_session *s)
 		return -1;
 	/* (--chaos: not after aborted attempts, which depend on timing: a
 	 * seed must draw the same schedule again) */
-	uint64_t slice = t->learned || t->preempted_once || (t->aborted >= ABORTED_MAX && !s->chaos) ? SLICE_NS
-													    : FIRST_SLICE_NS;
+	uint64_t slice = long_turns(s, t) ? SLICE_NS : FIRST_SLICE_NS;
 	if (t->slice_ns && (t->slice_ns < slice || t->preempted_once))
 		slice = t->slice_ns; /* --chaos: its drawn slice, short ones at first */
 	uint64_t end = t->slice_start_ns + slice;
@@ -170,8 +197,7 @@ int rec_preempt_start(struct rec_session *s)
 		/* its next buffered call ends the turn, if it comes soon */
 		int r = rec_inproc_notify(t, 1);
 		if (r == 1) {
-			t->notify_ns = now + (t->preempted_once || t->learned || t->aborted >= ABORTED_MAX ? NOTIFY_NS
-														 : NOTIFY_FIRST_NS);
+			t->notify_ns = now + (long_turns(s, t) || t->aborted >= ABORTED_MAX ? NOTIFY_NS : NOTIFY_FIRST_NS);
 			return 0;
 		}
 	}
@@ -588,12 +614,56 @@ static int to_library_syscall(struct rec_task *t, int r)
 	return 0;
 }
 
+/* Whether t, stopped by rec's interrupt, can end its turn where it is,
+ * with no point in the trace: alone in an address space that shares no
+ * memory (long_turns), under no --chaos, with no signal to deliver, not
+ * inside the in-process library or a trampoline. Nothing another thread
+ * does can see where it is: replay runs it from its last recorded event to
+ * its next, before or after others' as the trace says, and its buffered
+ * calls stay in its ring for its next stop (replay feeds them then too).
+ * Returns 1 if so, 0 if not, -errno. */
+static int soft_ok(const struct rec_session *s, struct rec_task *t)
+{
+	struct user_regs_struct r;
+	uint32_t busy = 1;
+	const struct rec_space *sp = t->space;
+	if (!soft_candidate(s, t) || t->extra_sig || t->reraised_sig ||
+	    t->catching || t->site_catching || t->spin_checking || t->spin_delay || t->leave_bp || t->held)
+		return 0;
+	for (size_t i = 0; i < s->nheld; i++)
+		if (s->held[i].tid == t->tid)
+			return 0;
+	if (regs_get(t->tid, &r))
+		return -EIO;
+	if (r.rip >= IL_BASE && r.rip < IL_BASE + IL_MAP_SIZE)
+		return 0;
+	for (uint32_t k = 0; k < sp->patches.npages; k++)
+		if (r.rip >= sp->patches.page[k].base && r.rip < sp->patches.page[k].base + IL_TRAMP_PAGE)
+			return 0;
+	if (sp->il && (mem_read(t->tid, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, busy), &busy, sizeof busy) != sizeof busy || busy))
+		return 0;
+	return 1;
+}
+
 int rec_preempt_stop(struct rec_session *s, struct rec_task *t)
 {
 	uint64_t n = 0;
 	int left_loop = 0, r;
 	t->interrupting = 0;
 	t->to_syscall = 0;
+	if ((r = soft_ok(s, t)) < 0)
+		return r;
+	if (r) {
+		rec_preempt_disarm(t);
+		t->preempted_once = 1;
+		t->turn_preempted = 1;
+		t->soft_preempted = 1; /* (dispatch: no drain at this turn's end) */
+		s->npreempt_soft++;
+		if (s->running == t)
+			s->running = NULL;
+		t->state = T_READY;
+		return 0;
+	}
 	if ((r = rec_inproc_leave_clear(t)))
 		return r;
 	if (t->spin_delay) {

@@ -103,6 +103,7 @@ int rec_shared_write(struct rec_session *s, struct rec_task *t, const struct sc_
 	if (r)
 		return r;
 	rec->flags |= SCF_FILEWRITE;
+	s->shared_written = 1; /* read-only shared mappings: no more soft preemptions (rec_preempt.c) */
 	rec->file_id = file_id(&st);
 	rec->fw_offset = (uint64_t)off;
 	rec->fw_len = (uint32_t)s->fwbuf.len;

@@ -27,6 +27,8 @@ struct rec_space *rec_space_new(const struct rec_space *from)
 		sp->syscall_insn = from->syscall_insn;
 		sp->il = from->il;
 		sp->patches = from->patches;
+		sp->shared_mem = from->shared_mem;
+		sp->shared_ro = from->shared_ro;
 	}
 	sp->refs = 1;
 	sp->memfd = -1;
