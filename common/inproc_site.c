@@ -28,7 +28,7 @@ static int insn_lens(const uint8_t *code, size_t n, uint64_t addr, size_t want, 
 	cs_insn *insn;
 	int cnt = 0;
 	size_t len = 0;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+	if (!(h = patch_decoder(0)))
 		return 0;
 	while (len < want && cnt < max) {
 		if (cs_disasm(h, code + len, n - len, addr + len, 1, &insn) != 1) {
@@ -39,7 +39,6 @@ static int insn_lens(const uint8_t *code, size_t n, uint64_t addr, size_t want, 
 		len += insn->size;
 		cs_free(insn, 1);
 	}
-	cs_close(&h);
 	return len >= want ? cnt : 0;
 }
 

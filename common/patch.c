@@ -22,6 +22,26 @@ struct decoded {
 
 /* Decodes the instruction at addr (n bytes there); 0 if it cannot move to
  * a trampoline (call, ret, syscall, rdtsc, indirect or loop branches...). */
+/* A cache, not state: capstone builds its instruction-id table for each
+ * handle it opens (3 us), and the recorder decodes at every patch, fix and
+ * rdtsc (make -j2's recording opened 10,000 of them: 34 ms). Never closed:
+ * it lives as long as the thread. */
+csh patch_decoder(int skipdata)
+{
+	static __thread csh h[2];
+	int k = skipdata != 0;
+	if (!h[k]) {
+		csh n;
+		if (cs_open(CS_ARCH_X86, CS_MODE_64, &n) != CS_ERR_OK)
+			return 0;
+		cs_option(n, CS_OPT_DETAIL, CS_OPT_ON);
+		if (k)
+			cs_option(n, CS_OPT_SKIPDATA, CS_OPT_ON);
+		h[k] = n;
+	}
+	return h[k];
+}
+
 static int decode1(csh h, const uint8_t *code, size_t n, uint64_t addr, struct decoded *d)
 {
 	cs_insn *insn;
@@ -76,9 +96,9 @@ static size_t line_decode(const uint8_t *code, size_t n, uint64_t addr, size_t w
 	csh h;
 	size_t len = 0;
 	int i = 0, ok = 1;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+	*count = 0;
+	if (!(h = patch_decoder(0)))
 		return 0;
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
 	while (len < want && len < n) {
 		if (i == max || !decode1(h, code + len, n - len, addr + len, &d[i])) {
 			ok = 0;
@@ -88,7 +108,6 @@ static size_t line_decode(const uint8_t *code, size_t n, uint64_t addr, size_t w
 		if (d[i++].branch)
 			break;
 	}
-	cs_close(&h);
 	*count = i;
 	return ok ? len : 0;
 }
@@ -114,9 +133,8 @@ int patch_insn_steppable(const uint8_t *code, size_t n, uint64_t addr)
 	csh h;
 	cs_insn *insn;
 	int ok = 0;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+	if (!(h = patch_decoder(0)))
 		return 0;
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
 	if (cs_disasm(h, code, n, addr, 1, &insn) == 1) {
 		unsigned id = insn->id;
 		ok = !cs_insn_group(h, insn, CS_GRP_INT) && id != X86_INS_SYSCALL && id != X86_INS_SYSENTER &&
@@ -124,7 +142,6 @@ int patch_insn_steppable(const uint8_t *code, size_t n, uint64_t addr)
 		     id != X86_INS_INT3;
 		cs_free(insn, 1);
 	}
-	cs_close(&h);
 	return ok;
 }
 
@@ -150,9 +167,8 @@ size_t patch_rep_string_len(const uint8_t *code, size_t n, uint64_t addr)
 		rep |= code[i] == 0xf2 || code[i] == 0xf3;
 	if (!rep || i == n)
 		return 0;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+	if (!(h = patch_decoder(0)))
 		return 0;
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
 	if (cs_disasm(h, code, n, addr, 1, &insn) == 1) {
 		const cs_x86 *x = &insn->detail->x86;
 		rep = x->prefix[0] == X86_PREFIX_REP || x->prefix[0] == X86_PREFIX_REPNE;
@@ -161,7 +177,6 @@ size_t patch_rep_string_len(const uint8_t *code, size_t n, uint64_t addr)
 				len = insn->size;
 		cs_free(insn, 1);
 	}
-	cs_close(&h);
 	return len;
 }
 
@@ -265,9 +280,8 @@ uint64_t patch_loop_after_load(const uint8_t *win, size_t wlen, uint64_t wstart,
 	csh h;
 	cs_insn *insn;
 	uint64_t found = 0;
-	if (lp->top < wstart || lp->end - wstart > wlen || cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+	if (lp->top < wstart || lp->end - wstart > wlen || !(h = patch_decoder(0)))
 		return 0;
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
 	insn = cs_malloc(h);
 	const uint8_t *p = win + (lp->top - wstart);
 	size_t left = lp->brk - lp->top;
@@ -281,7 +295,6 @@ uint64_t patch_loop_after_load(const uint8_t *win, size_t wlen, uint64_t wstart,
 	}
 	if (insn)
 		cs_free(insn, 1);
-	cs_close(&h);
 	return found;
 }
 
@@ -320,10 +333,8 @@ int patch_sweep(const uint8_t *win, size_t wlen, uint64_t wstart, struct patch_s
 	memset(sw, 0, sizeof *sw);
 	sw->wstart = wstart;
 	sw->wlen = wlen;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+	if (!(h = patch_decoder(1))) /* skipdata: a linear sweep over padding and data */
 		return -ENOMEM;
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
-	cs_option(h, CS_OPT_SKIPDATA, CS_OPT_ON); /* a linear sweep over padding and data */
 	insn = cs_malloc(h);
 	const uint8_t *p = win;
 	size_t left = wlen;
@@ -341,7 +352,6 @@ int patch_sweep(const uint8_t *win, size_t wlen, uint64_t wstart, struct patch_s
 	int ret = insn ? 0 : -ENOMEM;
 	if (insn)
 		cs_free(insn, 1);
-	cs_close(&h);
 	return ret;
 }
 
@@ -424,9 +434,8 @@ int patch_flags_dead(const uint8_t *code, size_t n, uint64_t addr)
 	cs_insn *insn = NULL;
 	uint64_t written = 0;
 	int dead = 0;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+	if (!(h = patch_decoder(0)))
 		return 0;
-	cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
 	size_t cnt = cs_disasm(h, code, n, addr, 16, &insn);
 	for (size_t i = 0; i < cnt; i++) {
 		uint64_t wr, rd;
@@ -457,7 +466,6 @@ int patch_flags_dead(const uint8_t *code, size_t n, uint64_t addr)
 	}
 	if (insn)
 		cs_free(insn, cnt);
-	cs_close(&h);
 	return dead;
 }
 

@@ -9,9 +9,15 @@
 #ifndef HEISEN_PATCH_H
 #define HEISEN_PATCH_H
 
+#include <capstone/capstone.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/user.h>
+
+/* This thread's capstone decoder, details on (skipdata: another one that
+ * also sweeps over data), opened at its first use and kept; 0 if capstone
+ * cannot open one. */
+csh patch_decoder(int skipdata);
 
 #define PATCH_JMP_LEN 5
 #define PATCH_RUN_INSNS 4  /* instructions a patch may replace */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "patch.h"
 #include "syscalls.h"
 #include "util.h"
 
@@ -147,7 +148,7 @@ int disasm_one(const uint8_t *code, size_t len, uint64_t addr, unsigned *id, uns
 {
 	csh h;
 	cs_insn *insn;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+	if (!(h = patch_decoder(0)))
 		return -EINVAL;
 	size_t n = cs_disasm(h, code, len, addr, 1, &insn);
 	int ret = -EINVAL;
@@ -157,7 +158,6 @@ int disasm_one(const uint8_t *code, size_t len, uint64_t addr, unsigned *id, uns
 		cs_free(insn, n);
 		ret = 0;
 	}
-	cs_close(&h);
 	return ret;
 }
 
@@ -170,7 +170,7 @@ void disasm_print(FILE *f, pid_t tid, uint64_t addr, int n)
 		fprintf(f, "  (no code readable at %#" PRIx64 ")\n", addr);
 		return;
 	}
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+	if (!(h = patch_decoder(0)))
 		return;
 	cs_insn *insn;
 	size_t cnt = cs_disasm(h, code, (size_t)got, addr, (size_t)n, &insn);
@@ -181,7 +181,6 @@ void disasm_print(FILE *f, pid_t tid, uint64_t addr, int n)
 		fprintf(f, "  (undecodable bytes at %#" PRIx64 ")\n", addr);
 	else
 		cs_free(insn, cnt);
-	cs_close(&h);
 }
 
 unsigned disasm_id_rdtsc(void) { return X86_INS_RDTSC; }
