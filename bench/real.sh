@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/real.sh - what recording costs real programs (issue 10's workloads;
 # run by `make bench` after bench/run.sh). Each workload runs natively,
-# under bin/rec, under bin/replay (of that recording), under
+# natively pinned to one CPU (taskset: the floor of a recorder that runs
+# every thread on one core), under bin/rec, under bin/replay (of that recording), under
 # `strace -f -o /dev/null` and under `bin/rec --no-inprocess` (when rec
 # accepts that option: probed once, "n/a" otherwise); times are the best of
 # the workload's runs (native: at least RUNS), as ratios to native. Also:
@@ -45,6 +46,9 @@ for p in copy4k peak_rss; do
 	cc -std=gnu11 -O2 -Wall -Wextra -o "$OUT/$p" "bench/$p.c" || exit 1
 done
 
+# The CPU the "native 1 CPU" runs are pinned to: the first this shell may use.
+ONECPU=
+command -v taskset >/dev/null && ONECPU=$(taskset -cp $$ 2>/dev/null | sed -E 's/.*: *//; s/[-,].*//')
 notes=$W/notes
 : >"$notes"
 # note TEXT: a line under the table.
@@ -115,6 +119,7 @@ measure() {
 	if [ "$mode" = native ] && [ "$RUNS" -gt "$N" ]; then runs=$RUNS; fi
 	case $mode in
 	native) run=("${CMD[@]}") ;;
+	one) run=(taskset -c "$ONECPU" "${CMD[@]}") ;;
 	rec) run=("$OUT/peak_rss" "$W/rss" "$BIN/rec" -q -o "$W/$w.lz4" -- "${CMD[@]}") ;;
 	replay) run=("$BIN/replay" "$W/$w.lz4") ;;
 	strace) run=(strace -f -o /dev/null "${CMD[@]}") ;;
@@ -173,16 +178,22 @@ echo "RSS = rec's peak resident memory (its own process, not the program's)"
 echo "syscalls = syscalls in the trace, traced and buffered (replay --info); B/syscall = trace bytes / syscalls"
 echo
 echo "native CPU = user + system time of the fastest native run: rec runs the program's threads on one"
-echo "virtual core, so a program that keeps both CPUs busy cannot record faster than its CPU time"
+echo "virtual core, so a program that keeps both CPUs busy cannot record faster than its CPU time;"
+echo "native 1 CPU = the native run pinned to one CPU (taskset): the floor for such a recorder"
 echo
-fmt='%-13s %4s %8s %7s %15s %15s %15s %15s %15s %11s %9s %8s %s\n'
-printf "$fmt" workload runs syscalls native "native CPU" rec replay "strace -f" "rec --no-inproc" "trace bytes" B/syscall "RSS MiB" check
+fmt='%-13s %4s %8s %7s %15s %15s %15s %15s %15s %15s %11s %9s %8s %s\n'
+printf "$fmt" workload runs syscalls native "native CPU" "native 1 CPU" rec replay "strace -f" "rec --no-inproc" "trace bytes" B/syscall "RSS MiB" check
 for w in $WORKLOADS; do
 	setup "$w" || continue
 	rss=0 check=ok
 	CPU=
 	measure native; native=$T cpu_col="${CPU:--} ($(ratio "${CPU:-0}" "$native"))"
 	[ "$ST" = 0 ] || failed native "exited $ST natively"
+	if [ -n "$ONECPU" ]; then
+		measure one; one_col="$T ($(ratio "$T" "$native"))"
+	else
+		one_col="(no taskset)"
+	fi
 	measure rec; rec=$T rec_st=$ST
 	if [ "$ST" != 0 ]; then
 		failed rec "rec exited $ST"
@@ -210,7 +221,7 @@ for w in $WORKLOADS; do
 	bytes=$(stat -c %s "$W/$w.lz4" 2>/dev/null || echo 0)
 	n=$("$BIN/replay" --info "$W/$w.lz4" 2>/dev/null | awk '$1 == "syscall" && !s { s = $2 } $1 == "buffered" { b = $2 } END { print s + b }')
 	per=$(awk -v b="$bytes" -v n="${n:-0}" 'BEGIN { if (n > 0) printf "%.1f", b / n; else print "-" }')
-	printf "$fmt" "$LABEL" "$N" "${n:--}" "$native" "$cpu_col" "$rec ($(ratio "$rec" "$native"))" \
+	printf "$fmt" "$LABEL" "$N" "${n:--}" "$native" "$cpu_col" "$one_col" "$rec ($(ratio "$rec" "$native"))" \
 		"$replay ($(ratio "$replay" "$native"))" "$strace_col" "$ni_col" "$bytes" "$per" \
 		"$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')" "$check"
 	rm -f "$W/$w.lz4" "$W/$w-ni.lz4" "$W/cp-src" "$W/cp-dst"
