@@ -4,6 +4,9 @@
 
 #include <errno.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 /* The calls that may block the library makes without blocking, and how. */
@@ -39,6 +42,8 @@ static int il_check(long nr)
 	case SYS_fcntl: return IL_CHECK_FCNTL;
 	case SYS_futex: return IL_CHECK_FUTEX;
 	case SYS_ioctl: return IL_CHECK_IOCTL;
+	case SYS_socket: return IL_CHECK_SOCKET;
+	case SYS_setsockopt: return IL_CHECK_SOCKOPT;
 	default: return IL_CHECK_NONE;
 	}
 }
@@ -51,6 +56,20 @@ int il_fd_replacing(long nr)
 	case SYS_dup2:
 	case SYS_dup3:
 		return 1; /* (execve: the new image gets a new control area) */
+	default:
+		return 0;
+	}
+}
+
+int il_fd_state_changing(long nr, const uint64_t args[6])
+{
+	switch (nr) {
+	case SYS_fcntl:
+		return args[1] == F_SETFL;
+	case SYS_ioctl:
+		return (uint32_t)args[1] == FIONBIO;
+	case SYS_setsockopt:
+		return (int32_t)args[1] == SOL_SOCKET && (int32_t)args[2] == SO_LINGER;
 	default:
 		return 0;
 	}

@@ -40,6 +40,15 @@ static const long buffered[] = {
 
 static int space_fd(struct rec_task *t);
 
+/* Writes pid into the control area of t's process (0: the library asks
+ * getpid); 0 or -errno. */
+static int set_pid(struct rec_task *t, pid_t pid)
+{
+	int32_t v = pid;
+	int fd = space_fd(t);
+	return fd < 0 ? fd : mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, pid), &v, sizeof v);
+}
+
 static const struct il_header *blob_header(void)
 {
 	return (const struct il_header *)heisen_inproc_start;
@@ -194,7 +203,29 @@ int rec_inproc_inject(struct rec_session *s, struct rec_task *t)
 		return 0;
 	}
 	t->space->il = 1;
-	return 0;
+	return set_pid(t, t->tid);
+}
+
+int rec_inproc_newproc(struct rec_task *parent, struct rec_task *child, uint64_t flags)
+{
+	if (!parent->space || !parent->space->il || (flags & CLONE_THREAD) ||
+	    (flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK))
+		return 0; /* (a vfork child reads the memory it shares through its parent, waiting meanwhile) */
+	int r = (flags & CLONE_VM) ? set_pid(parent, 0) : set_pid(child, child->tid);
+	return r == -ENOENT || r == -ESRCH ? 0 : r; /* (a child already gone) */
+}
+
+/* Clears every process's fdcache: a call that may change an open file
+ * description's state (il_fd_state_changing) was made, and processes may
+ * share the description. (A process being killed is not told.) */
+static void fdcache_clear_all(struct rec_session *s)
+{
+	static const uint8_t zero[IL_FDCACHE_N];
+	for (struct rec_task *t = s->tasks; t; t = t->next) {
+		int fd = t->space && t->space->il ? space_fd(t) : -1;
+		if (fd >= 0)
+			mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, fdcache), zero, sizeof zero);
+	}
 }
 
 int rec_inproc_announce(struct rec_session *s, struct rec_task *t)
@@ -404,6 +435,8 @@ int rec_inproc_exit(struct rec_session *s, struct rec_task *t, struct user_regs_
 {
 	struct rec_space *sp = t->space;
 	int ret = 0;
+	if (s->il_ctl && il_fd_state_changing(t->nr, t->args))
+		fdcache_clear_all(s);
 	if (!sp || !sp->il)
 		return 0;
 	il_patches_syscall_forget(&sp->patches, t->nr, t->args, (int64_t)r->rax);
