@@ -61,15 +61,16 @@ int il_fd_replacing(long nr)
 	}
 }
 
-int il_fd_state_changing(long nr, const uint64_t args[6])
+unsigned il_fd_state_changing(long nr, const uint64_t args[6])
 {
+	const unsigned nb = IL_FD_NBKNOWN | IL_FD_NB, linger = IL_FD_NOLINGER | IL_FD_NEVERLINGER;
 	switch (nr) {
 	case SYS_fcntl:
-		return args[1] == F_SETFL;
+		return (uint32_t)args[1] == F_SETFL ? nb : 0;
 	case SYS_ioctl:
-		return (uint32_t)args[1] == FIONBIO;
+		return (uint32_t)args[1] == FIONBIO ? nb : 0;
 	case SYS_setsockopt:
-		return (int32_t)args[1] == SOL_SOCKET && (int32_t)args[2] == SO_LINGER;
+		return (int32_t)args[1] == SOL_SOCKET && (int32_t)args[2] == SO_LINGER ? linger : 0;
 	default:
 		return 0;
 	}

@@ -135,6 +135,9 @@ struct il_call {
 #define IL_FD_NBKNOWN 16  /* whether O_NONBLOCK is set is known: IL_FD_NB says */
 #define IL_FD_NB 32       /* O_NONBLOCK is set (its EAGAIN is the program's answer) */
 #define IL_FD_NOLINGER 64 /* SO_LINGER is off: its close does not wait */
+#define IL_FD_NEVERLINGER 128 /* SO_LINGER has been off since the socket was made: the
+				 * connections it listened for, made before they are
+				 * accepted, have it off too */
 
 #define IL_SHARED_N 4     /* files mapped shared the control area names; more: no_file_writes */
 
@@ -281,10 +284,11 @@ int il_ctl_init(struct il_ctl *ctl, const long *nrs, int n);
 /* 1 if syscall nr (made traced) may close an fd or make it name another
  * file: rec then clears the control area's fdcache. */
 int il_fd_replacing(long nr);
-/* 1 if syscall nr(args) (made traced) may change what the fdcache keeps
- * of an open file description (O_NONBLOCK, SO_LINGER), which other
- * processes may share: rec then clears every process's fdcache. */
-int il_fd_state_changing(long nr, const uint64_t args[6]);
+/* The fdcache bits syscall nr(args) (made traced) may make wrong, as it
+ * changes what they say of an open file description (O_NONBLOCK,
+ * SO_LINGER), which other processes may share: rec then clears them in
+ * every process's fdcache. 0 for a call that changes none. */
+unsigned il_fd_state_changing(long nr, const uint64_t args[6]);
 #endif
 
 #endif /* __ASSEMBLER__ */

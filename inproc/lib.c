@@ -309,33 +309,29 @@ static int nonblocking(struct il_ctl *ctl, uint64_t fd)
 
 /* Caches what a socket the library just made (socket, accept, accept4)
  * is: a socket, O_NONBLOCK as flags say (an accepted socket does not
- * inherit it), SO_LINGER off (a new socket's default; an accepted one
- * inherits the listener's: IL_FD_NOLINGER in linger_k). */
-static void new_socket(struct il_ctl *ctl, int64_t fd, uint64_t flags, unsigned linger_k)
+ * inherit it), and linger, in IL_FD_NOLINGER | IL_FD_NEVERLINGER for a
+ * new socket (off, its default). An accepted TCP connection was cloned
+ * from its listener when it came, before the accept: it has SO_LINGER off
+ * if the listener has had it off since it was made (IL_FD_NEVERLINGER in
+ * linger_k), else it is not known. */
+static void new_socket(struct il_ctl *ctl, int64_t fd, uint64_t flags, unsigned linger)
 {
 	if (fd >= 0)
-		fd_learn(ctl, (uint64_t)fd,
-			 IL_FD_SOCKET | IL_FD_NBKNOWN | (flags & SOCK_NONBLOCK ? IL_FD_NB : 0) | (linger_k & IL_FD_NOLINGER));
+		fd_learn(ctl, (uint64_t)fd, IL_FD_SOCKET | IL_FD_NBKNOWN | (flags & SOCK_NONBLOCK ? IL_FD_NB : 0) | linger);
 }
 
 /* 1 if closing socket fd returns at once: SO_LINGER off (on, close
- * waits for the unsent data to go out); from the cache, else getsockopt
- * (cached for an fd known to be a socket). */
-static int linger_off(struct il_ctl *ctl, uint64_t fd)
+ * waits for the unsent data to go out); from the cache, else getsockopt. */
+static int linger_off(const struct il_ctl *ctl, uint64_t fd)
 {
-	unsigned k = fd_known(ctl, fd);
-	if (k & IL_FD_NOLINGER)
+	if (fd_known(ctl, fd) & IL_FD_NOLINGER)
 		return 1;
 	struct {
 		int32_t onoff, secs;
 	} l = {1, 0};
 	uint32_t len = sizeof l;
 	uint64_t a[6] = {fd, SOL_SOCKET, SO_LINGER, (uint64_t)&l, (uint64_t)&len, 0};
-	if (il_sys_untraced(NR_GETSOCKOPT, a) != 0 || len != sizeof l || l.onoff != 0)
-		return 0;
-	if ((k & IL_FD_KIND) == IL_FD_SOCKET)
-		fd_learn(ctl, fd, k | IL_FD_NOLINGER);
-	return 1;
+	return il_sys_untraced(NR_GETSOCKOPT, a) == 0 && len == sizeof l && l.onoff == 0;
 }
 
 /* Makes a call of kind IL_IO_POLL or IL_IO_NBFD without blocking, or
@@ -353,7 +349,8 @@ static int64_t net_call(struct il_ctl *ctl, const struct il_call *c, long nr, co
 		}
 		int64_t r = il_sys_untraced(nr, args);
 		if ((nr == NR_ACCEPT || nr == NR_ACCEPT4) && r >= 0)
-			new_socket(ctl, r, nr == NR_ACCEPT4 ? args[3] : 0, linger_off(ctl, args[0]) ? IL_FD_NOLINGER : 0);
+			new_socket(ctl, r, nr == NR_ACCEPT4 ? args[3] : 0,
+				   fd_known(ctl, args[0]) & IL_FD_NEVERLINGER ? IL_FD_NOLINGER : 0);
 		return r;
 	}
 	if (c->nargs > 4 && args[4]) {
@@ -427,7 +424,7 @@ static int64_t make_checked(struct il_ctl *ctl, const struct il_call *c, long nr
 	case IL_CHECK_SOCKET: {
 		*traced = 0;
 		int64_t r = il_sys_untraced(nr, args);
-		new_socket(ctl, r, args[1], IL_FD_NOLINGER);
+		new_socket(ctl, r, args[1], IL_FD_NOLINGER | IL_FD_NEVERLINGER);
 		return r;
 	}
 	default:

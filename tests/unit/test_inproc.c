@@ -968,7 +968,7 @@ static void test_fd_state(void **state)
 	uint64_t a_s[6] = {AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, 0, 0, 0};
 	long lfd = lib6(SYS_socket, a_s), cfd = lib6(SYS_socket, a_s);
 	assert_true(lfd >= 0 && cfd >= 0);
-	assert_int_equal(ctl->fdcache[lfd], nb);
+	assert_int_equal(ctl->fdcache[lfd], nb | IL_FD_NEVERLINGER);
 	assert_int_equal(untraced_n, 2);
 	assert_int_equal(bind((int)lfd, (struct sockaddr *)&un, klen), 0);
 	assert_int_equal(listen((int)lfd, 1), 0);
@@ -991,8 +991,8 @@ static void test_fd_state(void **state)
 	assert_int_equal(untraced_nr[SYS_getpid], 0);
 	assert_int_equal(untraced_nr[SYS_fcntl], 0);
 	assert_int_equal(traced_n, 0);
-	/* the accepted socket: non-blocking as asked, its listener's linger
-	 * (known: made in-process) */
+	/* the accepted socket: non-blocking as asked, SO_LINGER off as its
+	 * listener has had it since it was made (in-process) */
 	assert_int_equal(ctl->fdcache[afd], nb);
 	assert_int_equal(untraced_nr[SYS_getsockopt], 0);
 	/* F_SETFL and SO_LINGER traced; other options and F_GETFL in-process */
@@ -1019,6 +1019,25 @@ static void test_fd_state(void **state)
 	assert_int_equal(traced_n, 2);
 	assert_int_equal(untraced_nr[SYS_getsockopt], 0);
 	assert_int_equal(ctl->fdcache[afd] | ctl->fdcache[cfd], 0);
+	/* accepted from a listener made outside: its linger is asked at its
+	 * close (the listener's may have changed since the connection came) */
+	int l2 = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0), c2 = socket(AF_UNIX, SOCK_STREAM, 0);
+	un.sun_path[1] = 'H';
+	assert_int_equal(bind(l2, (struct sockaddr *)&un, klen), 0);
+	assert_int_equal(listen(l2, 1), 0);
+	assert_int_equal(connect(c2, (struct sockaddr *)&un, klen), 0);
+	un.sun_path[1] = name[1];
+	uint64_t a_a2[6] = {(uint64_t)l2, 0, 0, 0, 0, 0};
+	long a2 = lib6(SYS_accept4, a_a2);
+	assert_true(a2 >= 0);
+	assert_int_equal(ctl->fdcache[l2], IL_FD_SOCKET | IL_FD_NBKNOWN | IL_FD_NB);
+	assert_int_equal(ctl->fdcache[a2], IL_FD_SOCKET | IL_FD_NBKNOWN);
+	a_x[0] = (uint64_t)a2;
+	assert_int_equal(lib6(SYS_close, a_x), 0);
+	assert_int_equal(untraced_nr[SYS_getsockopt], 1);
+	close(c2);
+	close(l2);
+	ctl->fdcache[c2] = ctl->fdcache[l2] = 0; /* (rec clears the cache at a traced close) */
 	/* a blocking socket made outside: learned once (fstat, fcntl), its
 	 * connect traced each time */
 	int sv[2];
@@ -1027,8 +1046,8 @@ static void test_fd_state(void **state)
 	assert_int_equal(lib6(SYS_connect, a_c), -EISCONN);
 	assert_int_equal(lib6(SYS_connect, a_c), -EISCONN);
 	assert_int_equal(traced_n, 4);
-	assert_int_equal(untraced_nr[SYS_fcntl], 2); /* (the F_GETFL above) */
-	assert_int_equal(untraced_nr[SYS_fstat], 1);
+	assert_int_equal(untraced_nr[SYS_fcntl], 3); /* (the F_GETFL above, l2's) */
+	assert_int_equal(untraced_nr[SYS_fstat], 2);
 	assert_int_equal(ctl->fdcache[sv[0]], IL_FD_SOCKET | IL_FD_NBKNOWN);
 	/* rec's part: the calls that change what the cache keeps */
 	const uint64_t setfl[6] = {3, F_SETFL, 0, 0, 0, 0}, getfl[6] = {3, F_GETFL, 0, 0, 0, 0};
