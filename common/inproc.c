@@ -4,6 +4,9 @@
 
 #include <errno.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 /* The calls that may block the library makes without blocking, and how. */
@@ -39,6 +42,8 @@ static int il_check(long nr)
 	case SYS_fcntl: return IL_CHECK_FCNTL;
 	case SYS_futex: return IL_CHECK_FUTEX;
 	case SYS_ioctl: return IL_CHECK_IOCTL;
+	case SYS_socket: return IL_CHECK_SOCKET;
+	case SYS_setsockopt: return IL_CHECK_SOCKOPT;
 	default: return IL_CHECK_NONE;
 	}
 }
@@ -51,6 +56,21 @@ int il_fd_replacing(long nr)
 	case SYS_dup2:
 	case SYS_dup3:
 		return 1; /* (execve: the new image gets a new control area) */
+	default:
+		return 0;
+	}
+}
+
+unsigned il_fd_state_changing(long nr, const uint64_t args[6])
+{
+	const unsigned nb = IL_FD_NBKNOWN | IL_FD_NB, linger = IL_FD_NOLINGER | IL_FD_NEVERLINGER;
+	switch (nr) {
+	case SYS_fcntl:
+		return (uint32_t)args[1] == F_SETFL ? nb : 0;
+	case SYS_ioctl:
+		return (uint32_t)args[1] == FIONBIO ? nb : 0;
+	case SYS_setsockopt:
+		return (int32_t)args[1] == SOL_SOCKET && (int32_t)args[2] == SO_LINGER ? linger : 0;
 	default:
 		return 0;
 	}

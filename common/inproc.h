@@ -111,6 +111,8 @@ struct il_call {
 #define IL_CHECK_FCNTL 3  /* fcntl: F_GETFD/SETFD/GETFL/SETFL and the non-waiting locks */
 #define IL_CHECK_FUTEX 4  /* futex: FUTEX_WAKE and FUTEX_WAKE_BITSET */
 #define IL_CHECK_IOCTL 5  /* ioctl: TCGETS (isatty) */
+#define IL_CHECK_SOCKET 6 /* socket: made as it is; the new fd's kind, O_NONBLOCK and linger cached */
+#define IL_CHECK_SOCKOPT 7 /* setsockopt: not SO_LINGER (rec must see it: the fd cache's linger bits) */
 
 #define IL_TCGETS 0x5401
 #define IL_TCGETS_SIZE 36 /* the kernel's struct termios (sc_ioctl_out_size) */
@@ -126,6 +128,16 @@ struct il_call {
 #define IL_FD_KIND 3
 #define IL_FD_ECHO 4      /* rec's stdout or stderr: writes traced */
 #define IL_FD_SHARED 8    /* a file mapped shared (ctl->shared_*): writes traced */
+/* What the library knows of a socket's open file description (kept
+ * exact: the calls that change them, fcntl F_SETFL, ioctl FIONBIO and
+ * setsockopt SO_LINGER, are made traced, and rec clears every process's
+ * cache at their exit: il_fd_state_changing). */
+#define IL_FD_NBKNOWN 16  /* whether O_NONBLOCK is set is known: IL_FD_NB says */
+#define IL_FD_NB 32       /* O_NONBLOCK is set (its EAGAIN is the program's answer) */
+#define IL_FD_NOLINGER 64 /* SO_LINGER is off: its close does not wait */
+#define IL_FD_NEVERLINGER 128 /* SO_LINGER has been off since the socket was made: the
+				 * connections it listened for, made before they are
+				 * accepted, have it off too */
 
 #define IL_SHARED_N 4     /* files mapped shared the control area names; more: no_file_writes */
 
@@ -165,6 +177,9 @@ struct il_ctl {
 	uint32_t nshared;       /* files mapped shared in the recording, in shared_dev/ino */
 	uint64_t shared_dev[IL_SHARED_N], shared_ino[IL_SHARED_N]; /* writes to them are traced (rec_shared_write) */
 	uint8_t fdcache[IL_FDCACHE_N]; /* IL_FD_* of each fd, 0 unknown */
+	int32_t pid;            /* the process's pid (rec sets it at exec and fork), 0 unknown: the
+				 * library's own reads of the program's memory (process_vm_readv) */
+	uint32_t pad3;
 };
 
 _Static_assert(offsetof(struct il_ctl, mode) == IL_CTL_MODE, "entry.S offsets");
@@ -269,6 +284,11 @@ int il_ctl_init(struct il_ctl *ctl, const long *nrs, int n);
 /* 1 if syscall nr (made traced) may close an fd or make it name another
  * file: rec then clears the control area's fdcache. */
 int il_fd_replacing(long nr);
+/* The fdcache bits syscall nr(args) (made traced) may make wrong, as it
+ * changes what they say of an open file description (O_NONBLOCK,
+ * SO_LINGER), which other processes may share: rec then clears them in
+ * every process's fdcache. 0 for a call that changes none. */
+unsigned il_fd_state_changing(long nr, const uint64_t args[6]);
 #endif
 
 #endif /* __ASSEMBLER__ */

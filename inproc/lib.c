@@ -37,6 +37,12 @@ void il_trap(void);
 #define AT_SYMLINK_NOFOLLOW 0x100
 #define O_NOFOLLOW 0400000
 #define ENOENT 2
+#define NR_ACCEPT 43
+#define NR_ACCEPT4 288
+#define SOCK_NONBLOCK 04000
+#define SOL_SOCKET 1
+#define SO_LINGER 13
+#define F_SETFL 4
 struct il_stat {       /* struct stat: what the library reads of it */
 	uint64_t dev, ino, nlink;
 	uint32_t mode;
@@ -122,13 +128,20 @@ static uint64_t lenptr_bytes(const struct sc_out *o, const uint64_t args[6], uin
 	return o->size && n > o->size ? o->size : n;
 }
 
-/* Reads the program's u32 at addr into *v through the kernel (a bad
- * address is an error, not a fault in the library); 0 or -errno. Record
- * only: replay makes no syscall. */
-static int64_t peek_u32(uint64_t addr, uint32_t *v)
+/* Reads the program's u32 at addr into *v: directly if it lies in the
+ * page of the program's stack the trampoline's call wrote (mapped and
+ * writable: a length on the caller's stack, as Go's syscall package has
+ * it), else through the kernel (a bad address is an error, not a fault in
+ * the library); 0 or -errno. Record only: replay makes no syscall. */
+static int64_t peek_u32(const struct il_ctl *ctl, uint64_t addr, uint32_t *v)
 {
+	uint64_t page = ctl->saved_rsp & ~(uint64_t)4095;
+	if (addr >= page && addr <= page + 4096 - 4) {
+		*v = *(const volatile uint32_t *)addr;
+		return 0;
+	}
 	const uint64_t none[6] = {0};
-	int64_t pid = il_sys_untraced(NR_GETPID, none);
+	int64_t pid = ctl->pid > 0 ? ctl->pid : il_sys_untraced(NR_GETPID, none);
 	struct il_iovec local = {(uint64_t)v, 4}, remote = {addr, 4};
 	uint64_t a[6] = {(uint64_t)pid, (uint64_t)&local, 1, (uint64_t)&remote, 1, 0};
 	int64_t n = il_sys_untraced(NR_PROCESS_VM_READV, a);
@@ -138,11 +151,12 @@ static int64_t peek_u32(uint64_t addr, uint32_t *v)
 /* Most bytes length-pointer descriptor o may write (the length and the
  * buffer), its length before the call in *in_len; UINT64_MAX (the call
  * goes traced) for a length the library cannot read. */
-static uint64_t lenptr_bound(const struct sc_out *o, const uint64_t args[6], uint32_t *in_len)
+static uint64_t lenptr_bound(const struct il_ctl *ctl, const struct sc_out *o, const uint64_t args[6],
+			     uint32_t *in_len)
 {
 	if (!args[o->b])
 		return 0;
-	if (peek_u32(args[o->b], in_len) || *in_len > IL_MAX_ENTRY)
+	if (peek_u32(ctl, args[o->b], in_len) || *in_len > IL_MAX_ENTRY)
 		return UINT64_MAX;
 	return 4 + lenptr_bytes(o, args, *in_len, *in_len);
 }
@@ -234,37 +248,17 @@ static int64_t il_fstat(uint64_t fd, struct il_stat *st)
 	return il_sys_untraced(NR_FSTAT, a);
 }
 
-/* 1 if fd is non-blocking (its EAGAIN is the program's own answer). */
-static int nonblocking(uint64_t fd)
+/* IL_FD_* of fd if the cache knows it, else 0. */
+static unsigned fd_known(const struct il_ctl *ctl, uint64_t fd)
 {
-	uint64_t f[6] = {fd, F_GETFL, 0, 0, 0, 0};
-	int64_t fl = il_sys_untraced(NR_FCNTL, f);
-	return fl >= 0 && (fl & O_NONBLOCK);
+	return fd < IL_FDCACHE_N && !ctl->fdcache_off ? ctl->fdcache[fd] : 0;
 }
 
-/* Makes a call of kind IL_IO_POLL or IL_IO_NBFD without blocking, or
- * sets *traced (nothing done, or nothing the program sees): an epoll
- * wait with a temporary signal mask (epoll_pwait's arg 4), an epoll wait
- * that, made with timeout 0, found nothing ready or failed while the
- * program's timeout (arg 3) is not 0 (the traced call waits: a stop where
- * rec runs another thread); an accept or connect on a blocking fd. */
-static int64_t net_call(const struct il_call *c, long nr, const uint64_t args[6], int *traced)
+/* Caches k for fd (if the cache is on). */
+static void fd_learn(struct il_ctl *ctl, uint64_t fd, unsigned k)
 {
-	if (c->io == IL_IO_NBFD) {
-		if (!nonblocking(args[0])) {
-			*traced = 1;
-			return 0;
-		}
-		return il_sys_untraced(nr, args);
-	}
-	if (c->nargs > 4 && args[4]) {
-		*traced = 1;
-		return 0;
-	}
-	uint64_t a[6] = {args[0], args[1], args[2], 0, args[4], args[5]};
-	int64_t r = il_sys_untraced(nr, a);
-	*traced = failed(r) || (r == 0 && (int32_t)args[3] != 0);
-	return r;
+	if (fd < IL_FDCACHE_N && !ctl->fdcache_off)
+		ctl->fdcache[fd] = (uint8_t)k;
 }
 
 /* IL_FD_* of a file with stat st. */
@@ -281,12 +275,6 @@ static unsigned stat_kind(const struct il_ctl *ctl, const struct il_stat *st)
 	return k;
 }
 
-/* IL_FD_* of fd if the cache knows it, else 0. */
-static unsigned fd_known(const struct il_ctl *ctl, uint64_t fd)
-{
-	return fd < IL_FDCACHE_N && !ctl->fdcache_off ? ctl->fdcache[fd] : 0;
-}
-
 /* IL_FD_* of fd, from the cache or from an fstat the cache then keeps;
  * 0 if fstat fails. */
 static unsigned fd_kind(struct il_ctl *ctl, uint64_t fd)
@@ -298,9 +286,81 @@ static unsigned fd_kind(struct il_ctl *ctl, uint64_t fd)
 	if (il_fstat(fd, &st) < 0)
 		return 0;
 	k = stat_kind(ctl, &st);
-	if (fd < IL_FDCACHE_N && !ctl->fdcache_off)
-		ctl->fdcache[fd] = (uint8_t)k;
+	fd_learn(ctl, fd, k);
 	return k;
+}
+
+/* 1 if fd is non-blocking (its EAGAIN is the program's own answer): from
+ * the cache for a socket, else fcntl F_GETFL (cached for a socket: what
+ * the fd is, from an fstat, is cached first). */
+static int nonblocking(struct il_ctl *ctl, uint64_t fd)
+{
+	unsigned k = ctl->fdcache_off ? 0 : fd_kind(ctl, fd);
+	if (k & IL_FD_NBKNOWN)
+		return !!(k & IL_FD_NB);
+	uint64_t f[6] = {fd, F_GETFL, 0, 0, 0, 0};
+	int64_t fl = il_sys_untraced(NR_FCNTL, f);
+	if (fl < 0)
+		return 0;
+	if ((k & IL_FD_KIND) == IL_FD_SOCKET)
+		fd_learn(ctl, fd, k | IL_FD_NBKNOWN | (fl & O_NONBLOCK ? IL_FD_NB : 0));
+	return !!(fl & O_NONBLOCK);
+}
+
+/* Caches what a socket the library just made (socket, accept, accept4)
+ * is: a socket, O_NONBLOCK as flags say (an accepted socket does not
+ * inherit it), and linger, in IL_FD_NOLINGER | IL_FD_NEVERLINGER for a
+ * new socket (off, its default). An accepted TCP connection was cloned
+ * from its listener when it came, before the accept: it has SO_LINGER off
+ * if the listener has had it off since it was made (IL_FD_NEVERLINGER in
+ * linger_k), else it is not known. */
+static void new_socket(struct il_ctl *ctl, int64_t fd, uint64_t flags, unsigned linger)
+{
+	if (fd >= 0)
+		fd_learn(ctl, (uint64_t)fd, IL_FD_SOCKET | IL_FD_NBKNOWN | (flags & SOCK_NONBLOCK ? IL_FD_NB : 0) | linger);
+}
+
+/* 1 if closing socket fd returns at once: SO_LINGER off (on, close
+ * waits for the unsent data to go out); from the cache, else getsockopt. */
+static int linger_off(const struct il_ctl *ctl, uint64_t fd)
+{
+	if (fd_known(ctl, fd) & IL_FD_NOLINGER)
+		return 1;
+	struct {
+		int32_t onoff, secs;
+	} l = {1, 0};
+	uint32_t len = sizeof l;
+	uint64_t a[6] = {fd, SOL_SOCKET, SO_LINGER, (uint64_t)&l, (uint64_t)&len, 0};
+	return il_sys_untraced(NR_GETSOCKOPT, a) == 0 && len == sizeof l && l.onoff == 0;
+}
+
+/* Makes a call of kind IL_IO_POLL or IL_IO_NBFD without blocking, or
+ * sets *traced (nothing done, or nothing the program sees): an epoll
+ * wait with a temporary signal mask (epoll_pwait's arg 4), an epoll wait
+ * that, made with timeout 0, found nothing ready or failed while the
+ * program's timeout (arg 3) is not 0 (the traced call waits: a stop where
+ * rec runs another thread); an accept or connect on a blocking fd. */
+static int64_t net_call(struct il_ctl *ctl, const struct il_call *c, long nr, const uint64_t args[6], int *traced)
+{
+	if (c->io == IL_IO_NBFD) {
+		if (!nonblocking(ctl, args[0])) {
+			*traced = 1;
+			return 0;
+		}
+		int64_t r = il_sys_untraced(nr, args);
+		if ((nr == NR_ACCEPT || nr == NR_ACCEPT4) && r >= 0)
+			new_socket(ctl, r, nr == NR_ACCEPT4 ? args[3] : 0,
+				   fd_known(ctl, args[0]) & IL_FD_NEVERLINGER ? IL_FD_NOLINGER : 0);
+		return r;
+	}
+	if (c->nargs > 4 && args[4]) {
+		*traced = 1;
+		return 0;
+	}
+	uint64_t a[6] = {args[0], args[1], args[2], 0, args[4], args[5]};
+	int64_t r = il_sys_untraced(nr, a);
+	*traced = failed(r) || (r == 0 && (int32_t)args[3] != 0);
+	return r;
 }
 
 /* 1 if openat(args) opens a regular file, a directory or a symbolic link
@@ -317,24 +377,14 @@ static int open_ok(const uint64_t args[6])
 	return type == S_IFREG || type == S_IFDIR || type == S_IFLNK;
 }
 
-/* 1 if closing socket fd returns at once: SO_LINGER off (on, close
- * waits for the unsent data to go out). */
-static int linger_off(uint64_t fd)
-{
-	struct {
-		int32_t onoff, secs;
-	} l = {1, 0};
-	uint32_t len = sizeof l;
-	uint64_t a[6] = {fd, 1 /* SOL_SOCKET */, 13 /* SO_LINGER */, (uint64_t)&l, (uint64_t)&len, 0};
-	return il_sys_untraced(NR_GETSOCKOPT, a) == 0 && len == sizeof l && l.onoff == 0;
-}
-
-/* 1 if fcntl command cmd never blocks and writes at most a struct flock
- * (il_fcntl_out): F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK,
- * F_OFD_GETLK, F_OFD_SETLK; never the waiting F_SETLKW. */
+/* 1 if fcntl command cmd never blocks, writes at most a struct flock
+ * (il_fcntl_out) and changes nothing the fdcache keeps: F_GETFD, F_SETFD,
+ * F_GETFL, F_GETLK, F_SETLK, F_OFD_GETLK, F_OFD_SETLK; never the waiting
+ * F_SETLKW, nor F_SETFL (O_NONBLOCK: rec clears the fdcache of every
+ * process sharing the file at its exit). */
 static int fcntl_ok(uint64_t cmd)
 {
-	return (cmd >= 1 && cmd <= 6) || cmd == 36 || cmd == 37;
+	return (cmd >= 1 && cmd <= 6 && cmd != F_SETFL) || cmd == 36 || cmd == 37;
 }
 
 /* Makes call c with a check (IL_CHECK_*), or sets *traced (nothing done)
@@ -350,7 +400,7 @@ static int64_t make_checked(struct il_ctl *ctl, const struct il_call *c, long nr
 		break;
 	case IL_CHECK_CLOSE:
 		/* (an fd fstat refuses: the close fails the same way) */
-		if ((fd_kind(ctl, args[0]) & IL_FD_KIND) == IL_FD_SOCKET && !linger_off(args[0]))
+		if ((fd_kind(ctl, args[0]) & IL_FD_KIND) == IL_FD_SOCKET && !linger_off(ctl, args[0]))
 			return 0;
 		if (args[0] < IL_FDCACHE_N)
 			ctl->fdcache[args[0]] = 0;
@@ -367,6 +417,16 @@ static int64_t make_checked(struct il_ctl *ctl, const struct il_call *c, long nr
 		if (args[1] != IL_TCGETS)
 			return 0;
 		break;
+	case IL_CHECK_SOCKOPT:
+		if ((int32_t)args[1] == SOL_SOCKET && (int32_t)args[2] == SO_LINGER)
+			return 0;
+		break;
+	case IL_CHECK_SOCKET: {
+		*traced = 0;
+		int64_t r = il_sys_untraced(nr, args);
+		new_socket(ctl, r, args[1], IL_FD_NOLINGER | IL_FD_NEVERLINGER);
+		return r;
+	}
 	default:
 		return 0;
 	}
@@ -389,7 +449,7 @@ static int64_t make_call(struct il_ctl *ctl, const struct il_call *c, long nr, c
 	if (c->check)
 		return make_checked(ctl, c, nr, args, traced);
 	if (c->io == IL_IO_POLL || c->io == IL_IO_NBFD)
-		return net_call(c, nr, args, traced);
+		return net_call(ctl, c, nr, args, traced);
 	if (c->io == IL_IO_NONE)
 		return il_sys_untraced(nr, args);
 	int wr = c->io == IL_IO_WRITE || c->io == IL_IO_PWRITE;
@@ -419,7 +479,7 @@ static int64_t make_call(struct il_ctl *ctl, const struct il_call *c, long nr, c
 		*traced = 0;
 		return il_sys_untraced(nr, args); /* a file not in the page cache */
 	}
-	if (r == -EAGAIN && nonblocking(args[0]))
+	if (r == -EAGAIN && nonblocking(ctl, args[0]))
 		*traced = 0;
 	else
 		*traced = r < 0 && r > -4096;
@@ -434,7 +494,7 @@ static struct il_ret record(struct il_ctl *ctl, const struct il_call *c, long nr
 	for (int i = 0; i < 3; i++) {
 		uint64_t b = il_out_bound(&c->out[i], args);
 		if (lenptr_kind(&c->out[i]))
-			b = lenptr_bound(&c->out[i], args, &in_len[i]);
+			b = lenptr_bound(ctl, &c->out[i], args, &in_len[i]);
 		if (b > IL_MAX_ENTRY)
 			return r;
 		bound += b;

@@ -423,6 +423,10 @@ void rec_inproc_free(struct rec_session *s);
  * taken); returns 0 (also when it cannot be mapped: the process is then
  * recorded without it) or -errno. */
 int rec_inproc_inject(struct rec_session *s, struct rec_task *t);
+/* Tells the library of child, a new process of parent's made by a clone
+ * with flags, its pid (0 in a memory shared with parent but for a vfork);
+ * 0 or -errno. */
+int rec_inproc_newproc(struct rec_task *parent, struct rec_task *child, uint64_t flags);
 /* After t's exec record: the inproc record, if the library is there. */
 int rec_inproc_announce(struct rec_session *s, struct rec_task *t);
 /* At a stop of t: writes what its process's library recorded since the

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/uio.h>
@@ -39,6 +40,15 @@ static const long buffered[] = {
 };
 
 static int space_fd(struct rec_task *t);
+
+/* Writes pid into the control area of t's process (0: the library asks
+ * getpid); 0 or -errno. */
+static int set_pid(struct rec_task *t, pid_t pid)
+{
+	int32_t v = pid;
+	int fd = space_fd(t);
+	return fd < 0 ? fd : mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, pid), &v, sizeof v);
+}
 
 static const struct il_header *blob_header(void)
 {
@@ -194,7 +204,41 @@ int rec_inproc_inject(struct rec_session *s, struct rec_task *t)
 		return 0;
 	}
 	t->space->il = 1;
-	return 0;
+	return set_pid(t, t->tid);
+}
+
+int rec_inproc_newproc(struct rec_task *parent, struct rec_task *child, uint64_t flags)
+{
+	if (!parent->space || !parent->space->il || (flags & CLONE_THREAD) ||
+	    (flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK))
+		return 0; /* (a vfork child reads the memory it shares through its parent, waiting meanwhile) */
+	int r = (flags & CLONE_VM) ? set_pid(parent, 0) : set_pid(child, child->tid);
+	return r == -ENOENT || r == -ESRCH ? 0 : r; /* (a child already gone) */
+}
+
+/* Clears bits in every process's fdcache: self made a call that may
+ * change what they say of an open file description (il_fd_state_changing),
+ * and processes may share it. Where another thread runs meanwhile (its
+ * library may write the cache) the whole cache is cleared instead of
+ * read, changed and written back. (A process being killed is not told.) */
+static void fdcache_clear_all(struct rec_session *s, struct rec_task *self, unsigned bits)
+{
+	static const uint8_t zero[IL_FDCACHE_N];
+	uint8_t c[IL_FDCACHE_N];
+	const uint64_t at = IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, fdcache);
+	int whole = s->running && s->running != self;
+	for (struct rec_task *t = s->tasks; t; t = t->next) {
+		int fd = t->space && t->space->il ? space_fd(t) : -1;
+		if (fd < 0)
+			continue;
+		if (whole || pread(fd, c, sizeof c, (off_t)at) != (ssize_t)sizeof c) {
+			mem_write(fd, at, zero, sizeof zero);
+			continue;
+		}
+		for (size_t i = 0; i < sizeof c; i++)
+			c[i] &= (uint8_t)~bits;
+		mem_write(fd, at, c, sizeof c);
+	}
 }
 
 int rec_inproc_announce(struct rec_session *s, struct rec_task *t)
@@ -368,7 +412,8 @@ fail:
 
 /* After t's traced call with result res: the library's fd kinds in t's
  * process are cleared where the call may have closed or replaced an fd
- * (il_fd_replacing), or where a vfork-like child sharing the memory but
+ * (il_fd_replacing: the one fd of close, dup2 and dup3, all for
+ * close_range), or where a vfork-like child sharing the memory but
  * not the fd table has ended or exec'd (its fds were cached there too);
  * the cache is turned off for good where such sharing goes on (a CLONE_VM
  * child without CLONE_FILES or CLONE_VFORK, unshare(CLONE_FILES)).
@@ -393,21 +438,49 @@ static void fdcache_forget(struct rec_task *t, int64_t res)
 		return;
 	if ((fd = space_fd(t)) < 0)
 		return;
+	/* close, dup2 and dup3 name the one fd (an unsigned int) they close or replace */
+	uint64_t one = ~0ull;
+	if (t->nr == SYS_close)
+		one = (uint32_t)t->args[0];
+	else if (t->nr == SYS_dup2 || t->nr == SYS_dup3)
+		one = (uint32_t)t->args[1];
 	if (off) {
 		t->space->il_fdcache_off = 1;
 		mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, fdcache_off), &off, sizeof off);
+	} else if (one != ~0ull) {
+		if (one < IL_FDCACHE_N)
+			mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, fdcache) + one, zero, 1);
 	} else
 		mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, fdcache), zero, sizeof zero);
+}
+
+/* After a traced socket() (a site's first, before it is patched) that
+ * made fd res: the library's cache learns it as new_socket in
+ * inproc/lib.c would (a socket, its O_NONBLOCK, SO_LINGER off since it
+ * was made), so that the connections it accepts are known too. */
+static void fdcache_new_socket(struct rec_task *t, int64_t res)
+{
+	uint8_t k = IL_FD_SOCKET | IL_FD_NBKNOWN | IL_FD_NOLINGER | IL_FD_NEVERLINGER;
+	int fd;
+	if (t->nr != SYS_socket || res < 0 || res >= IL_FDCACHE_N || t->space->il_fdcache_off || (fd = space_fd(t)) < 0)
+		return;
+	if (t->args[1] & SOCK_NONBLOCK)
+		k |= IL_FD_NB;
+	mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, fdcache) + (uint64_t)res, &k, 1);
 }
 
 int rec_inproc_exit(struct rec_session *s, struct rec_task *t, struct user_regs_struct *r)
 {
 	struct rec_space *sp = t->space;
 	int ret = 0;
+	unsigned bits = s->il_ctl ? il_fd_state_changing(t->nr, t->args) : 0;
+	if (bits)
+		fdcache_clear_all(s, t, bits);
 	if (!sp || !sp->il)
 		return 0;
 	il_patches_syscall_forget(&sp->patches, t->nr, t->args, (int64_t)r->rax);
 	fdcache_forget(t, (int64_t)r->rax);
+	fdcache_new_socket(t, (int64_t)r->rax);
 	if (t->nr >= 0 && t->nr < SC_MAX && (s->il_ctl->allow[t->nr / 8] & (1u << (t->nr % 8))) &&
 	    (ret = patch_site(s, t, r->rip)))
 		return ret;

@@ -46,6 +46,7 @@ static uint64_t entry;
 
 /* What the SIGSYS and SIGTRAP handlers saw. */
 static int untraced_n, traced_n, traps;
+static int untraced_nr[512]; /* untraced calls by number */
 static long last_nr;
 static uint64_t trap_rip;
 static sigjmp_buf trap_jmp;
@@ -65,8 +66,11 @@ static void on_sys(int sig, siginfo_t *si, void *uc_)
 	greg_t *g = uc->uc_mcontext.gregs;
 	int e = errno;
 	uint64_t at = (uint64_t)(uintptr_t)si->si_call_addr;
-	if (at == IL_BASE + hdr->untraced_ret)
+	if (at == IL_BASE + hdr->untraced_ret) {
 		untraced_n++;
+		if (si->si_syscall >= 0 && si->si_syscall < 512)
+			untraced_nr[si->si_syscall]++;
+	}
 	else if (at == IL_BASE + hdr->traced_ret)
 		traced_n++;
 	else
@@ -167,6 +171,7 @@ static void reset(uint32_t mode)
 	assert_int_equal(il_ctl_init(ctl, allowed_nrs, NALLOWED), 0);
 	ctl->mode = mode;
 	untraced_n = traced_n = traps = 0;
+	memset(untraced_nr, 0, sizeof untraced_nr);
 	last_nr = -1;
 	trap_feeds = 0;
 }
@@ -920,6 +925,144 @@ static void test_net(void **state)
 	close(lfd);
 }
 
+/* Calls the library as lib6 does, on the stack below sp. */
+static long lib6_on(char *sp, long nr, const uint64_t a[6])
+{
+	register long rax __asm__("rax") = nr;
+	register uint64_t rdi __asm__("rdi") = a[0], rsi __asm__("rsi") = a[1], rdx __asm__("rdx") = a[2];
+	register uint64_t r10 __asm__("r10") = a[3], r8 __asm__("r8") = a[4], r9 __asm__("r9") = a[5];
+	register char *rbx __asm__("rbx") = sp;
+	__asm__ volatile("xchg %%rsp, %%rbx\n\tcall *%[e]\n\txchg %%rsp, %%rbx"
+			 : "+r"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9), "+r"(rbx)
+			 : [e] "r"(entry)
+			 : "rcx", "r11", "memory", "cc");
+	return rax;
+}
+
+/* What the fdcache keeps of sockets, so that the checks make no syscall:
+ * a socket made in-process is known (kind, O_NONBLOCK, SO_LINGER off), an
+ * accepted one too (its listener's linger), one made outside
+ * is learned once; F_SETFL and SO_LINGER, which change them, are traced
+ * (rec clears every process's cache at their exit). A length read from
+ * the page of the caller's stack is read directly, elsewhere through
+ * process_vm_readv with the pid of the control area. */
+static void test_fd_state(void **state)
+{
+	(void)state;
+	static const long nrs[] = {SYS_socket, SYS_accept4, SYS_connect, SYS_close, SYS_fcntl, SYS_setsockopt};
+	static char stk[3 * 4096] __attribute__((aligned(4096)));
+	static uint32_t far_len;
+	struct sockaddr_un un = {.sun_family = AF_UNIX}, got;
+	const char name[] = "\0heisen-test-inproc-fdstate";
+	memcpy(un.sun_path, name, sizeof name - 1);
+	socklen_t klen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + sizeof name - 1);
+	reset(IL_MODE_RECORD);
+	assert_int_equal(il_ctl_init(ctl, nrs, 6), 0);
+	assert_int_equal(ctl->calls[ctl->slot[SYS_socket] - 1].check, IL_CHECK_SOCKET);
+	ctl->mode = IL_MODE_RECORD;
+	ctl->pid = getpid();
+	memset(ctl->fdcache, 0, sizeof ctl->fdcache);
+	const unsigned nb = IL_FD_SOCKET | IL_FD_NBKNOWN | IL_FD_NB | IL_FD_NOLINGER;
+
+	/* socket: its fd known at once */
+	uint64_t a_s[6] = {AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, 0, 0, 0};
+	long lfd = lib6(SYS_socket, a_s), cfd = lib6(SYS_socket, a_s);
+	assert_true(lfd >= 0 && cfd >= 0);
+	assert_int_equal(ctl->fdcache[lfd], nb | IL_FD_NEVERLINGER);
+	assert_int_equal(untraced_n, 2);
+	assert_int_equal(bind((int)lfd, (struct sockaddr *)&un, klen), 0);
+	assert_int_equal(listen((int)lfd, 1), 0);
+	/* connect, accept4: no fcntl; the length on the caller's stack page
+	 * read directly, the other through the kernel, without getpid */
+	uint64_t a_c[6] = {(uint64_t)cfd, (uint64_t)(uintptr_t)&un, klen, 0, 0, 0};
+	assert_int_equal(lib6(SYS_connect, a_c), 0);
+	char *sp = stk + 2 * 4096 - 512;
+	uint32_t *near_len = (uint32_t *)(stk + 2 * 4096 - 128);
+	*near_len = sizeof got;
+	uint64_t a_a[6] = {(uint64_t)lfd, (uint64_t)(uintptr_t)&got, (uint64_t)(uintptr_t)near_len, SOCK_NONBLOCK, 0, 0};
+	long afd = lib6_on(sp, SYS_accept4, a_a);
+	assert_true(afd >= 0);
+	assert_int_equal(*near_len, sizeof(sa_family_t));
+	assert_int_equal(untraced_nr[SYS_process_vm_readv], 0);
+	far_len = sizeof got;
+	a_a[2] = (uint64_t)(uintptr_t)&far_len;
+	assert_int_equal(lib6_on(sp, SYS_accept4, a_a), -EAGAIN);
+	assert_int_equal(untraced_nr[SYS_process_vm_readv], 1);
+	assert_int_equal(untraced_nr[SYS_getpid], 0);
+	assert_int_equal(untraced_nr[SYS_fcntl], 0);
+	assert_int_equal(traced_n, 0);
+	/* the accepted socket: non-blocking as asked, SO_LINGER off as its
+	 * listener has had it since it was made (in-process) */
+	assert_int_equal(ctl->fdcache[afd], nb);
+	assert_int_equal(untraced_nr[SYS_getsockopt], 0);
+	/* F_SETFL and SO_LINGER traced; other options and F_GETFL in-process */
+	uint64_t a_f[6] = {(uint64_t)afd, F_SETFL, 0, 0, 0, 0};
+	assert_int_equal(lib6(SYS_fcntl, a_f), 0);
+	assert_int_equal(traced_n, 1);
+	a_f[1] = F_GETFL;
+	assert_int_equal(lib6(SYS_fcntl, a_f) & O_NONBLOCK, 0);
+	int one = 1;
+	struct linger lg = {0, 0};
+	uint64_t a_o[6] = {(uint64_t)afd, SOL_SOCKET, SO_REUSEADDR, (uint64_t)(uintptr_t)&one, sizeof one, 0};
+	assert_int_equal(lib6(SYS_setsockopt, a_o), 0);
+	assert_int_equal(traced_n, 1);
+	a_o[2] = SO_LINGER;
+	a_o[3] = (uint64_t)(uintptr_t)&lg;
+	a_o[4] = sizeof lg;
+	assert_int_equal(lib6(SYS_setsockopt, a_o), 0);
+	assert_int_equal(traced_n, 2);
+	/* closes of known sockets: no getsockopt, the entries forgotten */
+	uint64_t a_x[6] = {(uint64_t)cfd, 0, 0, 0, 0, 0};
+	assert_int_equal(lib6(SYS_close, a_x), 0);
+	a_x[0] = (uint64_t)afd;
+	assert_int_equal(lib6(SYS_close, a_x), 0);
+	assert_int_equal(traced_n, 2);
+	assert_int_equal(untraced_nr[SYS_getsockopt], 0);
+	assert_int_equal(ctl->fdcache[afd] | ctl->fdcache[cfd], 0);
+	/* accepted from a listener made outside: its linger is asked at its
+	 * close (the listener's may have changed since the connection came) */
+	int l2 = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0), c2 = socket(AF_UNIX, SOCK_STREAM, 0);
+	un.sun_path[1] = 'H';
+	assert_int_equal(bind(l2, (struct sockaddr *)&un, klen), 0);
+	assert_int_equal(listen(l2, 1), 0);
+	assert_int_equal(connect(c2, (struct sockaddr *)&un, klen), 0);
+	un.sun_path[1] = name[1];
+	uint64_t a_a2[6] = {(uint64_t)l2, 0, 0, 0, 0, 0};
+	long a2 = lib6(SYS_accept4, a_a2);
+	assert_true(a2 >= 0);
+	assert_int_equal(ctl->fdcache[l2], IL_FD_SOCKET | IL_FD_NBKNOWN | IL_FD_NB);
+	assert_int_equal(ctl->fdcache[a2], IL_FD_SOCKET | IL_FD_NBKNOWN);
+	a_x[0] = (uint64_t)a2;
+	assert_int_equal(lib6(SYS_close, a_x), 0);
+	assert_int_equal(untraced_nr[SYS_getsockopt], 1);
+	close(c2);
+	close(l2);
+	ctl->fdcache[c2] = ctl->fdcache[l2] = 0; /* (rec clears the cache at a traced close) */
+	/* a blocking socket made outside: learned once (fstat, fcntl), its
+	 * connect traced each time */
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	a_c[0] = (uint64_t)sv[0];
+	assert_int_equal(lib6(SYS_connect, a_c), -EISCONN);
+	assert_int_equal(lib6(SYS_connect, a_c), -EISCONN);
+	assert_int_equal(traced_n, 4);
+	assert_int_equal(untraced_nr[SYS_fcntl], 3); /* (the F_GETFL above, l2's) */
+	assert_int_equal(untraced_nr[SYS_fstat], 2);
+	assert_int_equal(ctl->fdcache[sv[0]], IL_FD_SOCKET | IL_FD_NBKNOWN);
+	/* rec's part: the calls that change what the cache keeps */
+	const uint64_t setfl[6] = {3, F_SETFL, 0, 0, 0, 0}, getfl[6] = {3, F_GETFL, 0, 0, 0, 0};
+	const uint64_t nbio[6] = {3, FIONBIO, 0, 0, 0, 0}, linger[6] = {3, SOL_SOCKET, SO_LINGER, 0, 0, 0};
+	const uint64_t reuse[6] = {3, SOL_SOCKET, SO_REUSEADDR, 0, 0, 0};
+	assert_true(il_fd_state_changing(SYS_fcntl, setfl) && il_fd_state_changing(SYS_ioctl, nbio) &&
+		    il_fd_state_changing(SYS_setsockopt, linger));
+	assert_false(il_fd_state_changing(SYS_fcntl, getfl) || il_fd_state_changing(SYS_setsockopt, reuse) ||
+		     il_fd_state_changing(SYS_close, setfl));
+	ctl->pid = 0;
+	close(sv[0]);
+	close(sv[1]);
+	close((int)lfd);
+}
+
 /* ---- file calls: made in-process only when they cannot block ---- */
 
 static void test_file_checks(void **state)
@@ -1136,7 +1279,7 @@ int main(void)
 		cmocka_unit_test(test_notify),
 		cmocka_unit_test(test_registers),  cmocka_unit_test(test_patched_site),
 		cmocka_unit_test(test_io),          cmocka_unit_test(test_net),
-		cmocka_unit_test(test_file_checks),
+		cmocka_unit_test(test_file_checks), cmocka_unit_test(test_fd_state),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
