@@ -283,8 +283,16 @@ static int to_delivery_stop(struct rec_task *t, int sig)
 			continue; /* another event stop */
 		if (WSTOPSIG(status) == sig)
 			return 0;
-		if (t->extra_sig || ptrace(PTRACE_GETSIGINFO, t->tid, 0, &t->extra_info) < 0)
+		if (ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0)
 			return -EPROTO;
+		/* A debug register's trap is rec's (the program cannot set one):
+		 * a spin check's, taken just before rec cleared DR7 (openssl
+		 * speed under ASan died of it, re-raised as its own SIGTRAP). */
+		if (WSTOPSIG(status) == SIGTRAP && si.si_code == TRAP_HWBKPT)
+			continue;
+		if (t->extra_sig)
+			return -EPROTO;
+		t->extra_info = si;
 		t->extra_sig = WSTOPSIG(status);
 	}
 	return -EPROTO;
