@@ -54,8 +54,9 @@ int trace_writer_open(struct trace_writer *w, const char *path, int excl)
 		return -e;
 	}
 	w->prefs.frameInfo.blockSizeID = LZ4F_max256KB;
-	w->prefs.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
-	w->prefs.frameInfo.blockChecksumFlag = LZ4F_blockChecksumEnabled;
+	/* no xxHash32 checksums: the check frame before it covers the frame */
+	w->prefs.frameInfo.contentChecksumFlag = LZ4F_noContentChecksum;
+	w->prefs.frameInfo.blockChecksumFlag = LZ4F_noBlockChecksum;
 	w->prefs.compressionLevel = 1;
 	w->start_ns = w->frame_ns = now_ns();
 	return 0;
@@ -147,39 +148,98 @@ static void ext_release(const uint8_t *ext, size_t len)
 		munmap((void *)(uintptr_t)ext, (len + 4095) & ~(size_t)4095);
 }
 
-/* Compresses raw, then ext_len bytes at ext, as one LZ4 frame into out at
- * LZ4 level level, its size in *n; returns 0 or -errno. */
-static int frame_compress(const struct trace_writer *w, const struct buf *raw, const uint8_t *ext, size_t ext_len,
-			  struct buf *out, int level, size_t *n)
+/* The largest block of a frame (LZ4F_max256KB), stored or compressed. */
+#define STORE_BLOCK (256u << 10)
+
+/* Puts raw, then ext_len bytes at ext, into out at offset at as an LZ4 frame
+ * of uncompressed blocks (a copy: for when the queue is nearly full); its
+ * size in *n; returns 0 or -ENOMEM. */
+static int frame_store(const struct buf *raw, const uint8_t *ext, size_t ext_len, struct buf *out, size_t at,
+		       size_t *n)
 {
+	size_t blocks = (raw->len + STORE_BLOCK - 1) / STORE_BLOCK + (ext_len + STORE_BLOCK - 1) / STORE_BLOCK;
+	if (buf_reserve(out, at + 7 + 4 * blocks + raw->len + ext_len + 4))
+		return -ENOMEM;
+	uint8_t *p = out->p + at, *q = p + 7;
+	uint32_t magic = 0x184D2204u, blk;
+	memcpy(p, &magic, 4);
+	p[4] = 0x60; /* FLG: version 01, independent blocks, no checksums, no size */
+	p[5] = 0x50; /* BD: blocks of at most 256 KB */
+	p[6] = (uint8_t)(XXH32(p + 4, 2, 0) >> 8);
+	for (int part = 0; part < 2; part++) {
+		const uint8_t *src = part ? ext : raw->p;
+		size_t left = part ? ext_len : raw->len;
+		while (left > 0) {
+			size_t k = left < STORE_BLOCK ? left : STORE_BLOCK;
+			blk = (uint32_t)k | 0x80000000u; /* high bit: stored */
+			memcpy(q, &blk, 4);
+			memcpy(q + 4, src, k);
+			q += 4 + k;
+			src += k;
+			left -= k;
+		}
+	}
+	blk = 0; /* end mark */
+	memcpy(q, &blk, 4);
+	*n = (size_t)(q + 4 - p);
+	return 0;
+}
+
+/* Compresses raw, then ext_len bytes at ext, as one LZ4 frame into out at
+ * offset at, at LZ4 level level (or stored: TRACE_STORE_LEVEL), its size in
+ * *n; returns 0 or -errno. */
+static int frame_lz4(const struct trace_writer *w, const struct buf *raw, const uint8_t *ext, size_t ext_len,
+		     struct buf *out, size_t at, int level, size_t *n)
+{
+	if (level == TRACE_STORE_LEVEL)
+		return frame_store(raw, ext, ext_len, out, at, n);
 	LZ4F_preferences_t prefs = w->prefs;
 	prefs.compressionLevel = level;
-	out->len = 0;
 	if (!ext_len) {
 		size_t bound = LZ4F_compressFrameBound(raw->len, &prefs);
-		if (buf_reserve(out, bound))
+		if (buf_reserve(out, at + bound))
 			return -ENOMEM;
-		*n = LZ4F_compressFrame(out->p, bound, raw->p, raw->len, &prefs);
+		*n = LZ4F_compressFrame(out->p + at, bound, raw->p, raw->len, &prefs);
 		return LZ4F_isError(*n) ? -EIO : 0;
 	}
 	size_t bound = LZ4F_HEADER_SIZE_MAX + LZ4F_compressBound(raw->len, &prefs) +
 		       LZ4F_compressBound(ext_len, &prefs) + LZ4F_compressBound(0, &prefs);
 	LZ4F_cctx *cx;
-	if (buf_reserve(out, bound))
+	if (buf_reserve(out, at + bound))
 		return -ENOMEM;
 	if (LZ4F_isError(LZ4F_createCompressionContext(&cx, LZ4F_VERSION)))
 		return -ENOMEM;
-	size_t at = 0, r = LZ4F_compressBegin(cx, out->p, bound, &prefs);
-	if (!LZ4F_isError(r) && (at += r, 1))
-		r = LZ4F_compressUpdate(cx, out->p + at, bound - at, raw->p, raw->len, NULL);
-	if (!LZ4F_isError(r) && (at += r, 1))
-		r = LZ4F_compressUpdate(cx, out->p + at, bound - at, ext, ext_len, NULL);
-	if (!LZ4F_isError(r) && (at += r, 1))
-		r = LZ4F_compressEnd(cx, out->p + at, bound - at, NULL);
+	uint8_t *o = out->p + at;
+	size_t k = 0, r = LZ4F_compressBegin(cx, o, bound, &prefs);
+	if (!LZ4F_isError(r) && (k += r, 1))
+		r = LZ4F_compressUpdate(cx, o + k, bound - k, raw->p, raw->len, NULL);
+	if (!LZ4F_isError(r) && (k += r, 1))
+		r = LZ4F_compressUpdate(cx, o + k, bound - k, ext, ext_len, NULL);
+	if (!LZ4F_isError(r) && (k += r, 1))
+		r = LZ4F_compressEnd(cx, o + k, bound - k, NULL);
 	LZ4F_freeCompressionContext(cx);
 	if (LZ4F_isError(r))
 		return -EIO;
-	*n = at + r;
+	*n = k + r;
+	return 0;
+}
+
+/* Compresses raw, then ext_len bytes at ext, into out: a check frame (the
+ * LZ4 frame's length and XXH3-64) and the LZ4 frame, their size in *n;
+ * returns 0 or -errno. */
+static int frame_compress(const struct trace_writer *w, const struct buf *raw, const uint8_t *ext, size_t ext_len,
+			  struct buf *out, int level, size_t *n)
+{
+	size_t len;
+	out->len = 0;
+	int r = frame_lz4(w, raw, ext, ext_len, out, TRACE_CHECK_SIZE, level, &len);
+	if (r)
+		return r;
+	uint32_t hdr[2] = {TRACE_CHECK_MAGIC, 16};
+	uint64_t chk[2] = {len, XXH3_64bits_withSeed(out->p + TRACE_CHECK_SIZE, len, len)};
+	memcpy(out->p, hdr, 8);
+	memcpy(out->p + 8, chk, 16);
+	*n = TRACE_CHECK_SIZE + len;
 	return 0;
 }
 
@@ -258,7 +318,9 @@ static int queue_step(struct trace_writer *w)
 		f->out = pool_get(w);
 	/* Falling behind: faster, for a larger trace. */
 	int level = w->prefs.compressionLevel;
-	if (w->qcount >= TRACE_QUEUE_FRAMES * 3 / 4 || w->qbytes >= TRACE_QUEUE_BYTES / 4 * 3)
+	if (w->qcount >= TRACE_QUEUE_FRAMES * 7 / 8 || w->qbytes >= TRACE_QUEUE_BYTES / 8 * 7)
+		level = TRACE_STORE_LEVEL;
+	else if (w->qcount >= TRACE_QUEUE_FRAMES * 3 / 4 || w->qbytes >= TRACE_QUEUE_BYTES / 4 * 3)
 		level = TRACE_FAST_LEVEL * 4;
 	else if (w->qcount >= TRACE_QUEUE_FRAMES / 2 || w->qbytes >= TRACE_QUEUE_BYTES / 2)
 		level = TRACE_FAST_LEVEL;
