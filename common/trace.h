@@ -332,6 +332,8 @@ struct trace_qframe {
 	size_t outlen;
 	uint64_t first_event;
 	int state;            /* QF_* */
+	int frame_rec;        /* starts with a frame record whose chain the compressing thread fills in */
+	int chained;          /* its bytes are in the writer's chain (in queue order) */
 };
 
 struct trace_writer {
@@ -351,7 +353,8 @@ struct trace_writer {
 	uint32_t nframes;     /* frames ended (handed over when async) */
 	uint64_t start_ns;    /* when the writer was opened */
 	uint64_t frame_ns;    /* when the pending frame began */
-	struct XXH3_state_s *chain; /* hash of every raw byte flushed */
+	struct XXH3_state_s *chain; /* hash of every raw byte flushed (async: compressed, by the
+				     * thread that takes each frame, in order) */
 	LZ4F_preferences_t prefs;
 	/* Asynchronous mode (trace_writer_async): a worker thread compresses
 	 * and writes the frames in order; the fields below but async, started
@@ -363,6 +366,7 @@ struct trace_writer {
 	pthread_mutex_t mu;
 	pthread_cond_t queued;  /* a frame was queued, or closing */
 	pthread_cond_t done;    /* a frame was written (or dropped after an error) */
+	pthread_cond_t chained; /* a frame's bytes went into the chain */
 	struct trace_qframe q[TRACE_QUEUE_FRAMES];
 	unsigned qhead, qcount;
 	size_t qbytes;          /* raw bytes queued */

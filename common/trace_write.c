@@ -78,7 +78,9 @@ struct buf *trace_begin(struct trace_writer *w, uint32_t type)
 	if (w->rec.len > 0 && now - w->frame_ns > TRACE_FRAME_SPAN_NS)
 		trace_flush(w);
 	if (w->rec.len == 0 && w->nframes > 0) {
-		struct trace_frame f = {w->nframes, w->events, now - w->start_ns, XXH3_64bits_digest(w->chain)};
+		/* async: the chain is the worker's, filled in before compression (chain_frame) */
+		struct trace_frame f = {w->nframes, w->events, now - w->start_ns,
+					w->async ? 0 : XXH3_64bits_digest(w->chain)};
 		trace_put_frame(w, &f);
 		w->frame_ns = now;
 	}
@@ -267,6 +269,7 @@ static void head_release(struct trace_writer *w)
 	pool_put(w, &f->raw);
 	pool_put(w, &f->out);
 	f->state = QF_FREE;
+	f->chained = 0;
 	w->qhead = (w->qhead + 1) % TRACE_QUEUE_FRAMES;
 	w->qcount--;
 }
@@ -277,6 +280,33 @@ static int head_ready(const struct trace_writer *w)
 {
 	int st = w->q[w->qhead].state;
 	return w->qcount > 0 && (st == QF_DONE || (w->werr && st == QF_QUEUED));
+}
+
+/* The chain's 8 bytes in a frame record at the start of a frame
+ * (trace_put_frame: the 8-byte record header, seq, event, time_ns, chain). */
+#define FRAME_CHAIN_AT 32
+
+/* Puts f's bytes into w's chain, after filling its frame record's chain
+ * with the chain's value so far (w->mu held, let go meanwhile). Frames are
+ * chained in queue order: a thread that took f waits until the frame
+ * before it (taken by another thread) is chained. */
+static void chain_frame(struct trace_writer *w, struct trace_qframe *f)
+{
+	unsigned i = (unsigned)(f - w->q);
+	struct trace_qframe *prev = &w->q[(i + TRACE_QUEUE_FRAMES - 1) % TRACE_QUEUE_FRAMES];
+	while (i != w->qhead && !prev->chained)
+		pthread_cond_wait(&w->chained, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	if (f->frame_rec && f->raw.len >= FRAME_CHAIN_AT + 8) {
+		uint64_t d = XXH3_64bits_digest(w->chain);
+		memcpy(f->raw.p + FRAME_CHAIN_AT, &d, 8);
+	}
+	XXH3_64bits_update(w->chain, f->raw.p, f->raw.len);
+	if (f->ext_len)
+		XXH3_64bits_update(w->chain, f->ext, f->ext_len);
+	pthread_mutex_lock(&w->mu);
+	f->chained = 1;
+	pthread_cond_broadcast(&w->chained);
 }
 
 /* One step of the queue's work, w->mu held (let go meanwhile): writes the
@@ -314,6 +344,7 @@ static int queue_step(struct trace_writer *w)
 	if (!f)
 		return 0;
 	f->state = QF_BUSY;
+	chain_frame(w, f);
 	if (!f->out.cap)
 		f->out = pool_get(w);
 	/* Falling behind: faster, for a larger trace. */
@@ -431,6 +462,8 @@ static int hand_over(struct trace_writer *w)
 	f->ext = w->ext;
 	f->ext_len = w->ext_len;
 	f->first_event = w->frame_first_event;
+	f->frame_rec = w->nframes > 0;
+	f->chained = 0;
 	f->state = QF_QUEUED;
 	w->rec = pool_get(w);
 	w->ext = NULL;
@@ -466,6 +499,7 @@ static void worker_stop(struct trace_writer *w)
 	while (w->npool)
 		buf_free(&w->pool[--w->npool]);
 	w->pool_bytes = 0;
+	pthread_cond_destroy(&w->chained);
 	pthread_cond_destroy(&w->done);
 	pthread_cond_destroy(&w->queued);
 	pthread_mutex_destroy(&w->mu);
@@ -480,16 +514,17 @@ int trace_flush(struct trace_writer *w)
 		return w->err;
 	if (w->async && !w->started && worker_start(w))
 		worker_stop(w); /* no thread: the writer stays synchronous */
-	/* The chain and the counters are the caller's: the next frame record
-	 * needs them now, whoever writes this frame. */
+	/* The counters are the caller's: the next frame record needs them
+	 * now, whoever writes this frame. The chain is too when synchronous;
+	 * else the thread that compresses the frame hashes it (chain_frame). */
 	size_t len = w->rec.len + w->ext_len;
-	XXH3_64bits_update(w->chain, w->rec.p, w->rec.len);
-	if (w->ext_len)
-		XXH3_64bits_update(w->chain, w->ext, w->ext_len);
 	int r;
 	if (w->async) {
 		r = hand_over(w); /* takes the ext over, unless it fails */
 	} else {
+		XXH3_64bits_update(w->chain, w->rec.p, w->rec.len);
+		if (w->ext_len)
+			XXH3_64bits_update(w->chain, w->ext, w->ext_len);
 		size_t n;
 		r = frame_compress(w, &w->rec, w->ext, w->ext_len, &w->out, w->prefs.compressionLevel, &n);
 		if (!r)
@@ -521,6 +556,9 @@ int trace_writer_async(struct trace_writer *w, const cpu_set_t *cpus)
 	conds = 1;
 	if ((r = pthread_cond_init(&w->done, NULL)))
 		goto fail;
+	conds = 2;
+	if ((r = pthread_cond_init(&w->chained, NULL)))
+		goto fail;
 	CPU_ZERO(&w->cpus);
 	CPU_ZERO(&w->wait_cpus);
 	if (cpus && sched_getaffinity(0, sizeof w->wait_cpus, &w->wait_cpus) == 0) {
@@ -530,6 +568,8 @@ int trace_writer_async(struct trace_writer *w, const cpu_set_t *cpus)
 	w->async = 1;
 	return 0;
 fail:
+	if (conds > 1)
+		pthread_cond_destroy(&w->done);
 	if (conds)
 		pthread_cond_destroy(&w->queued);
 	pthread_mutex_destroy(&w->mu);
