@@ -320,6 +320,10 @@ struct trace_end {
 #define TRACE_QUEUE_BYTES (16u << 20)
 #define TRACE_FAST_LEVEL (-2)
 #define TRACE_STORE_LEVEL (-(1 << 30)) /* not an LZ4 level: store */
+/* While the writer closes (the program has ended and rec waits for the
+ * queue), frames are stored as long as this many raw bytes remain queued:
+ * rec's exit waits for at most that much compression. */
+#define TRACE_DRAIN_STORE (4u << 20)
 #define QBUF_POOL 8
 
 enum { QF_FREE, QF_QUEUED, QF_BUSY, QF_DONE };
@@ -368,6 +372,7 @@ struct trace_writer {
 	pthread_cond_t done;    /* a frame was written (or dropped after an error) */
 	pthread_cond_t chained; /* a frame's bytes went into the chain */
 	struct trace_qframe q[TRACE_QUEUE_FRAMES];
+	int draining;           /* the writer is closing: its caller waits for the queue */
 	unsigned qhead, qcount;
 	size_t qbytes;          /* raw bytes queued */
 	struct buf pool[QBUF_POOL]; /* buffers of written frames, for the next ones */

@@ -349,7 +349,8 @@ static int queue_step(struct trace_writer *w)
 		f->out = pool_get(w);
 	/* Falling behind: faster, for a larger trace. */
 	int level = w->prefs.compressionLevel;
-	if (w->qcount >= TRACE_QUEUE_FRAMES * 7 / 8 || w->qbytes >= TRACE_QUEUE_BYTES / 8 * 7)
+	if (w->qcount >= TRACE_QUEUE_FRAMES * 7 / 8 || w->qbytes >= TRACE_QUEUE_BYTES / 8 * 7 ||
+	    (w->draining && w->qbytes >= TRACE_DRAIN_STORE))
 		level = TRACE_STORE_LEVEL;
 	else if (w->qcount >= TRACE_QUEUE_FRAMES * 3 / 4 || w->qbytes >= TRACE_QUEUE_BYTES / 4 * 3)
 		level = TRACE_FAST_LEVEL * 4;
@@ -484,6 +485,7 @@ static void worker_stop(struct trace_writer *w)
 		return;
 	if (w->started) {
 		pthread_mutex_lock(&w->mu);
+		w->draining = 1;
 		caller_wait(w, queue_busy);
 		w->closing = 1;
 		pthread_cond_broadcast(&w->queued);
