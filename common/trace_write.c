@@ -188,14 +188,13 @@ static int frame_store(const struct buf *raw, const uint8_t *ext, size_t ext_len
 }
 
 /* Compresses raw, then ext_len bytes at ext, as one LZ4 frame into out at
- * offset at, at LZ4 level level (or stored: TRACE_STORE_LEVEL), its size in
- * *n; returns 0 or -errno. */
-static int frame_lz4(const struct trace_writer *w, const struct buf *raw, const uint8_t *ext, size_t ext_len,
+ * offset at, with prefs at LZ4 level level (or stored: TRACE_STORE_LEVEL),
+ * its size in *n; returns 0 or -errno. */
+static int frame_lz4(LZ4F_preferences_t prefs, const struct buf *raw, const uint8_t *ext, size_t ext_len,
 		     struct buf *out, size_t at, int level, size_t *n)
 {
 	if (level == TRACE_STORE_LEVEL)
 		return frame_store(raw, ext, ext_len, out, at, n);
-	LZ4F_preferences_t prefs = w->prefs;
 	prefs.compressionLevel = level;
 	if (!ext_len) {
 		size_t bound = LZ4F_compressFrameBound(raw->len, &prefs);
@@ -228,13 +227,22 @@ static int frame_lz4(const struct trace_writer *w, const struct buf *raw, const 
 
 /* Compresses raw, then ext_len bytes at ext, into out: a check frame (the
  * LZ4 frame's length and XXH3-64) and the LZ4 frame, their size in *n;
- * returns 0 or -errno. */
+ * returns 0 or -errno. The first frame (the header's, first_event 0, a few
+ * KiB) is an LZ4 frame with its own block and content checksums instead, as
+ * in format 7, so that an older replay reads the header and names the
+ * version it does not support. */
 static int frame_compress(const struct trace_writer *w, const struct buf *raw, const uint8_t *ext, size_t ext_len,
-			  struct buf *out, int level, size_t *n)
+			  struct buf *out, int level, uint64_t first_event, size_t *n)
 {
 	size_t len;
 	out->len = 0;
-	int r = frame_lz4(w, raw, ext, ext_len, out, TRACE_CHECK_SIZE, level, &len);
+	if (first_event == 0) {
+		LZ4F_preferences_t prefs = w->prefs;
+		prefs.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
+		prefs.frameInfo.blockChecksumFlag = LZ4F_blockChecksumEnabled;
+		return frame_lz4(prefs, raw, ext, ext_len, out, 0, level == TRACE_STORE_LEVEL ? 1 : level, n);
+	}
+	int r = frame_lz4(w->prefs, raw, ext, ext_len, out, TRACE_CHECK_SIZE, level, &len);
 	if (r)
 		return r;
 	uint32_t hdr[2] = {TRACE_CHECK_MAGIC, 16};
@@ -357,7 +365,7 @@ static int queue_step(struct trace_writer *w)
 	else if (w->qcount >= TRACE_QUEUE_FRAMES / 2 || w->qbytes >= TRACE_QUEUE_BYTES / 2)
 		level = TRACE_FAST_LEVEL;
 	pthread_mutex_unlock(&w->mu);
-	int err = frame_compress(w, &f->raw, f->ext, f->ext_len, &f->out, level, &f->outlen);
+	int err = frame_compress(w, &f->raw, f->ext, f->ext_len, &f->out, level, f->first_event, &f->outlen);
 	ext_release(f->ext, f->ext_len);
 	pthread_mutex_lock(&w->mu);
 	f->ext = NULL; /* (its length stays counted in qbytes until written) */
@@ -528,7 +536,8 @@ int trace_flush(struct trace_writer *w)
 		if (w->ext_len)
 			XXH3_64bits_update(w->chain, w->ext, w->ext_len);
 		size_t n;
-		r = frame_compress(w, &w->rec, w->ext, w->ext_len, &w->out, w->prefs.compressionLevel, &n);
+		r = frame_compress(w, &w->rec, w->ext, w->ext_len, &w->out, w->prefs.compressionLevel,
+				   w->frame_first_event, &n);
 		if (!r)
 			r = frame_put(w, w->out.p, n, w->frame_first_event);
 		if (w->out.cap > 2 * QBUF_KEEP)
