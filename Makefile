@@ -74,7 +74,7 @@ INPROC_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Werror -MMD -MP -ffreestanding 
                 -fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables \
                 -fno-unwind-tables -fno-builtin -fno-tree-loop-distribute-patterns \
                 -DXXH_FORCE_MEMORY_ACCESS=1
-INPROC_OBJ := $(BUILD)/inproc/entry.o $(BUILD)/inproc/lib.o
+INPROC_OBJ := $(BUILD)/inproc/entry.o $(BUILD)/inproc/lib.o $(BUILD)/inproc/hash.o
 
 $(BUILD)/inproc/entry.o: inproc/entry.S | check-deps
 	@mkdir -p $(dir $@)
@@ -83,6 +83,12 @@ $(BUILD)/inproc/entry.o: inproc/entry.S | check-deps
 $(BUILD)/inproc/lib.o: inproc/lib.c | check-deps
 	@mkdir -p $(dir $@)
 	$(CC) $(INPROC_CFLAGS) -c -o $@ $<
+
+# hash.c alone may use SSE2 (XXH3's vector loop; entry.S's il_hash_long
+# saves and restores the xmm registers around it).
+$(BUILD)/inproc/hash.o: inproc/hash.c | check-deps
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -mgeneral-regs-only,$(INPROC_CFLAGS)) -msse2 -mno-avx -DXXH_VECTOR=XXH_SSE2 -c -o $@ $<
 
 $(BUILD)/inproc.elf: $(INPROC_OBJ) inproc/lib.ld
 	$(CC) -nostdlib -shared -Wl,-T,inproc/lib.ld -Wl,--build-id=none -Wl,--fatal-warnings -o $@ $(INPROC_OBJ)

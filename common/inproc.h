@@ -206,11 +206,22 @@ static inline uint32_t il_args_hash(const uint64_t *args, unsigned nargs)
 	return (uint32_t)XXH3_64bits(args, nargs * sizeof *args);
 }
 
+#ifdef IL_FREESTANDING
+/* XXH3_64bits of n bytes at p with SSE2, every xmm register kept
+ * (inproc/entry.S and hash.c): for inputs above IL_HASH_LONG bytes, where
+ * XXH3 runs its vector loop (shorter ones are scalar code anyway). */
+uint64_t il_hash_long(const void *p, uint64_t n);
+#define IL_HASH_LONG 240
+#define IL_XXH3(p, n) ((n) > IL_HASH_LONG ? il_hash_long(p, n) : XXH3_64bits(p, n))
+#else
+#define IL_XXH3(p, n) XXH3_64bits(p, n)
+#endif
+
 /* The hash a write-like call's entry has: its arguments' and the n bytes
  * it wrote from buf. */
 static inline uint32_t il_echo_hash(uint32_t args_hash, const void *buf, uint64_t n)
 {
-	return args_hash ^ (uint32_t)XXH3_64bits(buf, n);
+	return args_hash ^ (uint32_t)IL_XXH3(buf, n);
 }
 
 /* Length of an entry with data_len bytes of regions. */

@@ -13,10 +13,17 @@
 #include "util.h"
 
 #define TRACE_MAGIC "HEISENTR"
-#define TRACE_VERSION 7
+#define TRACE_VERSION 8
 #define TRACE_VERSION_MIN 5  /* the oldest version the reader reads (5: no inproc, patch, buffer records) */
 #define TRACE_VERSION_UNRECORDED 7 /* from this version on, sc_unrecorded's syscalls have no records */
 #define TRACE_INDEX_MAGIC 0x184D2A5Eu   /* LZ4 skippable frame, nibble E */
+/* From version 8, every LZ4 frame rec writes follows a check frame: an LZ4
+ * skippable frame (nibble D) of 16 bytes, the LZ4 frame's length and the
+ * XXH3-64 of its bytes seeded with that length; the LZ4 frame itself has no
+ * xxHash32 checksums. An LZ4 frame without a check frame before it must
+ * have LZ4's content checksum (a trace recompressed with the lz4 tool). */
+#define TRACE_CHECK_MAGIC 0x184D2A5Du
+#define TRACE_CHECK_SIZE 24             /* the check frame: magic, size 16, u64 length, u64 hash */
 #define TRACE_FRAME_TARGET (256 * 1024) /* flush a frame at this raw size */
 #define TRACE_FRAME_SPAN_NS (200ull * 1000 * 1000) /* a frame's records span at most this */
 #define TRACE_FRAME_MAX (1u << 30)      /* reader refuses larger frames */
@@ -304,11 +311,19 @@ struct trace_end {
  * The worker compresses the oldest frame not yet taken; a caller that would
  * wait for room compresses one itself meanwhile (its CPU is idle then), and
  * whoever finishes writes the compressed frames in order. Frames are
- * compressed faster (LZ4 acceleration TRACE_FAST_LEVEL) while the queue is
- * at least half full. */
+ * compressed faster while the queue fills up: LZ4 acceleration
+ * -TRACE_FAST_LEVEL from half full, 4 times that from three quarters, and
+ * stored uncompressed (TRACE_STORE_LEVEL: LZ4 blocks marked uncompressed,
+ * a copy) from seven eighths, so that the writer keeps up with any
+ * program. */
 #define TRACE_QUEUE_FRAMES 32
 #define TRACE_QUEUE_BYTES (16u << 20)
 #define TRACE_FAST_LEVEL (-2)
+#define TRACE_STORE_LEVEL (-(1 << 30)) /* not an LZ4 level: store */
+/* While the writer closes (the program has ended and rec waits for the
+ * queue), frames are stored as long as this many raw bytes remain queued:
+ * rec's exit waits for at most that much compression. */
+#define TRACE_DRAIN_STORE (4u << 20)
 #define QBUF_POOL 8
 
 enum { QF_FREE, QF_QUEUED, QF_BUSY, QF_DONE };
@@ -321,6 +336,8 @@ struct trace_qframe {
 	size_t outlen;
 	uint64_t first_event;
 	int state;            /* QF_* */
+	int frame_rec;        /* starts with a frame record whose chain the compressing thread fills in */
+	int chained;          /* its bytes are in the writer's chain (in queue order) */
 };
 
 struct trace_writer {
@@ -340,7 +357,8 @@ struct trace_writer {
 	uint32_t nframes;     /* frames ended (handed over when async) */
 	uint64_t start_ns;    /* when the writer was opened */
 	uint64_t frame_ns;    /* when the pending frame began */
-	struct XXH3_state_s *chain; /* hash of every raw byte flushed */
+	struct XXH3_state_s *chain; /* hash of every raw byte flushed (async: compressed, by the
+				     * thread that takes each frame, in order) */
 	LZ4F_preferences_t prefs;
 	/* Asynchronous mode (trace_writer_async): a worker thread compresses
 	 * and writes the frames in order; the fields below but async, started
@@ -352,7 +370,9 @@ struct trace_writer {
 	pthread_mutex_t mu;
 	pthread_cond_t queued;  /* a frame was queued, or closing */
 	pthread_cond_t done;    /* a frame was written (or dropped after an error) */
+	pthread_cond_t chained; /* a frame's bytes went into the chain */
 	struct trace_qframe q[TRACE_QUEUE_FRAMES];
+	int draining;           /* the writer is closing: its caller waits for the queue */
 	unsigned qhead, qcount;
 	size_t qbytes;          /* raw bytes queued */
 	struct buf pool[QBUF_POOL]; /* buffers of written frames, for the next ones */

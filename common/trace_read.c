@@ -42,8 +42,18 @@ static int frame_fail(struct trace_reader *r, int err)
 	return err;
 }
 
-/* Decompresses the frame at r->off into r->frame; 1 if read, 0 at end of
- * file, or -TRE_*. Skippable frames are passed over. */
+static uint64_t le64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* Decompresses the frame at r->off (its check frame, then the LZ4 frame)
+ * into r->frame; 1 if read, 0 at end of file, or -TRE_*. Other skippable
+ * frames are passed over. The LZ4 frame's bytes are checked before they
+ * are decompressed: by the XXH3-64 of its check frame, or (a frame without
+ * one: recompressed by the lz4 tool) by its own content checksum. */
 static int read_frame(struct trace_reader *r)
 {
 	for (;;) {
@@ -52,8 +62,10 @@ static int read_frame(struct trace_reader *r)
 			return 0;
 		if (left < 8)
 			return fail(r, TRE_TRUNC, "trace truncated after event %llu (a partial frame at byte %zu)",
-				    (unsigned long long)r->event - 1, r->off);
+				    (unsigned long long)r->event - (r->event > 0), r->off);
 		uint32_t magic = le32(r->map + r->off);
+		if (magic == TRACE_CHECK_MAGIC || magic == LZ4_FRAME_MAGIC)
+			break;
 		if ((magic & 0xFFFFFFF0u) == 0x184D2A50u) {
 			uint32_t sz = le32(r->map + r->off + 4);
 			if (sz > left - 8)
@@ -69,38 +81,65 @@ static int read_frame(struct trace_reader *r)
 			r->off += 8 + (size_t)sz;
 			continue;
 		}
-		if (magic != LZ4_FRAME_MAGIC)
-			return fail(r, TRE_CORRUPT, "trace corrupt: no LZ4 frame at byte %zu", r->off);
-		break;
+		return fail(r, TRE_CORRUPT, "trace corrupt: no LZ4 frame at byte %zu", r->off);
+	}
+	size_t left = r->size - r->off, lz = r->off, lz4_len = left;
+	int checked = le32(r->map + r->off) == TRACE_CHECK_MAGIC;
+	if (checked) {
+		if (le32(r->map + r->off + 4) != 16)
+			return fail(r, TRE_CORRUPT, "trace corrupt: bad check frame at byte %zu", r->off);
+		uint64_t len = left < TRACE_CHECK_SIZE ? 0 : le64(r->map + r->off + 8);
+		if (left < TRACE_CHECK_SIZE || len > left - TRACE_CHECK_SIZE)
+			return fail(r, TRE_TRUNC,
+				    "trace truncated after event %llu: the recording was interrupted (partial frame at byte %zu)",
+				    (unsigned long long)r->event - (r->event > 0), r->off);
+		lz = r->off + TRACE_CHECK_SIZE;
+		lz4_len = (size_t)len;
+		if (XXH3_64bits_withSeed(r->map + lz, len, len) != le64(r->map + r->off + 16))
+			return fail(r, TRE_CORRUPT, "trace corrupt: frame at byte %zu: checksum mismatch", r->off);
+		if (len < 8 || le32(r->map + lz) != LZ4_FRAME_MAGIC)
+			return fail(r, TRE_CORRUPT, "trace corrupt: no LZ4 frame after the check frame at byte %zu",
+				    r->off);
+	} else if (left < 5 || !(r->map[r->off + 4] & 0x04)) {
+		/* FLG bit 2: the content checksum (the header checksum covers FLG) */
+		return fail(r, TRE_CORRUPT, "trace corrupt: the frame at byte %zu has no checksum", r->off);
 	}
 	r->frame.len = 0;
 	r->pos = 0;
 	r->frame_off = r->off;
-	const uint8_t *src = r->map + r->off;
-	size_t srcleft = r->size - r->off;
+	const uint8_t *src = r->map + lz;
+	size_t srcleft = lz4_len;
 	for (;;) {
 		if (buf_reserve(&r->frame, 256 * 1024))
-			return frame_fail(r, fail(r, TRE_IO, "out of memory reading frame at byte %zu", r->off));
+			return frame_fail(r, fail(r, TRE_IO, "out of memory reading frame at byte %zu", r->frame_off));
 		size_t dst = r->frame.cap - r->frame.len, sn = srcleft;
 		size_t ret = LZ4F_decompress(r->dctx, r->frame.p + r->frame.len, &dst, src, &sn, NULL);
 		if (LZ4F_isError(ret))
-			return frame_fail(r, fail(r, TRE_CORRUPT, "trace corrupt: frame at byte %zu: %s", r->off,
+			return frame_fail(r, fail(r, TRE_CORRUPT, "trace corrupt: frame at byte %zu: %s", r->frame_off,
 						  LZ4F_getErrorName(ret)));
 		r->frame.len += dst;
 		src += sn;
 		srcleft -= sn;
 		if (r->frame.len > TRACE_FRAME_MAX)
-			return frame_fail(r, fail(r, TRE_CORRUPT, "trace corrupt: frame at byte %zu is too large", r->off));
+			return frame_fail(r, fail(r, TRE_CORRUPT, "trace corrupt: frame at byte %zu is too large",
+						  r->frame_off));
 		if (ret == 0)
 			break;
-		if (srcleft == 0 && dst == 0)
+		if (srcleft == 0 && dst == 0) {
+			if (checked) /* its check frame said it ended here */
+				return frame_fail(r, fail(r, TRE_CORRUPT, "trace corrupt: frame at byte %zu is cut short",
+							  r->frame_off));
 			return frame_fail(r, fail(r, TRE_TRUNC,
 						  "trace truncated after event %llu: the recording was interrupted (partial frame at byte %zu)",
-						  (unsigned long long)r->event - (r->event > 0), r->off));
+						  (unsigned long long)r->event - (r->event > 0), r->frame_off));
+		}
 	}
+	if (checked && srcleft != 0)
+		return frame_fail(r, fail(r, TRE_CORRUPT, "trace corrupt: frame at byte %zu ends before its checked length",
+					  r->frame_off));
 	/* The frame's compressed pages are not read again: they leave replay's
 	 * memory (the trace is mapped whole; a long one would stay resident). */
-	size_t from = r->off & ~(size_t)4095, done = (size_t)(src - r->map) & ~(size_t)4095;
+	size_t from = r->frame_off & ~(size_t)4095, done = (size_t)(src - r->map) & ~(size_t)4095;
 	if (done > from)
 		madvise((void *)(r->map + from), done - from, MADV_DONTNEED);
 	r->off = (size_t)(src - r->map);
@@ -264,7 +303,7 @@ int trace_reader_open(struct trace_reader *r, const char *path)
 		snprintf(r->err, sizeof r->err, "%s is not a heisen trace (too short)", path);
 		return -TRE_NOTTRACE;
 	}
-	if (le32(r->map) != LZ4_FRAME_MAGIC) {
+	if (le32(r->map) != LZ4_FRAME_MAGIC && le32(r->map) != TRACE_CHECK_MAGIC) {
 		snprintf(r->err, sizeof r->err, "%s is not a heisen trace (no LZ4 frame)", path);
 		return -TRE_NOTTRACE;
 	}

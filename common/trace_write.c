@@ -54,8 +54,9 @@ int trace_writer_open(struct trace_writer *w, const char *path, int excl)
 		return -e;
 	}
 	w->prefs.frameInfo.blockSizeID = LZ4F_max256KB;
-	w->prefs.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
-	w->prefs.frameInfo.blockChecksumFlag = LZ4F_blockChecksumEnabled;
+	/* no xxHash32 checksums: the check frame before it covers the frame */
+	w->prefs.frameInfo.contentChecksumFlag = LZ4F_noContentChecksum;
+	w->prefs.frameInfo.blockChecksumFlag = LZ4F_noBlockChecksum;
 	w->prefs.compressionLevel = 1;
 	w->start_ns = w->frame_ns = now_ns();
 	return 0;
@@ -77,7 +78,9 @@ struct buf *trace_begin(struct trace_writer *w, uint32_t type)
 	if (w->rec.len > 0 && now - w->frame_ns > TRACE_FRAME_SPAN_NS)
 		trace_flush(w);
 	if (w->rec.len == 0 && w->nframes > 0) {
-		struct trace_frame f = {w->nframes, w->events, now - w->start_ns, XXH3_64bits_digest(w->chain)};
+		/* async: the chain is the worker's, filled in before compression (chain_frame) */
+		struct trace_frame f = {w->nframes, w->events, now - w->start_ns,
+					w->async ? 0 : XXH3_64bits_digest(w->chain)};
 		trace_put_frame(w, &f);
 		w->frame_ns = now;
 	}
@@ -147,39 +150,106 @@ static void ext_release(const uint8_t *ext, size_t len)
 		munmap((void *)(uintptr_t)ext, (len + 4095) & ~(size_t)4095);
 }
 
-/* Compresses raw, then ext_len bytes at ext, as one LZ4 frame into out at
- * LZ4 level level, its size in *n; returns 0 or -errno. */
-static int frame_compress(const struct trace_writer *w, const struct buf *raw, const uint8_t *ext, size_t ext_len,
-			  struct buf *out, int level, size_t *n)
+/* The largest block of a frame (LZ4F_max256KB), stored or compressed. */
+#define STORE_BLOCK (256u << 10)
+
+/* Puts raw, then ext_len bytes at ext, into out at offset at as an LZ4 frame
+ * of uncompressed blocks (a copy: for when the queue is nearly full); its
+ * size in *n; returns 0 or -ENOMEM. */
+static int frame_store(const struct buf *raw, const uint8_t *ext, size_t ext_len, struct buf *out, size_t at,
+		       size_t *n)
 {
-	LZ4F_preferences_t prefs = w->prefs;
+	size_t blocks = (raw->len + STORE_BLOCK - 1) / STORE_BLOCK + (ext_len + STORE_BLOCK - 1) / STORE_BLOCK;
+	if (buf_reserve(out, at + 7 + 4 * blocks + raw->len + ext_len + 4))
+		return -ENOMEM;
+	uint8_t *p = out->p + at, *q = p + 7;
+	uint32_t magic = 0x184D2204u, blk;
+	memcpy(p, &magic, 4);
+	p[4] = 0x60; /* FLG: version 01, independent blocks, no checksums, no size */
+	p[5] = 0x50; /* BD: blocks of at most 256 KB */
+	p[6] = (uint8_t)(XXH32(p + 4, 2, 0) >> 8);
+	for (int part = 0; part < 2; part++) {
+		const uint8_t *src = part ? ext : raw->p;
+		size_t left = part ? ext_len : raw->len;
+		while (left > 0) {
+			size_t k = left < STORE_BLOCK ? left : STORE_BLOCK;
+			blk = (uint32_t)k | 0x80000000u; /* high bit: stored */
+			memcpy(q, &blk, 4);
+			memcpy(q + 4, src, k);
+			q += 4 + k;
+			src += k;
+			left -= k;
+		}
+	}
+	blk = 0; /* end mark */
+	memcpy(q, &blk, 4);
+	*n = (size_t)(q + 4 - p);
+	return 0;
+}
+
+/* Compresses raw, then ext_len bytes at ext, as one LZ4 frame into out at
+ * offset at, with prefs at LZ4 level level (or stored: TRACE_STORE_LEVEL),
+ * its size in *n; returns 0 or -errno. */
+static int frame_lz4(LZ4F_preferences_t prefs, const struct buf *raw, const uint8_t *ext, size_t ext_len,
+		     struct buf *out, size_t at, int level, size_t *n)
+{
+	if (level == TRACE_STORE_LEVEL)
+		return frame_store(raw, ext, ext_len, out, at, n);
 	prefs.compressionLevel = level;
-	out->len = 0;
 	if (!ext_len) {
 		size_t bound = LZ4F_compressFrameBound(raw->len, &prefs);
-		if (buf_reserve(out, bound))
+		if (buf_reserve(out, at + bound))
 			return -ENOMEM;
-		*n = LZ4F_compressFrame(out->p, bound, raw->p, raw->len, &prefs);
+		*n = LZ4F_compressFrame(out->p + at, bound, raw->p, raw->len, &prefs);
 		return LZ4F_isError(*n) ? -EIO : 0;
 	}
 	size_t bound = LZ4F_HEADER_SIZE_MAX + LZ4F_compressBound(raw->len, &prefs) +
 		       LZ4F_compressBound(ext_len, &prefs) + LZ4F_compressBound(0, &prefs);
 	LZ4F_cctx *cx;
-	if (buf_reserve(out, bound))
+	if (buf_reserve(out, at + bound))
 		return -ENOMEM;
 	if (LZ4F_isError(LZ4F_createCompressionContext(&cx, LZ4F_VERSION)))
 		return -ENOMEM;
-	size_t at = 0, r = LZ4F_compressBegin(cx, out->p, bound, &prefs);
-	if (!LZ4F_isError(r) && (at += r, 1))
-		r = LZ4F_compressUpdate(cx, out->p + at, bound - at, raw->p, raw->len, NULL);
-	if (!LZ4F_isError(r) && (at += r, 1))
-		r = LZ4F_compressUpdate(cx, out->p + at, bound - at, ext, ext_len, NULL);
-	if (!LZ4F_isError(r) && (at += r, 1))
-		r = LZ4F_compressEnd(cx, out->p + at, bound - at, NULL);
+	uint8_t *o = out->p + at;
+	size_t k = 0, r = LZ4F_compressBegin(cx, o, bound, &prefs);
+	if (!LZ4F_isError(r) && (k += r, 1))
+		r = LZ4F_compressUpdate(cx, o + k, bound - k, raw->p, raw->len, NULL);
+	if (!LZ4F_isError(r) && (k += r, 1))
+		r = LZ4F_compressUpdate(cx, o + k, bound - k, ext, ext_len, NULL);
+	if (!LZ4F_isError(r) && (k += r, 1))
+		r = LZ4F_compressEnd(cx, o + k, bound - k, NULL);
 	LZ4F_freeCompressionContext(cx);
 	if (LZ4F_isError(r))
 		return -EIO;
-	*n = at + r;
+	*n = k + r;
+	return 0;
+}
+
+/* Compresses raw, then ext_len bytes at ext, into out: a check frame (the
+ * LZ4 frame's length and XXH3-64) and the LZ4 frame, their size in *n;
+ * returns 0 or -errno. The first frame (the header's, first_event 0, a few
+ * KiB) is an LZ4 frame with its own block and content checksums instead, as
+ * in format 7, so that an older replay reads the header and names the
+ * version it does not support. */
+static int frame_compress(const struct trace_writer *w, const struct buf *raw, const uint8_t *ext, size_t ext_len,
+			  struct buf *out, int level, uint64_t first_event, size_t *n)
+{
+	size_t len;
+	out->len = 0;
+	if (first_event == 0) {
+		LZ4F_preferences_t prefs = w->prefs;
+		prefs.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled;
+		prefs.frameInfo.blockChecksumFlag = LZ4F_blockChecksumEnabled;
+		return frame_lz4(prefs, raw, ext, ext_len, out, 0, level == TRACE_STORE_LEVEL ? 1 : level, n);
+	}
+	int r = frame_lz4(w->prefs, raw, ext, ext_len, out, TRACE_CHECK_SIZE, level, &len);
+	if (r)
+		return r;
+	uint32_t hdr[2] = {TRACE_CHECK_MAGIC, 16};
+	uint64_t chk[2] = {len, XXH3_64bits_withSeed(out->p + TRACE_CHECK_SIZE, len, len)};
+	memcpy(out->p, hdr, 8);
+	memcpy(out->p + 8, chk, 16);
+	*n = TRACE_CHECK_SIZE + len;
 	return 0;
 }
 
@@ -207,6 +277,7 @@ static void head_release(struct trace_writer *w)
 	pool_put(w, &f->raw);
 	pool_put(w, &f->out);
 	f->state = QF_FREE;
+	f->chained = 0;
 	w->qhead = (w->qhead + 1) % TRACE_QUEUE_FRAMES;
 	w->qcount--;
 }
@@ -217,6 +288,33 @@ static int head_ready(const struct trace_writer *w)
 {
 	int st = w->q[w->qhead].state;
 	return w->qcount > 0 && (st == QF_DONE || (w->werr && st == QF_QUEUED));
+}
+
+/* The chain's 8 bytes in a frame record at the start of a frame
+ * (trace_put_frame: the 8-byte record header, seq, event, time_ns, chain). */
+#define FRAME_CHAIN_AT 32
+
+/* Puts f's bytes into w's chain, after filling its frame record's chain
+ * with the chain's value so far (w->mu held, let go meanwhile). Frames are
+ * chained in queue order: a thread that took f waits until the frame
+ * before it (taken by another thread) is chained. */
+static void chain_frame(struct trace_writer *w, struct trace_qframe *f)
+{
+	unsigned i = (unsigned)(f - w->q);
+	struct trace_qframe *prev = &w->q[(i + TRACE_QUEUE_FRAMES - 1) % TRACE_QUEUE_FRAMES];
+	while (i != w->qhead && !prev->chained)
+		pthread_cond_wait(&w->chained, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	if (f->frame_rec && f->raw.len >= FRAME_CHAIN_AT + 8) {
+		uint64_t d = XXH3_64bits_digest(w->chain);
+		memcpy(f->raw.p + FRAME_CHAIN_AT, &d, 8);
+	}
+	XXH3_64bits_update(w->chain, f->raw.p, f->raw.len);
+	if (f->ext_len)
+		XXH3_64bits_update(w->chain, f->ext, f->ext_len);
+	pthread_mutex_lock(&w->mu);
+	f->chained = 1;
+	pthread_cond_broadcast(&w->chained);
 }
 
 /* One step of the queue's work, w->mu held (let go meanwhile): writes the
@@ -254,16 +352,20 @@ static int queue_step(struct trace_writer *w)
 	if (!f)
 		return 0;
 	f->state = QF_BUSY;
+	chain_frame(w, f);
 	if (!f->out.cap)
 		f->out = pool_get(w);
 	/* Falling behind: faster, for a larger trace. */
 	int level = w->prefs.compressionLevel;
-	if (w->qcount >= TRACE_QUEUE_FRAMES * 3 / 4 || w->qbytes >= TRACE_QUEUE_BYTES / 4 * 3)
+	if (w->qcount >= TRACE_QUEUE_FRAMES * 7 / 8 || w->qbytes >= TRACE_QUEUE_BYTES / 8 * 7 ||
+	    (w->draining && w->qbytes >= TRACE_DRAIN_STORE))
+		level = TRACE_STORE_LEVEL;
+	else if (w->qcount >= TRACE_QUEUE_FRAMES * 3 / 4 || w->qbytes >= TRACE_QUEUE_BYTES / 4 * 3)
 		level = TRACE_FAST_LEVEL * 4;
 	else if (w->qcount >= TRACE_QUEUE_FRAMES / 2 || w->qbytes >= TRACE_QUEUE_BYTES / 2)
 		level = TRACE_FAST_LEVEL;
 	pthread_mutex_unlock(&w->mu);
-	int err = frame_compress(w, &f->raw, f->ext, f->ext_len, &f->out, level, &f->outlen);
+	int err = frame_compress(w, &f->raw, f->ext, f->ext_len, &f->out, level, f->first_event, &f->outlen);
 	ext_release(f->ext, f->ext_len);
 	pthread_mutex_lock(&w->mu);
 	f->ext = NULL; /* (its length stays counted in qbytes until written) */
@@ -369,6 +471,8 @@ static int hand_over(struct trace_writer *w)
 	f->ext = w->ext;
 	f->ext_len = w->ext_len;
 	f->first_event = w->frame_first_event;
+	f->frame_rec = w->nframes > 0;
+	f->chained = 0;
 	f->state = QF_QUEUED;
 	w->rec = pool_get(w);
 	w->ext = NULL;
@@ -389,6 +493,7 @@ static void worker_stop(struct trace_writer *w)
 		return;
 	if (w->started) {
 		pthread_mutex_lock(&w->mu);
+		w->draining = 1;
 		caller_wait(w, queue_busy);
 		w->closing = 1;
 		pthread_cond_broadcast(&w->queued);
@@ -404,6 +509,7 @@ static void worker_stop(struct trace_writer *w)
 	while (w->npool)
 		buf_free(&w->pool[--w->npool]);
 	w->pool_bytes = 0;
+	pthread_cond_destroy(&w->chained);
 	pthread_cond_destroy(&w->done);
 	pthread_cond_destroy(&w->queued);
 	pthread_mutex_destroy(&w->mu);
@@ -418,18 +524,20 @@ int trace_flush(struct trace_writer *w)
 		return w->err;
 	if (w->async && !w->started && worker_start(w))
 		worker_stop(w); /* no thread: the writer stays synchronous */
-	/* The chain and the counters are the caller's: the next frame record
-	 * needs them now, whoever writes this frame. */
+	/* The counters are the caller's: the next frame record needs them
+	 * now, whoever writes this frame. The chain is too when synchronous;
+	 * else the thread that compresses the frame hashes it (chain_frame). */
 	size_t len = w->rec.len + w->ext_len;
-	XXH3_64bits_update(w->chain, w->rec.p, w->rec.len);
-	if (w->ext_len)
-		XXH3_64bits_update(w->chain, w->ext, w->ext_len);
 	int r;
 	if (w->async) {
 		r = hand_over(w); /* takes the ext over, unless it fails */
 	} else {
+		XXH3_64bits_update(w->chain, w->rec.p, w->rec.len);
+		if (w->ext_len)
+			XXH3_64bits_update(w->chain, w->ext, w->ext_len);
 		size_t n;
-		r = frame_compress(w, &w->rec, w->ext, w->ext_len, &w->out, w->prefs.compressionLevel, &n);
+		r = frame_compress(w, &w->rec, w->ext, w->ext_len, &w->out, w->prefs.compressionLevel,
+				   w->frame_first_event, &n);
 		if (!r)
 			r = frame_put(w, w->out.p, n, w->frame_first_event);
 		if (w->out.cap > 2 * QBUF_KEEP)
@@ -459,6 +567,9 @@ int trace_writer_async(struct trace_writer *w, const cpu_set_t *cpus)
 	conds = 1;
 	if ((r = pthread_cond_init(&w->done, NULL)))
 		goto fail;
+	conds = 2;
+	if ((r = pthread_cond_init(&w->chained, NULL)))
+		goto fail;
 	CPU_ZERO(&w->cpus);
 	CPU_ZERO(&w->wait_cpus);
 	if (cpus && sched_getaffinity(0, sizeof w->wait_cpus, &w->wait_cpus) == 0) {
@@ -468,6 +579,8 @@ int trace_writer_async(struct trace_writer *w, const cpu_set_t *cpus)
 	w->async = 1;
 	return 0;
 fail:
+	if (conds > 1)
+		pthread_cond_destroy(&w->done);
 	if (conds)
 		pthread_cond_destroy(&w->queued);
 	pthread_mutex_destroy(&w->mu);

@@ -11,7 +11,7 @@
 #define CTL(field) il_ctl_area + IL_CTL_##field(%rip)
 
 	.hidden il_ctl_area, il_stack_top, il_main, il_text_end, il_header, il_entry, il_traced
-	.hidden il_sys_untraced, il_trap
+	.hidden il_sys_untraced, il_trap, il_hash_long, il_hash_sse2
 
 /* The header at offset 0 (struct il_header): lib.ld puts it first. */
 	.section .text.il_header, "ax", @progbits
@@ -133,6 +133,52 @@ il_sys_untraced:
 il_untraced_ret:
 	ret
 	.size il_sys_untraced, . - il_sys_untraced
+
+/* uint64_t il_hash_long(const void *p, uint64_t n): XXH3_64bits with SSE2
+ * (hash.c), the program's xmm0-15 kept: saved on the library's stack and
+ * restored (the rest of the library uses general registers only). Legacy
+ * SSE instructions leave the upper halves of ymm and zmm registers as they
+ * were; MXCSR and the x87 state are not touched. */
+	.globl il_hash_long
+	.type il_hash_long, @function
+il_hash_long:
+	sub $264, %rsp		/* 16 registers, and rsp aligned for the call */
+	movdqu %xmm0, 0(%rsp)
+	movdqu %xmm1, 16(%rsp)
+	movdqu %xmm2, 32(%rsp)
+	movdqu %xmm3, 48(%rsp)
+	movdqu %xmm4, 64(%rsp)
+	movdqu %xmm5, 80(%rsp)
+	movdqu %xmm6, 96(%rsp)
+	movdqu %xmm7, 112(%rsp)
+	movdqu %xmm8, 128(%rsp)
+	movdqu %xmm9, 144(%rsp)
+	movdqu %xmm10, 160(%rsp)
+	movdqu %xmm11, 176(%rsp)
+	movdqu %xmm12, 192(%rsp)
+	movdqu %xmm13, 208(%rsp)
+	movdqu %xmm14, 224(%rsp)
+	movdqu %xmm15, 240(%rsp)
+	call il_hash_sse2
+	movdqu 0(%rsp), %xmm0
+	movdqu 16(%rsp), %xmm1
+	movdqu 32(%rsp), %xmm2
+	movdqu 48(%rsp), %xmm3
+	movdqu 64(%rsp), %xmm4
+	movdqu 80(%rsp), %xmm5
+	movdqu 96(%rsp), %xmm6
+	movdqu 112(%rsp), %xmm7
+	movdqu 128(%rsp), %xmm8
+	movdqu 144(%rsp), %xmm9
+	movdqu 160(%rsp), %xmm10
+	movdqu 176(%rsp), %xmm11
+	movdqu 192(%rsp), %xmm12
+	movdqu 208(%rsp), %xmm13
+	movdqu 224(%rsp), %xmm14
+	movdqu 240(%rsp), %xmm15
+	add $264, %rsp
+	ret
+	.size il_hash_long, . - il_hash_long
 
 /* void il_trap(void): replay's library stops for its tracer. */
 	.globl il_trap

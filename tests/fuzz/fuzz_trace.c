@@ -2,7 +2,9 @@
  * An input is a trace file as it is; or, when it starts with 'R', raw
  * records that are first packed into a checksummed LZ4 frame, so the
  * fuzzer reaches the decoders without having to forge checksums; or,
- * when it starts with 'D', a record type byte and one record payload
+ * when it starts with 'C', bytes that follow a check frame made for them
+ * (the LZ4 frame rec would write after it: the reader decompresses
+ * whatever a right hash covers); or, when it starts with 'D', a record type byte and one record payload
  * handed straight to that type's decoder. */
 #include <fcntl.h>
 #include <stdint.h>
@@ -11,6 +13,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include <xxhash.h>
 
 #include "../../common/trace.h"
 
@@ -36,6 +40,22 @@ static uint8_t *pack_raw(const uint8_t *raw, size_t n, size_t *out_len)
 		return NULL;
 	}
 	*out_len = r;
+	return out;
+}
+
+/* A check frame (TRACE_CHECK_MAGIC: length, XXH3-64) for the n bytes at p,
+ * then those bytes; returns a malloc'd file image. */
+static uint8_t *pack_checked(const uint8_t *p, size_t n, size_t *out_len)
+{
+	uint8_t *out = malloc(TRACE_CHECK_SIZE + n);
+	if (!out)
+		return NULL;
+	uint32_t hdr[2] = {TRACE_CHECK_MAGIC, 16};
+	uint64_t chk[2] = {n, XXH3_64bits_withSeed(p, n, n)};
+	memcpy(out, hdr, 8);
+	memcpy(out + 8, chk, 16);
+	memcpy(out + TRACE_CHECK_SIZE, p, n);
+	*out_len = TRACE_CHECK_SIZE + n;
 	return out;
 }
 
@@ -170,8 +190,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	uint8_t *packed = NULL;
-	if (size > 0 && data[0] == 'R') {
-		packed = pack_raw(data + 1, size - 1, &size);
+	if (size > 0 && (data[0] == 'R' || data[0] == 'C')) {
+		packed = data[0] == 'R' ? pack_raw(data + 1, size - 1, &size) : pack_checked(data + 1, size - 1, &size);
 		if (!packed)
 			return 0;
 		data = packed;

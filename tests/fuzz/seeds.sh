@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/fuzz/seeds.sh - remakes the seed corpus tests/fuzz/corpus/: small real
 # traces of tests/fuzz/seed.c (recorded with an empty environment from /),
-# the same records raw ('R' inputs, see fuzz_trace.c), and hand-made inputs.
+# the same records raw ('R' inputs, see fuzz_trace.c) and behind a check frame
+# ('C'), and hand-made inputs.
 # Needs bin/rec (make), gcc, lz4 and python3.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -38,6 +39,10 @@ types = [struct.unpack_from("<I", x)[0] for x in r]
 put("raw-crash", b"R" + b"".join(r))
 small = [x for x, ty in zip(r, types) if ty not in (2, 3, 12)]
 put("raw-small", b"R" + b"".join(small))
+# 'C' inputs: an LZ4 frame without checksums, behind a check frame
+def lz4_plain(b):
+    return subprocess.run(["lz4", "-q", "-z", "--no-frame-crc", "-c"], input=b, check=True, capture_output=True).stdout
+put("checked-small", b"C" + lz4_plain(b"".join(small)))
 put("raw-header", b"R" + r[0])
 # a header from a future format version (u32 at byte 16 of the record)
 h = bytearray(r[0]); h[16:20] = struct.pack("<I", 99)

@@ -533,9 +533,9 @@ static void test_format5(void **state)
 	assert_int_equal(trace_reader_open(&r, path), -TRE_VERSION);
 	assert_non_null(strstr(r.err, "trace format version 4 is older than this replay supports (5)"));
 	trace_reader_close(&r);
-	write_inproc_trace(path, 8);
+	write_inproc_trace(path, TRACE_VERSION + 1);
 	assert_int_equal(trace_reader_open(&r, path), -TRE_VERSION);
-	assert_non_null(strstr(r.err, "trace format version 8 is newer than this replay supports (7)"));
+	assert_non_null(strstr(r.err, "trace format version 9 is newer than this replay supports (8)"));
 	trace_reader_close(&r);
 	unlink(path);
 }

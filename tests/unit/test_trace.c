@@ -795,7 +795,7 @@ static void test_multiblock_frame(void **state)
 		assert_int_equal(s.nrec, 0);
 		assert_int_equal(s.again_ret, -TRE_CORRUPT);
 	}
-	/* the content checksum at the frame's end */
+	/* the end mark at the frame's end (the check frame covers it) */
 	for (size_t off = frame2 - 4; off < frame2; off++) {
 		p[off] ^= 0x01;
 		scan_bytes(p, n, &s);
@@ -806,6 +806,80 @@ static void test_multiblock_frame(void **state)
 	}
 	free(p);
 	free(data);
+	unlink(path);
+}
+
+/* Frames stored uncompressed (the level of a nearly full queue), from a
+ * mapped file's content (the frame's ext) of several blocks: read back
+ * byte for byte, every flip in them found by the check frame, and the LZ4
+ * frame without its check frame refused (it has no checksum of its own). */
+static void test_stored_frames(void **state)
+{
+	(void)state;
+	char path[128];
+	struct trace_writer w;
+	struct trace_header h;
+	size_t big = 900 * 1024, n;
+	uint8_t *want = malloc(big);
+	uint8_t *data = mmap(NULL, big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_non_null(want);
+	assert_true(data != MAP_FAILED);
+	fill(want, big, 7);
+	memcpy(data, want, big);
+	sample_header(&h);
+	tmp_path(path);
+	assert_int_equal(trace_writer_open(&w, path, 0), 0);
+	w.prefs.compressionLevel = TRACE_STORE_LEVEL;
+	assert_int_equal(trace_put_header(&w, &h), 0);
+	assert_int_equal(trace_flush(&w), 0);
+	size_t frame1 = w.file_bytes;
+	struct trace_file f = {{1, 2}, "/big", big, data, 0, 0, 1};
+	assert_int_equal(trace_put_file(&w, &f), 0); /* a chunk, mapped: flushed as the frame's ext */
+	size_t frame2 = w.file_bytes;
+	assert_true(frame2 - frame1 > big); /* stored: larger than the data */
+	struct trace_end end = {0};
+	assert_int_equal(trace_put_end(&w, &end), 0);
+	assert_int_equal(trace_writer_close(&w), 0);
+	uint8_t *p = read_whole(path, &n);
+	uint32_t magic;
+	memcpy(&magic, p + frame1, 4);
+	assert_int_equal(magic, TRACE_CHECK_MAGIC);
+	assert_int_equal(p[frame1 + TRACE_CHECK_SIZE + 4], 0x60); /* FLG: no checksums */
+
+	struct trace_reader r;
+	struct trace_rec rec;
+	struct trace_file got;
+	size_t at = 0;
+	assert_int_equal(trace_reader_open(&r, path), 0);
+	while (trace_next(&r, &rec) == 1 && rec.type == TR_FILE) {
+		assert_int_equal(trace_get_file(&rec, &got), 0);
+		assert_int_equal(got.offset, at);
+		assert_memory_equal(got.data, want + at, got.len);
+		at += got.len;
+	}
+	assert_int_equal(at, big);
+	assert_int_equal(rec.type, TR_END);
+	trace_reader_close(&r);
+
+	struct scan s;
+	for (size_t off = frame1; off < frame2; off += 1013) {
+		p[off] ^= 0x01;
+		scan_bytes(p, n, &s);
+		p[off] ^= 0x01;
+		assert_int_equal(s.open_ret, 0);
+		assert_int_equal(s.next_ret, -TRE_CORRUPT);
+		assert_int_equal(s.nrec, 0);
+		assert_int_equal(s.again_ret, -TRE_CORRUPT);
+	}
+	/* the check frame dropped: the LZ4 frame alone is refused */
+	memmove(p + frame1, p + frame1 + TRACE_CHECK_SIZE, n - frame1 - TRACE_CHECK_SIZE);
+	write_file(path, p, n - TRACE_CHECK_SIZE);
+	assert_int_equal(trace_reader_open(&r, path), 0);
+	assert_int_equal(trace_next(&r, &rec), -TRE_CORRUPT);
+	assert_non_null(strstr(r.err, "has no checksum"));
+	trace_reader_close(&r);
+	free(p);
+	free(want);
 	unlink(path);
 }
 
@@ -1050,6 +1124,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_big_records),
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_multiblock_frame),
+		cmocka_unit_test(test_stored_frames),
 		cmocka_unit_test(test_flipped_bytes),
 		cmocka_unit_test(test_random_damage),
 		cmocka_unit_test(test_future_version),

@@ -121,7 +121,8 @@ static void check_trace(const char *path, const struct written *wr, struct buf *
 }
 
 /* The index frame at the end: every frame's offset (an LZ4 frame starts
- * there) in order, the file's size the writer's file_bytes. */
+ * there for the first, a check frame then the LZ4 frame for the others) in
+ * order, the file's size the writer's file_bytes. */
 static void check_index(const char *path, const struct written *wr)
 {
 	size_t n;
@@ -143,8 +144,11 @@ static void check_index(const char *path, const struct written *wr)
 		memcpy(&off, p + ix + 20 + 16 * i, 8);
 		memcpy(&first, p + ix + 28 + 16 * i, 8);
 		assert_true(i ? off > prev_off && first >= prev_first : off == 0 && first == 0);
-		assert_true(off + 4 <= ix);
+		size_t lz = i ? TRACE_CHECK_SIZE : 0;
+		assert_true(off + lz + 4 <= ix);
 		memcpy(&fmagic, p + off, 4);
+		assert_int_equal(fmagic, i ? TRACE_CHECK_MAGIC : 0x184D2204u);
+		memcpy(&fmagic, p + off + lz, 4);
 		assert_int_equal(fmagic, 0x184D2204u); /* LZ4 frame magic */
 		prev_off = off;
 		prev_first = first;
