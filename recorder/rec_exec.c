@@ -18,12 +18,29 @@
 #include "../common/inproc.h"
 #include "../common/ptrace_util.h"
 
+/* The stored file st names (same device, inode, size and mtime), or NULL. */
+static const struct rec_blob *blob_known(const struct rec_session *s, const struct stat *st)
+{
+	for (const struct rec_blob *b = s->blobs; b; b = b->next)
+		if (b->dev == st->st_dev && b->ino == st->st_ino && b->size == st->st_size &&
+		    b->mtime.tv_sec == st->st_mtim.tv_sec && b->mtime.tv_nsec == st->st_mtim.tv_nsec)
+			return b;
+	return NULL;
+}
+
 int rec_blob_store(struct rec_session *s, const char *path, const char *name, int stable, struct trace_hash *h)
 {
+	struct stat st;
+	const struct rec_blob *known;
+	/* a file stored before (make's compilers map the same libraries
+	 * again and again): a stat, not an open, fstat and close */
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (known = blob_known(s, &st))) {
+		*h = known->hash;
+		return 0;
+	}
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	struct stat st;
 	int ret = 0;
 	void *map = MAP_FAILED;
 	if (fstat(fd, &st) < 0) {
@@ -34,12 +51,10 @@ int rec_blob_store(struct rec_session *s, const char *path, const char *name, in
 		ret = -ENODEV;
 		goto out;
 	}
-	for (struct rec_blob *b = s->blobs; b; b = b->next)
-		if (b->dev == st.st_dev && b->ino == st.st_ino && b->size == st.st_size &&
-		    b->mtime.tv_sec == st.st_mtim.tv_sec && b->mtime.tv_nsec == st.st_mtim.tv_nsec) {
-			*h = b->hash;
-			goto out;
-		}
+	if ((known = blob_known(s, &st))) {
+		*h = known->hash;
+		goto out;
+	}
 	if (st.st_size > 0 && (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
 		ret = -errno;
 		goto out;
@@ -48,9 +63,9 @@ int rec_blob_store(struct rec_session *s, const char *path, const char *name, in
 	XXH128_hash_t x = XXH3_128bits(data, (size_t)st.st_size);
 	h->lo = x.low64;
 	h->hi = x.high64;
-	int known = 0;
+	int same = 0; /* the same bytes stored under another name */
 	for (struct rec_blob *b = s->blobs; b; b = b->next)
-		known |= b->hash.lo == h->lo && b->hash.hi == h->hi;
+		same |= b->hash.lo == h->lo && b->hash.hi == h->hi;
 	struct rec_blob *b = calloc(1, sizeof *b);
 	if (!b) {
 		ret = -ENOMEM;
@@ -58,7 +73,7 @@ int rec_blob_store(struct rec_session *s, const char *path, const char *name, in
 	}
 	*b = (struct rec_blob){*h, st.st_dev, st.st_ino, st.st_size, st.st_mtim, s->blobs};
 	s->blobs = b;
-	if (!known) {
+	if (!same) {
 		char target[4096];
 		ssize_t n = name ? -1 : readlink(path, target, sizeof target - 1);
 		if (n >= 0)
