@@ -328,11 +328,15 @@ int maps_foreach(pid_t tid, maps_fn fn, void *ctx)
 	int r = 0;
 	while (!r && fgets(line, sizeof line, f)) {
 		struct map_range m = {0};
-		unsigned long long off;
-		unsigned maj, min;
+		unsigned long long off = 0;
+		unsigned maj = 0, min = 0;
 		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %llx %x:%x %" SCNu64, &m.start, &m.end, m.perms, &off, &maj,
-			   &min, &m.inode) >= 3)
+			   &min, &m.inode) >= 3) {
+			m.offset = off;
+			m.dev_major = maj;
+			m.dev_minor = min;
 			r = fn(ctx, &m);
+		}
 	}
 	fclose(f);
 	return r;
@@ -374,11 +378,18 @@ int maps_find(pid_t tid, uint64_t addr, struct map_range *m)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	int r = maps_find_fd(fd, tid, addr, m);
+	close(fd);
+	return r;
+}
+
+int maps_find_fd(int fd, pid_t tid, uint64_t addr, struct map_range *m)
+{
 	struct procmap_query q = {.size = sizeof q, .query_addr = addr};
 	int r = ioctl(fd, PROCMAP_QUERY, &q), err = errno;
-	close(fd);
 	if (r == 0) {
-		*m = (struct map_range){.start = q.vma_start, .end = q.vma_end, .inode = q.inode};
+		*m = (struct map_range){.start = q.vma_start, .end = q.vma_end, .inode = q.inode, .offset = q.vma_offset,
+					.dev_major = q.dev_major, .dev_minor = q.dev_minor};
 		m->perms[0] = q.vma_flags & PMQ_READ ? 'r' : '-';
 		m->perms[1] = q.vma_flags & PMQ_WRITE ? 'w' : '-';
 		m->perms[2] = q.vma_flags & PMQ_EXEC ? 'x' : '-';

@@ -63,6 +63,8 @@ struct map_range {
 	uint64_t start, end;
 	char perms[5];
 	uint64_t inode; /* 0: anonymous memory */
+	uint64_t offset; /* in the file, of start */
+	uint32_t dev_major, dev_minor;
 };
 typedef int (*maps_fn)(void *ctx, const struct map_range *m);
 /* Calls fn for each mapping of tid's process, in address order, until fn
@@ -71,6 +73,8 @@ int maps_foreach(pid_t tid, maps_fn fn, void *ctx);
 /* The mapping of tid's process that holds addr, in *m: 1 if there is
  * one, 0 if not, -errno (PROCMAP_QUERY, else /proc/PID/maps' text). */
 int maps_find(pid_t tid, uint64_t addr, struct map_range *m);
+/* maps_find with fd, tid's /proc/PID/maps open already. */
+int maps_find_fd(int fd, pid_t tid, uint64_t addr, struct map_range *m);
 /* Memory a hash leaves out: a mapping (replay's own trampoline page) and
  * byte ranges (what syscalls still in flight may write), hashed as zeros. */
 struct mem_skip {

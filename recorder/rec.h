@@ -34,6 +34,7 @@ enum rec_state {
 struct rec_space {
 	int refs;
 	int memfd;             /* /proc/TID/mem of one of its threads, or -1 */
+	int mapsfd;            /* /proc/TID/maps of one of its threads (PROCMAP_QUERY), or -1 */
 	uint64_t syscall_insn; /* a syscall instruction of the program, for injections */
 	struct site_table sites;
 	int il;                /* the in-process library is mapped (docs/inprocess.md) */
@@ -187,6 +188,8 @@ struct rec_result {
 /* rec's status when --timeout stopped the recording (as timeout(1)). */
 #define EXIT_TIMEDOUT 124
 
+#define REC_HOT_SITES 4096 /* file positions of patched sites a session keeps (half of them at most) */
+
 struct rec_session {
 	const struct rec_options *opt;
 	struct trace_writer w;
@@ -243,6 +246,8 @@ struct rec_session {
 	struct trace_region *regions;
 	uint32_t nregions, cap_regions;
 	struct patch_sweep_cache sweeps; /* code windows swept (patch.h) */
+	uint64_t hot_sites[REC_HOT_SITES]; /* file positions of sites patched (rec_inproc.c), 0: free */
+	unsigned nhot_sites;
 };
 
 /* Writes the sysenter records of threads inside syscalls, before a record

@@ -5,6 +5,7 @@
 #include "rec.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -359,21 +360,62 @@ static int seen_before(struct rec_space *sp, uint64_t sys)
 	return 0;
 }
 
-/* Patches the syscall site whose instruction ends at rip, if it can be
- * (at its second traced call); returns 0 (patched or not) or -errno. */
+/* The key of the file position of code at addr in mapping m (a file's,
+ * not writable, executable), or 0 if it is not such code. */
+static uint64_t site_key(const struct map_range *m, uint64_t addr)
+{
+	if (!m->inode || m->perms[1] == 'w' || m->perms[2] != 'x')
+		return 0;
+	uint64_t k[3] = {((uint64_t)m->dev_major << 32) | m->dev_minor, m->inode, addr - m->start + m->offset};
+	return XXH3_64bits(k, sizeof k) | 1;
+}
+
+/* Whether a site at the file position key was patched in any process of
+ * the recording; adds it if add. */
+static int hot_site(struct rec_session *s, uint64_t key, int add)
+{
+	for (unsigned i = 0, h = (unsigned)key; i < REC_HOT_SITES; i++, h++) {
+		uint64_t *e = &s->hot_sites[h % REC_HOT_SITES];
+		if (*e == key)
+			return 1;
+		if (!*e) {
+			if (add && s->nhot_sites < REC_HOT_SITES / 2) {
+				*e = key;
+				s->nhot_sites++;
+			}
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* Patches the syscall site whose instruction ends at rip, if it can be:
+ * at its second traced call, or at its first if the same file position
+ * was patched in another process (make's compilers each run the same
+ * ld.so and libc sites); returns 0 (patched or not) or -errno. */
 static int patch_site(struct rec_session *s, struct rec_task *t, uint64_t rip)
 {
 	struct rec_space *sp = t->space;
 	uint8_t win[SITE_WIN], tramp[IL_TRAMP_MAX], jump[IL_SITE_MAX];
-	uint64_t wstart, sys = rip - 2, base;
+	uint64_t wstart, sys = rip - 2, base, key = 0;
 	struct il_site site;
+	struct map_range m;
 	size_t tlen;
 	int fd = space_fd(t), ret;
 	if (fd < 0 || unpatchable(sp, sys) || il_patch_at(&sp->patches, sys, 2) ||
-	    (sys >= IL_BASE && sys < IL_BASE + IL_MAP_SIZE) || !seen_before(sp, sys))
+	    (sys >= IL_BASE && sys < IL_BASE + IL_MAP_SIZE))
+		return 0;
+	if (sp->mapsfd < 0) {
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%d/maps", t->tid);
+		sp->mapsfd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if ((sp->mapsfd >= 0 ? maps_find_fd(sp->mapsfd, t->tid, sys, &m) : maps_find(t->tid, sys, &m)) == 1)
+		key = site_key(&m, sys);
+	if (!seen_before(sp, sys) && !(key && hot_site(s, key, 0)))
 		return 0;
 	size_t wlen = site_window(t->tid, sys, win, &wstart);
-	if (!wlen || il_site_find(win, wlen, wstart, sys, &site, &s->sweeps) || !site_code_is_file(t->tid, sys)) {
+	if (!wlen || !key || il_site_find(win, wlen, wstart, sys, &site, &s->sweeps)) {
 		note_unpatchable(sp, sys);
 		return 0;
 	}
@@ -401,6 +443,7 @@ static int patch_site(struct rec_session *s, struct rec_task *t, uint64_t rip)
 		return ret == -ENOSPC ? 0 : ret;
 	if ((ret = mem_write(fd, base + slot, tramp, tlen)) || (ret = mem_write(fd, site.addr, jump, site.len)))
 		goto fail;
+	hot_site(s, key, 1);
 	struct trace_patch p = {.tid = (uint32_t)t->tid, .len = site.len, .addr = site.addr, .page = base, .slot = slot};
 	memcpy(p.code, site.code, site.len);
 	return trace_put_patch(&s->w, &p);

@@ -32,6 +32,7 @@ struct rec_space *rec_space_new(const struct rec_space *from)
 	}
 	sp->refs = 1;
 	sp->memfd = -1;
+	sp->mapsfd = -1;
 	return sp;
 }
 
@@ -41,6 +42,8 @@ void rec_space_put(struct rec_space *sp)
 		return;
 	if (sp->memfd >= 0)
 		close(sp->memfd);
+	if (sp->mapsfd >= 0)
+		close(sp->mapsfd);
 	free(sp);
 }
 
