@@ -69,7 +69,10 @@ static int worker_err(struct trace_writer *w)
 	return w->err;
 }
 
-struct buf *trace_begin(struct trace_writer *w, uint32_t type)
+/* Before a record: ends the pending frame if it is too old, and starts a
+ * new one with its frame record (whose chain the worker's chain stage
+ * writes when async). */
+static void frame_open(struct trace_writer *w)
 {
 	uint64_t now = now_ns();
 	/* Every record of a frame is written within TRACE_FRAME_SPAN_NS of its
@@ -77,10 +80,15 @@ struct buf *trace_begin(struct trace_writer *w, uint32_t type)
 	if (w->rec.len > 0 && now - w->frame_ns > TRACE_FRAME_SPAN_NS)
 		trace_flush(w);
 	if (w->rec.len == 0 && w->nframes > 0) {
-		struct trace_frame f = {w->nframes, w->events, now - w->start_ns, XXH3_64bits_digest(w->chain)};
+		struct trace_frame f = {w->nframes, w->events, now - w->start_ns, w->async ? 0 : XXH3_64bits_digest(w->chain)};
 		trace_put_frame(w, &f);
 		w->frame_ns = now;
 	}
+}
+
+struct buf *trace_begin(struct trace_writer *w, uint32_t type)
+{
+	frame_open(w);
 	w->rec_start = w->rec.len;
 	buf_u32(&w->rec, type);
 	buf_u32(&w->rec, 0);
@@ -219,6 +227,54 @@ static int head_ready(const struct trace_writer *w)
 	return w->qcount > 0 && (st == QF_DONE || (w->werr && st == QF_QUEUED));
 }
 
+/* The chain stage, w->mu held (let go meanwhile): for the oldest QF_RAW
+ * frame, unless another thread is at it: its deferred record made (or
+ * dropped after an error), its frame record's chain written (the hash of
+ * every raw byte before it) and its bytes hashed into the chain; then it
+ * may be compressed. Frames go through it one at a time, in order.
+ * Returns 1 if it did something. */
+static int chain_step(struct trace_writer *w)
+{
+	struct trace_qframe *f = NULL;
+	if (w->chaining)
+		return 0;
+	for (unsigned i = 0; i < w->qcount && !f; i++) {
+		struct trace_qframe *g = &w->q[(w->qhead + i) % TRACE_QUEUE_FRAMES];
+		if (g->state == QF_RAW)
+			f = g;
+	}
+	if (!f)
+		return 0;
+	w->chaining = 1;
+	size_t before = f->raw.len;
+	int err = w->werr;
+	pthread_mutex_unlock(&w->mu);
+	if (f->fill) {
+		int r = f->fill(f->fill_arg, err ? NULL : &f->raw);
+		err = err ? err : r ? r : f->raw.err;
+		f->fill = NULL;
+	}
+	if (!err) {
+		/* (the frame record's chain: 8 bytes of header, seq, event, time) */
+		uint64_t d = XXH3_64bits_digest(w->chain);
+		if (f->has_frec && f->raw.len >= 40)
+			memcpy(f->raw.p + 32, &d, 8);
+		XXH3_64bits_update(w->chain, f->raw.p, f->raw.len);
+		if (f->ext_len)
+			XXH3_64bits_update(w->chain, f->ext, f->ext_len);
+	}
+	pthread_mutex_lock(&w->mu);
+	w->qbytes = w->qbytes + f->raw.len - before - f->fill_est;
+	f->fill_est = 0;
+	if (err && !w->werr)
+		__atomic_store_n(&w->werr, err, __ATOMIC_RELEASE);
+	f->state = QF_QUEUED;
+	w->chaining = 0;
+	pthread_cond_broadcast(&w->queued);
+	pthread_cond_broadcast(&w->done);
+	return 1;
+}
+
 /* One step of the queue's work, w->mu held (let go meanwhile): writes the
  * compressed frames at the head in order, unless another thread is
  * writing; else compresses the oldest frame nobody has taken. After an
@@ -243,6 +299,8 @@ static int queue_step(struct trace_writer *w)
 		w->writing = 0;
 		return 1;
 	}
+	if (chain_step(w))
+		return 1;
 	if (w->werr)
 		return 0;
 	struct trace_qframe *f = NULL;
@@ -369,11 +427,17 @@ static int hand_over(struct trace_writer *w)
 	f->ext = w->ext;
 	f->ext_len = w->ext_len;
 	f->first_event = w->frame_first_event;
-	f->state = QF_QUEUED;
+	f->state = QF_RAW;
+	f->has_frec = w->nframes > 0;
+	f->fill = w->fill;
+	f->fill_arg = w->fill_arg;
+	f->fill_est = w->fill_est;
+	w->fill = NULL;
+	w->fill_est = 0;
 	w->rec = pool_get(w);
 	w->ext = NULL;
 	w->ext_len = 0;
-	w->qbytes += f->raw.len + f->ext_len;
+	w->qbytes += f->raw.len + f->ext_len + f->fill_est;
 	w->qcount++;
 	pthread_cond_signal(&w->queued);
 out:
@@ -421,10 +485,18 @@ int trace_flush(struct trace_writer *w)
 	/* The chain and the counters are the caller's: the next frame record
 	 * needs them now, whoever writes this frame. */
 	size_t len = w->rec.len + w->ext_len;
-	XXH3_64bits_update(w->chain, w->rec.p, w->rec.len);
-	if (w->ext_len)
-		XXH3_64bits_update(w->chain, w->ext, w->ext_len);
 	int r;
+	if (!w->async) {
+		uint32_t type;
+		memcpy(&type, w->rec.p, 4);
+		if (type == TR_FRAME && w->rec.len >= 40) { /* (begun for a worker that could not start) */
+			uint64_t d = XXH3_64bits_digest(w->chain);
+			memcpy(w->rec.p + 32, &d, 8);
+		}
+		XXH3_64bits_update(w->chain, w->rec.p, w->rec.len);
+		if (w->ext_len)
+			XXH3_64bits_update(w->chain, w->ext, w->ext_len);
+	}
 	if (w->async) {
 		r = hand_over(w); /* takes the ext over, unless it fails */
 	} else {
@@ -445,6 +517,63 @@ int trace_flush(struct trace_writer *w)
 	w->nframes++;
 	w->frame_first_event = w->events;
 	return 0;
+}
+
+int trace_put_deferred(struct trace_writer *w, trace_fill_fn fill, void *arg, size_t est)
+{
+	int r;
+	if (w->async && !w->started && worker_start(w))
+		worker_stop(w); /* no thread: the writer stays synchronous */
+	if (worker_err(w)) {
+		fill(arg, NULL);
+		return w->err;
+	}
+	if (!w->async || (w->nframes == 0 && w->rec.len == 0)) {
+		frame_open(w);
+		size_t start = w->rec.len;
+		if ((r = fill(arg, &w->rec))) {
+			w->rec.len = start;
+			return r;
+		}
+		w->events++;
+		if (w->rec.err && !w->err)
+			w->err = w->rec.err;
+		if (!w->err && w->rec.len >= TRACE_FRAME_TARGET)
+			return trace_flush(w);
+		return w->err;
+	}
+	/* the last record of the pending frame, which is handed over now;
+	 * the chain stage appends it (and writes the frame record's chain) */
+	frame_open(w);
+	w->fill = fill;
+	w->fill_arg = arg;
+	w->fill_est = est;
+	w->events++;
+	if ((r = trace_flush(w)) && w->fill) {
+		w->fill = NULL;
+		fill(arg, NULL);
+	}
+	return r;
+}
+
+/* Whether a handed-over frame waits for the chain stage (w->mu held). */
+static int fill_pending(const struct trace_writer *w)
+{
+	for (unsigned i = 0; i < w->qcount; i++)
+		if (w->q[(w->qhead + i) % TRACE_QUEUE_FRAMES].state == QF_RAW)
+			return 1;
+	return 0;
+}
+
+void trace_writer_fill_wait(struct trace_writer *w)
+{
+	if (!w->async || !w->started)
+		return;
+	pthread_mutex_lock(&w->mu);
+	while (fill_pending(w))
+		if (!chain_step(w))
+			pthread_cond_wait(&w->done, &w->mu);
+	pthread_mutex_unlock(&w->mu);
 }
 
 int trace_writer_async(struct trace_writer *w, const cpu_set_t *cpus)

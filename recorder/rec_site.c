@@ -27,6 +27,8 @@ struct rec_space *rec_space_new(const struct rec_space *from)
 		sp->syscall_insn = from->syscall_insn;
 		sp->il = from->il;
 		sp->patches = from->patches;
+		sp->il_noted = from->il_noted; /* (a fork's child: its ring is the parent's, drained) */
+		sp->il_ring_fix = from->ring ? 1 : from->il_ring_fix;
 	}
 	sp->refs = 1;
 	sp->memfd = -1;
@@ -39,6 +41,7 @@ void rec_space_put(struct rec_space *sp)
 		return;
 	if (sp->memfd >= 0)
 		close(sp->memfd);
+	rec_ring_put(sp->ring);
 	free(sp);
 }
 
