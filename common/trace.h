@@ -363,6 +363,9 @@ struct trace_writer {
 	cpu_set_t cpus;       /* the worker's CPUs (none set: inherited) */
 	cpu_set_t wait_cpus;  /* ...and the caller's while it waits for the worker */
 	pthread_t thread;
+	pthread_t chainer;    /* a second thread for the chain stage alone: a deferred record is
+			       * made (and its ring released) while the worker compresses */
+	int chainer_started;
 	pthread_mutex_t mu;
 	pthread_cond_t queued;  /* a frame was queued, or closing */
 	pthread_cond_t done;    /* a frame was written (or dropped after an error) */

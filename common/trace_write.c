@@ -351,6 +351,24 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* The chainer: the chain stage alone (chain_step), so that a deferred
+ * record does not wait for the frame the worker is compressing; it ends
+ * with the worker. */
+static void *chainer(void *arg)
+{
+	struct trace_writer *w = arg;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		if (chain_step(w))
+			continue;
+		if (w->closing && w->qcount == 0)
+			break;
+		pthread_cond_wait(&w->queued, &w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
 /* Starts the worker with every signal blocked (rec takes SIGCHLD and the
  * signals it passes on with sigtimedwait on its own thread) and on w->cpus;
  * returns 0 or -errno. */
@@ -367,6 +385,9 @@ static int worker_start(struct trace_writer *w)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	if (!r)
 		r = pthread_create(&w->thread, &attr, worker, w);
+	/* (without it the worker does the chain stage too) */
+	if (!r)
+		w->chainer_started = !pthread_create(&w->chainer, &attr, chainer, w);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	if (r)
@@ -439,7 +460,7 @@ static int hand_over(struct trace_writer *w)
 	w->ext_len = 0;
 	w->qbytes += f->raw.len + f->ext_len + f->fill_est;
 	w->qcount++;
-	pthread_cond_signal(&w->queued);
+	pthread_cond_broadcast(&w->queued); /* (the worker and the chainer) */
 out:
 	pthread_mutex_unlock(&w->mu);
 	return r;
@@ -458,6 +479,9 @@ static void worker_stop(struct trace_writer *w)
 		pthread_cond_broadcast(&w->queued);
 		pthread_mutex_unlock(&w->mu);
 		pthread_join(w->thread, NULL);
+		if (w->chainer_started)
+			pthread_join(w->chainer, NULL);
+		w->chainer_started = 0;
 		w->started = 0;
 	}
 	worker_err(w);

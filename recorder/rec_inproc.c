@@ -605,11 +605,13 @@ static int ring_fix(struct rec_session *s, struct rec_task *t)
 /* At t's syscall exit: a fork's child gets its own ring; a process that
  * drains a lot from its private ring gets it shared with rec. Returns 0
  * or -errno. */
-static int ring_exit(struct rec_session *s, struct rec_task *t)
+static int ring_exit(struct rec_session *s, struct rec_task *t, int64_t res)
 {
 	struct rec_space *sp = t->space;
 	uint64_t head;
 	int fd;
+	if (res <= -512 && res >= -516)
+		return 0; /* (a restart code: the kernel may make the call again, as it was) */
 	if (sp->il_ring_fix == 1)
 		return ring_fix(s, t);
 	if (sp->ring || sp->il_ring_fix || sp->il_no_share || sp->il_private_bytes < IL_SHARE_AFTER ||
@@ -740,7 +742,7 @@ int rec_inproc_exit(struct rec_session *s, struct rec_task *t, struct user_regs_
 	int ret = 0;
 	if (!sp || !sp->il)
 		return 0;
-	if ((ret = ring_exit(s, t)))
+	if ((ret = ring_exit(s, t, (int64_t)r->rax)))
 		return ret;
 	il_patches_syscall_forget(&sp->patches, t->nr, t->args, (int64_t)r->rax);
 	fdcache_forget(t, (int64_t)r->rax);
