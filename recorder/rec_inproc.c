@@ -269,8 +269,9 @@ static int parse_ring(const uint8_t *p, uint64_t n, struct trace_bufentry *ents,
 	const uint32_t max = IL_BUF_SIZE / 8;
 	uint32_t k = *count;
 	for (uint64_t pos = 0; pos < n;) {
-		struct il_entry e;
-		memcpy(&e, p + pos, n - pos < sizeof e ? 8 : sizeof e);
+		struct il_entry e = {0};
+		if (n - pos >= 8)
+			memcpy(&e, p + pos, n - pos < sizeof e ? 8 : sizeof e);
 		if (n - pos < 8 || e.length < 8 || (e.length & 7) || e.length > n - pos ||
 		    (e.nr != IL_NR_WRAP && (e.length < sizeof e || il_entry_len(e.data_len) != e.length)) || k == max) {
 			*bad = pos;
