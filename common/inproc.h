@@ -14,12 +14,13 @@
 #define IL_CTL_SIZE 4096
 #define IL_STACK_OFF (68 * 1024)         /* the library's stack (rw-) */
 #define IL_STACK_SIZE (16 * 1024)
+#define IL_RING_HDR_OFF (IL_BUF_OFF - 4096) /* the ring's header (rw-): struct il_ring_hdr */
 #define IL_BUF_OFF (1024 * 1024)         /* the ring (rw-) */
 #define IL_BUF_SIZE (1024 * 1024)
 #define IL_MAP_SIZE (IL_BUF_OFF + IL_BUF_SIZE) /* the whole mapping */
 
 #define IL_MAGIC 0x4c494e48u  /* "HNIL" */
-#define IL_VERSION 2
+#define IL_VERSION 3
 
 /* Control modes. */
 #define IL_MODE_OFF 0     /* every call traced */
@@ -187,6 +188,23 @@ _Static_assert(offsetof(struct il_ctl, busy) == IL_CTL_BUSY, "entry.S offsets");
 _Static_assert(offsetof(struct il_ctl, notify) == IL_CTL_NOTIFY, "entry.S offsets");
 _Static_assert(offsetof(struct il_ctl, saved_rsp) == IL_CTL_SAVED_RSP, "entry.S offsets");
 _Static_assert(sizeof(struct il_ctl) <= IL_CTL_SIZE, "the control area fits its page");
+
+/* The page before the ring, in RECORD mode: what the library and rec
+ * (the recorder's trace writer, on another CPU) tell each other without a
+ * stop. rec maps this page and the ring shared with the process once it
+ * drains a lot from it (docs/inprocess.md section 6); until then, and in
+ * a forked child, they are private and rec writes released through
+ * /proc/PID/mem at each drain. */
+struct il_ring_hdr {
+	uint64_t released;      /* ring bytes rec is done with: the library writes up to released + IL_BUF_SIZE */
+	uint64_t head;          /* a copy of ctl->head (the library's release store) */
+	uint64_t noted;         /* ring bytes rec has taken note of (up to a drain's head) */
+	uint32_t kick;          /* rec asks for a stop (the library's traced getpid) when
+				 * head - noted reaches IL_BUF_SIZE / 2 */
+	uint32_t kicked;        /* the library asked for that stop (rec clears it) */
+	uint32_t full;          /* a call found no room in the ring and went traced (rec clears it) */
+	uint32_t pad;
+};
 
 /* A ring entry, 8-byte aligned: the header, then the bytes of each region
  * the call wrote, in descriptor order; length counts both, rounded up to 8.

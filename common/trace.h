@@ -326,7 +326,17 @@ struct trace_end {
 #define TRACE_DRAIN_STORE (4u << 20)
 #define QBUF_POOL 8
 
-enum { QF_FREE, QF_QUEUED, QF_BUSY, QF_DONE };
+/* A record the writer's worker makes in its place in the trace
+ * (trace_put_deferred): fill appends the whole record (trace_record_open,
+ * trace_record_close) to b and returns 0 or -errno; it is called once,
+ * in frame order, by the worker or a caller waiting for it, with b NULL
+ * after an error (the record is dropped: fill only frees arg). */
+typedef int (*trace_fill_fn)(void *arg, struct buf *b);
+
+/* QF_RAW: handed over, its chain hash not yet taken (in frame order,
+ * after its deferred record is made); then compressed (QF_QUEUED, QF_BUSY,
+ * QF_DONE) and written. */
+enum { QF_FREE, QF_RAW, QF_QUEUED, QF_BUSY, QF_DONE };
 
 struct trace_qframe {
 	struct buf raw;       /* records of the frame */
@@ -336,8 +346,10 @@ struct trace_qframe {
 	size_t outlen;
 	uint64_t first_event;
 	int state;            /* QF_* */
-	int frame_rec;        /* starts with a frame record whose chain the compressing thread fills in */
-	int chained;          /* its bytes are in the writer's chain (in queue order) */
+	int has_frec;         /* it begins with a frame record, whose chain the chain stage writes */
+	trace_fill_fn fill;   /* a deferred record to append before its chain hash is taken */
+	void *fill_arg;
+	size_t fill_est;      /* its size as counted in qbytes until it is made */
 };
 
 struct trace_writer {
@@ -367,10 +379,12 @@ struct trace_writer {
 	cpu_set_t cpus;       /* the worker's CPUs (none set: inherited) */
 	cpu_set_t wait_cpus;  /* ...and the caller's while it waits for the worker */
 	pthread_t thread;
+	pthread_t chainer;    /* a second thread for the chain stage alone: a deferred record is
+			       * made (and its ring released) while the worker compresses */
+	int chainer_started;
 	pthread_mutex_t mu;
 	pthread_cond_t queued;  /* a frame was queued, or closing */
 	pthread_cond_t done;    /* a frame was written (or dropped after an error) */
-	pthread_cond_t chained; /* a frame's bytes went into the chain */
 	struct trace_qframe q[TRACE_QUEUE_FRAMES];
 	int draining;           /* the writer is closing: its caller waits for the queue */
 	unsigned qhead, qcount;
@@ -379,6 +393,10 @@ struct trace_writer {
 	unsigned npool;
 	size_t pool_bytes;      /* their capacity */
 	int writing;            /* a thread writes the head frames (one at a time, in order) */
+	int chaining;           /* a thread takes the next QF_RAW frame's chain hash (one at a time, in order) */
+	trace_fill_fn fill;     /* the caller's deferred record, handed over with its frame */
+	void *fill_arg;
+	size_t fill_est;
 	int closing;
 	int werr;               /* the worker's first error, -errno (also read atomically) */
 };
@@ -409,6 +427,26 @@ int trace_flush(struct trace_writer *w);
 /* Flushes, waits for the worker to write every frame, writes the index
  * frame and closes; returns the first error or 0. */
 int trace_writer_close(struct trace_writer *w);
+
+/* Puts a record that fill makes later, in its place: the record after
+ * those put before and before those put after, the last of the pending
+ * frame (which ends with it). With a worker, fill runs there
+ * (est: its size, roughly, for the queue's bound) while the caller goes
+ * on; else at once. Returns the sticky error, 0 if none (fill then runs
+ * once in any case, with b NULL to drop). */
+int trace_put_deferred(struct trace_writer *w, trace_fill_fn fill, void *arg, size_t est);
+/* Waits until every deferred record handed over is made (taking part in
+ * the work meanwhile). */
+void trace_writer_fill_wait(struct trace_writer *w);
+/* Starts a record of type in b (a deferred record's fill); returns where
+ * it starts, for trace_record_close. */
+size_t trace_record_open(struct buf *b, uint32_t type);
+/* Ends the record b holds from start: its length; -EFBIG (b back at start)
+ * past TRACE_RECORD_MAX, -ENOMEM if b failed, else 0. */
+int trace_record_close(struct buf *b, size_t start);
+/* Appends a whole buffer record to b (a deferred record's fill); returns
+ * 0 or -errno (-E2BIG, -EINVAL: as trace_put_buffer; nothing appended). */
+int trace_buffer_encode(struct buf *b, const struct trace_buffer *bf);
 
 /* Record encoders: each appends one whole record; return the sticky error. */
 int trace_put_header(struct trace_writer *w, const struct trace_header *h);

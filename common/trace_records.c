@@ -611,7 +611,8 @@ int trace_get_patch(const struct trace_rec *rec, struct trace_patch *p)
 	return finish(&c);
 }
 
-int trace_put_buffer(struct trace_writer *w, const struct trace_buffer *bf)
+/* 0 if bf can be a buffer record, else -E2BIG or -EINVAL. */
+static int buffer_check(const struct trace_buffer *bf)
 {
 	uint64_t nreg = 0;
 	for (uint32_t i = 0; i < bf->count && bf->count <= TRACE_BUFFER_MAX; i++)
@@ -621,7 +622,12 @@ int trace_put_buffer(struct trace_writer *w, const struct trace_buffer *bf)
 	for (uint32_t i = 0; i < bf->count; i++)
 		if (bf->entries[i].nregions > TRACE_MAX_REGIONS)
 			return -EINVAL;
-	struct buf *b = trace_begin(w, TR_BUFFER);
+	return 0;
+}
+
+/* Appends a buffer record's payload to b. */
+static void buffer_payload(struct buf *b, const struct trace_buffer *bf)
+{
 	buf_u32(b, bf->tid);
 	buf_u32(b, bf->flags);
 	buf_u32(b, bf->count);
@@ -636,7 +642,47 @@ int trace_put_buffer(struct trace_writer *w, const struct trace_buffer *bf)
 			buf_put(b, e->regions[k].data, e->regions[k].len);
 		}
 	}
+}
+
+int trace_put_buffer(struct trace_writer *w, const struct trace_buffer *bf)
+{
+	int r = buffer_check(bf);
+	if (r)
+		return r;
+	buffer_payload(trace_begin(w, TR_BUFFER), bf);
 	return trace_end(w);
+}
+
+size_t trace_record_open(struct buf *b, uint32_t type)
+{
+	size_t start = b->len;
+	buf_u32(b, type);
+	buf_u32(b, 0);
+	return start;
+}
+
+int trace_record_close(struct buf *b, size_t start)
+{
+	if (b->err)
+		return b->err;
+	size_t len = b->len - start - 8;
+	if (len > TRACE_RECORD_MAX) {
+		b->len = start;
+		return -EFBIG;
+	}
+	uint32_t l32 = (uint32_t)len;
+	memcpy(b->p + start + 4, &l32, 4);
+	return 0;
+}
+
+int trace_buffer_encode(struct buf *b, const struct trace_buffer *bf)
+{
+	int r = buffer_check(bf);
+	if (r)
+		return r;
+	size_t start = trace_record_open(b, TR_BUFFER);
+	buffer_payload(b, bf);
+	return trace_record_close(b, start);
 }
 
 /* Reads a buffer record's entries from c: into entries and regions when

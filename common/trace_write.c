@@ -70,7 +70,10 @@ static int worker_err(struct trace_writer *w)
 	return w->err;
 }
 
-struct buf *trace_begin(struct trace_writer *w, uint32_t type)
+/* Before a record: ends the pending frame if it is too old, and starts a
+ * new one with its frame record (whose chain the worker's chain stage
+ * writes when async). */
+static void frame_open(struct trace_writer *w)
 {
 	uint64_t now = now_ns();
 	/* Every record of a frame is written within TRACE_FRAME_SPAN_NS of its
@@ -78,12 +81,15 @@ struct buf *trace_begin(struct trace_writer *w, uint32_t type)
 	if (w->rec.len > 0 && now - w->frame_ns > TRACE_FRAME_SPAN_NS)
 		trace_flush(w);
 	if (w->rec.len == 0 && w->nframes > 0) {
-		/* async: the chain is the worker's, filled in before compression (chain_frame) */
-		struct trace_frame f = {w->nframes, w->events, now - w->start_ns,
-					w->async ? 0 : XXH3_64bits_digest(w->chain)};
+		struct trace_frame f = {w->nframes, w->events, now - w->start_ns, w->async ? 0 : XXH3_64bits_digest(w->chain)};
 		trace_put_frame(w, &f);
 		w->frame_ns = now;
 	}
+}
+
+struct buf *trace_begin(struct trace_writer *w, uint32_t type)
+{
+	frame_open(w);
 	w->rec_start = w->rec.len;
 	buf_u32(&w->rec, type);
 	buf_u32(&w->rec, 0);
@@ -277,7 +283,6 @@ static void head_release(struct trace_writer *w)
 	pool_put(w, &f->raw);
 	pool_put(w, &f->out);
 	f->state = QF_FREE;
-	f->chained = 0;
 	w->qhead = (w->qhead + 1) % TRACE_QUEUE_FRAMES;
 	w->qcount--;
 }
@@ -290,31 +295,52 @@ static int head_ready(const struct trace_writer *w)
 	return w->qcount > 0 && (st == QF_DONE || (w->werr && st == QF_QUEUED));
 }
 
-/* The chain's 8 bytes in a frame record at the start of a frame
- * (trace_put_frame: the 8-byte record header, seq, event, time_ns, chain). */
-#define FRAME_CHAIN_AT 32
-
-/* Puts f's bytes into w's chain, after filling its frame record's chain
- * with the chain's value so far (w->mu held, let go meanwhile). Frames are
- * chained in queue order: a thread that took f waits until the frame
- * before it (taken by another thread) is chained. */
-static void chain_frame(struct trace_writer *w, struct trace_qframe *f)
+/* The chain stage, w->mu held (let go meanwhile): for the oldest QF_RAW
+ * frame, unless another thread is at it: its deferred record made (or
+ * dropped after an error), its frame record's chain written (the hash of
+ * every raw byte before it) and its bytes hashed into the chain; then it
+ * may be compressed. Frames go through it one at a time, in order.
+ * Returns 1 if it did something. */
+static int chain_step(struct trace_writer *w)
 {
-	unsigned i = (unsigned)(f - w->q);
-	struct trace_qframe *prev = &w->q[(i + TRACE_QUEUE_FRAMES - 1) % TRACE_QUEUE_FRAMES];
-	while (i != w->qhead && !prev->chained)
-		pthread_cond_wait(&w->chained, &w->mu);
-	pthread_mutex_unlock(&w->mu);
-	if (f->frame_rec && f->raw.len >= FRAME_CHAIN_AT + 8) {
-		uint64_t d = XXH3_64bits_digest(w->chain);
-		memcpy(f->raw.p + FRAME_CHAIN_AT, &d, 8);
+	struct trace_qframe *f = NULL;
+	if (w->chaining)
+		return 0;
+	for (unsigned i = 0; i < w->qcount && !f; i++) {
+		struct trace_qframe *g = &w->q[(w->qhead + i) % TRACE_QUEUE_FRAMES];
+		if (g->state == QF_RAW)
+			f = g;
 	}
-	XXH3_64bits_update(w->chain, f->raw.p, f->raw.len);
-	if (f->ext_len)
-		XXH3_64bits_update(w->chain, f->ext, f->ext_len);
+	if (!f)
+		return 0;
+	w->chaining = 1;
+	size_t before = f->raw.len;
+	int err = w->werr;
+	pthread_mutex_unlock(&w->mu);
+	if (f->fill) {
+		int r = f->fill(f->fill_arg, err ? NULL : &f->raw);
+		err = err ? err : r ? r : f->raw.err;
+		f->fill = NULL;
+	}
+	if (!err) {
+		/* (the frame record's chain: 8 bytes of header, seq, event, time) */
+		uint64_t d = XXH3_64bits_digest(w->chain);
+		if (f->has_frec && f->raw.len >= 40)
+			memcpy(f->raw.p + 32, &d, 8);
+		XXH3_64bits_update(w->chain, f->raw.p, f->raw.len);
+		if (f->ext_len)
+			XXH3_64bits_update(w->chain, f->ext, f->ext_len);
+	}
 	pthread_mutex_lock(&w->mu);
-	f->chained = 1;
-	pthread_cond_broadcast(&w->chained);
+	w->qbytes = w->qbytes + f->raw.len - before - f->fill_est;
+	f->fill_est = 0;
+	if (err && !w->werr)
+		__atomic_store_n(&w->werr, err, __ATOMIC_RELEASE);
+	f->state = QF_QUEUED;
+	w->chaining = 0;
+	pthread_cond_broadcast(&w->queued);
+	pthread_cond_broadcast(&w->done);
+	return 1;
 }
 
 /* One step of the queue's work, w->mu held (let go meanwhile): writes the
@@ -341,6 +367,8 @@ static int queue_step(struct trace_writer *w)
 		w->writing = 0;
 		return 1;
 	}
+	if (chain_step(w))
+		return 1;
 	if (w->werr)
 		return 0;
 	struct trace_qframe *f = NULL;
@@ -352,7 +380,6 @@ static int queue_step(struct trace_writer *w)
 	if (!f)
 		return 0;
 	f->state = QF_BUSY;
-	chain_frame(w, f);
 	if (!f->out.cap)
 		f->out = pool_get(w);
 	/* Falling behind: faster, for a larger trace. */
@@ -395,6 +422,24 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* The chainer: the chain stage alone (chain_step), so that a deferred
+ * record does not wait for the frame the worker is compressing; it ends
+ * with the worker. */
+static void *chainer(void *arg)
+{
+	struct trace_writer *w = arg;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		if (chain_step(w))
+			continue;
+		if (w->closing && w->qcount == 0)
+			break;
+		pthread_cond_wait(&w->queued, &w->mu);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
 /* Starts the worker with every signal blocked (rec takes SIGCHLD and the
  * signals it passes on with sigtimedwait on its own thread) and on w->cpus;
  * returns 0 or -errno. */
@@ -411,6 +456,9 @@ static int worker_start(struct trace_writer *w)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	if (!r)
 		r = pthread_create(&w->thread, &attr, worker, w);
+	/* (without it the worker does the chain stage too) */
+	if (!r)
+		w->chainer_started = !pthread_create(&w->chainer, &attr, chainer, w);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	if (r)
@@ -471,15 +519,19 @@ static int hand_over(struct trace_writer *w)
 	f->ext = w->ext;
 	f->ext_len = w->ext_len;
 	f->first_event = w->frame_first_event;
-	f->frame_rec = w->nframes > 0;
-	f->chained = 0;
-	f->state = QF_QUEUED;
+	f->state = QF_RAW;
+	f->has_frec = w->nframes > 0;
+	f->fill = w->fill;
+	f->fill_arg = w->fill_arg;
+	f->fill_est = w->fill_est;
+	w->fill = NULL;
+	w->fill_est = 0;
 	w->rec = pool_get(w);
 	w->ext = NULL;
 	w->ext_len = 0;
-	w->qbytes += f->raw.len + f->ext_len;
+	w->qbytes += f->raw.len + f->ext_len + f->fill_est;
 	w->qcount++;
-	pthread_cond_signal(&w->queued);
+	pthread_cond_broadcast(&w->queued); /* (the worker and the chainer) */
 out:
 	pthread_mutex_unlock(&w->mu);
 	return r;
@@ -499,6 +551,9 @@ static void worker_stop(struct trace_writer *w)
 		pthread_cond_broadcast(&w->queued);
 		pthread_mutex_unlock(&w->mu);
 		pthread_join(w->thread, NULL);
+		if (w->chainer_started)
+			pthread_join(w->chainer, NULL);
+		w->chainer_started = 0;
 		w->started = 0;
 	}
 	worker_err(w);
@@ -509,7 +564,6 @@ static void worker_stop(struct trace_writer *w)
 	while (w->npool)
 		buf_free(&w->pool[--w->npool]);
 	w->pool_bytes = 0;
-	pthread_cond_destroy(&w->chained);
 	pthread_cond_destroy(&w->done);
 	pthread_cond_destroy(&w->queued);
 	pthread_mutex_destroy(&w->mu);
@@ -526,15 +580,23 @@ int trace_flush(struct trace_writer *w)
 		worker_stop(w); /* no thread: the writer stays synchronous */
 	/* The counters are the caller's: the next frame record needs them
 	 * now, whoever writes this frame. The chain is too when synchronous;
-	 * else the thread that compresses the frame hashes it (chain_frame). */
+	 * else the writer's chain stage hashes it, in order (chain_step). */
 	size_t len = w->rec.len + w->ext_len;
 	int r;
-	if (w->async) {
-		r = hand_over(w); /* takes the ext over, unless it fails */
-	} else {
+	if (!w->async) {
+		uint32_t type;
+		memcpy(&type, w->rec.p, 4);
+		if (type == TR_FRAME && w->rec.len >= 40) { /* (begun for a worker that could not start) */
+			uint64_t d = XXH3_64bits_digest(w->chain);
+			memcpy(w->rec.p + 32, &d, 8);
+		}
 		XXH3_64bits_update(w->chain, w->rec.p, w->rec.len);
 		if (w->ext_len)
 			XXH3_64bits_update(w->chain, w->ext, w->ext_len);
+	}
+	if (w->async) {
+		r = hand_over(w); /* takes the ext over, unless it fails */
+	} else {
 		size_t n;
 		r = frame_compress(w, &w->rec, w->ext, w->ext_len, &w->out, w->prefs.compressionLevel,
 				   w->frame_first_event, &n);
@@ -555,6 +617,63 @@ int trace_flush(struct trace_writer *w)
 	return 0;
 }
 
+int trace_put_deferred(struct trace_writer *w, trace_fill_fn fill, void *arg, size_t est)
+{
+	int r;
+	if (w->async && !w->started && worker_start(w))
+		worker_stop(w); /* no thread: the writer stays synchronous */
+	if (worker_err(w)) {
+		fill(arg, NULL);
+		return w->err;
+	}
+	if (!w->async || (w->nframes == 0 && w->rec.len == 0)) {
+		frame_open(w);
+		size_t start = w->rec.len;
+		if ((r = fill(arg, &w->rec))) {
+			w->rec.len = start;
+			return r;
+		}
+		w->events++;
+		if (w->rec.err && !w->err)
+			w->err = w->rec.err;
+		if (!w->err && w->rec.len >= TRACE_FRAME_TARGET)
+			return trace_flush(w);
+		return w->err;
+	}
+	/* the last record of the pending frame, which is handed over now;
+	 * the chain stage appends it (and writes the frame record's chain) */
+	frame_open(w);
+	w->fill = fill;
+	w->fill_arg = arg;
+	w->fill_est = est;
+	w->events++;
+	if ((r = trace_flush(w)) && w->fill) {
+		w->fill = NULL;
+		fill(arg, NULL);
+	}
+	return r;
+}
+
+/* Whether a handed-over frame waits for the chain stage (w->mu held). */
+static int fill_pending(const struct trace_writer *w)
+{
+	for (unsigned i = 0; i < w->qcount; i++)
+		if (w->q[(w->qhead + i) % TRACE_QUEUE_FRAMES].state == QF_RAW)
+			return 1;
+	return 0;
+}
+
+void trace_writer_fill_wait(struct trace_writer *w)
+{
+	if (!w->async || !w->started)
+		return;
+	pthread_mutex_lock(&w->mu);
+	while (fill_pending(w))
+		if (!chain_step(w))
+			pthread_cond_wait(&w->done, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+}
+
 int trace_writer_async(struct trace_writer *w, const cpu_set_t *cpus)
 {
 	int r, conds = 0;
@@ -567,9 +686,6 @@ int trace_writer_async(struct trace_writer *w, const cpu_set_t *cpus)
 	conds = 1;
 	if ((r = pthread_cond_init(&w->done, NULL)))
 		goto fail;
-	conds = 2;
-	if ((r = pthread_cond_init(&w->chained, NULL)))
-		goto fail;
 	CPU_ZERO(&w->cpus);
 	CPU_ZERO(&w->wait_cpus);
 	if (cpus && sched_getaffinity(0, sizeof w->wait_cpus, &w->wait_cpus) == 0) {
@@ -579,8 +695,6 @@ int trace_writer_async(struct trace_writer *w, const cpu_set_t *cpus)
 	w->async = 1;
 	return 0;
 fail:
-	if (conds > 1)
-		pthread_cond_destroy(&w->done);
 	if (conds)
 		pthread_cond_destroy(&w->queued);
 	pthread_mutex_destroy(&w->mu);

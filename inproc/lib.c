@@ -11,6 +11,7 @@
 /* From lib.ld and entry.S. */
 extern struct il_ctl il_ctl_area;
 extern char il_ring_area[IL_BUF_SIZE];
+extern struct il_ring_hdr il_ring_hdr;
 long il_sys_untraced(long nr, const uint64_t args[6]);
 void il_trap(void);
 
@@ -501,10 +502,13 @@ static struct il_ret record(struct il_ctl *ctl, const struct il_call *c, long nr
 	}
 	if (il_entry_len(bound) > IL_MAX_ENTRY)
 		return r;
-	uint64_t head = ctl->head, tail = __atomic_load_n(&ctl->tail, __ATOMIC_ACQUIRE);
+	struct il_ring_hdr *rh = &il_ring_hdr;
+	uint64_t head = ctl->head, tail = __atomic_load_n(&rh->released, __ATOMIC_ACQUIRE);
 	uint64_t at = reserve(head, tail, il_entry_len(bound));
-	if (at == UINT64_MAX)
+	if (at == UINT64_MAX) {
+		__atomic_store_n(&rh->full, 1, __ATOMIC_RELAXED); /* rec waits for room at the stop */
 		return r;
+	}
 
 	int traced = 0;
 	r.result = make_call(ctl, c, nr, args, &traced);
@@ -527,8 +531,16 @@ static struct il_ret record(struct il_ctl *ctl, const struct il_call *c, long nr
 		e->hash = il_echo_hash(e->hash, (const void *)args[1], (uint64_t)r.result);
 	e->data_len = (uint32_t)(p - (char *)(e + 1));
 	e->result = r.result;
-	__atomic_store_n(&ctl->head, at + e->length, __ATOMIC_RELEASE);
+	uint64_t end = at + e->length;
+	__atomic_store_n(&ctl->head, end, __ATOMIC_RELEASE);
+	__atomic_store_n(&rh->head, end, __ATOMIC_RELEASE);
 	ctl->done++;
+	/* half the ring not yet noted by rec: a stop, where rec notes it and
+	 * its trace writer takes it while this goes on with the other half */
+	if (rh->kick && !rh->kicked && end - __atomic_load_n(&rh->noted, __ATOMIC_ACQUIRE) >= IL_BUF_SIZE / 2) {
+		rh->kicked = 1;
+		r.action = IL_ACT_NOTIFY;
+	}
 	return r;
 }
 

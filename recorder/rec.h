@@ -47,6 +47,20 @@ struct rec_space {
 	int il_notify;         /* its library's notify word is set: a stop after its next buffered call */
 	int shared_mem;        /* it has (had) a writable MAP_SHARED mapping: its stores may race another process's */
 	int shared_ro;         /* it has (had) a read-only MAP_SHARED mapping of a file */
+	struct rec_ring *ring; /* its ring, mapped shared in rec too (NULL: private, read with process_vm_readv) */
+	uint64_t il_noted;     /* ring bytes drained (or handed to the trace writer) */
+	uint64_t il_private_bytes; /* drained from its private ring: past IL_SHARE_AFTER rec shares it */
+	int il_no_share;       /* sharing the ring failed here: not tried again */
+	int il_ring_fix;       /* a fork's child: its ring is still its parent's shared one,
+				* its library OFF until rec maps it a private one (1; 2: failed) */
+};
+
+/* The in-process library's ring and its header page, mapped shared by rec
+ * and the process (docs/inprocess.md section 6); counted references: a
+ * space and the trace writer's pending drains. */
+struct rec_ring {
+	int refs;
+	uint8_t *map;          /* the header page (struct il_ring_hdr), then the ring */
 };
 
 struct rec_task {
@@ -176,6 +190,7 @@ struct rec_snap {
 
 struct rec_chaos;
 struct il_ctl;
+struct rec_filler;
 
 /* What one recording came to (rec --until-fail reads it from each run). */
 struct rec_result {
@@ -223,6 +238,7 @@ struct rec_session {
 	uint64_t il_traced;       /* its traced syscall instruction */
 	uint64_t nbuffered;       /* syscalls the library recorded */
 	struct buf ilbuf;         /* ring bytes being drained */
+	struct rec_filler *il_filler; /* the trace writer's thread's, for drains of shared rings (rec_inproc.c) */
 	int il_notify_drain;      /* the drain in progress is at a notify stop: its buffer record says so */
 	struct trace_bufentry *ilents;
 	struct trace_region *ilregs;
@@ -438,6 +454,15 @@ int rec_inproc_announce(struct rec_session *s, struct rec_task *t);
  * last drain into a buffer record (before the stop's own records);
  * returns 0 or -errno. */
 int rec_inproc_flush(struct rec_session *s, struct rec_task *t);
+/* Fails the recording (-EPROTO) if the trace writer's thread found a
+ * corrupt ring, after waiting for its pending drains if wait. */
+int rec_inproc_check(struct rec_session *s, int wait);
+/* Drops a reference to a shared ring (NULL: none); the last unmaps it. */
+void rec_ring_put(struct rec_ring *r);
+/* At the fork event of child c (not CLONE_VM): a child whose ring is its
+ * parent's shared one has its library turned OFF until rec maps it a
+ * private ring at its first syscall exit; returns 0 or -errno. */
+int rec_inproc_fork(struct rec_task *c);
 /* After t's syscall record (registers r, at its end; the result not a
  * restart code): patches the site if the library may make the call,
  * forgets patches the call unmapped, and moves t out of a patched run

@@ -51,6 +51,16 @@ static int set_pid(struct rec_task *t, pid_t pid)
 	return fd < 0 ? fd : mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, pid), &v, sizeof v);
 }
 
+/* What the trace writer's thread needs to make buffer records from
+ * shared rings (one at a time: trace_put_deferred's chain stage). */
+struct rec_filler {
+	struct trace_bufentry *ents;
+	struct trace_region *regs;
+	int failed;             /* a ring was corrupt: err says which (read with __atomic) */
+	char err[160];
+};
+
+
 static const struct il_header *blob_header(void)
 {
 	return (const struct il_header *)heisen_inproc_start;
@@ -115,6 +125,12 @@ int rec_inproc_shared_file(struct rec_session *s, uint64_t dev, uint64_t ino)
 
 void rec_inproc_free(struct rec_session *s)
 {
+	if (s->il_filler) {
+		free(s->il_filler->ents);
+		free(s->il_filler->regs);
+		free(s->il_filler);
+		s->il_filler = NULL;
+	}
 	free(s->il_ctl);
 	s->il_ctl = NULL;
 	buf_free(&s->ilbuf);
@@ -271,65 +287,385 @@ static int put_entries(struct rec_session *s, struct rec_task *t, uint32_t count
 	return ret;
 }
 
-int rec_inproc_flush(struct rec_session *s, struct rec_task *t)
+#define RING_MAP_LEN (4096 + IL_BUF_SIZE) /* the ring's header page and the ring */
+#define IL_SHARE_AFTER (1u << 20)       /* bytes drained from a private ring before rec shares it */
+
+static struct il_ring_hdr *ring_hdr(const struct rec_ring *r)
 {
-	uint64_t ht[2]; /* head, tail */
-	int fd, ret;
-	if (!t->space || !t->space->il || (fd = space_fd(t)) < 0)
-		return 0;
-	if (pread(fd, ht, sizeof ht, (off_t)(IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, head))) != sizeof ht)
-		return 0; /* gone (killed): nothing to drain */
-	uint64_t head = ht[0], tail = ht[1], n = head - tail;
-	if (!n)
-		return 0;
-	if (n > IL_BUF_SIZE || (head & 7) || (tail & 7)) {
-		rec_fail(s, "thread %d: the in-process library's ring is corrupt (head %" PRIu64 ", tail %" PRIu64 "): recording stopped",
-			 t->tid, head, tail);
+	return (struct il_ring_hdr *)r->map;
+}
+
+void rec_ring_put(struct rec_ring *r)
+{
+	if (!r || __atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	munmap(r->map, RING_MAP_LEN);
+	free(r);
+}
+
+/* Parses the n ring bytes at p into entries ents[*count...] and their
+ * regions regs[...] (pointing into p), *count moved past them; -EPROTO
+ * (*bad: where, from p) if they are not well-formed entries. Each header
+ * is read once: the program may write its ring meanwhile. */
+static int parse_ring(const uint8_t *p, uint64_t n, struct trace_bufentry *ents, struct trace_region *regs,
+		      uint32_t *count, uint64_t *bad)
+{
+	const uint32_t max = IL_BUF_SIZE / 8;
+	uint32_t k = *count;
+	for (uint64_t pos = 0; pos < n;) {
+		struct il_entry e = {0};
+		if (n - pos >= 8)
+			memcpy(&e, p + pos, n - pos < sizeof e ? 8 : sizeof e);
+		if (n - pos < 8 || e.length < 8 || (e.length & 7) || e.length > n - pos ||
+		    (e.nr != IL_NR_WRAP && (e.length < sizeof e || il_entry_len(e.data_len) != e.length)) || k == max) {
+			*bad = pos;
+			return -EPROTO;
+		}
+		pos += e.length;
+		if (e.nr == IL_NR_WRAP)
+			continue;
+		struct trace_bufentry *b = &ents[k];
+		*b = (struct trace_bufentry){.nr = e.nr, .result = e.result, .args_hash = e.hash};
+		if (e.data_len) {
+			regs[k] = (struct trace_region){0, e.data_len, p + pos - e.length + sizeof e};
+			b->nregions = 1;
+			b->regions = &regs[k];
+		}
+		k++;
+	}
+	*count = k;
+	return 0;
+}
+
+/* Allocates the entry arrays of a drain (enough for a whole ring). */
+static int ents_alloc(struct trace_bufentry **ents, struct trace_region **regs)
+{
+	if (!*ents)
+		*ents = malloc(IL_BUF_SIZE / 8 * sizeof **ents);
+	if (!*regs)
+		*regs = malloc(IL_BUF_SIZE / 8 * sizeof **regs);
+	return *ents && *regs ? 0 : -ENOMEM;
+}
+
+/* Parses the n ring bytes at p (ring position tail) into s->ilents and
+ * s->ilregs, their number in *count; -EPROTO (the recording failed,
+ * naming tid) if they are not well-formed entries. */
+static int parse_entries(struct rec_session *s, pid_t tid, const uint8_t *p, uint64_t n, uint64_t tail,
+			 uint32_t *count)
+{
+	uint64_t bad = 0;
+	int ret = ents_alloc(&s->ilents, &s->ilregs);
+	*count = 0;
+	if (ret)
+		return ret;
+	if (parse_ring(p, n, s->ilents, s->ilregs, count, &bad)) {
+		rec_fail(s, "thread %d: the in-process library's ring is corrupt at %" PRIu64 ": recording stopped", tid,
+			 tail + bad);
 		return -EPROTO;
+	}
+	return 0;
+}
+
+/* A drain handed to the trace writer: ring bytes [tail, head) of tid's
+ * process. */
+struct ring_seg {
+	struct rec_filler *fl;
+	struct rec_ring *ring;
+	pid_t tid;
+	uint32_t flags;         /* BUF_NOTIFY */
+	uint64_t tail, head;
+};
+
+/* trace_fill_fn of a drain (on the trace writer's thread): its buffer
+ * record into b, made from the shared ring, whose bytes are then
+ * released to the library. A corrupt ring gives a record of no entries
+ * and fails the recording (rec_inproc_check). */
+static int seg_fill(void *arg, struct buf *b)
+{
+	struct ring_seg *g = arg;
+	struct rec_filler *fl = g->fl;
+	int r = 0;
+	if (b) {
+		const uint8_t *ring = g->ring->map + 4096;
+		uint64_t n = g->head - g->tail, off = g->tail & (IL_BUF_SIZE - 1);
+		uint64_t first = n < IL_BUF_SIZE - off ? n : IL_BUF_SIZE - off, bad = 0;
+		uint32_t count = 0;
+		if (!(r = ents_alloc(&fl->ents, &fl->regs))) {
+			r = parse_ring(ring + off, first, fl->ents, fl->regs, &count, &bad);
+			if (!r && n > first && (r = parse_ring(ring, n - first, fl->ents, fl->regs, &count, &bad)))
+				bad += first;
+			if (!r && !count)
+				r = -EPROTO; /* (the library writes a wrap marker with the entry after it) */
+			if (r == -EPROTO) {
+				if (!__atomic_load_n(&fl->failed, __ATOMIC_ACQUIRE)) {
+					snprintf(fl->err, sizeof fl->err,
+						 "thread %d: the in-process library's ring is corrupt at %" PRIu64 ": recording stopped",
+						 g->tid, g->tail + bad);
+					__atomic_store_n(&fl->failed, 1, __ATOMIC_RELEASE);
+				}
+				count = 0;
+				r = 0;
+			}
+		}
+		struct trace_buffer bf = {.tid = (uint32_t)g->tid, .flags = count ? g->flags : 0, .count = count,
+					  .entries = fl->ents};
+		if (!r)
+			r = trace_buffer_encode(b, &bf);
+	}
+	__atomic_store_n(&ring_hdr(g->ring)->released, g->head, __ATOMIC_RELEASE);
+	rec_ring_put(g->ring);
+	free(g);
+	return r;
+}
+
+int rec_inproc_check(struct rec_session *s, int wait)
+{
+	struct rec_filler *fl = s->il_filler;
+	if (wait)
+		trace_writer_fill_wait(&s->w);
+	if (!fl || !__atomic_load_n(&fl->failed, __ATOMIC_ACQUIRE))
+		return 0;
+	rec_fail(s, "%s", fl->err);
+	return -EPROTO;
+}
+
+/* Hands ring bytes [tail, head) of t's shared ring to the trace writer:
+ * their buffer record goes in its place among the records, made on the
+ * writer's thread, which then releases them. Returns 0 or -errno. */
+static int seg_defer(struct rec_session *s, struct rec_task *t, uint64_t tail, uint64_t head)
+{
+	struct rec_space *sp = t->space;
+	struct ring_seg *g = malloc(sizeof *g);
+	if (!s->il_filler && !(s->il_filler = calloc(1, sizeof *s->il_filler))) {
+		free(g);
+		return -ENOMEM;
+	}
+	if (!g)
+		return -ENOMEM;
+	*g = (struct ring_seg){.fl = s->il_filler, .ring = sp->ring, .tid = t->tid, .tail = tail, .head = head};
+	__atomic_add_fetch(&sp->ring->refs, 1, __ATOMIC_ACQ_REL);
+	rec_mark(s, t->tid);
+	if (s->il_notify_drain) {
+		g->flags = BUF_NOTIFY;
+		s->il_notify_drain = 0;
+	}
+	return trace_put_deferred(&s->w, seg_fill, g, head - tail);
+}
+
+/* The ring bytes [tail, head) of t's process in one piece at *p: in place
+ * in the shared ring when they do not wrap around its end, else copied
+ * into s->ilbuf; from a private ring with process_vm_readv. Returns 0,
+ * 1 (t is gone) or -errno. */
+static int ring_bytes(struct rec_session *s, struct rec_task *t, uint64_t tail, uint64_t n, const uint8_t **p)
+{
+	uint64_t off = tail & (IL_BUF_SIZE - 1), first = n < IL_BUF_SIZE - off ? n : IL_BUF_SIZE - off;
+	int ret;
+	if (t->space->ring && first == n) {
+		*p = t->space->ring->map + 4096 + off;
+		return 0;
 	}
 	s->ilbuf.len = 0;
 	if ((ret = buf_reserve(&s->ilbuf, n)))
 		return ret;
+	*p = s->ilbuf.p;
+	if (t->space->ring) {
+		memcpy(s->ilbuf.p, t->space->ring->map + 4096 + off, first);
+		memcpy(s->ilbuf.p + first, t->space->ring->map + 4096, n - first);
+		return 0;
+	}
 	/* process_vm_readv: 40% faster than pread of /proc/PID/mem for a
-	 * MiB (cp's 200 MB of reads go through here) */
-	uint64_t off = tail & (IL_BUF_SIZE - 1), first = n < IL_BUF_SIZE - off ? n : IL_BUF_SIZE - off;
+	 * MiB */
 	struct iovec local = {s->ilbuf.p, n};
 	struct iovec remote[2] = {{(void *)(uintptr_t)(IL_BASE + IL_BUF_OFF + off), first},
 				  {(void *)(uintptr_t)(IL_BASE + IL_BUF_OFF), n - first}};
-	if (process_vm_readv(t->tid, &local, 1, remote, n > first ? 2 : 1, 0) != (ssize_t)n)
-		return 0; /* gone */
-	uint32_t max = (uint32_t)(n / 8), count = 0;
-	if (!s->ilents) {
-		s->ilents = malloc(IL_BUF_SIZE / 8 * sizeof *s->ilents);
-		s->ilregs = malloc(IL_BUF_SIZE / 8 * sizeof *s->ilregs);
-		if (!s->ilents || !s->ilregs)
-			return -ENOMEM;
-	}
-	for (uint64_t pos = 0; pos < n;) {
-		const struct il_entry *e = (const struct il_entry *)(s->ilbuf.p + pos);
-		if (n - pos < 8 || e->length < 8 || (e->length & 7) || e->length > n - pos ||
-		    (e->nr != IL_NR_WRAP && (e->length < sizeof *e || il_entry_len(e->data_len) != e->length)) ||
-		    count == max) {
-			rec_fail(s, "thread %d: the in-process library's ring is corrupt at %" PRIu64 ": recording stopped",
-				 t->tid, tail + pos);
-			return -EPROTO;
-		}
-		pos += e->length;
-		if (e->nr == IL_NR_WRAP)
-			continue;
-		struct trace_bufentry *b = &s->ilents[count];
-		*b = (struct trace_bufentry){.nr = e->nr, .result = e->result, .args_hash = e->hash};
-		if (e->data_len) {
-			s->ilregs[count] = (struct trace_region){0, e->data_len, (const uint8_t *)(e + 1)};
-			b->nregions = 1;
-			b->regions = &s->ilregs[count];
-		}
-		count++;
-	}
-	/* Consumed: the library may write there again once t runs. */
-	if ((ret = mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, tail), &head, sizeof head)))
+	return process_vm_readv(t->tid, &local, 1, remote, n > first ? 2 : 1, 0) != (ssize_t)n;
+}
+
+#define IL_ASYNC_MIN (64u << 10) /* drains from a shared ring at least this big are made on the writer's thread */
+
+int rec_inproc_flush(struct rec_session *s, struct rec_task *t)
+{
+	struct rec_space *sp = t->space;
+	uint64_t head;
+	const uint8_t *p;
+	uint32_t count;
+	int fd, ret;
+	if (!sp || !sp->il || sp->il_ring_fix || (fd = space_fd(t)) < 0)
+		return 0;
+	if ((ret = rec_inproc_check(s, 0)))
 		return ret;
-	return put_entries(s, t, count);
+	struct il_ring_hdr *rh = sp->ring ? ring_hdr(sp->ring) : NULL;
+	if (rh)
+		head = __atomic_load_n(&rh->head, __ATOMIC_ACQUIRE);
+	else if (pread(fd, &head, sizeof head, (off_t)(IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, head))) !=
+		 sizeof head)
+		return 0; /* gone (killed): nothing to drain */
+	uint64_t tail = sp->il_noted, n = head - tail;
+	if (n > IL_BUF_SIZE || (head & 7)) {
+		rec_fail(s, "thread %d: the in-process library's ring is corrupt (head %" PRIu64 ", tail %" PRIu64 "): recording stopped",
+			 t->tid, head, tail);
+		return -EPROTO;
+	}
+	if (rh && n && s->w.async &&
+	    (n >= IL_ASYNC_MIN || __atomic_load_n(&rh->released, __ATOMIC_ACQUIRE) != tail)) {
+		/* noted here, made into a record and released by the writer
+		 * while the program goes on */
+		sp->il_noted = head; /* (before seg_defer: its rec_mark drains too) */
+		__atomic_store_n(&rh->noted, head, __ATOMIC_RELEASE);
+		if (s->il_notify_drain)
+			rh->kicked = 0;
+		if ((ret = seg_defer(s, t, tail, head)))
+			return ret;
+	}
+	if (rh && __atomic_load_n(&rh->full, __ATOMIC_ACQUIRE)) {
+		/* a call found no room: the program waits for the writer */
+		trace_writer_fill_wait(&s->w);
+		rh->full = 0;
+		if ((ret = rec_inproc_check(s, 0)))
+			return ret;
+	}
+	n = head - sp->il_noted;
+	if (!n)
+		return 0;
+	if ((ret = ring_bytes(s, t, tail, n, &p)))
+		return ret < 0 ? ret : 0;
+	if ((ret = parse_entries(s, t->tid, p, n, tail, &count)))
+		return ret;
+	sp->il_noted = head; /* (before put_entries: its rec_mark drains too) */
+	if (rh && s->il_notify_drain)
+		rh->kicked = 0;
+	if ((ret = put_entries(s, t, count)))
+		return ret;
+	/* Consumed: the library may write there again once t runs. */
+	if (rh) {
+		__atomic_store_n(&rh->noted, head, __ATOMIC_RELEASE);
+		__atomic_store_n(&rh->released, head, __ATOMIC_RELEASE);
+		return 0;
+	}
+	sp->il_private_bytes += n;
+	return mem_write(fd, IL_BASE + IL_RING_HDR_OFF + offsetof(struct il_ring_hdr, released), &head, sizeof head);
+}
+
+/* At t's syscall-exit stop, its ring empty: maps a memfd over its ring
+ * and the ring's header page, shared with rec (one rec maps too), so
+ * that rec reads the ring from its own memory: a memfd_create, an mmap
+ * and a close injected at the library's traced syscall instruction.
+ * Returns 0 (shared, or not: the ring stays private) or -errno. */
+static int ring_share(struct rec_session *s, struct rec_task *t, uint64_t head)
+{
+	static const char name[] = "heisen-ring";
+	struct rec_space *sp = t->space;
+	uint64_t name_at = IL_BASE + IL_RING_HDR_OFF + 2048; /* (in the page the memfd replaces) */
+	int64_t pfd = -1, res = -1;
+	char path[64];
+	int fd = space_fd(t), rfd = -1, ret;
+	struct rec_ring *r = NULL;
+	sp->il_no_share = 1; /* tried once */
+	if (fd < 0)
+		return 0;
+	if ((ret = mem_write(fd, name_at, name, sizeof name)))
+		return ret == -ESRCH ? 0 : ret;
+	uint64_t a[6] = {name_at, MFD_CLOEXEC, 0, 0, 0, 0};
+	if ((ret = rec_inject(t, s->il_traced, SYS_memfd_create, a, &pfd)) || pfd < 0 || pfd > INT32_MAX)
+		goto out;
+	snprintf(path, sizeof path, "/proc/%d/fd/%d", t->tid, (int)pfd);
+	if ((rfd = open(path, O_RDWR | O_CLOEXEC)) < 0 || ftruncate(rfd, RING_MAP_LEN) < 0 || !(r = calloc(1, sizeof *r)))
+		goto out;
+	r->map = mmap(NULL, RING_MAP_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
+	if (r->map == MAP_FAILED)
+		goto out;
+	r->refs = 1;
+	struct il_ring_hdr *rh = ring_hdr(r);
+	rh->released = rh->head = rh->noted = head;
+	rh->kick = 1;
+	uint64_t m[6] = {IL_BASE + IL_RING_HDR_OFF, RING_MAP_LEN, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 (uint64_t)pfd, 0};
+	if ((ret = rec_inject(t, s->il_traced, SYS_mmap, m, &res)) || (uint64_t)res != IL_BASE + IL_RING_HDR_OFF)
+		goto out;
+	sp->ring = r;
+	r = NULL;
+out:
+	if (pfd >= 0 && !ret) {
+		uint64_t c[6] = {(uint64_t)pfd, 0, 0, 0, 0, 0};
+		int64_t cres;
+		ret = rec_inject(t, s->il_traced, SYS_close, c, &cres);
+	}
+	if (rfd >= 0)
+		close(rfd);
+	if (r && r->map && r->map != MAP_FAILED)
+		munmap(r->map, RING_MAP_LEN);
+	free(r);
+	if (ret && ret != -ESRCH) {
+		rec_fail(s, "thread %d: cannot share the in-process library's ring: %s", t->tid, strerror(-ret));
+		return ret;
+	}
+	if (!sp->ring && !s->opt->quiet)
+		fprintf(stderr, "rec: thread %d: the in-process library's ring stays private (memfd %lld, mmap %lld)\n",
+			t->tid, (long long)pfd, (long long)res);
+	return 0;
+}
+
+int rec_inproc_fork(struct rec_task *c)
+{
+	const uint32_t off = IL_MODE_OFF;
+	int fd;
+	if (!c->space || !c->space->il || c->space->il_ring_fix != 1)
+		return 0;
+	if ((fd = space_fd(c)) < 0)
+		return fd;
+	return mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, mode), &off, sizeof off);
+}
+
+/* At the first syscall exit of a fork's child whose ring was its parent's
+ * shared one: a private ring of its own (an anonymous mapping injected
+ * over it), positioned at its head, and its library on again. Returns 0
+ * or -errno. */
+static int ring_fix(struct rec_session *s, struct rec_task *t)
+{
+	struct rec_space *sp = t->space;
+	const uint64_t m[6] = {IL_BASE + IL_RING_HDR_OFF, RING_MAP_LEN, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, (uint64_t)-1, 0};
+	const uint32_t mode = IL_MODE_RECORD;
+	struct il_ring_hdr rh = {0};
+	int64_t res = -1;
+	int fd = space_fd(t), ret;
+	sp->il_ring_fix = 2; /* (on failure: its library stays OFF) */
+	if (fd < 0)
+		return 0;
+	if ((ret = rec_inject(t, s->il_traced, SYS_mmap, m, &res)))
+		return ret == -ESRCH ? 0 : ret;
+	if ((uint64_t)res != IL_BASE + IL_RING_HDR_OFF ||
+	    pread(fd, &rh.head, 8, (off_t)(IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, head))) != 8)
+		return 0;
+	rh.released = rh.noted = rh.head;
+	if ((ret = mem_write(fd, IL_BASE + IL_RING_HDR_OFF, &rh, sizeof rh)) ||
+	    (ret = mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, mode), &mode, sizeof mode)))
+		return ret == -ESRCH ? 0 : ret;
+	sp->il_noted = rh.head;
+	sp->il_private_bytes = 0;
+	sp->il_ring_fix = 0;
+	return 0;
+}
+
+/* At t's syscall exit: a fork's child gets its own ring; a process that
+ * drains a lot from its private ring gets it shared with rec. Returns 0
+ * or -errno. */
+static int ring_exit(struct rec_session *s, struct rec_task *t, int64_t res)
+{
+	struct rec_space *sp = t->space;
+	uint64_t head;
+	int fd;
+	if (res <= -512 && res >= -516)
+		return 0; /* (a restart code: the kernel may make the call again, as it was) */
+	if (sp->il_ring_fix == 1)
+		return ring_fix(s, t);
+	if (sp->ring || sp->il_ring_fix || sp->il_no_share || sp->il_private_bytes < IL_SHARE_AFTER ||
+	    (fd = space_fd(t)) < 0)
+		return 0;
+	if (pread(fd, &head, 8, (off_t)(IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, head))) != 8 ||
+	    head != sp->il_noted)
+		return 0; /* (another time) */
+	return ring_share(s, t, head);
 }
 
 static int unpatchable(const struct rec_space *sp, uint64_t sys)
@@ -521,6 +857,8 @@ int rec_inproc_exit(struct rec_session *s, struct rec_task *t, struct user_regs_
 		fdcache_clear_all(s, t, bits);
 	if (!sp || !sp->il)
 		return 0;
+	if ((ret = ring_exit(s, t, (int64_t)r->rax)))
+		return ret;
 	il_patches_syscall_forget(&sp->patches, t->nr, t->args, (int64_t)r->rax);
 	fdcache_forget(t, (int64_t)r->rax);
 	fdcache_new_socket(t, (int64_t)r->rax);
@@ -562,7 +900,9 @@ int rec_inproc_at_notify(struct rec_session *s, struct rec_task *t)
 	uint64_t ret;
 	/* at the library's traced syscall, called (not jumped to: a call the
 	 * library made traced returns to its trampoline) from its own text */
-	return t->space && t->space->il && t->space->il_notify && !regs_get(t->tid, &r) &&
+	return t->space && t->space->il &&
+	       (t->space->il_notify || (t->space->ring && __atomic_load_n(&ring_hdr(t->space->ring)->kicked, __ATOMIC_ACQUIRE))) &&
+	       !regs_get(t->tid, &r) &&
 	       r.rip == s->il_traced + 2 && r.orig_rax == SYS_getpid && mem_read(t->tid, r.rsp, &ret, 8) == 8 &&
 	       ret >= IL_BASE && ret < IL_BASE + IL_TEXT_MAX;
 }

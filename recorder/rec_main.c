@@ -272,6 +272,8 @@ int rec_record(const struct rec_options *opt, const char *path, struct rec_resul
 	start_writer(&s);
 	write_header(&s, opt->argc, opt->argv);
 	ret = rec_run(&s);
+	if (rec_inproc_check(&s, 1) && !ret)
+		ret = -EPROTO;
 	int exec_errno = 0;
 	if (!s.started && read(s.exec_err_fd, &exec_errno, sizeof exec_errno) == sizeof exec_errno) {
 		/* The program never ran: no trace to keep. */

@@ -248,6 +248,8 @@ int rec_newtask(struct rec_session *s, struct rec_task *t, int event)
 			return -ENOMEM;
 		if (n.flags & CLONE_VM)
 			t->space->refs++;
+		else if ((r = rec_inproc_fork(c)))
+			return r;
 		if ((r = rec_inproc_newproc(t, c, n.flags)))
 			return r;
 	}

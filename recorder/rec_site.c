@@ -29,6 +29,8 @@ struct rec_space *rec_space_new(const struct rec_space *from)
 		sp->patches = from->patches;
 		sp->shared_mem = from->shared_mem;
 		sp->shared_ro = from->shared_ro;
+		sp->il_noted = from->il_noted; /* (a fork's child: its ring is the parent's, drained) */
+		sp->il_ring_fix = from->ring ? 1 : from->il_ring_fix;
 	}
 	sp->refs = 1;
 	sp->memfd = -1;
@@ -44,6 +46,7 @@ void rec_space_put(struct rec_space *sp)
 		close(sp->memfd);
 	if (sp->mapsfd >= 0)
 		close(sp->mapsfd);
+	rec_ring_put(sp->ring);
 	free(sp);
 }
 

@@ -49,6 +49,31 @@ check_rec_stops "int 0x80" "$DBIN/int80" '32-bit syscall (int 0x80)'
 # A syscall whose results are larger than a trace record can hold.
 check_rec_stops "huge read" "$DBIN/read_huge" 'read: its results are larger than a trace record can hold'
 
+# The program writes over the in-process library's ring (shared with rec)
+# before rec drained it: rec stops the recording (125) with one line naming
+# the thread, whether it drains in its own loop (3 reads) or on the trace
+# writer's thread (20 reads, 80 KiB: found there, the program may run on
+# to its end before rec's next drain takes the error); the trace so far replays to its end
+# (124) or to a divergence (125: the drain past the scribble is empty).
+# With the real rec: in-process recording on, whatever REC_FLAGS says.
+for n in 3 20; do
+	"${REC_REAL:-$BIN/rec}" -o "$d/scribble$n.lz4" -- "$DBIN/ring_scribble" $n >"$d/scribble$n.out" 2>"$d/scribble$n.err"
+	st=$?
+	# (the writer's thread finds it while the program may go on)
+	if [ "$st" = 125 ] && case "$(cat "$d/scribble$n.out")" in before | beforeafter) true ;; *) false ;; esac &&
+		grep -Eq "^rec: thread [0-9]+: the in-process library's ring is corrupt at [0-9]+: recording stopped$" "$d/scribble$n.err"; then
+		timeout 60 "$BIN/replay" "$d/scribble$n.lz4" >/dev/null 2>&1
+		rst=$?
+		if [ "$rst" = 124 ] || [ "$rst" = 125 ]; then
+			pass "ring scribbled ($n reads): rec stops naming the thread (status $st), the trace replays (status $rst)"
+		else
+			fail "ring scribbled ($n reads): replay status $rst"
+		fi
+	else
+		fail "ring scribbled ($n reads): rec status $st, output '$(cat "$d/scribble$n.out")': $(head -2 "$d/scribble$n.err")"
+	fi
+done
+
 # Counting sites (docs/scheduling.md): a site preemption whose count is
 # edited stops the thread at another pass (other registers), and a site
 # record whose code is not the code there: both are divergences (125),

@@ -40,6 +40,7 @@
 extern const char heisen_inproc_start[], heisen_inproc_end[];
 
 static const struct il_header *hdr;
+static struct il_ring_hdr *rh; /* the ring's header: released is rec's tail in RECORD mode */
 static struct il_ctl *ctl;
 static char *ring;
 static uint64_t entry;
@@ -144,6 +145,7 @@ static int setup(void **state)
 	hdr = (const struct il_header *)base;
 	ctl = (struct il_ctl *)(base + IL_CTL_OFF);
 	ring = base + IL_BUF_OFF;
+	rh = (struct il_ring_hdr *)(base + IL_RING_HDR_OFF);
 	entry = IL_BASE + hdr->entry;
 
 	static char altstack[64 * 1024];
@@ -170,6 +172,7 @@ static void reset(uint32_t mode)
 	handlers();
 	assert_int_equal(il_ctl_init(ctl, allowed_nrs, NALLOWED), 0);
 	ctl->mode = mode;
+	memset(rh, 0, sizeof *rh);
 	untraced_n = traced_n = traps = 0;
 	memset(untraced_nr, 0, sizeof untraced_nr);
 	last_nr = -1;
@@ -342,7 +345,7 @@ static void test_ring_room(void **state)
 
 	/* rec's tail lags behind, 32 bytes free: a clock_gettime entry (40
 	 * bytes) goes traced, a getpid (24) fits */
-	ctl->tail = 3 * IL_BUF_SIZE / 4;
+	ctl->tail = rh->released = 3 * IL_BUF_SIZE / 4;
 	ctl->head = ctl->tail + IL_BUF_SIZE - 32;
 	struct timespec ts;
 	uint64_t a_cg[2] = {CLOCK_REALTIME, (uint64_t)(uintptr_t)&ts};
@@ -354,7 +357,7 @@ static void test_ring_room(void **state)
 
 	/* empty ring ending 16 bytes before the end: wrap */
 	reset(IL_MODE_RECORD);
-	ctl->head = ctl->tail = 5 * (uint64_t)IL_BUF_SIZE - 16;
+	ctl->head = ctl->tail = rh->released = 5 * (uint64_t)IL_BUF_SIZE - 16;
 	uint64_t pos = ctl->head;
 	assert_int_equal(lib(SYS_clock_gettime, a_cg[0], a_cg[1], 0), 0);
 	struct il_entry *w = il_ring_at(ring, pos);
