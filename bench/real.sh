@@ -23,13 +23,14 @@
 #            then its program
 # Environment: BIN (rec and replay, default bin), RUNS (runs of the light
 # workloads, sqlite3 and python3, default 3), HEAVY_RUNS (runs of cp, go
-# http and make, default 1), WORKLOADS (names to run, default all: cp
+# http and make natively, pinned, under rec and replay, default 3; under
+# strace and rec --no-inprocess, the peers' columns, they run once), WORKLOADS (names to run, default all: cp
 # sqlite3 python3 go_http make), PYTHON (default /usr/bin/python3), GO.
 set -u
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin}
 RUNS=${RUNS:-3}
-HEAVY_RUNS=${HEAVY_RUNS:-1}
+HEAVY_RUNS=${HEAVY_RUNS:-3}
 WORKLOADS=${WORKLOADS:-cp sqlite3 python3 go_http make}
 OUT=build/bench
 W=$OUT/real
@@ -66,10 +67,10 @@ rm -f "$W/probe.lz4"
 # array) and PREP (a command run before each run, untimed). Returns 1 (with
 # a note) when the workload cannot run here.
 setup() {
-	PREP=:
+	PREP=: HEAVY=0
 	case $1 in
 	cp)
-		LABEL="cp 200M/4K" N=$HEAVY_RUNS
+		LABEL="cp 200M/4K" N=$HEAVY_RUNS HEAVY=1
 		"$OUT/copy4k" --make "$W/cp-src" 200 && sync "$W/cp-src" || return 1
 		CMD=("$OUT/copy4k" "$W/cp-src" "$W/cp-dst")
 		PREP="rm -f $W/cp-dst" ;;
@@ -94,14 +95,14 @@ setup() {
 		CMD=("$PY" bench/real_py.py "$W/py")
 		PREP="rm -rf $W/py; mkdir $W/py" ;;
 	go_http)
-		LABEL="go http 10k" N=$HEAVY_RUNS
+		LABEL="go http 10k" N=$HEAVY_RUNS HEAVY=1
 		command -v "${GO:-go}" >/dev/null || { note "go http: skipped (no go: make deps installs golang-go)"; return 1; }
 		CGO_ENABLED=0 GO111MODULE=off GOFLAGS= GOPROXY=off GOENV=off GOTELEMETRY=off \
 			GOCACHE="$PWD/build/gocache" GOPATH="$PWD/build/gopath" HOME="${HOME:-$PWD/build}" \
 			"${GO:-go}" build -o "$OUT/http_mix" bench/inproc/http_mix.go || return 1
 		CMD=("$OUT/http_mix" 10000) ;;
 	make)
-		LABEL="make -j2 20" N=$HEAVY_RUNS
+		LABEL="make -j2 20" N=$HEAVY_RUNS HEAVY=1
 		bench/cproj.sh "$W/cproj" 20 || return 1
 		CMD=(make -s -C "$W/cproj" -j2 run)
 		PREP="rm -f $W/cproj/*.o $W/cproj/prog" ;;
@@ -117,6 +118,8 @@ measure() {
 	local mode=$1 b='' i t0 t1 pk runs=$N
 	local -a run
 	if [ "$mode" = native ] && [ "$RUNS" -gt "$N" ]; then runs=$RUNS; fi
+	# (the slow peers' columns of a heavy workload: once, whatever N)
+	if { [ "$mode" = strace ] || [ "$mode" = noinproc ]; } && [ "$HEAVY" = 1 ]; then runs=1; fi
 	case $mode in
 	native) run=("${CMD[@]}") ;;
 	one) run=(taskset -c "$ONECPU" "${CMD[@]}") ;;
@@ -173,7 +176,8 @@ failed() {
 echo
 echo "real workloads (bench/real.sh): $(nproc) usable CPUs, load average $(cut -d' ' -f1 /proc/loadavg) (other load skews the times)"
 echo "each time is the best of the row's runs (native: of at least $RUNS), in seconds; (Nx) = relative to native;"
-echo "runs: cp, go http and make run HEAVY_RUNS=$HEAVY_RUNS time(s) in each mode, sqlite3 and python3 RUNS=$RUNS"
+echo "runs: cp, go http and make run HEAVY_RUNS=$HEAVY_RUNS time(s) natively, pinned, under rec and under replay (once under"
+echo "strace -f and rec --no-inprocess), sqlite3 and python3 RUNS=$RUNS times in each mode"
 echo "RSS = rec's peak resident memory (its own process, not the program's)"
 echo "syscalls = syscalls in the trace, traced and buffered (replay --info); B/syscall = trace bytes / syscalls"
 echo
