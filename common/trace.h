@@ -17,6 +17,7 @@
 #define TRACE_VERSION_MIN 5  /* the oldest version the reader reads (5: no inproc, patch, buffer records) */
 #define TRACE_VERSION_UNRECORDED 7 /* from this version on, sc_unrecorded's syscalls have no records */
 #define TRACE_INDEX_MAGIC 0x184D2A5Eu   /* LZ4 skippable frame, nibble E */
+#define TRACE_INDEX_MAX 65536u          /* frames an index lists at most (16 bytes each, in rec's memory) */
 /* From version 8, every LZ4 frame rec writes follows a check frame: an LZ4
  * skippable frame (nibble D) of 16 bytes, the LZ4 frame's length and the
  * XXH3-64 of its bytes seeded with that length; the LZ4 frame itself has no
@@ -362,6 +363,7 @@ struct trace_writer {
 	size_t ext_len;
 	struct buf out;       /* compression scratch (the worker's when async) */
 	struct buf index;     /* (file offset, first event) per frame */
+	int no_index;         /* more than TRACE_INDEX_MAX frames: no index (rec's memory stays bounded) */
 	uint64_t events;      /* records written, header included */
 	uint64_t frame_first_event;
 	uint64_t file_bytes;  /* bytes in the file: when async, only after trace_writer_close */

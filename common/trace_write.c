@@ -264,8 +264,14 @@ static int frame_compress(const struct trace_writer *w, const struct buf *raw, c
  * or -errno. */
 static int frame_put(struct trace_writer *w, const void *p, size_t n, uint64_t first_event)
 {
-	buf_u64(&w->index, w->file_bytes);
-	buf_u64(&w->index, first_event);
+	if (w->index.len >= (size_t)TRACE_INDEX_MAX * 16) {
+		buf_free(&w->index); /* a long recording: no index, rec's memory stays bounded */
+		w->no_index = 1;
+	}
+	if (!w->no_index) {
+		buf_u64(&w->index, w->file_bytes);
+		buf_u64(&w->index, first_event);
+	}
 	int r = write_all(w->fd, p, n);
 	if (!r)
 		w->file_bytes += n;
@@ -706,7 +712,7 @@ int trace_writer_close(struct trace_writer *w)
 	trace_flush(w);
 	worker_stop(w);
 	old_close(w);
-	if (!w->err && !w->index.err) {
+	if (!w->err && !w->index.err && !w->no_index) {
 		/* Skippable frame: magic, size, "HXINDEX1", nframes, entries. */
 		struct buf b = {0};
 		uint32_t size = (uint32_t)(8 + 4 + w->index.len);

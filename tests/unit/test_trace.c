@@ -417,6 +417,48 @@ static void test_mark_seek(void **state)
 	unlink(path);
 }
 
+/* A recording of more than TRACE_INDEX_MAX frames gets no index (rec
+ * would keep 16 bytes per frame in memory to the end): the file ends with
+ * its last frame, which the reader reads as ever. */
+static void test_index_capped(void **state)
+{
+	(void)state;
+	char path[128];
+	struct trace_writer w;
+	struct trace_header h;
+	struct trace_reader r;
+	struct trace_rec rec;
+	size_t n;
+	tmp_path(path);
+	sample_header(&h);
+	assert_int_equal(trace_writer_open(&w, path, 0), 0);
+	assert_int_equal(trace_put_header(&w, &h), 0);
+	for (uint32_t f = 0; f <= TRACE_INDEX_MAX; f++) {
+		struct trace_syscall s = {.tid = 100, .nr = 39, .result = f};
+		assert_int_equal(trace_put_syscall(&w, &s), 0);
+		assert_int_equal(trace_flush(&w), 0);
+	}
+	struct trace_end end = {.status = 0, .reason = "done"};
+	assert_int_equal(trace_put_end(&w, &end), 0);
+	assert_int_equal(trace_flush(&w), 0);
+	assert_true(w.nframes > TRACE_INDEX_MAX);
+	uint64_t frames_end = w.file_bytes;
+	assert_int_equal(trace_writer_close(&w), 0);
+	uint8_t *p = read_whole(path, &n);
+	assert_int_equal(n, frames_end); /* no index after the frames */
+	free(p);
+	assert_int_equal(trace_reader_open(&r, path), 0);
+	uint64_t seen = 0;
+	int k;
+	while ((k = trace_next(&r, &rec)) > 0 && rec.type != TR_END)
+		seen += rec.type == TR_SYSCALL;
+	assert_int_equal(k, 1);
+	assert_int_equal(trace_next(&r, &rec), 0);
+	assert_int_equal(seen, (uint64_t)TRACE_INDEX_MAX + 1);
+	trace_reader_close(&r);
+	unlink(path);
+}
+
 /* The index frame at the end lists every frame's offset and first event,
  * and the reader passes over it (and over any other skippable frame). */
 static void test_index_frame(void **state)
@@ -1125,6 +1167,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_multiblock_frame),
 		cmocka_unit_test(test_stored_frames),
+		cmocka_unit_test(test_index_capped),
 		cmocka_unit_test(test_flipped_bytes),
 		cmocka_unit_test(test_random_damage),
 		cmocka_unit_test(test_future_version),
