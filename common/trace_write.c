@@ -301,6 +301,17 @@ static int head_ready(const struct trace_writer *w)
 	return w->qcount > 0 && (st == QF_DONE || (w->werr && st == QF_QUEUED));
 }
 
+/* The oldest queued frame in state (QF_*), or NULL (w->mu held). */
+static struct trace_qframe *oldest(struct trace_writer *w, int state)
+{
+	for (unsigned i = 0; i < w->qcount; i++) {
+		struct trace_qframe *g = &w->q[(w->qhead + i) % TRACE_QUEUE_FRAMES];
+		if (g->state == state)
+			return g;
+	}
+	return NULL;
+}
+
 /* The chain stage, w->mu held (let go meanwhile): for the oldest QF_RAW
  * frame, unless another thread is at it: its deferred record made (or
  * dropped after an error), its frame record's chain written (the hash of
@@ -309,14 +320,7 @@ static int head_ready(const struct trace_writer *w)
  * Returns 1 if it did something. */
 static int chain_step(struct trace_writer *w)
 {
-	struct trace_qframe *f = NULL;
-	if (w->chaining)
-		return 0;
-	for (unsigned i = 0; i < w->qcount && !f; i++) {
-		struct trace_qframe *g = &w->q[(w->qhead + i) % TRACE_QUEUE_FRAMES];
-		if (g->state == QF_RAW)
-			f = g;
-	}
+	struct trace_qframe *f = w->chaining ? NULL : oldest(w, QF_RAW);
 	if (!f)
 		return 0;
 	w->chaining = 1;
@@ -377,12 +381,7 @@ static int queue_step(struct trace_writer *w)
 		return 1;
 	if (w->werr)
 		return 0;
-	struct trace_qframe *f = NULL;
-	for (unsigned i = 0; i < w->qcount && !f; i++) {
-		struct trace_qframe *g = &w->q[(w->qhead + i) % TRACE_QUEUE_FRAMES];
-		if (g->state == QF_QUEUED)
-			f = g;
-	}
+	struct trace_qframe *f = oldest(w, QF_QUEUED);
 	if (!f)
 		return 0;
 	f->state = QF_BUSY;

@@ -431,6 +431,12 @@ void rec_block_signals(sigset_t *orig);
 void rec_catch_signals(struct rec_session *s);
 /* Notes a shared mapping of a file (mmap just returned); returns 0 or -errno. */
 int rec_shared_mmap(struct rec_session *s, struct rec_task *t, struct trace_syscall *rec);
+/* After t's mmap MAP_SHARED (or MAP_SHARED_VALIDATE): its space shares
+ * memory another process may store to (rec_preempt.c's soft_ok), unless
+ * the mapping is of a file, read-only and from an fd opened read-only
+ * (mprotect cannot make it writable): then only a write to the file
+ * (rec_shared_write) can change what the process reads there. */
+void rec_shared_map_note(struct rec_task *t);
 /* Captures a write into a file mapped shared, for replay's copy of it;
  * returns 0 or -errno. */
 int rec_shared_write(struct rec_session *s, struct rec_task *t, const struct sc_desc *d, struct trace_syscall *rec);

@@ -741,6 +741,9 @@ static int patch_site(struct rec_session *s, struct rec_task *t, uint64_t rip)
 	if (fd < 0 || unpatchable(sp, sys) || il_patch_at(&sp->patches, sys, 2) ||
 	    (sys >= IL_BASE && sys < IL_BASE + IL_MAP_SIZE))
 		return 0;
+	int seen = seen_before(sp, sys);
+	if (!seen && !s->nhot_sites)
+		return 0; /* (a first call, and no site patched anywhere yet: no /proc query) */
 	if (sp->mapsfd < 0) {
 		char path[64];
 		snprintf(path, sizeof path, "/proc/%d/maps", t->tid);
@@ -748,7 +751,7 @@ static int patch_site(struct rec_session *s, struct rec_task *t, uint64_t rip)
 	}
 	if ((sp->mapsfd >= 0 ? maps_find_fd(sp->mapsfd, t->tid, sys, &m) : maps_find(t->tid, sys, &m)) == 1)
 		key = site_key(&m, sys);
-	if (!seen_before(sp, sys) && !(key && hot_site(s, key, 0)))
+	if (!seen && !(key && hot_site(s, key, 0)))
 		return 0;
 	size_t wlen = site_window(t->tid, sys, win, &wstart);
 	if (!wlen || !key || il_site_find(win, wlen, wstart, sys, &site, &s->sweeps)) {

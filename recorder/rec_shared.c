@@ -49,20 +49,38 @@ int rec_shared_mmap(struct rec_session *s, struct rec_task *t, struct trace_sysc
 	return rec_inproc_shared_file(s, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
 }
 
-/* File position of fd after the syscall, from /proc/TID/fdinfo. */
-static int64_t fd_pos(pid_t tid, int fd)
+/* The field of fd's /proc/TID/fdinfo that fmt reads ("pos: %" SCNd64 or
+ * "flags: %o" and the like), into v; 1 if found, else 0. */
+static int fdinfo_field(pid_t tid, int fd, const char *fmt, void *v)
 {
 	char path[64], line[128];
-	int64_t pos = -1;
+	int found = 0;
 	snprintf(path, sizeof path, "/proc/%d/fdinfo/%d", tid, fd);
 	FILE *f = fopen(path, "re");
 	if (!f)
-		return -1;
-	while (fgets(line, sizeof line, f))
-		if (sscanf(line, "pos: %" SCNd64, &pos) == 1)
-			break;
+		return 0;
+	while (!found && fgets(line, sizeof line, f))
+		found = sscanf(line, fmt, v) == 1;
 	fclose(f);
-	return pos;
+	return found;
+}
+
+/* File position of fd after the syscall, from /proc/TID/fdinfo. */
+static int64_t fd_pos(pid_t tid, int fd)
+{
+	int64_t pos = -1;
+	return fdinfo_field(tid, fd, "pos: %" SCNd64, &pos) ? pos : -1;
+}
+
+void rec_shared_map_note(struct rec_task *t)
+{
+	unsigned flags = O_RDWR;
+	if (!(t->args[3] & MAP_ANONYMOUS) && !(t->args[2] & PROT_WRITE))
+		fdinfo_field(t->tid, (int)t->args[4], "flags: %o", &flags);
+	if ((flags & O_ACCMODE) == O_RDONLY)
+		t->space->shared_ro = 1;
+	else
+		t->space->shared_mem = 1;
 }
 
 static long read_cb(void *ctx, uint64_t addr, void *dst, size_t len)

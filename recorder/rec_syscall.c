@@ -224,30 +224,6 @@ static int unpin_affinity(struct rec_session *s, struct rec_task *t, int64_t res
 	return r;
 }
 
-/* After t's mmap MAP_SHARED (or MAP_SHARED_VALIDATE): its space shares
- * memory another process may store to (rec_preempt.c's soft_ok), unless
- * the mapping is of a file, read-only and from an fd opened read-only
- * (mprotect cannot make it writable): then only a write to the file
- * (rec_shared_write) can change what the process reads there. */
-static void note_shared_map(struct rec_task *t)
-{
-	char path[64], line[64];
-	unsigned flags = O_RDWR;
-	if (!(t->args[3] & MAP_ANONYMOUS) && !(t->args[2] & PROT_WRITE)) {
-		snprintf(path, sizeof path, "/proc/%d/fdinfo/%d", t->tid, (int)t->args[4]);
-		FILE *f = fopen(path, "re");
-		while (f && fgets(line, sizeof line, f))
-			if (sscanf(line, "flags: %o", &flags) == 1)
-				break;
-		if (f)
-			fclose(f);
-	}
-	if ((flags & O_ACCMODE) == O_RDONLY)
-		t->space->shared_ro = 1;
-	else
-		t->space->shared_mem = 1;
-}
-
 /* For mmap of a file, store the file and note its hash. */
 static int mmap_blob(struct rec_session *s, struct rec_task *t, struct trace_syscall *rec)
 {
@@ -385,7 +361,7 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 		return 0;
 	}
 	if (t->nr == SYS_mmap && (t->args[3] & 1) && (uint64_t)rec.result < (uint64_t)-4096 && t->space)
-		note_shared_map(t);
+		rec_shared_map_note(t);
 	if ((ret = mmap_blob(s, t, &rec)) || (ret = rec_shared_mmap(s, t, &rec)) ||
 	    (d && (ret = rec_shared_write(s, t, d, &rec)))) {
 		rec_fail(s, "thread %d: %s: cannot record its effect on a shared mapping: %s", t->tid,
