@@ -64,10 +64,11 @@ fi
 rm -f "$W/probe.lz4"
 
 # setup NAME: prepares workload NAME; sets LABEL, N (its runs), CMD (an
-# array) and PREP (a command run before each run, untimed). Returns 1 (with
-# a note) when the workload cannot run here.
+# array), PREP (a command run before each run, untimed) and ONE_ENV (the
+# environment of the "native 1 CPU" runs). Returns 1 (with a note) when the
+# workload cannot run here.
 setup() {
-	PREP=: HEAVY=0
+	PREP=: HEAVY=0 ONE_ENV=()
 	case $1 in
 	cp)
 		LABEL="cp 200M/4K" N=$HEAVY_RUNS HEAVY=1
@@ -100,7 +101,11 @@ setup() {
 		CGO_ENABLED=0 GO111MODULE=off GOFLAGS= GOPROXY=off GOENV=off GOTELEMETRY=off \
 			GOCACHE="$PWD/build/gocache" GOPATH="$PWD/build/gopath" HOME="${HOME:-$PWD/build}" \
 			"${GO:-go}" build -o "$OUT/http_mix" bench/inproc/http_mix.go || return 1
-		CMD=("$OUT/http_mix" 10000) ;;
+		CMD=("$OUT/http_mix" 10000)
+		# Go sizes its scheduler (GOMAXPROCS) from the CPUs it may use. Under
+		# rec it sees all of them (rec reports the mask it would have had), so
+		# its pinned floor keeps that many: pinned alone, it would take one.
+		ONE_ENV=("GOMAXPROCS=$(nproc)") ;;
 	make)
 		LABEL="make -j2 20" N=$HEAVY_RUNS HEAVY=1
 		bench/cproj.sh "$W/cproj" 20 || return 1
@@ -122,7 +127,7 @@ measure() {
 	if { [ "$mode" = strace ] || [ "$mode" = noinproc ]; } && [ "$HEAVY" = 1 ]; then runs=1; fi
 	case $mode in
 	native) run=("${CMD[@]}") ;;
-	one) run=(taskset -c "$ONECPU" "${CMD[@]}") ;;
+	one) run=(env "${ONE_ENV[@]}" taskset -c "$ONECPU" "${CMD[@]}") ;;
 	rec) run=("$OUT/peak_rss" "$W/rss" "$BIN/rec" -q -o "$W/$w.lz4" -- "${CMD[@]}") ;;
 	replay) run=("$BIN/replay" "$W/$w.lz4") ;;
 	strace) run=(strace -f -o /dev/null "${CMD[@]}") ;;
@@ -183,7 +188,8 @@ echo "syscalls = syscalls in the trace, traced and buffered (replay --info); B/s
 echo
 echo "native CPU = user + system time of the fastest native run: rec runs the program's threads on one"
 echo "virtual core, so a program that keeps both CPUs busy cannot record faster than its CPU time;"
-echo "native 1 CPU = the native run pinned to one CPU (taskset): the floor for such a recorder"
+echo "native 1 CPU = the native run pinned to one CPU (taskset): the floor for such a recorder (go http:"
+echo "with GOMAXPROCS as many as the CPUs it sees under rec, as it runs there)"
 echo
 fmt='%-13s %4s %8s %7s %15s %15s %15s %15s %15s %15s %11s %9s %8s %s\n'
 printf "$fmt" workload runs syscalls native "native CPU" "native 1 CPU" rec replay "strace -f" "rec --no-inproc" "trace bytes" B/syscall "RSS MiB" check
