@@ -525,7 +525,7 @@ const struct sc_desc sc_table[SC_MAX] = {
 	NO(SYS_perf_event_open, 5),
 	NO(SYS_bpf, 3),
 	NO(SYS_seccomp, 3),            /* a filter could hide syscalls from the recorder */
-	NO(SYS_ptrace, 4),
+	EMU(SYS_ptrace, 4), /* emulated for tracers in the recording: recorder/rec_ptrace.c (its memory too) */
 	NO(SYS_process_vm_readv, 6),
 	NO(SYS_process_vm_writev, 6),
 	NO(SYS_mincore, 3),            /* one byte per page: no shape for that */

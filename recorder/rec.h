@@ -18,6 +18,7 @@
 /* Memory a syscall returning a restart code may write, kept until its
  * record is written (rec_syscall_unhold); more is not held. */
 #define REC_HELD_REGIONS 2
+#define REC_EMU_REGIONS 4
 #define REC_HELD_BYTES 128
 
 /* Where a traced thread is, for the scheduler. */
@@ -91,6 +92,15 @@ struct rec_task {
 	long nr;
 	uint64_t args[6];
 	int skip;        /* syscall suppressed by the recorder; result in skip_result */
+	struct user_regs_struct entry_regs; /* at its last syscall's entry (rec_ptrace.c) */
+	int entry_regs_valid;
+	pid_t etracer;   /* a recorded thread ptrace-attached to it (rec_ptrace.c) */
+	int estopped;    /* ...which holds it stopped: it is not scheduled */
+	int ereport;     /* ...and has yet to wait for its stop */
+	struct { uint64_t addr, len; } emu_regions[REC_EMU_REGIONS]; /* memory rec wrote for its syscall */
+	uint32_t nemu;
+	uint64_t untraced_addr; /* clone3 asked CLONE_UNTRACED: where its flags are, put back at its end */
+	uint64_t untraced_flags;
 	int64_t skip_result;
 	uint64_t learned;    /* a hot address of this thread, counted from each resume */
 	int ctr_fd;          /* its execution counter, or -1 */
@@ -282,6 +292,19 @@ void rec_task_free(struct rec_task *t);
 struct rec_task *rec_task_get(struct rec_session *s, pid_t tid);
 /* Handles a clone, fork or vfork event of parent t; returns 0 or -errno. */
 int rec_newtask(struct rec_session *s, struct rec_task *t, int event);
+/* Emulates t's ptrace call for a tracer inside the recording: its result. */
+int64_t rec_ptrace_emulate(struct rec_session *s, struct rec_task *t);
+/* 1 (result in *res) if t's wait4 is for a stop of a thread it emulated-traces; 0 if not. */
+int rec_ptrace_wait(struct rec_session *s, struct rec_task *t, int64_t *res);
+/* Forgets t as an emulated tracer and tracee (it ended). */
+void rec_ptrace_gone(struct rec_session *s, struct rec_task *t);
+/* Whether the scheduler may run t: ready, and not held stopped by a tracer. */
+static inline int rec_runnable(const struct rec_task *t)
+{
+	return t->state == T_READY && !t->estopped;
+}
+/* Puts back the clone3 flags rec took CLONE_UNTRACED out of, if any. */
+int rec_clone_restore(struct rec_task *t);
 /* A vfork child (tid) exec'd or ended: the parent's vfork can now end in
  * the trace too (the kernel releases the parent before the exec event).
  * Returns 0 or -errno. */

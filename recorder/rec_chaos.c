@@ -137,7 +137,7 @@ struct rec_task *rec_chaos_pick(struct rec_session *s, uint64_t now)
 	struct rec_task *best = NULL, *starved = NULL;
 	int nready = 0;
 	for (struct rec_task *t = s->tasks; t; t = t->next)
-		nready += t->state == T_READY;
+		nready += rec_runnable(t);
 	if (!nready)
 		return NULL; /* no decision: nothing drawn */
 	c->decisions++;
@@ -145,10 +145,10 @@ struct rec_task *rec_chaos_pick(struct rec_session *s, uint64_t now)
 		new_period(c);
 	if (c->decisions >= c->next_change)
 		change_point(s, c);
-	else if (s->last && s->last->state == T_READY && draw(c) % (s->last->turn_preempted ? 2 : 8) == 0)
+	else if (s->last && rec_runnable(s->last) && draw(c) % (s->last->turn_preempted ? 2 : 8) == 0)
 		s->last->chaos_prio = c->floor--; /* a turn ended: a change point too, one in two after a preemption, one in eight after a syscall */
 	for (struct rec_task *t = s->tasks; t; t = t->next) {
-		if (t->state != T_READY)
+		if (!rec_runnable(t))
 			continue;
 		if (!t->chaos_prio) {
 			/* A new thread: three times in four below the thread that
@@ -171,12 +171,12 @@ struct rec_task *rec_chaos_pick(struct rec_session *s, uint64_t now)
 	if (c->shuffle) {
 		int k = (int)(r % (uint64_t)nready);
 		for (struct rec_task *t = s->tasks; t; t = t->next)
-			if (t->state == T_READY && k-- == 0)
+			if (rec_runnable(t) && k-- == 0)
 				best = t;
 	}
 	struct rec_task *pick = starved ? starved : best;
 	for (struct rec_task *t = s->tasks; t; t = t->next)
-		if (t->state == T_READY && t != pick && !t->chaos_passes++)
+		if (rec_runnable(t) && t != pick && !t->chaos_passes++)
 			t->chaos_wait_ns = now;
 	pick->chaos_passes = 0;
 	pick->slice_start_ns = now;

@@ -254,6 +254,7 @@ static void record_exit(struct rec_session *s, struct rec_task *t, int status)
 		trace_put_exit(&s->w, &x);
 	}
 	t->exit_recorded = 1;
+	rec_ptrace_gone(s, t); /* (its tracees go on, as the kernel detaches them) */
 	if (t->tid == s->leader)
 		s->status = x.how == EXIT_HOW_EXITED ? x.code : 128 + x.code;
 }

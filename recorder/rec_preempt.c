@@ -161,7 +161,7 @@ int64_t rec_preempt_due_ns(struct rec_session *s)
 	 * computing alone gets a point for it at its slice's end. */
 	int others = s->nheld > 0 || t->deferred_sig;
 	for (struct rec_task *o = s->tasks; o && !others; o = o->next)
-		others = o != t && o->state == T_READY;
+		others = o != t && rec_runnable(o);
 	if (!others)
 		return -1;
 	/* (--chaos: not after aborted attempts, which depend on timing: a

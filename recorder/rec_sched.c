@@ -93,10 +93,10 @@ static struct rec_task *next_ready(struct rec_session *s, struct rec_task *after
 {
 	struct rec_task *start = after && after->next ? after->next : s->tasks;
 	for (struct rec_task *t = start; t; t = t->next)
-		if (t->state == T_READY)
+		if (rec_runnable(t))
 			return t;
 	for (struct rec_task *t = s->tasks; t && t != start; t = t->next)
-		if (t->state == T_READY)
+		if (rec_runnable(t))
 			return t;
 	return NULL;
 }
@@ -131,7 +131,7 @@ int rec_schedule(struct rec_session *s)
 	if (s->chaos) {
 		if (!(t = rec_chaos_pick(s, now)))
 			return 0;
-	} else if (!t || t->state != T_READY || t->turn_preempted || now - t->slice_start_ns > REC_SLICE_NS) {
+	} else if (!t || !rec_runnable(t) || t->turn_preempted || now - t->slice_start_ns > REC_SLICE_NS) {
 		/* The last thread goes on while its slice lasts; then the next
 		 * one. Not after a preemption point, which ended its slice (a
 		 * first one of 100 us): race_counter's threads were preempted
@@ -223,12 +223,15 @@ int rec_newtask(struct rec_session *s, struct rec_task *t, int event)
 	(void)event;
 	if (ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &child) < 0)
 		return -errno;
+	int r = rec_clone_restore(t);
+	if (r)
+		return r;
 	struct rec_task *c = rec_task_get(s, (pid_t)child);
 	if (!c)
 		return -ENOMEM;
 	struct trace_newtask n = {.parent = (uint32_t)t->tid, .child = (uint32_t)child};
 	struct sc_clone ca;
-	int r = sc_clone_args(t->nr, t->args, mem_read_pid, &t->tid, &ca);
+	r = sc_clone_args(t->nr, t->args, mem_read_pid, &t->tid, &ca);
 	n.flags = ca.flags;
 	n.parent_tid_ptr = ca.ptid;
 	n.child_tid_ptr = ca.ctid;

@@ -44,6 +44,12 @@ static int guard(struct rec_session *s, struct rec_task *t, const struct sc_desc
 		*res = 0;
 		return 1;
 	}
+	if (t->nr == SYS_ptrace) {
+		*res = rec_ptrace_emulate(s, t);
+		return 1;
+	}
+	if (t->nr == SYS_wait4 && rec_ptrace_wait(s, t, res))
+		return 1;
 	if (t->nr == SYS_prctl &&
 	    (t->args[0] == PR_SET_TSC || t->args[0] == PR_SET_SECCOMP || t->args[0] == PR_SET_SYSCALL_USER_DISPATCH))
 		return 1;
@@ -108,6 +114,49 @@ static int settle_blocked(struct rec_task *t)
 	return 1;
 }
 
+/* A clone-family call asking for CLONE_UNTRACED (LeakSanitizer's tracer
+ * thread does) makes its child traced all the same, as replay does: an
+ * untraced child would run outside the recording, under rec's filter with
+ * no tracer (every syscall ENOSYS). clone's flags are a register, in r;
+ * clone3's are in memory, put back at the call's end (rec_clone_restore)
+ * before anything reads them: the trace has what the program asked. */
+static int keep_traced(struct rec_task *t, struct user_regs_struct *r)
+{
+	struct sc_clone ca;
+	if (sc_clone_args(t->nr, t->args, mem_read_pid, &t->tid, &ca) || !(ca.flags & CLONE_UNTRACED))
+		return 0;
+	uint64_t flags = ca.flags & ~(uint64_t)CLONE_UNTRACED;
+	if (t->nr == SYS_clone) {
+		r->rdi = flags;
+		return regs_set(t->tid, r);
+	}
+	if (!ca.flags_addr)
+		return 0;
+	int fd = mem_open(t->tid);
+	if (fd < 0)
+		return fd;
+	int ret = mem_write(fd, ca.flags_addr, &flags, sizeof flags);
+	close(fd);
+	if (!ret) {
+		t->untraced_addr = ca.flags_addr;
+		t->untraced_flags = ca.flags;
+	}
+	return ret;
+}
+
+int rec_clone_restore(struct rec_task *t)
+{
+	if (!t->untraced_addr)
+		return 0;
+	int fd = mem_open(t->tid), ret = fd;
+	if (fd >= 0) {
+		ret = mem_write(fd, t->untraced_addr, &t->untraced_flags, sizeof t->untraced_flags);
+		close(fd);
+	}
+	t->untraced_addr = 0;
+	return ret;
+}
+
 int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 {
 	struct user_regs_struct r;
@@ -124,6 +173,9 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 		t->enter_seq = ++s->enter_seq;
 	}
 	t->skip = 0;
+	t->nemu = 0;
+	t->entry_regs = r;
+	t->entry_regs_valid = 1;
 	regs_syscall_args(&r, t->args);
 	rec_space_note_syscall(t, r.rip);
 	if (t->held) {
@@ -161,6 +213,10 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 		r.orig_rax = (unsigned long long)-1;
 		if ((ret = regs_set(t->tid, &r)))
 			return ret;
+	} else if (d->cls == SCC_PROCESS && (ret = keep_traced(t, &r))) {
+		rec_fail(s, "thread %d: %s with CLONE_UNTRACED: cannot keep the child traced: %s", t->tid, d->name,
+			 strerror(-ret));
+		return ret;
 	}
 	if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
 		return -errno;
@@ -291,6 +347,8 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 		return 0;
 	}
 	int ret = regs_get(t->tid, &r);
+	if (!ret)
+		ret = rec_clone_restore(t); /* (a clone3 that made nothing) */
 	if (ret)
 		return ret;
 	if (!s->started) {
@@ -340,6 +398,8 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 		ret = sc_out_regions(shape, shape_args, rec.result, read_cb, region_cb, ctx);
 		for (uint32_t i = 0; !ret && i < t->carried; i++)
 			ret = region_cb(ctx, t->held_regions[i].addr, t->held_regions[i].len);
+		for (uint32_t i = 0; !ret && i < t->nemu; i++)
+			ret = region_cb(ctx, t->emu_regions[i].addr, t->emu_regions[i].len);
 		if (ret) {
 			rec_fail(s, "thread %d: %s: cannot capture its output memory: %s", t->tid, d->name,
 				 strerror(-ret));
