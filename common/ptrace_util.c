@@ -76,6 +76,39 @@ long mem_read_anon(int pm, pid_t tid, uint64_t addr, void *dst, size_t len)
 	return (long)done;
 }
 
+/* PAGEMAP_SCAN (Linux 6.7), declared here: older headers lack it. */
+struct pm_region {
+	uint64_t start, end, categories;
+};
+struct pm_scan {
+	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+	uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+#define PM_SCAN_IOCTL _IOWR('f', 16, struct pm_scan)
+#define PM_PAGE_IS_PRESENT (1u << 3)
+#define PM_PAGE_IS_SWAPPED (1u << 4)
+
+long mem_touched(int pm, uint64_t start, uint64_t end, struct mem_range *out, size_t n, uint64_t *next)
+{
+	struct pm_region reg[64];
+	if (n > sizeof reg / sizeof reg[0])
+		n = sizeof reg / sizeof reg[0];
+	struct pm_scan a = {.size = sizeof a, .start = start, .end = end, .vec = (uint64_t)(uintptr_t)reg,
+			    .vec_len = n, .category_anyof_mask = PM_PAGE_IS_PRESENT | PM_PAGE_IS_SWAPPED,
+			    .return_mask = PM_PAGE_IS_PRESENT | PM_PAGE_IS_SWAPPED};
+	if (pm < 0)
+		return -EBADF;
+	int got = ioctl(pm, PM_SCAN_IOCTL, &a);
+	if (got < 0)
+		return -errno;
+	for (int i = 0; i < got; i++) {
+		out[i].a = reg[i].start;
+		out[i].b = reg[i].end;
+	}
+	*next = a.walk_end;
+	return got;
+}
+
 int mem_pagemap_open(pid_t pid)
 {
 	char path[64];

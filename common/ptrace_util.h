@@ -20,6 +20,12 @@ int mem_write(int memfd, uint64_t addr, const void *src, size_t len);
 int mem_open(pid_t pid);
 /* Opens /proc/PID/pagemap for mem_read_anon; the fd or -errno. */
 int mem_pagemap_open(pid_t pid);
+struct mem_range;
+/* The touched (present or swapped) page ranges of [start, end), from
+ * pagemap pm with PAGEMAP_SCAN (Linux 6.7), up to n of them into out: how
+ * many, with *next where the scan stopped (end once it covered all); or
+ * -errno (ENOTTY, EINVAL: a kernel without it). */
+long mem_touched(int pm, uint64_t start, uint64_t end, struct mem_range *out, size_t n, uint64_t *next);
 /* As mem_read, for private anonymous memory (page-aligned addr and len):
  * pages never touched (pagemap pm says neither present nor swapped) read
  * as the zeros they are, without reading them; pm < 0: mem_read. */

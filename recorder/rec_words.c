@@ -43,26 +43,14 @@ static int snap_add(struct snap_ctx *c, uint64_t start, size_t len)
 	return 0;
 }
 
-static int snap_map(void *ctx, const struct map_range *m)
+#define SNAP_SCAN_MAX (64ull << 30) /* without PAGEMAP_SCAN, larger mappings are left out */
+
+/* snap_map's pagemap walk for a kernel without PAGEMAP_SCAN, page by page. */
+static int snap_pages(struct snap_ctx *c, const struct map_range *m)
 {
-	struct snap_ctx *c = ctx;
-	/* run: the start of a run of touched pages, or 0; gap: the start of
-	 * the untouched pages that follow it, or 0 */
 	uint64_t ent[256], run = 0, gap = 0;
-	if (m->perms[0] != 'r' || m->perms[1] != 'w')
+	if (m->end - m->start > SNAP_SCAN_MAX)
 		return 0;
-	/* The in-process library's control page, stack and ring: 2 MiB that
-	 * rec_snap_words leaves out (mem_skip_inproc) */
-	if (m->start >= IL_BASE + IL_CTL_OFF && m->end <= IL_BASE + IL_MAP_SIZE)
-		return 0;
-	if (m->inode != 0 || m->perms[3] != 'p' || c->pm < 0 || (m->start & 4095) || (m->end & 4095))
-		return snap_add(c, m->start, m->end - m->start);
-	/* Private anonymous memory: only its touched pages (a Go heap is
-	 * mostly untouched, read as zeros: 40 of its 50 MiB here), in runs
-	 * that gaps of fewer than SNAP_GAP untouched pages do not break (the
-	 * entries are few). A page touched after the snapshot is left out of
-	 * the diff: its words are not filter words, which only spares replay
-	 * some traps. */
 	for (uint64_t a = m->start; a < m->end;) {
 		size_t n = (m->end - a) / 4096 < 256 ? (m->end - a) / 4096 : 256;
 		if (pread(c->pm, ent, n * 8, (off_t)(a / 4096 * 8)) != (ssize_t)(n * 8))
@@ -82,6 +70,45 @@ static int snap_map(void *ctx, const struct map_range *m)
 		}
 	}
 	return run ? snap_add(c, run, (gap ? gap : m->end) - run) : 0;
+}
+
+static int snap_map(void *ctx, const struct map_range *m)
+{
+	struct snap_ctx *c = ctx;
+	if (m->perms[0] != 'r' || m->perms[1] != 'w')
+		return 0;
+	/* The in-process library's control page, stack and ring: 2 MiB that
+	 * rec_snap_words leaves out (mem_skip_inproc) */
+	if (m->start >= IL_BASE + IL_CTL_OFF && m->end <= IL_BASE + IL_MAP_SIZE)
+		return 0;
+	if (m->inode != 0 || m->perms[3] != 'p' || c->pm < 0 || (m->start & 4095) || (m->end & 4095))
+		return snap_add(c, m->start, m->end - m->start);
+	/* Private anonymous memory: only its touched pages (a Go heap is
+	 * mostly untouched, read as zeros: 40 of its 50 MiB here; ASan's
+	 * shadow is terabytes of it), in runs that gaps of fewer than
+	 * SNAP_GAP untouched pages do not break (the entries are few). A page
+	 * touched after the snapshot is left out of the diff: its words are
+	 * not filter words, which only spares replay some traps. */
+	struct mem_range r[64];
+	uint64_t next, run = 0, run_end = 0;
+	for (uint64_t a = m->start; a < m->end; a = next) {
+		long n = mem_touched(c->pm, a, m->end, r, 64, &next);
+		if (n < 0)
+			return snap_pages(c, m);
+		for (long i = 0; i < n; i++) {
+			if (run && r[i].a - run_end >= SNAP_GAP * 4096) {
+				if (snap_add(c, run, run_end - run))
+					return c->err;
+				run = 0;
+			}
+			if (!run)
+				run = r[i].a;
+			run_end = r[i].b;
+		}
+		if (next <= a)
+			break;
+	}
+	return run ? snap_add(c, run, run_end - run) : 0;
 }
 
 void rec_snap_take(struct rec_snap *sn, pid_t tid)
