@@ -56,10 +56,12 @@ $(BIN)/replay: $(REPLAY_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(BIN)
 	$(CC) $(ALL_CFLAGS) $(TOOL_LDFLAGS) $(LDFLAGS) -o $@ $^ $(TOOL_LDLIBS)
 
-# The replay stub: a tiny static program replay turns into the recorded one.
-$(BUILD)/stub.elf: replayer/stub.S | check-deps
+# The replay stub: a tiny static program replay turns into the recorded one,
+# at an address inside what the sanitizers leave to programs (docs/design.md).
+STUB_BASE := 0x560200000000
+$(BUILD)/stub.elf: replayer/stub.S Makefile | check-deps
 	@mkdir -p $(BUILD)
-	$(CC) -nostdlib -static -no-pie -Wl,-Ttext-segment=0x5a5a00000000 -Wl,--build-id=none -o $@ $<
+	$(CC) -nostdlib -static -no-pie -Wl,-Ttext-segment=$(STUB_BASE) -Wl,--build-id=none -o $@ $<
 
 $(BUILD)/replayer/stub_blob.o: replayer/stub_blob.S $(BUILD)/stub.elf | check-deps
 	@mkdir -p $(dir $@)

@@ -6,9 +6,13 @@
 #ifndef HEISEN_INPROC_H
 #define HEISEN_INPROC_H
 
-/* Where the library lives in every process that has it (beside replay's
- * stub at 0x5a5a00000000), and its layout from there. */
-#define IL_BASE 0x5a5c00000000ULL
+/* Where the library lives in every process that has it, and its layout
+ * from there. Inside the range the sanitizers keep for the program: TSan
+ * refuses any mapping outside its application ranges (PIE binaries at
+ * 0x550000000000-0x568000000000 is one: with ASLR off they load at
+ * 0x555555554000), ASan's high memory starts at 0x10007fff8000, MSan's
+ * second application range is 0x510000000000-0x600000000000. */
+#define IL_BASE 0x560000000000ULL
 #define IL_TEXT_MAX (64 * 1024)          /* text at +0 (r-x), the header first */
 #define IL_CTL_OFF (64 * 1024)           /* control page (rw-): struct il_ctl */
 #define IL_CTL_SIZE 4096

@@ -495,7 +495,85 @@ struct hash_ctx {
 	uint8_t *chunk;
 	uint64_t prev_end;
 	int pm; /* the process's pagemap, or -1 */
+	int sparse; /* zero pages of private anonymous memory left out (trace format 9) */
 };
+
+/* Touched page ranges of [start, end) from pagemap entries, for a kernel
+ * without PAGEMAP_SCAN: as mem_touched, up to n ranges. */
+static long touched_entries(int pm, uint64_t start, uint64_t end, struct mem_range *out, size_t n, uint64_t *next)
+{
+	uint64_t ent[256];
+	size_t k = 0;
+	uint64_t a = start;
+	while (a < end && k < n) {
+		size_t m = (end - a) / 4096 < 256 ? (size_t)((end - a) / 4096) : 256;
+		if (pread(pm, ent, m * 8, (off_t)(a / 4096 * 8)) != (ssize_t)(m * 8))
+			return -EIO;
+		for (size_t i = 0; i < m; i++, a += 4096) {
+			if (!(ent[i] >> 62))
+				continue;
+			if (k && out[k - 1].b == a)
+				out[k - 1].b = a + 4096;
+			else if (k < n)
+				out[k++] = (struct mem_range){a, a + 4096};
+			else
+				break;
+		}
+	}
+	*next = a < end ? a : end;
+	return (long)k;
+}
+
+/* 1 if the 4096 bytes at p are all zero. */
+static int page_zero(const uint8_t *p)
+{
+	uint64_t acc = 0;
+	for (size_t i = 0; i < 4096; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		acc |= w;
+	}
+	return !acc;
+}
+
+/* hash_map's private anonymous memory from trace format 9 on: each page
+ * that is not all zeros, with its address. Untouched pages (zeros) cost
+ * nothing to skip, so the terabytes of a sanitizer's shadow hash as fast
+ * as what was written; a touched page of zeros hashes as an untouched one
+ * (replay's process may have touched other pages). */
+static void hash_sparse(struct hash_ctx *c, const struct map_range *m)
+{
+	struct mem_range r[64];
+	uint64_t next;
+	for (uint64_t a = m->start; a < m->end; a = next) {
+		long n = mem_touched(c->pm, a, m->end, r, 64, &next);
+		if (n < 0)
+			n = touched_entries(c->pm, a, m->end, r, 64, &next);
+		if (n < 0) { /* no pagemap: every page */
+			r[0] = (struct mem_range){a, m->end};
+			n = 1;
+			next = m->end;
+		}
+		for (long i = 0; i < n; i++)
+			for (uint64_t p = r[i].a; p < r[i].b;) {
+				size_t len = r[i].b - p < (1u << 20) ? (size_t)(r[i].b - p) : (1u << 20);
+				long got = mem_read(c->tid, p, c->chunk, len);
+				if (got <= 0)
+					break; /* unreadable pages count as absent, the same in record and replay */
+				skip_ranges(c->skip, p, c->chunk, (size_t)got);
+				for (size_t off = 0; off + 4096 <= (size_t)got; off += 4096) {
+					if (page_zero(c->chunk + off))
+						continue;
+					uint64_t at = p + off;
+					XXH3_64bits_update(c->st, &at, sizeof at);
+					XXH3_64bits_update(c->st, c->chunk + off, 4096);
+				}
+				p += (uint64_t)got;
+			}
+		if (next <= a)
+			break;
+	}
+}
 
 static int hash_map(void *ctx, const struct map_range *m)
 {
@@ -507,6 +585,10 @@ static int hash_map(void *ctx, const struct map_range *m)
 	if (m->start != c->prev_end)
 		XXH3_64bits_update(c->st, &m->start, sizeof m->start);
 	c->prev_end = m->end;
+	if (c->sparse && m->inode == 0 && m->perms[3] == 'p' && !(m->start & 4095) && !(m->end & 4095)) {
+		hash_sparse(c, m);
+		return 0;
+	}
 	for (uint64_t p = m->start; p < m->end;) {
 		size_t n = m->end - p < (1u << 20) ? (size_t)(m->end - p) : (1u << 20);
 		/* untouched pages of private anonymous memory are zeros: not read */
@@ -521,9 +603,9 @@ static int hash_map(void *ctx, const struct map_range *m)
 	return 0;
 }
 
-int mem_writable_hash(pid_t tid, const struct mem_skip *skip, uint64_t *hash)
+int mem_writable_hash(pid_t tid, const struct mem_skip *skip, int sparse, uint64_t *hash)
 {
-	struct hash_ctx c = {tid, skip, XXH3_createState(), malloc(1 << 20), 0, mem_pagemap_open(tid)};
+	struct hash_ctx c = {tid, skip, XXH3_createState(), malloc(1 << 20), 0, mem_pagemap_open(tid), sparse};
 	int r = c.st && c.chunk ? 0 : -ENOMEM;
 	if (!r) {
 		XXH3_64bits_reset(c.st);

@@ -227,7 +227,7 @@ static int point_hash(struct rec_session *s, struct rec_task *t, uint64_t rsp, u
 	struct mem_skip k = {0};
 	int r = point_skips(s, t, rsp, &k);
 	if (!r)
-		r = mem_writable_hash(t->tid, &k, hash);
+		r = mem_writable_hash(t->tid, &k, 1, hash);
 	mem_skip_free(&k);
 	return r;
 }

@@ -67,7 +67,7 @@ static int state_hash(struct replay_session *s, struct replay_task *t, uint64_t 
 		r = mem_skip_syscall(&k, o->tid, d, args);
 	}
 	if (!r)
-		r = mem_writable_hash(t->tid, &k, hash);
+		r = mem_writable_hash(t->tid, &k, s->r.hdr.version >= TRACE_VERSION_SPARSE_HASH, hash);
 	mem_skip_free(&k);
 	return r;
 }

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define RING 0x5a5c00100000ULL /* IL_BASE + IL_BUF_OFF (common/inproc.h) */
+#define RING 0x560000100000ULL /* IL_BASE + IL_BUF_OFF (common/inproc.h) */
 
 int main(int argc, char **argv)
 {

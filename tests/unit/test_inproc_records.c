@@ -535,7 +535,7 @@ static void test_format5(void **state)
 	trace_reader_close(&r);
 	write_inproc_trace(path, TRACE_VERSION + 1);
 	assert_int_equal(trace_reader_open(&r, path), -TRE_VERSION);
-	assert_non_null(strstr(r.err, "trace format version 9 is newer than this replay supports (8)"));
+	assert_non_null(strstr(r.err, "trace format version 10 is newer than this replay supports (9)"));
 	trace_reader_close(&r);
 	unlink(path);
 }
