@@ -118,6 +118,9 @@ DIVERGE_SRC := $(wildcard tests/diverge/*.c)
 DIVERGE_BIN := $(DIVERGE_SRC:tests/diverge/%.c=$(BUILD)/tests/diverge/%)
 CAPTURE_SRC := $(wildcard tests/capture/*.c)
 CAPTURE_BIN := $(CAPTURE_SRC:tests/capture/%.c=$(BUILD)/tests/capture/%)
+# Sanitizer builds of tests/sanitize/*.c (tests/sanitize/README.md).
+SAN_SRC := $(wildcard tests/sanitize/*.c)
+SAN_BIN := $(foreach v,asan ubsan tsan,$(SAN_SRC:tests/sanitize/%.c=$(BUILD)/tests/sanitize/%-$(v)))
 # The heisenbug samples (samples/*.c and samples/*.go): captured and replayed
 # by tests/suite-samples.sh, measured by bench/capture.sh.
 SAMPLE_SRC := $(wildcard samples/*.c)
@@ -161,6 +164,18 @@ $(BUILD)/tests/diverge/%: tests/diverge/%.c | check-deps
 	@mkdir -p $(dir $@)
 	gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -pthread -lm
 
+# The sanitizer builds: what is recorded, so plain gcc, one sanitizer each.
+SAN_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE
+$(BUILD)/tests/sanitize/%-asan: tests/sanitize/%.c | check-deps
+	@mkdir -p $(dir $@)
+	gcc $(SAN_CFLAGS) -fsanitize=address -o $@ $< -pthread
+$(BUILD)/tests/sanitize/%-ubsan: tests/sanitize/%.c | check-deps
+	@mkdir -p $(dir $@)
+	gcc $(SAN_CFLAGS) -fsanitize=undefined -o $@ $< -pthread
+$(BUILD)/tests/sanitize/%-tsan: tests/sanitize/%.c | check-deps
+	@mkdir -p $(dir $@)
+	gcc $(SAN_CFLAGS) -fsanitize=thread -o $@ $< -pthread
+
 # Programs for suite-capture.sh (racy, hanging: not for suite-programs).
 $(BUILD)/tests/capture/%: tests/capture/%.c | check-deps
 	@mkdir -p $(dir $@)
@@ -176,7 +191,7 @@ $(BUILD)/samples/%: samples/%.go | check-deps
 	@mkdir -p $(dir $@)
 	$(GO_ENV) $(GO) build -o $@ $<
 
-tests: $(UNIT_BIN) $(PROG_BIN) $(GOPROG_BIN) $(DIVERGE_BIN) $(CAPTURE_BIN) $(TOOL_BIN) $(SAMPLE_BIN) $(GOSAMPLE_BIN) | check-deps
+tests: $(UNIT_BIN) $(PROG_BIN) $(GOPROG_BIN) $(DIVERGE_BIN) $(CAPTURE_BIN) $(TOOL_BIN) $(SAMPLE_BIN) $(GOSAMPLE_BIN) $(SAN_BIN) | check-deps
 
 test: all tests
 	BIN=$(BIN) TBIN=$(BUILD)/tests/programs UBIN=$(BUILD)/tests/unit tests/run.sh
