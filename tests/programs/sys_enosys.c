@@ -1,0 +1,63 @@
+// sys_enosys: syscall numbers the kernel does not implement (-1, a hole of
+// the x86-64 table, just above it, far above it, with the x32 bit, with
+// bits above the low 32 that the kernel ignores) answer ENOSYS, recorded
+// as the kernel answered and fed back in replay. Each goes through glibc's
+// syscall(), one site called often enough that rec patches it to the
+// in-process library: the later rounds reach the library too.
+// With the argument "kernel-runs" it also makes getpid with a bit above
+// the low 32 set, which the kernel runs as getpid: rec must stop the
+// recording with one line (tests/suite-badinput.sh).
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define HIGH 0x100000000L /* ignored by the kernel, which reads the low 32 bits */
+
+static void try(const char *what, long nr)
+{
+	errno = 0;
+	long r = syscall(nr, 1, 2, 3, 4, 5, 6);
+	printf("%-12s syscall(%#lx) -> %ld errno %d%s\n", what, nr, r, errno, errno == ENOSYS ? " (ENOSYS)" : "");
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+int main(int argc, char **argv)
+{
+	const struct { const char *what; long nr; } calls[] = {
+		{"minus one", -1},
+		{"negative", -1000},
+		{"hole", 380},        /* between pkey_free (331) and pidfd_send_signal (424) */
+		{"above table", 511}, /* heisen's table size is 512; the kernel's ends far below */
+		{"thousand", 1000},
+		{"big", 100000},
+		{"x32 bit", 0x40000000L + 1000}, /* no x32 syscall has this number */
+		{"high bits", HIGH + 1000},
+	};
+	for (int round = 0; round < 5; round++) {
+		for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
+			try(calls[i].what, calls[i].nr);
+		printf("getpid works: %d\n", (int)syscall(SYS_getpid) > 0);
+	}
+	/* rt_sigaction with a high bit: the kernel runs it, rec lets it run
+	 * unrecorded (as rt_sigaction), replay runs it too */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	struct { void *handler; unsigned long flags; void *restorer; unsigned long mask; } old = {0};
+	long r = syscall(HIGH + SYS_rt_sigaction, SIGUSR1, NULL, &old, 8L);
+	printf("high-bit rt_sigaction -> %ld, handler found %d\n", r, old.handler == (void *)on_usr1);
+	if (argc > 1 && !strcmp(argv[1], "kernel-runs")) {
+		fflush(stdout);
+		r = syscall(HIGH + SYS_getpid);
+		printf("high-bit getpid -> %s\n", r == getpid() ? "our pid" : "other");
+	}
+	return 0;
+}
