@@ -387,14 +387,3 @@ fi
 expect_status badinput-escape-rec-msg 127 $T "$BIN/rec" -q -o "$D/r7.lz4" -- "$D/no-${ESC}[2J-program"
 grep -q "$ESC" "$TMPD/badinput-escape-rec-msg.err" && fail "badinput-escape-rec-msg: rec's message holds a raw escape byte"
 rm -rf "$escdir"
-
-# A syscall number heisen's table lacks that the kernel implements (getpid
-# with a bit above the low 32, which the kernel ignores): rec stops the
-# recording at it with one line naming it (status 125), without running
-# it; the trace up to there replays to the stop (status 124, one line).
-# Numbers the kernel lacks record and replay (tests/programs/sys_enosys.c).
-expect_status badinput-rec-kernel-runs 125 $T "$BIN/rec" -q -o "$D/kruns.lz4" -- "$TBIN/sys_enosys" kernel-runs
-if ! grep -q "syscall number 0x100000027 .*getpid.*recording stopped" "$TMPD/badinput-rec-kernel-runs.err"; then
-	fail "badinput-rec-kernel-runs: the message does not name the syscall: $(head -1 "$TMPD/badinput-rec-kernel-runs.err")"
-fi
-expect_status badinput-replay-kernel-runs 124 $T "$R" -q "$D/kruns.lz4"
