@@ -107,7 +107,8 @@ int sc_is_quick(const struct sc_desc *d);
  * rt_sigaction, whose effect and result follow from the process's own
  * signal state, which the run so far rebuilds in replay; the program runs
  * it itself in rec (the seccomp filter lets it through) and replay runs it
- * where the program makes it, with no record. */
+ * where the program makes it, with no record. Only nr's low 32 bits
+ * count: the kernel and rec's filter read no more. */
 int sc_unrecorded(long nr);
 /* 1 if syscall nr, a number the table lacks (sc_lookup NULL), may be
  * recorded with result: only -ENOSYS, the answer of a kernel that lacks
