@@ -3,10 +3,12 @@
 // bits above the low 32 that the kernel ignores) answer ENOSYS, recorded
 // as the kernel answered and fed back in replay. Each goes through glibc's
 // syscall(), one site called often enough that rec patches it to the
-// in-process library: the later rounds reach the library too.
+// in-process library: the later rounds reach the library too. Two threads
+// make such calls at once at the end (sysenter records of wide numbers).
 // (A number the kernel implements and heisen does not know stops the
 // recording: tests/diverge/unknown_syscall.c.)
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +22,18 @@ static void try(const char *what, long nr)
 	errno = 0;
 	long r = syscall(nr, 1, 2, 3, 4, 5, 6);
 	printf("%-12s syscall(%#lx) -> %ld errno %d%s\n", what, nr, r, errno, errno == ENOSYS ? " (ENOSYS)" : "");
+}
+
+/* Makes 3000 calls of number arg (a long); returns how many got ENOSYS. */
+static void *loop(void *arg)
+{
+	long nr = (long)arg, n = 0;
+	for (int i = 0; i < 3000; i++) {
+		errno = 0;
+		if (syscall(nr) == -1 && errno == ENOSYS)
+			n++;
+	}
+	return (void *)n;
 }
 
 static void on_usr1(int sig)
@@ -53,5 +67,12 @@ int main(void)
 	struct { void *handler; unsigned long flags; void *restorer; unsigned long mask; } old = {0};
 	long r = syscall(HIGH + SYS_rt_sigaction, SIGUSR1, NULL, &old, 8L);
 	printf("high-bit rt_sigaction -> %ld, handler found %d\n", r, old.handler == (void *)on_usr1);
+	pthread_t th;
+	void *theirs = NULL;
+	if (pthread_create(&th, NULL, loop, (void *)(0x40000000L + 7)))
+		return 1;
+	long mine = (long)loop((void *)-1L);
+	pthread_join(th, &theirs);
+	printf("threads: %ld and %ld of 3000 calls got ENOSYS\n", mine, (long)theirs);
 	return 0;
 }
