@@ -46,6 +46,24 @@ int filter_export(void *ctx, struct buf *bpf)
 	return r;
 }
 
+/* Puts the n instructions of prefix before the BPF program in bpf, which
+ * runs unchanged after them (its jumps are relative); returns 0, -EINVAL,
+ * -E2BIG or -ENOMEM (see filter_allow_ip). */
+static int filter_prepend(struct buf *bpf, const struct sock_filter *prefix, size_t n)
+{
+	if (!bpf->len || bpf->len % sizeof(struct sock_filter))
+		return -EINVAL;
+	if (bpf->len / sizeof(struct sock_filter) + n > BPF_MAXINSNS)
+		return -E2BIG;
+	int r = buf_reserve(bpf, n * sizeof *prefix);
+	if (r)
+		return r;
+	memmove(bpf->p + n * sizeof *prefix, bpf->p, bpf->len);
+	memcpy(bpf->p, prefix, n * sizeof *prefix);
+	bpf->len += n * sizeof *prefix;
+	return 0;
+}
+
 int filter_allow_ip(struct buf *bpf, uint64_t ip)
 {
 	const uint32_t ip_off = offsetof(struct seccomp_data, instruction_pointer);
@@ -57,18 +75,19 @@ int filter_allow_ip(struct buf *bpf, uint64_t ip)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 		/* libseccomp's program: its first instruction loads what it needs */
 	};
-	const size_t n = sizeof prefix / sizeof prefix[0];
-	if (!bpf->len || bpf->len % sizeof(struct sock_filter))
+	return filter_prepend(bpf, prefix, sizeof prefix / sizeof prefix[0]);
+}
+
+int filter_refuse_arch(struct buf *bpf, uint32_t arch, int err)
+{
+	const struct sock_filter prefix[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ((uint32_t)err & SECCOMP_RET_DATA)),
+	};
+	if (err <= 0 || err > 4095)
 		return -EINVAL;
-	if (bpf->len / sizeof(struct sock_filter) + n > BPF_MAXINSNS)
-		return -E2BIG;
-	int r = buf_reserve(bpf, sizeof prefix);
-	if (r)
-		return r;
-	memmove(bpf->p + sizeof prefix, bpf->p, bpf->len);
-	memcpy(bpf->p, prefix, sizeof prefix);
-	bpf->len += sizeof prefix;
-	return 0;
+	return filter_prepend(bpf, prefix, sizeof prefix / sizeof prefix[0]);
 }
 
 /* The rules for syscalls the table says replay runs again. */

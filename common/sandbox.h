@@ -26,6 +26,14 @@ int filter_export(void *ctx, struct buf *bpf);
  * program) or -E2BIG (longer than BPF_MAXINSNS), or -ENOMEM. */
 int filter_allow_ip(struct buf *bpf, uint64_t ip);
 
+/* Puts before the BPF program in bpf (as filter_allow_ip) three
+ * instructions that fail every syscall of architecture arch (an
+ * AUDIT_ARCH_* value: AUDIT_ARCH_I386 for int 0x80) with errno err (1 to
+ * 4095), which the kernel answers without running it nor stopping for a
+ * tracer: rec's refusal of 32-bit syscalls. Returns 0, -EINVAL (bpf not a
+ * whole program, err out of range), -E2BIG or -ENOMEM. */
+int filter_refuse_arch(struct buf *bpf, uint32_t arch, int err);
+
 /* Builds replay's sandbox filter as BPF in bpf: syscalls of another
  * architecture (int 0x80, x32) and every syscall replay does not re-execute
  * kill the process; replay's own injections are allowed only with cookie in

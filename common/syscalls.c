@@ -378,7 +378,12 @@ int sc_is_quick(const struct sc_desc *d)
 
 int sc_unrecorded(long nr)
 {
-	return nr == SYS_rt_sigaction;
+	return (int)nr == SYS_rt_sigaction; /* the low 32 bits, which the kernel and rec's filter read */
+}
+
+int sc_unknown_recordable(long nr, int64_t result)
+{
+	return !sc_lookup(nr) && result == -ENOSYS;
 }
 
 int sc_out_regions(const struct sc_desc *d, const uint64_t args[6], int64_t result,

@@ -11,7 +11,8 @@
 
 /* Replay classes. */
 enum sc_class {
-	SCC_UNKNOWN = 0, /* not in the table: recording stops */
+	SCC_UNKNOWN = 0, /* not in the table: rec lets the kernel answer, and records
+			  * only its -ENOSYS (sc_unknown_recordable); else recording stops */
 	SCC_EMU,         /* not run in replay: result and memory from the trace */
 	SCC_EXEC,        /* run again in replay; the result must match */
 	SCC_EXEC_RES,    /* run again for its effect; result from the trace (set_tid_address) */
@@ -106,8 +107,15 @@ int sc_is_quick(const struct sc_desc *d);
  * rt_sigaction, whose effect and result follow from the process's own
  * signal state, which the run so far rebuilds in replay; the program runs
  * it itself in rec (the seccomp filter lets it through) and replay runs it
- * where the program makes it, with no record. */
+ * where the program makes it, with no record. Only nr's low 32 bits
+ * count: the kernel and rec's filter read no more. */
 int sc_unrecorded(long nr);
+/* 1 if syscall nr, a number the table lacks (sc_lookup NULL), may be
+ * recorded with result: only -ENOSYS, the answer of a kernel that lacks
+ * it too (nothing happened, no memory written; replay answers it from the
+ * trace). 0 for any other result, the kernel implements the number and
+ * heisen cannot record it (recording stops), and for numbers the table has. */
+int sc_unknown_recordable(long nr, int64_t result);
 /* Name of a replay class. */
 const char *sc_class_name(int cls);
 

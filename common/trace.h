@@ -144,12 +144,14 @@ enum {
 	SCF_FILEWRITE = 8, /* bytes written into file_id, which is mapped shared */
 	SCF_ECHO_OUT = 16, /* the bytes went to rec's own stdout: replay shows them */
 	SCF_ECHO_ERR = 32, /* ...to rec's own stderr */
-	SCF_ALL = 63,
+	SCF_WIDE_NR = 64,  /* the number is outside 0..65535 (syscall(-1)): an i64 follows */
+	SCF_ALL = 127,
 };
 
 struct trace_syscall {
 	uint32_t tid;
-	uint16_t nr, flags;
+	int64_t nr;         /* orig_rax as the program set it (SCF_WIDE_NR: outside 0..65535) */
+	uint16_t flags;
 	uint64_t args[6];
 	int64_t result;
 	uint32_t nregions;

@@ -264,9 +264,10 @@ int trace_get_exec(const struct trace_rec *rec, struct trace_exec *e)
 int trace_put_syscall(struct trace_writer *w, const struct trace_syscall *s)
 {
 	struct buf *b = trace_begin(w, TR_SYSCALL);
+	int wide = s->nr < 0 || s->nr > UINT16_MAX;
 	buf_u32(b, s->tid);
-	buf_u16(b, s->nr);
-	buf_u16(b, s->flags);
+	buf_u16(b, wide ? UINT16_MAX : (uint16_t)s->nr);
+	buf_u16(b, (uint16_t)((s->flags & ~SCF_WIDE_NR) | (wide ? SCF_WIDE_NR : 0)));
 	for (int i = 0; i < 6; i++)
 		buf_u64(b, s->args[i]);
 	buf_u64(b, (uint64_t)s->result);
@@ -287,6 +288,8 @@ int trace_put_syscall(struct trace_writer *w, const struct trace_syscall *s)
 		buf_u32(b, s->fw_len);
 		buf_put(b, s->fw_data, s->fw_len);
 	}
+	if (wide)
+		buf_u64(b, (uint64_t)s->nr);
 	return trace_end(w);
 }
 
@@ -323,6 +326,12 @@ int trace_get_syscall(const struct trace_rec *rec, struct trace_syscall *s)
 		s->fw_offset = cur_u64(&c);
 		s->fw_len = cur_u32(&c);
 		s->fw_data = cur_bytes(&c, s->fw_len);
+	}
+	if (s->flags & SCF_WIDE_NR) {
+		/* (a number that fits the u16 is written there: corrupt) */
+		c.bad |= s->nr != UINT16_MAX;
+		s->nr = (int64_t)cur_u64(&c);
+		c.bad |= s->nr >= 0 && s->nr <= UINT16_MAX;
 	}
 	if ((s->flags & ~SCF_ALL) || ((s->flags & SCF_SHARED) && !(s->flags & SCF_BLOB)))
 		c.bad = 1;

@@ -311,8 +311,13 @@ int rec_clone_restore(struct rec_task *t);
 int rec_vfork_release(struct rec_session *s, pid_t tid);
 /* A computing thread's turn on the virtual core while others wait. */
 #define REC_SLICE_NS (5ull * 1000 * 1000)
-/* seccomp trace data of a syscall from another ABI (int 0x80, x32). */
+/* seccomp trace data of what libseccomp's filter counts as another ABI:
+ * x86-64 numbers with the x32 bit, negative ones (int 0x80 is refused
+ * before: rec_spawn.c). */
 #define REC_BADARCH 0xfff
+/* 1 if t, at a seccomp stop, is in an x86-64 syscall (whatever its
+ * number), 0 if in one of another ABI or if that cannot be read. */
+int rec_syscall_x86_64(struct rec_task *t);
 /* The signal a learned-address counter sends to stop its thread. */
 #define REC_CATCH_SIG SIGSTKFLT
 /* 1 if si is a fault of the thread's own instruction (recurs in replay). */

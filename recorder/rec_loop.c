@@ -303,8 +303,9 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 		return on_signal(s, t, sig);
 	case PTRACE_EVENT_SECCOMP: {
 		unsigned long data = 0;
-		if (!ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &data) && data == REC_BADARCH) {
-			rec_fail(s, "thread %d: a 32-bit syscall (int 0x80): only x86-64 syscalls can be recorded", t->tid);
+		if (!ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &data) && data == REC_BADARCH && !rec_syscall_x86_64(t)) {
+			/* (the filter refuses int 0x80 itself: not seen here) */
+			rec_fail(s, "thread %d: a syscall of another ABI than x86-64: cannot be recorded", t->tid);
 			return -ENOSYS;
 		}
 		rec_preempt_disarm(t);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -22,13 +23,15 @@ extern char **environ;
 /* Every syscall traps to the recorder, which looks it up in the table
  * itself (a rule per syscall carrying its class cost 1.2 ms to build and
  * a compare per rule at every syscall, for nothing rec read), but the
- * unrecorded ones (sc_unrecorded), which pass. */
+ * unrecorded ones (sc_unrecorded), which pass. 32-bit ones (int 0x80)
+ * never get here: export_filter's prefix refuses them. */
 static scmp_filter_ctx build_filter(void)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRACE(SCC_UNKNOWN));
 	if (!ctx)
 		return NULL;
-	/* 32-bit syscalls (int 0x80) trap too, marked, so rec can say so. */
+	/* What libseccomp's x86-64 filter counts as another ABI: numbers
+	 * with the x32 bit (and negative ones, but -1): traced, marked. */
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRACE(REC_BADARCH)) < 0) {
 		seccomp_release(ctx);
 		return NULL;
@@ -44,7 +47,9 @@ static scmp_filter_ctx build_filter(void)
 
 /* Compiles the filter to BPF before fork, so the child loads it with one
  * prctl and no allocation (rdtsc already traps there); with an untraced
- * address (not 0), a syscall returning there passes untraced. */
+ * address (not 0), a syscall returning there passes untraced. 32-bit
+ * syscalls (int 0x80) fail with ENOSYS, unrecorded, as on a kernel
+ * without IA32 emulation: replay answers them the same (replay_loop.c). */
 static int export_filter(struct buf *bpf, uint64_t untraced_ip)
 {
 	scmp_filter_ctx ctx = build_filter();
@@ -54,6 +59,8 @@ static int export_filter(struct buf *bpf, uint64_t untraced_ip)
 	seccomp_release(ctx);
 	if (!r && untraced_ip)
 		r = filter_allow_ip(bpf, untraced_ip);
+	if (!r)
+		r = filter_refuse_arch(bpf, AUDIT_ARCH_I386, ENOSYS); /* first: before any allow */
 	return r;
 }
 

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,10 +158,15 @@ int rec_clone_restore(struct rec_task *t)
 	return ret;
 }
 
+int rec_syscall_x86_64(struct rec_task *t)
+{
+	struct __ptrace_syscall_info info;
+	return ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof info, &info) > 0 && info.arch == AUDIT_ARCH_X86_64;
+}
+
 int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 {
 	struct user_regs_struct r;
-	char nb[32];
 	int ret = regs_get(t->tid, &r);
 	if (ret)
 		return ret;
@@ -203,12 +209,17 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 		s->running = NULL;
 	if (!s->started)
 		return ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0 ? -errno : 0;
-	if (!d) {
-		rec_fail(s, "thread %d: unsupported syscall %s (number %ld): recording stopped", t->tid,
-			 sc_name(t->nr, nb), t->nr);
+	/* A number the table lacks runs: the kernel's answer, -ENOSYS if it
+	 * lacks it too, is recorded at its exit (or stops the recording). But
+	 * the kernel reads only the number's low 32 bits: one whose low half
+	 * is a syscall heisen knows would run that one, unguarded. */
+	if (!d && sc_lookup((int)t->nr)) {
+		char nb[32];
+		rec_fail(s, "thread %d: syscall number %#lx has bits above the low 32 set: the kernel would run it as %s, which heisen does not record under another number: recording stopped",
+			 t->tid, t->nr, sc_name((int)t->nr, nb));
 		return -ENOSYS;
 	}
-	if (guard(s, t, d, &t->skip_result)) {
+	if (d && guard(s, t, d, &t->skip_result)) {
 		t->skip = 1;
 		r.orig_rax = (unsigned long long)-1;
 		if ((ret = regs_set(t->tid, &r)))
@@ -227,7 +238,7 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 	 * run, not only the ones whose syscalls ended meanwhile. Not for
 	 * process syscalls: a vfork parent stops at its event, then waits
 	 * for its child, which must run. */
-	if (released && s->chaos && !s->running && d->cls != SCC_PROCESS && (t->skip || !settle_blocked(t)))
+	if (released && s->chaos && !s->running && (!d || d->cls != SCC_PROCESS) && (t->skip || !settle_blocked(t)))
 		s->running = t;
 	return 0;
 }
@@ -361,7 +372,13 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 			return ret;
 	}
 	const struct sc_desc *d = sc_lookup(t->nr);
-	struct trace_syscall rec = {.tid = (uint32_t)t->tid, .nr = (uint16_t)t->nr, .result = (int64_t)r.rax};
+	struct trace_syscall rec = {.tid = (uint32_t)t->tid, .nr = t->nr, .result = (int64_t)r.rax};
+	if (!d && !t->skip && !sc_unknown_recordable(t->nr, rec.result)) {
+		char nb[32];
+		rec_fail(s, "thread %d: %s (number %ld, unknown to heisen) returned %lld, not ENOSYS: the kernel implements it and heisen cannot record it: recording stopped",
+			 t->tid, sc_name(t->nr, nb), t->nr, (long long)rec.result);
+		return -ENOSYS;
+	}
 	memcpy(rec.args, t->args, sizeof rec.args);
 	if ((ret = unpin_affinity(s, t, rec.result)))
 		return ret;
@@ -452,7 +469,7 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 	if (ret == -EFBIG) {
 		char nb[32];
 		rec_fail(s, "thread %d: %s: its results are larger than a trace record can hold (%u MiB): recording stopped",
-			 t->tid, d ? d->name : sc_name((long)rec.nr, nb), TRACE_RECORD_MAX >> 20);
+			 t->tid, sc_name(t->nr, nb), TRACE_RECORD_MAX >> 20);
 	}
 	return ret;
 }

@@ -15,7 +15,7 @@
 
 /* What a replayed thread stopped at. */
 enum { STOP_SYSCALL = 1, STOP_SIGNAL, STOP_GONE,
-       STOP_FOREIGN /* a syscall of another ABI (int 0x80, x32): never replayed */ };
+       STOP_FOREIGN /* a syscall of another ABI (int 0x80: answered -ENOSYS at once): never run */ };
 
 /* A record copied out of the reader, so one can be looked ahead at. */
 struct replay_rec {

@@ -109,6 +109,7 @@ int replay_info(struct replay_session *s)
 	struct trace_header *h = &s->r.hdr;
 	struct trace_rec rec;
 	uint64_t counts[TR_TYPE_MAX + 1] = {0}, sc_counts[SC_MAX] = {0}, file_bytes = 0, nbuffered = 0;
+	uint64_t sc_unknown = 0; /* numbers the table lacks (recorded as ENOSYS) */
 	uint32_t threads[64], nthreads = 0;
 	uint64_t nnew[2] = {0, 0}, npre[3] = {0, 0, 0};
 	struct trace_end end = {0};
@@ -161,7 +162,10 @@ records:
 		} else if (rec.type == TR_SYSCALL) {
 			struct trace_syscall sc;
 			if (!trace_get_syscall(&rec, &sc)) {
-				sc_counts[sc.nr < SC_MAX ? sc.nr : 0]++;
+				if (sc_lookup((long)sc.nr))
+					sc_counts[sc.nr]++;
+				else
+					sc_unknown++;
 				int known = 0;
 				for (uint32_t i = 0; i < nthreads; i++)
 					known |= threads[i] == sc.tid;
@@ -218,6 +222,8 @@ records:
 	for (int i = 0; i < SC_MAX; i++)
 		if (sc_counts[i])
 			printf("  %-20s %" PRIu64 "\n", sc_lookup(i) ? sc_lookup(i)->name : "?", sc_counts[i]);
+	if (sc_unknown)
+		printf("  %-20s %" PRIu64 "\n", "(numbers unknown)", sc_unknown);
 	struct stat st;
 	if (!fstat(s->r.fd, &st))
 		printf("%-12s %lld bytes compressed, %" PRIu64 " raw (%.1fx), %u frames\n", "size",
@@ -347,7 +353,7 @@ static void dump_one(struct replay_session *s, const struct trace_rec *rec)
 			bytes += sc.regions[i].len;
 		replay_fmt_syscall(sc.nr, sc.args, buf, sizeof buf);
 		if (json) {
-			printf(",\"tid\":%u,\"nr\":%u,\"call\":", sc.tid, sc.nr);
+			printf(",\"tid\":%u,\"nr\":%lld,\"call\":", sc.tid, (long long)sc.nr);
 			json_str(buf);
 			printf(",\"result\":%" PRId64 ",\"regions\":%u,\"bytes\":%" PRIu64 "", sc.result, sc.nregions, bytes);
 		} else {

@@ -122,18 +122,36 @@ void replay_task_gone(struct replay_session *s, struct replay_task *t)
 }
 
 /* What a syscall stop under PTRACE_SYSEMU is: a syscall of the recorded
- * ABI (STOP_SYSCALL), or one of another (STOP_FOREIGN: int 0x80, sysenter,
- * x32), which replay never runs nor takes for the x86-64 call of that
- * number. Returns the kind or -errno. */
+ * ABI (STOP_SYSCALL, whatever its number: one with the x32 bit is an
+ * x86-64 number the table lacks, matched against its record), or one of
+ * another (STOP_FOREIGN: int 0x80, sysenter), which replay never runs nor
+ * takes for the x86-64 call of that number. Returns the kind or -errno. */
 static int syscall_stop_kind(struct replay_task *t)
 {
 	struct __ptrace_syscall_info info;
 	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof info, &info) < 0)
 		return -errno;
-	if (info.op == PTRACE_SYSCALL_INFO_ENTRY && info.arch == AUDIT_ARCH_X86_64 &&
-	    !(info.entry.nr & __X32_SYSCALL_BIT))
+	if (info.op == PTRACE_SYSCALL_INFO_ENTRY && info.arch == AUDIT_ARCH_X86_64)
 		return STOP_SYSCALL;
 	return STOP_FOREIGN;
+}
+
+/* At t's STOP_FOREIGN stop: a 32-bit syscall (int 0x80), which rec's
+ * filter answered -ENOSYS with no stop and no record (rec_spawn.c), gets
+ * -ENOSYS here too, not run (PTRACE_SYSEMU). Returns 1 then, 0 for
+ * another ABI (reported as a divergence), or -errno. */
+static int refuse_i386(struct replay_task *t)
+{
+	struct __ptrace_syscall_info info;
+	int r;
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof info, &info) < 0)
+		return -errno;
+	if (info.op != PTRACE_SYSCALL_INFO_ENTRY || info.arch != AUDIT_ARCH_I386)
+		return 0;
+	if ((r = regs_get(t->tid, &t->regs)))
+		return r;
+	t->regs.rax = (uint64_t)-ENOSYS;
+	return (r = regs_set(t->tid, &t->regs)) ? r : 1;
 }
 
 /* At t's syscall stop: runs the syscall if rec let the program run it
@@ -152,7 +170,8 @@ static int run_unrecorded(struct replay_task *t)
 	if (!sc_unrecorded((long)t->regs.orig_rax))
 		return 0;
 	regs_syscall_args(&t->regs, args);
-	if ((r = replay_inject(t, t->gadget, (long)t->regs.orig_rax, args, &res, 0)))
+	/* (the number as the kernel reads it, its low 32 bits, as in rec) */
+	if ((r = replay_inject(t, t->gadget, (int)t->regs.orig_rax, args, &res, 0)))
 		return r;
 	t->regs.rax = (uint64_t)res;
 	return (r = regs_set(t->tid, &t->regs)) ? r : 1;
@@ -203,6 +222,11 @@ int replay_run_task(struct replay_task *t, int *status)
 					return r;
 				continue;
 			}
+			if (k == STOP_FOREIGN && (r = refuse_i386(t)) != 0) {
+				if (r < 0)
+					return r;
+				continue;
+			}
 			return k;
 		}
 		if ((*status >> 16) == 0) {
@@ -228,11 +252,8 @@ static const char *describe_stop(struct replay_task *t, int kind, int status, ch
 		return replay_fmt_syscall((long)t->regs.orig_rax, a, buf, n);
 	}
 	if (kind == STOP_FOREIGN && !regs_get(t->tid, &t->regs)) {
-		struct __ptrace_syscall_info info;
-		int i386 = ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof info, &info) > 0 &&
-			   info.arch == AUDIT_ARCH_I386;
-		snprintf(buf, n, "%s syscall %#llx (replay runs only x86-64 syscalls)",
-			 i386 ? "a 32-bit (int 0x80)" : "an x32", (unsigned long long)t->regs.orig_rax);
+		snprintf(buf, n, "a syscall of another ABI than x86-64, number %#llx (replay runs only x86-64 syscalls)",
+			 (unsigned long long)t->regs.orig_rax);
 		return buf;
 	}
 	if (kind == STOP_SIGNAL && WSTOPSIG(status) == SIGTRAP && replay_inproc_describe(t, buf, n))
@@ -656,7 +677,7 @@ int replay_run(struct replay_session *s)
 				r = replay_execve(s, t, &u.e);
 		} else if (rec->type == TR_SYSENTER) {
 			r = to_syscall(s, t);
-			if (!r && t->regs.orig_rax != u.se.nr)
+			if (!r && (uint32_t)t->regs.orig_rax != u.se.nr) /* (a u32 in the record: syscall(-1)'s too) */
 				r = replay_diverged(s, t, "expected syscall %u, got %s", u.se.nr,
 						    describe_stop(t, STOP_SYSCALL, 0, buf, sizeof buf));
 			if (!r)

@@ -345,7 +345,7 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 		return replay_diverged(s, t, "expected %s, got %s", want, got);
 	}
 	int64_t res;
-	if (nr == s->opt->unconfined_after)
+	if (s->opt->unconfined_after >= 0 && nr == s->opt->unconfined_after) /* (-1: never, not syscall(-1)) */
 		t->unconfined = 1;
 	switch (d ? d->cls : SCC_UNKNOWN) {
 	case SCC_EMU:
@@ -395,6 +395,14 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 			r = set_result(t, sc.result); /* a failed clone: nothing was created */
 		else
 			r = replay_diverged(s, t, "%s: the recording has no new thread for it", got);
+		break;
+	case SCC_UNKNOWN:
+		/* a number the table lacks, recorded only as the kernel's -ENOSYS */
+		if (sc_unknown_recordable(nr, sc.result) && !sc.nregions && !(sc.flags & ~SCF_WIDE_NR))
+			r = set_result(t, sc.result);
+		else
+			r = replay_diverged(s, t, "%s, a number heisen does not know, recorded as returning %lld: cannot be replayed",
+					    got, (long long)sc.result);
 		break;
 	default:
 		r = replay_diverged(s, t, "%s cannot be replayed", got);

@@ -26,11 +26,13 @@ crafted() {
 }
 
 # 1. int $0x80 with eax=60 where the recording made the x86-64 exit: as
-# i386 it is umask, and the code after it creates a file.
+# i386 it is umask, and the code after it creates a file. Replay answers
+# the int 0x80 -ENOSYS without running it (as rec's filter does) and stops
+# at the open, which is not the recorded exit.
 "$BIN/rec" -q -o "$d/exit.lz4" -- "$DBIN/craft_abi" exit "$d/created" >/dev/null 2>&1
 rm -f "$d/created"
 if "$CRAFT" abi "$d/exit.lz4" "$d/exit.crafted.lz4"; then
-	crafted "crafted int80 for exit" "$d/exit.crafted.lz4" "expected the exit, got a 32-bit (int 0x80) syscall" \
+	crafted "crafted int80 for exit" "$d/exit.crafted.lz4" "expected the exit, got openat(" \
 		test ! -e "$d/created"
 else
 	fail "crafted int80 for exit: cannot craft the trace"
@@ -46,13 +48,14 @@ else
 	fail "crafted newtask for a failed clone: cannot craft the trace"
 fi
 
-# 3. int $0x80 at a re-executed syscall: mprotect (10) is unlink as i386.
+# 3. int $0x80 at a re-executed syscall: mprotect (10) is unlink as i386;
+# answered -ENOSYS unrun, then the next syscall is not the recorded mprotect.
 echo keep >"$d/victim"
 "$BIN/rec" -q -o "$d/mprotect.lz4" -- "$DBIN/craft_abi" mprotect "$d/victim" >/dev/null 2>&1
 echo keep >"$d/victim"
 if "$CRAFT" abi "$d/mprotect.lz4" "$d/mprotect.crafted.lz4"; then
 	crafted "crafted int80 at a re-executed mprotect" "$d/mprotect.crafted.lz4" \
-		"expected mprotect(.*), got a 32-bit (int 0x80) syscall" test -e "$d/victim"
+		"expected mprotect(.*), got " test -e "$d/victim"
 else
 	fail "crafted int80 at a re-executed mprotect: cannot craft the trace"
 fi

@@ -1,7 +1,8 @@
 /* craft_abi.c - the program behind the crafted-ABI attacks on replay
  * (tests/suite-confine.sh). Its syscall instruction after the marker
  * "HEISEN-CRAFT-SYSCALL" is turned into `int $0x80` in a copy of its
- * trace; replay must see a 32-bit syscall there and stop, never run it.
+ * trace; replay must never run it (it answers it -ENOSYS, unrun, as rec's
+ * filter does) and stop at the next syscall, which is not the recorded one.
  *   craft_abi exit PATH      x86-64 exit(0) (60); as i386 that is umask,
  *                            after which the code creates PATH
  *   craft_abi mprotect PATH  x86-64 mprotect (10) with rbx pointing at PATH;

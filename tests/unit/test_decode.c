@@ -316,7 +316,8 @@ static void test_decode_invalid_fields(void **state)
 		assert_int_equal(decode_buf(TR_EXIT, &b), how <= EXIT_HOW_SIGNALED ? 0 : -1);
 	}
 
-	/* syscalls: each flag with the fields it announces; unknown flags,
+	/* syscalls: each flag with the fields it announces (SCF_WIDE_NR: the
+	 * u16 nr 65535, the number last); unknown flags,
 	 * SCF_SHARED without SCF_BLOB, too many regions, a region past the end */
 	struct {
 		uint16_t flags;
@@ -330,6 +331,8 @@ static void test_decode_invalid_fields(void **state)
 		{SCF_BLOB | SCF_SHARED, 0, 0, 1},
 		{SCF_FILEWRITE, 0, 0, 1},
 		{SCF_FILEWRITE | SCF_DATAHASH, 1, 4, 1},
+		{SCF_WIDE_NR, 0, 0, 1},
+		{SCF_WIDE_NR | SCF_DATAHASH, 1, 4, 1},
 		{SCF_ALL, 0, 0, 1},
 		{SCF_SHARED, 0, 0, 0},
 		{SCF_SHARED | SCF_DATAHASH, 0, 0, 0},
@@ -348,7 +351,7 @@ static void test_decode_invalid_fields(void **state)
 				break;
 			b.len = 0;
 			buf_u32(&b, 1);
-			buf_u16(&b, 0);
+			buf_u16(&b, fl & SCF_WIDE_NR ? 0xffff : 0);
 			buf_u16(&b, fl);
 			for (int a = 0; a < 7; a++)
 				buf_u64(&b, 0);
@@ -370,6 +373,8 @@ static void test_decode_invalid_fields(void **state)
 				buf_u32(&b, fwlen == 2 ? 0xffffffffu : 6);
 				buf_put(&b, "abcdef", fwlen == 1 ? 5 : 6);
 			}
+			if (fl & SCF_WIDE_NR)
+				buf_u64(&b, (uint64_t)-1); /* syscall(-1) */
 			int want = scs[i].ok && fwlen == 0 ? 0 : -1;
 			if (decode_buf(TR_SYSCALL, &b) != want)
 				fail_msg("syscall case %zu (file write variant %d)", i, fwlen);

@@ -241,6 +241,28 @@ static void test_lookup_and_names(void **state)
 	assert_string_equal(sc_class_name(SCC_NCLASSES), "?");
 }
 
+/* Numbers the table lacks are recorded only with the kernel's -ENOSYS;
+ * rt_sigaction is unrecorded under any number whose low 32 bits are its
+ * own (the kernel and rec's filter read only those). */
+static void test_unknown_numbers(void **state)
+{
+	(void)state;
+	const long unknown[] = {-1, -1000, 400, SC_MAX - 1, SC_MAX, 1000, 0x40000000 + 1000, 0x100000000 + 1000};
+	for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+		assert_true(sc_unknown_recordable(unknown[i], -ENOSYS));
+		assert_false(sc_unknown_recordable(unknown[i], 0));
+		assert_false(sc_unknown_recordable(unknown[i], -EINVAL));
+		assert_false(sc_unknown_recordable(unknown[i], 12345));
+	}
+	assert_false(sc_unknown_recordable(SYS_read, -ENOSYS));
+	assert_false(sc_unknown_recordable(SYS_io_uring_setup, -ENOSYS)); /* refused: in the table */
+	assert_true(sc_unrecorded(SYS_rt_sigaction));
+	assert_true(sc_unrecorded(0x100000000 + SYS_rt_sigaction));
+	assert_false(sc_unrecorded(SYS_rt_sigprocmask));
+	assert_false(sc_unrecorded(-1));
+	assert_false(sc_unrecorded(0x100000000 + SYS_rt_sigprocmask));
+}
+
 /* ---- the walker over a fake tracee ---- */
 
 /* The fake tracee's memory is this process's: only the registered ranges
@@ -863,6 +885,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_table_outputs),
 		cmocka_unit_test(test_table_numbers),
 		cmocka_unit_test(test_lookup_and_names),
+		cmocka_unit_test(test_unknown_numbers),
 		cmocka_unit_test(test_walk_ret),
 		cmocka_unit_test(test_walk_fixed),
 		cmocka_unit_test(test_walk_failed),

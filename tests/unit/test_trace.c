@@ -709,6 +709,62 @@ static void test_big_records(void **state)
 	unlink(path);
 }
 
+/* Syscall numbers outside 0..65535 (syscall(-1), the x32 bit, bits the
+ * kernel ignores above the low 32) come back exactly (SCF_WIDE_NR, set
+ * by the writer alone); a record with the flag and a number that fits
+ * the u16, or the u16 not 65535, is corrupt. */
+static void test_wide_nr(void **state)
+{
+	(void)state;
+	const int64_t nrs[] = {0, 511, 65535, 65536, -1, -1000, 0x40000000 + 1000, 0x1000003e8, INT64_MIN};
+	const size_t n = sizeof nrs / sizeof nrs[0];
+	char path[128];
+	struct trace_writer w;
+	struct trace_header h;
+	sample_header(&h);
+	tmp_path(path);
+	assert_int_equal(trace_writer_open(&w, path, 0), 0);
+	assert_int_equal(trace_put_header(&w, &h), 0);
+	for (size_t i = 0; i < n; i++) {
+		struct trace_syscall sc = {.tid = 9, .nr = nrs[i], .result = -38, .args = {1, 2, 3, 4, 5, 6}};
+		if (i == 1)
+			sc.flags = SCF_WIDE_NR; /* not the caller's to set: dropped for a small number */
+		assert_int_equal(trace_put_syscall(&w, &sc), 0);
+	}
+	struct trace_end end = {0};
+	assert_int_equal(trace_put_end(&w, &end), 0);
+	assert_int_equal(trace_writer_close(&w), 0);
+
+	struct trace_reader r;
+	struct trace_rec rec;
+	struct trace_syscall sc;
+	assert_int_equal(trace_reader_open(&r, path), 0);
+	for (size_t i = 0; i < n; i++) {
+		next_of(&r, &rec, TR_SYSCALL, 1 + (uint64_t)i);
+		assert_int_equal(trace_get_syscall(&rec, &sc), 0);
+		assert_int_equal(sc.nr, nrs[i]);
+		assert_int_equal(sc.flags, nrs[i] < 0 || nrs[i] > 65535 ? SCF_WIDE_NR : 0);
+		assert_int_equal(sc.result, -38);
+		assert_int_equal(sc.args[5], 6);
+		if (i == 4) {
+			/* syscall(-1)'s record, damaged: the u16 nr, then the wide nr */
+			uint8_t raw[128];
+			assert_true(rec.len <= sizeof raw);
+			memcpy(raw, rec.data, rec.len);
+			struct trace_rec bad = rec;
+			bad.data = raw;
+			raw[4] = 39; /* u16 nr not 65535 */
+			assert_int_equal(trace_get_syscall(&bad, &sc), -TRE_CORRUPT);
+			raw[4] = 0xff;
+			memset(raw + rec.len - 8, 0, 8); /* wide nr 0: fits the u16 */
+			assert_int_equal(trace_get_syscall(&bad, &sc), -TRE_CORRUPT);
+		}
+	}
+	next_of(&r, &rec, TR_END, 1 + n);
+	trace_reader_close(&r);
+	unlink(path);
+}
+
 /* A trace of an older format version is refused with its own message. */
 static void test_old_version(void **state)
 {
@@ -1164,6 +1220,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_frame_order),
 		cmocka_unit_test(test_old_version),
 		cmocka_unit_test(test_big_records),
+		cmocka_unit_test(test_wide_nr),
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_multiblock_frame),
 		cmocka_unit_test(test_stored_frames),
