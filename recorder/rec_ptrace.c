@@ -43,7 +43,7 @@ static pid_t tgid_of(pid_t tid)
 static struct rec_task *find(struct rec_session *s, pid_t tid)
 {
 	for (struct rec_task *c = s->tasks; c; c = c->next)
-		if (c->tid == tid && c->state != T_NEW && c->state != T_EXITING && !c->exit_recorded)
+		if (c->tid == tid && c->state != T_EXITING && !c->exit_recorded)
 			return c;
 	return NULL;
 }

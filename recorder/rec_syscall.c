@@ -224,7 +224,7 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 		r.orig_rax = (unsigned long long)-1;
 		if ((ret = regs_set(t->tid, &r)))
 			return ret;
-	} else if (d->cls == SCC_PROCESS && (ret = keep_traced(t, &r))) {
+	} else if (d && d->cls == SCC_PROCESS && (ret = keep_traced(t, &r))) {
 		rec_fail(s, "thread %d: %s with CLONE_UNTRACED: cannot keep the child traced: %s", t->tid, d->name,
 			 strerror(-ret));
 		return ret;
