@@ -530,8 +530,8 @@ const struct sc_desc sc_table[SC_MAX] = {
 	NO(SYS_process_vm_writev, 6),
 	NO(SYS_mincore, 3),            /* one byte per page: no shape for that */
 	NO(SYS_remap_file_pages, 5),   /* needs the shared file mapping replay does not have */
-	NO(SYS_shmat, 3),              /* maps a segment replay cannot rebuild */
-	NO(SYS_shmdt, 1),
+	SC(SYS_shmat, 3, SCC_SHMAT),   /* replay maps one copy per segment: recorder/rec_shared.c */
+	SC(SYS_shmdt, 1, SCC_SHMDT),
 	NO(SYS_memfd_secret, 1),
 	NO(SYS_landlock_create_ruleset, 3),
 	NO(SYS_landlock_add_rule, 4),

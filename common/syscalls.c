@@ -43,7 +43,8 @@ const char *sc_class_name(int cls)
 	static const char *const names[SCC_NCLASSES] = {
 		"unknown", "emulated", "re-executed", "re-executed (result from trace)",
 		"mmap",    "mremap",   "brk",         "execve",
-		"exit",    "process",  "refused",
+		"exit",    "process",  "refused",     "shmat",
+		"shmdt",
 	};
 	return (cls >= 0 && cls < SCC_NCLASSES) ? names[cls] : "?";
 }
@@ -373,7 +374,7 @@ int sc_clone_args(long nr, const uint64_t args[6], sc_read_fn rd, void *ctx, str
 int sc_is_quick(const struct sc_desc *d)
 {
 	return d->cls == SCC_EXEC || d->cls == SCC_EXEC_RES || d->cls == SCC_MMAP || d->cls == SCC_MREMAP ||
-	       d->cls == SCC_BRK;
+	       d->cls == SCC_BRK || d->cls == SCC_SHMAT || d->cls == SCC_SHMDT;
 }
 
 int sc_unrecorded(long nr)

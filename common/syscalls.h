@@ -23,6 +23,8 @@ enum sc_class {
 	SCC_EXIT,        /* run: the thread or process ends */
 	SCC_PROCESS,     /* creates threads or processes (clone, fork, vfork) */
 	SCC_REFUSE,      /* never run: -ENOSYS, so the program falls back */
+	SCC_SHMAT,       /* a System V segment attached: a shared mapping of one copy per segment */
+	SCC_SHMDT,       /* its detach: the mapping there unmapped */
 	SCC_NCLASSES
 };
 

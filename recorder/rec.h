@@ -459,6 +459,9 @@ void rec_block_signals(sigset_t *orig);
 void rec_catch_signals(struct rec_session *s);
 /* Notes a shared mapping of a file (mmap just returned); returns 0 or -errno. */
 int rec_shared_mmap(struct rec_session *s, struct rec_task *t, struct trace_syscall *rec);
+/* shmat's record: the segment as a shared file replay keeps one copy of
+ * (SCF_SHARED, its content at this first attach as a blob). 0 or -errno. */
+int rec_shared_shmat(struct rec_session *s, struct rec_task *t, struct trace_syscall *rec);
 /* After t's mmap MAP_SHARED (or MAP_SHARED_VALIDATE): its space shares
  * memory another process may store to (rec_preempt.c's soft_ok), unless
  * the mapping is of a file, read-only and from an fd opened read-only

@@ -9,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "../common/ptrace_util.h"
+#include <xxhash.h>
 
 static int fd_stat(pid_t tid, int fd, struct stat *st)
 {
@@ -47,6 +49,59 @@ int rec_shared_mmap(struct rec_session *s, struct rec_task *t, struct trace_sysc
 	s->shared = f;
 	/* writes into the file are now traced, where rec sees them */
 	return rec_inproc_shared_file(s, (uint64_t)st.st_dev, (uint64_t)st.st_ino);
+}
+
+/* A System V segment's id in file_id's space: bit 63 set (a file's
+ * device number shifted by 40 never reaches it). */
+#define SHM_FILE_ID (1ull << 63)
+
+/* Stores len bytes of memory as a blob named name (a segment's content);
+ * its hash in *h. Returns 0 or -errno. */
+static int blob_from_memory(struct rec_session *s, const char *name, const uint8_t *data, size_t len,
+			    struct trace_hash *h)
+{
+	XXH128_hash_t x = XXH3_128bits(data, len);
+	h->lo = x.low64;
+	h->hi = x.high64;
+	for (struct rec_blob *b = s->blobs; b; b = b->next)
+		if (b->hash.lo == h->lo && b->hash.hi == h->hi)
+			return 0;
+	struct rec_blob *b = calloc(1, sizeof *b);
+	if (!b)
+		return -ENOMEM;
+	*b = (struct rec_blob){.hash = *h, .ino = (ino_t)-1, .size = (off_t)len, .next = s->blobs};
+	s->blobs = b;
+	struct trace_file f = {*h, name, len, data, 0, 0, 0};
+	return trace_put_file(&s->w, &f);
+}
+
+int rec_shared_shmat(struct rec_session *s, struct rec_task *t, struct trace_syscall *rec)
+{
+	struct map_range m;
+	uint64_t at = (uint64_t)rec->result;
+	if (t->nr != SYS_shmat || at >= (uint64_t)-4096 || !t->space)
+		return 0;
+	int r = maps_find(t->tid, at, &m);
+	if (r <= 0)
+		return r ? r : -EFAULT;
+	size_t len = (size_t)(m.end - at);
+	uint8_t *data = malloc(len ? len : 1);
+	if (!data)
+		return -ENOMEM;
+	/* what it holds now: replay starts its one copy of the segment from it */
+	char name[64];
+	snprintf(name, sizeof name, "System V shared memory segment %d", (int)t->args[0]);
+	r = mem_read(t->tid, at, data, len) == (long)len ? blob_from_memory(s, name, data, len, &rec->blob) : -EFAULT;
+	free(data);
+	if (r)
+		return r;
+	rec->flags |= SCF_BLOB | SCF_SHARED;
+	rec->file_id = SHM_FILE_ID | (uint32_t)t->args[0];
+	if (t->args[2] & SHM_RDONLY)
+		t->space->shared_ro = 1;
+	else
+		t->space->shared_mem = 1;
+	return 0;
 }
 
 /* The field of fd's /proc/TID/fdinfo that fmt reads ("pos: %" SCNd64 or

@@ -439,7 +439,7 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 	}
 	if (t->nr == SYS_mmap && (t->args[3] & 1) && (uint64_t)rec.result < (uint64_t)-4096 && t->space)
 		rec_shared_map_note(t);
-	if ((ret = mmap_blob(s, t, &rec)) || (ret = rec_shared_mmap(s, t, &rec)) ||
+	if ((ret = mmap_blob(s, t, &rec)) || (ret = rec_shared_mmap(s, t, &rec)) || (ret = rec_shared_shmat(s, t, &rec)) ||
 	    (d && (ret = rec_shared_write(s, t, d, &rec)))) {
 		rec_fail(s, "thread %d: %s: cannot record its effect on a shared mapping: %s", t->tid,
 			 d ? d->name : "?", strerror(-ret));

@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <sys/syscall.h>
@@ -212,6 +214,38 @@ static int do_mmap(struct replay_session *s, struct replay_task *t, const struct
 	return check_result(s, t, sc, res) ?: set_result(t, sc->result);
 }
 
+/* shmat: the recorded address gets a shared mapping of replay's one copy
+ * of the segment (SCF_SHARED: its content at its first attach, then what
+ * the replayed processes write), as large as that copy. */
+static int do_shmat(struct replay_session *s, struct replay_task *t, const struct trace_syscall *sc)
+{
+	struct stat st;
+	int fd = (sc->flags & SCF_SHARED) ? replay_shared_fd(s, sc->file_id, sc->blob) : -EPROTO;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return replay_diverged(s, t, "shmat: no copy of the segment: %s", strerror(fd < 0 ? -fd : errno));
+	struct trace_syscall m = *sc;
+	m.args[1] = ((uint64_t)st.st_size + 4095) & ~4095ull;
+	m.args[2] = PROT_READ | (sc->args[2] & SHM_RDONLY ? 0 : PROT_WRITE) | (sc->args[2] & SHM_EXEC ? PROT_EXEC : 0);
+	m.args[3] = MAP_SHARED;
+	m.args[4] = (uint64_t)-1;
+	m.args[5] = 0;
+	return do_mmap(s, t, &m);
+}
+
+/* shmdt: the mapping shmat made there is unmapped. */
+static int do_shmdt(struct replay_session *s, struct replay_task *t, const struct trace_syscall *sc)
+{
+	struct map_range m;
+	int64_t res;
+	if (maps_find(t->tid, sc->args[0], &m) != 1 || m.start != sc->args[0])
+		return replay_diverged(s, t, "shmdt(%#llx): no segment attached there in replay",
+				       (unsigned long long)sc->args[0]);
+	uint64_t a[6] = {m.start, m.end - m.start};
+	int r = replay_inject(t, t->gadget, SYS_munmap, a, &res, 0);
+	return r ? r : res ? replay_diverged(s, t, "shmdt: munmap failed in replay (%lld)", (long long)res)
+			   : set_result(t, sc->result);
+}
+
 static int do_brk(struct replay_session *s, struct replay_task *t, const struct trace_syscall *sc)
 {
 	uint64_t want = (uint64_t)sc->result, from = PAGE_UP(t->space->brk), to = PAGE_UP(want);
@@ -370,6 +404,12 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 		break;
 	case SCC_MMAP:
 		r = sc.result < 0 && sc.result > -4096 ? set_result(t, sc.result) : do_mmap(s, t, &sc);
+		break;
+	case SCC_SHMAT:
+		r = sc.result < 0 && sc.result > -4096 ? set_result(t, sc.result) : do_shmat(s, t, &sc);
+		break;
+	case SCC_SHMDT:
+		r = sc.result < 0 ? set_result(t, sc.result) : do_shmdt(s, t, &sc);
 		break;
 	case SCC_MREMAP:
 		if (sc.result < 0 && sc.result > -4096) {
