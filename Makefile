@@ -17,7 +17,8 @@ TOOL_LDLIBS  ?= -Wl,-Bstatic -lseccomp -lcapstone -llz4 -lxxhash -Wl,-Bdynamic -
 
 # Debian packages heisen builds and tests with.
 DEPS_PKGS = libseccomp-dev libcapstone-dev liblz4-dev libcmocka-dev libxxhash-dev \
-            lz4 gdb python3 sqlite3 strace golang-go clang time openssl
+            lz4 gdb python3 sqlite3 strace golang-go clang time openssl \
+            redis-server nginx postgresql
 DEPS_FILES = /usr/include/seccomp.h /usr/include/capstone/capstone.h /usr/include/lz4frame.h \
                /usr/include/cmocka.h /usr/include/xxhash.h /usr/bin/time
 
@@ -36,13 +37,15 @@ all: check-deps $(BIN)/rec $(BIN)/replay $(BUILD)/inproc/blob.o
 # on a fresh machine installs before it builds.
 check-deps:
 	@missing=0; for h in $(DEPS_FILES); do [ -e $$h ] || missing=1; done; \
-	for c in lz4 gdb python3 sqlite3 strace clang openssl $(GO); do command -v $$c >/dev/null || missing=1; done; \
+	for c in lz4 gdb python3 sqlite3 strace clang openssl redis-server redis-benchmark psql $(GO); do \
+		command -v $$c >/dev/null || missing=1; done; \
+	[ -x /usr/sbin/nginx ] && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing=1; \
 	[ $$missing = 0 ] || $(MAKE) --no-print-directory deps
 
 deps:
 	@echo "heisen: installing build and test dependencies with apt-get"
 	@if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
-	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(DEPS_PKGS) >/dev/null
+	$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq $(DEPS_PKGS) >/dev/null
 
 $(BUILD)/%.o: %.c | check-deps
 	@mkdir -p $(dir $@)
