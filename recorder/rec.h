@@ -303,6 +303,9 @@ static inline int rec_runnable(const struct rec_task *t)
 {
 	return t->state == T_READY && !t->estopped;
 }
+/* Makes the vDSO of tid's new image answer with real syscalls (its time
+ * functions): 0, or -errno. */
+int rec_vdso_patch(pid_t tid);
 /* Puts back the clone3 flags rec took CLONE_UNTRACED out of, if any. */
 int rec_clone_restore(struct rec_task *t);
 /* A vfork child (tid) exec'd or ended: the parent's vfork can now end in

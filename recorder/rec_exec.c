@@ -182,7 +182,8 @@ static int parse_maps(struct rec_session *s, pid_t tid, struct maps_ctx *m)
 			ret = -ENOMEM;
 			break;
 		}
-		if (name[0] == '[' && strcmp(name, "[stack]") && strcmp(name, "[heap]")) {
+		/* the vDSO, patched (rec_vdso.c): its bytes, for replay to map */
+		if (name[0] == '[' && strcmp(name, "[stack]") && strcmp(name, "[heap]") && strcmp(name, "[vdso]")) {
 			mp->kind = MAPK_SPECIAL;
 			continue;
 		}
@@ -251,8 +252,8 @@ int rec_exec_snapshot(struct rec_session *s, struct rec_task *t)
 	rec_space_put(t->space); /* a new image: no sites */
 	if (!(t->space = rec_space_new(NULL)))
 		return -ENOMEM;
-	if ((ret = hide_vdso(t->tid, e.regs.rsp))) {
-		rec_fail(s, "thread %d: exec: cannot hide the vDSO: %s", t->tid, strerror(-ret));
+	if ((ret = hide_vdso(t->tid, e.regs.rsp)) || (ret = rec_vdso_patch(t->tid))) {
+		rec_fail(s, "thread %d: exec: cannot hide the vDSO or make it record: %s", t->tid, strerror(-ret));
 		return ret;
 	}
 	if ((ret = rec_inproc_inject(s, t)))
