@@ -118,7 +118,9 @@ static int emulate_tsc(struct rec_session *s, struct rec_task *t, const siginfo_
 int rec_sig_is_sync(const siginfo_t *si)
 {
 	int sig = si->si_signo;
-	return si->si_code > 0 && si->si_code != SI_KERNEL &&
+	/* (SI_KERNEL too: an int3's SIGTRAP, a general protection fault's
+	 * SIGSEGV; held as asynchronous, the int3's came at a later point) */
+	return si->si_code > 0 &&
 	       (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP);
 }
 
