@@ -132,7 +132,7 @@ struct il_call {
 #define IL_FD_SOCKET 3    /* a socket: as IL_FD_OTHER; its close is traced */
 #define IL_FD_KIND 3
 #define IL_FD_ECHO 4      /* rec's stdout or stderr: writes traced */
-#define IL_FD_SHARED 8    /* a file mapped shared (ctl->shared_*): writes traced */
+#define IL_FD_SHARED 8    /* a file mapped shared (ctl->shared_*), or one of /proc: writes traced */
 /* What the library knows of a socket's open file description (kept
  * exact: the calls that change them, fcntl F_SETFL, ioctl FIONBIO and
  * setsockopt SO_LINGER, are made traced, and rec clears every process's
@@ -185,6 +185,8 @@ struct il_ctl {
 	int32_t pid;            /* the process's pid (rec sets it at exec and fork), 0 unknown: the
 				 * library's own reads of the program's memory (process_vm_readv) */
 	uint32_t pad3;
+	uint64_t proc_dev;      /* /proc's device: its regular files are written traced (IL_FD_SHARED):
+				 * a write to /proc/PID/mem changes memory rec must see */
 };
 
 _Static_assert(offsetof(struct il_ctl, mode) == IL_CTL_MODE, "entry.S offsets");

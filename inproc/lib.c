@@ -273,6 +273,8 @@ static unsigned stat_kind(const struct il_ctl *ctl, const struct il_stat *st)
 	for (uint32_t i = 0; i < ctl->nshared && i < IL_SHARED_N; i++)
 		if (type == S_IFREG && st->dev == ctl->shared_dev[i] && st->ino == ctl->shared_ino[i])
 			k |= IL_FD_SHARED;
+	if (type == S_IFREG && ctl->proc_dev && st->dev == ctl->proc_dev)
+		k |= IL_FD_SHARED; /* /proc/PID/mem and the like */
 	return k;
 }
 

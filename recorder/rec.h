@@ -462,6 +462,10 @@ void rec_block_signals(sigset_t *orig);
 void rec_catch_signals(struct rec_session *s);
 /* Notes a shared mapping of a file (mmap just returned); returns 0 or -errno. */
 int rec_shared_mmap(struct rec_session *s, struct rec_task *t, struct trace_syscall *rec);
+/* A write of t to /proc/PID/mem of its own process (a JIT's way to patch
+ * its code): the bytes it changed, noted in t->emu_regions for its
+ * record, so replay writes them too. 0 or -errno. */
+int rec_procmem_write(struct rec_task *t, const struct sc_desc *d, int64_t result);
 /* shmat's record: the segment as a shared file replay keeps one copy of
  * (SCF_SHARED, its content at this first attach as a blob). 0 or -errno. */
 int rec_shared_shmat(struct rec_session *s, struct rec_task *t, struct trace_syscall *rec);

@@ -90,6 +90,9 @@ int rec_inproc_setup(struct rec_session *s)
 		s->il_ctl->echo_dev[i] = echo[i]->st_ino ? (uint64_t)echo[i]->st_dev : ~0ull;
 		s->il_ctl->echo_ino[i] = echo[i]->st_ino ? (uint64_t)echo[i]->st_ino : ~0ull;
 	}
+	struct stat pst;
+	if (stat("/proc/self/mem", &pst) == 0)
+		s->il_ctl->proc_dev = (uint64_t)pst.st_dev;
 	s->untraced_ip = IL_BASE + h->untraced_ret;
 	s->il_entry = IL_BASE + h->entry;
 	s->il_traced = IL_BASE + h->traced;

@@ -410,6 +410,11 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 		rec.nregions = s->nregions;
 		rec.regions = s->regions;
 	}
+	if (d && d->cls == SCC_EMU && !t->skip && (ret = rec_procmem_write(t, d, rec.result))) {
+		rec_fail(s, "thread %d: %s to /proc/PID/mem: cannot tell where it wrote: %s", t->tid, d->name,
+			 strerror(-ret));
+		return ret;
+	}
 	if (d && shape && d->cls == SCC_EMU) {
 		void *ctx[2] = {s, t};
 		ret = sc_out_regions(shape, shape_args, rec.result, read_cb, region_cb, ctx);
