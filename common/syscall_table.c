@@ -522,7 +522,7 @@ const struct sc_desc sc_table[SC_MAX] = {
 	NO(SYS_io_uring_enter, 6),
 	NO(SYS_io_uring_register, 4),
 	NO(SYS_userfaultfd, 1),
-	NO(SYS_perf_event_open, 5),
+	EMU(SYS_perf_event_open, 5), /* software events only (rec's guard); reads of its fd are recorded */
 	NO(SYS_bpf, 3),
 	NO(SYS_seccomp, 3),            /* a filter could hide syscalls from the recorder */
 	EMU(SYS_ptrace, 4), /* emulated for tracers in the recording: recorder/rec_ptrace.c (its memory too) */

@@ -259,6 +259,7 @@ struct rec_session {
 	char reason[256];
 	uint64_t start_ns;
 	uint64_t nsyscalls, nsignals, nrdtsc, nthreads;
+	int perf_opened;  /* the program made a perf_event_open: mmaps of its fds are refused */
 	uint64_t npreempt_state, npreempt_counted, npreempt_site, npreempt_soft, nsites;
 	int shared_written;    /* a file mapped MAP_SHARED was written (rec_shared_write) */
 	uint64_t enter_seq;       /* syscall entries so far */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/perf_event.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -33,6 +34,33 @@
  * would unpin the program or undo the recorder's traps; in-kernel copies
  * to stdout/stderr, which replay could not show (programs fall back to
  * read and write); ioctls whose memory effect is unknown. */
+/* perf_event_open: software events only (a hardware breakpoint would take
+ * rec's debug registers; the kernel's other events are refused as on a
+ * kernel without them: ENOENT); an mmap of a perf event's fd, whose page
+ * the kernel updates with no syscall, fails with ENODEV (the program reads
+ * the counter instead). 1 (refused, *res) or 0. */
+static int perf_guard(struct rec_session *s, struct rec_task *t, int64_t *res)
+{
+	if (t->nr == SYS_perf_event_open) {
+		uint32_t type;
+		if (mem_read(t->tid, t->args[0], &type, sizeof type) != (long)sizeof type) {
+			*res = -EFAULT;
+			return 1;
+		}
+		*res = -ENOENT;
+		s->perf_opened |= type == PERF_TYPE_SOFTWARE; /* (mmaps are looked at from then on) */
+		return type != PERF_TYPE_SOFTWARE;
+	}
+	char path[64], target[64];
+	snprintf(path, sizeof path, "/proc/%d/fd/%d", t->tid, (int)t->args[4]);
+	ssize_t n = readlink(path, target, sizeof target - 1);
+	if (n <= 0)
+		return 0;
+	target[n] = 0;
+	*res = -ENODEV;
+	return !strcmp(target, "anon_inode:[perf_event]");
+}
+
 static int guard(struct rec_session *s, struct rec_task *t, const struct sc_desc *d, int64_t *res)
 {
 	uint64_t fd = d->xfer_fd ? t->args[d->xfer_fd - 1] : 0;
@@ -49,6 +77,8 @@ static int guard(struct rec_session *s, struct rec_task *t, const struct sc_desc
 		*res = rec_ptrace_emulate(s, t);
 		return 1;
 	}
+	if (t->nr == SYS_perf_event_open || (t->nr == SYS_mmap && !(t->args[3] & MAP_ANONYMOUS) && s->perf_opened))
+		return perf_guard(s, t, res);
 	if (t->nr == SYS_wait4 && rec_ptrace_wait(s, t, res))
 		return 1;
 	if (t->nr == SYS_prctl &&
