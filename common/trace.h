@@ -14,7 +14,8 @@
 
 #define TRACE_MAGIC "HEISENTR"
 #define TRACE_VERSION 9
-#define TRACE_VERSION_SPARSE_HASH 9 /* from this version on, point hashes leave out zero pages (mem_writable_hash) */
+#define TRACE_VERSION_SPARSE_HASH 9 /* from this version on, point hashes leave out zero pages (mem_writable_hash),
+				    * and a sparse file's chunks leave out its holes */
 #define TRACE_VERSION_MIN 5  /* the oldest version the reader reads (5: no inproc, patch, buffer records) */
 #define TRACE_VERSION_UNRECORDED 7 /* from this version on, sc_unrecorded's syscalls have no records */
 #define TRACE_INDEX_MAGIC 0x184D2A5Eu   /* LZ4 skippable frame, nibble E */
@@ -103,6 +104,11 @@ struct trace_file {
 	uint64_t offset, len;   /* decoder: where the chunk goes, its length */
 	int mapped;             /* writer: data is a private mmap of the file the writer takes over
 				 * (not copied; each chunk unmapped once compressed) */
+	const struct trace_extent {
+		uint64_t offset, len;
+	} *extents;             /* writer: a sparse file's data, in order (the rest reads as zeros);
+				 * NULL: all of it. Not with mapped. */
+	uint32_t nextents;
 };
 
 /* Mapping kinds in an exec snapshot. */

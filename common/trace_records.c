@@ -148,30 +148,48 @@ void trace_header_free(struct trace_header *h)
 	h->version = v;
 }
 
+/* One TR_FILE record: f's bytes [off, off + len). */
+static int put_chunk(struct trace_writer *w, const struct trace_file *f, uint64_t off, uint64_t len)
+{
+	struct buf *b = trace_begin(w, TR_FILE);
+	put_hash(b, f->hash);
+	buf_str(b, f->path);
+	buf_u64(b, f->size);
+	buf_u64(b, off);
+	buf_u64(b, len);
+	if (f->mapped && len) {
+		w->ext = f->data + off; /* the frame ends with it, not copied */
+		w->ext_len = len;
+	} else {
+		buf_put(b, len ? f->data + off : f->data, len);
+	}
+	int r = trace_end(w);
+	if (w->ext) { /* not taken over (an error) */
+		munmap((void *)(uintptr_t)w->ext, (w->ext_len + 4095) & ~(uint64_t)4095);
+		w->ext = NULL;
+		w->ext_len = 0;
+	}
+	return r;
+}
+
 int trace_put_file(struct trace_writer *w, const struct trace_file *f)
 {
 	uint64_t off = 0, len = 0;
 	int r = 0;
+	if (f->extents) {
+		/* a sparse file: chunks of its data only, then an empty one at
+		 * its end if a hole ends it (format 9) */
+		uint64_t end = 0;
+		for (uint32_t i = 0; !r && i < f->nextents; i++)
+			for (off = f->extents[i].offset, end = off + f->extents[i].len; !r && off < end; off += len) {
+				len = end - off < TRACE_FILE_CHUNK ? end - off : TRACE_FILE_CHUNK;
+				r = put_chunk(w, f, off, len);
+			}
+		return r || end == f->size ? r : put_chunk(w, f, f->size, 0);
+	}
 	do { /* one record per chunk; an empty file is one empty chunk */
 		len = f->size - off < TRACE_FILE_CHUNK ? f->size - off : TRACE_FILE_CHUNK;
-		struct buf *b = trace_begin(w, TR_FILE);
-		put_hash(b, f->hash);
-		buf_str(b, f->path);
-		buf_u64(b, f->size);
-		buf_u64(b, off);
-		buf_u64(b, len);
-		if (f->mapped && len) {
-			w->ext = f->data + off; /* the frame ends with it, not copied */
-			w->ext_len = len;
-		} else {
-			buf_put(b, len ? f->data + off : f->data, len);
-		}
-		r = trace_end(w);
-		if (w->ext) { /* not taken over (an error) */
-			munmap((void *)(uintptr_t)w->ext, (w->ext_len + 4095) & ~(uint64_t)4095);
-			w->ext = NULL;
-			w->ext_len = 0;
-		}
+		r = put_chunk(w, f, off, len);
 		off += len;
 	} while (!r && off < f->size);
 	if (f->mapped && off < f->size) /* the chunks an error left */
@@ -187,7 +205,8 @@ int trace_get_file(const struct trace_rec *rec, struct trace_file *f)
 	f->size = cur_u64(&c);
 	f->offset = cur_u64(&c);
 	f->len = cur_u64(&c);
-	if (f->offset > f->size || f->len > f->size - f->offset || (f->len == 0 && f->size != 0))
+	/* (an empty chunk: an empty file's, or a sparse file's end) */
+	if (f->offset > f->size || f->len > f->size - f->offset || (f->len == 0 && f->size != 0 && f->offset != f->size))
 		c.bad = 1;
 	f->data = c.bad ? NULL : cur_bytes(&c, f->len);
 	return finish(&c);

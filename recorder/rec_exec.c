@@ -28,6 +28,65 @@ static const struct rec_blob *blob_known(const struct rec_session *s, const stru
 	return NULL;
 }
 
+#define SPARSE_MIN (1 << 20) /* a file with less than half of it allocated, from this size: stored sparse */
+
+/* Stores a sparse file: its data extents (SEEK_DATA, SEEK_HOLE), hashed
+ * with their offsets and the size, its holes left out (a 1 TiB memfd with
+ * two pages written took minutes to hash and store whole). 0 or -errno. */
+static int store_sparse(struct rec_session *s, int fd, const struct stat *st, const char *name, struct trace_hash *h)
+{
+	struct trace_extent *ext = NULL;
+	uint32_t n = 0, cap = 0;
+	uint64_t size = (uint64_t)st->st_size;
+	int ret = 0;
+	void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_NORESERVE, fd, 0);
+	XXH3_state_t *x = XXH3_createState();
+	if (map == MAP_FAILED || !x) {
+		ret = map == MAP_FAILED ? -errno : -ENOMEM;
+		goto out;
+	}
+	XXH3_128bits_reset(x);
+	XXH3_128bits_update(x, &size, sizeof size);
+	for (off_t at = 0; (uint64_t)at < size;) {
+		off_t d = lseek(fd, at, SEEK_DATA), e;
+		if (d < 0)
+			break; /* ENXIO: only a hole is left */
+		if ((e = lseek(fd, d, SEEK_HOLE)) < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (n == cap) {
+			struct trace_extent *g = realloc(ext, (cap = cap ? cap * 2 : 16) * sizeof *g);
+			if (!g) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			ext = g;
+		}
+		ext[n++] = (struct trace_extent){(uint64_t)d, (uint64_t)(e - d)};
+		XXH3_128bits_update(x, &ext[n - 1], sizeof ext[n - 1]);
+		XXH3_128bits_update(x, (const uint8_t *)map + d, (size_t)(e - d));
+		at = e;
+	}
+	XXH128_hash_t hh = XXH3_128bits_digest(x);
+	*h = (struct trace_hash){hh.low64, hh.high64};
+	struct rec_blob *b = calloc(1, sizeof *b);
+	if (!b) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	*b = (struct rec_blob){*h, st->st_dev, st->st_ino, st->st_size, st->st_mtim, s->blobs};
+	s->blobs = b;
+	struct trace_file f = {*h, name, size, map, 0, 0, 0, ext ? ext : (struct trace_extent[1]){{0, 0}}, n};
+	ret = trace_put_file(&s->w, &f);
+out:
+	if (map != MAP_FAILED)
+		munmap(map, size);
+	XXH3_freeState(x);
+	free(ext);
+	return ret;
+}
+
 int rec_blob_store(struct rec_session *s, const char *path, const char *name, int stable, struct trace_hash *h)
 {
 	struct stat st;
@@ -53,6 +112,10 @@ int rec_blob_store(struct rec_session *s, const char *path, const char *name, in
 	}
 	if ((known = blob_known(s, &st))) {
 		*h = known->hash;
+		goto out;
+	}
+	if (st.st_size > SPARSE_MIN && (uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size / 2) {
+		ret = store_sparse(s, fd, &st, name ? name : path, h);
 		goto out;
 	}
 	if (st.st_size > 0 && (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
@@ -81,7 +144,7 @@ int rec_blob_store(struct rec_session *s, const char *path, const char *name, in
 		/* A stable file's mapping goes to the writer, not copied; any
 		 * other may change before the writer compresses it: copied. */
 		struct trace_file f = {*h, name ? name : n >= 0 ? target : path, (uint64_t)st.st_size, data, 0, 0,
-				       stable && map != MAP_FAILED};
+				       stable && map != MAP_FAILED, NULL, 0};
 		ret = trace_put_file(&s->w, &f);
 		if (f.mapped)
 			map = MAP_FAILED; /* the writer's now: unmapped once compressed */

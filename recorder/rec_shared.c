@@ -72,7 +72,7 @@ static int blob_from_memory(struct rec_session *s, const char *name, const uint8
 		return -ENOMEM;
 	*b = (struct rec_blob){.hash = *h, .ino = (ino_t)-1, .size = (off_t)len, .next = s->blobs};
 	s->blobs = b;
-	struct trace_file f = {*h, name, len, data, 0, 0, 0};
+	struct trace_file f = {*h, name, len, data, 0, 0, 0, NULL, 0};
 	return trace_put_file(&s->w, &f);
 }
 

@@ -36,7 +36,10 @@ int replay_add_blob(struct replay_session *s, const struct trace_file *f)
 		b = b->next;
 	if (b && (b->filled == b->size || (f->offset < b->filled && f->len <= b->filled - f->offset)))
 		return 0; /* stored already (gdb went back to a checkpoint) */
-	if (b ? f->size != b->size || f->offset != b->filled : f->offset != 0) {
+	/* From format 9 a sparse file's chunks leave its holes out (zeros):
+	 * each starts at or after where the last ended. */
+	int gaps = s->r.hdr.version >= TRACE_VERSION_SPARSE_HASH;
+	if (b ? f->size != b->size || (gaps ? f->offset < b->filled : f->offset != b->filled) : !gaps && f->offset != 0) {
 		snprintf(s->r.err, sizeof s->r.err, "trace corrupt: file record at event %llu: bytes %llu to %llu of %s out of their place",
 			 (unsigned long long)s->r.event - 1, (unsigned long long)f->offset,
 			 (unsigned long long)(f->offset + f->len), f->path);
@@ -54,9 +57,11 @@ int replay_add_blob(struct replay_session *s, const struct trace_file *f)
 		b->path = f->path ? strdup(f->path) : NULL;
 		b->next = s->blobs;
 		s->blobs = b;
+		if (ftruncate(b->fd, (off_t)f->size) < 0) /* (its holes) */
+			return -errno;
 	}
-	int r = write_all(b->fd, f->data, f->len);
-	b->filled += f->len;
+	int r = lseek(b->fd, (off_t)f->offset, SEEK_SET) < 0 ? -errno : write_all(b->fd, f->data, f->len);
+	b->filled = f->offset + f->len;
 	return r;
 }
 
@@ -302,6 +307,28 @@ int replay_open_blob(struct replay_session *s, struct replay_task *t, struct tra
 	return b ? replay_open_fd(t, b->fd, O_RDONLY, fd) : -ENOENT;
 }
 
+/* Copies the size bytes of file src into the empty file dst, holes left
+ * holes (a sparse blob: SEEK_DATA, SEEK_HOLE). 0 or -errno. */
+static int copy_sparse(int src, int dst, uint64_t size)
+{
+	if (ftruncate(dst, (off_t)size) < 0)
+		return -errno;
+	for (off_t at = 0; (uint64_t)at < size;) {
+		off_t d = lseek(src, at, SEEK_DATA), e;
+		if (d < 0)
+			return errno == ENXIO ? 0 : -errno; /* only a hole left */
+		if ((e = lseek(src, d, SEEK_HOLE)) < 0)
+			return -errno;
+		for (loff_t from = d, to = d; from < e;) {
+			ssize_t n = copy_file_range(src, &from, dst, &to, (size_t)(e - from), 0);
+			if (n <= 0)
+				return n < 0 ? -errno : -EIO;
+		}
+		at = e;
+	}
+	return 0;
+}
+
 int replay_shared_fd(struct replay_session *s, uint64_t file_id, struct trace_hash h)
 {
 	struct replay_shared *f = s->shared;
@@ -316,8 +343,9 @@ int replay_shared_fd(struct replay_session *s, uint64_t file_id, struct trace_ha
 		return -ENOMEM;
 	f->file_id = file_id;
 	f->fd = memfd_create("heisen-shared", MFD_CLOEXEC);
-	if (f->fd < 0 || copy_file_range(b->fd, &(loff_t){0}, f->fd, NULL, b->size, 0) != (ssize_t)b->size) {
-		int e = errno ? errno : EIO;
+	int cr = f->fd < 0 ? -errno : copy_sparse(b->fd, f->fd, b->size);
+	if (cr) {
+		int e = -cr;
 		if (f->fd >= 0)
 			close(f->fd);
 		free(f);

@@ -306,7 +306,7 @@ static __attribute__((unused)) uint64_t write_all_types(const char *path)
 {
 	struct trace_writer w;
 	struct trace_header h;
-	struct trace_file f = {{0xabcdef, 0x123456}, "/usr/lib/libfoo.so.1", sizeof s_filedata, s_filedata, 0, 0, 0};
+	struct trace_file f = {{0xabcdef, 0x123456}, "/usr/lib/libfoo.so.1", sizeof s_filedata, s_filedata, 0, 0, 0, NULL, 0};
 	struct trace_exec e;
 	struct trace_syscall s1, s2, s3, s4, s5, s6;
 	struct trace_sysenter se = {4243, 202};
