@@ -479,7 +479,8 @@ static void test_decode_invalid_fields(void **state)
 	static const struct {
 		uint64_t size, offset, len;
 		int ok;
-	} chunks[] = {{10, 6, 4, 1}, {10, 7, 4, 0}, {10, 0xfffffffffffffffeull, 4, 0}, {3, 0, 4, 0}, {4, 4, 0, 0}};
+	} chunks[] = {{10, 6, 4, 1}, {10, 7, 4, 0}, {10, 0xfffffffffffffffeull, 4, 0}, {3, 0, 4, 0},
+		      {4, 4, 0, 1} /* a sparse file's end (format 9) */, {4, 2, 0, 0} /* empty, not at the end */};
 	for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
 		b.len = 0;
 		put_hash(&b, 1, 2);
