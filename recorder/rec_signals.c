@@ -52,9 +52,7 @@ int rec_sig_stops(int sig)
 	return 0;
 }
 
-/* 1 if process pid is traced by rec (its /proc status's TracerPid):
- * async-signal-safe, for the handler. */
-static int traced_by_rec(pid_t pid)
+pid_t rec_tracer_of(pid_t pid)
 {
 	char path[40] = "/proc/", digits[12], buf[1024];
 	int n = 0, len = 6;
@@ -82,7 +80,7 @@ static int traced_by_rec(pid_t pid)
 	long tracer = 0;
 	while (*f >= '0' && *f <= '9')
 		tracer = tracer * 10 + (*f++ - '0');
-	return tracer == getpid();
+	return (pid_t)tracer;
 }
 
 static void on_rec_signal(int sig, siginfo_t *si, void *uc)
@@ -102,7 +100,7 @@ static void on_rec_signal(int sig, siginfo_t *si, void *uc)
 	/* From rec itself (a SIGPIPE or SIGXFSZ of a trace write, which then
 	 * fails; abort()'s SIGABRT, raised again with the default action) or
 	 * from the program (its group's kill: delivered to the group already). */
-	if (sent && (si->si_pid == getpid() || traced_by_rec(si->si_pid))) {
+	if (sent && (si->si_pid == getpid() || rec_tracer_of(si->si_pid) == getpid())) {
 		errno = saved;
 		return;
 	}

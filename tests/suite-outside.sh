@@ -581,6 +581,28 @@ pgrp_case pgrp-abort abort 134 'kill(0, SIGABRT)'
 pgrp_case pgrp-usr1 usr1 138 'kill(0, SIGUSR1)'
 pgrp_case pgrp-exit exit 0
 
+# rec --until-fail: its coordinating process shares the group too.
+pgrp_until_fail() {
+	local name=pgrp-until-fail prog=$TBIN/sig_pgrp st
+	[ -x "$prog" ] || { fail "$name: $prog not built"; return; }
+	rm -f "$O/$name.lz4"
+	timeout -s KILL 60 setsid "$BIN/rec" --until-fail=2 -o "$O/$name.lz4" -- "$prog" group usr1 \
+		>"$O/$name.out" 2>"$O/$name.err" </dev/null
+	st=$?
+	if [ "$st" != 138 ] || ! grep -q '^rec: run 1 failed (killed by SIGUSR1) after 1 runs; trace written to' "$O/$name.err"; then
+		fail "$name: rec --until-fail exited $st (want 138): $(head -2 "$O/$name.err")"
+		return
+	fi
+	timeout -s KILL 60 "$BIN/replay" "$O/$name.lz4" >"$O/$name.replay.out" 2>"$O/$name.replay.err" </dev/null
+	st=$?
+	if [ "$st" != 138 ] || ! cmp -s "$O/$name.out" "$O/$name.replay.out"; then
+		fail "$name: replay exited $st (want 138): $(head -1 "$O/$name.replay.err")"
+		return
+	fi
+	pass "$name: rec --until-fail survived the program's 13 signals to its group, kept run 1 (killed by kill(0, SIGUSR1)), which replays"
+}
+pgrp_until_fail
+
 ## Job control: the program stops its process group (kill(0, SIGSTOP)),
 ## rec with it; a SIGCONT to the group (as a shell's fg) goes on: rec must
 ## not be wedged, the program prints "continued", and the trace replays.
