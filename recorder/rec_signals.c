@@ -206,7 +206,8 @@ void rec_kill_rest(struct rec_session *s)
 void rec_kill_all(struct rec_session *s)
 {
 	rec_kill_rest(s);
-	kill(s->leader, SIGKILL);
+	if (!s->leader_gone)
+		kill(s->leader, SIGKILL); /* (not yet a task: before its first stop) */
 	for (struct rec_task *t = s->tasks; t; t = t->next)
 		ptrace(PTRACE_CONT, t->tid, 0, 0); /* a stop already reported is not ended by SIGKILL */
 	uint64_t deadline = now_ns() + REC_KILL_WAIT_MS * 1000000ull;

@@ -603,28 +603,43 @@ pgrp_until_fail() {
 }
 pgrp_until_fail
 
-## Job control: the program stops its process group (kill(0, SIGSTOP)),
-## rec with it; a SIGCONT to the group (as a shell's fg) goes on: rec must
-## not be wedged, the program prints "continued", and the trace replays.
+## Job control: the program stops its process group with kill(0, SIGSTOP)
+## (rec stops with it) or kill(0, SIGTSTP) (default action: the program
+## stops, rec, which ignores its group's signals, goes on); a SIGCONT to the
+## group (as a shell's fg) lets them go on: rec must not be wedged, the
+## program prints "continued", and the trace replays.
 pgrp_stop_case() {
-	local name=pgrp-stop prog=$TBIN/sig_pgrp rpid i st state=
+	local name=pgrp-$1 sig=$1 prog=$TBIN/sig_pgrp rpid cpid= i st state= who=rec
 	[ -x "$prog" ] || { fail "$name: $prog not built"; return; }
 	rm -f "$O/$name.lz4"
-	setsid "$BIN/rec" -q -o "$O/$name.lz4" -- "$prog" group stop >"$O/$name.out" 2>"$O/$name.err" </dev/null &
+	# (a process group of its own in this session, as a shell's job: not an
+	# orphaned group, which the kernel does not stop on SIGTSTP)
+	set -m
+	"$BIN/rec" -q -o "$O/$name.lz4" -- "$prog" group "$sig" >"$O/$name.out" 2>"$O/$name.err" </dev/null &
 	rpid=$!
+	set +m
+	[ "$sig" = tstp ] && who=program
 	for i in $(seq 1 200); do
-		state=$(sed 's/.*) //' "/proc/$rpid/stat" 2>/dev/null | cut -c1)
-		[ "$state" = T ] && grep -q '^each signal once$' "$O/$name.out" && break
+		[ -z "$cpid" ] && read -r cpid _ 2>/dev/null <"/proc/$rpid/task/$rpid/children"
+		if [ "$sig" = stop ]; then
+			state=$(sed 's/.*) //' "/proc/$rpid/stat" 2>/dev/null | cut -c1)
+		elif [ -n "$cpid" ]; then
+			state=$(sed 's/.*) //' "/proc/$cpid/stat" 2>/dev/null | cut -c1)
+		fi
+		# (a stopped tracee under PTRACE_LISTEN shows t)
+		case $state in T|t) grep -q '^each signal once$' "$O/$name.out" && break ;; esac
 		sleep 0.05
 	done
 	kill -CONT -- -"$rpid" 2>/dev/null
-	(sleep 30; kill -KILL "$rpid" 2>/dev/null) &
+	# Watchdog: a recording still running after 30 s is killed.
+	(for _ in $(seq 1 150); do kill -0 "$rpid" 2>/dev/null || exit 0; sleep 0.2; done
+	 kill -KILL "$rpid" 2>/dev/null) &
 	local watchdog=$!
 	wait "$rpid"
 	st=$?
-	kill "$watchdog" 2>/dev/null
+	wait "$watchdog" 2>/dev/null
 	if [ "$st" != 0 ] || ! grep -q '^continued$' "$O/$name.out"; then
-		fail "$name: after kill(0, SIGSTOP) and SIGCONT to the group (rec's state was ${state:-?}): rec exited $st: $(head -2 "$O/$name.err") output: $(tr '\n' '|' <"$O/$name.out")"
+		fail "$name: after kill(0, SIG${sig^^}) and SIGCONT to the group (the $who's state was ${state:-?}): rec exited $st: $(head -2 "$O/$name.err") output: $(tr '\n' '|' <"$O/$name.out")"
 		return
 	fi
 	for i in $(seq 1 "$REPLAYS"); do
@@ -635,7 +650,8 @@ pgrp_stop_case() {
 			return
 		fi
 	done
-	pass "$name: kill(0, SIGSTOP) stopped rec (state $state) and the program, SIGCONT to the group: rec 0, $REPLAYS replays"
+	pass "$name: kill(0, SIG${sig^^}) stopped the $who (state $state), SIGCONT to the group: rec 0, $REPLAYS replays"
 }
-pgrp_stop_case
+pgrp_stop_case stop
+pgrp_stop_case tstp
 exit 0

@@ -13,7 +13,8 @@
 // starts rec with setsid) and then ends as argv[2] says: "abort" (kill(0,
 // SIGABRT), default action: status 134), "usr1" (kill(0, SIGUSR1):
 // 138), "stop" (kill(0, SIGSTOP): rec stops too; the suite sends SIGCONT to
-// the group; exits 0), "exit" (0).
+// the group; exits 0), "tstp" (kill(0, SIGTSTP), default action: the
+// program stops, rec goes on; the suite sends SIGCONT; exits 0), "exit" (0).
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,8 +108,9 @@ int main(int argc, char **argv)
 		printf("still alive after kill(0, SIG%s)\n", sigabbrev_np(sig));
 		return 1;
 	}
-	if (!strcmp(end, "stop")) {
-		kill(0, SIGSTOP);
+	if (!strcmp(end, "stop") || !strcmp(end, "tstp")) {
+		signal(SIGTSTP, SIG_DFL);
+		kill(0, end[0] == 's' ? SIGSTOP : SIGTSTP);
 		printf("continued\n");
 	}
 	return 0;
