@@ -450,6 +450,10 @@ pid_t rec_tracer_of(pid_t pid);
 int rec_signal_pending(void);
 /* The next signal sent to rec from outside the recording, or 0. */
 int rec_take_signal(void);
+/* SIGKILLs the processes thread tid created untraced (CLONE_UNTRACED, as
+ * LeakSanitizer's stop-the-world: under rec their syscalls fail, no
+ * tracer takes them) and theirs, down to depth levels. */
+void rec_kill_untraced(pid_t tid, int depth);
 /* SIGKILLs every process of the recording (and the untraced children of
  * its processes: CLONE_UNTRACED); their ends are for the loop to record. */
 void rec_kill_rest(struct rec_session *s);

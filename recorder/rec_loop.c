@@ -304,6 +304,7 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 		rec_preempt_disarm(t);
 		t->state = T_EXITING;
 		t->held = 0; /* killed before its syscall restarted: the program saw nothing */
+		rec_kill_untraced(t->tid, 8); /* orphaned, they would outlive the recording */
 		if (!ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &code))
 			record_exit(s, t, (int)code);
 		int r = cont(t->tid, PTRACE_CONT), st;

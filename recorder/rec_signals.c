@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
@@ -163,13 +164,10 @@ int rec_take_signal(void)
 	return 0;
 }
 
-/* Kills the processes pid's threads created untraced (CLONE_UNTRACED, as
- * LeakSanitizer's stop-the-world does) and theirs, down to depth levels;
- * traced ones are killed as tasks of the session. */
-static void kill_untraced(struct rec_session *s, pid_t pid, int depth)
+void rec_kill_untraced(pid_t tid, int depth)
 {
 	char path[64], buf[4096];
-	snprintf(path, sizeof path, "/proc/%d/task/%d/children", pid, pid);
+	snprintf(path, sizeof path, "/proc/%d/task/%d/children", tid, tid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -182,14 +180,11 @@ static void kill_untraced(struct rec_session *s, pid_t pid, int depth)
 		long c = strtol(p, &end, 10);
 		if (end == p)
 			break;
-		int traced = 0;
-		for (struct rec_task *t = s->tasks; t && !traced; t = t->next)
-			traced = t->tid == c;
-		if (traced)
-			continue;
+		if (rec_tracer_of((pid_t)c) == getpid())
+			continue; /* a process of the recording: killed as a task */
 		kill((pid_t)c, SIGSTOP); /* no more children meanwhile */
 		if (depth > 0)
-			kill_untraced(s, (pid_t)c, depth - 1);
+			rec_kill_untraced((pid_t)c, depth - 1);
 		kill((pid_t)c, SIGKILL);
 	}
 }
@@ -197,7 +192,7 @@ static void kill_untraced(struct rec_session *s, pid_t pid, int depth)
 void rec_kill_rest(struct rec_session *s)
 {
 	for (struct rec_task *t = s->tasks; t; t = t->next)
-		kill_untraced(s, t->tid, 8);
+		rec_kill_untraced(t->tid, 8);
 	for (struct rec_task *t = s->tasks; t; t = t->next)
 		kill(t->tid, SIGKILL);
 }

@@ -501,6 +501,26 @@ leftover_case left-term-untraced TERM 143 untraced
 leftover_case left-fail-untraced fail 125 untraced
 leftover_case left-timeout-untraced timeout 124 untraced
 
+# The first process makes an untraced one (CLONE_UNTRACED) and exits: the
+# untraced process, orphaned, must not outlive the recording.
+orphan_case() {
+	local name=left-orphan st
+	[ -x "$LEFT" ] || { fail "$name: $LEFT not built"; return; }
+	rm -f "$O/$name.pids"
+	timeout -s KILL 30 "$BIN/rec" -q -o "$O/$name.lz4" -- "$LEFT" orphan "$O/$name.pids" \
+		>"$O/$name.out" 2>"$O/$name.err" </dev/null
+	st=$?
+	if [ ! -s "$O/$name.pids" ]; then
+		fail "$name: rec exited $st, no pid written: $(head -2 "$O/$name.err")"
+	elif ! alive_pids "$O/$name.pids"; then
+		fail "$name: rec exited $st, the untraced process the program made still runs 5 s later:$ALIVE"
+		kill -KILL $ALIVE 2>/dev/null
+	else
+		pass "$name: rec exited $st, the untraced process the program made before it exited is gone"
+	fi
+}
+orphan_case
+
 ## The program's first process exits while a daemon it started sleeps:
 ## rec ends the recording then (the daemon killed, its end in the trace),
 ## and the trace replays; with --wait-all rec waits for the daemon (which

@@ -15,6 +15,9 @@
 //    stop-the-world), which rec's tracing does not reach. Every process
 //    appends its pid to PIDFILE (the first one the untraced one's); then
 //    "ready" and the first one pauses too.
+//  - orphan PIDFILE: makes a process with CLONE_UNTRACED (its pid in
+//    PIDFILE) and exits: natively that process pauses forever (this mode
+//    is for rec only), under rec its syscalls fail and it spins.
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -174,5 +177,14 @@ int main(int argc, char **argv)
 	pidfile = argv[2];
 	if (!strcmp(argv[1], "daemon"))
 		return daemon_mode(argc > 3 ? atoi(argv[3]) : 2);
+	if (!strcmp(argv[1], "orphan")) {
+		static char stack[65536];
+		pid_t u = clone(untraced_child, stack + sizeof stack, CLONE_UNTRACED | SIGCHLD, NULL);
+		if (u < 0)
+			return 1;
+		note_other(u);
+		printf("parent exits\n");
+		return 0;
+	}
 	return stuck_mode(argc > 3 && !strcmp(argv[3], "untraced"));
 }
