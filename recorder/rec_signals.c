@@ -22,8 +22,13 @@
 const int rec_forwarded[REC_NFWD] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
 /* The one mutable global: signals sent to rec from outside the recording,
- * to act on in the loop (pending[0]: some are). */
-static volatile sig_atomic_t pending[REC_NSIG];
+ * to act on in the loop (pending[0]: some are); and the actions rec found
+ * for the fault signals, put back at a fault of rec's own (under make
+ * asan: AddressSanitizer's report). */
+static struct {
+	volatile sig_atomic_t pending[REC_NSIG];
+	struct sigaction fault[REC_NSIG];
+} g;
 
 int rec_sig_handled(int sig)
 {
@@ -90,8 +95,7 @@ static void on_rec_signal(int sig, siginfo_t *si, void *uc)
 	int saved = errno;
 	if (si->si_code > 0 && is_fault(sig)) {
 		/* rec's own fault: it dies of it as the instruction runs again */
-		struct sigaction dfl = {.sa_handler = SIG_DFL};
-		sigaction(sig, &dfl, NULL);
+		sigaction(sig, &g.fault[sig], NULL);
 		errno = saved;
 		return;
 	}
@@ -108,8 +112,8 @@ static void on_rec_signal(int sig, siginfo_t *si, void *uc)
 	if (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
 		kill(getpid(), SIGSTOP); /* job control: rec stops, as by default */
 	else if (sent) {
-		pending[sig] = 1;
-		pending[0] = 1;
+		g.pending[sig] = 1;
+		g.pending[0] = 1;
 	}
 	errno = saved;
 }
@@ -133,6 +137,8 @@ void rec_catch_signals(struct rec_session *s)
 	for (int sig = 1; sig < REC_NSIG; sig++) {
 		if (!rec_sig_handled(sig) || sigaction(sig, NULL, &s->orig_actions[sig]) < 0)
 			continue;
+		if (is_fault(sig) && s->orig_actions[sig].sa_sigaction != on_rec_signal)
+			g.fault[sig] = s->orig_actions[sig];
 		/* One ignored when rec started stays so (nohup, a background
 		 * job's SIGINT), but for those rec passes on, as before. */
 		if (s->orig_actions[sig].sa_handler == SIG_IGN && !rec_sig_stops(sig))
@@ -147,18 +153,18 @@ void rec_catch_signals(struct rec_session *s)
 
 int rec_signal_pending(void)
 {
-	return pending[0];
+	return g.pending[0];
 }
 
 int rec_take_signal(void)
 {
-	if (!pending[0])
+	if (!g.pending[0])
 		return 0;
-	pending[0] = 0;
+	g.pending[0] = 0;
 	for (int sig = 1; sig < REC_NSIG; sig++)
-		if (pending[sig]) {
-			pending[sig] = 0;
-			pending[0] = 1; /* look again for more */
+		if (g.pending[sig]) {
+			g.pending[sig] = 0;
+			g.pending[0] = 1; /* look again for more */
 			return sig;
 		}
 	return 0;
