@@ -9,7 +9,8 @@
 //  - stuck PIDFILE [untraced]: ignores SIGINT, SIGTERM, SIGHUP and SIGQUIT;
 //    forks a child blocked in pause(), one computing without syscalls, one
 //    sleeping in a loop of nanosleep (events for rec to record all along),
-//    and a grandchild (in a process group of its own) blocked in pause();
+//    a grandchild (in a process group of its own) blocked in pause(), and
+//    a vfork child blocked in pause() (its parent waits in vfork);
 //    a thread of the first process blocks in read; with "untraced", also a
 //    process created with CLONE_UNTRACED (as LeakSanitizer's
 //    stop-the-world), which rec's tracing does not reach. Every process
@@ -145,6 +146,16 @@ static int stuck_mode(int untraced)
 		note_pid();
 		for (;;)
 			pause();
+	}
+	n += 2;
+	if (fork() == 0) {
+		note_pid();
+		if (vfork() == 0) { /* (its parent waits for it in vfork) */
+			note_pid();
+			for (;;)
+				pause();
+		}
+		_exit(0);
 	}
 	n += 2;
 	if (untraced) {
