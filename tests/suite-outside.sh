@@ -521,6 +521,40 @@ orphan_case() {
 }
 orphan_case
 
+## A signal other than those that stop the recording, sent to rec's pid
+## from outside (kill -USR1): passed on to the program, whose trap exits 0;
+## rec goes on recording and exits 0 (it died of SIGUSR1 before).
+usr1_case() {
+	local name=usr1-rec st i
+	rm -f "$O/$name.lz4"
+	timeout -s KILL 30 "$BIN/rec" -q -o "$O/$name.lz4" -- bash -c \
+		'trap "echo got USR1; exit 0" USR1; echo ready; while :; do sleep 0.1; done' \
+		>"$O/$name.out" 2>"$O/$name.err" </dev/null &
+	local tpid=$! rpid=
+	for i in $(seq 1 200); do
+		grep -q '^ready$' "$O/$name.out" 2>/dev/null && break
+		sleep 0.05
+	done
+	read -r rpid _ 2>/dev/null <"/proc/$tpid/task/$tpid/children"
+	[ -n "$rpid" ] && kill -USR1 "$rpid"
+	wait "$tpid" 2>/dev/null
+	st=$?
+	if [ "$st" != 0 ] || ! grep -q '^got USR1$' "$O/$name.out" || [ -s "$O/$name.err" ]; then
+		fail "$name: kill -USR1 to rec (${rpid:-not found}): rec exited $st (want 0): $(head -2 "$O/$name.err") output: $(tr '\n' '|' <"$O/$name.out")"
+		return
+	fi
+	for i in $(seq 1 "$REPLAYS"); do
+		timeout -s KILL 60 "$BIN/replay" "$O/$name.lz4" >"$O/$name.replay.out" 2>"$O/$name.replay.err" </dev/null
+		st=$?
+		if [ "$st" != 0 ] || ! cmp -s "$O/$name.out" "$O/$name.replay.out" || grep -q '^replay: ' "$O/$name.replay.err"; then
+			fail "$name: replay $i exited $st (want 0): $(head -1 "$O/$name.replay.err")"
+			return
+		fi
+	done
+	pass "$name: kill -USR1 to rec's pid reached the program's trap, rec 0, $REPLAYS replays"
+}
+usr1_case
+
 ## The program's first process exits while a daemon it started sleeps:
 ## rec ends the recording then (the daemon killed, its end in the trace),
 ## and the trace replays; with --wait-all rec waits for the daemon (which
