@@ -424,6 +424,21 @@ term_hangs
 ## zombie is not left: in some containers nothing reaps orphans).
 LEFT=$TBIN/proc_leftover
 
+# replays_same NAME WANT: $REPLAYS replays of $O/NAME.lz4 exit WANT, print
+# what the recording did and say nothing ("replay: "); else one fail, 1.
+replays_same() {
+	local name=$1 want=$2 i st
+	for i in $(seq 1 "$REPLAYS"); do
+		timeout -s KILL 60 "$BIN/replay" "$O/$name.lz4" >"$O/$name.replay.out" 2>"$O/$name.replay.err" </dev/null
+		st=$?
+		if [ "$st" != "$want" ] || ! cmp -s "$O/$name.out" "$O/$name.replay.out" || grep -q '^replay: ' "$O/$name.replay.err"; then
+			fail "$name: replay $i exited $st (want $want): $(head -1 "$O/$name.replay.err")"
+			return 1
+		fi
+	done
+}
+
+
 # alive_pids FILE: the pids in FILE still running (not zombies), in ALIVE,
 # after waiting up to 5 s for them to go.
 alive_pids() {
@@ -543,14 +558,7 @@ usr1_case() {
 		fail "$name: kill -USR1 to rec (${rpid:-not found}): rec exited $st (want 0): $(head -2 "$O/$name.err") output: $(tr '\n' '|' <"$O/$name.out")"
 		return
 	fi
-	for i in $(seq 1 "$REPLAYS"); do
-		timeout -s KILL 60 "$BIN/replay" "$O/$name.lz4" >"$O/$name.replay.out" 2>"$O/$name.replay.err" </dev/null
-		st=$?
-		if [ "$st" != 0 ] || ! cmp -s "$O/$name.out" "$O/$name.replay.out" || grep -q '^replay: ' "$O/$name.replay.err"; then
-			fail "$name: replay $i exited $st (want 0): $(head -1 "$O/$name.replay.err")"
-			return
-		fi
-	done
+	replays_same "$name" 0 || return
 	pass "$name: kill -USR1 to rec's pid reached the program's trap, rec 0, $REPLAYS replays"
 }
 usr1_case
@@ -586,14 +594,7 @@ daemon_case() {
 		fail "$name: with $opt rec ended before the daemon did"
 		return
 	fi
-	for i in $(seq 1 "$REPLAYS"); do
-		timeout -s KILL 60 "$BIN/replay" "$O/$name.lz4" >"$O/$name.replay.out" 2>"$O/$name.replay.err" </dev/null
-		st=$?
-		if [ "$st" != 0 ] || ! cmp -s "$O/$name.out" "$O/$name.replay.out" || [ -s "$O/$name.replay.err" ]; then
-			fail "$name: replay $i exited $st (want 0): $(head -1 "$O/$name.replay.err")"
-			return
-		fi
-	done
+	replays_same "$name" 0 || return
 	pass "$name: a daemon sleeping $secs s ${opt:-killed when the first process exited}: $(replay_exits "$O/$name.lz4"), $REPLAYS replays"
 }
 # replay_exits TRACE: how the trace's processes ended, from replay --info.
@@ -621,14 +622,7 @@ pgrp_case() {
 		fail "$name: rec exited $st (want $want): $(head -2 "$O/$name.err") output: $(tr '\n' '|' <"$O/$name.out")"
 		return
 	fi
-	for i in $(seq 1 "$REPLAYS"); do
-		timeout -s KILL 60 "$BIN/replay" "$O/$name.lz4" >"$O/$name.replay.out" 2>"$O/$name.replay.err" </dev/null
-		st=$?
-		if [ "$st" != "$want" ] || ! cmp -s "$O/$name.out" "$O/$name.replay.out" || grep -q '^replay: ' "$O/$name.replay.err"; then
-			fail "$name: replay $i exited $st (want $want): $(head -1 "$O/$name.replay.err")"
-			return
-		fi
-	done
+	replays_same "$name" "$want" || return
 	pass "$name: 13 signals to the program's process group, rec's too, each taken once by both processes, then ${sig:-exit 0}: rec $want, $REPLAYS replays"
 }
 pgrp_case pgrp-abort abort 134 'kill(0, SIGABRT)'
@@ -696,14 +690,7 @@ pgrp_stop_case() {
 		fail "$name: after kill(0, SIG${sig^^}) and SIGCONT to the group (the $who's state was ${state:-?}): rec exited $st: $(head -2 "$O/$name.err") output: $(tr '\n' '|' <"$O/$name.out")"
 		return
 	fi
-	for i in $(seq 1 "$REPLAYS"); do
-		timeout -s KILL 60 "$BIN/replay" "$O/$name.lz4" >"$O/$name.replay.out" 2>"$O/$name.replay.err" </dev/null
-		st=$?
-		if [ "$st" != 0 ] || ! cmp -s "$O/$name.out" "$O/$name.replay.out" || grep -q '^replay: ' "$O/$name.replay.err"; then
-			fail "$name: replay $i exited $st (want 0): $(head -1 "$O/$name.replay.err")"
-			return
-		fi
-	done
+	replays_same "$name" 0 || return
 	pass "$name: kill(0, SIG${sig^^}) stopped the $who (state $state), SIGCONT to the group: rec 0, $REPLAYS replays"
 }
 pgrp_stop_case stop
