@@ -444,7 +444,7 @@ int rec_sig_handled(int sig);
 /* 1 if sig, sent to rec, stops the recording (rec_forwarded). */
 int rec_sig_stops(int sig);
 /* The pid of the thread tracing process pid (its /proc status's
- * TracerPid), 0 if none or unknown; async-signal-safe. */
+ * TracerPid), 0 if none, -1 if unknown (gone); async-signal-safe. */
 pid_t rec_tracer_of(pid_t pid);
 /* 1 if a signal from outside waits for rec_take_signal. */
 int rec_signal_pending(void);

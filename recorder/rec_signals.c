@@ -63,7 +63,7 @@ pid_t rec_tracer_of(pid_t pid)
 	char path[40] = "/proc/", digits[12], buf[1024];
 	int n = 0, len = 6;
 	if (pid <= 0)
-		return 0;
+		return -1;
 	for (pid_t p = pid; p && n < 11; p /= 10)
 		digits[n++] = (char)('0' + p % 10);
 	while (n)
@@ -71,15 +71,15 @@ pid_t rec_tracer_of(pid_t pid)
 	memcpy(path + len, "/status", 8);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return -1;
 	ssize_t got = read(fd, buf, sizeof buf - 1);
 	close(fd);
 	if (got <= 0)
-		return 0;
+		return -1;
 	buf[got] = 0;
 	const char *f = strstr(buf, "\nTracerPid:");
 	if (!f)
-		return 0;
+		return -1;
 	f += 11;
 	while (*f == ' ' || *f == '\t')
 		f++;
@@ -186,8 +186,8 @@ void rec_kill_untraced(pid_t tid, int depth)
 		long c = strtol(p, &end, 10);
 		if (end == p)
 			break;
-		if (rec_tracer_of((pid_t)c) == getpid())
-			continue; /* a process of the recording: killed as a task */
+		if (rec_tracer_of((pid_t)c) != 0)
+			continue; /* traced: a process of the recording, killed as a task (or gone) */
 		kill((pid_t)c, SIGSTOP); /* no more children meanwhile */
 		if (depth > 0)
 			rec_kill_untraced((pid_t)c, depth - 1);
