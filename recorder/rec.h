@@ -158,9 +158,12 @@ struct rec_blob {
 	struct rec_blob *next;
 };
 
-/* Signals sent to rec that it passes on to the program. */
+/* Signals sent to rec that it passes on to the program and that stop
+ * the recording. */
 #define REC_NFWD 4
 extern const int rec_forwarded[REC_NFWD];
+/* Signal numbers rec may catch are below this. */
+#define REC_NSIG 65
 
 /* A file the program has mapped shared: writes to it must reach replay's copy. */
 struct rec_shared {
@@ -184,6 +187,7 @@ struct rec_options {
 	unsigned jobs;       /* -j: recordings at once */
 	const char *fail_on; /* --fail-on: the statuses that count as failing, or NULL: any but 0 */
 	int no_inprocess;    /* --no-inprocess: no in-process recording (accepted; none is built yet) */
+	int wait_all;        /* --wait-all: the recording ends with the last process, not the first */
 };
 
 struct mem_skip;
@@ -230,7 +234,11 @@ struct rec_session {
 	struct stat out_st, err_st; /* rec's stdout and stderr: writes there are echoed */
 	struct stat trace_st;       /* the trace file as opened (st_ino 0: not a regular file) */
 	sigset_t orig_sigmask;    /* the signal mask the program starts with */
-	struct sigaction orig_actions[4]; /* of rec_forwarded, as rec found them */
+	struct sigaction orig_actions[REC_NSIG]; /* as rec found them */
+	sigset_t caught;          /* the signals rec catches (rec_catch_signals) */
+	uint64_t fwd_early;       /* signals to pass on once the program has started (bit N-1: N) */
+	int leader_gone;          /* the program's first process has ended */
+	int ending;               /* ...and the others were killed (no --wait-all) */
 	int started;              /* the first exec has happened */
 	int snapshots;            /* exec snapshots written */
 	int exec_err_fd;          /* the child's errno if its exec failed */
@@ -458,9 +466,32 @@ int rec_blob_store(struct rec_session *s, const char *path, const char *name, in
 /* Blocks SIGCHLD and the signals rec passes on (first thing in main: none
  * is lost before rec_catch_signals); the mask before in *orig. */
 void rec_block_signals(sigset_t *orig);
-/* Catches signals sent to rec so the loop passes them on to the program,
- * then unblocks them (SIGCHLD stays blocked). */
+/* Catches the signals rec may get (SIGCHLD stays blocked) so that none
+ * ends it: one from outside the recording is kept for rec_take_signal,
+ * one the program sent is dropped; then unblocks them. */
 void rec_catch_signals(struct rec_session *s);
+/* 1 if rec catches sig (all that end or stop a process by default, but
+ * SIGKILL and SIGSTOP). */
+int rec_sig_handled(int sig);
+/* 1 if sig, sent to rec, stops the recording (rec_forwarded). */
+int rec_sig_stops(int sig);
+/* The pid of the thread tracing process pid (its /proc status's
+ * TracerPid), 0 if none, -1 if unknown (gone); async-signal-safe. */
+pid_t rec_tracer_of(pid_t pid);
+/* 1 if a signal from outside waits for rec_take_signal. */
+int rec_signal_pending(void);
+/* The next signal sent to rec from outside the recording, or 0. */
+int rec_take_signal(void);
+/* SIGKILLs the processes thread tid created untraced (CLONE_UNTRACED, as
+ * LeakSanitizer's stop-the-world: under rec their syscalls fail, no
+ * tracer takes them) and theirs, down to depth levels. */
+void rec_kill_untraced(pid_t tid, int depth);
+/* SIGKILLs every process of the recording (and the untraced children of
+ * its processes: CLONE_UNTRACED); their ends are for the loop to record. */
+void rec_kill_rest(struct rec_session *s);
+/* rec_kill_rest, then waits until no traced process is left (a few
+ * seconds at most: rec's exit ends the rest, PTRACE_O_EXITKILL). */
+void rec_kill_all(struct rec_session *s);
 /* Notes a shared mapping of a file (mmap just returned); returns 0 or -errno. */
 int rec_shared_mmap(struct rec_session *s, struct rec_task *t, struct trace_syscall *rec);
 /* A write of t to /proc/PID/mem of its own process (a JIT's way to patch

@@ -18,44 +18,6 @@
 
 #include "../common/ptrace_util.h"
 
-const int rec_forwarded[REC_NFWD] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
-
-/* The one mutable global: a signal sent to rec, to pass on to the program. */
-static volatile sig_atomic_t pending_signal;
-
-static void on_outside_signal(int sig, siginfo_t *si, void *uc)
-{
-	(void)uc;
-	/* A terminal's Ctrl-C reaches the program by itself (same process
-	 * group); a kill aimed at rec is passed on. */
-	if (si->si_code == SI_USER || si->si_code == SI_QUEUE)
-		pending_signal = sig;
-}
-
-void rec_block_signals(sigset_t *orig)
-{
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD); /* taken with sigtimedwait in wait_next */
-	for (int i = 0; i < REC_NFWD; i++)
-		sigaddset(&set, rec_forwarded[i]);
-	sigprocmask(SIG_BLOCK, &set, orig);
-}
-
-void rec_catch_signals(struct rec_session *s)
-{
-	struct sigaction sa = {.sa_sigaction = on_outside_signal, .sa_flags = SA_SIGINFO};
-	sigfillset(&sa.sa_mask);
-	sigset_t fwd;
-	sigemptyset(&fwd);
-	for (int i = 0; i < REC_NFWD; i++) {
-		sigaction(rec_forwarded[i], &sa, &s->orig_actions[i]);
-		sigaddset(&fwd, rec_forwarded[i]);
-	}
-	/* Sent since rec_block_signals: pending, so the handler takes it now. */
-	sigprocmask(SIG_UNBLOCK, &fwd, NULL);
-}
-
 void rec_fail(struct rec_session *s, const char *fmt, ...)
 {
 	va_list ap;
@@ -265,6 +227,8 @@ static void on_gone(struct rec_session *s, struct rec_task *t, int status)
 {
 	record_exit(s, t, status);
 	pid_t tid = t->tid;
+	if (tid == s->leader)
+		s->leader_gone = 1;
 	task_remove(s, t);
 	rec_vfork_release(s, tid);
 }
@@ -344,6 +308,7 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 		rec_preempt_disarm(t);
 		t->state = T_EXITING;
 		t->held = 0; /* killed before its syscall restarted: the program saw nothing */
+		rec_kill_untraced(t->tid, 8); /* orphaned, they would outlive the recording */
 		if (!ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &code))
 			record_exit(s, t, (int)code);
 		int r = cont(t->tid, PTRACE_CONT), st;
@@ -410,7 +375,7 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 static pid_t wait_next(struct rec_session *s, int *status)
 {
 	for (;;) {
-		if (pending_signal) {
+		if (rec_signal_pending()) {
 			/* Came while rec was not blocked: no EINTR told of it. */
 			errno = EINTR;
 			return -1;
@@ -558,14 +523,22 @@ static int drain(struct rec_session *s)
  * then rec ends the recording itself. Returns 0 to go on, -EINTR to stop. */
 static int outside_signal(struct rec_session *s)
 {
-	int sig = pending_signal;
-	if (sig) {
-		/* One is passed on (timeout(1) sends it to rec and to its
-		 * process group: the program has it already). */
-		pending_signal = 0;
-		if (!s->stop_sig)
+	int sig;
+	while ((sig = rec_take_signal())) {
+		/* One that stops is passed on once (timeout(1) sends it to rec
+		 * and to its process group: the program has it already);
+		 * others (SIGUSR1...) each time, once the program runs. */
+		if (rec_sig_stops(sig) && !s->stop_sig)
 			s->stop_sig = sig;
+		else if (!rec_sig_stops(sig))
+			s->fwd_early |= 1ull << (sig - 1);
 	}
+	for (sig = 1; s->fwd_early && s->started && sig < REC_NSIG; sig++)
+		if (s->fwd_early & 1ull << (sig - 1)) {
+			s->fwd_early &= ~(1ull << (sig - 1));
+			if (!s->leader_gone)
+				kill(s->leader, sig);
+		}
 	if (s->stop_sig && !s->stop_forwarded && s->started) {
 		s->stop_forwarded = 1;
 		s->stop_deadline_ns = now_ns() + REC_STOP_GRACE_MS * 1000000ULL;
@@ -623,6 +596,12 @@ int rec_run(struct rec_session *s)
 			if (!s->failed)
 				rec_fail(s, "thread %d: %s", t->tid, strerror(-(r ? r : s->w.err)));
 			return r ? r : -EIO;
+		}
+		if (s->leader_gone && !s->ending && s->started && !s->opt->wait_all) {
+			/* The program's first process ended: so does the recording
+			 * (as rr's), the others killed, their ends recorded. */
+			s->ending = 1;
+			rec_kill_rest(s);
 		}
 	}
 	return 0;

@@ -25,9 +25,11 @@ static void usage(FILE *f) /* --help */
 {
 	fprintf(f, "usage: rec [-o TRACE] [-q] [--cpu N] [--chaos [--seed N]] [--timeout SECONDS]\n"
 		   "           [--until-fail[=N] [-j K] [--fail-on STATUS,...]] [--no-inprocess]\n"
-		   "           [--] PROG [ARGS...]\n"
+		   "           [--wait-all] [--] PROG [ARGS...]\n"
 		   "Runs PROG and records every nondeterministic input into TRACE\n"
 		   "(default: rec-PROG-N.lz4, never overwriting). Exits with PROG's status.\n"
+		   "The recording ends when PROG's process ends: processes it started that\n"
+		   "are still there are killed then (their end is in the trace).\n"
 		   "  -o, --output FILE   trace file to write\n"
 		   "  -q, --quiet         do not print where the trace went\n"
 		   "      --cpu N         the CPU to run PROG and the recorder on\n"
@@ -45,7 +47,13 @@ static void usage(FILE *f) /* --help */
 		   "      --no-inprocess  record every syscall with a ptrace stop, none inside the\n"
 		   "                      program (in-process recording is not built yet; the\n"
 		   "                      option is accepted so scripts can pass it)\n"
-		   "      --version       print the version of rec and of the trace format\n");
+		   "      --wait-all      end the recording when the last process PROG started\n"
+		   "                      ends, not PROG's own (a daemon it left keeps rec waiting)\n"
+		   "      --version       print the version of rec and of the trace format\n"
+		   "Signals sent to rec are passed on to PROG (SIGINT, SIGTERM, SIGHUP, SIGQUIT:\n"
+		   "it has 0.7 s to end, then rec ends it and exits 128+N); those PROG sends\n"
+		   "to its process group (which rec shares) do not end rec. Whatever ends rec,\n"
+		   "no process of the recording is left running.\n");
 }
 
 /* Finds PROG like execvp would; returns 0 with the path in out, or
@@ -278,7 +286,7 @@ int rec_record(const struct rec_options *opt, const char *path, struct rec_resul
 	if (!s.started && read(s.exec_err_fd, &exec_errno, sizeof exec_errno) == sizeof exec_errno) {
 		/* The program never ran: no trace to keep. */
 		msg("cannot execute %s: %s", opt->argv[0], strerror(exec_errno));
-		tracee_kill_all(s.leader);
+		rec_kill_all(&s);
 		trace_writer_close(&s.w);
 		remove_trace(&s);
 		session_free(&s);
@@ -288,9 +296,7 @@ int rec_record(const struct rec_options *opt, const char *path, struct rec_resul
 	if ((ret || s.failed) && !s.snapshots) {
 		/* Nothing recorded that replay could run: one line, no trace. */
 		msg("cannot record %s: %s", opt->argv[0], s.failed ? s.reason : strerror(-ret));
-		for (struct rec_task *t = s.tasks; t; t = t->next)
-			kill(t->tid, SIGKILL);
-		tracee_kill_all(s.leader);
+		rec_kill_all(&s);
 		trace_writer_close(&s.w);
 		remove_trace(&s);
 		session_free(&s);
@@ -299,11 +305,7 @@ int rec_record(const struct rec_options *opt, const char *path, struct rec_resul
 	if (ret || s.failed) {
 		if (!s.w.err) /* the trace could not be written: said once, below */
 			msg("%s", s.failed ? s.reason : strerror(-ret));
-		for (struct rec_task *t = s.tasks; t; t = t->next) {
-			kill(t->tid, SIGKILL);
-			ptrace(PTRACE_CONT, t->tid, 0, 0); /* a stop already reported is not ended by SIGKILL */
-		}
-		tracee_kill_all(s.leader);
+		rec_kill_all(&s);
 	}
 	/* Stopped by a signal sent to rec: rec's status is as if it had killed
 	 * rec; stopped by --timeout: 124, like timeout(1). */
@@ -334,7 +336,7 @@ int main(int argc, char **argv)
 {
 	sigset_t orig_mask;
 	rec_block_signals(&orig_mask); /* before anything: a SIGTERM now is passed on, not lost */
-	enum { O_CHAOS = 256, O_SEED, O_TIMEOUT, O_UNTIL, O_FAILON, O_NOINPROC };
+	enum { O_CHAOS = 256, O_SEED, O_TIMEOUT, O_UNTIL, O_FAILON, O_NOINPROC, O_WAITALL };
 	static const struct option longs[] = {
 		{"output", required_argument, 0, 'o'},  {"quiet", no_argument, 0, 'q'},
 		{"cpu", required_argument, 0, 'C'},     {"help", no_argument, 0, 'h'},
@@ -342,6 +344,7 @@ int main(int argc, char **argv)
 		{"seed", required_argument, 0, O_SEED}, {"timeout", required_argument, 0, O_TIMEOUT},
 		{"until-fail", optional_argument, 0, O_UNTIL}, {"jobs", required_argument, 0, 'j'},
 		{"fail-on", required_argument, 0, O_FAILON}, {"no-inprocess", no_argument, 0, O_NOINPROC},
+		{"wait-all", no_argument, 0, O_WAITALL},
 		{0, 0, 0, 0},
 	};
 	struct rec_options opt = {.cpu = -1, .orig_mask = orig_mask, .jobs = 1};
@@ -387,6 +390,7 @@ int main(int argc, char **argv)
 			break;
 		case O_FAILON: opt.fail_on = optarg; break;
 		case O_NOINPROC: opt.no_inprocess = 1; break;
+		case O_WAITALL: opt.wait_all = 1; break;
 		default:
 			msg("%s: unknown option or missing argument; %s", argv[optind - 1], "see --help");
 			return EXIT_USAGE;

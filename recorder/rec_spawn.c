@@ -85,11 +85,9 @@ pid_t rec_spawn(struct rec_session *s, const char *path)
 		close(go[1]);
 		return -errno;
 	}
-	sigset_t fwd, before;
-	sigemptyset(&fwd);
-	for (int i = 0; i < REC_NFWD; i++)
-		sigaddset(&fwd, rec_forwarded[i]);
-	sigprocmask(SIG_BLOCK, &fwd, &before); /* the child takes none with rec's handler */
+	sigset_t all, before;
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &before); /* the child takes none with rec's handler */
 	pid_t pid = fork();
 	if (pid > 0)
 		sigprocmask(SIG_SETMASK, &before, NULL);
@@ -108,13 +106,17 @@ pid_t rec_spawn(struct rec_session *s, const char *path)
 		if (read(go[0], &c, 1) != 1)
 			_exit(EXIT_RECFAIL);
 		close(go[0]);
-		/* The signals rec passes on stay blocked through the exec: one
-		 * sent to the process group now reaches the program's first
-		 * instruction (rec_unblock_program), not this child. */
+		/* The signals rec catches stay blocked through the exec (but
+		 * faults): one sent to the process group now reaches the
+		 * program's first instruction (rec_unblock_program), not this
+		 * child. Their actions are as rec found them (SIG_IGN stays). */
 		sigset_t mask = s->orig_sigmask;
-		for (int i = 0; i < REC_NFWD; i++) {
-			sigaction(rec_forwarded[i], &s->orig_actions[i], NULL);
-			sigaddset(&mask, rec_forwarded[i]);
+		for (int sig = 1; sig < REC_NSIG; sig++) {
+			if (!sigismember(&s->caught, sig))
+				continue;
+			sigaction(sig, &s->orig_actions[sig], NULL);
+			if (sig != SIGSEGV && sig != SIGBUS && sig != SIGILL && sig != SIGFPE && sig != SIGTRAP && sig != SIGSYS)
+				sigaddset(&mask, sig);
 		}
 		sigprocmask(SIG_SETMASK, &mask, NULL);
 		if (personality(ADDR_NO_RANDOMIZE) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {

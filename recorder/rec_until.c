@@ -141,8 +141,10 @@ static int start_run(const struct rec_options *opt, const char *path, struct run
 }
 
 /* Waits for a child's end or a signal to rec (SIGINT, SIGTERM...); returns
- * the signal (SIGCHLD for a child). */
-static int wait_event(void)
+ * the signal (SIGCHLD for a child). One a recorded program sent (to its
+ * process group, which this rec shares: its tracer is one of the runs) is
+ * not for it. */
+static int wait_event(const struct run *runs, unsigned k)
 {
 	sigset_t set;
 	sigemptyset(&set);
@@ -150,8 +152,30 @@ static int wait_event(void)
 	for (int i = 0; i < REC_NFWD; i++)
 		sigaddset(&set, rec_forwarded[i]);
 	struct timespec ts = {0, 200 * 1000 * 1000}; /* a bound: a SIGCHLD may have come before */
-	int sig = sigtimedwait(&set, NULL, &ts);
+	siginfo_t si;
+	int sig = sigtimedwait(&set, &si, &ts);
+	if (sig > 0 && sig != SIGCHLD && si.si_code <= 0) {
+		pid_t tracer = rec_tracer_of(si.si_pid);
+		for (unsigned i = 0; i < k; i++)
+			if (tracer && runs[i].pid == tracer)
+				return SIGCHLD;
+	}
 	return sig < 0 ? SIGCHLD : sig;
+}
+
+/* Blocks, in this rec that only waits for its runs, the signals that
+ * would end or stop it but those it waits for (rec_forwarded, SIGCHLD)
+ * and job control: a recorded program's kill(0, SIGUSR1) reaches it too
+ * (a fault of its own still kills it: the kernel unblocks it). Each run's
+ * rec catches them itself (rec_catch_signals). */
+static void block_others(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	for (int sig = 1; sig < REC_NSIG; sig++)
+		if (rec_sig_handled(sig) && !rec_sig_stops(sig) && sig != SIGTSTP && sig != SIGTTIN && sig != SIGTTOU)
+			sigaddset(&set, sig);
+	sigprocmask(SIG_BLOCK, &set, NULL);
 }
 
 /* Takes the results the runs sent so far (resp is non-blocking). */
@@ -213,6 +237,7 @@ int rec_until_fail(const struct rec_options *opt, const char *path)
 		msg("cannot create trace %s: %s", final, strerror(-ret));
 		return EXIT_RECFAIL;
 	}
+	block_others();
 	struct run *runs = calloc(k, sizeof *runs);
 	if (!runs || pipe2(resp, O_CLOEXEC | O_NONBLOCK) < 0) {
 		msg("--until-fail: %s", strerror(errno));
@@ -235,7 +260,7 @@ int rec_until_fail(const struct rec_options *opt, const char *path)
 			}
 			started++;
 		}
-		int sig = wait_event();
+		int sig = wait_event(runs, k);
 		if (sig != SIGCHLD) {
 			stop_sig = sig;
 			break;

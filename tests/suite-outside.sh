@@ -413,4 +413,286 @@ term_hangs() {
 	pass "term-hang: ${TERM_RUNS:-20} runs of timeout 1 rec hang (mutex, read, sleep, spin, mixed): rec ended within $max ms each, every trace replayed with its recorded status and output"
 }
 term_hangs
+
+## No process left behind (issue 11): whatever ends rec, every process of
+## the recording is gone. tests/programs/proc_leftover stuck: processes
+## that ignore SIGTERM, SIGINT, SIGHUP, blocked in pause or read, computing,
+## in a loop of nanosleep, one in a process group of its own; with
+## "untraced", also one created with CLONE_UNTRACED (LeakSanitizer's
+## stop-the-world does so: rec then left it running, orphaned, spinning).
+## Each writes its pid to a file; after rec ends, none may be left (a
+## zombie is not left: in some containers nothing reaps orphans).
+LEFT=$TBIN/proc_leftover
+
+# replays_same NAME WANT: $REPLAYS replays of $O/NAME.lz4 exit WANT, print
+# what the recording did and say nothing ("replay: "); else one fail, 1.
+replays_same() {
+	local name=$1 want=$2 i st
+	for i in $(seq 1 "$REPLAYS"); do
+		timeout -s KILL 60 "$BIN/replay" "$O/$name.lz4" >"$O/$name.replay.out" 2>"$O/$name.replay.err" </dev/null
+		st=$?
+		if [ "$st" != "$want" ] || ! cmp -s "$O/$name.out" "$O/$name.replay.out" || grep -q '^replay: ' "$O/$name.replay.err"; then
+			fail "$name: replay $i exited $st (want $want): $(head -1 "$O/$name.replay.err")"
+			return 1
+		fi
+	done
+}
+
+
+# alive_pids FILE: the pids in FILE still running (not zombies), in ALIVE,
+# after waiting up to 5 s for them to go.
+alive_pids() {
+	local p i st
+	for i in $(seq 1 50); do
+		ALIVE=
+		for p in $(sort -u "$1"); do
+			st=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -c1)
+			[ -n "$st" ] && [ "$st" != Z ] && ALIVE="$ALIVE $p"
+		done
+		[ -z "$ALIVE" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# leftover_case NAME HOW WANT [untraced]: records "proc_leftover stuck",
+# waits for its "ready", ends rec by HOW (TERM, INT, HUP, KILL: that signal
+# to rec's pid; fail: the trace is a fifo whose reader then goes away, a
+# recording error; timeout: rec --timeout 2), then checks rec's status
+# (WANT) and that no pid of the recording is left.
+leftover_case() {
+	local name=$1 how=$2 want=$3 mode=${4:-} tpid rpid cpid= st i n trace=$O/$1.lz4 opts=
+	[ -x "$LEFT" ] || { fail "$name: $LEFT not built"; return; }
+	rm -f "$O/$name.pids" "$O/$name.fifo" "$trace"
+	if [ "$how" = fail ]; then
+		trace=$O/$name.fifo
+		mkfifo "$trace"
+		cat "$trace" >/dev/null &
+		cpid=$!
+	fi
+	[ "$how" = timeout ] && opts="--timeout 2"
+	# shellcheck disable=SC2086
+	timeout -s KILL 30 "$BIN/rec" -q $opts -o "$trace" -- "$LEFT" stuck "$O/$name.pids" $mode \
+		>"$O/$name.out" 2>"$O/$name.err" </dev/null &
+	tpid=$!
+	for i in $(seq 1 200); do
+		grep -q '^ready$' "$O/$name.out" 2>/dev/null && break
+		sleep 0.05
+	done
+	read -r rpid _ 2>/dev/null <"/proc/$tpid/task/$tpid/children"
+	n=$(sort -u "$O/$name.pids" 2>/dev/null | wc -l)
+	if ! grep -q '^ready$' "$O/$name.out" || [ -z "$rpid" ]; then
+		kill -KILL "$tpid" ${cpid:+"$cpid"} 2>/dev/null
+		wait "$tpid"
+		fail "$name: the program never got ready (rec ${rpid:-not found}): $(head -2 "$O/$name.err")"
+		return
+	fi
+	case $how in
+	fail) kill "$cpid" ;;
+	timeout) ;;
+	*) kill -"$how" "$rpid" ;;
+	esac
+	wait "$tpid" 2>/dev/null
+	st=$?
+	[ -n "$cpid" ] && { kill "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null; }
+	if ! alive_pids "$O/$name.pids"; then
+		fail "$name: rec ended by $how (status $st): processes of the recording still run 5 s later:$ALIVE ($(for p in $ALIVE; do tr '\0' ' ' <"/proc/$p/cmdline"; echo -n "; "; done))"
+		kill -KILL $ALIVE 2>/dev/null
+		return
+	fi
+	if [ "$st" != "$want" ]; then
+		fail "$name: rec ended by $how exited $st, want $want: $(head -2 "$O/$name.err")"
+		return
+	fi
+	pass "$name: rec ended by $how (status $st) with $n processes of the recording${mode:+ (one $mode)} stuck: none left"
+}
+leftover_case left-term TERM 143
+leftover_case left-int INT 130
+leftover_case left-hup HUP 129
+leftover_case left-kill KILL 137
+leftover_case left-fail fail 125
+leftover_case left-timeout timeout 124
+leftover_case left-term-untraced TERM 143 untraced
+leftover_case left-fail-untraced fail 125 untraced
+leftover_case left-timeout-untraced timeout 124 untraced
+
+# The first process makes an untraced one (CLONE_UNTRACED) and exits: the
+# untraced process, orphaned, must not outlive the recording.
+orphan_case() {
+	local name=left-orphan st
+	[ -x "$LEFT" ] || { fail "$name: $LEFT not built"; return; }
+	rm -f "$O/$name.pids"
+	timeout -s KILL 30 "$BIN/rec" -q -o "$O/$name.lz4" -- "$LEFT" orphan "$O/$name.pids" \
+		>"$O/$name.out" 2>"$O/$name.err" </dev/null
+	st=$?
+	if [ ! -s "$O/$name.pids" ]; then
+		fail "$name: rec exited $st, no pid written: $(head -2 "$O/$name.err")"
+	elif ! alive_pids "$O/$name.pids"; then
+		fail "$name: rec exited $st, the untraced process the program made still runs 5 s later:$ALIVE"
+		kill -KILL $ALIVE 2>/dev/null
+	else
+		pass "$name: rec exited $st, the untraced process the program made before it exited is gone"
+	fi
+}
+orphan_case
+
+## A signal other than those that stop the recording, sent to rec's pid
+## from outside (kill -USR1): passed on to the program, whose trap exits 0;
+## rec goes on recording and exits 0 (it died of SIGUSR1 before).
+usr1_case() {
+	local name=usr1-rec st i
+	rm -f "$O/$name.lz4"
+	timeout -s KILL 30 "$BIN/rec" -q -o "$O/$name.lz4" -- bash -c \
+		'trap "echo got USR1; exit 0" USR1; echo ready; while :; do sleep 0.1; done' \
+		>"$O/$name.out" 2>"$O/$name.err" </dev/null &
+	local tpid=$! rpid=
+	for i in $(seq 1 200); do
+		grep -q '^ready$' "$O/$name.out" 2>/dev/null && break
+		sleep 0.05
+	done
+	read -r rpid _ 2>/dev/null <"/proc/$tpid/task/$tpid/children"
+	[ -n "$rpid" ] && kill -USR1 "$rpid"
+	wait "$tpid" 2>/dev/null
+	st=$?
+	if [ "$st" != 0 ] || ! grep -q '^got USR1$' "$O/$name.out" || [ -s "$O/$name.err" ]; then
+		fail "$name: kill -USR1 to rec (${rpid:-not found}): rec exited $st (want 0): $(head -2 "$O/$name.err") output: $(tr '\n' '|' <"$O/$name.out")"
+		return
+	fi
+	replays_same "$name" 0 || return
+	pass "$name: kill -USR1 to rec's pid reached the program's trap, rec 0, $REPLAYS replays"
+}
+usr1_case
+
+## The program's first process exits while a daemon it started sleeps:
+## rec ends the recording then (the daemon killed, its end in the trace),
+## and the trace replays; with --wait-all rec waits for the daemon (which
+## creates PIDFILE.done before it exits).
+daemon_case() {
+	local name=$1 secs=$2 opt=${3:-} st i
+	[ -x "$LEFT" ] || { fail "$name: $LEFT not built"; return; }
+	rm -f "$O/$name.pids" "$O/$name.pids.done" "$O/$name.lz4"
+	# shellcheck disable=SC2086
+	timeout -s KILL 60 "$BIN/rec" -q $opt -o "$O/$name.lz4" -- "$LEFT" daemon "$O/$name.pids" "$secs" \
+		>"$O/$name.out" 2>"$O/$name.err" </dev/null
+	st=$?
+	if [ "$st" != 0 ] || [ -s "$O/$name.err" ]; then
+		fail "$name: rec exited $st (want 0, the first process's status): $(head -2 "$O/$name.err")"
+		kill -KILL $(cat "$O/$name.pids" 2>/dev/null) 2>/dev/null
+		return
+	fi
+	if [ -z "$opt" ]; then
+		if ! alive_pids "$O/$name.pids"; then
+			fail "$name: the program's first process exited, rec ended, its daemon still runs:$ALIVE"
+			kill -KILL $ALIVE 2>/dev/null
+			return
+		fi
+		if [ -e "$O/$name.pids.done" ]; then
+			fail "$name: the daemon ran to its end ($secs s): rec waited for it"
+			return
+		fi
+	elif [ ! -e "$O/$name.pids.done" ]; then
+		fail "$name: with $opt rec ended before the daemon did"
+		return
+	fi
+	replays_same "$name" 0 || return
+	pass "$name: a daemon sleeping $secs s ${opt:-killed when the first process exited}: $(replay_exits "$O/$name.lz4"), $REPLAYS replays"
+}
+# replay_exits TRACE: how the trace's processes ended, from replay --info.
+replay_exits() {
+	"$BIN/replay" --info "$1" 2>/dev/null | sed -n 's/^  exit *\([0-9]*\)$/\1 process ends recorded/p'
+}
+daemon_case daemon-end 30
+daemon_case daemon-wait-all 1 --wait-all
+
+## Signals the program sends to its own process group, which rec shares
+## (rec in a session of its own: setsid): tests/programs/sig_pgrp sends 13
+## (SIGUSR1, SIGABRT, SIGTRAP, SIGTERM, SIGTSTP...) with handlers in two
+## processes, each must take each once (rec survives them and passes none
+## on again), then ends by kill(0, SIGABRT) or kill(0, SIGUSR1) with the
+## default action: rec exits as the program did, 134 or 138, and replays.
+pgrp_case() {
+	local name=$1 end=$2 want=$3 sig=$4 st i
+	local prog=$TBIN/sig_pgrp
+	[ -x "$prog" ] || { fail "$name: $prog not built"; return; }
+	rm -f "$O/$name.lz4"
+	timeout -s KILL 60 setsid "$BIN/rec" -q -o "$O/$name.lz4" -- "$prog" group "$end" \
+		>"$O/$name.out" 2>"$O/$name.err" </dev/null
+	st=$?
+	if [ "$st" != "$want" ] || [ -s "$O/$name.err" ] || ! grep -q '^each signal once$' "$O/$name.out"; then
+		fail "$name: rec exited $st (want $want): $(head -2 "$O/$name.err") output: $(tr '\n' '|' <"$O/$name.out")"
+		return
+	fi
+	replays_same "$name" "$want" || return
+	pass "$name: 13 signals to the program's process group, rec's too, each taken once by both processes, then ${sig:-exit 0}: rec $want, $REPLAYS replays"
+}
+pgrp_case pgrp-abort abort 134 'kill(0, SIGABRT)'
+pgrp_case pgrp-usr1 usr1 138 'kill(0, SIGUSR1)'
+pgrp_case pgrp-exit exit 0
+
+# rec --until-fail: its coordinating process shares the group too.
+pgrp_until_fail() {
+	local name=pgrp-until-fail prog=$TBIN/sig_pgrp st
+	[ -x "$prog" ] || { fail "$name: $prog not built"; return; }
+	rm -f "$O/$name.lz4"
+	timeout -s KILL 60 setsid "$BIN/rec" --until-fail=2 -o "$O/$name.lz4" -- "$prog" group usr1 \
+		>"$O/$name.out" 2>"$O/$name.err" </dev/null
+	st=$?
+	if [ "$st" != 138 ] || ! grep -q '^rec: run 1 failed (killed by SIGUSR1) after 1 runs; trace written to' "$O/$name.err"; then
+		fail "$name: rec --until-fail exited $st (want 138): $(head -2 "$O/$name.err")"
+		return
+	fi
+	timeout -s KILL 60 "$BIN/replay" "$O/$name.lz4" >"$O/$name.replay.out" 2>"$O/$name.replay.err" </dev/null
+	st=$?
+	if [ "$st" != 138 ] || ! cmp -s "$O/$name.out" "$O/$name.replay.out"; then
+		fail "$name: replay exited $st (want 138): $(head -1 "$O/$name.replay.err")"
+		return
+	fi
+	pass "$name: rec --until-fail survived the program's 13 signals to its group, kept run 1 (killed by kill(0, SIGUSR1)), which replays"
+}
+pgrp_until_fail
+
+## Job control: the program stops its process group with kill(0, SIGSTOP)
+## (rec stops with it) or kill(0, SIGTSTP) (default action: the program
+## stops, rec, which ignores its group's signals, goes on); a SIGCONT to the
+## group (as a shell's fg) lets them go on: rec must not be wedged, the
+## program prints "continued", and the trace replays.
+pgrp_stop_case() {
+	local name=pgrp-$1 sig=$1 prog=$TBIN/sig_pgrp rpid cpid= i st state= who=rec
+	[ -x "$prog" ] || { fail "$name: $prog not built"; return; }
+	rm -f "$O/$name.lz4"
+	# (a process group of its own in this session, as a shell's job: not an
+	# orphaned group, which the kernel does not stop on SIGTSTP)
+	set -m
+	"$BIN/rec" -q -o "$O/$name.lz4" -- "$prog" group "$sig" >"$O/$name.out" 2>"$O/$name.err" </dev/null &
+	rpid=$!
+	set +m
+	[ "$sig" = tstp ] && who=program
+	for i in $(seq 1 200); do
+		[ -z "$cpid" ] && read -r cpid _ 2>/dev/null <"/proc/$rpid/task/$rpid/children"
+		if [ "$sig" = stop ]; then
+			state=$(sed 's/.*) //' "/proc/$rpid/stat" 2>/dev/null | cut -c1)
+		elif [ -n "$cpid" ]; then
+			state=$(sed 's/.*) //' "/proc/$cpid/stat" 2>/dev/null | cut -c1)
+		fi
+		# (a stopped tracee under PTRACE_LISTEN shows t)
+		case $state in T|t) grep -q '^each signal once$' "$O/$name.out" && break ;; esac
+		sleep 0.05
+	done
+	kill -CONT -- -"$rpid" 2>/dev/null
+	# Watchdog: a recording still running after 30 s is killed.
+	(for _ in $(seq 1 150); do kill -0 "$rpid" 2>/dev/null || exit 0; sleep 0.2; done
+	 kill -KILL "$rpid" 2>/dev/null) &
+	local watchdog=$!
+	wait "$rpid"
+	st=$?
+	wait "$watchdog" 2>/dev/null
+	if [ "$st" != 0 ] || ! grep -q '^continued$' "$O/$name.out"; then
+		fail "$name: after kill(0, SIG${sig^^}) and SIGCONT to the group (the $who's state was ${state:-?}): rec exited $st: $(head -2 "$O/$name.err") output: $(tr '\n' '|' <"$O/$name.out")"
+		return
+	fi
+	replays_same "$name" 0 || return
+	pass "$name: kill(0, SIG${sig^^}) stopped the $who (state $state), SIGCONT to the group: rec 0, $REPLAYS replays"
+}
+pgrp_stop_case stop
+pgrp_stop_case tstp
 exit 0
