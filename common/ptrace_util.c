@@ -653,11 +653,10 @@ int bp_counter_read(int fd, uint64_t *count)
 	return read(fd, count, sizeof *count) == (ssize_t)sizeof *count ? 0 : -EIO;
 }
 
-/* Whether tid leads a thread group that has threads other than tid. */
-static int has_other_threads(pid_t tid)
+pid_t tracee_tgid(pid_t tid)
 {
 	char path[64], line[128];
-	int tgid = 0;
+	pid_t tgid = -1;
 	snprintf(path, sizeof path, "/proc/%d/status", tid);
 	FILE *f = fopen(path, "re");
 	while (f && fgets(line, sizeof line, f))
@@ -665,7 +664,14 @@ static int has_other_threads(pid_t tid)
 			break;
 	if (f)
 		fclose(f);
-	if (tgid != tid)
+	return tgid;
+}
+
+/* Whether tid leads a thread group that has threads other than tid. */
+static int has_other_threads(pid_t tid)
+{
+	char path[64];
+	if (tracee_tgid(tid) != tid)
 		return 0; /* not a leader: it is reported dead by itself */
 	snprintf(path, sizeof path, "/proc/%d/task", tid);
 	DIR *d = opendir(path);

@@ -20,6 +20,8 @@ int mem_write(int memfd, uint64_t addr, const void *src, size_t len);
 int mem_open(pid_t pid);
 /* Opens /proc/PID/pagemap for mem_read_anon; the fd or -errno. */
 int mem_pagemap_open(pid_t pid);
+/* The thread group (process id) of thread tid, from /proc/TID/status; -1 if unknown. */
+pid_t tracee_tgid(pid_t tid);
 struct mem_range;
 /* The touched (present or swapped) page ranges of [start, end), from
  * pagemap pm with PAGEMAP_SCAN (Linux 6.7), up to n of them into out: how

@@ -25,21 +25,6 @@
 
 #define REGSET_MAX 16384 /* the largest register set passed on (XSAVE areas are ~1-3 KiB) */
 
-/* The thread group of tid (/proc/TID/status), or -1. */
-static pid_t tgid_of(pid_t tid)
-{
-	char path[64], line[128];
-	pid_t tgid = -1;
-	snprintf(path, sizeof path, "/proc/%d/status", tid);
-	FILE *f = fopen(path, "re");
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "Tgid: %d", &tgid) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return tgid;
-}
-
 static struct rec_task *find(struct rec_session *s, pid_t tid)
 {
 	for (struct rec_task *c = s->tasks; c; c = c->next)
@@ -124,7 +109,7 @@ int64_t rec_ptrace_emulate(struct rec_session *s, struct rec_task *t)
 	if (req == PTRACE_ATTACH) {
 		if (!c)
 			return pid > 0 && kill(pid, 0) == 0 ? -EPERM : -ESRCH; /* (not in the recording) */
-		if (c->etracer || tgid_of(c->tid) == tgid_of(t->tid))
+		if (c->etracer || tracee_tgid(c->tid) == tracee_tgid(t->tid))
 			return -EPERM;
 		c->etracer = t->tid;
 		c->estopped = 1;

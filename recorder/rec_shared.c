@@ -157,21 +157,6 @@ static int collect_cb(void *ctx, uint64_t addr, uint64_t len)
 	return 0;
 }
 
-/* The thread group of tid (/proc/TID/status), or -1. */
-static pid_t tgid_of(pid_t tid)
-{
-	char path[64], line[128];
-	pid_t tgid = -1;
-	snprintf(path, sizeof path, "/proc/%d/status", tid);
-	FILE *f = fopen(path, "re");
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "Tgid: %d", &tgid) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return tgid;
-}
-
 int rec_procmem_write(struct rec_task *t, const struct sc_desc *d, int64_t result)
 {
 	char path[64], target[64];
@@ -184,7 +169,7 @@ int rec_procmem_write(struct rec_task *t, const struct sc_desc *d, int64_t resul
 		return 0;
 	target[n] = 0;
 	char end = 0;
-	if (sscanf(target, "/proc/%d/mem%c", &pid, &end) != 1 || tgid_of(pid) != tgid_of(t->tid))
+	if (sscanf(target, "/proc/%d/mem%c", &pid, &end) != 1 || tracee_tgid(pid) != tracee_tgid(t->tid))
 		return 0;
 	int positional = t->nr == SYS_pwrite64 || t->nr == SYS_pwritev || t->nr == SYS_pwritev2;
 	int64_t off = positional ? (int64_t)t->args[3] : fd_pos(t->tid, (int)t->args[0]) - result;
