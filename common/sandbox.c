@@ -96,11 +96,11 @@ static int allow_reexecuted(scmp_filter_ctx ctx, int nr, const struct sc_desc *d
 	switch (d->cls) {
 	case SCC_EXEC:
 		if (nr == SYS_madvise) {
-			/* MADV_HWPOISON (100) and MADV_SOFT_OFFLINE (101) act on
-			 * physical memory, outside the replay. */
-			int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A2(SCMP_CMP_LE, 99));
-			for (uint64_t adv = 102; !r && adv <= 103; adv++)
-				r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A2(SCMP_CMP_EQ, adv));
+			/* the advice rec lets run (sc_exec_refused), one by one */
+			int r = 0;
+			for (uint64_t a[6] = {0}; !r && a[2] < 256; a[2]++)
+				if (!sc_exec_refused(nr, a))
+					r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A2(SCMP_CMP_EQ, a[2]));
 			return r;
 		}
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);

@@ -441,6 +441,8 @@ const struct sc_desc sc_table[SC_MAX] = {
 	SC(SYS_mremap, 5, SCC_MREMAP),
 	SC(SYS_brk, 1, SCC_BRK),
 	/* residency, locking and NUMA placement change no contents */
+	/* the vector as the kernel wrote it, up to a hole in the range too */
+	EMU(SYS_mincore, 3, {OUT_PAGEVEC, 2, 1, 0, 1}),
 	EMU(SYS_mlock, 2),
 	EMU(SYS_mlock2, 3),
 	EMU(SYS_munlock, 2),
@@ -526,9 +528,10 @@ const struct sc_desc sc_table[SC_MAX] = {
 	NO(SYS_bpf, 3),
 	NO(SYS_seccomp, 3),            /* a filter could hide syscalls from the recorder */
 	EMU(SYS_ptrace, 4), /* emulated for tracers in the recording: recorder/rec_ptrace.c (its memory too) */
-	NO(SYS_process_vm_readv, 6),
-	NO(SYS_process_vm_writev, 6),
-	NO(SYS_mincore, 3),            /* one byte per page: no shape for that */
+	/* what it read into the local iovecs; for writev, the remote iovecs,
+	 * in the caller's own memory (rec refuses writes elsewhere: EPERM) */
+	EMU(SYS_process_vm_readv, 6, IOV(1, 2)),
+	EMU(SYS_process_vm_writev, 6, IOV(3, 4)),
 	NO(SYS_remap_file_pages, 5),   /* needs the shared file mapping replay does not have */
 	SC(SYS_shmat, 3, SCC_SHMAT),   /* replay maps one copy per segment: recorder/rec_shared.c */
 	SC(SYS_shmdt, 1, SCC_SHMDT),

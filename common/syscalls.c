@@ -223,6 +223,8 @@ static int walk_one(const struct sc_out *o, const uint64_t a[6], int64_t res, sc
 	}
 	case OUT_FDSET:
 		return emit(fn, ctx, ptr, (a[o->b] + 63) / 64 * 8);
+	case OUT_PAGEVEC:
+		return emit(fn, ctx, ptr, a[o->b] / 4096 + !!(a[o->b] % 4096));
 	case OUT_FDSETS:
 		for (int i = 0; i < 3 && o->a + i < 6; i++) {
 			int r = emit(fn, ctx, a[o->a + i], (a[o->b] + 63) / 64 * 8);
@@ -387,6 +389,15 @@ int sc_unknown_recordable(long nr, int64_t result)
 	return !sc_lookup(nr) && result == -ENOSYS;
 }
 
+int sc_exec_refused(long nr, const uint64_t args[6])
+{
+	if (nr != SYS_madvise)
+		return 0;
+	uint64_t adv = args[2]; /* all 64 bits, as the sandbox's rules compare them */
+	/* MADV_NORMAL..MADV_DONTNEED, MADV_FREE..MADV_COLLAPSE, MADV_GUARD_INSTALL/REMOVE */
+	return !(adv <= 4 || (adv >= 8 && adv <= 25) || adv == 102 || adv == 103);
+}
+
 int sc_out_regions(const struct sc_desc *d, const uint64_t args[6], int64_t result,
 		   sc_read_fn rd, sc_region_fn fn, void *ctx)
 {
@@ -394,7 +405,7 @@ int sc_out_regions(const struct sc_desc *d, const uint64_t args[6], int64_t resu
 		/* Failed calls write nothing, except the few that report
 		 * remaining time or lengths on EINTR: those marked `always`. */
 		for (int i = 0; i < 3; i++)
-			if (d->out[i].kind == OUT_FIXED && d->out[i].always) {
+			if (d->out[i].always) {
 				int r = walk_one(&d->out[i], args, result, rd, fn, ctx);
 				if (r)
 					return r;

@@ -48,6 +48,7 @@ enum sc_out_kind {
 	OUT_SOCKOPT,   /* getsockopt: value arg 3, length pointer arg 4 */
 	OUT_FDSETS,    /* fd_sets at args a, a+1, a+2 for arg b descriptors (select) */
 	OUT_FUTEX,     /* futex: the words PI and WAKE_OP operations change */
+	OUT_PAGEVEC,   /* arg a points at one byte per page of arg b bytes (mincore) */
 	OUT_NKINDS,
 };
 
@@ -57,7 +58,7 @@ enum { ECHO_NONE = 0, ECHO_BUF, ECHO_IOV };
 struct sc_out {
 	uint8_t kind, a, b;
 	uint16_t size;
-	uint8_t always;    /* written on failure too (time left after EINTR...) */
+	uint8_t always;    /* written on failure too (time left after EINTR, mincore's vector up to a hole) */
 };
 
 /* mask_arg's high bit: the argument points at {sigset pointer, size} (pselect6). */
@@ -118,6 +119,11 @@ int sc_unrecorded(long nr);
  * trace). 0 for any other result, the kernel implements the number and
  * heisen cannot record it (recording stops), and for numbers the table has. */
 int sc_unknown_recordable(long nr, int64_t result);
+/* Whether a syscall replay runs again has arguments heisen never lets run:
+ * madvise advice unknown to heisen (the kernel's EINVAL) or acting on
+ * physical memory (MADV_HWPOISON, MADV_SOFT_OFFLINE). rec answers -EINVAL
+ * without running it, replay the recorded result, the sandbox kills it. */
+int sc_exec_refused(long nr, const uint64_t args[6]);
 /* Name of a replay class. */
 const char *sc_class_name(int cls);
 

@@ -151,7 +151,8 @@ enum {
 	SCF_ECHO_OUT = 16, /* the bytes went to rec's own stdout: replay shows them */
 	SCF_ECHO_ERR = 32, /* ...to rec's own stderr */
 	SCF_WIDE_NR = 64,  /* the number is outside 0..65535 (syscall(-1)): an i64 follows */
-	SCF_ALL = 127,
+	SCF_RESIZE = 128,  /* with SCF_FILEWRITE: the file's new size follows (ftruncate) */
+	SCF_ALL = 255,
 };
 
 struct trace_syscall {
@@ -168,6 +169,7 @@ struct trace_syscall {
 	uint64_t fw_offset; /* SCF_FILEWRITE: where in the file */
 	uint32_t fw_len;
 	const uint8_t *fw_data;
+	uint64_t fw_size;   /* SCF_RESIZE: the file's size, set before fw_data is written */
 };
 
 struct trace_signal {

@@ -307,6 +307,8 @@ int trace_put_syscall(struct trace_writer *w, const struct trace_syscall *s)
 		buf_u32(b, s->fw_len);
 		buf_put(b, s->fw_data, s->fw_len);
 	}
+	if (s->flags & SCF_RESIZE)
+		buf_u64(b, s->fw_size);
 	if (wide)
 		buf_u64(b, (uint64_t)s->nr);
 	return trace_end(w);
@@ -346,13 +348,16 @@ int trace_get_syscall(const struct trace_rec *rec, struct trace_syscall *s)
 		s->fw_len = cur_u32(&c);
 		s->fw_data = cur_bytes(&c, s->fw_len);
 	}
+	if (s->flags & SCF_RESIZE)
+		s->fw_size = cur_u64(&c);
 	if (s->flags & SCF_WIDE_NR) {
 		/* (a number that fits the u16 is written there: corrupt) */
 		c.bad |= s->nr != UINT16_MAX;
 		s->nr = (int64_t)cur_u64(&c);
 		c.bad |= s->nr >= 0 && s->nr <= UINT16_MAX;
 	}
-	if ((s->flags & ~SCF_ALL) || ((s->flags & SCF_SHARED) && !(s->flags & SCF_BLOB)))
+	if ((s->flags & ~SCF_ALL) || ((s->flags & SCF_SHARED) && !(s->flags & SCF_BLOB)) ||
+	    ((s->flags & SCF_RESIZE) && !(s->flags & SCF_FILEWRITE)))
 		c.bad = 1;
 	int r = finish(&c);
 	if (r) {

@@ -94,6 +94,7 @@ struct rec_task {
 	int skip;        /* syscall suppressed by the recorder; result in skip_result */
 	struct user_regs_struct entry_regs; /* at its last syscall's entry (rec_ptrace.c) */
 	int entry_regs_valid;
+	int64_t size_before; /* rec_shared_size_before */
 	pid_t etracer;   /* a recorded thread ptrace-attached to it (rec_ptrace.c) */
 	int estopped;    /* ...which holds it stopped: it is not scheduled */
 	int ereport;     /* ...and has yet to wait for its stop */
@@ -492,7 +493,9 @@ void rec_kill_rest(struct rec_session *s);
 /* rec_kill_rest, then waits until no traced process is left (a few
  * seconds at most: rec's exit ends the rest, PTRACE_O_EXITKILL). */
 void rec_kill_all(struct rec_session *s);
-/* Notes a shared mapping of a file (mmap just returned); returns 0 or -errno. */
+/* Notes a mapping of a file replay maps from its one copy of the file
+ * (mmap just returned): a shared one, or a private one past the file's end
+ * or of a file already followed; returns 0 or -errno. */
 int rec_shared_mmap(struct rec_session *s, struct rec_task *t, struct trace_syscall *rec);
 /* A write of t to /proc/PID/mem of its own process (a JIT's way to patch
  * its code): the bytes it changed, noted in t->emu_regions for its
@@ -507,8 +510,11 @@ int rec_shared_shmat(struct rec_session *s, struct rec_task *t, struct trace_sys
  * (mprotect cannot make it writable): then only a write to the file
  * (rec_shared_write) can change what the process reads there. */
 void rec_shared_map_note(struct rec_task *t);
-/* Captures a write into a file mapped shared, for replay's copy of it;
- * returns 0 or -errno. */
+/* Captures a write into a file replay keeps a copy of (rec_shared_mmap),
+ * or its new size after ftruncate or fallocate; returns 0 or -errno. */
+/* At t's syscall entry: the size of the file ftruncate or fallocate is
+ * about to change, if replay keeps a copy of it, in t->size_before (else -1). */
+void rec_shared_size_before(struct rec_session *s, struct rec_task *t);
 int rec_shared_write(struct rec_session *s, struct rec_task *t, const struct sc_desc *d, struct trace_syscall *rec);
 /* Sets up in-process recording (not with --no-inprocess): the control
  * area and the address the filter lets through; returns 0 or -errno. */

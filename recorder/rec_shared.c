@@ -29,20 +29,36 @@ static uint64_t file_id(const struct stat *st)
 	return ((uint64_t)st->st_dev << 40) ^ (uint64_t)st->st_ino;
 }
 
+static struct rec_shared *find_shared(struct rec_session *s, const struct stat *st)
+{
+	struct rec_shared *f = s->shared;
+	while (f && (f->dev != st->st_dev || f->ino != st->st_ino))
+		f = f->next;
+	return f;
+}
+
 int rec_shared_mmap(struct rec_session *s, struct rec_task *t, struct trace_syscall *rec)
 {
 	struct stat st;
 	int type = (int)(t->args[3] & 3);
-	if (!(rec->flags & SCF_BLOB) || (type != MAP_SHARED && type != MAP_SHARED_VALIDATE))
+	if (!(rec->flags & SCF_BLOB))
 		return 0;
 	int r = fd_stat(t->tid, (int)t->args[4], &st);
 	if (r)
 		return r;
+	/* A private mapping follows the copy too where the file's later
+	 * size or content shows through its pages not yet copied: one that
+	 * ends past the file's end (SIGBUS there until the file grows), or
+	 * of a file already followed. Not ld.so's (MAP_DENYWRITE), whose
+	 * first mapping of a library spans its bss. */
+	if (type != MAP_SHARED && type != MAP_SHARED_VALIDATE &&
+	    (type != MAP_PRIVATE || (t->args[3] & MAP_DENYWRITE) || !S_ISREG(st.st_mode) ||
+	     (t->args[5] + t->args[1] <= (uint64_t)st.st_size && !find_shared(s, &st))))
+		return 0;
 	rec->flags |= SCF_SHARED;
 	rec->file_id = file_id(&st);
-	for (struct rec_shared *f = s->shared; f; f = f->next)
-		if (f->dev == st.st_dev && f->ino == st.st_ino)
-			return 0;
+	if (find_shared(s, &st))
+		return 0;
 	struct rec_shared *f = calloc(1, sizeof *f);
 	if (!f)
 		return -ENOMEM;
@@ -182,16 +198,59 @@ int rec_procmem_write(struct rec_task *t, const struct sc_desc *d, int64_t resul
 	return 0;
 }
 
+/* The file's new size and, where it grew, what it now holds from its old
+ * end to the end of that page: zeros on most file systems, where tmpfs
+ * keeps what was stored there through a mapping (t->size_before). */
+static int resized(struct rec_session *s, struct rec_task *t, struct trace_syscall *rec, const struct stat *st)
+{
+	rec->flags |= SCF_RESIZE;
+	rec->fw_size = (uint64_t)st->st_size;
+	rec->fw_offset = t->size_before >= 0 ? (uint64_t)t->size_before : 0;
+	rec->fw_len = 0;
+	uint64_t end = (rec->fw_offset | 4095) + 1;
+	if (t->size_before < 0 || rec->fw_offset >= rec->fw_size || !(rec->fw_offset & 4095))
+		return 0;
+	if (end > rec->fw_size)
+		end = rec->fw_size;
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd/%d", t->tid, (int)t->args[0]);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	s->fwbuf.len = 0;
+	if (fd < 0 || buf_reserve(&s->fwbuf, end - rec->fw_offset)) {
+		if (fd >= 0)
+			close(fd);
+		return fd < 0 ? -errno : -ENOMEM;
+	}
+	ssize_t n = pread(fd, s->fwbuf.p, end - rec->fw_offset, (off_t)rec->fw_offset);
+	close(fd);
+	if (n != (ssize_t)(end - rec->fw_offset))
+		return n < 0 ? -errno : -EIO;
+	rec->fw_len = (uint32_t)n;
+	rec->fw_data = s->fwbuf.p;
+	return 0;
+}
+
+void rec_shared_size_before(struct rec_session *s, struct rec_task *t)
+{
+	struct stat st;
+	t->size_before = -1;
+	if (s->shared && (t->nr == SYS_ftruncate || t->nr == SYS_fallocate) &&
+	    !fd_stat(t->tid, (int)t->args[0], &st) && find_shared(s, &st))
+		t->size_before = st.st_size;
+}
+
 int rec_shared_write(struct rec_session *s, struct rec_task *t, const struct sc_desc *d, struct trace_syscall *rec)
 {
 	struct stat st;
-	if (!s->shared || !d->echo || rec->result <= 0 || fd_stat(t->tid, (int)t->args[0], &st))
+	int resize = t->nr == SYS_ftruncate || t->nr == SYS_fallocate;
+	if (!s->shared || !(d->echo ? rec->result > 0 : resize && !rec->result) ||
+	    fd_stat(t->tid, (int)t->args[0], &st) || !find_shared(s, &st))
 		return 0;
-	struct rec_shared *f = s->shared;
-	while (f && (f->dev != st.st_dev || f->ino != st.st_ino))
-		f = f->next;
-	if (!f)
-		return 0;
+	s->shared_written = 1; /* read-only shared mappings: no more soft preemptions (rec_preempt.c) */
+	rec->flags |= SCF_FILEWRITE;
+	rec->file_id = file_id(&st);
+	if (resize)
+		return resized(s, t, rec, &st);
 	int positional = t->nr == SYS_pwrite64 || t->nr == SYS_pwritev || t->nr == SYS_pwritev2;
 	int64_t off = positional ? (int64_t)t->args[3] : fd_pos(t->tid, (int)t->args[0]) - rec->result;
 	if (off < 0 || rec->result > UINT32_MAX)
@@ -201,9 +260,6 @@ int rec_shared_write(struct rec_session *s, struct rec_task *t, const struct sc_
 	int r = sc_written(d, t->args, rec->result, read_cb, collect_cb, ctx);
 	if (r)
 		return r;
-	rec->flags |= SCF_FILEWRITE;
-	s->shared_written = 1; /* read-only shared mappings: no more soft preemptions (rec_preempt.c) */
-	rec->file_id = file_id(&st);
 	rec->fw_offset = (uint64_t)off;
 	rec->fw_len = (uint32_t)s->fwbuf.len;
 	rec->fw_data = s->fwbuf.p;

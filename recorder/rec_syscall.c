@@ -15,7 +15,9 @@
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
+#include <linux/kcmp.h>
 
 #include "../common/ptrace_util.h"
 
@@ -28,6 +30,27 @@
 #ifndef PR_SET_SYSCALL_USER_DISPATCH
 #define PR_SET_SYSCALL_USER_DISPATCH 59
 #endif
+
+/* prctl's TSC mode as the program sees it: rdtsc works (rec traps it with
+ * PR_TSC_SIGSEGV and records it). PR_GET_TSC stores PR_TSC_ENABLE as the
+ * kernel would (EFAULT where it could not), PR_SET_TSC(PR_TSC_ENABLE)
+ * succeeds; PR_TSC_SIGSEGV for the program itself is not emulated: EINVAL. */
+static int64_t tsc_mode(struct rec_task *t)
+{
+	if (t->args[0] == PR_SET_TSC)
+		return t->args[1] == PR_TSC_ENABLE ? 0 : -EINVAL;
+	int mode = PR_TSC_ENABLE;
+	struct iovec local = {&mode, sizeof mode}, remote = {(void *)(uintptr_t)t->args[1], sizeof mode};
+	return process_vm_writev(t->tid, &local, 1, &remote, 1, 0) == sizeof mode ? 0 : -EFAULT;
+}
+
+/* process_vm_writev into another address space than the caller's: replay
+ * could not redo the write there. Into its own (any thread of its
+ * process, a CLONE_VM child), the table records the remote iovecs. */
+static int vm_write_elsewhere(struct rec_task *t)
+{
+	return t->nr == SYS_process_vm_writev && syscall(SYS_kcmp, t->tid, (pid_t)t->args[0], KCMP_VM, 0, 0) != 0;
+}
 
 /* Syscalls the recorder does not let run; returns 1 with the result the
  * program gets instead in *res, or 0 to let it run: refused ones; what
@@ -69,6 +92,8 @@ static int guard(struct rec_session *s, struct rec_task *t, const struct sc_desc
 		*res = -ENOSYS;
 		return 1;
 	}
+	if (sc_exec_refused(t->nr, t->args))
+		return 1; /* -EINVAL, as for advice the kernel does not know */
 	if (t->nr == SYS_sched_setaffinity) {
 		*res = 0;
 		return 1;
@@ -81,9 +106,18 @@ static int guard(struct rec_session *s, struct rec_task *t, const struct sc_desc
 		return perf_guard(s, t, res);
 	if (t->nr == SYS_wait4 && rec_ptrace_wait(s, t, res))
 		return 1;
-	if (t->nr == SYS_prctl &&
-	    (t->args[0] == PR_SET_TSC || t->args[0] == PR_SET_SECCOMP || t->args[0] == PR_SET_SYSCALL_USER_DISPATCH))
+	if (t->nr == SYS_prctl && (t->args[0] == PR_GET_TSC || t->args[0] == PR_SET_TSC)) {
+		*res = tsc_mode(t);
 		return 1;
+	}
+	if (t->nr == SYS_prctl && (t->args[0] == PR_SET_SECCOMP || t->args[0] == PR_SET_SYSCALL_USER_DISPATCH))
+		return 1;
+	if (vm_write_elsewhere(t)) {
+		msg("thread %d: process_vm_writev to process %d, another address space: refused with EPERM (replay could not redo the write)",
+		    t->tid, (int)t->args[0]);
+		*res = -EPERM;
+		return 1;
+	}
 	if (d->xfer_fd && (fd == 1 || fd == 2))
 		return 1;
 	if (t->nr == SYS_ioctl && sc_ioctl_out_size(t->args[1]) < 0) {
@@ -214,6 +248,7 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 	t->entry_regs_valid = 1;
 	regs_syscall_args(&r, t->args);
 	rec_space_note_syscall(t, r.rip);
+	rec_shared_size_before(s, t);
 	if (t->held) {
 		/* The kernel restarted the held syscall with no signal in
 		 * between: the program saw one call, recorded as the one it made

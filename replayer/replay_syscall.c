@@ -73,7 +73,8 @@ static int emulate(struct replay_session *s, struct replay_task *t, const struct
 		struct replay_shared *f = s->shared;
 		while (f && f->file_id != sc->file_id)
 			f = f->next;
-		if (f && pwrite(f->fd, sc->fw_data, sc->fw_len, (off_t)sc->fw_offset) != (ssize_t)sc->fw_len)
+		if (f && (((sc->flags & SCF_RESIZE) && ftruncate(f->fd, (off_t)sc->fw_size) < 0) ||
+			  pwrite(f->fd, sc->fw_data, sc->fw_len, (off_t)sc->fw_offset) != (ssize_t)sc->fw_len))
 			return replay_diverged(s, t, "cannot update the shared copy of a file: %s", strerror(errno));
 	}
 	for (uint32_t i = 0; i < sc->nregions; i++) {
@@ -178,6 +179,66 @@ static int check_result(struct replay_session *s, struct replay_task *t, const s
 			       (long long)sc->result);
 }
 
+/* The mappings of t that cover [lo, hi) without a gap, clipped to it, into
+ * p (at most n); how many, or 0 if there is a gap or more than n. */
+static int pieces(pid_t tid, uint64_t lo, uint64_t hi, uint64_t p[][2], int n)
+{
+	char path[64], line[512];
+	int k = 0;
+	uint64_t at = lo;
+	snprintf(path, sizeof path, "/proc/%d/maps", (int)tid);
+	FILE *f = fopen(path, "re");
+	while (f && at < hi && fgets(line, sizeof line, f)) {
+		unsigned long long s, e;
+		if (sscanf(line, "%llx-%llx", &s, &e) != 2 || e <= at)
+			continue;
+		if (s > at || k == n)
+			break;
+		p[k][0] = at;
+		p[k][1] = e < hi ? e : hi;
+		at = p[k++][1];
+	}
+	if (f)
+		fclose(f);
+	return at >= hi ? k : 0;
+}
+
+/* mremap of a range the recording's kernel had joined into one mapping
+ * and replay's has not (two mappings of one file were one struct file
+ * there, two opens of replay's copy here): shrunk first, then each piece
+ * moved to its place, the last one grown, or in place the last one grown.
+ * a: the arguments with the recorded address (MREMAP_FIXED) if it moved.
+ * Returns 0 with *res as the kernel's would be, or -errno. */
+static int mremap_pieces(struct replay_task *t, const uint64_t a[6], int64_t *res)
+{
+	uint64_t p[64][2], old = a[0], olen = PAGE_UP(a[1]), nlen = PAGE_UP(a[2]);
+	uint64_t to = a[3] & MREMAP_FIXED ? a[4] : old;
+	int r = 0;
+	*res = -EFAULT;
+	if ((a[3] & ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED)) || !olen || (old & 4095))
+		return 0;
+	if (nlen < olen) {
+		uint64_t u[6] = {old + nlen, olen - nlen};
+		if ((r = replay_inject(t, t->gadget, SYS_munmap, u, res, 0)) || *res)
+			return r;
+		olen = nlen;
+	}
+	int k = pieces(t->tid, old, old + olen, p, 64);
+	for (int i = 0; i < k && !r; i++) {
+		uint64_t len = p[i][1] - p[i][0], grow = i == k - 1 ? nlen - olen : 0;
+		if (to == old && i < k - 1)
+			continue;
+		uint64_t dst = to + (p[i][0] - old), m[6] = {p[i][0], len, len + grow, 0, 0};
+		if (to != old)
+			m[3] = MREMAP_MAYMOVE | MREMAP_FIXED, m[4] = dst;
+		if (!(r = replay_inject(t, t->gadget, SYS_mremap, m, res, 0)) && *res != (int64_t)dst)
+			return 0;
+	}
+	if (!r && k)
+		*res = (int64_t)to;
+	return r;
+}
+
 static int do_mmap(struct replay_session *s, struct replay_task *t, const struct trace_syscall *sc)
 {
 	uint64_t a[6];
@@ -191,7 +252,8 @@ static int do_mmap(struct replay_session *s, struct replay_task *t, const struct
 		r = mine < 0 ? mine : replay_open_fd(t, mine, O_RDWR, &fd);
 		if (r)
 			return replay_diverged(s, t, "mmap: cannot open the shared copy of the file: %s", strerror(-r));
-		a[3] = (a[3] & ~(uint64_t)MAP_SHARED_VALIDATE) | MAP_SHARED;
+		if ((a[3] & 3) != MAP_PRIVATE) /* (a private one past the file's end) */
+			a[3] = (a[3] & ~(uint64_t)MAP_SHARED_VALIDATE) | MAP_SHARED;
 		a[4] = (uint64_t)fd;
 	} else if (sc->flags & SCF_BLOB) {
 		if ((r = replay_open_blob(s, t, sc->blob, &fd)))
@@ -393,6 +455,11 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 			r = reap_child(s, t, d, &sc);
 		break;
 	case SCC_EXEC:
+		if (sc_exec_refused(nr, args)) { /* rec answered it without running it */
+			r = sc.result < 0 && sc.result > -4096 ? set_result(t, sc.result)
+							       : replay_diverged(s, t, "%s: recorded as run, which heisen never lets run", got);
+			break;
+		}
 		r = rerun(t, args, &res);
 		if (!r)
 			r = check_result(s, t, &sc, res);
@@ -421,8 +488,12 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 			args[4] = (uint64_t)sc.result;
 		}
 		r = rerun(t, args, &res);
+		if (!r && res == -EFAULT)
+			r = mremap_pieces(t, args, &res);
 		if (!r)
 			r = check_result(s, t, &sc, res);
+		if (!r)
+			r = set_result(t, res);
 		break;
 	case SCC_BRK:
 		r = do_brk(s, t, &sc);

@@ -1,7 +1,8 @@
 // mem_mremap_join: two mmaps side by side with the same protections (which
 // the kernel joins into one mapping), then mremap of the joined range:
-// grown in place, shrunk, moved; for anonymous and file mappings, and a
-// pair with different protections that stays two (mremap: EFAULT).
+// grown in place, shrunk, moved; for anonymous, shared and private file
+// mappings, and a pair with different protections that stays two (mremap:
+// EFAULT). Replay opens its copy of the file once per mmap: two mappings.
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,11 +23,13 @@ static void expect(const char *what, int ok)
 }
 
 /* Two mappings of n pages each, side by side in a free 4n-page hole. */
+static int file_flags = MAP_SHARED;
+
 static char *pair(int fd, int prot2)
 {
 	char *h = mmap(NULL, 16 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	munmap(h, 16 * PG);
-	int fl = fd < 0 ? MAP_PRIVATE | MAP_ANONYMOUS : MAP_SHARED;
+	int fl = fd < 0 ? MAP_PRIVATE | MAP_ANONYMOUS : file_flags;
 	char *a = mmap(h, 2 * PG, PROT_READ | PROT_WRITE, fl | MAP_FIXED_NOREPLACE, fd, 0);
 	char *b = mmap(h + 2 * PG, 2 * PG, prot2, fl | MAP_FIXED_NOREPLACE, fd, fd < 0 ? 0 : 2 * PG);
 	if (a != h || b != h + 2 * PG) {
@@ -99,6 +102,8 @@ int main(void)
 	if (fd < 0 || ftruncate(fd, 8 * PG) < 0)
 		return 1;
 	one("shared file", fd);
+	file_flags = MAP_PRIVATE;
+	one("private file", fd);
 	printf(bad ? "FAIL\n" : "ok\n");
 	return bad;
 }

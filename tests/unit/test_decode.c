@@ -318,7 +318,7 @@ static void test_decode_invalid_fields(void **state)
 
 	/* syscalls: each flag with the fields it announces (SCF_WIDE_NR: the
 	 * u16 nr 65535, the number last); unknown flags,
-	 * SCF_SHARED without SCF_BLOB, too many regions, a region past the end */
+	 * SCF_SHARED without SCF_BLOB, SCF_RESIZE without SCF_FILEWRITE, too many regions, a region past the end */
 	struct {
 		uint16_t flags;
 		uint32_t nregions;
@@ -333,8 +333,10 @@ static void test_decode_invalid_fields(void **state)
 		{SCF_FILEWRITE | SCF_DATAHASH, 1, 4, 1},
 		{SCF_WIDE_NR, 0, 0, 1},
 		{SCF_WIDE_NR | SCF_DATAHASH, 1, 4, 1},
+		{SCF_FILEWRITE | SCF_RESIZE, 0, 0, 1},
 		{SCF_ALL, 0, 0, 1},
 		{SCF_SHARED, 0, 0, 0},
+		{SCF_RESIZE, 0, 0, 0},
 		{SCF_SHARED | SCF_DATAHASH, 0, 0, 0},
 		{SCF_ALL + 1, 0, 0, 0},
 		{0x8000, 0, 0, 0},
@@ -373,6 +375,8 @@ static void test_decode_invalid_fields(void **state)
 				buf_u32(&b, fwlen == 2 ? 0xffffffffu : 6);
 				buf_put(&b, "abcdef", fwlen == 1 ? 5 : 6);
 			}
+			if (fl & SCF_RESIZE)
+				buf_u64(&b, 8192);
 			if (fl & SCF_WIDE_NR)
 				buf_u64(&b, (uint64_t)-1); /* syscall(-1) */
 			int want = scs[i].ok && fwlen == 0 ? 0 : -1;

@@ -104,6 +104,7 @@ static void test_table_outputs(void **state)
 			case OUT_LENPTR:
 			case OUT_IOV:
 			case OUT_FDSET:
+			case OUT_PAGEVEC:
 				if (o->b + 1 > need)
 					need = o->b + 1;
 				if (o->kind == OUT_LENPTR && o->a == o->b)
