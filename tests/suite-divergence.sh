@@ -47,6 +47,20 @@ check_rec_stops() {
 # recorded or refused: tests/programs/sys_enosys.c, sys_int80.c.)
 check_rec_stops "unknown syscall" "$DBIN/unknown_syscall" 'syscall number 0x100000027 has bits above the low 32 set: the kernel would run it as getpid'
 
+# process_vm_writev into another recorded process: refused with EPERM and
+# one line from rec (replay could not redo the write there); the program
+# goes on, its output replays.
+"$BIN/rec" -q -o "$d/vmw.lz4" -- "$DBIN/vm_write_child" >"$d/vmw.rec.out" 2>"$d/vmw.rec.err"
+st=$?
+if [ "$st" = 0 ] && [ "$(wc -l <"$d/vmw.rec.err")" = 1 ] &&
+	grep -q '^rec: thread [0-9]*: process_vm_writev to process [0-9]*, another address space: refused with EPERM' "$d/vmw.rec.err" &&
+	grep -q '^process_vm_writev child: EPERM$' "$d/vmw.rec.out" && grep -q '^child saw the write: no$' "$d/vmw.rec.out" &&
+	"$BIN/replay" "$d/vmw.lz4" >"$d/vmw.out" 2>"$d/vmw.err" && cmp -s "$d/vmw.out" "$d/vmw.rec.out"; then
+	pass "process_vm_writev into another process: EPERM, one line from rec, replays"
+else
+	fail "process_vm_writev into another process: rec status $st: $(head -2 "$d/vmw.rec.err") $(head -1 "$d/vmw.rec.out")"
+fi
+
 # A syscall whose results are larger than a trace record can hold.
 check_rec_stops "huge read" "$DBIN/read_huge" 'read: its results are larger than a trace record can hold'
 
