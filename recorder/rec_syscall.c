@@ -46,10 +46,14 @@ static int64_t tsc_mode(struct rec_task *t)
 
 /* process_vm_writev into another address space than the caller's: replay
  * could not redo the write there. Into its own (any thread of its
- * process, a CLONE_VM child), the table records the remote iovecs. */
+ * process, a CLONE_VM child), the table records the remote iovecs; to no
+ * process at all, the kernel answers ESRCH itself. */
 static int vm_write_elsewhere(struct rec_task *t)
 {
-	return t->nr == SYS_process_vm_writev && syscall(SYS_kcmp, t->tid, (pid_t)t->args[0], KCMP_VM, 0, 0) != 0;
+	if (t->nr != SYS_process_vm_writev)
+		return 0;
+	long r = syscall(SYS_kcmp, t->tid, (pid_t)t->args[0], KCMP_VM, 0, 0);
+	return r > 0 || (r < 0 && errno != ESRCH);
 }
 
 /* Syscalls the recorder does not let run; returns 1 with the result the

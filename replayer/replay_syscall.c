@@ -441,6 +441,7 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 		return replay_diverged(s, t, "expected %s, got %s", want, got);
 	}
 	int64_t res;
+	int pieced;
 	if (s->opt->unconfined_after >= 0 && nr == s->opt->unconfined_after) /* (-1: never, not syscall(-1)) */
 		t->unconfined = 1;
 	switch (d ? d->cls : SCC_UNKNOWN) {
@@ -488,11 +489,12 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 			args[4] = (uint64_t)sc.result;
 		}
 		r = rerun(t, args, &res);
-		if (!r && res == -EFAULT)
+		pieced = !r && res == -EFAULT;
+		if (pieced)
 			r = mremap_pieces(t, args, &res);
 		if (!r)
 			r = check_result(s, t, &sc, res);
-		if (!r)
+		if (!r && pieced) /* (its injections restored the registers of the entry) */
 			r = set_result(t, res);
 		break;
 	case SCC_BRK:

@@ -1,6 +1,7 @@
 // mem_process_vm: process_vm_readv and process_vm_writev on the program's
 // own pid (scattered iovecs, a partial transfer, a bad address) and
-// process_vm_readv of a forked child's memory.
+// process_vm_readv of a forked child's memory; process_vm_writev to a
+// reaped child (ESRCH). (Into another process: tests/diverge/vm_write_child.c.)
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -69,6 +70,9 @@ int main(void)
 	expect("readv child", n == 17 && !strcmp(got, "child's own words"), 1);
 	kill(c, SIGKILL);
 	waitpid(c, NULL, 0);
+	n = process_vm_writev(c, wl, 1, wr, 1, 0); /* reaped: no such process */
+	printf("writev to a reaped child: %zd %s\n", n, n < 0 ? strerrorname_np(errno) : "");
+	expect("writev to a reaped child", n == -1 && errno == ESRCH, 1);
 	printf(bad ? "FAIL\n" : "ok\n");
 	return bad;
 }
