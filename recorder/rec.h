@@ -512,10 +512,10 @@ int rec_shared_shmat(struct rec_session *s, struct rec_task *t, struct trace_sys
 void rec_shared_map_note(struct rec_task *t);
 /* Captures a write into a file replay keeps a copy of (rec_shared_mmap),
  * or its new size after ftruncate or fallocate; returns 0 or -errno. */
+int rec_shared_write(struct rec_session *s, struct rec_task *t, const struct sc_desc *d, struct trace_syscall *rec);
 /* At t's syscall entry: the size of the file ftruncate or fallocate is
  * about to change, if replay keeps a copy of it, in t->size_before (else -1). */
 void rec_shared_size_before(struct rec_session *s, struct rec_task *t);
-int rec_shared_write(struct rec_session *s, struct rec_task *t, const struct sc_desc *d, struct trace_syscall *rec);
 /* Sets up in-process recording (not with --no-inprocess): the control
  * area and the address the filter lets through; returns 0 or -errno. */
 int rec_inproc_setup(struct rec_session *s);
