@@ -536,15 +536,41 @@ static int page_zero(const uint8_t *p)
 	return !acc;
 }
 
-/* hash_map's private anonymous memory from trace format 9 on: each page
- * that is not all zeros, with its address. Untouched pages (zeros) cost
- * nothing to skip, so the terabytes of a sanitizer's shadow hash as fast
- * as what was written; a touched page of zeros hashes as an untouched one
- * (replay's process may have touched other pages). */
+/* Hashes the pages of [a, b) that are not all zeros, each with its
+ * address (trace format 9 on), what skip leaves out zeroed first. */
+static void hash_nonzero(struct hash_ctx *c, uint64_t a, uint64_t b)
+{
+	while (a < b) {
+		size_t len = b - a < (1u << 20) ? (size_t)(b - a) : (1u << 20);
+		long got = mem_read(c->tid, a, c->chunk, len);
+		if (got <= 0)
+			return; /* unreadable pages count as absent, the same in record and replay */
+		skip_ranges(c->skip, a, c->chunk, (size_t)got);
+		for (size_t off = 0; off + 4096 <= (size_t)got; off += 4096) {
+			if (page_zero(c->chunk + off))
+				continue;
+			uint64_t at = a + off;
+			XXH3_64bits_update(c->st, &at, sizeof at);
+			XXH3_64bits_update(c->st, c->chunk + off, 4096);
+		}
+		a += (uint64_t)got;
+	}
+}
+
+/* hash_map from trace format 9 on: every page of a writable mapping that
+ * is not all zeros, with its address, whatever the mapping's kind or
+ * bounds (the in-process library's ring is a shared memfd in rec and
+ * anonymous memory in replay). Of private anonymous memory only the
+ * touched pages are read (pagemap): the untouched read as zeros, so the
+ * terabytes of a sanitizer's shadow cost nothing. */
 static void hash_sparse(struct hash_ctx *c, const struct map_range *m)
 {
 	struct mem_range r[64];
 	uint64_t next;
+	if (m->inode != 0 || m->perms[3] != 'p' || (m->start & 4095) || (m->end & 4095)) {
+		hash_nonzero(c, m->start, m->end);
+		return;
+	}
 	for (uint64_t a = m->start; a < m->end; a = next) {
 		long n = mem_touched(c->pm, a, m->end, r, 64, &next);
 		if (n < 0)
@@ -555,21 +581,7 @@ static void hash_sparse(struct hash_ctx *c, const struct map_range *m)
 			next = m->end;
 		}
 		for (long i = 0; i < n; i++)
-			for (uint64_t p = r[i].a; p < r[i].b;) {
-				size_t len = r[i].b - p < (1u << 20) ? (size_t)(r[i].b - p) : (1u << 20);
-				long got = mem_read(c->tid, p, c->chunk, len);
-				if (got <= 0)
-					break; /* unreadable pages count as absent, the same in record and replay */
-				skip_ranges(c->skip, p, c->chunk, (size_t)got);
-				for (size_t off = 0; off + 4096 <= (size_t)got; off += 4096) {
-					if (page_zero(c->chunk + off))
-						continue;
-					uint64_t at = p + off;
-					XXH3_64bits_update(c->st, &at, sizeof at);
-					XXH3_64bits_update(c->st, c->chunk + off, 4096);
-				}
-				p += (uint64_t)got;
-			}
+			hash_nonzero(c, r[i].a, r[i].b);
 		if (next <= a)
 			break;
 	}
@@ -580,15 +592,15 @@ static int hash_map(void *ctx, const struct map_range *m)
 	struct hash_ctx *c = ctx;
 	if (m->perms[0] != 'r' || m->perms[1] != 'w' || (c->skip && c->skip->map && m->start == c->skip->map))
 		return 0;
+	if (c->sparse) {
+		hash_sparse(c, m);
+		return 0;
+	}
 	/* Where memory starts again after a hole: how the kernel splits it
 	 * into mappings (forks, merges) is not the program's state. */
 	if (m->start != c->prev_end)
 		XXH3_64bits_update(c->st, &m->start, sizeof m->start);
 	c->prev_end = m->end;
-	if (c->sparse && m->inode == 0 && m->perms[3] == 'p' && !(m->start & 4095) && !(m->end & 4095)) {
-		hash_sparse(c, m);
-		return 0;
-	}
 	for (uint64_t p = m->start; p < m->end;) {
 		size_t n = m->end - p < (1u << 20) ? (size_t)(m->end - p) : (1u << 20);
 		/* untouched pages of private anonymous memory are zeros: not read */

@@ -110,9 +110,9 @@ void mem_skip_free(struct mem_skip *k);
 int mem_skip_covers(const struct mem_skip *k, uint64_t a, uint64_t len);
 /* XXH3-64 of every writable mapping of tid's process (bytes in address
  * order, and the address where each run of adjacent mappings starts) but
- * what skip (may be NULL) leaves out; sparse (trace format 9 on): private
- * anonymous memory as its pages that are not all zeros, each with its
- * address. Returns 0 or -errno. */
+ * what skip (may be NULL) leaves out; sparse (trace format 9 on): instead
+ * the pages that are not all zeros, each with its address, whatever the
+ * mappings (untouched private anonymous pages not read). Returns 0 or -errno. */
 int mem_writable_hash(pid_t tid, const struct mem_skip *skip, int sparse, uint64_t *hash);
 /* Opens a hardware-breakpoint perf counter on executions of addr by tid;
  * with period > 0 tid gets signal sig before the period-th execution.
