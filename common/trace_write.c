@@ -409,15 +409,13 @@ static int queue_step(struct trace_writer *w)
 	return 1;
 }
 
-/* The worker: compresses and writes queued frames until closing and
- * empty. */
-static void *worker(void *arg)
+/* Runs step (a stage of the writer's pipeline) under w->mu until w is
+ * closing and its queue empty. */
+static void *run_stage(struct trace_writer *w, int (*step)(struct trace_writer *))
 {
-	struct trace_writer *w = arg;
 	pthread_mutex_lock(&w->mu);
-	old_close(w);
 	for (;;) {
-		if (queue_step(w))
+		if (step(w))
 			continue;
 		if (w->closing && w->qcount == 0)
 			break;
@@ -427,22 +425,23 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* The worker: compresses and writes queued frames until closing and
+ * empty. */
+static void *worker(void *arg)
+{
+	struct trace_writer *w = arg;
+	pthread_mutex_lock(&w->mu);
+	old_close(w);
+	pthread_mutex_unlock(&w->mu);
+	return run_stage(w, queue_step);
+}
+
 /* The chainer: the chain stage alone (chain_step), so that a deferred
  * record does not wait for the frame the worker is compressing; it ends
  * with the worker. */
 static void *chainer(void *arg)
 {
-	struct trace_writer *w = arg;
-	pthread_mutex_lock(&w->mu);
-	for (;;) {
-		if (chain_step(w))
-			continue;
-		if (w->closing && w->qcount == 0)
-			break;
-		pthread_cond_wait(&w->queued, &w->mu);
-	}
-	pthread_mutex_unlock(&w->mu);
-	return NULL;
+	return run_stage(arg, chain_step);
 }
 
 /* Starts the worker with every signal blocked (rec takes SIGCHLD and the
