@@ -26,6 +26,8 @@ static const long cookie_calls[] = {
 
 int sandbox_needs_cookie(long nr)
 {
+	if (nr == FILTER_KILL_NR)
+		return 1;
 	for (size_t i = 0; i < sizeof cookie_calls / sizeof cookie_calls[0]; i++)
 		if (cookie_calls[i] == nr)
 			return 1;
@@ -90,6 +92,48 @@ int filter_refuse_arch(struct buf *bpf, uint32_t arch, int err)
 	return filter_prepend(bpf, prefix, sizeof prefix / sizeof prefix[0]);
 }
 
+int filter_rewrite(const void *in, size_t n, uint64_t untraced_ip, filter_action_fn map, void *ctx, struct buf *out)
+{
+	const uint32_t nr_off = offsetof(struct seccomp_data, nr), a0 = offsetof(struct seccomp_data, args);
+	const uint32_t ip_off = offsetof(struct seccomp_data, instruction_pointer);
+	const struct sock_filter prefix[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, nr_off),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)FILTER_KILL_NR, 0, 2),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, a0), /* low half */
+		BPF_STMT(BPF_RET | BPF_A, 0),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip_off),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)untraced_ip, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip_off + 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(untraced_ip >> 32), 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, untraced_ip ? SECCOMP_RET_ALLOW : SECCOMP_RET_KILL_PROCESS),
+		BPF_STMT(BPF_LD | BPF_W | BPF_IMM, 0), /* the program finds A and X as the kernel leaves them */
+		BPF_STMT(BPF_LDX | BPF_W | BPF_IMM, 0),
+	};
+	const size_t np = sizeof prefix / sizeof prefix[0];
+	const struct sock_filter *prog = in;
+	if (!n)
+		return -EINVAL;
+	if (n + np > BPF_MAXINSNS)
+		return -E2BIG;
+	int r = buf_reserve(out, (n + np) * sizeof *prog);
+	if (r)
+		return r;
+	struct sock_filter *o = (struct sock_filter *)out->p;
+	memcpy(o, prefix, sizeof prefix);
+	if (!untraced_ip) /* (ip 0 is no syscall's: the jumps skip the return) */
+		o[8] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_IMM, 0);
+	for (size_t i = 0; i < n; i++) {
+		struct sock_filter f = prog[i];
+		if (BPF_CLASS(f.code) == BPF_RET && BPF_RVAL(f.code) != BPF_K)
+			return -EINVAL;
+		if (BPF_CLASS(f.code) == BPF_RET)
+			f.k = map(ctx, f.k);
+		o[np + i] = f;
+	}
+	out->len = (n + np) * sizeof *prog;
+	return 0;
+}
+
 /* The rules for syscalls the table says replay runs again. */
 static int allow_reexecuted(scmp_filter_ctx ctx, int nr, const struct sc_desc *d)
 {
@@ -133,6 +177,10 @@ int sandbox_bpf(uint64_t cookie, struct buf *bpf)
 		if (d && !sandbox_needs_cookie(nr))
 			r = allow_reexecuted(ctx, nr, d);
 	}
+	/* A program's filter killing a thread, as the recording had it. */
+	if (!r)
+		r = seccomp_rule_add(ctx, SCMP_ACT_KILL_THREAD, (int)FILTER_KILL_NR, 2,
+				     SCMP_A0(SCMP_CMP_EQ, SECCOMP_RET_KILL_THREAD), SCMP_A5(SCMP_CMP_EQ, cookie));
 	/* A syscall interrupted inside replay's own injections may restart. */
 	if (!r)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SYS_restart_syscall, 0);

@@ -34,6 +34,26 @@ int filter_allow_ip(struct buf *bpf, uint64_t ip);
  * whole program, err out of range), -E2BIG or -ENOMEM. */
 int filter_refuse_arch(struct buf *bpf, uint32_t arch, int err);
 
+/* A syscall number no kernel implements: with argument 0 a seccomp action
+ * (SECCOMP_RET_KILL_THREAD or _KILL_PROCESS), the program filters rec
+ * installs for the program (filter_rewrite) and replay's sandbox (with the
+ * cookie) answer it with that action: how rec and replay have the kernel
+ * kill a thread as a program's filter would have. */
+#define FILTER_KILL_NR 0x3fff4b4cL
+
+/* What a program's filter action becomes when rec installs it: the
+ * action to return instead (SECCOMP_RET_ALLOW or SECCOMP_RET_TRACE with
+ * data), chosen by the caller. */
+typedef uint32_t (*filter_action_fn)(void *ctx, uint32_t action);
+
+/* Rewrites a program's classic BPF seccomp filter (n instructions at in)
+ * into out: every `ret K` returns map(K) instead, and a prefix answers
+ * FILTER_KILL_NR with its argument 0 and allows the syscall returning to
+ * untraced_ip (if not 0) before the program's own instructions run (A, X
+ * zeroed again). Returns 0, -EINVAL (empty, or an action computed at run
+ * time: `ret A`), -E2BIG (too long with the prefix) or -ENOMEM. */
+int filter_rewrite(const void *in, size_t n, uint64_t untraced_ip, filter_action_fn map, void *ctx, struct buf *out);
+
 /* Builds replay's sandbox filter as BPF in bpf: syscalls of another
  * architecture (int 0x80, x32) and every syscall replay does not re-execute
  * kill the process; replay's own injections are allowed only with cookie in

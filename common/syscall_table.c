@@ -526,7 +526,7 @@ const struct sc_desc sc_table[SC_MAX] = {
 	NO(SYS_userfaultfd, 1),
 	EMU(SYS_perf_event_open, 5), /* software events only (rec's guard); reads of its fd are recorded */
 	NO(SYS_bpf, 3),
-	NO(SYS_seccomp, 3),            /* a filter could hide syscalls from the recorder */
+	EMU(SYS_seccomp, 3, FIX(2, 6)), /* programs' filters: rec_seccomp.c (6: GET_NOTIF_SIZES) */
 	EMU(SYS_ptrace, 4), /* emulated for tracers in the recording: recorder/rec_ptrace.c (its memory too) */
 	/* what it read into the local iovecs; for writev, the remote iovecs,
 	 * in the caller's own memory (rec refuses writes elsewhere: EPERM) */

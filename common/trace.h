@@ -13,7 +13,7 @@
 #include "util.h"
 
 #define TRACE_MAGIC "HEISENTR"
-#define TRACE_VERSION 9
+#define TRACE_VERSION 10
 #define TRACE_VERSION_SPARSE_HASH 9 /* from this version on, point hashes leave out zero pages (mem_writable_hash),
 				    * and a sparse file's chunks leave out its holes */
 #define TRACE_VERSION_MIN 5  /* the oldest version the reader reads (5: no inproc, patch, buffer records) */
@@ -152,7 +152,10 @@ enum {
 	SCF_ECHO_ERR = 32, /* ...to rec's own stderr */
 	SCF_WIDE_NR = 64,  /* the number is outside 0..65535 (syscall(-1)): an i64 follows */
 	SCF_RESIZE = 128,  /* with SCF_FILEWRITE: the file's new size follows (ftruncate) */
-	SCF_ALL = 255,
+	SCF_NOT_RUN = 256, /* a program's seccomp filter answered it: not run, nothing written (format 10) */
+	SCF_KILL = 512,    /* with SCF_NOT_RUN: ...by killing the thread (result: SECCOMP_RET_KILL_THREAD)
+			    * or its process (SECCOMP_RET_KILL_PROCESS) */
+	SCF_ALL = 1023,
 };
 
 struct trace_syscall {

@@ -357,7 +357,9 @@ int trace_get_syscall(const struct trace_rec *rec, struct trace_syscall *s)
 		c.bad |= s->nr >= 0 && s->nr <= UINT16_MAX;
 	}
 	if ((s->flags & ~SCF_ALL) || ((s->flags & SCF_SHARED) && !(s->flags & SCF_BLOB)) ||
-	    ((s->flags & SCF_RESIZE) && !(s->flags & SCF_FILEWRITE)))
+	    ((s->flags & SCF_RESIZE) && !(s->flags & SCF_FILEWRITE)) ||
+	    ((s->flags & SCF_KILL) && !(s->flags & SCF_NOT_RUN)) ||
+	    ((s->flags & SCF_NOT_RUN) && (s->nregions || (s->flags & ~(SCF_NOT_RUN | SCF_KILL | SCF_WIDE_NR)))))
 		c.bad = 1;
 	int r = finish(&c);
 	if (r) {

@@ -146,6 +146,17 @@ struct rec_task {
 	uint8_t held_bytes[REC_HELD_BYTES];
 	uint32_t carried; /* held_regions of a restarted call: captured again at its end */
 	uint64_t restart_args[6];
+	int filtered;    /* a seccomp filter of the program's applies to it (rec_seccomp.c) */
+	int not_run;     /* that filter answered its syscall: recorded SCF_NOT_RUN */
+	int trap_due;    /* ...with SIGSYS, raised at the syscall's end */
+	int killing;     /* ...by killing it: its syscall-exit stop (before the kill) is not recorded */
+	int trap_raised; /* ...raised: its stop gets trap_info */
+	uint32_t trap_data;
+	siginfo_t trap_info;
+	uint64_t filt_at;  /* installing one: rec's copy of it on the stack, what was there, rdx */
+	size_t filt_len;
+	uint64_t filt_rdx;
+	uint8_t *filt_saved;
 	struct rec_task *next;
 };
 
@@ -284,6 +295,8 @@ struct rec_session {
 	struct patch_sweep_cache sweeps; /* code windows swept (patch.h) */
 	uint64_t hot_sites[REC_HOT_SITES]; /* file positions of sites patched (rec_inproc.c), 0: free */
 	unsigned nhot_sites;
+	uint32_t *filter_actions; /* the actions of programs' seccomp filters, by index (rec_seccomp.c) */
+	unsigned nfilter_actions;
 };
 
 /* Writes the sysenter records of threads inside syscalls, before a record
@@ -328,6 +341,26 @@ int rec_vfork_release(struct rec_session *s, pid_t tid);
  * x86-64 numbers with the x32 bit, negative ones (int 0x80 is refused
  * before: rec_spawn.c). */
 #define REC_BADARCH 0xfff
+/* seccomp trace data of a program's filter: this bit and the index of its
+ * action in rec_session.filter_actions (at most REC_FILTER_MAX of them). */
+#define REC_FILTER_ACT 0x8000
+#define REC_FILTER_MAX 0x7fff
+
+/* At t's syscall entry, a seccomp stop with data: a program filter's
+ * action done as the kernel would (t->skip, or the thread killed), the
+ * installation of such a filter rewritten, PR_GET_SECCOMP answered.
+ * Returns 1 if it decided the call (skipped, or the thread killed), 0 if
+ * not, or -errno. */
+int rec_seccomp_entry(struct rec_session *s, struct rec_task *t, struct user_regs_struct *r, unsigned long data);
+/* At t's syscall exit (registers r): puts back what installing a filter
+ * changed; marks t (and its process, TSYNC) filtered. 0 or -errno. */
+int rec_seccomp_exit(struct rec_session *s, struct rec_task *t, struct user_regs_struct *r);
+/* Raises the SIGSYS a filter's SECCOMP_RET_TRAP asked for, once t's
+ * syscall is recorded; its stop gets the kernel's siginfo. 0 or -errno. */
+int rec_seccomp_raise(struct rec_task *t);
+/* Turns the in-process library of t's process off: a filter of the
+ * program's applies, every syscall goes traced. 0 or -errno. */
+int rec_inproc_filtered(struct rec_task *t);
 /* 1 if t, at a seccomp stop, is in an x86-64 syscall (whatever its
  * number), 0 if in one of another ABI or if that cannot be read. */
 int rec_syscall_x86_64(struct rec_task *t);
@@ -446,8 +479,8 @@ pid_t rec_spawn(struct rec_session *s, const char *path);
 int rec_unblock_program(struct rec_session *s, pid_t tid);
 /* Runs the event loop until the program is gone; returns 0 or -errno. */
 int rec_run(struct rec_session *s);
-/* Handles a seccomp stop (syscall entry); returns 0 or -errno. */
-int rec_syscall_entry(struct rec_session *s, struct rec_task *t);
+/* Handles a seccomp stop (syscall entry) with its data; returns 0 or -errno. */
+int rec_syscall_entry(struct rec_session *s, struct rec_task *t, unsigned long data);
 /* Handles a syscall-exit stop; writes the syscall record and leaves the
  * thread T_READY; returns 0 or -errno. */
 int rec_syscall_exit(struct rec_session *s, struct rec_task *t);

@@ -224,7 +224,8 @@ int rec_inproc_inject(struct rec_session *s, struct rec_task *t)
 		return 0;
 	}
 	t->space->il = 1;
-	return set_pid(t, t->tid);
+	ret = set_pid(t, t->tid);
+	return ret || !t->filtered ? ret : rec_inproc_filtered(t); /* (a filter kept across the exec) */
 }
 
 int rec_inproc_newproc(struct rec_task *parent, struct rec_task *child, uint64_t flags)
@@ -608,6 +609,17 @@ out:
 	return 0;
 }
 
+int rec_inproc_filtered(struct rec_task *t)
+{
+	const uint32_t off = IL_MODE_OFF;
+	int fd;
+	if (!t->space || !t->space->il)
+		return 0;
+	if ((fd = space_fd(t)) < 0)
+		return fd;
+	return mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, mode), &off, sizeof off);
+}
+
 int rec_inproc_fork(struct rec_task *c)
 {
 	const uint32_t off = IL_MODE_OFF;
@@ -628,7 +640,7 @@ static int ring_fix(struct rec_session *s, struct rec_task *t)
 	struct rec_space *sp = t->space;
 	const uint64_t m[6] = {IL_BASE + IL_RING_HDR_OFF, RING_MAP_LEN, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, (uint64_t)-1, 0};
-	const uint32_t mode = IL_MODE_RECORD;
+	const uint32_t mode = t->filtered ? IL_MODE_OFF : IL_MODE_RECORD; /* (rec_inproc_filtered) */
 	struct il_ring_hdr rh = {0};
 	int64_t res = -1;
 	int fd = space_fd(t), ret;

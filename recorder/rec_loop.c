@@ -148,7 +148,13 @@ static int on_signal(struct rec_session *s, struct rec_task *t, int sig)
 		rec_preempt_reset(t);
 		return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 ? -errno : 0;
 	}
-	if (sig == t->reraised_sig) {
+	if (sig == SIGSYS && t->trap_raised) {
+		/* a program filter's SECCOMP_RET_TRAP (rec_seccomp_raise) */
+		si = t->trap_info;
+		t->trap_raised = 0;
+		if (ptrace(PTRACE_SETSIGINFO, t->tid, 0, &si) < 0)
+			return -errno;
+	} else if (sig == t->reraised_sig) {
 		/* held back at a preemption and raised again: its own siginfo */
 		si = t->reraised_info;
 		t->reraised_sig = 0;
@@ -276,7 +282,7 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 		}
 		rec_preempt_disarm(t);
 		int r = raise_held(t);
-		return r ? r : rec_syscall_entry(s, t);
+		return r ? r : rec_syscall_entry(s, t, data);
 	}
 	case PTRACE_EVENT_EXEC: {
 		unsigned long former = (unsigned long)t->tid;

@@ -41,6 +41,7 @@ void rec_task_free(struct rec_task *t)
 	rec_space_put(t->space);
 	if (t->sched_fd >= 0)
 		close(t->sched_fd);
+	free(t->filt_saved);
 	free(t);
 }
 
@@ -243,6 +244,7 @@ int rec_newtask(struct rec_session *s, struct rec_task *t, int event)
 		n.child_tid_ptr = 0;
 	if (n.flags & CLONE_VFORK)
 		t->vfork_child = (pid_t)child;
+	c->filtered = t->filtered; /* the kernel copies the filters to every child */
 	if (t->space && !c->space) {
 		/* threads share the address space and its sites; a fork's child
 		 * has a copy of both */

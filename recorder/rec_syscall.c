@@ -114,7 +114,7 @@ static int guard(struct rec_session *s, struct rec_task *t, const struct sc_desc
 		*res = tsc_mode(t);
 		return 1;
 	}
-	if (t->nr == SYS_prctl && (t->args[0] == PR_SET_SECCOMP || t->args[0] == PR_SET_SYSCALL_USER_DISPATCH))
+	if (t->nr == SYS_prctl && t->args[0] == PR_SET_SYSCALL_USER_DISPATCH)
 		return 1;
 	if (vm_write_elsewhere(t)) {
 		msg("thread %d: process_vm_writev to process %d, another address space: refused with EPERM (replay could not redo the write)",
@@ -232,7 +232,7 @@ int rec_syscall_x86_64(struct rec_task *t)
 	return ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, sizeof info, &info) > 0 && info.arch == AUDIT_ARCH_X86_64;
 }
 
-int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
+int rec_syscall_entry(struct rec_session *s, struct rec_task *t, unsigned long data)
 {
 	struct user_regs_struct r;
 	int ret = regs_get(t->tid, &r);
@@ -247,6 +247,7 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 		t->enter_seq = ++s->enter_seq;
 	}
 	t->skip = 0;
+	t->not_run = 0;
 	t->nemu = 0;
 	t->entry_regs = r;
 	t->entry_regs_valid = 1;
@@ -278,17 +279,23 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t)
 		s->running = NULL;
 	if (!s->started)
 		return ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0 ? -errno : 0;
+	/* A program's own seccomp filter decides first, as in the kernel. */
+	if ((ret = rec_seccomp_entry(s, t, &r, data)) < 0)
+		return ret;
+	int decided = ret || t->skip;
 	/* A number the table lacks runs: the kernel's answer, -ENOSYS if it
 	 * lacks it too, is recorded at its exit (or stops the recording). But
 	 * the kernel reads only the number's low 32 bits: one whose low half
 	 * is a syscall heisen knows would run that one, unguarded. */
-	if (!d && sc_lookup((int)t->nr)) {
+	if (!decided && !d && sc_lookup((int)t->nr)) {
 		char nb[32];
 		rec_fail(s, "thread %d: syscall number %#lx has bits above the low 32 set: the kernel would run it as %s, which heisen does not record under another number: recording stopped",
 			 t->tid, t->nr, sc_name((int)t->nr, nb));
 		return -ENOSYS;
 	}
-	if (d && guard(s, t, d, &t->skip_result)) {
+	if (decided) {
+		/* (rec_seccomp_entry set the registers) */
+	} else if (d && guard(s, t, d, &t->skip_result)) {
 		t->skip = 1;
 		r.orig_rax = (unsigned long long)-1;
 		if ((ret = regs_set(t->tid, &r)))
@@ -426,6 +433,8 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 		t->vfork_waiting = 1; /* recorded once the child exec'd or ended */
 		return 0;
 	}
+	if (t->killing) /* a program filter's kill, pending as the call returns (rec_seccomp.c) */
+		return ptrace(PTRACE_CONT, t->tid, 0, 0) < 0 && errno != ESRCH ? -errno : 0;
 	int ret = regs_get(t->tid, &r);
 	if (!ret)
 		ret = rec_clone_restore(t); /* (a clone3 that made nothing) */
@@ -440,6 +449,8 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 		if ((ret = regs_set(t->tid, &r)))
 			return ret;
 	}
+	if ((ret = rec_seccomp_exit(s, t, &r)))
+		return ret;
 	const struct sc_desc *d = sc_lookup(t->nr);
 	struct trace_syscall rec = {.tid = (uint32_t)t->tid, .nr = t->nr, .result = (int64_t)r.rax};
 	if (!d && !t->skip && !sc_unknown_recordable(t->nr, rec.result)) {
@@ -449,7 +460,9 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 		return -ENOSYS;
 	}
 	memcpy(rec.args, t->args, sizeof rec.args);
-	if ((ret = unpin_affinity(s, t, rec.result)))
+	if (t->not_run)
+		rec.flags |= SCF_NOT_RUN; /* a program filter's answer: nothing ran, nothing was written */
+	if (!t->not_run && (ret = unpin_affinity(s, t, rec.result)))
 		return ret;
 	s->nregions = 0;
 	s->scratch.len = 0;
@@ -467,7 +480,7 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 		t->restart_nr = -1;
 	}
 	struct sc_clone ca;
-	if (d && d->cls == SCC_PROCESS && rec.result > 0 && !sc_clone_args(t->nr, t->args, mem_read_pid, &t->tid, &ca) &&
+	if (!t->not_run && d && d->cls == SCC_PROCESS && rec.result > 0 && !sc_clone_args(t->nr, t->args, mem_read_pid, &t->tid, &ca) &&
 	    ca.pidfd) {
 		/* CLONE_PIDFD: the fd number the kernel stored; replay, whose
 		 * real pidfd gets another number, writes this one. */
@@ -484,7 +497,7 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 			 strerror(-ret));
 		return ret;
 	}
-	if (d && shape && d->cls == SCC_EMU) {
+	if (!t->not_run && d && shape && d->cls == SCC_EMU) {
 		void *ctx[2] = {s, t};
 		ret = sc_out_regions(shape, shape_args, rec.result, read_cb, region_cb, ctx);
 		for (uint32_t i = 0; !ret && i < t->carried; i++)
@@ -511,9 +524,11 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 			s->running = NULL;
 		return 0;
 	}
-	if (t->nr == SYS_mmap && (t->args[3] & 1) && (uint64_t)rec.result < (uint64_t)-4096 && t->space)
+	if (!t->not_run && t->nr == SYS_mmap && (t->args[3] & 1) && (uint64_t)rec.result < (uint64_t)-4096 && t->space)
 		rec_shared_map_note(t);
-	if ((ret = mmap_blob(s, t, &rec)) || (ret = rec_shared_mmap(s, t, &rec)) || (ret = rec_shared_shmat(s, t, &rec)) ||
+	if (t->not_run) {
+		/* nothing to store */
+	} else if ((ret = mmap_blob(s, t, &rec)) || (ret = rec_shared_mmap(s, t, &rec)) || (ret = rec_shared_shmat(s, t, &rec)) ||
 	    (d && (ret = rec_shared_write(s, t, d, &rec)))) {
 		rec_fail(s, "thread %d: %s: cannot record its effect on a shared mapping: %s", t->tid,
 			 d ? d->name : "?", strerror(-ret));
@@ -521,7 +536,7 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 	}
 	/* What write-like syscalls sent, hashed: replay checks it; what went
 	 * to rec's own stdout or stderr, replay shows. */
-	if (d && d->echo && rec.result > 0) {
+	if (!t->not_run && d && d->echo && rec.result > 0) {
 		if (!mem_written_hash(t->tid, d, t->args, rec.result, -1, &rec.datahash))
 			rec.flags |= SCF_DATAHASH;
 		rec.flags |= t->echo;
@@ -538,7 +553,9 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 	ret = trace_put_syscall(&s->w, &rec);
 	if (!ret && (!is_restart_code(rec.result) || t->nr == SYS_rt_sigreturn))
 		ret = rec_inproc_exit(s, t, &r);
-	if (!ret && s->chaos && t->nr == SYS_futex && rec.result > 0 && sc_futex_wakes(t->args))
+	if (!ret)
+		ret = rec_seccomp_raise(t);
+	if (!ret && !t->not_run && s->chaos && t->nr == SYS_futex && rec.result > 0 && sc_futex_wakes(t->args))
 		ret = rec_chaos_wakes(s, (int)rec.result); /* the woken are candidates of the next decision */
 	if (ret == -EFBIG) {
 		char nb[32];

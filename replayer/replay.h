@@ -249,6 +249,9 @@ int replay_execve(struct replay_session *s, struct replay_task *t, const struct 
 /* Re-runs the exit or exit_group t is stopped at, up to its
  * PTRACE_EVENT_EXIT stop; returns 0, -EPROTO if anything else came, or -errno. */
 int replay_rerun_exit(struct replay_task *t);
+/* Marks every thread of t's process (its thread group) as ended by an
+ * exit_group or a fatal signal now running. */
+void replay_mark_group_exit(struct replay_session *s, struct replay_task *t);
 /* Runs the exit syscall t is stopped at until t is gone; *status is its
  * wait status. Returns STOP_GONE or -errno. */
 int replay_run_exit(struct replay_task *t, int *status);

@@ -356,10 +356,15 @@ static void dump_one(struct replay_session *s, const struct trace_rec *rec)
 			printf(",\"tid\":%u,\"nr\":%lld,\"call\":", sc.tid, (long long)sc.nr);
 			json_str(buf);
 			printf(",\"result\":%" PRId64 ",\"regions\":%u,\"bytes\":%" PRIu64 "", sc.result, sc.nregions, bytes);
+			if (sc.flags & SCF_NOT_RUN)
+				printf(",\"filter\":\"%s\"", sc.flags & SCF_KILL ? "kill" : "answered");
 		} else {
 			printf(" tid %u %s = %" PRId64, sc.tid, buf, sc.result);
 			if (sc.nregions)
 				printf("  [%u regions, %" PRIu64 " bytes]", sc.nregions, bytes);
+			if (sc.flags & SCF_NOT_RUN) /* (the program's seccomp filter) */
+				printf(sc.flags & SCF_KILL ? "  [not run: its filter killed the %s]" : "  [not run: its filter answered]",
+				       sc.result == 0 ? "thread" : "process");
 		}
 		free(sc.regions);
 		break;

@@ -429,7 +429,7 @@ int replay_exited(struct replay_session *s, struct replay_task *t, int status)
 
 /* Marks every thread of t's process (its thread group) as ended by an
  * exit_group or a SIGKILL now running. */
-static void mark_group_exit(struct replay_session *s, struct replay_task *t)
+void replay_mark_group_exit(struct replay_session *s, struct replay_task *t)
 {
 	for (struct replay_task *o = s->tasks; o; o = o->next)
 		if (o->tgid == t->tgid)
@@ -451,7 +451,7 @@ static int start_group_exit(struct replay_session *s, struct replay_task *t)
 			return r == -EPROTO ? replay_diverged(s, o, "something else ran instead of its exit_group") : r;
 		o->at_syscall = 0;
 		o->group_exiting = 1;
-		mark_group_exit(s, o);
+		replay_mark_group_exit(s, o);
 	}
 	return 0;
 }
@@ -516,7 +516,7 @@ static int on_exit_rec(struct replay_session *s, struct replay_task *t)
 		 * are: the one it was recorded for dies of it when resumed with
 		 * it; a SIGKILL from another process (whose kill was emulated)
 		 * is sent. */
-		mark_group_exit(s, t);
+		replay_mark_group_exit(s, t);
 		own_sig = t->pending_sig == (int)x.code;
 		if (!own_sig && x.code == SIGKILL)
 			syscall(SYS_tkill, t->tid, SIGKILL);
@@ -546,7 +546,7 @@ static int on_exit_rec(struct replay_session *s, struct replay_task *t)
 			k = replay_exit_stop(t, &status);
 		} else if (d && d->cls == SCC_EXIT) {
 			if (t->regs.orig_rax == SYS_exit_group)
-				mark_group_exit(s, t);
+				replay_mark_group_exit(s, t);
 			k = replay_run_exit(t, &status);
 		} else if (!t->group_dead) {
 			return replay_diverged(s, t, "expected the exit, got %s", describe_stop(t, k, 0, buf, sizeof buf));

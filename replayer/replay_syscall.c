@@ -8,6 +8,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <linux/seccomp.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "../common/ptrace_util.h"
+#include "../common/sandbox.h"
 
 #define PAGE_UP(x) (((x) + 4095) & ~(uint64_t)4095)
 
@@ -412,6 +414,42 @@ int replay_exit_stop(struct replay_task *t, int *status)
 	return STOP_GONE;
 }
 
+/* A program's seccomp filter killed t (SECCOMP_RET_KILL_THREAD) or its
+ * process here in the recording: the kernel does it again, answering
+ * FILTER_KILL_NR with the action in replay's sandbox; t is left at its
+ * PTRACE_EVENT_EXIT stop, its end record to come. */
+static int filter_kill(struct replay_session *s, struct replay_task *t, const struct trace_syscall *sc, const char *got)
+{
+	uint64_t a[6] = {(uint64_t)sc->result};
+	int status, r;
+	int thread = sc->result == SECCOMP_RET_KILL_THREAD;
+	if (!thread && sc->result != (int64_t)SECCOMP_RET_KILL_PROCESS)
+		return replay_diverged(s, t, "%s: recorded as killed by a seccomp filter's action %#llx, which kills nothing",
+				       got, (unsigned long long)sc->result);
+	t->exit_stopped = 0;
+	r = replay_inject_enter(t, t->regs.rip - 2, FILTER_KILL_NR, a);
+	if (!r && ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
+		r = -errno;
+	/* (a killed process's SIGSYS comes as the call returns: its exit stop first) */
+	for (int i = 0; !r && i < 2; i++) {
+		if (!(r = tracee_wait_stop(t->tid, &status, t->bound)) && (status >> 16) == PTRACE_EVENT_EXIT)
+			break;
+		if (!r && (i || WSTOPSIG(status) != (SIGTRAP | 0x80)))
+			r = -EPROTO;
+		else if (!r && ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
+			r = -errno;
+	}
+	if (r == -ESRCH && t->exit_stopped)
+		r = 0; /* something else killed it first: its end record tells */
+	if (r)
+		return r == -EPROTO ? replay_diverged(s, t, "%s: the kernel did not kill it as the recording's seccomp filter did", got) : r;
+	t->at_syscall = 0;
+	t->group_exiting = 1;
+	if (!thread)
+		replay_mark_group_exit(s, t);
+	return 0;
+}
+
 int replay_syscall(struct replay_session *s, struct replay_task *t, const struct trace_syscall *rec)
 {
 	uint64_t args[6];
@@ -444,7 +482,13 @@ int replay_syscall(struct replay_session *s, struct replay_task *t, const struct
 	int pieced;
 	if (s->opt->unconfined_after >= 0 && nr == s->opt->unconfined_after) /* (-1: never, not syscall(-1)) */
 		t->unconfined = 1;
-	switch (d ? d->cls : SCC_UNKNOWN) {
+	if (sc.flags & SCF_KILL)
+		return filter_kill(s, t, &sc, got);
+	/* A program's filter answered it in the recording: nothing ran. */
+	switch ((sc.flags & SCF_NOT_RUN) ? -1 : d ? (int)d->cls : SCC_UNKNOWN) {
+	case -1:
+		r = set_result(t, sc.result);
+		break;
 	case SCC_EMU:
 	case SCC_REFUSE:
 		r = check_written(s, t, d, &sc);

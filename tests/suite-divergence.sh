@@ -61,6 +61,25 @@ else
 	fail "process_vm_writev into another process: rec status $st: $(head -2 "$d/vmw.rec.err") $(head -1 "$d/vmw.rec.out")"
 fi
 
+# What rec cannot do of a program's seccomp use: EINVAL and one line each
+# (tests/programs/seccomp_*.c: the filters it records).
+"$BIN/rec" -q -o "$d/scr.lz4" -- "$DBIN/seccomp_refused" >"$d/scr.rec.out" 2>"$d/scr.rec.err"
+st=$?
+if [ "$st" = 0 ] && [ "$(wc -l <"$d/scr.rec.err")" = 3 ] &&
+	grep -q '^rec: thread [0-9]*: prctl(PR_SET_SECCOMP): seccomp.s strict mode .* cannot be recorded: refused with EINVAL$' "$d/scr.rec.err" &&
+	grep -q '^rec: thread [0-9]*: seccomp filter of 2 instructions: it returns an action computed at run time (ret A), which rec cannot rewrite: refused with EINVAL$' "$d/scr.rec.err" &&
+	grep -q '^rec: thread [0-9]*: seccomp: a seccomp filter with a user-notification listener cannot be recorded: refused with EINVAL$' "$d/scr.rec.err" &&
+	[ "$(cat "$d/scr.rec.out")" = "strict mode: Invalid argument
+ret A: Invalid argument
+listener: Invalid argument
+plain filter: installed
+getppid: -1 Numerical argument out of domain" ] &&
+	"$BIN/replay" "$d/scr.lz4" >"$d/scr.out" 2>"$d/scr.err" && cmp -s "$d/scr.out" "$d/scr.rec.out"; then
+	pass "seccomp uses rec cannot record: EINVAL, one line each, replays"
+else
+	fail "seccomp uses rec cannot record: rec status $st: $(head -3 "$d/scr.rec.err" | tr '\n' ' ') $(head -5 "$d/scr.rec.out" | tr '\n' ' ')"
+fi
+
 # A syscall whose results are larger than a trace record can hold.
 check_rec_stops "huge read" "$DBIN/read_huge" 'read: its results are larger than a trace record can hold'
 

@@ -318,7 +318,8 @@ static void test_decode_invalid_fields(void **state)
 
 	/* syscalls: each flag with the fields it announces (SCF_WIDE_NR: the
 	 * u16 nr 65535, the number last); unknown flags,
-	 * SCF_SHARED without SCF_BLOB, SCF_RESIZE without SCF_FILEWRITE, too many regions, a region past the end */
+	 * SCF_SHARED without SCF_BLOB, SCF_RESIZE without SCF_FILEWRITE, SCF_KILL without SCF_NOT_RUN,
+	 * SCF_NOT_RUN with regions or other flags, too many regions, a region past the end */
 	struct {
 		uint16_t flags;
 		uint32_t nregions;
@@ -334,7 +335,14 @@ static void test_decode_invalid_fields(void **state)
 		{SCF_WIDE_NR, 0, 0, 1},
 		{SCF_WIDE_NR | SCF_DATAHASH, 1, 4, 1},
 		{SCF_FILEWRITE | SCF_RESIZE, 0, 0, 1},
-		{SCF_ALL, 0, 0, 1},
+		{SCF_ALL & ~(SCF_NOT_RUN | SCF_KILL), 0, 0, 1},
+		{SCF_NOT_RUN, 0, 0, 1},
+		{SCF_NOT_RUN | SCF_KILL, 0, 0, 1},
+		{SCF_NOT_RUN | SCF_WIDE_NR, 0, 0, 1},
+		{SCF_KILL, 0, 0, 0},
+		{SCF_NOT_RUN | SCF_DATAHASH, 0, 0, 0},
+		{SCF_NOT_RUN, 1, 4, 0},
+		{SCF_ALL, 0, 0, 0},
 		{SCF_SHARED, 0, 0, 0},
 		{SCF_RESIZE, 0, 0, 0},
 		{SCF_SHARED | SCF_DATAHASH, 0, 0, 0},
