@@ -77,18 +77,26 @@ static int installs_filter(const struct rec_task *t)
 	return t->nr == SYS_prctl && t->args[0] == PR_SET_SECCOMP && t->args[1] == SECCOMP_MODE_FILTER;
 }
 
-/* Strict mode, the listener of user notifications: refused (1, *res). */
+/* Strict mode, the listener of user notifications: refused (1, *res),
+ * with a line unless it is a probe that fails anyway (libseccomp asks
+ * with flags or a NULL program: EINVAL there says "not supported"). */
 static int refused(struct rec_task *t, int64_t *res)
 {
 	const char *what = NULL;
-	if ((t->nr == SYS_seccomp && t->args[0] == SECCOMP_SET_MODE_STRICT) ||
-	    (t->nr == SYS_prctl && t->args[0] == PR_SET_SECCOMP && t->args[1] == SECCOMP_MODE_STRICT))
+	int probe = 0;
+	if ((t->nr == SYS_seccomp && t->args[0] == SECCOMP_SET_MODE_STRICT && !t->args[1] && !t->args[2]) ||
+	    (t->nr == SYS_prctl && t->args[0] == PR_SET_SECCOMP && t->args[1] == SECCOMP_MODE_STRICT)) {
 		what = "seccomp's strict mode (only read, write, exit and sigreturn)";
-	else if (t->nr == SYS_seccomp && t->args[0] == SECCOMP_SET_MODE_FILTER &&
-		 (t->args[1] & SECCOMP_FILTER_FLAG_NEW_LISTENER))
+	} else if (t->nr == SYS_seccomp && t->args[0] == SECCOMP_SET_MODE_FILTER &&
+		   (t->args[1] & SECCOMP_FILTER_FLAG_NEW_LISTENER)) {
 		what = "a seccomp filter with a user-notification listener";
+		probe = !t->args[2];
+	}
 	if (!what)
 		return 0;
+	*res = -EINVAL;
+	if (probe)
+		return 1;
 	msg("thread %d: %s: %s cannot be recorded: refused with EINVAL", t->tid,
 	    t->nr == SYS_seccomp ? "seccomp" : "prctl(PR_SET_SECCOMP)", what);
 	*res = -EINVAL;
