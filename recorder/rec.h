@@ -150,6 +150,7 @@ struct rec_task {
 	int not_run;     /* that filter answered its syscall: recorded SCF_NOT_RUN */
 	int trap_due;    /* ...with SIGSYS, raised at the syscall's end */
 	int killing;     /* ...by killing it: its syscall-exit stop (before the kill) is not recorded */
+	int proc_write;  /* its write-like syscall writes to a file of /proc (rec_procmem_write) */
 	int trap_raised; /* ...raised: its stop gets trap_info */
 	uint32_t trap_data;
 	siginfo_t trap_info;
@@ -295,6 +296,7 @@ struct rec_session {
 	struct patch_sweep_cache sweeps; /* code windows swept (patch.h) */
 	uint64_t hot_sites[REC_HOT_SITES]; /* file positions of sites patched (rec_inproc.c), 0: free */
 	unsigned nhot_sites;
+	uint64_t proc_dev;        /* /proc's device (~0: unknown): writes to its files are looked at */
 	uint32_t *filter_actions; /* the actions of programs' seccomp filters, by index (rec_seccomp.c) */
 	unsigned nfilter_actions;
 };
@@ -534,6 +536,9 @@ int rec_shared_mmap(struct rec_session *s, struct rec_task *t, struct trace_sysc
  * its code): the bytes it changed, noted in t->emu_regions for its
  * record, so replay writes them too. 0 or -errno. */
 int rec_procmem_write(struct rec_task *t, const struct sc_desc *d, int64_t result);
+/* The pid whose /proc/PID/mem t's write-like call writes to if that is
+ * another address space than t's (replay could not redo it); 0 if not. */
+int rec_procmem_elsewhere(struct rec_task *t);
 /* shmat's record: the segment as a shared file replay keeps one copy of
  * (SCF_SHARED, its content at this first attach as a blob). 0 or -errno. */
 int rec_shared_shmat(struct rec_session *s, struct rec_task *t, struct trace_syscall *rec);

@@ -263,6 +263,8 @@ int rec_record(const struct rec_options *opt, const char *path, struct rec_resul
 		s.out_st.st_ino = 0;
 	if (fstat(2, &s.err_st) < 0)
 		s.err_st.st_ino = 0;
+	struct stat pst;
+	s.proc_dev = stat("/proc/self/mem", &pst) == 0 ? (uint64_t)pst.st_dev : ~0ull;
 	s.start_ns = now_ns();
 	if (opt->timeout_ns)
 		s.stop_deadline_ns = s.start_ns + opt->timeout_ns;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/kcmp.h>
 
 #include "../common/ptrace_util.h"
 #include <xxhash.h>
@@ -173,20 +174,36 @@ static int collect_cb(void *ctx, uint64_t addr, uint64_t len)
 	return 0;
 }
 
-int rec_procmem_write(struct rec_task *t, const struct sc_desc *d, int64_t result)
+/* The pid of the /proc/PID/mem file t's call writes to (fd in its
+ * argument 0), or 0 if it is another file. */
+static int procmem_pid(struct rec_task *t)
 {
-	char path[64], target[64];
+	char path[64], target[64], end = 0;
 	int pid;
-	if (!d || !d->echo || result <= 0 || t->nemu >= REC_EMU_REGIONS)
-		return 0;
 	snprintf(path, sizeof path, "/proc/%d/fd/%d", t->tid, (int)t->args[0]);
 	ssize_t n = readlink(path, target, sizeof target - 1);
 	if (n <= 0)
 		return 0;
 	target[n] = 0;
-	char end = 0;
-	if (sscanf(target, "/proc/%d/mem%c", &pid, &end) != 1 || tracee_tgid(pid) != tracee_tgid(t->tid))
+	return sscanf(target, "/proc/%d/mem%c", &pid, &end) == 1 && pid > 0 ? pid : 0;
+}
+
+int rec_procmem_elsewhere(struct rec_task *t)
+{
+	int pid = procmem_pid(t);
+	if (!pid)
 		return 0;
+	long r = syscall(SYS_kcmp, t->tid, pid, KCMP_VM, 0, 0);
+	return r > 0 || (r < 0 && errno != ESRCH) ? pid : 0;
+}
+
+int rec_procmem_write(struct rec_task *t, const struct sc_desc *d, int64_t result)
+{
+	int pid;
+	if (!d || !d->echo || result <= 0 || t->nemu >= REC_EMU_REGIONS)
+		return 0;
+	if (!(pid = procmem_pid(t)) || syscall(SYS_kcmp, t->tid, pid, KCMP_VM, 0, 0) != 0)
+		return 0; /* (another address space: refused at its entry) */
 	int positional = t->nr == SYS_pwrite64 || t->nr == SYS_pwritev || t->nr == SYS_pwritev2;
 	int64_t off = positional ? (int64_t)t->args[3] : fd_pos(t->tid, (int)t->args[0]) - result;
 	if (off < 0 && !positional)

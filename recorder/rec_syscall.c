@@ -116,6 +116,12 @@ static int guard(struct rec_session *s, struct rec_task *t, const struct sc_desc
 	}
 	if (t->nr == SYS_prctl && t->args[0] == PR_SET_SYSCALL_USER_DISPATCH)
 		return 1;
+	if (t->proc_write && rec_procmem_elsewhere(t)) {
+		msg("thread %d: %s to /proc/%d/mem, another address space: refused with EPERM (replay could not redo the write)",
+		    t->tid, d->name, rec_procmem_elsewhere(t));
+		*res = -EPERM;
+		return 1;
+	}
 	if (vm_write_elsewhere(t)) {
 		msg("thread %d: process_vm_writev to process %d, another address space: refused with EPERM (replay could not redo the write)",
 		    t->tid, (int)t->args[0]);
@@ -139,7 +145,8 @@ static int same_file(const struct stat *a, const struct stat *b)
 	return a->st_ino && a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
-/* SCF_ECHO_OUT or _ERR if the write's fd is rec's own stdout or stderr. */
+/* SCF_ECHO_OUT or _ERR if the write's fd is rec's own stdout or stderr;
+ * notes in t->proc_write whether it is a file of /proc. */
 static int echo_stream(struct rec_session *s, struct rec_task *t)
 {
 	char path[64];
@@ -147,6 +154,7 @@ static int echo_stream(struct rec_session *s, struct rec_task *t)
 	snprintf(path, sizeof path, "/proc/%d/fd/%d", t->tid, (int)t->args[0]);
 	if (stat(path, &st) < 0)
 		return 0;
+	t->proc_write = (uint64_t)st.st_dev == s->proc_dev;
 	return same_file(&st, &s->out_st) ? SCF_ECHO_OUT : same_file(&st, &s->err_st) ? SCF_ECHO_ERR : 0;
 }
 
@@ -272,6 +280,7 @@ int rec_syscall_entry(struct rec_session *s, struct rec_task *t, unsigned long d
 	 * flight. So do writes to rec's stdout and stderr: output of several
 	 * threads shows in the order replay echoes it. Others let the next
 	 * thread run. */
+	t->proc_write = 0;
 	t->echo = d && d->echo && s->started ? echo_stream(s, t) : 0;
 	int pi_lock = s->started && sc_pi_lock_word(t->nr, t->args);
 	int released = s->running == t && !(d && s->started && (quick(t, d) || t->echo || pi_lock));
@@ -492,7 +501,7 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t)
 		rec.nregions = s->nregions;
 		rec.regions = s->regions;
 	}
-	if (d && d->cls == SCC_EMU && !t->skip && (ret = rec_procmem_write(t, d, rec.result))) {
+	if (d && d->cls == SCC_EMU && !t->skip && t->proc_write && (ret = rec_procmem_write(t, d, rec.result))) {
 		rec_fail(s, "thread %d: %s to /proc/PID/mem: cannot tell where it wrote: %s", t->tid, d->name,
 			 strerror(-ret));
 		return ret;

@@ -61,6 +61,19 @@ else
 	fail "process_vm_writev into another process: rec status $st: $(head -2 "$d/vmw.rec.err") $(head -1 "$d/vmw.rec.out")"
 fi
 
+# A write through /proc/CHILD/mem: refused as process_vm_writev is.
+"$BIN/rec" -q -o "$d/pmc.lz4" -- "$DBIN/procmem_child" >"$d/pmc.rec.out" 2>"$d/pmc.rec.err"
+st=$?
+if [ "$st" = 0 ] && [ "$(wc -l <"$d/pmc.rec.err")" = 1 ] &&
+	grep -q '^rec: thread [0-9]*: pwrite64 to /proc/[0-9]*/mem, another address space: refused with EPERM' "$d/pmc.rec.err" &&
+	grep -q '^pwrite to /proc/CHILD/mem: EPERM$' "$d/pmc.rec.out" && grep -q '^child saw the write: no$' "$d/pmc.rec.out" &&
+	grep -q '^pwrite to /proc/self/mem: written, word now mine!$' "$d/pmc.rec.out" &&
+	"$BIN/replay" "$d/pmc.lz4" >"$d/pmc.out" 2>"$d/pmc.err" && cmp -s "$d/pmc.out" "$d/pmc.rec.out"; then
+	pass "a write to another process's /proc/PID/mem: EPERM, one line from rec, replays"
+else
+	fail "a write to another process's /proc/PID/mem: rec status $st: $(head -2 "$d/pmc.rec.err") $(head -1 "$d/pmc.rec.out")"
+fi
+
 # What rec cannot do of a program's seccomp use: EINVAL and one line each
 # (tests/programs/seccomp_*.c: the filters it records).
 "$BIN/rec" -q -o "$d/scr.lz4" -- "$DBIN/seccomp_refused" >"$d/scr.rec.out" 2>"$d/scr.rec.err"
