@@ -421,6 +421,7 @@ const struct sc_desc sc_table[SC_MAX] = {
 	EMU(SYS_get_robust_list, 3, FIX(1, SZ_LONG), FIX(2, SZ_LONG)),
 	SC(SYS_set_tid_address, 1, SCC_EXEC_RES),
 	RUN(SYS_arch_prctl, 2),
+	RUN(SYS_modify_ldt, 3),        /* the process's LDT, set again; a read of it reads the same */
 	/* a pidfd of a process: refused, so programs stay on plain pids */
 	NO(SYS_pidfd_open, 2),
 	EMU(SYS_pidfd_send_signal, 4),
@@ -539,7 +540,6 @@ const struct sc_desc sc_table[SC_MAX] = {
 	NO(SYS_landlock_create_ruleset, 3),
 	NO(SYS_landlock_add_rule, 4),
 	NO(SYS_landlock_restrict_self, 2),
-	NO(SYS_modify_ldt, 3),
 	NO(SYS_iopl, 1),
 	NO(SYS_ioperm, 3),
 	NO(SYS_uselib, 1),             /* a.out loader; ENOSYS on current kernels */
