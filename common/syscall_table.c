@@ -507,10 +507,7 @@ const struct sc_desc sc_table[SC_MAX] = {
 	EMU(SYS_lookup_dcookie, 3, RET(1)), /* ENOSYS since Linux 6.10 */
 	EMU(SYS_add_key, 5),
 	EMU(SYS_request_key, 4),
-	/* where keyctl writes depends on the operation, and for some (SEARCH,
-	 * SETPERM) the would-be length argument is a pointer or flags:
-	 * refused, as on a kernel without keyrings */
-	NO(SYS_keyctl, 5),
+	EMU(SYS_keyctl, 5, {OUT_KEYCTL, 0, 0, 0, 0}), /* where it writes depends on the operation */
 
 	/* refused: they would need replay to rebuild what it cannot, or they
 	 * let the program escape the recorder */

@@ -182,6 +182,34 @@ static int walk_msghdr(sc_read_fn rd, sc_region_fn fn, void *ctx, uint64_t addr,
 	return r;
 }
 
+/* What keyctl's operation a[0] wrote: a buffer it fills up to its length
+ * (READ, DESCRIBE, GET_SECURITY: the result is the whole size;
+ * CAPABILITIES), the bytes a DH or public-key operation produced, a
+ * public key's query. The others write nothing. */
+static int walk_keyctl(const uint64_t a[6], int64_t res, sc_region_fn fn, void *ctx)
+{
+	if (res < 0)
+		return 0;
+	switch (a[0]) {
+	case 6:  /* KEYCTL_DESCRIBE (id, buffer, buflen) */
+	case 11: /* KEYCTL_READ */
+	case 17: /* KEYCTL_GET_SECURITY */
+		return a[2] && res > 0 ? emit(fn, ctx, a[2], (uint64_t)res < a[3] ? (uint64_t)res : a[3]) : 0;
+	case 31: /* KEYCTL_CAPABILITIES (buffer, buflen) */
+		return a[1] && res > 0 ? emit(fn, ctx, a[1], (uint64_t)res < a[2] ? (uint64_t)res : a[2]) : 0;
+	case 23: /* KEYCTL_DH_COMPUTE (params, buffer, buflen, kdf) */
+		return a[2] && res > 0 ? emit(fn, ctx, a[2], (uint64_t)res) : 0;
+	case 24: /* KEYCTL_PKEY_QUERY (id, 0, info string, struct keyctl_pkey_query) */
+		return emit(fn, ctx, a[4], 56);
+	case 25: /* KEYCTL_PKEY_ENCRYPT (params, info, in, out) */
+	case 26: /* KEYCTL_PKEY_DECRYPT */
+	case 27: /* KEYCTL_PKEY_SIGN */
+		return res > 0 ? emit(fn, ctx, a[4], (uint64_t)res) : 0;
+	default:
+		return 0;
+	}
+}
+
 static int walk_one(const struct sc_out *o, const uint64_t a[6], int64_t res, sc_read_fn rd,
 		    sc_region_fn fn, void *ctx)
 {
@@ -262,6 +290,8 @@ static int walk_one(const struct sc_out *o, const uint64_t a[6], int64_t res, sc
 		default:
 			return 0;
 		}
+	case OUT_KEYCTL:
+		return walk_keyctl(a, res, fn, ctx);
 	case OUT_SOCKOPT: {
 		uint32_t len = 0;
 		if (!a[4] || rd(ctx, a[4], &len, 4) != 4)

@@ -49,6 +49,7 @@ enum sc_out_kind {
 	OUT_FDSETS,    /* fd_sets at args a, a+1, a+2 for arg b descriptors (select) */
 	OUT_FUTEX,     /* futex: the words PI and WAKE_OP operations change */
 	OUT_PAGEVEC,   /* arg a points at one byte per page of arg b bytes (mincore) */
+	OUT_KEYCTL,    /* keyctl: where depends on the operation (arg 0) */
 	OUT_NKINDS,
 };
 
