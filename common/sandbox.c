@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -92,20 +93,14 @@ int filter_refuse_arch(struct buf *bpf, uint32_t arch, int err)
 	return filter_prepend(bpf, prefix, sizeof prefix / sizeof prefix[0]);
 }
 
-int filter_rewrite(const void *in, size_t n, uint64_t untraced_ip, filter_action_fn map, void *ctx, struct buf *out)
+int filter_rewrite(const void *in, size_t n, filter_action_fn map, void *ctx, struct buf *out)
 {
 	const uint32_t nr_off = offsetof(struct seccomp_data, nr), a0 = offsetof(struct seccomp_data, args);
-	const uint32_t ip_off = offsetof(struct seccomp_data, instruction_pointer);
 	const struct sock_filter prefix[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, nr_off),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)FILTER_KILL_NR, 0, 2),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, a0), /* low half */
 		BPF_STMT(BPF_RET | BPF_A, 0),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip_off),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)untraced_ip, 0, 3),
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ip_off + 4),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(untraced_ip >> 32), 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, untraced_ip ? SECCOMP_RET_ALLOW : SECCOMP_RET_KILL_PROCESS),
 		BPF_STMT(BPF_LD | BPF_W | BPF_IMM, 0), /* the program finds A and X as the kernel leaves them */
 		BPF_STMT(BPF_LDX | BPF_W | BPF_IMM, 0),
 	};
@@ -120,8 +115,6 @@ int filter_rewrite(const void *in, size_t n, uint64_t untraced_ip, filter_action
 		return r;
 	struct sock_filter *o = (struct sock_filter *)out->p;
 	memcpy(o, prefix, sizeof prefix);
-	if (!untraced_ip) /* (ip 0 is no syscall's: the jumps skip the return) */
-		o[8] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_IMM, 0);
 	for (size_t i = 0; i < n; i++) {
 		struct sock_filter f = prog[i];
 		if (BPF_CLASS(f.code) == BPF_RET && BPF_RVAL(f.code) != BPF_K)
@@ -132,6 +125,129 @@ int filter_rewrite(const void *in, size_t n, uint64_t untraced_ip, filter_action
 	}
 	out->len = (n + np) * sizeof *prog;
 	return 0;
+}
+
+/* A value of the filter machine as far as the scan knows it. */
+struct bpf_val {
+	int known;
+	uint32_t v;
+};
+
+struct bpf_state {
+	struct bpf_val a, x, m[BPF_MEMWORDS];
+};
+
+/* Whether some path of prog from pc on, with the state st of a syscall
+ * whose number and architecture are known (the rest of seccomp_data is
+ * not), returns an action other than allow or log; 1 also when the scan
+ * runs out of budget or meets what it does not follow. */
+static int path_refuses(const struct sock_filter *p, size_t n, size_t pc, struct bpf_state st, uint32_t nr,
+			unsigned *budget)
+{
+	for (; pc < n; pc++) {
+		const struct sock_filter *f = &p[pc];
+		struct bpf_val v = {1, f->k}, *dst = BPF_CLASS(f->code) == BPF_LDX ? &st.x : &st.a;
+		if (!(*budget)--)
+			return 1;
+		switch (BPF_CLASS(f->code)) {
+		case BPF_LD:
+		case BPF_LDX:
+			switch (BPF_MODE(f->code)) {
+			case BPF_ABS:
+				v.known = f->k == offsetof(struct seccomp_data, nr) || f->k == offsetof(struct seccomp_data, arch);
+				v.v = f->k == offsetof(struct seccomp_data, nr) ? nr : AUDIT_ARCH_X86_64;
+				break;
+			case BPF_MEM:
+				v = st.m[f->k % BPF_MEMWORDS];
+				break;
+			case BPF_LEN:
+				v.v = sizeof(struct seccomp_data);
+				break;
+			}
+			*dst = v;
+			break;
+		case BPF_ST:
+		case BPF_STX:
+			st.m[f->k % BPF_MEMWORDS] = BPF_CLASS(f->code) == BPF_ST ? st.a : st.x;
+			break;
+		case BPF_ALU: {
+			struct bpf_val b = BPF_SRC(f->code) == BPF_X ? st.x : v;
+			uint32_t op = BPF_OP(f->code), a = st.a.v;
+			if ((op == BPF_DIV || op == BPF_MOD) && (!b.known || !b.v))
+				return 1; /* the kernel's program returns 0 (kill) on a zero divisor */
+			st.a.known &= op == BPF_NEG || b.known;
+			if (!st.a.known)
+				break;
+			switch (op) {
+			case BPF_ADD: st.a.v = a + b.v; break;
+			case BPF_SUB: st.a.v = a - b.v; break;
+			case BPF_MUL: st.a.v = a * b.v; break;
+			case BPF_DIV: st.a.v = a / b.v; break;
+			case BPF_MOD: st.a.v = a % b.v; break;
+			case BPF_OR: st.a.v = a | b.v; break;
+			case BPF_AND: st.a.v = a & b.v; break;
+			case BPF_XOR: st.a.v = a ^ b.v; break;
+			case BPF_LSH: st.a.v = b.v < 32 ? a << b.v : 0; break;
+			case BPF_RSH: st.a.v = b.v < 32 ? a >> b.v : 0; break;
+			case BPF_NEG: st.a.v = -a; break;
+			default: return 1;
+			}
+			break;
+		}
+		case BPF_JMP: {
+			if (BPF_OP(f->code) == BPF_JA) {
+				pc += f->k;
+				break;
+			}
+			struct bpf_val b = BPF_SRC(f->code) == BPF_X ? st.x : v;
+			if (st.a.known && b.known) {
+				uint32_t a = st.a.v;
+				int t = BPF_OP(f->code) == BPF_JEQ ? a == b.v
+					: BPF_OP(f->code) == BPF_JGT ? a > b.v
+					: BPF_OP(f->code) == BPF_JGE ? a >= b.v
+					: BPF_OP(f->code) == BPF_JSET ? (a & b.v) != 0 : -1;
+				if (t < 0)
+					return 1;
+				pc += t ? f->jt : f->jf;
+				break;
+			}
+			if (path_refuses(p, n, pc + 1 + f->jt, st, nr, budget))
+				return 1;
+			pc += f->jf;
+			break;
+		}
+		case BPF_RET: {
+			uint32_t k = BPF_RVAL(f->code) == BPF_K ? f->k : st.a.v;
+			if (BPF_RVAL(f->code) != BPF_K && !st.a.known)
+				return 1;
+			k &= SECCOMP_RET_ACTION_FULL;
+			return k != SECCOMP_RET_ALLOW && k != SECCOMP_RET_LOG;
+		}
+		case BPF_MISC:
+			if (BPF_MISCOP(f->code) == BPF_TAX)
+				st.x = st.a;
+			else
+				st.a = st.x;
+			break;
+		default:
+			return 1;
+		}
+	}
+	return 1; /* off the end: no program the kernel takes */
+}
+
+void filter_may_refuse(const void *prog, size_t n, uint8_t *bits, size_t nbits)
+{
+	for (size_t nr = 0; nr < nbits; nr++) {
+		struct bpf_state st;
+		unsigned budget = 1u << 16;
+		memset(&st, 0, sizeof st);
+		st.a.known = st.x.known = 1;
+		for (int i = 0; i < BPF_MEMWORDS; i++)
+			st.m[i].known = 1;
+		if (path_refuses(prog, n, 0, st, (uint32_t)nr, &budget))
+			bits[nr / 8] |= (uint8_t)(1u << (nr % 8));
+	}
 }
 
 /* The rules for syscalls the table says replay runs again. */

@@ -48,11 +48,18 @@ typedef uint32_t (*filter_action_fn)(void *ctx, uint32_t action);
 
 /* Rewrites a program's classic BPF seccomp filter (n instructions at in)
  * into out: every `ret K` returns map(K) instead, and a prefix answers
- * FILTER_KILL_NR with its argument 0 and allows the syscall returning to
- * untraced_ip (if not 0) before the program's own instructions run (A, X
- * zeroed again). Returns 0, -EINVAL (empty, or an action computed at run
- * time: `ret A`), -E2BIG (too long with the prefix) or -ENOMEM. */
-int filter_rewrite(const void *in, size_t n, uint64_t untraced_ip, filter_action_fn map, void *ctx, struct buf *out);
+ * FILTER_KILL_NR with its argument 0 before the program's own
+ * instructions run (A, X zeroed again). Returns 0, -EINVAL (empty, or an
+ * action computed at run time: `ret A`), -E2BIG (too long with the
+ * prefix) or -ENOMEM. */
+int filter_rewrite(const void *in, size_t n, filter_action_fn map, void *ctx, struct buf *out);
+
+/* Sets bit nr of bits (nbits of them) for every x86-64 syscall number
+ * the filter (n instructions at prog, checked by the kernel) may answer
+ * with anything but allow or log, whatever the other fields of
+ * seccomp_data: every path the number and architecture leave open is
+ * followed; unsure means yes. The in-process library makes the others. */
+void filter_may_refuse(const void *prog, size_t n, uint8_t *bits, size_t nbits);
 
 /* Builds replay's sandbox filter as BPF in bpf: syscalls of another
  * architecture (int 0x80, x32) and every syscall replay does not re-execute

@@ -154,7 +154,10 @@ struct rec_task {
 	int trap_raised; /* ...raised: its stop gets trap_info */
 	uint32_t trap_data;
 	siginfo_t trap_info;
-	uint64_t filt_at;  /* installing one: rec's copy of it on the stack, what was there, rdx */
+	uint8_t filt_deny[SC_MAX / 8]; /* syscalls its filters may refuse: never made by the library */
+	uint8_t *filt_prog;  /* installing one: the program's instructions (filt_nprog of them), */
+	size_t filt_nprog;
+	uint64_t filt_at;  /* rec's copy of it on the stack, what was there, rdx */
 	size_t filt_len;
 	uint64_t filt_rdx;
 	uint8_t *filt_saved;
@@ -360,8 +363,9 @@ int rec_seccomp_exit(struct rec_session *s, struct rec_task *t, struct user_regs
 /* Raises the SIGSYS a filter's SECCOMP_RET_TRAP asked for, once t's
  * syscall is recorded; its stop gets the kernel's siginfo. 0 or -errno. */
 int rec_seccomp_raise(struct rec_task *t);
-/* Turns the in-process library of t's process off: a filter of the
- * program's applies, every syscall goes traced. 0 or -errno. */
+/* Has the in-process library of t's process leave to rec (traced) every
+ * syscall t->filt_deny names: a filter of the program's may refuse it,
+ * and only a traced call's refusal can be done and recorded. 0 or -errno. */
 int rec_inproc_filtered(struct rec_task *t);
 /* 1 if t, at a seccomp stop, is in an x86-64 syscall (whatever its
  * number), 0 if in one of another ABI or if that cannot be read. */

@@ -225,7 +225,7 @@ int rec_inproc_inject(struct rec_session *s, struct rec_task *t)
 	}
 	t->space->il = 1;
 	ret = set_pid(t, t->tid);
-	return ret || !t->filtered ? ret : rec_inproc_filtered(t); /* (a filter kept across the exec) */
+	return ret || !t->filtered ? ret : rec_inproc_filtered(t); /* (filters kept across the exec) */
 }
 
 int rec_inproc_newproc(struct rec_task *parent, struct rec_task *child, uint64_t flags)
@@ -611,13 +611,18 @@ out:
 
 int rec_inproc_filtered(struct rec_task *t)
 {
-	const uint32_t off = IL_MODE_OFF;
+	const uint64_t at = IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, allow);
+	uint8_t allow[SC_MAX / 8];
 	int fd;
 	if (!t->space || !t->space->il)
 		return 0;
 	if ((fd = space_fd(t)) < 0)
 		return fd;
-	return mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, mode), &off, sizeof off);
+	if (pread(fd, allow, sizeof allow, (off_t)at) != (ssize_t)sizeof allow)
+		return -EFAULT;
+	for (size_t i = 0; i < sizeof allow; i++)
+		allow[i] &= (uint8_t)~t->filt_deny[i];
+	return mem_write(fd, at, allow, sizeof allow);
 }
 
 int rec_inproc_fork(struct rec_task *c)
@@ -640,7 +645,7 @@ static int ring_fix(struct rec_session *s, struct rec_task *t)
 	struct rec_space *sp = t->space;
 	const uint64_t m[6] = {IL_BASE + IL_RING_HDR_OFF, RING_MAP_LEN, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, (uint64_t)-1, 0};
-	const uint32_t mode = t->filtered ? IL_MODE_OFF : IL_MODE_RECORD; /* (rec_inproc_filtered) */
+	const uint32_t mode = IL_MODE_RECORD;
 	struct il_ring_hdr rh = {0};
 	int64_t res = -1;
 	int fd = space_fd(t), ret;

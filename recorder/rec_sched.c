@@ -42,6 +42,7 @@ void rec_task_free(struct rec_task *t)
 	if (t->sched_fd >= 0)
 		close(t->sched_fd);
 	free(t->filt_saved);
+	free(t->filt_prog);
 	free(t);
 }
 
@@ -245,6 +246,7 @@ int rec_newtask(struct rec_session *s, struct rec_task *t, int event)
 	if (n.flags & CLONE_VFORK)
 		t->vfork_child = (pid_t)child;
 	c->filtered = t->filtered; /* the kernel copies the filters to every child */
+	memcpy(c->filt_deny, t->filt_deny, sizeof c->filt_deny);
 	if (t->space && !c->space) {
 		/* threads share the address space and its sites; a fork's child
 		 * has a copy of both */

@@ -135,7 +135,7 @@ static int install(struct rec_session *s, struct rec_task *t, struct user_regs_s
 		ret = -EFAULT;
 		goto out;
 	}
-	ret = filter_rewrite(in.p, prog.len, s->untraced_ip, map_action, &m, &out);
+	ret = filter_rewrite(in.p, prog.len, map_action, &m, &out);
 	if (!ret)
 		ret = m.err;
 	if (ret) {
@@ -167,6 +167,10 @@ static int install(struct rec_session *s, struct rec_task *t, struct user_regs_s
 	prog.filter = at + sizeof prog;
 	if ((ret = mem_write(fd, at, &prog, sizeof prog)) || (ret = mem_write(fd, at + sizeof prog, out.p, out.len)))
 		goto out;
+	free(t->filt_prog);
+	t->filt_prog = in.p; /* (for rec_seccomp_exit: what the library may make) */
+	t->filt_nprog = prog.len;
+	in = (struct buf){0};
 	t->filt_at = at;
 	t->filt_len = size;
 	t->filt_rdx = r->rdx;
@@ -215,6 +219,11 @@ static int kill_now(struct rec_session *s, struct rec_task *t, struct user_regs_
 
 int rec_seccomp_entry(struct rec_session *s, struct rec_task *t, struct user_regs_struct *r, unsigned long data)
 {
+	if ((data & REC_FILTER_ACT) && r->rip == s->untraced_ip) {
+		rec_fail(s, "thread %d: the in-process library made %s, which the program's seccomp filter refuses (heisen's scan of the filter said it could not): recording stopped",
+			 t->tid, sc_lookup(t->nr) ? sc_lookup(t->nr)->name : "a syscall");
+		return -EPROTO;
+	}
 	if (data & REC_FILTER_ACT) {
 		unsigned i = (unsigned)(data & ~(unsigned long)REC_FILTER_ACT);
 		if (i >= s->nfilter_actions) {
@@ -276,13 +285,21 @@ int rec_seccomp_entry(struct rec_session *s, struct rec_task *t, struct user_reg
 	return ret ? ret : 1;
 }
 
-/* Marks every thread of t's process as filtered (TSYNC). */
-static void mark_process(struct rec_session *s, struct rec_task *t)
+/* Marks t, and with TSYNC every thread of its process, as filtered: the
+ * syscalls its new filter may refuse are added to what the library
+ * leaves traced. */
+static void mark_filtered(struct rec_session *s, struct rec_task *t, int tsync)
 {
-	pid_t tgid = tracee_tgid(t->tid);
-	for (struct rec_task *o = s->tasks; o; o = o->next)
-		if (o == t || (tgid > 0 && o->space == t->space && tracee_tgid(o->tid) == tgid))
-			o->filtered = 1;
+	uint8_t deny[SC_MAX / 8] = {0};
+	pid_t tgid = tsync ? tracee_tgid(t->tid) : 0;
+	filter_may_refuse(t->filt_prog, t->filt_nprog, deny, SC_MAX);
+	for (struct rec_task *o = s->tasks; o; o = o->next) {
+		if (o != t && (tgid <= 0 || o->space != t->space || tracee_tgid(o->tid) != tgid))
+			continue;
+		o->filtered = 1;
+		for (size_t i = 0; i < sizeof deny; i++)
+			o->filt_deny[i] |= deny[i];
+	}
 }
 
 int rec_seccomp_exit(struct rec_session *s, struct rec_task *t, struct user_regs_struct *r)
@@ -301,11 +318,11 @@ int rec_seccomp_exit(struct rec_session *s, struct rec_task *t, struct user_regs
 		free(t->filt_saved);
 		t->filt_saved = NULL;
 		if (!ret && r->rax == 0) {
-			if (t->nr == SYS_seccomp && (t->args[1] & SECCOMP_FILTER_FLAG_TSYNC))
-				mark_process(s, t);
-			t->filtered = 1;
+			mark_filtered(s, t, t->nr == SYS_seccomp && (t->args[1] & SECCOMP_FILTER_FLAG_TSYNC));
 			ret = rec_inproc_filtered(t);
 		}
+		free(t->filt_prog);
+		t->filt_prog = NULL;
 		if (ret)
 			rec_fail(s, "thread %d: %s: cannot put back what rec wrote for the program's seccomp filter: %s",
 				 t->tid, t->nr == SYS_seccomp ? "seccomp" : "prctl", strerror(-ret));

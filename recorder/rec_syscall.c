@@ -169,6 +169,8 @@ static int quick(struct rec_task *t, const struct sc_desc *d)
 		return 1; /* nothing else runs while its threads are killed */
 	if (sc_futex_quick_write(t->nr, t->args))
 		return 1; /* the word it changes is seen only after its record */
+	if ((t->nr == SYS_seccomp && t->args[0] == 1) || (t->nr == SYS_prctl && t->args[0] == PR_SET_SECCOMP))
+		return 1; /* a filter: nothing runs until the library knows what to leave traced */
 	if (d->cls != SCC_PROCESS)
 		return sc_is_quick(d);
 	return !sc_clone_args(t->nr, t->args, mem_read_pid, &t->tid, &ca) && !(ca.flags & CLONE_VFORK);

@@ -1,9 +1,10 @@
 /* test_filter_rewrite.c - filter_rewrite (common/sandbox.c), how rec
  * installs a program's own seccomp filter: each `ret K` returns what the
  * caller maps K to, and a prefix answers FILTER_KILL_NR with its argument
- * 0 and lets the untraced address through. Tried for real in a child:
- * the map turns the program's EPERM into EDOM, so only the rewritten
- * filter can give EDOM. */
+ * 0. Tried for real in a child: the map turns the program's EPERM into
+ * EDOM, so only the rewritten filter can give EDOM. Also filter_may_refuse,
+ * the scan that tells which syscalls a filter may refuse (the in-process
+ * library leaves those to rec), on libseccomp's filters. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,8 +23,9 @@
 #include <unistd.h>
 
 #include "../../common/sandbox.h"
+#include "../../common/syscalls.h"
 
-#define PAGE 0x5a5d00000000ull /* `syscall; ret`: the untraced address is PAGE + 2 */
+#define PAGE 0x5a5d00000000ull /* `syscall; ret`: a syscall made from elsewhere is filtered too */
 
 struct seen {
 	long getpid_libc, getpid_page, getppid, kill_nr_errno;
@@ -108,19 +110,14 @@ static void test_rewritten(void **state)
 	int calls = 0;
 	program_filter(&prog);
 	size_t n = prog.len / sizeof(struct sock_filter);
-	assert_int_equal(filter_rewrite(prog.p, n, PAGE + 2, map_edom, &calls, &out), 0);
+	assert_int_equal(filter_rewrite(prog.p, n, map_edom, &calls, &out), 0);
 	assert_true(calls >= 2); /* (the errno and the allow, at least) */
 	assert_true(out.len > prog.len);
 	struct seen s = run_child(&out);
 	assert_int_equal(s.getpid_libc, -EDOM);
-	assert_true(s.getpid_page > 0);
+	assert_int_equal(s.getpid_page, -EDOM); /* (no address is let through) */
 	assert_true(s.getppid > 0);
 	assert_int_equal(s.kill_nr_errno, -ENOTTY);
-	/* without the untraced address, the page's getpid is refused too */
-	out.len = 0;
-	assert_int_equal(filter_rewrite(prog.p, n, 0, map_edom, &calls, &out), 0);
-	s = run_child(&out);
-	assert_int_equal(s.getpid_page, -EDOM);
 	buf_free(&prog);
 	buf_free(&out);
 }
@@ -135,14 +132,98 @@ static void test_refused(void **state)
 	};
 	struct buf out = {0};
 	int calls = 0;
-	assert_int_equal(filter_rewrite(ret_a, 2, 0, map_edom, &calls, &out), -EINVAL);
-	assert_int_equal(filter_rewrite(ret_a, 0, 0, map_edom, &calls, &out), -EINVAL);
+	assert_int_equal(filter_rewrite(ret_a, 2, map_edom, &calls, &out), -EINVAL);
+	assert_int_equal(filter_rewrite(ret_a, 0, map_edom, &calls, &out), -EINVAL);
 	struct sock_filter *big = calloc(BPF_MAXINSNS, sizeof *big);
 	assert_non_null(big);
 	big[BPF_MAXINSNS - 1] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	assert_int_equal(filter_rewrite(big, BPF_MAXINSNS, 0, map_edom, &calls, &out), -E2BIG);
+	assert_int_equal(filter_rewrite(big, BPF_MAXINSNS, map_edom, &calls, &out), -E2BIG);
 	free(big);
 	buf_free(&out);
+}
+
+static int bit(const uint8_t *bits, int nr)
+{
+	return (bits[nr / 8] >> (nr % 8)) & 1;
+}
+
+/* What filter_may_refuse says of libseccomp's filter from rules, each
+ * {action, syscall, argument 1 value or -1 for any}, default def. */
+static void scan(uint32_t def, const long rules[][3], size_t n, uint8_t bits[SC_MAX / 8])
+{
+	struct buf bpf = {0};
+	scmp_filter_ctx ctx = seccomp_init(def);
+	assert_non_null(ctx);
+	for (size_t i = 0; i < n; i++) {
+		if (rules[i][2] < 0)
+			assert_int_equal(seccomp_rule_add(ctx, (uint32_t)rules[i][0], (int)rules[i][1], 0), 0);
+		else
+			assert_int_equal(seccomp_rule_add(ctx, (uint32_t)rules[i][0], (int)rules[i][1], 1,
+							  SCMP_A1(SCMP_CMP_EQ, (uint64_t)rules[i][2])), 0);
+	}
+	assert_int_equal(filter_export(ctx, &bpf), 0);
+	seccomp_release(ctx);
+	memset(bits, 0, SC_MAX / 8);
+	filter_may_refuse(bpf.p, bpf.len / sizeof(struct sock_filter), bits, SC_MAX);
+	buf_free(&bpf);
+}
+
+/* Allow by default: the refused calls and those refused for some argument
+ * value are marked, no other. Refuse by default: all but the allowed. */
+static void test_may_refuse(void **state)
+{
+	(void)state;
+	uint8_t bits[SC_MAX / 8];
+	const long some[][3] = {
+		{SCMP_ACT_ERRNO(EPERM), SYS_getpid, -1},
+		{SCMP_ACT_TRAP, SYS_uname, -1},
+		{SCMP_ACT_ERRNO(ENOMEM), SYS_mprotect, 12345},
+		{SCMP_ACT_LOG, SYS_getuid, -1},
+	};
+	scan(SCMP_ACT_ALLOW, some, 4, bits);
+	assert_true(bit(bits, SYS_getpid) && bit(bits, SYS_uname) && bit(bits, SYS_mprotect));
+	int marked = 0;
+	for (int nr = 0; nr < SC_MAX; nr++)
+		marked += bit(bits, nr);
+	assert_int_equal(marked, 3); /* not getuid (log), read, write... */
+	const long only[][3] = {
+		{SCMP_ACT_ALLOW, SYS_read, -1},
+		{SCMP_ACT_ALLOW, SYS_write, 1},
+		{SCMP_ACT_ALLOW, SYS_exit_group, -1},
+	};
+	scan(SCMP_ACT_KILL_PROCESS, only, 3, bits);
+	assert_false(bit(bits, SYS_read));
+	assert_false(bit(bits, SYS_exit_group));
+	assert_true(bit(bits, SYS_write)); /* only fd 1 is allowed */
+	assert_true(bit(bits, SYS_getpid) && bit(bits, SYS_openat) && bit(bits, SYS_close));
+}
+
+/* What the scan cannot follow counts as refusing: a divisor it does not
+ * know, an action computed at run time. */
+static void test_may_refuse_unsure(void **state)
+{
+	(void)state;
+	uint8_t bits[SC_MAX / 8] = {0};
+	struct sock_filter div[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+		BPF_STMT(BPF_MISC | BPF_TAX, 0),
+		BPF_STMT(BPF_LD | BPF_W | BPF_IMM, 8),
+		BPF_STMT(BPF_ALU | BPF_DIV | BPF_X, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	filter_may_refuse(div, 5, bits, SC_MAX);
+	assert_true(bit(bits, SYS_read));
+	struct sock_filter known[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_STMT(BPF_ALU | BPF_ADD | BPF_K, 1),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_write + 1, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	memset(bits, 0, sizeof bits);
+	filter_may_refuse(known, 5, bits, SC_MAX);
+	assert_true(bit(bits, SYS_write));
+	assert_false(bit(bits, SYS_read));
 }
 
 int main(void)
@@ -150,6 +231,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rewritten),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_may_refuse),
+		cmocka_unit_test(test_may_refuse_unsure),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
