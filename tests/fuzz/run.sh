@@ -64,10 +64,11 @@ gst=$?
 [ "$st" = 0 ] && st=$gst
 rst=0
 if [ "$REPLAY_FUZZ_SECONDS" != 0 ]; then
-	# Programs of several kinds: threads, signals, fork, files, preemption.
+	# Programs of several kinds: threads, signals, fork, files, preemption,
+	# a seccomp filter's answers and kills (SCF_NOT_RUN, SCF_KILL).
 	progs=()
 	for p in exit_3 env_argv pipes file_io mmap_file race_counter cond_pingpong sig_alarm signals \
-		segv_crash fork_tree preempt_compute threads_sync spin_handoff; do
+		segv_crash fork_tree preempt_compute threads_sync spin_handoff seccomp_filter; do
 		[ -x "$TBIN/$p" ] && progs+=("$TBIN/$p")
 	done
 	python3 tests/fuzz/replay_fuzz.py --rec "$BIN/rec" --replay "$REPLAY_BIN/replay" --edit "$TOOLS/trace_edit" \
