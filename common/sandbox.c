@@ -137,17 +137,27 @@ struct bpf_state {
 	struct bpf_val a, x, m[BPF_MEMWORDS];
 };
 
-/* Whether some path of prog from pc on, with the state st of a syscall
- * whose number and architecture are known (the rest of seccomp_data is
- * not), returns an action other than allow or log; 1 also when the scan
- * runs out of budget or meets what it does not follow. */
-static int path_refuses(const struct sock_filter *p, size_t n, size_t pc, struct bpf_state st, uint32_t nr,
-			unsigned *budget)
+/* What a walk of a filter knows: the syscall's number and architecture,
+ * and with data all of seccomp_data (then there is one path, and its
+ * action goes to *ret). */
+struct bpf_walk {
+	uint32_t nr;
+	const struct seccomp_data *data;
+	uint32_t ret;
+	unsigned budget;
+};
+
+/* Without w->data: whether some path of prog from pc on, with the state
+ * st, returns an action other than allow or log; 1 also when the scan
+ * runs out of budget or meets what it does not follow. With w->data: the
+ * one path's action in w->ret (0, the kernel's answer to a division by
+ * zero: kill the thread). */
+static int path_refuses(const struct sock_filter *p, size_t n, size_t pc, struct bpf_state st, struct bpf_walk *w)
 {
 	for (; pc < n; pc++) {
 		const struct sock_filter *f = &p[pc];
 		struct bpf_val v = {1, f->k}, *dst = BPF_CLASS(f->code) == BPF_LDX ? &st.x : &st.a;
-		if (!(*budget)--)
+		if (!w->budget--)
 			return 1;
 		switch (BPF_CLASS(f->code)) {
 		case BPF_LD:
@@ -155,7 +165,11 @@ static int path_refuses(const struct sock_filter *p, size_t n, size_t pc, struct
 			switch (BPF_MODE(f->code)) {
 			case BPF_ABS:
 				v.known = f->k == offsetof(struct seccomp_data, nr) || f->k == offsetof(struct seccomp_data, arch);
-				v.v = f->k == offsetof(struct seccomp_data, nr) ? nr : AUDIT_ARCH_X86_64;
+				v.v = f->k == offsetof(struct seccomp_data, nr) ? w->nr : AUDIT_ARCH_X86_64;
+				if (w->data && f->k <= sizeof *w->data - 4 && !(f->k & 3)) {
+					memcpy(&v.v, (const char *)w->data + f->k, 4);
+					v.known = 1;
+				}
 				break;
 			case BPF_MEM:
 				v = st.m[f->k % BPF_MEMWORDS];
@@ -173,8 +187,10 @@ static int path_refuses(const struct sock_filter *p, size_t n, size_t pc, struct
 		case BPF_ALU: {
 			struct bpf_val b = BPF_SRC(f->code) == BPF_X ? st.x : v;
 			uint32_t op = BPF_OP(f->code), a = st.a.v;
-			if ((op == BPF_DIV || op == BPF_MOD) && (!b.known || !b.v))
-				return 1; /* the kernel's program returns 0 (kill) on a zero divisor */
+			if ((op == BPF_DIV || op == BPF_MOD) && (!b.known || !b.v)) {
+				w->ret = 0; /* the kernel's program returns 0 (kill) on a zero divisor */
+				return 1;
+			}
 			st.a.known &= op == BPF_NEG || b.known;
 			if (!st.a.known)
 				break;
@@ -211,7 +227,7 @@ static int path_refuses(const struct sock_filter *p, size_t n, size_t pc, struct
 				pc += t ? f->jt : f->jf;
 				break;
 			}
-			if (path_refuses(p, n, pc + 1 + f->jt, st, nr, budget))
+			if (path_refuses(p, n, pc + 1 + f->jt, st, w))
 				return 1;
 			pc += f->jf;
 			break;
@@ -220,6 +236,7 @@ static int path_refuses(const struct sock_filter *p, size_t n, size_t pc, struct
 			uint32_t k = BPF_RVAL(f->code) == BPF_K ? f->k : st.a.v;
 			if (BPF_RVAL(f->code) != BPF_K && !st.a.known)
 				return 1;
+			w->ret = k;
 			k &= SECCOMP_RET_ACTION_FULL;
 			return k != SECCOMP_RET_ALLOW && k != SECCOMP_RET_LOG;
 		}
@@ -236,18 +253,33 @@ static int path_refuses(const struct sock_filter *p, size_t n, size_t pc, struct
 	return 1; /* off the end: no program the kernel takes */
 }
 
+/* The state a filter starts in: A, X and the scratch words 0. */
+static void bpf_start(struct bpf_state *st)
+{
+	memset(st, 0, sizeof *st);
+	st->a.known = st->x.known = 1;
+	for (int i = 0; i < BPF_MEMWORDS; i++)
+		st->m[i].known = 1;
+}
+
 void filter_may_refuse(const void *prog, size_t n, uint8_t *bits, size_t nbits)
 {
 	for (size_t nr = 0; nr < nbits; nr++) {
 		struct bpf_state st;
-		unsigned budget = 1u << 16;
-		memset(&st, 0, sizeof st);
-		st.a.known = st.x.known = 1;
-		for (int i = 0; i < BPF_MEMWORDS; i++)
-			st.m[i].known = 1;
-		if (path_refuses(prog, n, 0, st, (uint32_t)nr, &budget))
+		struct bpf_walk w = {.nr = (uint32_t)nr, .budget = 1u << 16};
+		bpf_start(&st);
+		if (path_refuses(prog, n, 0, st, &w))
 			bits[nr / 8] |= (uint8_t)(1u << (nr % 8));
 	}
+}
+
+uint32_t filter_run(const void *prog, size_t n, const struct seccomp_data *d)
+{
+	struct bpf_state st;
+	struct bpf_walk w = {.nr = (uint32_t)d->nr, .data = d, .ret = SECCOMP_RET_KILL_PROCESS, .budget = 1u << 16};
+	bpf_start(&st);
+	path_refuses(prog, n, 0, st, &w);
+	return w.ret;
 }
 
 /* The rules for syscalls the table says replay runs again. */

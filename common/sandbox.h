@@ -61,6 +61,11 @@ int filter_rewrite(const void *in, size_t n, filter_action_fn map, void *ctx, st
  * followed; unsure means yes. The in-process library makes the others. */
 void filter_may_refuse(const void *prog, size_t n, uint8_t *bits, size_t nbits);
 
+struct seccomp_data;
+/* What the filter (n instructions at prog, checked by the kernel) returns
+ * for the syscall d, as the kernel would run it. */
+uint32_t filter_run(const void *prog, size_t n, const struct seccomp_data *d);
+
 /* Builds replay's sandbox filter as BPF in bpf: syscalls of another
  * architecture (int 0x80, x32) and every syscall replay does not re-execute
  * kill the process; replay's own injections are allowed only with cookie in

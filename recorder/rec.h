@@ -147,6 +147,7 @@ struct rec_task {
 	uint32_t carried; /* held_regions of a restarted call: captured again at its end */
 	uint64_t restart_args[6];
 	int filtered;    /* a seccomp filter of the program's applies to it (rec_seccomp.c) */
+	struct rec_filter *filters; /* ...these, newest first */
 	int not_run;     /* that filter answered its syscall: recorded SCF_NOT_RUN */
 	int trap_due;    /* ...with SIGSYS, raised at the syscall's end */
 	int killing;     /* ...by killing it: its syscall-exit stop (before the kill) is not recorded */
@@ -300,8 +301,6 @@ struct rec_session {
 	uint64_t hot_sites[REC_HOT_SITES]; /* file positions of sites patched (rec_inproc.c), 0: free */
 	unsigned nhot_sites;
 	uint64_t proc_dev;        /* /proc's device (~0: unknown): writes to its files are looked at */
-	uint32_t *filter_actions; /* the actions of programs' seccomp filters, by index (rec_seccomp.c) */
-	unsigned nfilter_actions;
 };
 
 /* Writes the sysenter records of threads inside syscalls, before a record
@@ -346,10 +345,15 @@ int rec_vfork_release(struct rec_session *s, pid_t tid);
  * x86-64 numbers with the x32 bit, negative ones (int 0x80 is refused
  * before: rec_spawn.c). */
 #define REC_BADARCH 0xfff
-/* seccomp trace data of a program's filter: this bit and the index of its
- * action in rec_session.filter_actions (at most REC_FILTER_MAX of them). */
+/* seccomp trace data of a program's filter refusing a call (rec runs the
+ * thread's filters to know how: rec_seccomp.c). */
 #define REC_FILTER_ACT 0x8000
-#define REC_FILTER_MAX 0x7fff
+
+struct rec_filter;
+/* Drops a reference to a thread's chain of program filters. */
+void rec_filters_put(struct rec_filter *f);
+/* Takes a reference to it (for a child, which the kernel gives it too). */
+struct rec_filter *rec_filters_get(struct rec_filter *f);
 
 /* At t's syscall entry, a seccomp stop with data: a program filter's
  * action done as the kernel would (t->skip, or the thread killed), the

@@ -200,7 +200,6 @@ static void session_free(struct rec_session *s)
 	free(s->snap);
 	buf_free(&s->fwbuf);
 	free(s->regions);
-	free(s->filter_actions);
 	patch_sweep_cache_free(&s->sweeps);
 	rec_chaos_free(s);
 	rec_inproc_free(s);

@@ -43,6 +43,7 @@ void rec_task_free(struct rec_task *t)
 		close(t->sched_fd);
 	free(t->filt_saved);
 	free(t->filt_prog);
+	rec_filters_put(t->filters);
 	free(t);
 }
 
@@ -246,6 +247,8 @@ int rec_newtask(struct rec_session *s, struct rec_task *t, int event)
 	if (n.flags & CLONE_VFORK)
 		t->vfork_child = (pid_t)child;
 	c->filtered = t->filtered; /* the kernel copies the filters to every child */
+	rec_filters_put(c->filters);
+	c->filters = rec_filters_get(t->filters);
 	memcpy(c->filt_deny, t->filt_deny, sizeof c->filt_deny);
 	if (t->space && !c->space) {
 		/* threads share the address space and its sites; a fork's child

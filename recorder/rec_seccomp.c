@@ -35,37 +35,54 @@
 
 #define MAX_ERRNO 4095
 
-struct map_ctx {
-	struct rec_session *s;
-	int err;
-};
-
-/* The trace stop data a program's action k becomes: its index in the
- * session's table, with REC_FILTER_ACT set; allow and log stay allow. */
+/* The stop data a program's action k becomes: allow and log stay allow,
+ * every other action a trace stop of rec's (which finds the action by
+ * running the thread's filters itself: rec_seccomp_entry). */
 static uint32_t map_action(void *ctx, uint32_t k)
 {
-	struct map_ctx *m = ctx;
-	struct rec_session *s = m->s;
 	uint32_t act = k & SECCOMP_RET_ACTION_FULL;
-	if (act == SECCOMP_RET_ALLOW || act == SECCOMP_RET_LOG)
-		return SECCOMP_RET_ALLOW;
-	unsigned i = 0;
-	while (i < s->nfilter_actions && s->filter_actions[i] != k)
-		i++;
-	if (i == s->nfilter_actions) {
-		if (i >= REC_FILTER_MAX) {
-			m->err = -E2BIG;
-			return SECCOMP_RET_KILL_PROCESS;
-		}
-		uint32_t *n = realloc(s->filter_actions, (i + 1) * sizeof *n);
-		if (!n) {
-			m->err = -ENOMEM;
-			return SECCOMP_RET_KILL_PROCESS;
-		}
-		s->filter_actions = n;
-		s->filter_actions[s->nfilter_actions++] = k;
+	(void)ctx;
+	return act == SECCOMP_RET_ALLOW || act == SECCOMP_RET_LOG ? SECCOMP_RET_ALLOW : SECCOMP_RET_TRACE | REC_FILTER_ACT;
+}
+
+/* A program's filter as it gave it, in the chain of a thread's filters
+ * (newest first), shared as the kernel shares them. */
+struct rec_filter {
+	int refs;
+	struct rec_filter *prev;
+	size_t n;
+	struct sock_filter insns[];
+};
+
+void rec_filters_put(struct rec_filter *f)
+{
+	while (f && !--f->refs) {
+		struct rec_filter *prev = f->prev;
+		free(f);
+		f = prev;
 	}
-	return SECCOMP_RET_TRACE | REC_FILTER_ACT | i;
+}
+
+struct rec_filter *rec_filters_get(struct rec_filter *f)
+{
+	if (f)
+		f->refs++;
+	return f;
+}
+
+/* The action the kernel takes for t's syscall (registers r): its filters'
+ * of highest precedence, the newest one's among equals (seccomp_run_filters). */
+static uint32_t filters_action(const struct rec_task *t, const struct user_regs_struct *r)
+{
+	struct seccomp_data d = {.nr = (int)r->orig_rax, .arch = AUDIT_ARCH_X86_64, .instruction_pointer = r->rip,
+				 .args = {r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9}};
+	uint32_t ret = SECCOMP_RET_ALLOW;
+	for (const struct rec_filter *f = t->filters; f; f = f->prev) {
+		uint32_t cur = filter_run(f->insns, f->n, &d);
+		if ((int32_t)(cur & SECCOMP_RET_ACTION_FULL) < (int32_t)(ret & SECCOMP_RET_ACTION_FULL))
+			ret = cur;
+	}
+	return ret;
 }
 
 /* The program filter t's call installs, or 0: seccomp(SET_MODE_FILTER)
@@ -106,7 +123,7 @@ static int refused(struct rec_task *t, int64_t *res)
 /* Puts the rewritten filter (and its sock_fprog) on t's stack below the
  * red zone, saving what was there, and points rdx at it. 0, or -errno
  * (then *res is the program's result: the call is not made). */
-static int install(struct rec_session *s, struct rec_task *t, struct user_regs_struct *r, int64_t *res)
+static int install(struct rec_task *t, struct user_regs_struct *r, int64_t *res)
 {
 	struct {
 		uint16_t len;
@@ -114,7 +131,6 @@ static int install(struct rec_session *s, struct rec_task *t, struct user_regs_s
 		uint64_t filter;
 	} prog;
 	struct buf in = {0}, out = {0};
-	struct map_ctx m = {s, 0};
 	struct map_range mr;
 	int fd = -1, ret;
 	*res = -EFAULT;
@@ -135,14 +151,11 @@ static int install(struct rec_session *s, struct rec_task *t, struct user_regs_s
 		ret = -EFAULT;
 		goto out;
 	}
-	ret = filter_rewrite(in.p, prog.len, map_action, &m, &out);
-	if (!ret)
-		ret = m.err;
+	ret = filter_rewrite(in.p, prog.len, map_action, NULL, &out);
 	if (ret) {
 		msg("thread %d: seccomp filter of %u instructions: %s: refused with EINVAL", t->tid, prog.len,
 		    ret == -EINVAL ? "it returns an action computed at run time (ret A), which rec cannot rewrite"
-				   : ret == -E2BIG ? "too long (or too many actions) once rewritten by rec"
-						   : strerror(-ret));
+				   : ret == -E2BIG ? "too long once rewritten by rec" : strerror(-ret));
 		goto out;
 	}
 	size_t size = sizeof prog + out.len;
@@ -225,10 +238,10 @@ int rec_seccomp_entry(struct rec_session *s, struct rec_task *t, struct user_reg
 		return -EPROTO;
 	}
 	if (data & REC_FILTER_ACT) {
-		unsigned i = (unsigned)(data & ~(unsigned long)REC_FILTER_ACT);
-		if (i >= s->nfilter_actions) {
-			rec_fail(s, "thread %d: a seccomp stop with data %#lx, no action rec gave a program's filter", t->tid,
-				 data);
+		uint32_t k = filters_action(t, r), act = k & SECCOMP_RET_ACTION_FULL, kdata = k & SECCOMP_RET_DATA;
+		if (act == SECCOMP_RET_ALLOW || act == SECCOMP_RET_LOG || data != REC_FILTER_ACT) {
+			rec_fail(s, "thread %d: %s: a seccomp stop for the program's filters, which allow the call when rec runs them: recording stopped",
+				 t->tid, sc_lookup(t->nr) ? sc_lookup(t->nr)->name : "a syscall");
 			return -EPROTO;
 		}
 		if (sc_unrecorded(t->nr)) {
@@ -237,7 +250,6 @@ int rec_seccomp_entry(struct rec_session *s, struct rec_task *t, struct user_reg
 				 t->tid);
 			return -ENOTSUP;
 		}
-		uint32_t k = s->filter_actions[i], act = k & SECCOMP_RET_ACTION_FULL, kdata = k & SECCOMP_RET_DATA;
 		t->not_run = 1;
 		t->skip = 1;
 		switch (act) {
@@ -273,7 +285,7 @@ int rec_seccomp_entry(struct rec_session *s, struct rec_task *t, struct user_reg
 	} else if (refused(t, &t->skip_result)) {
 		t->skip = 1;
 	} else if (installs_filter(t)) {
-		int ret = install(s, t, r, &t->skip_result);
+		int ret = install(t, r, &t->skip_result);
 		if (ret && t->skip_result >= 0)
 			return ret; /* rec's own failure */
 		t->skip = ret != 0;
@@ -285,21 +297,34 @@ int rec_seccomp_entry(struct rec_session *s, struct rec_task *t, struct user_reg
 	return ret ? ret : 1;
 }
 
-/* Marks t, and with TSYNC every thread of its process, as filtered: the
- * syscalls its new filter may refuse are added to what the library
- * leaves traced. */
-static void mark_filtered(struct rec_session *s, struct rec_task *t, int tsync)
+/* t's new filter goes on its chain and, with TSYNC, every thread of its
+ * process gets t's chain (as the kernel does); the syscalls it may refuse
+ * are added to what the library leaves traced. 0 or -ENOMEM. */
+static int mark_filtered(struct rec_session *s, struct rec_task *t, int tsync)
 {
 	uint8_t deny[SC_MAX / 8] = {0};
 	pid_t tgid = tsync ? tracee_tgid(t->tid) : 0;
+	struct rec_filter *f = malloc(sizeof *f + t->filt_nprog * sizeof f->insns[0]);
+	if (!f)
+		return -ENOMEM;
+	f->refs = 1;
+	f->prev = t->filters;
+	f->n = t->filt_nprog;
+	memcpy(f->insns, t->filt_prog, f->n * sizeof f->insns[0]);
+	t->filters = f;
 	filter_may_refuse(t->filt_prog, t->filt_nprog, deny, SC_MAX);
 	for (struct rec_task *o = s->tasks; o; o = o->next) {
 		if (o != t && (tgid <= 0 || o->space != t->space || tracee_tgid(o->tid) != tgid))
 			continue;
+		if (o != t) {
+			rec_filters_put(o->filters);
+			o->filters = rec_filters_get(t->filters);
+		}
 		o->filtered = 1;
 		for (size_t i = 0; i < sizeof deny; i++)
 			o->filt_deny[i] |= deny[i];
 	}
+	return 0;
 }
 
 int rec_seccomp_exit(struct rec_session *s, struct rec_task *t, struct user_regs_struct *r)
@@ -317,10 +342,9 @@ int rec_seccomp_exit(struct rec_session *s, struct rec_task *t, struct user_regs
 		t->filt_at = 0;
 		free(t->filt_saved);
 		t->filt_saved = NULL;
-		if (!ret && r->rax == 0) {
-			mark_filtered(s, t, t->nr == SYS_seccomp && (t->args[1] & SECCOMP_FILTER_FLAG_TSYNC));
+		if (!ret && r->rax == 0 &&
+		    !(ret = mark_filtered(s, t, t->nr == SYS_seccomp && (t->args[1] & SECCOMP_FILTER_FLAG_TSYNC))))
 			ret = rec_inproc_filtered(t);
-		}
 		free(t->filt_prog);
 		t->filt_prog = NULL;
 		if (ret)

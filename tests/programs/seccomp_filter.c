@@ -6,7 +6,9 @@
 // - uname with SIGSYS (SECCOMP_RET_TRAP, data 42), whose handler checks the
 //   kernel's siginfo and registers and emulates the call (rax = 1234);
 // - the second filter, installed with TSYNC while a thread waits: its
-//   sched_getscheduler fails with ESRCH (the thread got it too);
+//   sched_getscheduler fails with ESRCH (the thread got it too); stacked,
+//   the filters' actions as the kernel ranks them: uname still traps (the
+//   second says EPERM), getpriority gets the second's ENXIO (ties: newer);
 // - getsid in a thread: SECCOMP_RET_KILL_THREAD (the thread alone dies,
 //   main joins it); getpgid in a forked child: SECCOMP_RET_KILL_PROCESS.
 // A forked child keeps the filters (getpriority: EACCES) and across its
@@ -71,6 +73,10 @@ static struct sock_filter second[] = {
 	LD_NR,
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_sched_getscheduler, 0, 1),
 	RET(SECCOMP_RET_ERRNO | ESRCH),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_uname, 0, 1),
+	RET(SECCOMP_RET_ERRNO | EPERM), /* the first filter's trap wins: higher precedence */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getpriority, 0, 1),
+	RET(SECCOMP_RET_ERRNO | ENXIO), /* this one wins: as strict, and newer */
 	RET(SECCOMP_RET_LOG),
 };
 
@@ -173,6 +179,11 @@ int main(int argc, char **argv)
 	struct sock_fprog p2 = {sizeof second / sizeof second[0], second};
 	errno = 0;
 	report("seccomp(TSYNC)", syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &p2));
+	errno = 0;
+	report("getpriority, stacked", (long)syscall(SYS_getpriority, PRIO_PROCESS, 0));
+	sys_code = 0;
+	u = syscall(SYS_uname, NULL);
+	printf("uname, stacked -> %ld; SIGSYS code %d\n", u, (int)sys_code);
 	if (write(go_fd[1], "g", 1) != 1)
 		return 2;
 	void *wr;

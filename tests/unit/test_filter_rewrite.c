@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -226,6 +227,36 @@ static void test_may_refuse_unsure(void **state)
 	assert_false(bit(bits, SYS_read));
 }
 
+/* filter_run gives what the kernel's run of the filter gives: the
+ * action with its data, by number and by argument. */
+static void test_run(void **state)
+{
+	(void)state;
+	struct buf bpf = {0};
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	assert_non_null(ctx);
+	assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SYS_getpid, 0), 0);
+	assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_TRAP, SYS_write, 1, SCMP_A0(SCMP_CMP_EQ, 7)), 0);
+	assert_int_equal(filter_export(ctx, &bpf), 0);
+	seccomp_release(ctx);
+	size_t n = bpf.len / sizeof(struct sock_filter);
+	struct seccomp_data d = {.nr = SYS_getpid, .arch = AUDIT_ARCH_X86_64};
+	assert_int_equal(filter_run(bpf.p, n, &d), SECCOMP_RET_ERRNO | EPERM);
+	d.nr = SYS_getppid;
+	assert_int_equal(filter_run(bpf.p, n, &d), SECCOMP_RET_ALLOW);
+	d.nr = SYS_write;
+	d.args[0] = 7;
+	assert_int_equal(filter_run(bpf.p, n, &d), SECCOMP_RET_TRAP);
+	d.args[0] = 8;
+	assert_int_equal(filter_run(bpf.p, n, &d), SECCOMP_RET_ALLOW);
+	d.args[0] = 7 | (1ull << 32); /* libseccomp compares all 64 bits */
+	assert_int_equal(filter_run(bpf.p, n, &d), SECCOMP_RET_ALLOW);
+	d.arch = 0x40000003; /* i386: libseccomp's filter kills other ABIs (SCMP_ACT_KILL: the thread) */
+	d.args[0] = 7;
+	assert_int_equal(filter_run(bpf.p, n, &d), SECCOMP_RET_KILL_THREAD);
+	buf_free(&bpf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +264,7 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_may_refuse),
 		cmocka_unit_test(test_may_refuse_unsure),
+		cmocka_unit_test(test_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
