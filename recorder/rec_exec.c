@@ -388,18 +388,18 @@ int rec_exec_stop_of(const struct rec_task *run, const struct rec_task *t)
 int rec_exec_victim(struct rec_session *s, struct rec_task *t, int status)
 {
 	struct user_regs_struct r;
+	struct rec_task *o = s->tasks;
+	if (!s->started || status != 0 || t->exit_recorded)
+		return 0;
+	while (o && (o == t || o->tgid != t->tgid || !in_execve(o)))
+		o = o->next;
 	/* An execve kills the other threads as an exit_group(0) would: exit
 	 * status 0, wherever they were but in exit (their own end). (Ended
 	 * without a PTRACE_EVENT_EXIT stop of its own, taken by rec stepping
 	 * it: the last syscall rec saw it enter.) */
-	long nr = regs_get(t->tid, &r) ? t->nr : (long)r.orig_rax;
-	if (!s->started || status != 0 || t->exit_recorded || nr == SYS_exit || nr == SYS_exit_group)
+	long nr = !o || regs_get(t->tid, &r) ? t->nr : (long)r.orig_rax;
+	if (!o || nr == SYS_exit || nr == SYS_exit_group)
 		return 0;
-	for (struct rec_task *o = s->tasks; o; o = o->next)
-		if (o != t && o->tgid == t->tgid && in_execve(o))
-			goto killed;
-	return 0;
-killed:
 	if (s->nexec_dead == s->capexec_dead) {
 		size_t cap = s->capexec_dead ? s->capexec_dead * 2 : 8;
 		void *n = realloc(s->exec_dead, cap * sizeof *s->exec_dead);
@@ -417,6 +417,7 @@ killed:
 	t->exit_recorded = 1;
 	return 1;
 }
+
 int rec_exec_flush(struct rec_session *s, pid_t tgid, int exec)
 {
 	int r = 0;

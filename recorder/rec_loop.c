@@ -620,7 +620,6 @@ int rec_run(struct rec_session *s)
 	if (!first)
 		return -ENOMEM;
 	first->state = T_RUNNING; /* released by rec_spawn */
-	first->tgid = s->leader;
 	s->running = s->last = first;
 	while (s->tasks) {
 		int status, r = s->nheld ? drain(s) : 0;
