@@ -473,7 +473,8 @@ struct rec_exec_dead {
 int rec_exec_victim(struct rec_session *s, struct rec_task *t, int status);
 /* 1 if a stop of t is one of the execve the running thread run is in:
  * a thread of its process that it kills, or its own exec stop (under its
- * process's id): not held while run keeps the core (--chaos). */
+ * process's id): not held while run keeps the core (--chaos). With t
+ * NULL: whether run is in an execve. */
 int rec_exec_stop_of(const struct rec_task *run, const struct rec_task *t);
 /* Writes the kept exit records of process tgid's threads (after its exec
  * record, or before any other end of its execve); with exec, not the

@@ -382,7 +382,7 @@ static int in_execve(const struct rec_task *o)
 
 int rec_exec_stop_of(const struct rec_task *run, const struct rec_task *t)
 {
-	return run && run != t && run->tgid == t->tgid && in_execve(run);
+	return run && run != t && (!t || run->tgid == t->tgid) && in_execve(run);
 }
 
 int rec_exec_victim(struct rec_session *s, struct rec_task *t, int status)

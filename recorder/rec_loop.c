@@ -622,7 +622,7 @@ int rec_run(struct rec_session *s)
 	first->state = T_RUNNING; /* released by rec_spawn */
 	s->running = s->last = first;
 	while (s->tasks) {
-		int status, r = s->nheld ? drain(s) : 0;
+		int status, r = s->nheld && (!s->running || rec_exec_stop_of(s->running, NULL)) ? drain(s) : 0;
 		if (!r)
 			r = rec_schedule(s);
 		if (r)
