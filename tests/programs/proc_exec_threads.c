@@ -1,13 +1,15 @@
 /* proc_exec_threads: execve in multi-threaded processes, beyond
  * proc_exec_thread's case. In forked children: the first (main) thread
- * execs while a thread blocks in read() and another computes; a thread's
- * execve fails (ENOENT) while the others block in read(): nothing dies,
- * the others are woken and joined; a thread execs after the main thread
- * ended (pthread_exit: it is a zombie, whose tid the exec'ing thread
- * takes). Last, in the program's first process itself, a thread other
- * than the main one execs while the main thread blocks in read(): the
- * new image's status is the program's. Each new image checks it has one
- * thread and the process's pid, and exits with the status asked for. */
+ * execs while a thread blocks in read(), one in a futex wait and another
+ * computes; a thread's execve fails (ENOENT) while the others block in
+ * read(): nothing dies, the others are woken and joined; a thread execs
+ * after the main thread ended (pthread_exit: it is a zombie, whose tid
+ * the exec'ing thread takes); the first thread and another exec at once
+ * (one wins, the other dies inside its execve). Last, in the program's
+ * first process itself, a thread other than the main one execs while the
+ * main thread blocks in read(): the new image's status is the program's.
+ * Each new image checks it has one thread and the process's pid, and
+ * exits with the status asked for. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -102,6 +104,19 @@ static void *spinner(void *arg)
 	return NULL;
 }
 
+static pthread_mutex_t cond_m = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond_c = PTHREAD_COND_INITIALIZER;
+
+static void *cond_waiter(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&cond_m);
+	pthread_barrier_wait(&bar);
+	for (;;) /* in futex wait until the execve ends it */
+		pthread_cond_wait(&cond_c, &cond_m);
+	return NULL;
+}
+
 static void blocking_pipe(void)
 {
 	int p[2];
@@ -118,10 +133,11 @@ static void leader_exec(void)
 	CK(c);
 	if (c == 0) {
 		blocking_pipe();
-		pthread_barrier_init(&bar, NULL, 3);
-		pthread_t t[2];
+		pthread_barrier_init(&bar, NULL, 4);
+		pthread_t t[3];
 		pthread_create(&t[0], NULL, blocker, NULL);
 		pthread_create(&t[1], NULL, spinner, NULL);
+		pthread_create(&t[2], NULL, cond_waiter, NULL);
 		pthread_barrier_wait(&bar);
 		for (int i = 0; i < 3; i++)
 			sched_yield(); /* (the spinner runs) */
@@ -236,6 +252,36 @@ static void zombie_leader_exec(void)
 	check(s == 8, "status after execve from a thread, the first one ended");
 }
 
+static void *twin_execer(void *arg)
+{
+	(void)arg;
+	pthread_barrier_wait(&bar);
+	self_exec("twins", "6");
+	_exit(103);
+}
+
+/* The first thread and another exec at once: one execve wins, the other
+ * thread is killed inside its own. */
+static void twin_exec(void)
+{
+	fflush(stdout);
+	pid_t c = fork();
+	CK(c);
+	if (c == 0) {
+		blocking_pipe();
+		pthread_barrier_init(&bar, NULL, 3);
+		pthread_t t[2];
+		pthread_create(&t[0], NULL, blocker, NULL);
+		pthread_create(&t[1], NULL, twin_execer, NULL);
+		pthread_barrier_wait(&bar);
+		self_exec("twins", "6");
+		_exit(106);
+	}
+	int s = wait_status(c);
+	printf("execve from two threads at once: process exited %d\n", s);
+	check(s == 6, "status after execve from two threads at once");
+}
+
 static const char *final_status;
 
 static void *final_execer(void *arg)
@@ -256,6 +302,7 @@ int main(int argc, char **argv)
 	leader_exec();
 	failed_exec();
 	zombie_leader_exec();
+	twin_exec();
 	/* The first process: a thread execs, its image's status is ours. */
 	final_status = wrong ? "1" : "0";
 	blocking_pipe();
