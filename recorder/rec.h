@@ -66,6 +66,7 @@ struct rec_ring {
 
 struct rec_task {
 	pid_t tid;
+	pid_t tgid;      /* its process's id (the tid of its first thread) */
 	struct rec_space *space; /* NULL before the first exec */
 	int site_catching;   /* every site counter set to site_armed: its turn ends at that site pass */
 	uint64_t site_armed;
@@ -75,6 +76,7 @@ struct rec_task {
 	int marked;      /* its sysenter record is written (others ran meanwhile) */
 	int exit_recorded;
 	int exec_ended;  /* its execve's syscall-exit stop was taken at its exec stop (rec_inproc_inject) */
+	pid_t exec_former; /* it exec'd from a thread other than its process's first: the tid it had, which its exec record names */
 	int announced;   /* its newtask record is written: it may be scheduled */
 	int first_stop;  /* its first stop came before its parent's clone event */
 	uint64_t enter_seq; /* when it entered its current syscall */
@@ -291,6 +293,8 @@ struct rec_session {
 	uint64_t last_learned;    /* the last hot address learned, for new threads */
 	struct { pid_t tid; int status; } *held; /* stops of others while one thread runs */
 	size_t nheld, capheld;
+	struct rec_exec_dead *exec_dead; /* exits of threads an execve of their process kills (rec_exec.c) */
+	size_t nexec_dead, capexec_dead;
 	struct buf scratch;       /* region bytes of the syscall being recorded */
 	uint64_t sigwin[STACK_WORD_REACH / 8]; /* the stack above rsp at a held signal's first pass */
 	size_t nsigwin;
@@ -499,6 +503,26 @@ int rec_syscall_exit(struct rec_session *s, struct rec_task *t);
 int rec_syscall_unhold(struct rec_session *s, struct rec_task *t);
 /* Writes the exec snapshot of t's new image (after PTRACE_EVENT_EXEC); returns 0 or -errno. */
 int rec_exec_snapshot(struct rec_session *s, struct rec_task *t);
+/* The end of a thread an execve of its process kills, kept for after the
+ * exec record (replay kills it with its own execve of the stub). */
+struct rec_exec_dead {
+	pid_t tgid;
+	struct trace_exit x;
+};
+/* At t's end (wait status status; at its PTRACE_EVENT_EXIT stop or
+ * after it): if t is killed by another thread's execve (not its own exit,
+ * status 0, a thread of its process inside execve), keeps its exit record
+ * for rec_exec_flush and returns 1; 0 if not. */
+int rec_exec_victim(struct rec_session *s, struct rec_task *t, int status);
+/* 1 if a stop of t is one of the execve the running thread run is in:
+ * a thread of its process that it kills, or its own exec stop (under its
+ * process's id): not held while run keeps the core (--chaos). With t
+ * NULL: whether run is in an execve. */
+int rec_exec_stop_of(const struct rec_task *run, const struct rec_task *t);
+/* Writes the kept exit records of process tgid's threads (after its exec
+ * record, or before any other end of its execve); with exec, not the
+ * first thread's, whose tid the exec'ing thread took. 0 or -errno. */
+int rec_exec_flush(struct rec_session *s, pid_t tgid, int exec);
 /* Ensures the file open at path is stored in the trace; its hash in *h;
  * returns 0, or -errno (-ENODEV for a non-regular file). A stable file (an
  * executable or a library, mapped private: not expected to change while

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -306,7 +307,7 @@ static int split_library(struct maps_ctx *m)
 
 int rec_exec_snapshot(struct rec_session *s, struct rec_task *t)
 {
-	struct trace_exec e = {.tid = (uint32_t)t->tid};
+	struct trace_exec e = {.tid = (uint32_t)(t->exec_former ? t->exec_former : t->tid)};
 	struct maps_ctx m = {0};
 	char exe[4096], path[64];
 	int ret = regs_get(t->tid, &e.regs);
@@ -371,4 +372,69 @@ out:
 		free((char *)m.maps[i].name);
 	free(m.maps);
 	return ret;
+}
+
+/* Whether thread o is inside an execve (or execveat). */
+static int in_execve(const struct rec_task *o)
+{
+	return o->state == T_KERNEL && (o->nr == SYS_execve || o->nr == SYS_execveat);
+}
+
+int rec_exec_stop_of(const struct rec_task *run, const struct rec_task *t)
+{
+	return run && run != t && (!t || run->tgid == t->tgid) && in_execve(run);
+}
+
+int rec_exec_victim(struct rec_session *s, struct rec_task *t, int status)
+{
+	struct user_regs_struct r;
+	struct rec_task *o = s->tasks;
+	if (!s->started || status != 0 || t->exit_recorded)
+		return 0;
+	while (o && (o == t || o->tgid != t->tgid || !in_execve(o)))
+		o = o->next;
+	/* An execve kills the other threads as an exit_group(0) would: exit
+	 * status 0, wherever they were but in exit (their own end). (Ended
+	 * without a PTRACE_EVENT_EXIT stop of its own, taken by rec stepping
+	 * it: the last syscall rec saw it enter.) */
+	long nr = !o || regs_get(t->tid, &r) ? t->nr : (long)r.orig_rax;
+	if (!o || nr == SYS_exit || nr == SYS_exit_group)
+		return 0;
+	if (s->nexec_dead == s->capexec_dead) {
+		size_t cap = s->capexec_dead ? s->capexec_dead * 2 : 8;
+		void *n = realloc(s->exec_dead, cap * sizeof *s->exec_dead);
+		if (!n)
+			return 0; /* (recorded now) */
+		s->exec_dead = n;
+		s->capexec_dead = cap;
+	}
+	/* Its place among the others' records: the syscalls it and the others
+	 * were inside are entered before the execve's end. */
+	rec_mark(s, t->tid);
+	struct rec_exec_dead *d = &s->exec_dead[s->nexec_dead++];
+	d->tgid = t->tgid;
+	d->x = (struct trace_exit){.tid = (uint32_t)t->tid, .how = EXIT_HOW_EXITED, .code = 0};
+	t->exit_recorded = 1;
+	return 1;
+}
+
+int rec_exec_flush(struct rec_session *s, pid_t tgid, int exec)
+{
+	int r = 0;
+	size_t j = 0;
+	for (size_t i = 0; i < s->nexec_dead; i++) {
+		struct rec_exec_dead *d = &s->exec_dead[i];
+		if (d->tgid != tgid) {
+			s->exec_dead[j++] = *d;
+			continue;
+		}
+		/* The first thread's end: the kernel reports none, the exec'ing
+		 * thread goes on under its tid. */
+		if (exec && d->x.tid == (uint32_t)tgid)
+			continue;
+		if (!r)
+			r = trace_put_exit(&s->w, &d->x);
+	}
+	s->nexec_dead = j;
+	return r;
 }

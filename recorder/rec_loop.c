@@ -219,7 +219,9 @@ static void record_exit(struct rec_session *s, struct rec_task *t, int status)
 		x.how = EXIT_HOW_SIGNALED;
 		x.code = WTERMSIG(status);
 	}
-	if (s->started && !t->exit_recorded) {
+	if (s->started && !t->exit_recorded && !rec_exec_victim(s, t, status)) {
+		if (s->nexec_dead)
+			rec_exec_flush(s, t->tgid, 0); /* killed in its execve: the others' ends first */
 		rec_mark(s, t->tid);
 		trace_put_exit(&s->w, &x);
 	}
@@ -263,6 +265,42 @@ static int raise_held(struct rec_task *t)
 	return syscall(SYS_tkill, t->tid, t->reraised_sig) < 0 ? -errno : 0;
 }
 
+/* The execve of thread `former`, not its process's first: the kernel
+ * gave it the first thread's tid, at whose PTRACE_EVENT_EXEC stop rec is
+ * (l: that thread's task, ended, its exit stop taken, no end reported).
+ * former's task goes on as l (the same struct: rec_run and dispatch hold
+ * it), its exec record naming former. Returns 0 or -errno. */
+static int take_over(struct rec_session *s, struct rec_task *l, pid_t former)
+{
+	struct rec_task *x = s->tasks;
+	while (x && x->tid != former)
+		x = x->next;
+	if (!x || x == l) {
+		rec_fail(s, "thread %d: execve: the exec'ing thread %d is unknown to rec: recording stopped", l->tid, former);
+		return -ESRCH;
+	}
+	pid_t tid = l->tid;
+	struct rec_task *next = l->next;
+	rec_space_put(l->space);
+	if (l->sched_fd >= 0)
+		close(l->sched_fd);
+	if (x->sched_fd >= 0)
+		close(x->sched_fd); /* (/proc/TID of its former tid) */
+	*l = *x;
+	l->next = next;
+	l->tid = tid;
+	l->exec_former = former;
+	l->sched_fd = -1;
+	x->space = NULL;
+	x->sched_fd = -1;
+	if (s->running == x)
+		s->running = l;
+	if (s->last == x)
+		s->last = l;
+	task_remove(s, x);
+	return 0;
+}
+
 /* Dispatches one ptrace stop of t; returns 0 or -errno. */
 static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 {
@@ -270,6 +308,12 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 	char buf[64];
 	switch (ev) {
 	case 0:
+		if (sig == (SIGTRAP | 0x80) && s->nexec_dead && (t->nr == SYS_execve || t->nr == SYS_execveat)) {
+			/* (its failure: none of the others was killed by it) */
+			int r = rec_exec_flush(s, t->tgid, 0);
+			if (r)
+				return r;
+		}
 		if (sig == (SIGTRAP | 0x80))
 			return rec_syscall_exit(s, t);
 		return on_signal(s, t, sig);
@@ -286,15 +330,17 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 	}
 	case PTRACE_EVENT_EXEC: {
 		unsigned long former = (unsigned long)t->tid;
-		if (s->started && !ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &former) && former != (unsigned long)t->tid) {
-			rec_fail(s, "thread %lu: execve from a thread other than its process's first one: not supported, recording stopped",
-				 former);
-			return -ENOTSUP;
-		}
-		int r = s->started ? 0 : rec_unblock_program(s, t->tid);
+		int r = 0;
+		if (s->started && !ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &former) && former != (unsigned long)t->tid)
+			r = take_over(s, t, (pid_t)former);
+		if (!r && !s->started)
+			r = rec_unblock_program(s, t->tid);
 		s->started = 1;
 		if (!r)
 			r = rec_exec_snapshot(s, t);
+		t->exec_former = 0;
+		if (!r && s->nexec_dead)
+			r = rec_exec_flush(s, t->tid, 1); /* the ends of the threads it killed */
 		if (!r)
 			r = rec_vfork_release(s, t->tid);
 		if (r)
@@ -317,11 +363,13 @@ static int on_stop(struct rec_session *s, struct rec_task *t, int status)
 		rec_kill_untraced(t->tid, 8); /* orphaned, they would outlive the recording */
 		if (!ptrace(PTRACE_GETEVENTMSG, t->tid, 0, &code))
 			record_exit(s, t, (int)code);
-		int r = cont(t->tid, PTRACE_CONT), st;
+		int r = cont(t->tid, PTRACE_CONT), st = -1;
 		/* Nothing runs until it is gone: its CLONE_CHILD_CLEARTID word
 		 * and wake-ups belong to this point of the trace. */
 		if (!r && tracee_wait_dead(t->tid, &st))
 			on_gone(s, t, st);
+		else if (!r && st != -1 && WIFSTOPPED(st))
+			r = rec_hold(s, t->tid, st); /* a first thread killed by an execve: the exec stop, its tid's now */
 		return r;
 	}
 	case PTRACE_EVENT_STOP:
@@ -510,10 +558,12 @@ int rec_hold(struct rec_session *s, pid_t tid, int status)
 
 static int drain(struct rec_session *s)
 {
-	for (size_t i = 0; i < s->nheld && !s->running; i++) {
+	for (size_t i = 0; i < s->nheld; i++) {
 		struct rec_task *t = rec_task_get(s, s->held[i].tid);
 		if (!t)
 			return -ENOMEM;
+		if (s->running && !rec_exec_stop_of(s->running, t))
+			continue; /* (but the execve of the running thread goes on) */
 		int r = dispatch(s, t, s->held[i].status);
 		if (r)
 			return r;
@@ -578,7 +628,7 @@ int rec_run(struct rec_session *s)
 	first->state = T_RUNNING; /* released by rec_spawn */
 	s->running = s->last = first;
 	while (s->tasks) {
-		int status, r = s->running ? 0 : drain(s);
+		int status, r = s->nheld && (!s->running || rec_exec_stop_of(s->running, NULL)) ? drain(s) : 0;
 		if (!r)
 			r = rec_schedule(s);
 		if (r)
@@ -594,7 +644,7 @@ int rec_run(struct rec_session *s)
 		struct rec_task *t = rec_task_get(s, tid);
 		if (!t)
 			return -ENOMEM;
-		if (s->running && s->running != t && t->state != T_NEW)
+		if (s->running && s->running != t && t->state != T_NEW && !rec_exec_stop_of(s->running, t))
 			r = rec_hold(s, tid, status);
 		else
 			r = dispatch(s, t, status);

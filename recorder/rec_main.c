@@ -194,6 +194,7 @@ static void session_free(struct rec_session *s)
 		free(f);
 	}
 	free(s->held);
+	free(s->exec_dead);
 	buf_free(&s->scratch);
 	if (s->snap)
 		buf_free(&s->snap->data);

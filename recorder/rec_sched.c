@@ -27,6 +27,7 @@ struct rec_task *rec_task_get(struct rec_session *s, pid_t tid)
 	if (!t)
 		return NULL;
 	t->tid = tid;
+	t->tgid = tid; /* (a thread's is set at its clone event) */
 	t->state = T_NEW;
 	t->restart_nr = -1;
 	t->ctr_fd = -1;
@@ -250,6 +251,7 @@ int rec_newtask(struct rec_session *s, struct rec_task *t, int event)
 	rec_filters_put(c->filters);
 	c->filters = rec_filters_get(t->filters);
 	memcpy(c->filt_deny, t->filt_deny, sizeof c->filt_deny);
+	c->tgid = n.flags & CLONE_THREAD ? t->tgid : (pid_t)child;
 	if (t->space && !c->space) {
 		/* threads share the address space and its sites; a fork's child
 		 * has a copy of both */

@@ -88,6 +88,8 @@ struct replay_task {
 	uint8_t patch_orig[8];  /* and the program's bytes under it (gdb sees */
 	uint8_t patch_len;      /* these, and keeps its breakpoints off the jump) */
 	int reaped;         /* gone, and its zombie reaped by its parent in replay */
+	int exec_killed;    /* gone, killed by another thread's execve (its exit record is to come) */
+	int exec_status;    /* ...with this wait status */
 	int counting;       /* a counted preemption runs it: count_fd is its perf counter */
 	int count_fd;
 	uint64_t clear_tid; /* its clear-tid address (CLONE_CHILD_CLEARTID, set_tid_address) */
@@ -188,6 +190,15 @@ int replay_inject_enter(struct replay_task *t, uint64_t at, long nr, const uint6
 int replay_inject_finish(struct replay_task *t, long nr, int64_t *res);
 /* Marks t gone (its wait status is taken). */
 void replay_task_gone(struct replay_session *s, struct replay_task *t);
+/* 1 if t's execve is not a single thread's: its process has other live
+ * threads (which it kills) or t is not its first (whose tid it takes). */
+int replay_exec_threads(struct replay_session *s, struct replay_task *t);
+/* Runs t's execve (args at t->gadget, t at its stub's int3 after
+ * replay_inject_enter's checks) in a process of several threads: reaps
+ * the others (each's wait status kept for its exit record, but the first
+ * thread's, whose tid t takes), then takes the execve to its end; *res is
+ * its result, t->tid the tid t has after it. Returns 0 or -errno. */
+int replay_exec_kill(struct replay_session *s, struct replay_task *t, const uint64_t args[6], int64_t *res);
 /* Kills every live replayed thread and reaps them. */
 void replay_kill_all(struct replay_session *s);
 /* Frees the task records (their threads killed already) and the shared file copies. */

@@ -503,10 +503,24 @@ static int await_killed(struct replay_task *t, int *status)
 	return -ETIMEDOUT;
 }
 
+/* The task of recorded thread rec_tid if another thread's execve killed
+ * it (its exit record is to come), or NULL. */
+static struct replay_task *exec_killed(struct replay_session *s, uint32_t rec_tid)
+{
+	for (struct replay_task *t = s->tasks; t; t = t->next)
+		if (t->rec_tid == rec_tid && t->exec_killed)
+			return t;
+	return NULL;
+}
+
 static int on_exit_rec(struct replay_session *s, struct replay_task *t)
 {
 	char buf[256];
 	struct trace_exit x;
+	if (t->exec_killed) {
+		t->exec_killed = 0; /* reaped at that execve (replay_exec_kill) */
+		return replay_exited(s, t, t->exec_status);
+	}
 	int status, k = start_group_exit(s, t);
 	if (k < 0)
 		return k;
@@ -660,6 +674,8 @@ int replay_run(struct replay_session *s)
 			return -TRE_CORRUPT;
 		}
 		struct replay_task *t = replay_task_find(s, tid);
+		if (!t && rec->type == TR_EXIT)
+			t = exec_killed(s, tid);
 		if (!t) {
 			r = replay_diverged(s, NULL, "%s for thread %u, which does not exist (or has ended)",
 					    describe_rec(rec, buf, sizeof buf), tid);

@@ -368,7 +368,11 @@ int replay_exec_stub(struct replay_session *s, struct replay_task *t)
 		return r;
 	int64_t res;
 	uint64_t args[6] = {t->scratch, t->scratch + 1024, t->scratch + 1024 + 8, 0, 0, 0};
-	if ((r = replay_inject(t, t->gadget, SYS_execve, args, &res, 1)))
+	if (replay_exec_threads(s, t))
+		r = replay_exec_kill(s, t, args, &res); /* the other threads die */
+	else
+		r = replay_inject(t, t->gadget, SYS_execve, args, &res, 1);
+	if (r)
 		return r;
 	if (res < 0)
 		return (int)res;

@@ -343,6 +343,7 @@ int replay_execve(struct replay_session *s, struct replay_task *t, const struct 
 	t->at_syscall = 0;
 	t->clear_tid = 0; /* an exec forgets it */
 	t->exec_done = 1; /* the execve's own record follows */
+	t->rec_tid = t->tgid; /* (from another thread than the first: it took the first's tid) */
 	return 0;
 }
 

@@ -248,3 +248,96 @@ void replay_free_tasks(struct replay_session *s)
 	}
 	s->tasks = NULL;
 }
+
+/* The task of the first thread of t's process (its recorded tid is the
+ * process's), live or ended; NULL if none. */
+static struct replay_task *first_thread(struct replay_session *s, struct replay_task *t)
+{
+	for (struct replay_task *o = s->tasks; o; o = o->next) /* (the newest first) */
+		if (o->tgid == t->tgid && o->rec_tid == t->tgid)
+			return o;
+	return NULL;
+}
+
+int replay_exec_threads(struct replay_session *s, struct replay_task *t)
+{
+	if (t->rec_tid != t->tgid)
+		return 1;
+	for (struct replay_task *o = s->tasks; o; o = o->next)
+		if (o != t && o->alive && o->tgid == t->tgid)
+			return 1;
+	return 0;
+}
+
+/* Waits until the other threads of t's process are gone, and for the
+ * exec stop of t (which comes under the tid of the first thread, lt).
+ * Returns 0 or -errno. */
+static int exec_reap(struct replay_session *s, struct replay_task *t, struct replay_task *l, pid_t lt)
+{
+	int exec_seen = 0;
+	for (int i = 0; i < 200000; i++) {
+		int busy = 0, st;
+		for (struct replay_task *o = s->tasks; o; o = o->next) {
+			if (!o->alive || o == t || o->tgid != t->tgid || o->tid == lt)
+				continue;
+			busy = 1;
+			pid_t p = waitpid(o->tid, &st, __WALL | WNOHANG);
+			if (p < 0 && errno == ECHILD)
+				p = o->tid, st = 0; /* (reaped by the exec: ended as the kernel ends them, status 0) */
+			else if (p < 0 && errno != EINTR)
+				return -errno;
+			if (p != o->tid)
+				continue;
+			if (WIFEXITED(st) || WIFSIGNALED(st)) {
+				o->exec_killed = 1;
+				o->exec_status = st;
+				replay_task_gone(s, o);
+			} else if (ptrace(PTRACE_CONT, o->tid, 0, 0) < 0 && errno != ESRCH) {
+				return -errno; /* (its exit stop: it dies) */
+			}
+		}
+		pid_t p = exec_seen ? 0 : waitpid(lt, &st, __WALL | WNOHANG);
+		if (p < 0 && errno != EINTR)
+			return -errno;
+		if (p == lt && (st >> 16) == PTRACE_EVENT_EXEC) {
+			exec_seen = 1;
+		} else if (p == lt && (st >> 16) == PTRACE_EVENT_EXIT && l != t) {
+			/* The first thread's end, which no wait status reports: t
+			 * goes on under its tid. */
+			if (ptrace(PTRACE_CONT, lt, 0, 0) < 0)
+				return -errno;
+			if (l->alive)
+				replay_task_gone(s, l);
+		} else if (p == lt) {
+			return -EPROTO;
+		}
+		if (exec_seen && !busy) {
+			if (l != t && l->alive)
+				replay_task_gone(s, l); /* (its exit stop not seen) */
+			return 0;
+		}
+		if (!p)
+			usleep(50);
+	}
+	return -ETIMEDOUT;
+}
+
+int replay_exec_kill(struct replay_session *s, struct replay_task *t, const uint64_t args[6], int64_t *res)
+{
+	struct replay_task *l = first_thread(s, t);
+	if (!l)
+		return -ESRCH;
+	pid_t lt = l->tid;
+	int r = replay_inject_enter(t, t->gadget, SYS_execve, args);
+	if (r)
+		return r;
+	if (ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
+		return -errno;
+	if ((r = exec_reap(s, t, l, lt)))
+		return r;
+	t->tid = lt;
+	/* From its exec stop to the execve's end. */
+	if ((r = replay_inject_finish(t, SYS_execve, res)))
+		return r;
+	return regs_get(t->tid, &t->regs);
+}

@@ -4,7 +4,7 @@
  * from a grandchild (the child reports the grandchild's status in its own);
  * after vfork (and vfork + execve of /bin/echo). Also an execve that fails
  * (ENOENT). (execve from a non-main thread and a vfork child that _exits
- * without exec: tests/pending/proc_exec_thread.c, proc_vfork_exit.c) */
+ * without exec: proc_exec_thread.c, proc_exec_threads.c, proc_vfork_exit.c) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -5,14 +5,10 @@
  * image checks it has one thread, the process's pid (tid == pid), that a
  * non-CLOEXEC pipe survived (and reads a byte from it) and that a CLOEXEC
  * one was closed, and exits 9, which the parent checks.
- * Pending: rec either stops with "rec: thread N: execve from a thread
- * other than its process's first one: not supported, recording stopped"
- * (status 125), or hangs after the execve's sysenter record: the other
- * three threads' exits are recorded (as exits with no end to their
- * blocked read()), then nothing (a SIGTERM to rec reaches the program and
- * ends it, rec still waits: only SIGKILL ends rec). Replaying that
- * truncated trace stops at the first of those exits: "divergence at event
- * 97 (thread T): expected the exit, got read(5, ...)". */
+ * rec records the three others' ends after the exec record (the kernel
+ * kills them as the execve runs), and replay's own execve of its stub,
+ * from the same thread, kills its threads as the kernel did; the exec'ing
+ * thread takes the process's id. (More cases: proc_exec_threads.c) */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
