@@ -303,7 +303,6 @@ int rec_seccomp_entry(struct rec_session *s, struct rec_task *t, struct user_reg
 static int mark_filtered(struct rec_session *s, struct rec_task *t, int tsync)
 {
 	uint8_t deny[SC_MAX / 8] = {0};
-	pid_t tgid = tsync ? tracee_tgid(t->tid) : 0;
 	struct rec_filter *f = malloc(sizeof *f + t->filt_nprog * sizeof f->insns[0]);
 	if (!f)
 		return -ENOMEM;
@@ -314,7 +313,7 @@ static int mark_filtered(struct rec_session *s, struct rec_task *t, int tsync)
 	t->filters = f;
 	filter_may_refuse(t->filt_prog, t->filt_nprog, deny, SC_MAX);
 	for (struct rec_task *o = s->tasks; o; o = o->next) {
-		if (o != t && (tgid <= 0 || o->space != t->space || tracee_tgid(o->tid) != tgid))
+		if (o != t && (!tsync || o->tgid != t->tgid))
 			continue;
 		if (o != t) {
 			rec_filters_put(o->filters);
