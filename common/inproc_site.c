@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inproc.h"
 #include "patch.h"
 #include "site.h"
 
@@ -17,7 +18,6 @@
 #define MOV_LEN 5         /* mov $N, %eax */
 #define MOVQ_LEN 7        /* mov $N, %rax */
 #define SYSCALL_LEN 2
-#define AFTER_MIN (PATCH_JMP_LEN - SYSCALL_LEN) /* bytes after the syscall the after form moves, at least */
 
 /* The lengths of the whole instructions from addr (code: n bytes there)
  * covering at least want bytes, into lens (max of them); their count, 0
@@ -42,15 +42,23 @@ static int insn_lens(const uint8_t *code, size_t n, uint64_t addr, size_t want, 
 	return len >= want ? cnt : 0;
 }
 
-/* The relocated instructions after the syscall of an after-form site, as
- * they must read at to. */
+/* Bytes of the instruction a site's run was made for: a `syscall` or
+ * an rdtsc (2), an rdtscp (3). */
+static size_t insn_len_of(const struct il_site *s)
+{
+	return s->form == IL_FORM_TSC && s->nr == IL_NR_RDTSCP ? 3 : SYSCALL_LEN;
+}
+
+/* The relocated instructions after the syscall (or rdtsc) of an
+ * after-form (or TSC) site, as they must read at to. */
 static int relocate_after(const struct il_site *s, uint64_t to, uint8_t out[PATCH_RELOC_MAX], size_t *outlen)
 {
-	const uint8_t *after = s->code + SYSCALL_LEN;
-	size_t n = (size_t)s->len - SYSCALL_LEN;
-	int r = patch_relocate(after, n, s->sys + SYSCALL_LEN, to, out, outlen);
+	size_t il = insn_len_of(s);
+	const uint8_t *after = s->code + il;
+	size_t n = (size_t)s->len - il;
+	int r = patch_relocate(after, n, s->sys + il, to, out, outlen);
 	if (r == -EINVAL) /* fewer than 5 bytes, no branch: a straight line */
-		r = patch_relocate_line(after, n, s->sys + SYSCALL_LEN, to, out, PATCH_RELOC_MAX, outlen);
+		r = patch_relocate_line(after, n, s->sys + il, to, out, PATCH_RELOC_MAX, outlen);
 	return r;
 }
 
@@ -60,20 +68,28 @@ int il_site_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t sys,
 	memset(s, 0, sizeof *s);
 	if (sys < wstart || sys - wstart + SYSCALL_LEN > wlen)
 		return -ENOENT;
-	size_t off = sys - wstart;
-	if (win[off] != 0x0f || win[off + 1] != 0x05)
+	size_t off = sys - wstart, il = SYSCALL_LEN;
+	if (win[off] != 0x0f)
 		return -ENOENT;
+	if (win[off + 1] == 0x31) {
+		s->nr = IL_NR_RDTSC;
+	} else if (win[off + 1] == 0x01 && off + 3 <= wlen && win[off + 2] == 0xf9) {
+		s->nr = IL_NR_RDTSCP;
+		il = 3;
+	} else if (win[off + 1] != 0x05) {
+		return -ENOENT;
+	}
 	s->sys = sys;
-	/* after: the syscall and whole instructions after it, relocatable */
-	const uint8_t *after = win + off + SYSCALL_LEN;
-	size_t left = wlen - off - SYSCALL_LEN, n = patch_site_len(after, left, sys + SYSCALL_LEN);
+	/* after: the instruction and whole instructions after it, relocatable */
+	const uint8_t *after = win + off + il;
+	size_t left = wlen - off - il, n = patch_site_len(after, left, sys + il);
 	if (!n) {
 		uint8_t lens[PATCH_RUN_INSNS], tmp[PATCH_RELOC_MAX];
 		size_t outlen;
-		int cnt = insn_lens(after, left, sys + SYSCALL_LEN, AFTER_MIN, lens, PATCH_RUN_INSNS);
+		int cnt = insn_lens(after, left, sys + il, PATCH_JMP_LEN - il, lens, PATCH_RUN_INSNS);
 		for (int i = 0; i < cnt; i++)
 			n += lens[i];
-		if (cnt && patch_relocate_line(after, n, sys + SYSCALL_LEN, sys, tmp, sizeof tmp, &outlen))
+		if (cnt && patch_relocate_line(after, n, sys + il, sys, tmp, sizeof tmp, &outlen))
 			n = 0;
 	}
 	/* One sweep (made at the first question) answers for both forms: of
@@ -90,15 +106,17 @@ int il_site_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t sys,
 	int ret = -EINVAL;
 	if (!own)
 		return -ENOMEM;
-	if (n && SYSCALL_LEN + n <= IL_SITE_MAX && (sw = patch_sweep_cached(cache, swin, swlen, swstart, own)) &&
-	    patch_sweep_safe(sw, sys, SYSCALL_LEN + n)) {
+	if (n && il + n <= IL_SITE_MAX && (sw = patch_sweep_cached(cache, swin, swlen, swstart, own)) &&
+	    patch_sweep_safe(sw, sys, il + n)) {
 		s->addr = sys;
-		s->len = (uint8_t)(SYSCALL_LEN + n);
-		s->form = IL_FORM_AFTER;
+		s->len = (uint8_t)(il + n);
+		s->form = s->nr ? IL_FORM_TSC : IL_FORM_AFTER;
 		memcpy(s->code, win + off, s->len);
 		ret = 0;
 		goto out;
 	}
+	if (s->nr) /* (an rdtsc has only the after form) */
+		goto out;
 	/* mov: `mov $N, %eax` (glibc) or `mov $N, %rax` (Go: 48 c7 c0 imm32,
 	 * N positive) right before it */
 	size_t ml = off >= MOV_LEN && win[off - MOV_LEN] == 0xb8 ? MOV_LEN
@@ -128,11 +146,11 @@ int il_tramp_build(uint8_t out[IL_TRAMP_MAX], size_t *outlen, uint64_t at, const
 	size_t o = 0, call_at, rl = 0;
 	uint64_t back;
 	memset(out, 0xcc, IL_TRAMP_MAX);
-	if (s->form == IL_FORM_MOV) {
-		out[o++] = 0xb8;
+	if (s->form == IL_FORM_MOV || s->form == IL_FORM_TSC) {
+		out[o++] = 0xb8; /* mov $nr, %eax: the syscall's number, or the TSC kind */
 		memcpy(out + o, &s->nr, 4);
 		o += 4;
-		back = s->sys + SYSCALL_LEN;
+		back = s->form == IL_FORM_MOV ? s->sys + SYSCALL_LEN : s->addr + s->len;
 	} else if (s->form == IL_FORM_AFTER) {
 		back = s->addr + s->len;
 	} else {
@@ -146,7 +164,7 @@ int il_tramp_build(uint8_t out[IL_TRAMP_MAX], size_t *outlen, uint64_t at, const
 	o += 4;
 	memcpy(out + o, up, sizeof up);
 	o += sizeof up;
-	if (s->form == IL_FORM_AFTER) {
+	if (s->form == IL_FORM_AFTER || s->form == IL_FORM_TSC) {
 		int r = relocate_after(s, at + o, out + o, &rl);
 		if (r)
 			return r;
@@ -184,14 +202,16 @@ uint64_t il_fix_rip(const struct il_site *s, uint64_t tramp, uint64_t rip)
 		return rip;
 	if (s->form == IL_FORM_MOV)
 		return rip == s->sys ? tramp + MOV_LEN : 0; /* eax is N already */
-	/* after: at an instruction boundary after the syscall; the relocated
-	 * instructions keep their lengths but the last (a branch grows) */
+	/* after (and TSC): at an instruction boundary after the syscall (the
+	 * rdtsc); the relocated instructions keep their lengths but the last
+	 * (a branch grows) */
 	uint8_t lens[PATCH_RUN_INSNS];
-	size_t n = (size_t)s->len - SYSCALL_LEN, k = SYSCALL_LEN;
-	int cnt = insn_lens(s->code + SYSCALL_LEN, n, s->sys + SYSCALL_LEN, n, lens, PATCH_RUN_INSNS);
+	size_t il = insn_len_of(s), n = (size_t)s->len - il, k = il;
+	size_t pre = (s->form == IL_FORM_TSC ? MOV_LEN : 0) + TRAMP_CALL_END + TRAMP_BACK;
+	int cnt = insn_lens(s->code + il, n, s->sys + il, n, lens, PATCH_RUN_INSNS);
 	for (int i = 0; i <= cnt; i++) {
 		if (s->addr + k == rip)
-			return tramp + TRAMP_CALL_END + TRAMP_BACK + (k - SYSCALL_LEN);
+			return tramp + pre + (k - il);
 		if (i < cnt)
 			k += lens[i];
 	}
