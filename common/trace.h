@@ -13,7 +13,10 @@
 #include "util.h"
 
 #define TRACE_MAGIC "HEISENTR"
-#define TRACE_VERSION 9
+#define TRACE_VERSION 10
+#define TRACE_VERSION_TSC 10 /* from this version on, buffer records may hold rdtsc and rdtscp entries (nr
+			      * IL_NR_RDTSC, IL_NR_RDTSCP) and patch records rdtsc sites (docs/inprocess.md
+			      * section 16); nothing else changed */
 #define TRACE_VERSION_SPARSE_HASH 9 /* from this version on, point hashes leave out zero pages (mem_writable_hash),
 				    * and a sparse file's chunks leave out its holes */
 #define TRACE_VERSION_MIN 5  /* the oldest version the reader reads (5: no inproc, patch, buffer records) */

@@ -785,7 +785,7 @@ static int patch_site(struct rec_session *s, struct rec_task *t, uint64_t sys)
 		if (ret)
 			goto fail;
 	}
-	if (il_tramp_build(tramp, &tlen, base + slot, &site, site.form == IL_FORM_TSC ? s->il_tsc_entry : s->il_entry) ||
+	if (il_tramp_build(tramp, &tlen, base + slot, &site, il_site_tsc(&site) ? s->il_tsc_entry : s->il_entry) ||
 	    il_site_jump(jump, &site, base + slot)) {
 		note_unpatchable(sp, sys);
 		return 0;
@@ -800,7 +800,7 @@ static int patch_site(struct rec_session *s, struct rec_task *t, uint64_t sys)
 	return trace_put_patch(&s->w, &p);
 fail:
 	rec_fail(s, "thread %d: cannot patch the %s site at %#llx: %s", t->tid,
-		 site.form == IL_FORM_TSC ? "rdtsc" : "syscall", (unsigned long long)sys, strerror(-ret));
+		 il_site_tsc(&site) ? "rdtsc" : "syscall", (unsigned long long)sys, strerror(-ret));
 	return ret;
 }
 

@@ -454,6 +454,7 @@ static void dump_one(struct replay_session *s, const struct trace_rec *rec)
 	}
 	case TR_PATCH: {
 		struct trace_patch pa;
+		int tsc;
 		if (trace_get_patch(rec, &pa))
 			break;
 		if (json)
@@ -461,7 +462,7 @@ static void dump_one(struct replay_session *s, const struct trace_rec *rec)
 			       pa.tid, pa.addr, pa.len, pa.page, pa.slot);
 		else
 			printf(" tid %u patches the %s site %#" PRIx64 " (%u bytes) to slot %#" PRIx64 "+%#x, code ", pa.tid,
-			       pa.code[0] == 0x0f && (pa.code[1] == 0x31 || pa.code[1] == 0x01) ? "rdtsc" : "syscall",
+			       (il_site_insn(pa.code, pa.len, pa.addr, &tsc), tsc) ? "rdtsc" : "syscall",
 			       pa.addr, pa.len, pa.page, pa.slot);
 		for (uint32_t i = 0; i < pa.len; i++)
 			printf("%02x", pa.code[i]);

@@ -94,10 +94,8 @@ int replay_inproc_patch(struct replay_session *s, struct replay_task *t, const s
 	    memcmp(win + (pa->addr - wstart), pa->code, pa->len))
 		return replay_diverged(s, t, "the code at %#llx differs from the recording's: it cannot be patched",
 				       (unsigned long long)pa->addr);
-	/* the after form starts at its syscall (a TSC site at its rdtsc or
-	 * rdtscp), the mov form ends with it */
-	int tsc = pa->code[0] == 0x0f && (pa->code[1] == 0x31 || (pa->code[1] == 0x01 && pa->code[2] == 0xf9));
-	uint64_t sys = tsc || (pa->code[0] == 0x0f && pa->code[1] == 0x05) ? pa->addr : pa->addr + pa->len - 2;
+	int tsc;
+	uint64_t sys = il_site_insn(pa->code, pa->len, pa->addr, &tsc);
 	if (il_site_find(win, wlen, wstart, sys, &site, NULL) || site.addr != pa->addr || site.len != pa->len ||
 	    !site_code_is_file(t->tid, pa->addr) || il_patch_at(&sp->patches, site.addr, site.len) ||
 	    (tsc && !sp->il_tsc_entry))
