@@ -771,6 +771,10 @@ static int patch_site(struct rec_session *s, struct rec_task *t, uint64_t sys)
 	}
 	if (rec_thread_inside(s, t, site.addr, site.len))
 		return 0; /* another time (threads inside a syscall there come back through rec_inproc_exit) */
+	if (il_site_tsc(&site) && rec_tsc_calibrate(s)) {
+		note_unpatchable(sp, sys); /* (the clock went back: no rdtsc is patched) */
+		return 0;
+	}
 	int k = il_patch_page_for(&sp->patches, site.addr);
 	uint32_t slot = 0;
 	if (k >= 0) {

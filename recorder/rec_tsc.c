@@ -3,9 +3,10 @@
  * recorded (a TR_RDTSC record); a site that faults again is patched to
  * call the in-process library, which answers it without a fault and
  * records it in its ring (docs/inprocess.md section 16). With the library
- * the values of the whole recording come from one function of
- * CLOCK_MONOTONIC_RAW (struct il_tsc), which rec measures at the first
- * rdtsc: the library cannot run rdtsc itself (it faults; enabling it
+ * the values of the recording come from one function of
+ * CLOCK_MONOTONIC_RAW (struct il_tsc) from the first patch of an rdtsc
+ * site on, which rec measures then (from a first sample at the first
+ * rdtsc): the library cannot run rdtsc itself (it faults; enabling it
  * around one costs two prctl calls, ~8 us in a VM where CR4 writes exit
  * to the hypervisor), and trapped and in-process values must agree. */
 #include "rec.h"
@@ -21,7 +22,7 @@
 #include "../common/inproc.h"
 #include "../common/ptrace_util.h"
 
-#define CALIBRATE_NS 2000000ull /* the TSC and CLOCK_MONOTONIC_RAW are read this far apart */
+#define CALIBRATE_NS 2000000ull /* the TSC and CLOCK_MONOTONIC_RAW are read at least this far apart */
 
 static uint64_t raw_ns(void)
 {
@@ -45,21 +46,22 @@ static void sample(uint64_t *tsc, uint64_t *ns)
 	}
 }
 
-/* Measures how the TSC follows CLOCK_MONOTONIC_RAW (over CALIBRATE_NS)
- * into s's control area and every process's. Returns 0 or -errno. */
-static int calibrate(struct rec_session *s)
+int rec_tsc_calibrate(struct rec_session *s)
 {
 	struct il_tsc c;
-	uint64_t t0, n0, t1, n1;
-	sample(&t0, &n0);
-	while (raw_ns() < n0 + CALIBRATE_NS)
+	uint64_t t1, n1;
+	if (!s->il_ctl || s->il_ctl->tsc.mult)
+		return 0;
+	if (!s->tsc_a_ns)
+		sample(&s->tsc_a, &s->tsc_a_ns);
+	while (raw_ns() < s->tsc_a_ns + CALIBRATE_NS)
 		;
 	sample(&t1, &n1);
-	if (t1 <= t0 || n1 <= n0)
+	if (t1 <= s->tsc_a || n1 <= s->tsc_a_ns)
 		return -EIO;
 	c.base = t1;
 	c.ns0 = n1;
-	c.mult = (uint64_t)(((unsigned __int128)(t1 - t0) << 32) / (n1 - n0));
+	c.mult = (uint64_t)(((unsigned __int128)(t1 - s->tsc_a) << 32) / (n1 - s->tsc_a_ns));
 	if (!c.mult)
 		return -EIO;
 	s->il_ctl->tsc = c;
@@ -71,19 +73,18 @@ static int calibrate(struct rec_session *s)
 	return 0;
 }
 
-/* The value an rdtsc gets now: from the clock with the library (which
- * answers the patched sites the same way), the TSC itself without. */
-static int tsc_now(struct rec_session *s, uint64_t *v)
+/* The value an rdtsc gets now: the TSC itself, until rec calibrates (the
+ * first rdtsc takes its first sample), then the function of the clock
+ * the library uses too (it starts where the TSC was then, so values never
+ * go back). */
+static uint64_t tsc_now(struct rec_session *s)
 {
-	int r;
-	if (!s->il_ctl) {
-		*v = __rdtsc();
-		return 0;
+	if (!s->il_ctl || !s->il_ctl->tsc.mult) {
+		if (s->il_ctl && !s->tsc_a_ns)
+			sample(&s->tsc_a, &s->tsc_a_ns);
+		return __rdtsc();
 	}
-	if (!s->il_ctl->tsc.mult && (r = calibrate(s)))
-		return r;
-	*v = il_tsc_at(&s->il_ctl->tsc, raw_ns());
-	return 0;
+	return il_tsc_at(&s->il_ctl->tsc, raw_ns());
 }
 
 int rec_tsc_emulate(struct rec_session *s, struct rec_task *t, struct user_regs_struct *r)
@@ -100,12 +101,8 @@ int rec_tsc_emulate(struct rec_session *s, struct rec_task *t, struct user_regs_
 	} else if (id != disasm_id_rdtsc()) {
 		return 0;
 	}
-	int ret = tsc_now(s, &rec.tsc);
-	if (ret) {
-		rec_fail(s, "thread %d: rdtsc at %#llx: cannot calibrate the TSC against CLOCK_MONOTONIC_RAW", t->tid,
-			 (unsigned long long)r->rip);
-		return ret;
-	}
+	int ret;
+	rec.tsc = tsc_now(s);
 	if (rec.is_rdtscp)
 		r->rcx = rec.aux;
 	r->rax = (uint32_t)rec.tsc;
