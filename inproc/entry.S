@@ -59,6 +59,20 @@ il_header:
 	lea 8(%rsp), %rsp
 .endm
 
+/* The end of a call the library answered, busy cleared, the flags the
+ * program's: at 2 (IL_ACT_RETURN), a traced getpid (a stop for rec) if
+ * rec set notify; at 4 (IL_ACT_NOTIFY), one whatever notify says; rax
+ * kept (rcx and r11 not: the syscall's). */
+.macro NOTIFY_STOP
+2:	mov CTL(NOTIFY), %ecx
+	jrcxz 5f
+4:	push %rax
+	mov $SYS_getpid, %eax
+	call il_traced
+	pop %rax
+5:
+.endm
+
 	.text
 	.globl il_entry
 	.type il_entry, @function
@@ -99,13 +113,8 @@ il_entry:
 	movl $0, CTL(BUSY)
 	jrcxz 2f
 	jmp 4f			/* IL_ACT_NOTIFY */
-2:	mov CTL(NOTIFY), %ecx
-	jrcxz 5f
-4:	push %rax		/* a stop for rec: a traced getpid */
-	mov $SYS_getpid, %eax
-	call il_traced
-	pop %rax
-5:	ret
+	NOTIFY_STOP
+	ret
 3:	mov %r11, %rax		/* IL_ACT_TRACED: the program's registers and stack */
 	RESTORE_FLAGS
 	mov CTL(SAVED_RSP), %rsp
@@ -172,13 +181,8 @@ il_tsc_entry:
 	lea -IL_ACT_TRACED(%rcx), %rcx
 	jrcxz 7f		/* IL_ACT_TRACED */
 	jmp 4f			/* IL_ACT_NOTIFY */
-2:	mov CTL(NOTIFY), %ecx
-	jrcxz 5f
-4:	push %rax		/* a stop for rec: a traced getpid */
-	mov $SYS_getpid, %eax
-	call il_traced
-	pop %rax
-5:	push %rax		/* edx:eax from the value, no flag touched */
+	NOTIFY_STOP
+	push %rax		/* edx:eax from the value, no flag touched */
 	mov 4(%rsp), %edx
 	mov (%rsp), %eax
 	lea 8(%rsp), %rsp

@@ -538,8 +538,9 @@ struct regs {
 	uint64_t xmm0[2];
 };
 
-/* void regs_call(struct regs *r, uint64_t entry): loads r, calls entry as a
- * trampoline does, stores the registers back into r. */
+/* void regs_call(struct regs *r, uint64_t entry): loads r (rcx and r11
+ * too: the TSC entry keeps them), calls entry as a trampoline does,
+ * stores the registers back into r. */
 void regs_call(struct regs *r, uint64_t entry);
 __asm__(".text\n"
 	".globl regs_call\n"
@@ -553,6 +554,7 @@ __asm__(".text\n"
 	"	mov 0(%rdi), %rax; mov 8(%rdi), %rbx; mov 24(%rdi), %rdx; mov 32(%rdi), %rsi\n"
 	"	mov 48(%rdi), %rbp; mov 56(%rdi), %r8; mov 64(%rdi), %r9; mov 72(%rdi), %r10\n"
 	"	mov 88(%rdi), %r12; mov 96(%rdi), %r13; mov 104(%rdi), %r14; mov 112(%rdi), %r15\n"
+	"	mov 16(%rdi), %rcx; mov 80(%rdi), %r11\n"
 	"	mov 40(%rdi), %rdi\n"
 	"	lea -128(%rsp), %rsp\n"
 	"	call *128(%rsp)\n"
@@ -626,41 +628,6 @@ static void test_registers(void **state)
 
 /* ---- rdtsc and rdtscp (docs/inprocess.md section 16) ---- */
 
-/* regs_call with rcx and r11 loaded too: the TSC entry keeps them. */
-void regs_call_all(struct regs *r, uint64_t entry);
-__asm__(".text\n"
-	".globl regs_call_all\n"
-	".type regs_call_all, @function\n"
-	"regs_call_all:\n"
-	"	push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n"
-	"	push %rdi\n"
-	"	push %rsi\n"
-	"	movdqu 128(%rdi), %xmm0\n"
-	"	push 120(%rdi); popfq\n"
-	"	mov 0(%rdi), %rax; mov 8(%rdi), %rbx; mov 24(%rdi), %rdx; mov 32(%rdi), %rsi\n"
-	"	mov 48(%rdi), %rbp; mov 56(%rdi), %r8; mov 64(%rdi), %r9; mov 72(%rdi), %r10\n"
-	"	mov 88(%rdi), %r12; mov 96(%rdi), %r13; mov 104(%rdi), %r14; mov 112(%rdi), %r15\n"
-	"	mov 16(%rdi), %rcx; mov 80(%rdi), %r11\n"
-	"	mov 40(%rdi), %rdi\n"
-	"	lea -128(%rsp), %rsp\n"
-	"	call *128(%rsp)\n"
-	"	lea 128(%rsp), %rsp\n"
-	"	pushfq\n"
-	"	push %rdi\n"
-	"	mov 24(%rsp), %rdi\n"
-	"	pop 40(%rdi)\n"
-	"	pop 120(%rdi)\n"
-	"	cld\n"
-	"	mov %rax, 0(%rdi); mov %rbx, 8(%rdi); mov %rcx, 16(%rdi); mov %rdx, 24(%rdi)\n"
-	"	mov %rsi, 32(%rdi); mov %rbp, 48(%rdi); mov %r8, 56(%rdi); mov %r9, 64(%rdi)\n"
-	"	mov %r10, 72(%rdi); mov %r11, 80(%rdi); mov %r12, 88(%rdi); mov %r13, 96(%rdi)\n"
-	"	mov %r14, 104(%rdi); mov %r15, 112(%rdi)\n"
-	"	movdqu %xmm0, 128(%rdi)\n"
-	"	add $16, %rsp\n"
-	"	pop %r15; pop %r14; pop %r13; pop %r12; pop %rbp; pop %rbx\n"
-	"	ret\n"
-	".size regs_call_all, . - regs_call_all\n");
-
 /* Calls the TSC entry as a patched rdtsc (rdtscp if p) site's trampoline
  * does, with flags and patterned registers: the value, TSC_AUX in *aux
  * (rdtscp); fails the test if rax's, rdx's or rcx's upper half is not
@@ -674,7 +641,7 @@ static uint64_t tsc(int p, uint64_t flags, uint32_t *aux)
 	in.rax = p ? IL_NR_RDTSCP : IL_NR_RDTSC;
 	in.flags = 0x202 | flags;
 	out = in;
-	regs_call_all(&out, IL_BASE + hdr->tsc_entry);
+	regs_call(&out, IL_BASE + hdr->tsc_entry);
 	assert_int_equal(out.rax >> 32, 0);
 	assert_int_equal(out.rdx >> 32, 0);
 	uint64_t v = out.rax | out.rdx << 32;
