@@ -963,7 +963,7 @@ int rec_step_fix_pushf(struct rec_task *t, const struct user_regs_struct *before
 	struct user_regs_struct now;
 	uint8_t c[2];
 	uint64_t w = 0;
-	int fd = -1;
+	int fd;
 	if ((before->eflags & 0x100) || mem_read(t->tid, before->rip, c, 2) != 2)
 		return 0;
 	/* pushfq (9c, 48 9c) pushes 8 bytes, pushfw (66 9c) 2 */
@@ -973,8 +973,10 @@ int rec_step_fix_pushf(struct rec_task *t, const struct user_regs_struct *before
 	    mem_read(t->tid, now.rsp, &w, n) != (long)n || !(w & 0x100))
 		return 0;
 	w &= ~(uint64_t)0x100;
-	if (!t->space || (fd = space_fd(t)) < 0)
-		return fd < 0 ? fd : -EIO;
+	if (!t->space)
+		return -EIO;
+	if ((fd = space_fd(t)) < 0)
+		return fd;
 	return mem_write(fd, now.rsp, &w, n);
 }
 
