@@ -3,7 +3,7 @@
 # builds bin/rec and bin/replay first). Builds the workloads bench/*.c and
 # bench/*.go (the latter when go is installed) into build/bench/ and times
 # each natively, under bin/rec, under bin/replay and under
-# `strace -f -o /dev/null`, best of 3 runs, and reports the trace size per
+# `strace -f -o /dev/null`, best of 3 runs (rdtsc_loop: 1M rdtsc), and reports the trace size per
 # syscall. Then the threaded workloads (bench/compute_threads.c, 4 compute
 # threads; bench/py_threads.py, 4 python3 threads): wall and CPU time
 # natively, under bin/rec and bin/replay. Measures only: no pass/fail.
@@ -19,7 +19,7 @@ mkdir -p "$OUT"
 for t in rec replay; do
 	[ -x "$BIN/$t" ] || { echo "bench: $BIN/$t is missing: run make first" >&2; exit 1; }
 done
-WORKLOADS="syscall_heavy compute_heavy threads_mixed"
+WORKLOADS="syscall_heavy compute_heavy threads_mixed rdtsc_loop"
 for w in $WORKLOADS compute_threads; do
 	cc -std=gnu11 -O2 -Wall -Wextra -pthread -o "$OUT/$w" "bench/$w.c" || exit 1
 done

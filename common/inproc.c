@@ -131,3 +131,12 @@ int il_ctl_init(struct il_ctl *ctl, const long *nrs, int n)
 	}
 	return 0;
 }
+
+const char *il_nr_name(long nr, char buf[32])
+{
+	if (nr == IL_NR_RDTSC)
+		return "rdtsc";
+	if (nr == IL_NR_RDTSCP)
+		return "rdtscp";
+	return sc_name(nr, buf);
+}

@@ -24,7 +24,8 @@
 #define IL_MAP_SIZE (IL_BUF_OFF + IL_BUF_SIZE) /* the whole mapping */
 
 #define IL_MAGIC 0x4c494e48u  /* "HNIL" */
-#define IL_VERSION 3
+#define IL_VERSION 4          /* 4: rdtsc and rdtscp (il_header.tsc_entry, the il_ctl tsc_* fields) */
+#define IL_VERSION_MIN 3      /* the oldest library replay still drives (from older traces' snapshots) */
 
 /* Control modes. */
 #define IL_MODE_OFF 0     /* every call traced */
@@ -48,6 +49,12 @@
 /* il_entry.nr of a wrap marker: the rest of the ring up to its end is
  * unused, the next entry is at the ring's start. */
 #define IL_NR_WRAP 0xffff
+/* il_entry.nr of an rdtsc or rdtscp the library answered (docs/inprocess.md
+ * section 16): result is the value, an rdtscp's entry holds TSC_AUX (4
+ * bytes); the args hash is 0. Outside the syscall numbers. */
+#define IL_NR_RDTSC 0xfff0
+#define IL_NR_RDTSCP 0xfff1
+#define IL_TSC_AUX_LEN 4
 /* il_entry.flags: rec drained the ring at the traced getpid of a notify
  * right after this entry; replay makes the same traced getpid. */
 #define IL_EF_NOTIFY 1
@@ -80,6 +87,9 @@ struct il_header {
 	uint32_t traced;        /* the traced `syscall` (an ordinary seccomp stop) */
 	uint32_t traced_ret;    /* after it */
 	uint32_t trap_ret;      /* after replay's int3 */
+	uint32_t tsc_entry;     /* il_tsc_entry: what a patched rdtsc's trampoline calls (version 4) */
+	uint32_t rdtsc_traced;  /* the library's own rdtsc, which faults (version 4) */
+	uint32_t rdtscp_traced; /* and rdtscp */
 };
 
 /* One syscall the library may make untraced: its argument count and its
@@ -157,6 +167,25 @@ struct il_diverged {
 	uint64_t tail;          /* where in the ring */
 };
 
+/* The TSC as a function of CLOCK_MONOTONIC_RAW, which rec measures once
+ * per recording (rec_inproc_tsc_calibrate): a value is base plus the
+ * nanoseconds since ns0 times mult / 2^32. The library answers a patched
+ * rdtsc from one clock_gettime with it, and rec answers a trapped one
+ * the same way, so that every value of the recording comes from one
+ * monotonic function (docs/inprocess.md section 16). */
+struct il_tsc {
+	uint64_t base;          /* the TSC at ns0 */
+	uint64_t ns0;           /* CLOCK_MONOTONIC_RAW at calibration, ns */
+	uint64_t mult;          /* TSC cycles per ns, 32.32 fixed point; 0: not calibrated */
+};
+
+/* The rdtsc value at CLOCK_MONOTONIC_RAW time ns. */
+static inline uint64_t il_tsc_at(const struct il_tsc *t, uint64_t ns)
+{
+	uint64_t d = ns > t->ns0 ? ns - t->ns0 : 0;
+	return t->base + (uint64_t)(((unsigned __int128)d * t->mult) >> 32);
+}
+
 /* The control area at IL_BASE + IL_CTL_OFF. */
 struct il_ctl {
 	uint32_t magic, version;
@@ -187,6 +216,8 @@ struct il_ctl {
 	uint32_t pad3;
 	uint64_t proc_dev;      /* /proc's device: its regular files are written traced (IL_FD_SHARED):
 				 * a write to /proc/PID/mem changes memory rec must see */
+	struct il_tsc tsc;      /* how rdtsc values follow from CLOCK_MONOTONIC_RAW (version 4);
+				 * mult 0: not known yet (rdtsc traced) */
 };
 
 _Static_assert(offsetof(struct il_ctl, mode) == IL_CTL_MODE, "entry.S offsets");
@@ -324,6 +355,8 @@ int il_fd_replacing(long nr);
  * SO_LINGER), which other processes may share: rec then clears them in
  * every process's fdcache. 0 for a call that changes none. */
 unsigned il_fd_state_changing(long nr, const uint64_t args[6]);
+/* The name of ring entry number nr: a syscall's, or rdtsc, rdtscp. */
+const char *il_nr_name(long nr, char buf[32]);
 #endif
 
 #endif /* __ASSEMBLER__ */

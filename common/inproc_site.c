@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "inproc.h"
 #include "patch.h"
 #include "site.h"
 
@@ -17,7 +18,6 @@
 #define MOV_LEN 5         /* mov $N, %eax */
 #define MOVQ_LEN 7        /* mov $N, %rax */
 #define SYSCALL_LEN 2
-#define AFTER_MIN (PATCH_JMP_LEN - SYSCALL_LEN) /* bytes after the syscall the after form moves, at least */
 
 /* The lengths of the whole instructions from addr (code: n bytes there)
  * covering at least want bytes, into lens (max of them); their count, 0
@@ -42,16 +42,62 @@ static int insn_lens(const uint8_t *code, size_t n, uint64_t addr, size_t want, 
 	return len >= want ? cnt : 0;
 }
 
-/* The relocated instructions after the syscall of an after-form site, as
- * they must read at to. */
+/* Bytes of the instruction a site's run was made for: a `syscall` or
+ * an rdtsc (2), an rdtscp (3). */
+static size_t insn_len_of(const struct il_site *s)
+{
+	return (s->form == IL_FORM_TSC || s->form == IL_FORM_TSC_BEFORE) && s->nr == IL_NR_RDTSCP ? 3 : SYSCALL_LEN;
+}
+
+/* The relocated instructions after the syscall (or rdtsc) of an
+ * after-form (or TSC) site, as they must read at to. */
 static int relocate_after(const struct il_site *s, uint64_t to, uint8_t out[PATCH_RELOC_MAX], size_t *outlen)
 {
-	const uint8_t *after = s->code + SYSCALL_LEN;
-	size_t n = (size_t)s->len - SYSCALL_LEN;
-	int r = patch_relocate(after, n, s->sys + SYSCALL_LEN, to, out, outlen);
+	size_t il = insn_len_of(s);
+	const uint8_t *after = s->code + il;
+	size_t n = (size_t)s->len - il;
+	int r = patch_relocate(after, n, s->sys + il, to, out, outlen);
 	if (r == -EINVAL) /* fewer than 5 bytes, no branch: a straight line */
-		r = patch_relocate_line(after, n, s->sys + SYSCALL_LEN, to, out, PATCH_RELOC_MAX, outlen);
+		r = patch_relocate_line(after, n, s->sys + il, to, out, PATCH_RELOC_MAX, outlen);
 	return r;
+}
+
+/* 1 if the sweep sw found byte a inside an instruction, not at its start
+ * (or a is outside the sweep). */
+static int sweep_inner(const struct patch_sweep *sw, uint64_t a)
+{
+	return a < sw->wstart || a - sw->wstart >= sw->wlen ||
+	       (sw->inner[(a - sw->wstart) / 64] >> ((a - sw->wstart) % 64) & 1);
+}
+
+/* The before form of the rdtsc (or rdtscp, il bytes) at s->sys: whole
+ * straight-line instructions right before it (their starts from the
+ * sweep sw of the window win at wstart), relocated into the trampoline
+ * before the call, and the rdtsc, at least a jump's bytes, no branch
+ * into the run but to its start. 0 with *s filled, or -EINVAL. */
+static int tsc_before(const uint8_t *win, uint64_t wstart, const struct patch_sweep *sw, size_t il, struct il_site *s)
+{
+	uint8_t tmp[PATCH_RELOC_MAX];
+	size_t outlen;
+	uint64_t a = s->sys;
+	if (sweep_inner(sw, s->sys))
+		return -EINVAL; /* (the sweep is out of step there) */
+	while (s->sys + il - a < PATCH_JMP_LEN) {
+		do
+			a--;
+		while (a > sw->wstart && sweep_inner(sw, a));
+		if (sweep_inner(sw, a))
+			return -EINVAL;
+	}
+	size_t len = s->sys + il - a;
+	if (len > IL_SITE_MAX || !patch_sweep_safe(sw, a, len) ||
+	    patch_relocate_line(win + (a - wstart), s->sys - a, a, s->sys, tmp, sizeof tmp, &outlen))
+		return -EINVAL;
+	s->addr = a;
+	s->len = (uint8_t)len;
+	s->form = IL_FORM_TSC_BEFORE;
+	memcpy(s->code, win + (a - wstart), len);
+	return 0;
 }
 
 int il_site_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t sys, struct il_site *s,
@@ -60,20 +106,28 @@ int il_site_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t sys,
 	memset(s, 0, sizeof *s);
 	if (sys < wstart || sys - wstart + SYSCALL_LEN > wlen)
 		return -ENOENT;
-	size_t off = sys - wstart;
-	if (win[off] != 0x0f || win[off + 1] != 0x05)
+	size_t off = sys - wstart, il = SYSCALL_LEN;
+	if (win[off] != 0x0f)
 		return -ENOENT;
+	if (win[off + 1] == 0x31) {
+		s->nr = IL_NR_RDTSC;
+	} else if (win[off + 1] == 0x01 && off + 3 <= wlen && win[off + 2] == 0xf9) {
+		s->nr = IL_NR_RDTSCP;
+		il = 3;
+	} else if (win[off + 1] != 0x05) {
+		return -ENOENT;
+	}
 	s->sys = sys;
-	/* after: the syscall and whole instructions after it, relocatable */
-	const uint8_t *after = win + off + SYSCALL_LEN;
-	size_t left = wlen - off - SYSCALL_LEN, n = patch_site_len(after, left, sys + SYSCALL_LEN);
+	/* after: the instruction and whole instructions after it, relocatable */
+	const uint8_t *after = win + off + il;
+	size_t left = wlen - off - il, n = patch_site_len(after, left, sys + il);
 	if (!n) {
 		uint8_t lens[PATCH_RUN_INSNS], tmp[PATCH_RELOC_MAX];
 		size_t outlen;
-		int cnt = insn_lens(after, left, sys + SYSCALL_LEN, AFTER_MIN, lens, PATCH_RUN_INSNS);
+		int cnt = insn_lens(after, left, sys + il, PATCH_JMP_LEN - il, lens, PATCH_RUN_INSNS);
 		for (int i = 0; i < cnt; i++)
 			n += lens[i];
-		if (cnt && patch_relocate_line(after, n, sys + SYSCALL_LEN, sys, tmp, sizeof tmp, &outlen))
+		if (cnt && patch_relocate_line(after, n, sys + il, sys, tmp, sizeof tmp, &outlen))
 			n = 0;
 	}
 	/* One sweep (made at the first question) answers for both forms: of
@@ -90,13 +144,19 @@ int il_site_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t sys,
 	int ret = -EINVAL;
 	if (!own)
 		return -ENOMEM;
-	if (n && SYSCALL_LEN + n <= IL_SITE_MAX && (sw = patch_sweep_cached(cache, swin, swlen, swstart, own)) &&
-	    patch_sweep_safe(sw, sys, SYSCALL_LEN + n)) {
+	if (n && il + n <= IL_SITE_MAX && (sw = patch_sweep_cached(cache, swin, swlen, swstart, own)) &&
+	    patch_sweep_safe(sw, sys, il + n)) {
 		s->addr = sys;
-		s->len = (uint8_t)(SYSCALL_LEN + n);
-		s->form = IL_FORM_AFTER;
+		s->len = (uint8_t)(il + n);
+		s->form = s->nr ? IL_FORM_TSC : IL_FORM_AFTER;
 		memcpy(s->code, win + off, s->len);
 		ret = 0;
+		goto out;
+	}
+	if (s->nr) { /* an rdtsc's other form: the instructions before it */
+		if (!sw)
+			sw = patch_sweep_cached(cache, swin, swlen, swstart, own);
+		ret = sw ? tsc_before(win, wstart, sw, il, s) : -EINVAL;
 		goto out;
 	}
 	/* mov: `mov $N, %eax` (glibc) or `mov $N, %rax` (Go: 48 c7 c0 imm32,
@@ -121,6 +181,28 @@ out:
 	return ret;
 }
 
+uint64_t il_site_insn(const uint8_t *code, size_t len, uint64_t addr, int *tsc)
+{
+	*tsc = 0;
+	if (len < 3)
+		return addr;
+	if (code[0] == 0x0f && (code[1] == 0x31 || (code[1] == 0x01 && code[2] == 0xf9))) {
+		*tsc = 1; /* (a run before an rdtsc never starts with one: it cannot move) */
+		return addr;
+	}
+	if (code[0] == 0x0f && code[1] == 0x05)
+		return addr;
+	if (code[len - 2] == 0x0f && code[len - 1] == 0x31) {
+		*tsc = 1;
+		return addr + len - 2;
+	}
+	if (code[len - 3] == 0x0f && code[len - 2] == 0x01 && code[len - 1] == 0xf9) {
+		*tsc = 1;
+		return addr + len - 3;
+	}
+	return addr + len - SYSCALL_LEN; /* the mov form ends with its syscall */
+}
+
 int il_tramp_build(uint8_t out[IL_TRAMP_MAX], size_t *outlen, uint64_t at, const struct il_site *s, uint64_t entry)
 {
 	static const uint8_t down[] = {0x48, 0x8d, 0x64, 0x24, 0x80};                   /* lea -0x80(%rsp),%rsp */
@@ -128,11 +210,19 @@ int il_tramp_build(uint8_t out[IL_TRAMP_MAX], size_t *outlen, uint64_t at, const
 	size_t o = 0, call_at, rl = 0;
 	uint64_t back;
 	memset(out, 0xcc, IL_TRAMP_MAX);
-	if (s->form == IL_FORM_MOV) {
-		out[o++] = 0xb8;
+	if (s->form == IL_FORM_TSC_BEFORE) {
+		/* the instructions before the rdtsc first */
+		int r = patch_relocate_line(s->code, s->sys - s->addr, s->addr, at, out, PATCH_RELOC_MAX, &rl);
+		if (r)
+			return r;
+		o = rl;
+	}
+	if (s->form == IL_FORM_MOV || s->form == IL_FORM_TSC || s->form == IL_FORM_TSC_BEFORE) {
+		out[o++] = 0xb8; /* mov $nr, %eax: the syscall's number, or the TSC kind */
 		memcpy(out + o, &s->nr, 4);
 		o += 4;
-		back = s->sys + SYSCALL_LEN;
+		back = s->form == IL_FORM_MOV ? s->sys + SYSCALL_LEN : s->addr + s->len;
+		rl = 0;
 	} else if (s->form == IL_FORM_AFTER) {
 		back = s->addr + s->len;
 	} else {
@@ -146,7 +236,7 @@ int il_tramp_build(uint8_t out[IL_TRAMP_MAX], size_t *outlen, uint64_t at, const
 	o += 4;
 	memcpy(out + o, up, sizeof up);
 	o += sizeof up;
-	if (s->form == IL_FORM_AFTER) {
+	if (s->form == IL_FORM_AFTER || s->form == IL_FORM_TSC) {
 		int r = relocate_after(s, at + o, out + o, &rl);
 		if (r)
 			return r;
@@ -184,14 +274,28 @@ uint64_t il_fix_rip(const struct il_site *s, uint64_t tramp, uint64_t rip)
 		return rip;
 	if (s->form == IL_FORM_MOV)
 		return rip == s->sys ? tramp + MOV_LEN : 0; /* eax is N already */
-	/* after: at an instruction boundary after the syscall; the relocated
-	 * instructions keep their lengths but the last (a branch grows) */
+	if (s->form == IL_FORM_TSC_BEFORE) {
+		/* at an instruction boundary before the rdtsc: the relocated
+		 * instructions (straight-line: the same lengths), or the
+		 * trampoline's mov at the rdtsc itself */
+		uint8_t lens[PATCH_RUN_INSNS];
+		size_t n = s->sys - s->addr, k = 0;
+		int cnt = insn_lens(s->code, n, s->addr, n, lens, PATCH_RUN_INSNS);
+		for (int i = 0; i < cnt && k < n; k += lens[i++])
+			if (s->addr + k == rip)
+				return tramp + k;
+		return rip == s->sys && k == n ? tramp + n : 0;
+	}
+	/* after (and TSC): at an instruction boundary after the syscall (the
+	 * rdtsc); the relocated instructions keep their lengths but the last
+	 * (a branch grows) */
 	uint8_t lens[PATCH_RUN_INSNS];
-	size_t n = (size_t)s->len - SYSCALL_LEN, k = SYSCALL_LEN;
-	int cnt = insn_lens(s->code + SYSCALL_LEN, n, s->sys + SYSCALL_LEN, n, lens, PATCH_RUN_INSNS);
+	size_t il = insn_len_of(s), n = (size_t)s->len - il, k = il;
+	size_t pre = (s->form == IL_FORM_TSC ? MOV_LEN : 0) + TRAMP_CALL_END + TRAMP_BACK;
+	int cnt = insn_lens(s->code + il, n, s->sys + il, n, lens, PATCH_RUN_INSNS);
 	for (int i = 0; i <= cnt; i++) {
 		if (s->addr + k == rip)
-			return tramp + TRAMP_CALL_END + TRAMP_BACK + (k - SYSCALL_LEN);
+			return tramp + pre + (k - il);
 		if (i < cnt)
 			k += lens[i];
 	}

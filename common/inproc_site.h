@@ -9,6 +9,10 @@
  *          trampoline after the call;
  *   mov:   `mov $N, %eax` (or Go's `mov $N, %rax`) right before the `syscall` (glibc's wrappers that
  *          `ret` after it), the trampoline setting eax itself.
+ * An rdtsc or rdtscp is patched in the after form (IL_FORM_TSC), or with
+ * the straight-line instructions before it (IL_FORM_TSC_BEFORE: code
+ * often jumps to the instruction after an rdtsc), its trampoline calling
+ * the library's TSC entry with the kind in eax.
  * Capstone decodes; common/patch.c relocates. Nothing here touches a
  * process: rec and replay read and write the bytes. */
 #ifndef HEISEN_INPROC_SITE_H
@@ -22,18 +26,18 @@
 #define IL_SITE_MAX 24    /* bytes a site's run may take */
 #define IL_TRAMP_MAX 96   /* bytes its trampoline takes, the entry's address included */
 
-enum il_form { IL_FORM_AFTER = 1, IL_FORM_MOV = 2 };
+enum il_form { IL_FORM_AFTER = 1, IL_FORM_MOV = 2, IL_FORM_TSC = 3, IL_FORM_TSC_BEFORE = 4 };
 
 struct il_site {
 	uint64_t addr;  /* the run's start */
-	uint64_t sys;   /* its `syscall` instruction */
+	uint64_t sys;   /* its `syscall` instruction (IL_FORM_TSC: its rdtsc or rdtscp) */
 	uint8_t len;    /* the run's bytes */
 	uint8_t form;   /* enum il_form */
-	uint32_t nr;    /* IL_FORM_MOV: the number the mov sets */
+	uint32_t nr;    /* IL_FORM_MOV: the number the mov sets; IL_FORM_TSC*: IL_NR_RDTSC or IL_NR_RDTSCP */
 	uint8_t code[IL_SITE_MAX]; /* the run's original bytes */
 };
 
-/* Finds the run to patch around the `syscall` at sys, in the code window
+/* Finds the run to patch around the `syscall` (or rdtsc, rdtscp) at sys, in the code window
  * win (wlen bytes from wstart, sys inside, the more around it the
  * safer): 0 with *s filled; -ENOENT if sys is not a `syscall`, -EINVAL if
  * no form fits (a branch into the run, instructions that cannot move),
@@ -41,8 +45,20 @@ struct il_site {
 int il_site_find(const uint8_t *win, size_t wlen, uint64_t wstart, uint64_t sys, struct il_site *s,
 		 struct patch_sweep_cache *cache);
 
+/* The address of the instruction a run of len bytes at addr (its
+ * original bytes: code) was patched for, as il_site_find takes it: a
+ * syscall's, or an rdtsc's or rdtscp's (*tsc set). */
+uint64_t il_site_insn(const uint8_t *code, size_t len, uint64_t addr, int *tsc);
+
+/* 1 if s is an rdtsc or rdtscp site (its trampoline calls the TSC entry). */
+static inline int il_site_tsc(const struct il_site *s)
+{
+	return s->form == IL_FORM_TSC || s->form == IL_FORM_TSC_BEFORE;
+}
+
 /* Builds into out (IL_TRAMP_MAX bytes) the trampoline for s at address
- * at, calling the library entry at entry; *outlen its length. 0,
+ * at, calling the library entry at entry (for IL_FORM_TSC, its TSC
+ * entry); *outlen its length. 0,
  * -ERANGE (at out of rel32 reach of the run) or -EINVAL. */
 int il_tramp_build(uint8_t out[IL_TRAMP_MAX], size_t *outlen, uint64_t at, const struct il_site *s, uint64_t entry);
 

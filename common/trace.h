@@ -14,6 +14,9 @@
 
 #define TRACE_MAGIC "HEISENTR"
 #define TRACE_VERSION 10
+#define TRACE_VERSION_TSC 10 /* from this version on, buffer records may hold rdtsc and rdtscp entries (nr
+			      * IL_NR_RDTSC, IL_NR_RDTSCP) and patch records rdtsc sites (docs/inprocess.md
+			      * section 16); with syscalls' SCF_NOT_RUN and SCF_KILL (seccomp filters) */
 #define TRACE_VERSION_SPARSE_HASH 9 /* from this version on, point hashes leave out zero pages (mem_writable_hash),
 				    * and a sparse file's chunks leave out its holes */
 #define TRACE_VERSION_MIN 5  /* the oldest version the reader reads (5: no inproc, patch, buffer records) */

@@ -12,6 +12,7 @@
 
 	.hidden il_ctl_area, il_stack_top, il_main, il_text_end, il_header, il_entry, il_traced
 	.hidden il_sys_untraced, il_trap, il_hash_long, il_hash_sse2
+	.hidden il_tsc_entry, il_tsc_main, il_rdtsc_traced, il_rdtscp_traced
 
 /* The header at offset 0 (struct il_header): lib.ld puts it first. */
 	.section .text.il_header, "ax", @progbits
@@ -25,6 +26,9 @@ il_header:
 	.long il_traced - il_header
 	.long il_traced_ret - il_header
 	.long il_trap_ret - il_header
+	.long il_tsc_entry - il_header
+	.long il_rdtsc_traced - il_header
+	.long il_rdtscp_traced - il_header
 
 /* Pops the flags pushfq saved at the entry back into the flags register,
  * without popfq (a tracer single-stepping popfq is left with the trap flag
@@ -53,6 +57,20 @@ il_header:
 	sahf			/* SF ZF AF PF CF; OF kept */
 	mov %r11, %rax
 	lea 8(%rsp), %rsp
+.endm
+
+/* The end of a call the library answered, busy cleared, the flags the
+ * program's: at 2 (IL_ACT_RETURN), a traced getpid (a stop for rec) if
+ * rec set notify; at 4 (IL_ACT_NOTIFY), one whatever notify says; rax
+ * kept (rcx and r11 not: the syscall's). */
+.macro NOTIFY_STOP
+2:	mov CTL(NOTIFY), %ecx
+	jrcxz 5f
+4:	push %rax
+	mov $SYS_getpid, %eax
+	call il_traced
+	pop %rax
+5:
 .endm
 
 	.text
@@ -95,13 +113,8 @@ il_entry:
 	movl $0, CTL(BUSY)
 	jrcxz 2f
 	jmp 4f			/* IL_ACT_NOTIFY */
-2:	mov CTL(NOTIFY), %ecx
-	jrcxz 5f
-4:	push %rax		/* a stop for rec: a traced getpid */
-	mov $SYS_getpid, %eax
-	call il_traced
-	pop %rax
-5:	ret
+	NOTIFY_STOP
+	ret
 3:	mov %r11, %rax		/* IL_ACT_TRACED: the program's registers and stack */
 	RESTORE_FLAGS
 	mov CTL(SAVED_RSP), %rsp
@@ -115,6 +128,82 @@ il_traced:
 il_traced_ret:
 	ret
 	.size il_entry, . - il_entry
+
+/* A patched rdtsc or rdtscp site's trampoline does `mov $IL_NR_RDTSC (or
+ * IL_NR_RDTSCP), %eax; lea -128(%rsp), %rsp; call *tsc_entry`: the
+ * instruction's effects come back, eax and edx (the value), ecx (rdtscp:
+ * TSC_AUX), the upper halves of rax, rdx and rcx zeroed as the
+ * instruction does; every other register (r11 too) and the flags kept.
+ * The program's rcx and r11 wait on its stack (il_tsc_main writes
+ * rdtscp's TSC_AUX over that rcx); saved_rsp points above them, at the
+ * return address, as for il_entry. When the library does not answer
+ * (busy, mode OFF, no room in the ring, replay's go_traced) the
+ * instruction itself runs, here: it faults, and rec (or replay) answers
+ * it as any trapped rdtsc. */
+	.globl il_tsc_entry
+	.type il_tsc_entry, @function
+il_tsc_entry:
+	push %rcx
+	push %r11
+	mov $1, %ecx
+	xchg %ecx, CTL(BUSY)
+	jrcxz 1f
+	jmp 7f			/* inside the library already (a handler): the instruction */
+1:	lea 16(%rsp), %r11
+	mov %r11, CTL(SAVED_RSP)
+	lea il_stack_top(%rip), %rsp
+	pushfq
+	cld
+	push %rsi
+	push %rdi
+	push %r8
+	push %r9
+	push %r10
+	push %rax		/* the kind */
+	lea -8(%rsp), %rsp	/* (aligned for the call) */
+	mov %rax, %rdi
+	mov CTL(SAVED_RSP), %rsi
+	lea -16(%rsi), %rsi	/* the program's r11, rcx */
+	call il_tsc_main	/* rax: the value (TRACED: the kind), rdx: IL_ACT_* */
+	mov %rdx, %rcx
+	lea 8(%rsp), %rsp
+	pop %r11		/* (the kind) */
+	pop %r10
+	pop %r9
+	pop %r8
+	pop %rdi
+	pop %rsi
+	RESTORE_FLAGS		/* (rax, rcx kept; r11 comes back from the program's stack) */
+	mov CTL(SAVED_RSP), %rsp
+	lea -16(%rsp), %rsp
+	movl $0, CTL(BUSY)
+	jrcxz 2f		/* IL_ACT_RETURN */
+	lea -IL_ACT_TRACED(%rcx), %rcx
+	jrcxz 7f		/* IL_ACT_TRACED */
+	jmp 4f			/* IL_ACT_NOTIFY */
+	NOTIFY_STOP
+	push %rax		/* edx:eax from the value, no flag touched */
+	mov 4(%rsp), %edx
+	mov (%rsp), %eax
+	lea 8(%rsp), %rsp
+	pop %r11
+	pop %rcx
+	ret
+7:	pop %r11		/* the instruction itself (eax: the kind) */
+	mov %eax, %ecx
+	lea -IL_NR_RDTSC(%rcx), %rcx
+	jrcxz 8f
+	pop %rcx
+	.globl il_rdtscp_traced
+il_rdtscp_traced:
+	rdtscp
+	ret
+8:	pop %rcx
+	.globl il_rdtsc_traced
+il_rdtsc_traced:
+	rdtsc
+	ret
+	.size il_tsc_entry, . - il_tsc_entry
 
 /* long il_sys_untraced(long nr, const uint64_t args[6]): the one syscall
  * instruction rec's filter lets through. */

@@ -44,6 +44,9 @@ void il_trap(void);
 #define SOL_SOCKET 1
 #define SO_LINGER 13
 #define F_SETFL 4
+#define NR_CLOCK_GETTIME 228
+#define CLOCK_MONOTONIC_RAW 4
+#define NR_GETCPU 309
 struct il_stat {       /* struct stat: what the library reads of it */
 	uint64_t dev, ino, nlink;
 	uint32_t mode;
@@ -59,6 +62,7 @@ struct il_ret {
 	uint64_t action;
 };
 struct il_ret il_main(long nr, const uint64_t args[6]);
+struct il_ret il_tsc_main(long kind, uint64_t saved[2]);
 
 /* The compiler may call these for struct copies. rep movsb/stosb: fast
  * on every x86-64 with ERMS, and no vector register touched. DF is clear
@@ -489,6 +493,37 @@ static int64_t make_call(struct il_ctl *ctl, const struct il_call *c, long nr, c
 	return r;
 }
 
+/* The entry at ring position at, a wrap marker first at head if at is
+ * past it (the entry would have crossed the ring's end). */
+static struct il_entry *entry_start(uint64_t head, uint64_t at)
+{
+	if (at != head) {
+		struct il_entry *w = il_ring_at(ring(), head);
+		w->nr = IL_NR_WRAP;
+		w->flags = 0;
+		w->length = (uint32_t)(at - head);
+	}
+	return il_ring_at(ring(), at);
+}
+
+/* Moves the ring's head to end, past an entry just written (a release
+ * store: rec reads the entry once it sees head); the entry's action:
+ * IL_ACT_NOTIFY when half the ring is not yet noted by rec (a stop,
+ * where rec notes it and its trace writer takes it while this goes on
+ * with the other half), else IL_ACT_RETURN. */
+static uint64_t entry_publish(struct il_ctl *ctl, uint64_t end)
+{
+	struct il_ring_hdr *rh = &il_ring_hdr;
+	__atomic_store_n(&ctl->head, end, __ATOMIC_RELEASE);
+	__atomic_store_n(&rh->head, end, __ATOMIC_RELEASE);
+	ctl->done++;
+	if (rh->kick && !rh->kicked && end - __atomic_load_n(&rh->noted, __ATOMIC_ACQUIRE) >= IL_BUF_SIZE / 2) {
+		rh->kicked = 1;
+		return IL_ACT_NOTIFY;
+	}
+	return IL_ACT_RETURN;
+}
+
 static struct il_ret record(struct il_ctl *ctl, const struct il_call *c, long nr, const uint64_t args[6])
 {
 	struct il_ret r = {0, IL_ACT_TRACED};
@@ -516,14 +551,7 @@ static struct il_ret record(struct il_ctl *ctl, const struct il_call *c, long nr
 	r.result = make_call(ctl, c, nr, args, &traced);
 	if (traced)
 		return (struct il_ret){0, IL_ACT_TRACED};
-	r.action = IL_ACT_RETURN;
-	if (at != head) {
-		struct il_entry *w = il_ring_at(ring(), head);
-		w->nr = IL_NR_WRAP;
-		w->flags = 0;
-		w->length = (uint32_t)(at - head);
-	}
-	struct il_entry *e = il_ring_at(ring(), at);
+	struct il_entry *e = entry_start(head, at);
 	char *p = put_regions(c, args, r.result, in_len, (char *)(e + 1));
 	e->nr = (uint16_t)nr;
 	e->flags = 0;
@@ -533,16 +561,7 @@ static struct il_ret record(struct il_ctl *ctl, const struct il_call *c, long nr
 		e->hash = il_echo_hash(e->hash, (const void *)args[1], (uint64_t)r.result);
 	e->data_len = (uint32_t)(p - (char *)(e + 1));
 	e->result = r.result;
-	uint64_t end = at + e->length;
-	__atomic_store_n(&ctl->head, end, __ATOMIC_RELEASE);
-	__atomic_store_n(&rh->head, end, __ATOMIC_RELEASE);
-	ctl->done++;
-	/* half the ring not yet noted by rec: a stop, where rec notes it and
-	 * its trace writer takes it while this goes on with the other half */
-	if (rh->kick && !rh->kicked && end - __atomic_load_n(&rh->noted, __ATOMIC_ACQUIRE) >= IL_BUF_SIZE / 2) {
-		rh->kicked = 1;
-		r.action = IL_ACT_NOTIFY;
-	}
+	r.action = entry_publish(ctl, at + e->length);
 	return r;
 }
 
@@ -558,15 +577,18 @@ static void trap(struct il_ctl *ctl, uint32_t kind, long nr, uint32_t hash, cons
 	il_trap();
 }
 
-static struct il_ret replay(struct il_ctl *ctl, const struct il_call *c, long nr, const uint64_t args[6])
+/* The next entry of the ring for the call nr (its args hash: hash), past
+ * wrap markers; NULL if the ring is empty and replay said the call went
+ * traced. Traps while the ring is empty or the entry malformed, and looks
+ * again once replay resumes it. */
+static const struct il_entry *next_entry(struct il_ctl *ctl, long nr, uint32_t hash)
 {
-	uint32_t hash = il_args_hash(args, c->nargs);
 	for (;;) {
 		uint64_t tail = ctl->tail, head = __atomic_load_n(&ctl->head, __ATOMIC_ACQUIRE);
 		if (tail == head) {
 			if (ctl->go_traced) {
 				ctl->go_traced = 0;
-				return (struct il_ret){0, IL_ACT_TRACED};
+				return NULL;
 			}
 			trap(ctl, IL_DIV_EMPTY, nr, hash, NULL, tail);
 			continue;
@@ -586,23 +608,124 @@ static struct il_ret replay(struct il_ctl *ctl, const struct il_call *c, long nr
 			trap(ctl, IL_DIV_ENTRY, nr, hash, NULL, tail);
 			continue;
 		}
+		return e;
+	}
+}
+
+/* Takes entry e (the next one) off the ring: its result and action. */
+static struct il_ret entry_take(struct il_ctl *ctl, const struct il_entry *e)
+{
+	struct il_ret r = {e->result, e->flags & IL_EF_NOTIFY ? IL_ACT_NOTIFY : IL_ACT_RETURN};
+	__atomic_store_n(&ctl->tail, ctl->tail + e->length, __ATOMIC_RELEASE);
+	ctl->done++;
+	return r;
+}
+
+static struct il_ret replay(struct il_ctl *ctl, const struct il_call *c, long nr, const uint64_t args[6])
+{
+	uint32_t hash = il_args_hash(args, c->nargs);
+	for (;;) {
+		const struct il_entry *e = next_entry(ctl, nr, hash);
+		if (!e)
+			return (struct il_ret){0, IL_ACT_TRACED};
 		uint32_t want = hash;
 		if (c->echo && e->nr == nr && e->result > 0)
 			want = (uint64_t)e->result <= args[2] ? il_echo_hash(hash, (const void *)args[1], (uint64_t)e->result)
 							       : ~e->hash; /* wrote more than it has */
 		if (e->nr != nr || e->hash != want) {
-			trap(ctl, IL_DIV_CALL, nr, hash, e, tail);
+			trap(ctl, IL_DIV_CALL, nr, hash, e, ctl->tail);
 			continue;
 		}
 		if (take_regions(c, args, e)) {
-			trap(ctl, IL_DIV_ENTRY, nr, hash, e, tail);
+			trap(ctl, IL_DIV_ENTRY, nr, hash, e, ctl->tail);
 			continue;
 		}
-		struct il_ret r = {e->result, e->flags & IL_EF_NOTIFY ? IL_ACT_NOTIFY : IL_ACT_RETURN};
-		__atomic_store_n(&ctl->tail, tail + e->length, __ATOMIC_RELEASE);
-		ctl->done++;
+		return entry_take(ctl, e);
+	}
+}
+
+/* An rdtsc (kind IL_NR_RDTSC) or rdtscp (IL_NR_RDTSCP) in RECORD mode:
+ * its value from CLOCK_MONOTONIC_RAW (ctl->tsc), TSC_AUX from getcpu as
+ * Linux sets it (node << 12 | cpu) into saved[1] (the program's rcx),
+ * appended to the ring. TRACED (the instruction runs, and faults) until
+ * rec has calibrated, without room, or if a syscall fails. */
+static struct il_ret record_tsc(struct il_ctl *ctl, long kind, uint64_t saved[2])
+{
+	struct il_ret r = {kind, IL_ACT_TRACED};
+	uint64_t data = kind == IL_NR_RDTSCP ? IL_TSC_AUX_LEN : 0;
+	struct {
+		int64_t sec, nsec;
+	} ts;
+	uint32_t cpu = 0, node = 0;
+	if (!ctl->tsc.mult)
+		return r;
+	struct il_ring_hdr *rh = &il_ring_hdr;
+	uint64_t head = ctl->head, at = reserve(head, __atomic_load_n(&rh->released, __ATOMIC_ACQUIRE), il_entry_len(data));
+	if (at == UINT64_MAX) {
+		__atomic_store_n(&rh->full, 1, __ATOMIC_RELAXED);
 		return r;
 	}
+	uint64_t a[6] = {CLOCK_MONOTONIC_RAW, (uint64_t)&ts, 0, 0, 0, 0};
+	if (il_sys_untraced(NR_CLOCK_GETTIME, a))
+		return r;
+	uint64_t g[6] = {(uint64_t)&cpu, (uint64_t)&node, 0, 0, 0, 0};
+	if (data && il_sys_untraced(NR_GETCPU, g))
+		return r;
+	uint32_t aux = node << 12 | cpu;
+	struct il_entry *e = entry_start(head, at);
+	e->nr = (uint16_t)kind;
+	e->flags = 0;
+	e->length = il_entry_len(data);
+	e->hash = 0;
+	e->data_len = (uint32_t)data;
+	e->result = (int64_t)il_tsc_at(&ctl->tsc, (uint64_t)ts.sec * 1000000000u + (uint64_t)ts.nsec);
+	if (data) {
+		memcpy(e + 1, &aux, sizeof aux);
+		saved[1] = aux;
+	}
+	r.result = e->result;
+	r.action = entry_publish(ctl, at + e->length);
+	return r;
+}
+
+/* An rdtsc or rdtscp in REPLAY mode: the next entry's value (and TSC_AUX
+ * into saved[1]). */
+static struct il_ret replay_tsc(struct il_ctl *ctl, long kind, uint64_t saved[2])
+{
+	uint64_t data = kind == IL_NR_RDTSCP ? IL_TSC_AUX_LEN : 0;
+	for (;;) {
+		const struct il_entry *e = next_entry(ctl, kind, 0);
+		if (!e)
+			return (struct il_ret){kind, IL_ACT_TRACED};
+		if (e->nr != kind || e->hash) {
+			trap(ctl, IL_DIV_CALL, kind, 0, e, ctl->tail);
+			continue;
+		}
+		if (e->length != il_entry_len(data) || e->data_len != data) {
+			trap(ctl, IL_DIV_ENTRY, kind, 0, e, ctl->tail);
+			continue;
+		}
+		if (data) {
+			uint32_t aux;
+			memcpy(&aux, e + 1, sizeof aux);
+			saved[1] = aux;
+		}
+		return entry_take(ctl, e);
+	}
+}
+
+/* Answers an rdtsc or rdtscp (kind) for entry.S's il_tsc_entry: the
+ * value in result, or IL_ACT_TRACED with the kind. */
+struct il_ret il_tsc_main(long kind, uint64_t saved[2])
+{
+	struct il_ctl *ctl = &il_ctl_area;
+	if (kind != IL_NR_RDTSC && kind != IL_NR_RDTSCP)
+		return (struct il_ret){kind, IL_ACT_TRACED};
+	if (ctl->mode == IL_MODE_RECORD)
+		return record_tsc(ctl, kind, saved);
+	if (ctl->mode == IL_MODE_REPLAY)
+		return replay_tsc(ctl, kind, saved);
+	return (struct il_ret){kind, IL_ACT_TRACED};
 }
 
 /* Decides and does the call nr(args) for entry.S. */

@@ -273,6 +273,9 @@ struct rec_session {
 	struct il_ctl *il_ctl;    /* the control area every process's library starts with; NULL: --no-inprocess */
 	uint64_t il_entry;        /* the library's entry, for trampolines */
 	uint64_t il_traced;       /* its traced syscall instruction */
+	uint64_t il_tsc_entry;    /* its TSC entry, for patched rdtsc sites' trampolines */
+	uint64_t il_rdtsc_traced, il_rdtscp_traced; /* its own rdtsc and rdtscp, which fault */
+	uint64_t tsc_a, tsc_a_ns; /* the TSC and CLOCK_MONOTONIC_RAW at the first rdtsc (0: none yet), for rec_tsc_calibrate */
 	uint64_t nbuffered;       /* syscalls the library recorded */
 	struct buf ilbuf;         /* ring bytes being drained */
 	struct rec_filler *il_filler; /* the trace writer's thread's, for drains of shared rings (rec_inproc.c) */
@@ -631,6 +634,28 @@ int rec_inproc_shared_file(struct rec_session *s, uint64_t dev, uint64_t ino);
  * rec_inproc_leave_clear and rec_preempt_stop take it again (returns 2);
  * -errno. */
 int rec_inproc_step_out(struct rec_session *s, struct rec_task *t);
+/* After t's trapped rdtsc or rdtscp at insn, answered (r: its registers
+ * now, set): patches the site to call the library if it can (at its
+ * second fault, as a syscall site), and moves t into the trampoline.
+ * Returns 0 or -errno. */
+int rec_inproc_tsc(struct rec_session *s, struct rec_task *t, uint64_t insn, struct user_regs_struct *r);
+/* After t single-stepped the instruction at before->rip: if it was a
+ * pushf, the word it pushed holds the trap flag the step set, which the
+ * program did not have: cleared there. Returns 0 or -errno. */
+int rec_step_fix_pushf(struct rec_task *t, const struct user_regs_struct *before);
+/* t's process's /proc/PID/mem (opened once), or -errno. */
+int rec_inproc_memfd(struct rec_task *t);
+/* If t (registers r) is at an rdtsc or rdtscp: answers it (the value in
+ * rax and rdx, TSC_AUX in rcx, rip past it, set), records it and patches
+ * its site if it is worth it (rec_inproc_tsc); 1 then, 0 if it is not
+ * at one, -errno (rec_tsc.c). */
+int rec_tsc_emulate(struct rec_session *s, struct rec_task *t, struct user_regs_struct *r);
+/* Before the first patch of an rdtsc site: measures how the TSC follows
+ * CLOCK_MONOTONIC_RAW (from the first rdtsc's sample to now, at least
+ * 2 ms: rec waits for the rest) into s's control area and every
+ * process's; the library answers from it, and so does rec from then on
+ * (docs/inprocess.md section 16). Returns 0 (done, or already) or -EIO. */
+int rec_tsc_calibrate(struct rec_session *s);
 /* Clears the breakpoint rec_inproc_step_out set where t returns from the
  * library (t stopped), if set; 0 or -errno. */
 int rec_inproc_leave_clear(struct rec_task *t);

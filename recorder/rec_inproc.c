@@ -96,6 +96,9 @@ int rec_inproc_setup(struct rec_session *s)
 	s->untraced_ip = IL_BASE + h->untraced_ret;
 	s->il_entry = IL_BASE + h->entry;
 	s->il_traced = IL_BASE + h->traced;
+	s->il_tsc_entry = IL_BASE + h->tsc_entry;
+	s->il_rdtsc_traced = IL_BASE + h->rdtsc_traced;
+	s->il_rdtscp_traced = IL_BASE + h->rdtscp_traced;
 	return 0;
 }
 
@@ -148,6 +151,11 @@ static int space_fd(struct rec_task *t)
 	if (t->space->memfd < 0)
 		t->space->memfd = mem_open(t->tid);
 	return t->space->memfd;
+}
+
+int rec_inproc_memfd(struct rec_task *t)
+{
+	return space_fd(t);
 }
 
 /* Lets t (at its exec stop) on to the end of its execve, where registers
@@ -745,15 +753,15 @@ static int hot_site(struct rec_session *s, uint64_t key, int add)
 	return 0;
 }
 
-/* Patches the syscall site whose instruction ends at rip, if it can be:
- * at its second traced call, or at its first if the same file position
- * was patched in another process (make's compilers each run the same
- * ld.so and libc sites); returns 0 (patched or not) or -errno. */
-static int patch_site(struct rec_session *s, struct rec_task *t, uint64_t rip)
+/* Patches the syscall (or rdtsc, rdtscp) site at sys, if it can be: at
+ * its second traced call (fault), or at its first if the same file
+ * position was patched in another process (make's compilers each run the
+ * same ld.so and libc sites); returns 0 (patched or not) or -errno. */
+static int patch_site(struct rec_session *s, struct rec_task *t, uint64_t sys)
 {
 	struct rec_space *sp = t->space;
 	uint8_t win[SITE_WIN], tramp[IL_TRAMP_MAX], jump[IL_SITE_MAX];
-	uint64_t wstart, sys = rip - 2, base, key = 0;
+	uint64_t wstart, base, key = 0;
 	struct il_site site;
 	struct map_range m;
 	size_t tlen;
@@ -780,6 +788,10 @@ static int patch_site(struct rec_session *s, struct rec_task *t, uint64_t rip)
 	}
 	if (rec_thread_inside(s, t, site.addr, site.len))
 		return 0; /* another time (threads inside a syscall there come back through rec_inproc_exit) */
+	if (il_site_tsc(&site) && rec_tsc_calibrate(s)) {
+		note_unpatchable(sp, sys); /* (the clock went back: no rdtsc is patched) */
+		return 0;
+	}
 	int k = il_patch_page_for(&sp->patches, site.addr);
 	uint32_t slot = 0;
 	if (k >= 0) {
@@ -794,7 +806,8 @@ static int patch_site(struct rec_session *s, struct rec_task *t, uint64_t rip)
 		if (ret)
 			goto fail;
 	}
-	if (il_tramp_build(tramp, &tlen, base + slot, &site, s->il_entry) || il_site_jump(jump, &site, base + slot)) {
+	if (il_tramp_build(tramp, &tlen, base + slot, &site, il_site_tsc(&site) ? s->il_tsc_entry : s->il_entry) ||
+	    il_site_jump(jump, &site, base + slot)) {
 		note_unpatchable(sp, sys);
 		return 0;
 	}
@@ -807,8 +820,8 @@ static int patch_site(struct rec_session *s, struct rec_task *t, uint64_t rip)
 	memcpy(p.code, site.code, site.len);
 	return trace_put_patch(&s->w, &p);
 fail:
-	rec_fail(s, "thread %d: cannot patch the syscall site at %#llx: %s", t->tid, (unsigned long long)sys,
-		 strerror(-ret));
+	rec_fail(s, "thread %d: cannot patch the %s site at %#llx: %s", t->tid,
+		 il_site_tsc(&site) ? "rdtsc" : "syscall", (unsigned long long)sys, strerror(-ret));
 	return ret;
 }
 
@@ -886,7 +899,7 @@ int rec_inproc_exit(struct rec_session *s, struct rec_task *t, struct user_regs_
 	fdcache_forget(t, (int64_t)r->rax);
 	fdcache_new_socket(t, (int64_t)r->rax);
 	if (t->nr >= 0 && t->nr < SC_MAX && (s->il_ctl->allow[t->nr / 8] & (1u << (t->nr % 8))) &&
-	    (ret = patch_site(s, t, r->rip)))
+	    (ret = patch_site(s, t, r->rip - 2)))
 		return ret;
 	uint64_t to = il_patches_fix_rip(&sp->patches, r->rip);
 	if (to == r->rip)
@@ -898,6 +911,24 @@ int rec_inproc_exit(struct rec_session *s, struct rec_task *t, struct user_regs_
 	}
 	r->rip = to;
 	t->exit_regs = *r;
+	return regs_set(t->tid, r);
+}
+
+int rec_inproc_tsc(struct rec_session *s, struct rec_task *t, uint64_t insn, struct user_regs_struct *r)
+{
+	struct rec_space *sp = t->space;
+	int ret = 0;
+	if (!s->il_ctl || !sp || !sp->il || sp->il_ring_fix || (ret = patch_site(s, t, insn)))
+		return ret;
+	uint64_t to = il_patches_fix_rip(&sp->patches, r->rip);
+	if (to == r->rip)
+		return 0;
+	if (!to) {
+		rec_fail(s, "thread %d: rdtsc at %#llx: its thread is inside the patched site, at no instruction: recording stopped",
+			 t->tid, (unsigned long long)insn);
+		return -EPROTO;
+	}
+	r->rip = to;
 	return regs_set(t->tid, r);
 }
 
@@ -942,6 +973,28 @@ static int set_dr(pid_t tid, int i, uint64_t v)
 {
 	size_t off = offsetof(struct user, u_debugreg) + (size_t)i * sizeof(long);
 	return ptrace(PTRACE_POKEUSER, tid, (void *)off, (void *)v) < 0 ? -errno : 0;
+}
+
+int rec_step_fix_pushf(struct rec_task *t, const struct user_regs_struct *before)
+{
+	struct user_regs_struct now;
+	uint8_t c[2];
+	uint64_t w = 0;
+	int fd;
+	if ((before->eflags & 0x100) || mem_read(t->tid, before->rip, c, 2) != 2)
+		return 0;
+	/* pushfq (9c, 48 9c) pushes 8 bytes, pushfw (66 9c) 2 */
+	size_t len = c[0] == 0x9c ? 1 : (c[0] == 0x48 || c[0] == 0x66) && c[1] == 0x9c ? 2 : 0;
+	size_t n = c[0] == 0x66 ? 2 : 8;
+	if (!len || regs_get(t->tid, &now) || now.rip != before->rip + len || now.rsp != before->rsp - n ||
+	    mem_read(t->tid, now.rsp, &w, n) != (long)n || !(w & 0x100))
+		return 0;
+	w &= ~(uint64_t)0x100;
+	if (!t->space)
+		return -EIO;
+	if ((fd = space_fd(t)) < 0)
+		return fd;
+	return mem_write(fd, now.rsp, &w, n);
 }
 
 int rec_run_to(struct rec_task *t, uint64_t next)
@@ -1029,6 +1082,15 @@ int rec_inproc_step_out(struct rec_session *s, struct rec_task *t)
 			return ret;
 		if (!in_library(t, r.rip))
 			return 0;
+		if (r.rip == s->il_rdtsc_traced || r.rip == s->il_rdtscp_traced) {
+			/* the library's own rdtsc (a step would fault): answered
+			 * here as at its fault, a record of its own */
+			if ((ret = rec_tsc_emulate(s, t, &r)) < 0)
+				return ret;
+			if (!ret)
+				return -EPROTO;
+			continue;
+		}
 		if (r.rip == s->il_traced || r.rip == s->il_traced + 2)
 			/* its traced syscall is next, or it just made it and the
 			 * kernel may restart it (a step would enter it again): on
@@ -1052,8 +1114,11 @@ int rec_inproc_step_out(struct rec_session *s, struct rec_task *t)
 			continue; /* an interrupt of rec's: no step made */
 		if ((status >> 16) != 0 || ptrace(PTRACE_GETSIGINFO, t->tid, 0, &si) < 0)
 			return -EPROTO;
-		if (sig == SIGTRAP && si.si_code == TRAP_TRACE)
+		if (sig == SIGTRAP && si.si_code == TRAP_TRACE) {
+			if ((ret = rec_step_fix_pushf(t, &r)))
+				return ret;
 			continue;
+		}
 		if (rec_sig_is_sync(&si)) {
 			rec_fail(s, "thread %d: fault (signal %d) in the in-process library at %#llx: recording stopped",
 				 t->tid, sig, (unsigned long long)r.rip);

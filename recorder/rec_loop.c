@@ -14,7 +14,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <x86intrin.h>
 
 #include "../common/ptrace_util.h"
 
@@ -48,33 +47,9 @@ static void task_remove(struct rec_session *s, struct rec_task *t)
 static int emulate_tsc(struct rec_session *s, struct rec_task *t, const siginfo_t *si)
 {
 	struct user_regs_struct r;
-	uint8_t code[16];
-	unsigned id, size;
 	if (si->si_signo != SIGSEGV || si->si_code != SI_KERNEL || regs_get(t->tid, &r))
 		return 0;
-	long n = mem_read(t->tid, r.rip, code, sizeof code);
-	if (n <= 0 || disasm_one(code, (size_t)n, r.rip, &id, &size))
-		return 0;
-	struct trace_rdtsc rec = {.tid = (uint32_t)t->tid, .rip = r.rip, .insn_len = size};
-	if (id == disasm_id_rdtsc()) {
-		rec.tsc = __rdtsc();
-	} else if (id == disasm_id_rdtscp()) {
-		rec.is_rdtscp = 1;
-		rec.tsc = __rdtscp(&rec.aux);
-		r.rcx = rec.aux;
-	} else {
-		return 0;
-	}
-	r.rax = (uint32_t)rec.tsc;
-	r.rdx = rec.tsc >> 32;
-	r.rip += size;
-	int ret = regs_set(t->tid, &r);
-	if (ret)
-		return ret;
-	s->nrdtsc++;
-	rec_mark(s, t->tid);
-	trace_put_rdtsc(&s->w, &rec);
-	return 1;
+	return rec_tsc_emulate(s, t, &r);
 }
 
 int rec_sig_is_sync(const siginfo_t *si)

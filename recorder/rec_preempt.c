@@ -584,8 +584,11 @@ static int step_to_patchable(struct rec_session *s, struct rec_task *t)
 			ret = -EPROTO;
 			break;
 		}
-		if (sig == SIGTRAP && si.si_code == TRAP_TRACE)
+		if (sig == SIGTRAP && si.si_code == TRAP_TRACE) {
+			if ((ret = rec_step_fix_pushf(t, &r)))
+				break;
 			continue;
+		}
 		if ((ret = rec_hold_async(t, sig, &si)))
 			break;
 	}

@@ -48,6 +48,7 @@ struct replay_space {
 	struct site_table sites; /* its counting sites */
 	int il;             /* the in-process library is there (an inproc record) */
 	uint64_t il_entry, il_traced, il_trap_ret; /* its addresses, from its header */
+	uint64_t il_tsc_entry;  /* its TSC entry (0: a version 3 library, without one) */
 	uint64_t il_head;   /* ring bytes replay has fed */
 	uint32_t il_feeder; /* the recorded thread whose entries were fed last */
 	struct il_patches patches; /* syscall sites patched to call it */

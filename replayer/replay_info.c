@@ -1,6 +1,8 @@
 /* replay_info.c - `replay --info` (a summary) and `replay --dump` (every event). */
 #include "replay.h"
 
+#include "../common/inproc.h"
+
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -280,7 +282,7 @@ static void dump_buffer(const struct trace_rec *rec, int json)
 	for (uint32_t i = 0; i < bf.count; i++) {
 		const struct trace_bufentry *e = &bf.entries[i];
 		char buf[32];
-		const char *name = sc_name(e->nr, buf);
+		const char *name = il_nr_name(e->nr, buf);
 		uint64_t eb = 0;
 		for (uint32_t k = 0; k < e->nregions; k++)
 			eb += e->regions[k].len;
@@ -457,11 +459,16 @@ static void dump_one(struct replay_session *s, const struct trace_rec *rec)
 	}
 	case TR_PATCH: {
 		struct trace_patch pa;
+		int tsc;
 		if (trace_get_patch(rec, &pa))
 			break;
-		printf(json ? ",\"tid\":%u,\"addr\":%" PRIu64 ",\"len\":%u,\"page\":%" PRIu64 ",\"slot\":%u,\"code\":\""
-			    : " tid %u patches the syscall site %#" PRIx64 " (%u bytes) to slot %#" PRIx64 "+%#x, code ",
-		       pa.tid, pa.addr, pa.len, pa.page, pa.slot);
+		if (json)
+			printf(",\"tid\":%u,\"addr\":%" PRIu64 ",\"len\":%u,\"page\":%" PRIu64 ",\"slot\":%u,\"code\":\"",
+			       pa.tid, pa.addr, pa.len, pa.page, pa.slot);
+		else
+			printf(" tid %u patches the %s site %#" PRIx64 " (%u bytes) to slot %#" PRIx64 "+%#x, code ", pa.tid,
+			       (il_site_insn(pa.code, pa.len, pa.addr, &tsc), tsc) ? "rdtsc" : "syscall",
+			       pa.addr, pa.len, pa.page, pa.slot);
 		for (uint32_t i = 0; i < pa.len; i++)
 			printf("%02x", pa.code[i]);
 		if (json)

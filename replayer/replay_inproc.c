@@ -25,10 +25,10 @@ int replay_inproc_start(struct replay_session *s, struct replay_task *t, const s
 	struct il_header h;
 	uint32_t mode = IL_MODE_REPLAY;
 	uint64_t ht[2];
-	if (ip->version != IL_VERSION || ip->base != IL_BASE)
+	if (ip->version < IL_VERSION_MIN || ip->version > IL_VERSION || ip->base != IL_BASE)
 		return replay_diverged(s, t, "the in-process library of the recording (version %u at %#llx) is not this replay's (version %u at %#llx)",
 				       ip->version, (unsigned long long)ip->base, IL_VERSION, (unsigned long long)IL_BASE);
-	if (mem_read(t->tid, IL_BASE, &h, sizeof h) != sizeof h || h.magic != IL_MAGIC || h.version != IL_VERSION ||
+	if (mem_read(t->tid, IL_BASE, &h, sizeof h) != sizeof h || h.magic != IL_MAGIC || h.version != ip->version ||
 	    h.size > IL_TEXT_MAX || h.entry >= h.size || h.traced >= h.size || h.trap_ret >= h.size ||
 	    mem_read(t->tid, CTL(head), ht, sizeof ht) != sizeof ht || ht[0] != ht[1] || (ht[0] & 7))
 		return replay_diverged(s, t, "the exec snapshot has no in-process library at %#llx", (unsigned long long)IL_BASE);
@@ -39,6 +39,8 @@ int replay_inproc_start(struct replay_session *s, struct replay_task *t, const s
 	t->space->il_entry = IL_BASE + h.entry;
 	t->space->il_traced = IL_BASE + h.traced;
 	t->space->il_trap_ret = IL_BASE + h.trap_ret;
+	/* (version 3's header ends before tsc_entry: its recordings patched no rdtsc) */
+	t->space->il_tsc_entry = h.version >= 4 && h.tsc_entry < h.size ? IL_BASE + h.tsc_entry : 0;
 	t->space->il_head = ht[0];
 	memset(&t->space->patches, 0, sizeof t->space->patches);
 	return 0;
@@ -92,11 +94,12 @@ int replay_inproc_patch(struct replay_session *s, struct replay_task *t, const s
 	    memcmp(win + (pa->addr - wstart), pa->code, pa->len))
 		return replay_diverged(s, t, "the code at %#llx differs from the recording's: it cannot be patched",
 				       (unsigned long long)pa->addr);
-	/* the after form starts at its syscall, the mov form ends with it */
-	uint64_t sys = pa->code[0] == 0x0f && pa->code[1] == 0x05 ? pa->addr : pa->addr + pa->len - 2;
+	int tsc;
+	uint64_t sys = il_site_insn(pa->code, pa->len, pa->addr, &tsc);
 	if (il_site_find(win, wlen, wstart, sys, &site, NULL) || site.addr != pa->addr || site.len != pa->len ||
-	    !site_code_is_file(t->tid, pa->addr) || il_patch_at(&sp->patches, site.addr, site.len))
-		return replay_diverged(s, t, "the syscall site at %#llx cannot be patched as recorded",
+	    !site_code_is_file(t->tid, pa->addr) || il_patch_at(&sp->patches, site.addr, site.len) ||
+	    (tsc && !sp->il_tsc_entry))
+		return replay_diverged(s, t, "the %s site at %#llx cannot be patched as recorded", tsc ? "rdtsc" : "syscall",
 				       (unsigned long long)pa->addr);
 	for (k = 0; k < (int)sp->patches.npages && sp->patches.page[k].base != pa->page; k++)
 		;
@@ -104,7 +107,7 @@ int replay_inproc_patch(struct replay_session *s, struct replay_task *t, const s
 	    (r = map_page(s, t, pa->page)))
 		return r;
 	if (il_patch_add(&sp->patches, &site, pa->page, pa->slot) ||
-	    il_tramp_build(tramp, &tlen, pa->page + pa->slot, &site, sp->il_entry) ||
+	    il_tramp_build(tramp, &tlen, pa->page + pa->slot, &site, tsc ? sp->il_tsc_entry : sp->il_entry) ||
 	    il_site_jump(jump, &site, pa->page + pa->slot))
 		return replay_diverged(s, t, "the syscall site at %#llx cannot be patched to %#llx+%#x as recorded",
 				       (unsigned long long)pa->addr, (unsigned long long)pa->page, pa->slot);
@@ -204,7 +207,7 @@ int replay_inproc_check(struct replay_session *s, struct replay_task *t)
 		tail += e.length;
 	}
 	return replay_diverged(s, t, "expected %s(), got %s (%llu bytes of the recording's buffered calls, from that one, not made before it)",
-			       e.nr == IL_NR_WRAP ? "a buffered call" : sc_name(e.nr, want), describe_rec(&s->cur.rec, got, sizeof got),
+			       e.nr == IL_NR_WRAP ? "a buffered call" : il_nr_name(e.nr, want), describe_rec(&s->cur.rec, got, sizeof got),
 			       (unsigned long long)(t->space->il_head - tail));
 }
 
@@ -251,12 +254,12 @@ const char *replay_inproc_describe(struct replay_task *t, char *buf, size_t n)
 		return NULL;
 	if (d.kind == IL_DIV_CALL)
 		snprintf(buf, n, "%s(), buffered, where the recording's next buffered call is %s() (arguments hash %08x, recorded %08x)",
-			 sc_name(d.nr, a), sc_name(d.found_nr, b), d.hash, d.found_hash);
+			 il_nr_name(d.nr, a), il_nr_name(d.found_nr, b), d.hash, d.found_hash);
 	else if (d.kind == IL_DIV_ENTRY)
-		snprintf(buf, n, "%s(), buffered, and a malformed recorded entry at ring position %llu", sc_name(d.nr, a),
+		snprintf(buf, n, "%s(), buffered, and a malformed recorded entry at ring position %llu", il_nr_name(d.nr, a),
 			 (unsigned long long)d.tail);
 	else
-		snprintf(buf, n, "%s(), buffered, with no recorded result left", sc_name(d.nr, a));
+		snprintf(buf, n, "%s(), buffered, with no recorded result left", il_nr_name(d.nr, a));
 	return buf;
 }
 

@@ -143,6 +143,7 @@ int replay_newtask(struct replay_session *s, struct replay_task *p, const struct
 		c->space->il_entry = p->space->il_entry;
 		c->space->il_traced = p->space->il_traced;
 		c->space->il_trap_ret = p->space->il_trap_ret;
+		c->space->il_tsc_entry = p->space->il_tsc_entry;
 		c->space->il_head = p->space->il_head;
 		c->space->il_feeder = p->space->il_feeder;
 		c->space->patches = p->space->patches;

@@ -154,6 +154,44 @@ if [ -x "$IP" ]; then
 		fi
 	done
 fi
+# rdtsc in-process (docs/inprocess.md, section 16): inproc_rdtsc reads the
+# TSC about 60,000 times in two threads, a signal handler and a child. With
+# in-process recording each site faults twice, then the library answers
+# it: its trace must hold buffer entries for rdtsc and rdtscp (50,000 at
+# least) and under 200 rdtsc records (inproc-rdtsc); with rec
+# --no-inprocess, an rdtsc record for each read and no buffer entry for
+# them (inproc-rdtsc-off). Both replay to the recording's output and
+# status (0). The real rec ($REC_REAL), whatever REC_FLAGS says.
+IP=$TBIN/inproc_rdtsc
+if [ -x "$IP" ]; then
+	d=$TMPD/inproc-rdtsc
+	mkdir -p "$d"
+	for mode in on off; do
+		name=inproc-rdtsc flags=
+		[ "$mode" = off ] && name=inproc-rdtsc-off flags=--no-inprocess
+		timeout -k 10 300 "$REC_REAL" $flags -q -o "$d/$mode.lz4" -- "$IP" </dev/null >"$d/$mode.out" 2>"$d/$mode.err"
+		rs=$?
+		timeout -k 10 300 "$BIN/replay" "$d/$mode.lz4" </dev/null >"$d/$mode.replay" 2>"$d/$mode.replay.err"
+		ps=$?
+		timeout 120 "$BIN/replay" --dump --json "$d/$mode.lz4" >"$d/$mode.json" 2>"$d/$mode.json.err"
+		ntrap=$(grep -c '^{"event":[0-9]*,"type":"rdtsc"' "$d/$mode.json")
+		nent=$(grep -o '"call":"rdtscp*"' "$d/$mode.json" | wc -l)
+		found="rec ${flags:-(in-process on)}: $ntrap rdtsc records, $nent rdtsc and rdtscp buffer entries"
+		if [ "$rs" != 0 ] || grep -q '^rec: ' "$d/$mode.err"; then
+			fail "$name: recording inproc_rdtsc exited $rs: $(grep -m1 '^rec: ' "$d/$mode.err")$(tail -1 "$d/$mode.out")"
+		elif [ "$ps" != "$rs" ] || ! cmp -s "$d/$mode.out" "$d/$mode.replay" || grep -q '^replay: ' "$d/$mode.replay.err"; then
+			fail "$name: replay exited $ps (recording $rs), output $(cmp -s "$d/$mode.out" "$d/$mode.replay" && echo same || echo OTHER): $(grep -m1 '^replay: ' "$d/$mode.replay.err"); $found"
+		elif [ ! -s "$d/$mode.json" ] || [ -s "$d/$mode.json.err" ]; then
+			fail "$name: replay --dump --json failed: $(head -1 "$d/$mode.json.err")"
+		elif [ "$mode" = on ] && { [ "$nent" -lt 50000 ] || [ "$ntrap" -ge 200 ]; }; then
+			fail "$name: want 50000 rdtsc buffer entries or more and under 200 rdtsc records; $found"
+		elif [ "$mode" = off ] && { [ "$nent" != 0 ] || [ "$ntrap" -lt 50000 ]; }; then
+			fail "$name: want no rdtsc buffer entry and 50000 rdtsc records or more; $found"
+		else
+			pass "$name: $found; replay: same output, status 0"
+		fi
+	done
+fi
 # inproc_run NAME PROG: records PROG with the real rec ($REC_REAL, in-process
 # on) into $TMPD/NAME, replays it and dumps it as JSON there (out, err,
 # replay, replay.err, json); sets rs and ps to rec's and replay's status.

@@ -538,8 +538,9 @@ struct regs {
 	uint64_t xmm0[2];
 };
 
-/* void regs_call(struct regs *r, uint64_t entry): loads r, calls entry as a
- * trampoline does, stores the registers back into r. */
+/* void regs_call(struct regs *r, uint64_t entry): loads r (rcx and r11
+ * too: the TSC entry keeps them), calls entry as a trampoline does,
+ * stores the registers back into r. */
 void regs_call(struct regs *r, uint64_t entry);
 __asm__(".text\n"
 	".globl regs_call\n"
@@ -553,6 +554,7 @@ __asm__(".text\n"
 	"	mov 0(%rdi), %rax; mov 8(%rdi), %rbx; mov 24(%rdi), %rdx; mov 32(%rdi), %rsi\n"
 	"	mov 48(%rdi), %rbp; mov 56(%rdi), %r8; mov 64(%rdi), %r9; mov 72(%rdi), %r10\n"
 	"	mov 88(%rdi), %r12; mov 96(%rdi), %r13; mov 104(%rdi), %r14; mov 112(%rdi), %r15\n"
+	"	mov 16(%rdi), %rcx; mov 80(%rdi), %r11\n"
 	"	mov 40(%rdi), %rdi\n"
 	"	lea -128(%rsp), %rsp\n"
 	"	call *128(%rsp)\n"
@@ -620,6 +622,171 @@ static void test_registers(void **state)
 		reset(IL_MODE_REPLAY); /* fed */
 		put_entry(SYS_getpid, NULL, 0, 9999, NULL, 0, 0);
 		assert_int_equal(check_regs(f), 9999);
+		assert_int_equal(untraced_n + traced_n, 0);
+	}
+}
+
+/* ---- rdtsc and rdtscp (docs/inprocess.md section 16) ---- */
+
+/* Calls the TSC entry as a patched rdtsc (rdtscp if p) site's trampoline
+ * does, with flags and patterned registers: the value, TSC_AUX in *aux
+ * (rdtscp); fails the test if rax's, rdx's or rcx's upper half is not
+ * zero, or another register or a flag changed (rcx too for rdtsc). */
+static uint64_t tsc(int p, uint64_t flags, uint32_t *aux)
+{
+	struct regs in, out;
+	uint64_t *w = (uint64_t *)&in;
+	for (size_t i = 0; i < sizeof in / 8; i++)
+		w[i] = 0x1111111111111111ull * (i + 1) ^ 0x0123456789abcdefull;
+	in.rax = p ? IL_NR_RDTSCP : IL_NR_RDTSC;
+	in.flags = 0x202 | flags;
+	out = in;
+	regs_call(&out, IL_BASE + hdr->tsc_entry);
+	assert_int_equal(out.rax >> 32, 0);
+	assert_int_equal(out.rdx >> 32, 0);
+	uint64_t v = out.rax | out.rdx << 32;
+	if (p) {
+		assert_int_equal(out.rcx >> 32, 0);
+		*aux = (uint32_t)out.rcx;
+		out.rcx = in.rcx;
+	}
+	out.rax = in.rax;
+	out.rdx = in.rdx;
+	assert_int_equal(out.flags & FLAGS_KEPT, in.flags & FLAGS_KEPT);
+	out.flags = in.flags;
+	assert_memory_equal(&out, &in, sizeof in);
+	return v;
+}
+
+static uint64_t raw_ns(void)
+{
+	struct timespec t;
+	syscall(SYS_clock_gettime, CLOCK_MONOTONIC_RAW, &t);
+	return (uint64_t)ns(&t);
+}
+
+/* Calls the TSC entry in REPLAY mode expecting its int3: 1 if it trapped
+ * at il_trap. */
+static int tsc_traps(int p)
+{
+	uint32_t aux;
+	if (sigsetjmp(trap_jmp, 1)) {
+		ctl->busy = 0; /* the tracer would have resumed the call */
+		return trap_rip == IL_BASE + hdr->trap_ret;
+	}
+	tsc(p, 0, &aux);
+	return 0;
+}
+
+/* The next ring entry at *pos: an rdtsc's (kind), its value v and, for
+ * an rdtscp, TSC_AUX aux; *pos moves past it. */
+static void check_tsc_entry(uint64_t *pos, long kind, uint64_t v, uint32_t aux)
+{
+	struct il_entry *e = il_ring_at(ring, *pos);
+	size_t len = kind == IL_NR_RDTSCP ? 4 : 0;
+	assert_true(*pos < ctl->head);
+	assert_int_equal(e->nr, kind);
+	assert_int_equal(e->length, il_entry_len(len));
+	assert_int_equal(e->data_len, len);
+	assert_int_equal(e->hash, 0);
+	assert_int_equal(e->result, (int64_t)v);
+	if (len)
+		assert_memory_equal(e + 1, &aux, 4);
+	*pos += e->length;
+}
+
+/* Appends an rdtsc entry as replay would (args hash 0). */
+static void put_tsc_entry(long kind, uint64_t v, const uint32_t *aux, uint16_t flags)
+{
+	put_entry(kind, NULL, 0, (int64_t)v, aux, aux ? 4 : 0, flags);
+	struct il_entry *e = il_ring_at(ring, ctl->head - il_entry_len(aux ? 4 : 0));
+	e->hash = 0;
+	e->data_len = aux ? 4 : 0;
+}
+
+static void test_tsc(void **state)
+{
+	(void)state;
+	static const uint64_t flag_sets[] = {0, FLAGS_KEPT, 0x1 | 0x40 | 0x800};
+	const struct il_tsc cal = {.base = 1000000, .ns0 = 0, .mult = 3ull << 31}; /* 1.5 cycles a ns */
+	uint64_t pos = 0;
+	uint32_t aux = 0, cpu = 0, node = 0;
+	assert_true(hdr->tsc_entry && hdr->tsc_entry < hdr->size);
+	for (size_t i = 0; i < sizeof flag_sets / sizeof flag_sets[0]; i++) {
+		uint64_t f = flag_sets[i];
+		/* not calibrated yet: the instruction itself (it would fault under rec) */
+		reset(IL_MODE_RECORD);
+		uint64_t t0 = __builtin_ia32_rdtsc(), v = tsc(0, f, &aux), t1 = __builtin_ia32_rdtsc();
+		assert_true(v >= t0 && v <= t1);
+		assert_int_equal(untraced_n + traced_n, 0);
+		assert_int_equal(ctl->head, 0);
+		/* calibrated: from CLOCK_MONOTONIC_RAW, appended */
+		reset(IL_MODE_RECORD);
+		ctl->tsc = cal;
+		uint64_t n0 = raw_ns();
+		v = tsc(0, f, &aux);
+		uint64_t n1 = raw_ns();
+		assert_true(v >= il_tsc_at(&cal, n0) && v <= il_tsc_at(&cal, n1));
+		assert_int_equal(untraced_nr[SYS_clock_gettime], 1);
+		pos = 0;
+		check_tsc_entry(&pos, IL_NR_RDTSC, v, 0);
+		v = tsc(1, f, &aux);
+		assert_int_equal(untraced_nr[SYS_getcpu], 1);
+		syscall(SYS_getcpu, &cpu, &node, NULL);
+		assert_int_equal(aux, node << 12 | cpu);
+		check_tsc_entry(&pos, IL_NR_RDTSCP, v, aux);
+		assert_int_equal(ctl->done, 2);
+		/* notify: the value, then a traced getpid */
+		ctl->notify = 1;
+		tsc(0, f, &aux);
+		assert_int_equal(traced_n, 1);
+		assert_int_equal(last_nr, SYS_getpid);
+		/* busy (a handler inside the library), mode OFF: the instruction */
+		reset(IL_MODE_RECORD);
+		ctl->tsc = cal;
+		ctl->busy = 1;
+		t0 = __builtin_ia32_rdtsc();
+		v = tsc(1, f, &aux);
+		assert_true(v >= t0 && v <= __builtin_ia32_rdtsc());
+		assert_int_equal(ctl->head, 0);
+		ctl->busy = 0;
+		reset(IL_MODE_OFF);
+		ctl->tsc = cal;
+		t0 = __builtin_ia32_rdtsc();
+		v = tsc(0, f, &aux);
+		assert_true(v >= t0 && v <= __builtin_ia32_rdtsc());
+		assert_int_equal(untraced_n + traced_n, 0);
+		/* replay: fed, no syscall */
+		reset(IL_MODE_REPLAY);
+		uint32_t rec_aux = 0x3007;
+		put_tsc_entry(IL_NR_RDTSC, 0x123456789abcdef0ull, NULL, 0);
+		put_tsc_entry(IL_NR_RDTSCP, 0x42, &rec_aux, IL_EF_NOTIFY);
+		assert_int_equal(tsc(0, f, &aux), 0x123456789abcdef0ull);
+		assert_int_equal(tsc(1, f, &aux), 0x42);
+		assert_int_equal(aux, 0x3007);
+		assert_int_equal(untraced_n, 0);
+		assert_int_equal(traced_n, 1); /* the notify's getpid */
+		assert_int_equal(ctl->tail, ctl->head);
+		/* replay: another call next (CALL), an rdtscp entry without its
+		 * TSC_AUX (ENTRY): the int3 */
+		reset(IL_MODE_REPLAY);
+		put_entry(SYS_getpid, NULL, 0, 5, NULL, 0, 0);
+		assert_int_equal(tsc_traps(0), 1);
+		assert_int_equal(ctl->diverged.kind, IL_DIV_CALL);
+		assert_int_equal(ctl->diverged.nr, IL_NR_RDTSC);
+		assert_int_equal(ctl->diverged.found_nr, SYS_getpid);
+		reset(IL_MODE_REPLAY);
+		put_tsc_entry(IL_NR_RDTSCP, 0x43, NULL, 0);
+		assert_int_equal(tsc_traps(1), 1);
+		assert_int_equal(ctl->diverged.kind, IL_DIV_ENTRY);
+		/* replay, the ring empty and the call traced in the recording
+		 * (go_traced): the instruction */
+		reset(IL_MODE_REPLAY);
+		trap_feeds = 2;
+		t0 = __builtin_ia32_rdtsc();
+		v = tsc(0, f, &aux);
+		assert_true(v >= t0 && v <= __builtin_ia32_rdtsc());
+		assert_int_equal(traps, 1);
 		assert_int_equal(untraced_n + traced_n, 0);
 	}
 }
@@ -1281,6 +1448,7 @@ int main(void)
 		cmocka_unit_test(test_replay_traps), cmocka_unit_test(test_always),
 		cmocka_unit_test(test_notify),
 		cmocka_unit_test(test_registers),  cmocka_unit_test(test_patched_site),
+		cmocka_unit_test(test_tsc),
 		cmocka_unit_test(test_io),          cmocka_unit_test(test_net),
 		cmocka_unit_test(test_file_checks), cmocka_unit_test(test_fd_state),
 	};

@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../../common/inproc.h"
 #include "../../common/inproc_site.h"
 
 /* The library's entry, for the test: the syscall itself, counted. */
@@ -32,6 +33,21 @@ __asm__(".text\n"
 	"il_test_resume:\n"
 	"	mov %rsi, %rax\n"
 	"	jmp *%rdi\n");
+
+/* The library's TSC entry, for the test: the instruction itself (eax:
+ * the kind), counted. */
+long il_test_tsc_calls;
+extern char il_test_tsc_entry[];
+__asm__(".text\n"
+	".globl il_test_tsc_entry\n"
+	"il_test_tsc_entry:\n"
+	"	lock incq il_test_tsc_calls(%rip)\n"
+	"	cmp $0xfff1, %eax\n"
+	"	je 1f\n"
+	"	rdtsc\n"
+	"	ret\n"
+	"1:	rdtscp\n"
+	"	ret\n");
 
 #define K 0x1234500000ll
 
@@ -185,6 +201,72 @@ static void test_run_patched(void **state)
 	}
 }
 
+/* rdtsc (three ways) as compilers write it: the TSC in rax, plus 7 in
+ * the third (moved with the before form, as a jump to the shl rules
+ * out the after form) */
+static const struct snippet tsc_snippets[] = {
+	{"rdtsc after", {0x0f, 0x31, 0x48, 0xc1, 0xe2, 0x20, 0x48, 0x09, 0xd0, 0xc3}, 10, 0, IL_FORM_TSC, 9, 0},
+	{"rdtscp after", {0x0f, 0x01, 0xf9, 0x48, 0xc1, 0xe2, 0x20, 0x48, 0x09, 0xd0, 0xc3}, 11, 0, IL_FORM_TSC, 10, 0},
+	{"rdtsc before", {0xb9, 7, 0, 0, 0, 0x0f, 0x31, 0x48, 0xc1, 0xe2, 0x20, 0x48, 0x09, 0xd0, 0x48, 0x01, 0xc8, 0xc3,
+			  0xeb, (uint8_t)(int8_t)(7 - 20)},
+	 20, 5, IL_FORM_TSC_BEFORE, 7, 7},
+};
+
+static void test_tsc(void **state)
+{
+	struct pages *p = *state;
+	memset(p->code, 0xcc, 4096);
+	memset(p->tramp, 0xcc, 4096);
+	for (size_t i = 0; i < sizeof tsc_snippets / sizeof tsc_snippets[0]; i++) {
+		const struct snippet *sn = &tsc_snippets[i];
+		uint8_t *at = p->code + i * SLOT, *tr = p->tramp + i * 128, jump[IL_SITE_MAX], t[IL_TRAMP_MAX];
+		uint64_t (*fn)(void) = (uint64_t(*)(void))(void *)at;
+		struct il_site s;
+		size_t tlen;
+		int tsc;
+		print_message("%s\n", sn->name);
+		memcpy(at, sn->code, sn->len);
+		assert_int_equal(il_site_find(p->code, 4096, (uint64_t)p->code, (uint64_t)at + sn->sys, &s, NULL), 0);
+		assert_int_equal(s.form, sn->form);
+		assert_true(il_site_tsc(&s));
+		assert_int_equal(s.len, sn->run);
+		assert_int_equal(s.nr, i == 1 ? IL_NR_RDTSCP : IL_NR_RDTSC);
+		assert_int_equal(s.addr, (uint64_t)at);
+		/* what a patch record's code says */
+		assert_int_equal(il_site_insn(s.code, s.len, s.addr, &tsc), (uint64_t)at + sn->sys);
+		assert_int_equal(tsc, 1);
+		assert_int_equal(il_tramp_build(t, &tlen, (uint64_t)tr, &s, (uint64_t)il_test_tsc_entry), 0);
+		assert_int_equal(il_site_jump(jump, &s, (uint64_t)tr), 0);
+		memcpy(tr, t, tlen);
+		memcpy((uint8_t *)s.addr, jump, s.len);
+		long before = il_test_tsc_calls;
+		uint64_t t0 = __builtin_ia32_rdtsc(), v = fn(), t1 = __builtin_ia32_rdtsc();
+		assert_true(v >= t0 + (uint64_t)sn->add && v <= t1 + (uint64_t)sn->add);
+		assert_int_equal(il_test_tsc_calls, before + 1); /* through the trampoline */
+		/* a thread stopped after the rdtsc (its fault answered) goes on
+		 * in the trampoline after the call; one at the rdtsc of the
+		 * before form, at the trampoline's mov */
+		size_t il = i == 1 ? 3 : 2, pre = 5 + 5 + 6 + 8;
+		if (s.form == IL_FORM_TSC) {
+			assert_int_equal(il_fix_rip(&s, (uint64_t)tr, s.sys + il), (uint64_t)tr + pre);
+			assert_int_equal(il_fix_rip(&s, (uint64_t)tr, s.sys + 1), 0);
+		} else {
+			assert_int_equal(il_fix_rip(&s, (uint64_t)tr, s.sys), (uint64_t)tr + 5);
+			assert_int_equal(il_fix_rip(&s, (uint64_t)tr, s.sys + il), s.sys + il); /* after the run */
+			assert_int_equal(il_fix_rip(&s, (uint64_t)tr, s.addr + 1), 0);
+		}
+	}
+	/* a jump to the rdtsc rules out the before form too */
+	uint8_t *c = p->code + 3072;
+	memcpy(c, tsc_snippets[2].code, tsc_snippets[2].len);
+	c[20] = 0xeb;
+	c[21] = (uint8_t)(int8_t)(5 - 22);
+	struct il_site s;
+	assert_int_equal(il_site_find(p->code, 4096, (uint64_t)p->code, (uint64_t)c + 5, &s, NULL), -EINVAL);
+	/* not an rdtsc */
+	assert_int_equal(il_site_find(p->code, 4096, (uint64_t)p->code, (uint64_t)c + 6, &s, NULL), -ENOENT);
+}
+
 /* A trampoline beyond rel32 reach of its site is refused. */
 static void test_reach(void **state)
 {
@@ -206,6 +288,7 @@ int main(void)
 		cmocka_unit_test(test_branch_into),
 		cmocka_unit_test(test_run_patched),
 		cmocka_unit_test(test_reach),
+		cmocka_unit_test(test_tsc),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
