@@ -98,6 +98,18 @@ static int il_call_simple(const struct sc_desc *d, long nr)
 	return 1;
 }
 
+int il_helpers_denied(const uint8_t *deny)
+{
+	static const long helpers[] = {
+		SYS_getpid, SYS_process_vm_readv, SYS_fstat, SYS_fcntl, SYS_getsockopt, SYS_newfstatat,
+		SYS_preadv2, SYS_pwritev2,
+	};
+	for (size_t i = 0; i < sizeof helpers / sizeof helpers[0]; i++)
+		if (deny[helpers[i] / 8] & (1u << (helpers[i] % 8)))
+			return 1;
+	return 0;
+}
+
 int il_ctl_init(struct il_ctl *ctl, const long *nrs, int n)
 {
 	memset(ctl, 0, sizeof *ctl);
@@ -129,6 +141,9 @@ int il_ctl_init(struct il_ctl *ctl, const long *nrs, int n)
 		ctl->slot[nrs[i]] = (uint8_t)++ctl->ncalls;
 		ctl->allow[nrs[i] / 8] |= (uint8_t)(1u << (nrs[i] % 8));
 	}
+	/* getcpu: made for rdtscp only (its slot stays 0: the program's go
+	 * traced); its bit cleared when a program's filter may refuse it */
+	ctl->allow[SYS_getcpu / 8] |= (uint8_t)(1u << (SYS_getcpu % 8));
 	return 0;
 }
 

@@ -204,7 +204,8 @@ struct il_ctl {
 	uint32_t pad2;
 	uint32_t ncalls;
 	uint32_t pad;
-	uint8_t allow[SC_MAX / 8];  /* bit nr: nr may be made untraced */
+	uint8_t allow[SC_MAX / 8];  /* bit nr: nr may be made untraced (the program's calls with a slot;
+				     * clock_gettime and getcpu for rdtsc entries too) */
 	uint8_t slot[SC_MAX];       /* 1 + index in calls[] of an allowed nr */
 	struct il_call calls[IL_MAX_CALLS];
 	uint32_t fdcache_off;   /* the fd table is shared with a process that has other memory: no cache */
@@ -357,6 +358,11 @@ int il_fd_replacing(long nr);
 unsigned il_fd_state_changing(long nr, const uint64_t args[6]);
 /* The name of ring entry number nr: a syscall's, or rdtsc, rdtscp. */
 const char *il_nr_name(long nr, char buf[32]);
+/* 1 if deny (a bitmap of syscall numbers a program's seccomp filter may
+ * refuse) holds one the library makes on its own account while making
+ * the program's calls (fstat, fcntl, getpid, process_vm_readv, preadv2...):
+ * then it cannot make any untraced. */
+int il_helpers_denied(const uint8_t *deny);
 #endif
 
 #endif /* __ASSEMBLER__ */

@@ -657,8 +657,9 @@ static struct il_ret record_tsc(struct il_ctl *ctl, long kind, uint64_t saved[2]
 		int64_t sec, nsec;
 	} ts;
 	uint32_t cpu = 0, node = 0;
-	if (!ctl->tsc.mult)
-		return r;
+	if (!ctl->tsc.mult || !(ctl->allow[NR_CLOCK_GETTIME / 8] & (1u << (NR_CLOCK_GETTIME % 8))) ||
+	    (data && !(ctl->allow[NR_GETCPU / 8] & (1u << (NR_GETCPU % 8)))))
+		return r; /* (a program's seccomp filter may refuse them: rec_inproc_filtered) */
 	struct il_ring_hdr *rh = &il_ring_hdr;
 	uint64_t head = ctl->head, at = reserve(head, __atomic_load_n(&rh->released, __ATOMIC_ACQUIRE), il_entry_len(data));
 	if (at == UINT64_MAX) {

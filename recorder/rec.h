@@ -376,7 +376,8 @@ int rec_seccomp_exit(struct rec_session *s, struct rec_task *t, struct user_regs
 int rec_seccomp_raise(struct rec_task *t);
 /* Has the in-process library of t's process leave to rec (traced) every
  * syscall t->filt_deny names: a filter of the program's may refuse it,
- * and only a traced call's refusal can be done and recorded. 0 or -errno. */
+ * and only a traced call's refusal can be done and recorded; all of them
+ * (mode OFF) if it names one the library needs itself. 0 or -errno. */
 int rec_inproc_filtered(struct rec_task *t);
 /* 1 if t, at a seccomp stop, is in an x86-64 syscall (whatever its
  * number), 0 if in one of another ABI or if that cannot be read. */

@@ -620,12 +620,15 @@ out:
 int rec_inproc_filtered(struct rec_task *t)
 {
 	const uint64_t at = IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, allow);
+	const uint32_t off = IL_MODE_OFF;
 	uint8_t allow[SC_MAX / 8];
 	int fd;
 	if (!t->space || !t->space->il)
 		return 0;
 	if ((fd = space_fd(t)) < 0)
 		return fd;
+	if (il_helpers_denied(t->filt_deny)) /* the library cannot make the program's calls without them */
+		return mem_write(fd, IL_BASE + IL_CTL_OFF + offsetof(struct il_ctl, mode), &off, sizeof off);
 	if (pread(fd, allow, sizeof allow, (off_t)at) != (ssize_t)sizeof allow)
 		return -EFAULT;
 	for (size_t i = 0; i < sizeof allow; i++)
@@ -653,7 +656,7 @@ static int ring_fix(struct rec_session *s, struct rec_task *t)
 	struct rec_space *sp = t->space;
 	const uint64_t m[6] = {IL_BASE + IL_RING_HDR_OFF, RING_MAP_LEN, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, (uint64_t)-1, 0};
-	const uint32_t mode = IL_MODE_RECORD;
+	const uint32_t mode = il_helpers_denied(t->filt_deny) ? IL_MODE_OFF : IL_MODE_RECORD; /* (rec_inproc_filtered) */
 	struct il_ring_hdr rh = {0};
 	int64_t res = -1;
 	int fd = space_fd(t), ret;
