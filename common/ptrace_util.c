@@ -439,23 +439,29 @@ int maps_find_fd(int fd, pid_t tid, uint64_t addr, struct map_range *m)
 
 struct dead_stack_ctx {
 	struct mem_skip *k;
-	uint64_t rsp;
+	uint64_t self;
+	const uint64_t *rsp;
+	size_t n;
 };
 
 static int dead_stack_map(void *ctx, const struct map_range *m)
 {
 	struct dead_stack_ctx *c = ctx;
-	if (m->start > c->rsp || c->rsp >= m->end)
-		return 0;
-	int r = c->rsp - m->start > 128 ? mem_skip_add(c->k, m->start, c->rsp - 128 - m->start) : 0;
-	return r ? r : 1; /* found: stop */
+	uint64_t low = 0;
+	if (m->start <= c->self && c->self < m->end) {
+		low = c->self; /* its own live frames stay hashed, whoever else is below */
+	} else {
+		for (size_t i = 0; i < c->n; i++)
+			if (m->start <= c->rsp[i] && c->rsp[i] < m->end && (!low || c->rsp[i] < low))
+				low = c->rsp[i];
+	}
+	return low && low - m->start > 128 ? mem_skip_add(c->k, m->start, low - 128 - m->start) : 0;
 }
 
-int mem_skip_dead_stack(struct mem_skip *k, pid_t tid, uint64_t rsp)
+int mem_skip_dead_stacks(struct mem_skip *k, pid_t tid, uint64_t self, const uint64_t *rsp, size_t n)
 {
-	struct dead_stack_ctx c = {k, rsp};
-	int r = maps_foreach(tid, dead_stack_map, &c);
-	return r > 0 ? 0 : r;
+	struct dead_stack_ctx c = {k, self, rsp, n};
+	return maps_foreach(tid, dead_stack_map, &c);
 }
 
 int mem_skip_inproc(struct mem_skip *k)
@@ -496,6 +502,7 @@ struct hash_ctx {
 	uint64_t prev_end;
 	int pm; /* the process's pagemap, or -1 */
 	int sparse; /* zero pages of private anonymous memory left out (trace format 9) */
+	FILE *log; /* HEISEN_HASH_LOG: each hashed page's address and hash (docs/scheduling.md), or NULL */
 };
 
 /* Touched page ranges of [start, end) from pagemap entries, for a kernel
@@ -552,6 +559,8 @@ static void hash_nonzero(struct hash_ctx *c, uint64_t a, uint64_t b)
 			uint64_t at = a + off;
 			XXH3_64bits_update(c->st, &at, sizeof at);
 			XXH3_64bits_update(c->st, c->chunk + off, 4096);
+			if (c->log)
+				fprintf(c->log, "%#" PRIx64 " %016" PRIx64 "\n", at, XXH3_64bits(c->chunk + off, 4096));
 		}
 		a += (uint64_t)got;
 	}
@@ -617,7 +626,9 @@ static int hash_map(void *ctx, const struct map_range *m)
 
 int mem_writable_hash(pid_t tid, const struct mem_skip *skip, int sparse, uint64_t *hash)
 {
-	struct hash_ctx c = {tid, skip, XXH3_createState(), malloc(1 << 20), 0, mem_pagemap_open(tid), sparse};
+	const char *log = getenv("HEISEN_HASH_LOG");
+	struct hash_ctx c = {tid, skip, XXH3_createState(), malloc(1 << 20), 0, mem_pagemap_open(tid), sparse,
+			     log ? fopen(log, "ae") : NULL};
 	int r = c.st && c.chunk ? 0 : -ENOMEM;
 	if (!r) {
 		XXH3_64bits_reset(c.st);
@@ -625,6 +636,10 @@ int mem_writable_hash(pid_t tid, const struct mem_skip *skip, int sparse, uint64
 	}
 	if (!r)
 		*hash = XXH3_64bits_digest(c.st);
+	if (c.log) {
+		fprintf(c.log, "hash of thread %d: %016" PRIx64 " (%d)\n", tid, r ? 0 : *hash, r);
+		fclose(c.log);
+	}
 	XXH3_freeState(c.st);
 	free(c.chunk);
 	if (c.pm >= 0)

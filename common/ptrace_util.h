@@ -97,10 +97,15 @@ int mem_skip_add(struct mem_skip *k, uint64_t a, uint64_t len);
 /* Adds what the emulated syscall d of thread tid, still in flight with
  * args, may write; returns 0 or -ENOMEM. */
 int mem_skip_syscall(struct mem_skip *k, pid_t tid, const struct sc_desc *d, const uint64_t args[6]);
-/* Adds the part of the stack mapping holding rsp that lies below rsp's
- * red zone: dead by the ABI (signal frames land there), and not the same
- * in record and replay. Returns 0 or -errno. */
-int mem_skip_dead_stack(struct mem_skip *k, pid_t tid, uint64_t rsp);
+/* Adds the dead stacks of tid's address space: below the red zone of
+ * self (the stack pointer of the thread whose point it is) in the mapping
+ * holding it, and in each other mapping below the lowest red zone of the
+ * n stack pointers rsp (its other threads, trace format 11 on). Dead by
+ * the ABI, and not the same in record and replay: signal frames land
+ * there, and what XSAVE-family instructions (ld.so's lazy binding) skip
+ * for registers the CPU sees in their initial state, which depends on when
+ * the kernel switched the thread out. Returns 0 or -errno. */
+int mem_skip_dead_stacks(struct mem_skip *k, pid_t tid, uint64_t self, const uint64_t *rsp, size_t n);
 /* Adds the in-process library's control page, stack and ring: not the
  * same in record and replay. Returns 0 or -ENOMEM. */
 int mem_skip_inproc(struct mem_skip *k);

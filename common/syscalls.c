@@ -380,15 +380,19 @@ int sc_clone_args(long nr, const uint64_t args[6], sc_read_fn rd, void *ctx, str
 		c->ptid = args[2];
 		c->ctid = args[3];
 		c->pidfd = c->flags & CLONE_PIDFD ? args[2] : 0; /* shares parent_tid's place */
+		c->stack = args[1];
 		return 0;
 	case SYS_clone3: {
-		uint64_t ca[4]; /* struct clone_args: flags, pidfd, child_tid, parent_tid */
+		/* struct clone_args: flags, pidfd, child_tid, parent_tid,
+		 * exit_signal, stack, stack_size (in its every version) */
+		uint64_t ca[7];
 		if (rd(ctx, args[0], ca, sizeof ca) != (long)sizeof ca)
 			return -EFAULT;
 		c->flags = ca[0];
 		c->pidfd = c->flags & CLONE_PIDFD ? ca[1] : 0;
 		c->ctid = ca[2];
 		c->ptid = ca[3];
+		c->stack = ca[5] ? ca[5] + ca[6] : 0;
 		c->flags_addr = args[0];
 		return 0;
 	}

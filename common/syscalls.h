@@ -98,6 +98,7 @@ struct sc_clone {
 	uint64_t ptid, ctid; /* where CLONE_PARENT_SETTID / CLONE_CHILD_SETTID store the tid */
 	uint64_t pidfd;      /* with CLONE_PIDFD: where the kernel stores the pidfd; else 0 */
 	uint64_t flags_addr; /* clone3: where its flags are in memory; 0 otherwise */
+	uint64_t stack;      /* the child's first stack pointer; 0: the caller's */
 };
 /* Reads tracee memory (the region walker, clone3): bytes read or -errno. */
 typedef long (*sc_read_fn)(void *ctx, uint64_t addr, void *dst, size_t len);

@@ -13,12 +13,13 @@
 #include "util.h"
 
 #define TRACE_MAGIC "HEISENTR"
-#define TRACE_VERSION 10
+#define TRACE_VERSION 11
 #define TRACE_VERSION_TSC 10 /* from this version on, buffer records may hold rdtsc and rdtscp entries (nr
 			      * IL_NR_RDTSC, IL_NR_RDTSCP) and patch records rdtsc sites (docs/inprocess.md
 			      * section 16); with syscalls' SCF_NOT_RUN and SCF_KILL (seccomp filters) */
 #define TRACE_VERSION_SPARSE_HASH 9 /* from this version on, point hashes leave out zero pages (mem_writable_hash),
 				    * and a sparse file's chunks leave out its holes */
+#define TRACE_VERSION_DEAD_STACKS 11 /* from this version on, point hashes leave out every thread's dead stack */
 #define TRACE_VERSION_MIN 5  /* the oldest version the reader reads (5: no inproc, patch, buffer records) */
 #define TRACE_VERSION_UNRECORDED 7 /* from this version on, sc_unrecorded's syscalls have no records */
 #define TRACE_INDEX_MAGIC 0x184D2A5Eu   /* LZ4 skippable frame, nibble E */

@@ -79,6 +79,7 @@ struct rec_task {
 	pid_t exec_former; /* it exec'd from a thread other than its process's first: the tid it had, which its exec record names */
 	int announced;   /* its newtask record is written: it may be scheduled */
 	int first_stop;  /* its first stop came before its parent's clone event */
+	uint64_t start_rsp; /* a new thread's first stack pointer (its clone's stack) */
 	uint64_t enter_seq; /* when it entered its current syscall */
 	int resume_sig;  /* signal to deliver when it next runs */
 	uint64_t slice_start_ns;

@@ -206,12 +206,41 @@ int rec_preempt_start(struct rec_session *s)
 	return ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0 && errno != ESRCH ? -errno : 0;
 }
 
-/* The memory hash of a state-matched point of t (rsp its stack pointer).
- * What syscalls in flight may write is left out: replay writes it only at
- * their records, after this one. Returns 0 or -errno. */
+/* Fills rsp (cap entries) with the stack pointers of t's address space's
+ * other threads, as replay has them at t's point (replay_preempt.c's
+ * state_hash): where a ready or stopped one stands, where one in a
+ * syscall entered it, where a new one starts. Returns how many. */
+static size_t other_stacks(struct rec_session *s, struct rec_task *t, uint64_t *rsp, size_t cap)
+{
+	size_t n = 0;
+	for (struct rec_task *o = s->tasks; o && n < cap; o = o->next) {
+		struct user_regs_struct r;
+		if (o == t || o->space != t->space || o->exit_recorded)
+			continue;
+		if (o->state == T_KERNEL && o->entry_regs_valid)
+			rsp[n++] = o->entry_regs.rsp;
+		else if (o->state == T_NEW && o->announced && o->start_rsp)
+			rsp[n++] = o->start_rsp;
+		else if (o->state != T_NEW && !regs_get(o->tid, &r))
+			rsp[n++] = r.rsp;
+	}
+	return n;
+}
+
+/* What the memory hash of a state-matched point of t (rsp its stack
+ * pointer) leaves out: the dead stacks of t and of the other threads of
+ * its address space, and what syscalls in flight may write (replay writes
+ * it only at their records, after this one). Returns 0 or -errno. */
 static int point_skips(struct rec_session *s, struct rec_task *t, uint64_t rsp, struct mem_skip *k)
 {
-	int r = mem_skip_dead_stack(k, t->tid, rsp);
+	size_t cap = 0;
+	for (struct rec_task *o = s->tasks; o; o = o->next)
+		cap++;
+	uint64_t *others = malloc(cap * sizeof *others + 1);
+	if (!others)
+		return -ENOMEM;
+	int r = mem_skip_dead_stacks(k, t->tid, rsp, others, other_stacks(s, t, others, cap));
+	free(others);
 	if (!r)
 		r = mem_skip_inproc(k);
 	for (struct rec_task *o = s->tasks; o && !r; o = o->next) {

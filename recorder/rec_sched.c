@@ -245,6 +245,7 @@ int rec_newtask(struct rec_session *s, struct rec_task *t, int event)
 		n.parent_tid_ptr = 0;
 	if (!(n.flags & CLONE_CHILD_SETTID))
 		n.child_tid_ptr = 0;
+	c->start_rsp = ca.stack ? ca.stack : t->entry_regs.rsp;
 	if (n.flags & CLONE_VFORK)
 		t->vfork_child = (pid_t)child;
 	c->filtered = t->filtered; /* the kernel copies the filters to every child */

@@ -55,7 +55,21 @@ static const char *reg_diff(const struct user_regs_struct *a, const struct user_
 static int state_hash(struct replay_session *s, struct replay_task *t, uint64_t tramp, uint64_t *hash)
 {
 	struct mem_skip k = {.map = tramp};
-	int r = mem_skip_dead_stack(&k, t->tid, t->regs.rsp);
+	size_t n = 0, cap = 0;
+	for (struct replay_task *o = s->tasks; o; o = o->next)
+		cap++;
+	uint64_t *others = malloc(cap * sizeof *others + 1);
+	if (!others)
+		return -ENOMEM;
+	/* From trace format 11 the other threads' dead stacks too, at their
+	 * stack pointers as the recorder took them (rec_preempt.c). */
+	for (struct replay_task *o = s->tasks; o && s->r.hdr.version >= TRACE_VERSION_DEAD_STACKS; o = o->next) {
+		struct user_regs_struct r;
+		if (o != t && o->alive && o->space == t->space)
+			others[n++] = regs_get(o->tid, &r) ? o->regs.rsp : r.rsp;
+	}
+	int r = mem_skip_dead_stacks(&k, t->tid, t->regs.rsp, others, n);
+	free(others);
 	if (!r)
 		r = mem_skip_inproc(&k);
 	for (struct replay_task *o = s->tasks; o && !r; o = o->next) {

@@ -236,7 +236,7 @@ $T "$BIN/rec" -q -o "$D/sigact.lz4" -- "$TBIN/sig_flags" >"$D/sigact.rec.out" 2>
 if ! "$TOOLS/trace_edit" "$D/sigact.lz4" "$D/sigact6.lz4" set 0 8 06000000 >/dev/null; then
 	fail "badinput-format7-sigaction: cannot make the format-6 copy with trace_edit"
 else
-	expect_status badinput-format7-sigaction 0 sh -c "$R --info '$D/sigact.lz4' | grep -q 'trace format 10' &&
+	expect_status badinput-format7-sigaction 0 sh -c "$R --info '$D/sigact.lz4' | grep -q 'trace format 11' &&
 		! $R --dump '$D/sigact.lz4' | grep -q ' rt_sigaction(' && $R '$D/sigact.lz4' >'$D/sigact.rep.out' &&
 		cmp -s '$D/sigact.rec.out' '$D/sigact.rep.out' && echo replayed with no rt_sigaction record >&2"
 	$T "$R" -q "$D/sigact6.lz4" >/dev/null 2>"$D/sigact6.err"
