@@ -760,6 +760,45 @@ static int hot_site(struct rec_session *s, uint64_t key, int add)
  * its second traced call (fault), or at its first if the same file
  * position was patched in another process (make's compilers each run the
  * same ld.so and libc sites); returns 0 (patched or not) or -errno. */
+/* Whether a thread of t's space but t is inside the run at [at, at+len):
+ * for an rdtsc site (tsc) only one that rec cannot move now (in a
+ * syscall, not started, ending); for a syscall site any (those inside a
+ * syscall there come back through rec_inproc_exit). */
+static int others_inside(struct rec_session *s, struct rec_task *t, uint64_t at, size_t len, int tsc)
+{
+	if (!tsc)
+		return rec_thread_inside(s, t, at, len);
+	for (struct rec_task *o = s->tasks; o; o = o->next) {
+		struct user_regs_struct r;
+		if (o != t && o->space == t->space && (o->state == T_KERNEL || o->state == T_NEW || o->state == T_EXITING) &&
+		    !regs_get(o->tid, &r) && r.rip > at && r.rip < at + len)
+			return 1;
+	}
+	return 0;
+}
+
+/* The threads of t's space but t stopped inside the run just patched go
+ * on at the same instruction in its trampoline, as replay moves them at
+ * the patch record: two threads in one rdtsc loop were each stopped past
+ * the other's rdtsc at its every fault, and the site stayed trapped. */
+static int move_others(struct rec_session *s, struct rec_task *t, const struct il_site *site)
+{
+	for (struct rec_task *o = s->tasks; o; o = o->next) {
+		struct user_regs_struct r;
+		if (o == t || o->space != t->space || regs_get(o->tid, &r) || r.rip <= site->addr ||
+		    r.rip >= site->addr + site->len)
+			continue;
+		uint64_t to = il_patches_fix_rip(&t->space->patches, r.rip);
+		if (!to)
+			return -EPROTO;
+		r.rip = to;
+		int ret = regs_set(o->tid, &r);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 static int patch_site(struct rec_session *s, struct rec_task *t, uint64_t sys)
 {
 	struct rec_space *sp = t->space;
@@ -789,8 +828,8 @@ static int patch_site(struct rec_session *s, struct rec_task *t, uint64_t sys)
 		note_unpatchable(sp, sys);
 		return 0;
 	}
-	if (rec_thread_inside(s, t, site.addr, site.len))
-		return 0; /* another time (threads inside a syscall there come back through rec_inproc_exit) */
+	if (others_inside(s, t, site.addr, site.len, il_site_tsc(&site)))
+		return 0; /* another time */
 	if (il_site_tsc(&site) && rec_tsc_calibrate(s)) {
 		note_unpatchable(sp, sys); /* (the clock went back: no rdtsc is patched) */
 		return 0;
@@ -816,7 +855,8 @@ static int patch_site(struct rec_session *s, struct rec_task *t, uint64_t sys)
 	}
 	if ((ret = il_patch_add(&sp->patches, &site, base, slot)))
 		return ret == -ENOSPC ? 0 : ret;
-	if ((ret = mem_write(fd, base + slot, tramp, tlen)) || (ret = mem_write(fd, site.addr, jump, site.len)))
+	if ((ret = mem_write(fd, base + slot, tramp, tlen)) || (ret = mem_write(fd, site.addr, jump, site.len)) ||
+	    (il_site_tsc(&site) && (ret = move_others(s, t, &site))))
 		goto fail;
 	hot_site(s, key, 1);
 	struct trace_patch p = {.tid = (uint32_t)t->tid, .len = site.len, .addr = site.addr, .page = base, .slot = slot};

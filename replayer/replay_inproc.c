@@ -114,7 +114,13 @@ int replay_inproc_patch(struct replay_session *s, struct replay_task *t, const s
 	if ((r = mem_write(t->memfd, pa->page + pa->slot, tramp, tlen)) ||
 	    (r = mem_write(t->memfd, site.addr, jump, site.len)))
 		return r;
-	return fix_rip(s, t);
+	/* The process's other threads stopped inside the run go on in the
+	 * trampoline, as rec moved them (an rdtsc site's; none for a
+	 * syscall site's: rec patches none with a thread inside). */
+	for (struct replay_task *o = s->tasks; o && !r; o = o->next)
+		if (o != t && o->space == sp && o->alive && !o->group_dead && !o->at_syscall && !o->in_clone)
+			r = fix_rip(s, o);
+	return r ? r : fix_rip(s, t);
 }
 
 /* Ring bytes the library has not taken yet, or -1 if unreadable. */
