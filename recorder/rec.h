@@ -309,6 +309,7 @@ struct rec_session {
 	uint64_t hot_sites[REC_HOT_SITES]; /* file positions of sites patched (rec_inproc.c), 0: free */
 	unsigned nhot_sites;
 	uint64_t proc_dev;        /* /proc's device (~0: unknown): writes to its files are looked at */
+	unsigned nptrace_refused; /* ptrace requests refused (rec_ptrace.c: a line for the first few) */
 };
 
 /* Writes the sysenter records of threads inside syscalls, before a record
@@ -353,6 +354,8 @@ int rec_vfork_release(struct rec_session *s, pid_t tid);
  * x86-64 numbers with the x32 bit, negative ones (int 0x80 is refused
  * before: rec_spawn.c). */
 #define REC_BADARCH 0xfff
+/* Lines rec prints for ptrace requests it refuses, at most. */
+#define REC_PTRACE_LINES 5
 /* seccomp trace data of a program's filter refusing a call (rec runs the
  * thread's filters to know how: rec_seccomp.c). */
 #define REC_FILTER_ACT 0x8000

@@ -98,6 +98,16 @@ static int64_t getregset(struct rec_task *t, struct rec_task *c, uint64_t set, u
 	return e;
 }
 
+/* A request heisen does not emulate: EPERM, with a line from rec (the
+ * first REC_PTRACE_LINES of a recording: a prober may ask often). */
+static int64_t refuse(struct rec_session *s, struct rec_task *t, long req)
+{
+	if (s->nptrace_refused++ < REC_PTRACE_LINES)
+		msg("thread %d: ptrace request %ld for process %d: heisen emulates only a stop-the-world's attach, wait, reads and detach: refused with EPERM%s",
+		    t->tid, req, (int)t->args[1], s->nptrace_refused == REC_PTRACE_LINES ? " (further refusals not shown)" : "");
+	return -EPERM;
+}
+
 int64_t rec_ptrace_emulate(struct rec_session *s, struct rec_task *t)
 {
 	long req = (long)t->args[0];
@@ -105,7 +115,7 @@ int64_t rec_ptrace_emulate(struct rec_session *s, struct rec_task *t)
 	uint64_t addr = t->args[2], data = t->args[3];
 	struct rec_task *c = pid > 0 ? find(s, pid) : NULL;
 	if (req == PTRACE_TRACEME || req == PTRACE_SEIZE || req == PTRACE_INTERRUPT || req == PTRACE_LISTEN)
-		return -EPERM;
+		return refuse(s, t, req);
 	if (req == PTRACE_ATTACH) {
 		if (!c)
 			return pid > 0 && kill(pid, 0) == 0 ? -EPERM : -ESRCH; /* (not in the recording) */
@@ -148,7 +158,7 @@ int64_t rec_ptrace_emulate(struct rec_session *s, struct rec_task *t)
 		return put(t, data, &w, sizeof w);
 	}
 	default:
-		return -EPERM;
+		return refuse(s, t, req);
 	}
 }
 

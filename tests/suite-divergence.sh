@@ -61,6 +61,20 @@ else
 	fail "process_vm_writev into another process: rec status $st: $(head -2 "$d/vmw.rec.err") $(head -1 "$d/vmw.rec.out")"
 fi
 
+# ptrace requests heisen does not emulate: EPERM and one line each.
+"$BIN/rec" -q -o "$d/ptr.lz4" -- "$DBIN/ptrace_refused" >"$d/ptr.rec.out" 2>"$d/ptr.rec.err"
+st=$?
+if [ "$st" = 0 ] && [ "$(wc -l <"$d/ptr.rec.err")" = 2 ] &&
+	[ "$(grep -c '^rec: thread [0-9]*: ptrace request \(0\|16902\) for process [0-9]*: heisen emulates only .*: refused with EPERM$' "$d/ptr.rec.err")" = 2 ] &&
+	[ "$(cat "$d/ptr.rec.out")" = "PTRACE_TRACEME: EPERM
+PTRACE_SEIZE child: EPERM
+child exited 0" ] &&
+	"$BIN/replay" "$d/ptr.lz4" >"$d/ptr.out" 2>"$d/ptr.err" && cmp -s "$d/ptr.out" "$d/ptr.rec.out"; then
+	pass "ptrace requests heisen does not emulate: EPERM, one line each, replays"
+else
+	fail "ptrace requests heisen does not emulate: rec status $st: $(head -2 "$d/ptr.rec.err" | tr '\n' ' ') $(head -3 "$d/ptr.rec.out" | tr '\n' ' ')"
+fi
+
 # A write through /proc/CHILD/mem: refused as process_vm_writev is.
 "$BIN/rec" -q -o "$d/pmc.lz4" -- "$DBIN/procmem_child" >"$d/pmc.rec.out" 2>"$d/pmc.rec.err"
 st=$?
