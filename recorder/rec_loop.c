@@ -261,6 +261,9 @@ static int take_over(struct rec_session *s, struct rec_task *l, pid_t former)
 		close(l->sched_fd);
 	if (x->sched_fd >= 0)
 		close(x->sched_fd); /* (/proc/TID of its former tid) */
+	rec_filters_put(l->filters); /* (what l owned; x's pointers move to l) */
+	free(l->filt_saved);
+	free(l->filt_prog);
 	*l = *x;
 	l->next = next;
 	l->tid = tid;
@@ -268,6 +271,9 @@ static int take_over(struct rec_session *s, struct rec_task *l, pid_t former)
 	l->sched_fd = -1;
 	x->space = NULL;
 	x->sched_fd = -1;
+	x->filters = NULL;
+	x->filt_saved = NULL;
+	x->filt_prog = NULL;
 	if (s->running == x)
 		s->running = l;
 	if (s->last == x)
